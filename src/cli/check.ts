@@ -1,0 +1,52 @@
+/** `proxy check routes.json`: validate, compile, print a summary or every error (nginx -t). */
+import { loadConfigFile } from "../config/load.ts";
+import { ConfigError } from "../config/errors.ts";
+import { compile } from "../config/compile.ts";
+import type { Runtime } from "../config/runtime.ts";
+
+export interface Io { out: (s: string) => void; err: (s: string) => void }
+
+/** Loads and compiles, or prints every error and returns undefined. */
+export async function loadRuntime(file: string, io: Io): Promise<Runtime | undefined> {
+  try {
+    const config = await loadConfigFile(file);
+    return compile(config, { file });
+  } catch (e) {
+    if (e instanceof ConfigError) io.err(e.message);
+    else io.err(`${file}: ${(e as Error).message}`);
+    return undefined;
+  }
+}
+
+export async function runCheck(args: string[], io: Io): Promise<number> {
+  const file = args[0];
+  if (!file || args.length > 1) {
+    io.err("usage: proxy check routes.json");
+    return 2;
+  }
+  const rt = await loadRuntime(file, io);
+  if (!rt) return 1;
+  for (const w of rt.warnings) io.err(`warning: ${w}`);
+  io.out(summary(rt));
+  io.out(`${file}: configuration is valid`);
+  rt.close();
+  return 0;
+}
+
+export function summary(rt: Runtime): string {
+  const lines: string[] = [];
+  for (const l of rt.listeners) {
+    const kind = l.redirectHttps ? `redirect to https port ${l.redirectHttps.port}` : l.tls ? "https" : "http";
+    lines.push(`listener ${l.host}:${l.port} (${kind})`);
+  }
+  for (const p of rt.pools.values()) {
+    const ms = p.pool.members.map((m) => `${m.origin}${m.url.pathname === "/" ? "" : m.url.pathname} w=${m.weight} route=${m.route}${m.standby ? " standby" : ""}${m.state !== "active" ? ` ${m.state}` : ""}`);
+    lines.push(`pool ${p.name} (${rt.config.pools[p.name]!.method}): ${ms.join("; ")}`);
+  }
+  for (const r of [...rt.router.routes()].sort((a, b) => a.index - b.index)) {
+    const a = r.action;
+    const what = a.kind === "pool" ? `pool ${a.pool.name}` : a.kind === "respond" ? `respond ${a.status}` : `redirect ${a.status} ${a.to}`;
+    lines.push(`route ${r.host ?? "*"} ${r.path} -> ${what}${r.rewritePrefix ? ` (rewrite to ${r.rewritePrefix})` : ""}`);
+  }
+  return lines.join("\n");
+}

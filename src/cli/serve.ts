@@ -1,0 +1,46 @@
+/** `proxy --routes routes.json`: load, compile, listen; stop gracefully on SIGTERM/SIGINT. */
+import type { Runtime } from "../config/runtime.ts";
+import { createAccessLog, fileSink } from "../log/access.ts";
+import { stderrEvents, type EventLog } from "../log/events.ts";
+import { Deadlines } from "../proxy/deadlines.ts";
+import { listen, type Running } from "../server/listen.ts";
+import { loadRuntime, type Io } from "./check.ts";
+import { resolve } from "node:path";
+
+export async function runServe(file: string, io: Io): Promise<number> {
+  const rt = await loadRuntime(file, io);
+  if (!rt) return 1;
+  const running = start(rt, stderrEvents);
+  if (!running) return 1;
+  await waitForStop(running, rt, stderrEvents);
+  return 0;
+}
+
+/** Binds every listener, or reports the one that failed and binds none. */
+export function start(rt: Runtime, events: EventLog, quietAccess = false): Running | undefined {
+  for (const w of rt.warnings) events("warn", w);
+  const logCfg = rt.config.accessLog ?? { format: "combined" as const, path: "-" };
+  const path = logCfg.path === "-" ? "-" : resolve(rt.baseDir, logCfg.path);
+  const access = quietAccess ? () => {} : createAccessLog(logCfg.format, fileSink(path));
+  try {
+    const running = listen(rt, { deadlines: new Deadlines(), events, access });
+    for (const s of running.servers) events("info", `listening on ${s.url}`);
+    return running;
+  } catch (e) {
+    events("error", `cannot listen: ${(e as Error).message}`);
+    return undefined;
+  }
+}
+
+export function waitForStop(running: Running, rt: Runtime, events: EventLog): Promise<void> {
+  return new Promise((done) => {
+    const stop = async (sig: string) => {
+      events("info", `${sig}: stopping; in-flight requests finish`);
+      await running.stop(false);
+      rt.close();
+      done();
+    };
+    process.once("SIGTERM", () => void stop("SIGTERM"));
+    process.once("SIGINT", () => void stop("SIGINT"));
+  });
+}

@@ -1,0 +1,100 @@
+/**
+ * Parse, then compile: a validated Config becomes the runtime objects once, here. Regexes,
+ * header templates, prefix maps and balancing methods are built now, so the request path
+ * only reads finished objects.
+ */
+import { dirname } from "node:path";
+import { createMethod } from "../balancer/method.ts";
+import { Member, defaultRoute } from "../balancer/member.ts";
+import { Pool } from "../balancer/pool.ts";
+import { ipMatcher } from "../net/cidr.ts";
+import { Router } from "../proxy/router.ts";
+import { FetchTransport } from "../proxy/fetch-transport.ts";
+import type { Transport } from "../proxy/transport.ts";
+import { compileHeaderRules, lintHeaderRules } from "../rewrite/header-rules.ts";
+import { compileReverse } from "../rewrite/reverse.ts";
+import type { Config, PoolConfig, RouteConfig } from "./schema.ts";
+import type { RouteAction, Runtime, RuntimePool, RuntimeRoute, Timeouts } from "./runtime.ts";
+import { createHttpTransport } from "../proxy/http-transport.ts";
+
+export const DEFAULT_TIMEOUTS: Timeouts = { connect: 5_000, response: 60_000, idle: 60_000 };
+
+export interface CompileOptions { file: string; readText?: (path: string) => string }
+
+export function compile(config: Config, opts: CompileOptions): Runtime {
+  const warnings: string[] = [];
+  const pools = new Map<string, RuntimePool>();
+  for (const [name, pc] of Object.entries(config.pools)) pools.set(name, compilePool(name, pc, warnings));
+  const routes = config.routes.map((rc, i) => compileRoute(rc, i, pools, warnings));
+  return {
+    config,
+    baseDir: dirname(opts.file),
+    listeners: config.listeners,
+    router: new Router(routes),
+    pools,
+    isTrustedProxy: ipMatcher(config.trustedProxies),
+    warnings,
+    close() {
+      for (const p of pools.values()) for (const t of p.transports.values()) t.close();
+    },
+  };
+}
+
+function compilePool(name: string, pc: PoolConfig, warnings: string[]): RuntimePool {
+  const members = pc.members.map((m) => new Member({ url: m.url, weight: m.weight, route: m.route ?? defaultRoute(m.url), standby: m.standby, state: m.state }));
+  const transports = new Map<Member, Transport>();
+  for (const m of members) {
+    if (m.url.protocol === "https:") transports.set(m, new FetchTransport(m.origin, { verify: pc.tls?.verify ?? true, ca: pc.tls?.ca, serverName: pc.tls?.serverName }));
+    else transports.set(m, createHttpTransport(m.url));
+  }
+  if (pc.tls && pc.tls.verify === false) warnings.push(`pools.${name}.tls.verify is false: upstream certificates are not checked (like Apache SSLProxyVerify none)`);
+  return {
+    name,
+    pool: new Pool(name, members, createMethod(pc.method)),
+    transports,
+    retries: pc.retries,
+    timeouts: { ...DEFAULT_TIMEOUTS, ...pc.timeouts },
+    failOnStatus: new Set(pc.health?.passive?.failOnStatus ?? []),
+  };
+}
+
+function compileRoute(rc: RouteConfig, index: number, pools: Map<string, RuntimePool>, warnings: string[]): RuntimeRoute {
+  const where = `routes[${index}]`;
+  const pool = rc.pool !== undefined ? pools.get(rc.pool) : undefined;
+  const action: RouteAction = pool
+    ? { kind: "pool", pool }
+    : rc.respond
+      ? { kind: "respond", status: rc.respond.status, body: rc.respond.body ?? "", headers: rc.respond.headers ?? {} }
+      : { kind: "redirect", to: rc.redirect!.to, status: rc.redirect!.status };
+  if (rc.responseHeaders) warnings.push(...lintHeaderRules(rc.responseHeaders, `${where}.responseHeaders`));
+  const upstreamPath = rc.rewritePrefix ?? rc.path;
+  return {
+    index,
+    label: (rc.host ?? "") + rc.path,
+    host: rc.host,
+    path: rc.path,
+    action,
+    rewritePrefix: rc.rewritePrefix,
+    preserveHost: rc.preserveHost,
+    denyMethods: new Set(rc.denyMethods),
+    maxBodySize: rc.maxBodySize,
+    timeouts: { ...(pool?.timeouts ?? DEFAULT_TIMEOUTS), ...rc.timeouts },
+    requestRules: rc.requestHeaders ? compileHeaderRules(rc.requestHeaders, `${where}.requestHeaders`) : undefined,
+    responseRules: rc.responseHeaders ? compileHeaderRules(rc.responseHeaders, `${where}.responseHeaders`) : undefined,
+    reverse: pool && rc.reverse
+      ? compileReverse({
+          upstreamPrefixes: [...pool.pool.members.map((m) => joinPath(m.url.origin + m.url.pathname, upstreamPath)), ...rc.reverseAlso],
+          routePrefix: rc.path,
+          upstreamPathPrefix: joinPath(pool.pool.members[0]!.url.pathname, upstreamPath),
+          memberHosts: pool.pool.members.map((m) => m.url.hostname),
+        })
+      : undefined,
+  };
+}
+
+/** Joins URL path pieces without doubling or losing the slash between them. */
+export function joinPath(a: string, b: string): string {
+  if (a.endsWith("/")) a = a.slice(0, -1);
+  if (b === "/" || b === "") return a || "/";
+  return a + (b.startsWith("/") ? b : "/" + b);
+}

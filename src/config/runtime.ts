@@ -1,0 +1,53 @@
+/** The compiled, runtime shape of a config: what the request path reads (never raw JSON). */
+import type { Member } from "../balancer/member.ts";
+import type { Pool } from "../balancer/pool.ts";
+import type { Router } from "../proxy/router.ts";
+import type { Transport } from "../proxy/transport.ts";
+import type { HeaderRules } from "../rewrite/header-rules.ts";
+import type { ReverseMapper } from "../rewrite/reverse.ts";
+import type { Config, ListenerConfig } from "./schema.ts";
+
+export interface Timeouts { connect: number; response: number; idle: number }
+
+export interface RuntimePool {
+  name: string;
+  pool: Pool;
+  transports: ReadonlyMap<Member, Transport>;
+  retries: number;
+  timeouts: Timeouts;
+  /** Statuses that count as a member failure for passive health (the response is still delivered). */
+  failOnStatus: ReadonlySet<number>;
+}
+
+export type RouteAction =
+  | { kind: "pool"; pool: RuntimePool }
+  | { kind: "respond"; status: number; body: string; headers: Record<string, string> }
+  | { kind: "redirect"; to: string; status: number };
+
+export interface RuntimeRoute {
+  index: number;
+  label: string;                    // for logs: "sso.example.com/apim-token" or "/"
+  host?: string | undefined;
+  path: string;
+  action: RouteAction;
+  /** Upstream path = rewritePrefix + the part after `path`; undefined keeps the path. */
+  rewritePrefix?: string | undefined;
+  preserveHost: boolean;
+  denyMethods: ReadonlySet<string>;
+  maxBodySize?: number | undefined;
+  timeouts: Timeouts;
+  requestRules?: HeaderRules | undefined;
+  responseRules?: HeaderRules | undefined;
+  reverse?: ReverseMapper | undefined;
+}
+
+export interface Runtime {
+  config: Config;
+  baseDir: string;
+  listeners: readonly ListenerConfig[];
+  router: Router<RuntimeRoute>;
+  pools: ReadonlyMap<string, RuntimePool>;
+  isTrustedProxy: (ip: string) => boolean;
+  warnings: string[];
+  close(): void;
+}

@@ -1,0 +1,173 @@
+/**
+ * The valibot schema of routes.json: the one source of the config's shape
+ * (../shared/spec/routes-json.md). Objects are strict so a typo is an error, never
+ * silently ignored. Units are turned into numbers here, so nothing later re-parses text.
+ */
+import * as v from "valibot";
+import { parseDuration, parseSize } from "./units.ts";
+
+const duration = v.pipe(
+  v.string('expected a duration string such as "5s"'),
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    const ms = parseDuration(dataset.value);
+    if (ms === undefined) {
+      addIssue({ message: `${JSON.stringify(dataset.value)} is not a duration: use a number with ms, s, m or h, e.g. "250ms", "5s"` });
+      return NEVER;
+    }
+    return ms;
+  }),
+);
+
+const size = v.pipe(
+  v.union([v.string(), v.number()], 'expected a size such as "100MB"'),
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    const bytes = typeof dataset.value === "number" ? dataset.value : parseSize(dataset.value);
+    if (bytes === undefined || !Number.isFinite(bytes) || bytes < 0) {
+      addIssue({ message: `${JSON.stringify(dataset.value)} is not a size: use bytes or a number with KB, MB or GB, e.g. "100MB"` });
+      return NEVER;
+    }
+    return bytes;
+  }),
+);
+
+const httpUrl = v.pipe(
+  v.string("expected an http or https URL"),
+  v.check((s) => {
+    try {
+      const u = new URL(s);
+      return (u.protocol === "http:" || u.protocol === "https:") && u.hostname !== "" && !u.search && !u.hash && !u.username;
+    } catch {
+      return false;
+    }
+  }, (issue) => `${JSON.stringify(issue.input)} is not an http(s) URL of the form http(s)://host:port[/basepath]`),
+);
+
+const port = v.pipe(v.number("expected a port number"), v.integer("expected a whole port number"), v.minValue(0, "a port is 0..65535"), v.maxValue(65535, "a port is 0..65535"));
+const status = (lo: number, hi: number) => v.pipe(v.number("expected an HTTP status"), v.integer("expected a whole HTTP status"), v.minValue(lo, `expected a status from ${lo} to ${hi}`), v.maxValue(hi, `expected a status from ${lo} to ${hi}`));
+const count = (lo: number, hi: number) => v.pipe(v.number(), v.integer(), v.minValue(lo, `expected ${lo}..${hi}`), v.maxValue(hi, `expected ${lo}..${hi}`));
+const pathPrefix = v.pipe(v.string(), v.startsWith("/", 'a path starts with "/"'));
+const headerMap = v.record(v.string(), v.string("a header value is a string"));
+
+const certificate = v.strictObject({
+  cert: v.string(),
+  key: v.string(),
+  chain: v.optional(v.string()),
+  serverNames: v.optional(v.array(v.string())),
+  passphrase: v.optional(v.string()),
+  passphraseFile: v.optional(v.string()),
+  passphraseCommand: v.optional(v.string()),
+});
+
+const listener = v.strictObject({
+  port,
+  host: v.optional(v.string(), "0.0.0.0"),
+  tls: v.optional(v.strictObject({
+    certificates: v.union([v.literal("internal"), v.pipe(v.array(certificate), v.minLength(1, "give at least one certificate, or \"internal\""))], 'expected a list of certificates or "internal"'),
+    minVersion: v.optional(v.picklist(["TLSv1.2", "TLSv1.3"], 'expected "TLSv1.2" or "TLSv1.3"')),
+  })),
+  redirectHttps: v.optional(v.strictObject({ port: v.optional(port, 443), status: v.optional(v.picklist([301, 302, 307, 308], "expected 301, 302, 307 or 308"), 301) })),
+});
+
+const timeouts = v.strictObject({ connect: v.optional(duration), response: v.optional(duration), idle: v.optional(duration) });
+
+const member = v.strictObject({
+  url: httpUrl,
+  weight: v.optional(count(1, 100), 1),
+  route: v.optional(v.pipe(v.string(), v.regex(/^[^\s.;,]+$/, "a route has no spaces, dots, commas or semicolons"))),
+  standby: v.optional(v.boolean(), false),
+  state: v.optional(v.picklist(["active", "drain", "disabled"], 'expected "active", "drain" or "disabled"'), "active"),
+});
+
+const pool = v.strictObject({
+  members: v.pipe(v.array(member), v.minLength(1, "a pool needs at least one member")),
+  method: v.optional(v.picklist(["byrequests", "bytraffic", "bybusyness", "iphash"], "expected one of byrequests, bytraffic, bybusyness, iphash"), "byrequests"),
+  sticky: v.optional(v.strictObject({
+    cookie: v.pipe(v.string(), v.regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, "a cookie name is an RFC 6265 token")),
+    mode: v.picklist(["insert", "route-suffix"], 'expected "insert" or "route-suffix"'),
+    failover: v.optional(v.boolean(), true),
+    path: v.optional(v.string()),
+    secure: v.optional(v.boolean()),
+    httpOnly: v.optional(v.boolean()),
+    sameSite: v.optional(v.picklist(["Strict", "Lax", "None"])),
+    maxAge: v.optional(duration),
+  })),
+  health: v.optional(v.strictObject({
+    passive: v.optional(v.strictObject({
+      maxFails: v.optional(count(1, 1000), 1),
+      window: v.optional(duration, "10s"),
+      ejectFor: v.optional(duration, "30s"),
+      failOnStatus: v.optional(v.array(status(100, 599)), []),
+    })),
+    active: v.optional(v.strictObject({
+      path: v.optional(pathPrefix, "/"),
+      method: v.optional(v.picklist(["GET", "HEAD", "OPTIONS"]), "GET"),
+      interval: v.optional(duration, "5s"),
+      timeout: v.optional(duration, "2s"),
+      expectStatus: v.optional(v.pipe(v.string(), v.regex(/^\d{3}(-\d{3})?$/, 'expected a status or a range such as "200-399"')), "200-399"),
+      expectBody: v.optional(v.pipe(v.string(), v.check(isRegex, "not a valid regular expression"))),
+      rise: v.optional(count(1, 100), 2),
+      fall: v.optional(count(1, 100), 3),
+      host: v.optional(v.string()),
+    })),
+  })),
+  tls: v.optional(v.strictObject({ verify: v.optional(v.boolean(), true), ca: v.optional(v.string()), serverName: v.optional(v.string()) })),
+  timeouts: v.optional(timeouts),
+  retries: v.optional(count(0, 100), 1),
+});
+
+const headerRules = {
+  set: v.optional(headerMap),
+  add: v.optional(headerMap),
+  remove: v.optional(v.array(v.string())),
+};
+const editRule = v.strictObject({
+  name: v.string(),
+  match: v.pipe(v.string(), v.check(isRegex, "not a valid regular expression")),
+  replace: v.string(),
+  all: v.optional(v.boolean(), false),
+});
+
+const route = v.strictObject({
+  host: v.optional(v.pipe(v.string(), v.regex(/^(\*\.)?[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$/, 'expected a host name or a "*.example.com" wildcard, without port'))),
+  path: v.optional(pathPrefix, "/"),
+  pool: v.optional(v.string()),
+  respond: v.optional(v.strictObject({ status: status(100, 599), body: v.optional(v.string()), headers: v.optional(headerMap) })),
+  redirect: v.optional(v.strictObject({ to: v.string(), status: v.optional(v.picklist([301, 302, 303, 307, 308], "expected 301, 302, 303, 307 or 308"), 302) })),
+  rewritePrefix: v.optional(pathPrefix),
+  preserveHost: v.optional(v.boolean(), true),
+  reverse: v.optional(v.boolean(), true),
+  reverseAlso: v.optional(v.array(httpUrl), []),
+  requestHeaders: v.optional(v.strictObject(headerRules)),
+  responseHeaders: v.optional(v.strictObject({ ...headerRules, edit: v.optional(v.array(editRule)) })),
+  denyMethods: v.optional(v.array(v.pipe(v.string(), v.regex(/^[A-Z]+$/, "a method is upper-case letters, e.g. \"TRACE\""))), []),
+  maxBodySize: v.optional(size),
+  timeouts: v.optional(timeouts),
+});
+
+export const configSchema = v.strictObject({
+  listeners: v.pipe(v.array(listener), v.minLength(1, "give at least one listener")),
+  pools: v.record(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_.-]+$/, "a pool name is letters, digits, _ . -")), pool),
+  routes: v.pipe(v.array(route), v.minLength(1, "give at least one route")),
+  accessLog: v.optional(v.strictObject({
+    format: v.optional(v.picklist(["combined", "json"], 'expected "combined" or "json"'), "combined"),
+    path: v.optional(v.string(), "-"),
+  })),
+  trustedProxies: v.optional(v.array(v.string()), []),
+  dataDir: v.optional(v.string(), "./proxy-data"),
+  admin: v.optional(v.looseObject({ listen: v.string() })),
+});
+
+function isRegex(s: string): boolean {
+  try {
+    new RegExp(s);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export type Config = v.InferOutput<typeof configSchema>;
+export type PoolConfig = Config["pools"][string];
+export type RouteConfig = Config["routes"][number];
+export type ListenerConfig = Config["listeners"][number];
+export type MemberConfig = PoolConfig["members"][number];

@@ -1,0 +1,71 @@
+/**
+ * The access log: one line per request, Apache's `combined` format (with route, pool, member
+ * and duration appended, as NGINX users append $upstream_addr $request_time) or JSON.
+ * Lines go through a buffered writer flushed every 100 ms, so logging costs no syscall per request.
+ */
+import { openSync } from "node:fs";
+
+export interface AccessEntry {
+  clientIp: string;
+  method: string;
+  target: string;          // path + query as received
+  protocol: string;        // "HTTP/1.1"
+  status: number;
+  bytes: number;           // response body bytes sent
+  referer: string | null;
+  userAgent: string | null;
+  host: string;
+  route: string;
+  pool: string;
+  member: string;
+  durationMs: number;
+}
+
+export type AccessLog = (e: AccessEntry) => void;
+export interface Sink { write(s: string): void; flush(): void }
+
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+let cachedSecond = -1;
+let cachedStamp = "";
+
+/** `[10/Oct/2000:13:55:36 +0000]` (Apache %t), recomputed at most once a second. */
+export function clfTime(ms: number): string {
+  const sec = Math.floor(ms / 1000);
+  if (sec !== cachedSecond) {
+    const d = new Date(sec * 1000);
+    const p = (n: number) => String(n).padStart(2, "0");
+    cachedStamp = `${p(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} +0000`;
+    cachedSecond = sec;
+  }
+  return cachedStamp;
+}
+
+/** Apache escapes `"` and `\` and non-printables inside quoted fields (mod_log_config). */
+function q(s: string | null): string {
+  if (s === null || s === "") return "-";
+  return /["\\\x00-\x1f\x7f]/.test(s) ? s.replace(/["\\\x00-\x1f\x7f]/g, (c) => "\\x" + c.charCodeAt(0).toString(16).padStart(2, "0")) : s;
+}
+
+export function formatCombined(e: AccessEntry, now: number): string {
+  const bytes = e.bytes > 0 ? String(e.bytes) : "-";
+  return `${e.clientIp} - - [${clfTime(now)}] "${q(e.method)} ${q(e.target)} ${e.protocol}" ${e.status} ${bytes} "${q(e.referer)}" "${q(e.userAgent)}" route="${q(e.route)}" pool=${e.pool || "-"} member=${e.member || "-"} dur=${(e.durationMs / 1000).toFixed(3)}\n`;
+}
+
+export function formatJson(e: AccessEntry, now: number): string {
+  return JSON.stringify({ time: new Date(now).toISOString(), ...e, durationMs: Math.round(e.durationMs * 1000) / 1000 }) + "\n";
+}
+
+export function createAccessLog(format: "combined" | "json", sink: Sink, wallClock: () => number = Date.now): AccessLog {
+  const fmt = format === "json" ? formatJson : formatCombined;
+  return (e) => sink.write(fmt(e, wallClock()));
+}
+
+/** A sink over a file path or "-" (stdout), flushed on a timer and at exit. */
+export function fileSink(path: string): Sink {
+  // Opened for append, like Apache and NGINX logs: a restart never truncates history.
+  const writer = path === "-" ? Bun.stdout.writer() : Bun.file(openSync(path, "a")).writer();
+  const timer = setInterval(() => writer.flush(), 100);
+  timer.unref?.();
+  process.on("exit", () => writer.flush());
+  return { write: (s) => void writer.write(s), flush: () => void writer.flush() };
+}

@@ -1,0 +1,29 @@
+/** Entry point of `dist/proxy`: argv -> subcommand. The only place that calls process.exit. */
+import { HELP } from "./cli/help.ts";
+import { runCheck, type Io } from "./cli/check.ts";
+import { runServe } from "./cli/serve.ts";
+import { runDemo } from "./cli/demo.ts";
+import { VERSION } from "./version.ts";
+
+const io: Io = { out: (s) => console.log(s), err: (s) => console.error(s) };
+
+async function main(args: string[]): Promise<number> {
+  const [first, ...rest] = args;
+  if (first === "--help" || first === "-h" || first === "help") return io.out(HELP), 0;
+  if (first === "--version" || first === "-v") return io.out(`edge-proxy ${VERSION}`), 0;
+  if (first === "check") return runCheck(rest, io);
+  if (first === "cert") {
+    const { runCert } = await import("./cli/cert.ts");
+    return runCert(rest, io);
+  }
+  if (first === undefined) return runDemo(io);
+  if (first === "--routes" || first.startsWith("--routes=")) {
+    const file = first.includes("=") ? first.slice("--routes=".length) : rest[0];
+    if (!file) return io.err("--routes needs a file: proxy --routes routes.json"), 2;
+    return runServe(file, io);
+  }
+  io.err(`unknown argument ${JSON.stringify(first)}\n\n${HELP}`);
+  return 2;
+}
+
+process.exit(await main(process.argv.slice(2)));

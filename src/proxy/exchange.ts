@@ -1,0 +1,20 @@
+/** What the spine knows about one request once it is routed: built once, read by each step. */
+import type { RuntimeRoute } from "../config/runtime.ts";
+
+export interface Exchange {
+  req: Request;
+  route: RuntimeRoute;
+  method: string;
+  rawTarget: string;        // path + query as received (for the access log)
+  path: string;             // normalized path
+  query: string;            // "?..." or ""
+  hostHeader: string;       // Host as received, port included
+  hostName: string;         // lower-case, without port
+  clientIp: string;
+  scheme: "http" | "https";
+  listenerPort: number;
+  started: number;          // performance.now() at arrival
+  // Filled in by forwarding, for the access log.
+  pool: string;
+  member: string;
+}

@@ -1,0 +1,80 @@
+/**
+ * Step 3: send the exchange to a member of the route's pool, retrying on another member when
+ * the connection was never established (Apache and HAProxy `retry-on conn-failure`: nothing
+ * was sent, so any method is safe). Statuses: 503 when no member is available, 502 when the
+ * upstream failed, 504 when it did not answer within the response timeout.
+ */
+import type { Member } from "../balancer/member.ts";
+import type { RuntimePool } from "../config/runtime.ts";
+import type { EventLog } from "../log/events.ts";
+import type { Deadlines } from "./deadlines.ts";
+import { errorResponse, UpstreamTimeout } from "./errors.ts";
+import type { Exchange } from "./exchange.ts";
+import { ConnectFailure } from "./transport.ts";
+import { upstreamHeaders, upstreamTarget } from "./upstream-request.ts";
+
+export interface ForwardDeps {
+  deadlines: Deadlines;
+  events: EventLog;
+  isTrustedProxy: (ip: string) => boolean;
+  choose: (pool: RuntimePool, x: Exchange, tried: ReadonlySet<Member>) => Member | undefined;
+  /** Passive health: what happened on one try. */
+  outcome: (pool: RuntimePool, member: Member, ok: boolean, reason: string) => void;
+}
+
+export interface Forwarded { res: Response; member: Member; abort: AbortController }
+
+export async function forward(x: Exchange, pool: RuntimePool, body: ReadableStream<Uint8Array> | null, deps: ForwardDeps): Promise<Forwarded | Response> {
+  const tried = new Set<Member>();
+  const timeouts = x.route.timeouts;
+  const trusted = deps.isTrustedProxy(x.clientIp);
+  for (let attempt = 0; ; attempt++) {
+    const member = deps.choose(pool, x, tried);
+    if (!member) {
+      if (tried.size) return errorResponse("upstream", `502 Bad Gateway: no member of pool ${pool.name} could be reached`);
+      return errorResponse("unavailable", `503 Service Unavailable: no member of pool ${pool.name} is available`);
+    }
+    x.pool = pool.name;
+    x.member = member.origin;
+    const abort = new AbortController();
+    const onClientGone = () => abort.abort(x.req.signal.reason);
+    x.req.signal.addEventListener("abort", onClientGone, { once: true });
+    const watch = deps.deadlines.watch(timeouts.response, () => abort.abort(new UpstreamTimeout("response")));
+    member.begin();
+    try {
+      const res = await pool.transports.get(member)!.send({
+        method: x.method,
+        target: upstreamTarget(x, member),
+        headers: upstreamHeaders(x, member, trusted),
+        body,
+        signal: abort.signal,
+        connectTimeoutMs: timeouts.connect,
+      });
+      deps.deadlines.clear(watch);
+      return { res, member, abort };
+    } catch (e) {
+      deps.deadlines.clear(watch);
+      x.req.signal.removeEventListener("abort", onClientGone);
+      member.end(0);
+      const reason = describe(e, abort.signal);
+      if (x.req.signal.aborted) return errorResponse("bad_request", "client closed the request");
+      deps.outcome(pool, member, false, reason);
+      tried.add(member);
+      const bodyUntouched = body === null || !body.locked;
+      if (e instanceof ConnectFailure && attempt < pool.retries && bodyUntouched) {
+        deps.events("warn", `pool=${pool.name} member=${member.origin} ${reason}; retrying on another member`);
+        continue;
+      }
+      deps.events("error", `pool=${pool.name} member=${member.origin} ${reason}`);
+      if (abort.signal.reason instanceof UpstreamTimeout) return errorResponse("timeout", `504 Gateway Timeout: ${member.origin} did not answer in time`);
+      if (e instanceof ConnectFailure && e.code === "ETIMEDOUT") return errorResponse("timeout", `504 Gateway Timeout: could not connect to a member of pool ${pool.name} in time`);
+      return errorResponse("upstream", `502 Bad Gateway: upstream error from pool ${pool.name}`);
+    }
+  }
+}
+
+function describe(e: unknown, signal: AbortSignal): string {
+  if (signal.reason instanceof UpstreamTimeout) return signal.reason.message;
+  if (e instanceof ConnectFailure) return `connect failed: ${e.message}`;
+  return `upstream error: ${(e as Error)?.message ?? String(e)}`;
+}

@@ -1,0 +1,99 @@
+/**
+ * The request path, one short spine:
+ *   validate Host -> match route -> (deny / local answer) -> pick member + forward -> rewrite response.
+ * Each step is its own module; this file only sequences them and writes the access log.
+ */
+import type { Server } from "bun";
+import type { Runtime, RuntimePool } from "../config/runtime.ts";
+import type { AccessLog } from "../log/access.ts";
+import type { EventLog } from "../log/events.ts";
+import type { Member } from "../balancer/member.ts";
+import { plainIp } from "./headers.ts";
+import { hostName } from "./host.ts";
+import { normalizePath, splitTarget } from "./normalize.ts";
+import { errorResponse } from "./errors.ts";
+import type { Exchange } from "./exchange.ts";
+import { forward, type ForwardDeps } from "./forward.ts";
+import { clientHeaders, observeBody } from "./respond.ts";
+import { limitBody } from "./body-limit.ts";
+import type { Deadlines } from "./deadlines.ts";
+
+export interface ListenerInfo { port: number; scheme: "http" | "https" }
+export interface HandlerDeps {
+  deadlines: Deadlines;
+  events: EventLog;
+  access: AccessLog;
+  choose?: ForwardDeps["choose"];
+  outcome?: ForwardDeps["outcome"];
+  /** Runs after the response head is known, e.g. to set a sticky cookie. */
+  onResponse?: (pool: RuntimePool, x: Exchange, member: Member, headers: Headers) => void;
+}
+
+const defaultChoose: ForwardDeps["choose"] = (pool, x, tried) => pool.pool.pick({ clientIp: x.clientIp }, tried);
+
+export function createProxyHandler(rt: Runtime, listener: ListenerInfo, deps: HandlerDeps) {
+  const fwd: ForwardDeps = { deadlines: deps.deadlines, events: deps.events, isTrustedProxy: rt.isTrustedProxy, choose: deps.choose ?? defaultChoose, outcome: deps.outcome ?? (() => {}) };
+
+  const log = (x: Exchange, status: number, bytes: number) => deps.access({
+    clientIp: x.clientIp, method: x.method, target: x.rawTarget, protocol: "HTTP/1.1", status, bytes,
+    referer: x.req.headers.get("referer"), userAgent: x.req.headers.get("user-agent"), host: x.hostHeader,
+    route: x.route.label, pool: x.pool, member: x.member, durationMs: performance.now() - x.started,
+  });
+  const local = (x: Exchange, res: Response) => {
+    log(x, res.status, Number(res.headers.get("content-length") ?? 0));
+    return res;
+  };
+
+  return async function handle(req: Request, server: Server<unknown>): Promise<Response> {
+    const started = performance.now();
+    // Bun hands a relative req.url to a request with no valid Host (bun-hono.md 7); never route those.
+    const host = req.url.charCodeAt(0) === 47 ? undefined : hostName(req.headers.get("host"));
+    if (!host) return errorResponse("bad_request", "400 Bad Request: missing, invalid or repeated Host header");
+    const { path: rawPath, query } = splitTarget(req.url);
+    const path = normalizePath(rawPath);
+    const route = rt.router.match(host, path);
+    if (!route) return errorResponse("no_route", "404 Not Found: no route for this host and path");
+    const x: Exchange = {
+      req, route, method: req.method, rawTarget: rawPath + query, path, query,
+      hostHeader: req.headers.get("host")!, hostName: host,
+      clientIp: plainIp(server.requestIP(req)?.address ?? "-"), scheme: listener.scheme,
+      listenerPort: listener.port, started, pool: "", member: "",
+    };
+    if (route.denyMethods.has(x.method)) return local(x, errorResponse("forbidden", `403 Forbidden: method ${x.method} is not allowed here`));
+    const action = route.action;
+    if (action.kind === "respond") return local(x, new Response(action.body, { status: action.status, headers: action.headers }));
+    if (action.kind === "redirect") return local(x, new Response(null, { status: action.status, headers: { location: action.to } }));
+
+    const limit = limitBody(req, route.maxBodySize);
+    if (limit === "too_large") return local(x, errorResponse("too_large", `413 Content Too Large: the body exceeds ${route.maxBodySize} bytes`));
+    const out = await forward(x, action.pool, limit.body, fwd);
+    if (out instanceof Response) return local(x, limit.exceeded() ? errorResponse("too_large", `413 Content Too Large: the body exceeds ${route.maxBodySize} bytes`) : out);
+
+    const { res, member, abort } = out;
+    let headers: Headers;
+    try {
+      headers = clientHeaders(x, res, member);
+      deps.onResponse?.(action.pool, x, member, headers);
+    } catch (e) {
+      abort.abort(e);
+      member.end(0);
+      deps.events("error", `route=${route.label} response header rule failed: ${(e as Error).message}`);
+      return local(x, errorResponse("upstream", "502 Bad Gateway: the upstream response could not be rewritten"));
+    }
+    const pool = action.pool;
+    const status = res.status;
+    const settle = (bytes: number, err: unknown) => {
+      req.signal.removeEventListener?.("abort", () => {});
+      member.end(bytes);
+      fwd.outcome(pool, member, !err && !pool.failOnStatus.has(status), err ? `body: ${(err as Error)?.message ?? err}` : `status ${status}`);
+      if (err) deps.events("warn", `pool=${pool.name} member=${member.origin} response aborted after ${bytes} bytes: ${(err as Error)?.message ?? err}`);
+      log(x, status, bytes);
+    };
+    if (!res.body) {
+      settle(0, null);
+      return new Response(null, { status, statusText: res.statusText, headers });
+    }
+    const body = observeBody(res.body, route.timeouts.idle, deps.deadlines, abort, settle);
+    return new Response(body, { status, statusText: res.statusText, headers });
+  };
+}

@@ -1,0 +1,44 @@
+/**
+ * Request and response header plumbing that every proxied exchange needs.
+ * Hop-by-hop headers (RFC 9110 7.6.1: Connection and the fields it names, plus the classic
+ * list from RFC 2616 13.5.1 that proxies still strip) belong to one connection and are never
+ * forwarded in either direction.
+ */
+const HOP_BY_HOP = ["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "proxy-authenticate", "proxy-authorization"];
+
+export function stripHopByHop(h: Headers): void {
+  const conn = h.get("connection");
+  if (conn) {
+    for (const token of conn.split(",")) {
+      const t = token.trim();
+      if (t) h.delete(t);
+    }
+  }
+  for (const name of HOP_BY_HOP) h.delete(name);
+}
+
+export interface ForwardedInfo {
+  clientIp: string;
+  scheme: "http" | "https";
+  host: string;           // the Host header as received, port included
+  port: number;           // the listener's port
+  trusted: boolean;       // the client is a trusted proxy: keep its X-Forwarded-* values
+}
+
+/**
+ * X-Forwarded-For is appended to (the de facto convention, as Apache and NGINX's
+ * $proxy_add_x_forwarded_for do); the others describe the client-facing request. From an
+ * untrusted client every incoming X-Forwarded-* is replaced, so a client cannot spoof its address.
+ */
+export function setForwarded(h: Headers, f: ForwardedInfo): void {
+  const prior = f.trusted ? h.get("x-forwarded-for") : null;
+  h.set("x-forwarded-for", prior ? `${prior}, ${f.clientIp}` : f.clientIp);
+  if (!f.trusted || !h.has("x-forwarded-proto")) h.set("x-forwarded-proto", f.scheme);
+  if (!f.trusted || !h.has("x-forwarded-host")) h.set("x-forwarded-host", f.host);
+  if (!f.trusted || !h.has("x-forwarded-port")) h.set("x-forwarded-port", String(f.port));
+}
+
+/** Bun reports IPv4 clients of a dual-stack socket as `::ffff:1.2.3.4`; logs and XFF want `1.2.3.4`. */
+export function plainIp(address: string): string {
+  return address.startsWith("::ffff:") && address.includes(".") ? address.slice(7) : address;
+}

@@ -1,0 +1,27 @@
+/**
+ * How a request reaches one member. The proxy calls only `send`, so tests and the two
+ * implementations (the lean HTTP/1.1 client for http:// members, Bun's fetch for https://
+ * members, which needs its TLS stack) are interchangeable.
+ */
+export interface UpstreamCall {
+  method: string;
+  target: string;                          // path + query, as sent on the request line
+  headers: Headers;                        // final: the transport adds nothing
+  body: ReadableStream<Uint8Array> | null;
+  signal: AbortSignal;
+  connectTimeoutMs: number;
+}
+
+export interface Transport {
+  send(call: UpstreamCall): Promise<Response>;
+  close(): void;
+}
+
+/** The connection was never established: safe to retry on another member, for any method. */
+export class ConnectFailure extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+  }
+}

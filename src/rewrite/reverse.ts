@@ -1,0 +1,164 @@
+/**
+ * ProxyPassReverse: map upstream URLs in response headers back to the client-facing URL.
+ *
+ * Headers: `Location`, `Content-Location`, `URI` (what mod_proxy_http documents; its source
+ * also maps `Destination`, but that is a WebDAV *request* header, so we leave it alone), and
+ * `Set-Cookie` `Path=` / `Domain=` (ProxyPassReverseCookiePath / ...CookieDomain, nginx
+ * proxy_cookie_path / proxy_cookie_domain). Everything is compiled once per route.
+ * @module
+ */
+
+export interface ReverseInit {
+  /** Absolute URL prefixes to map back: each member URL + rewritePrefix, plus reverseAlso. */
+  upstreamPrefixes: string[];
+  /** Client-facing route path prefix, e.g. "/apim-token" ("/" for root). */
+  routePrefix: string;
+  /** The rewritePrefix (or the route prefix when none): for Set-Cookie Path mapping. */
+  upstreamPathPrefix: string;
+  /** Member hostnames, for Set-Cookie Domain mapping. */
+  memberHosts: string[];
+}
+
+export interface ClientView {
+  scheme: "http" | "https";
+  /** Host header as received, with port if any. */
+  host: string;
+}
+
+/** Mutates `headers` in place. */
+export type ReverseMapper = (headers: Headers, client: ClientView) => void;
+
+const URL_HEADERS = ["location", "content-location", "uri"] as const;
+const ABSOLUTE = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)(.*)$/s;
+const DEFAULT_PORT: Record<string, string> = { http: "80", https: "443" };
+
+/**
+ * Apache compares scheme and host case-insensitively and drops default ports from member
+ * URLs; we normalize both sides the same way, so `http://H:80/x` matches member `http://h`.
+ * (Apache normalizes only the member side; a backend's explicit `:80` then fails to match.)
+ */
+function originKey(scheme: string, authority: string): string {
+  const s = scheme.toLowerCase();
+  let a = authority.toLowerCase();
+  const port = /:(\d*)$/.exec(a); // an IPv6 literal ends in "]", so it never matches alone
+  if (port && (port[1] === "" || port[1] === DEFAULT_PORT[s])) a = a.slice(0, port.index);
+  return `${s}://${a}`;
+}
+
+/** Without a trailing slash: "/" becomes "", "/token/" becomes "/token". */
+function trimSlash(path: string): string {
+  return path.replace(/\/+$/, "");
+}
+
+/** Join a trimmed base with a remainder ("" or starting with / ? # ;) without doubling "/". */
+function join(base: string, rest: string): string {
+  if (rest === "") return base === "" ? "/" : base;
+  return base === "" && rest[0] !== "/" ? `/${rest}` : base + rest;
+}
+
+// Apache has no boundary check, so `http://b` also maps `http://b2/...`. We require the
+// prefix to end where a path segment ends: end of value, "/", "?", "#", or ";" (Tomcat's
+// `;jsessionid=` path parameter, common in the WSO2 redirects the seeds proxy).
+function atBoundary(s: string, i: number): boolean {
+  const c = s[i];
+  return c === undefined || c === "/" || c === "?" || c === "#" || c === ";";
+}
+
+export function compileReverse(init: ReverseInit): ReverseMapper {
+  // origin -> path prefixes, longest first (the longest matching prefix wins; Apache takes
+  // the first rule in config order, which makes overlapping reverseAlso entries order-dependent).
+  const table = new Map<string, string[]>();
+  for (const prefix of init.upstreamPrefixes) {
+    const m = ABSOLUTE.exec(prefix);
+    if (!m || !Object.hasOwn(DEFAULT_PORT, m[1]!.toLowerCase()) || /[?#]/.test(m[3]!)) {
+      throw new Error(`reverse: "${prefix}" is not an http(s) URL prefix without query or fragment`);
+    }
+    const key = originKey(m[1]!, m[2]!);
+    const paths = table.get(key) ?? [];
+    const path = trimSlash(m[3]!);
+    if (!paths.includes(path)) paths.push(path);
+    table.set(key, paths.sort((a, b) => b.length - a.length));
+  }
+  const routeBase = trimSlash(init.routePrefix);
+  const upBase = trimSlash(init.upstreamPathPrefix);
+  const hosts = new Set(init.memberHosts.map((h) => h.toLowerCase()));
+
+  function mapUrl(value: string, origin: string): string | undefined {
+    const m = ABSOLUTE.exec(value);
+    if (!m) return undefined; // relative references are left alone, as in Apache
+    const paths = table.get(originKey(m[1]!, m[2]!));
+    if (!paths) return undefined;
+    const rest = m[3]!;
+    for (const p of paths) {
+      if (rest.startsWith(p) && atBoundary(rest, p.length)) return origin + join(routeBase, rest.slice(p.length));
+    }
+    return undefined;
+  }
+
+  // Apache's ProxyPassReverseCookiePath replaces the *whole* path (`/app/sub` -> `/public`);
+  // we map the prefix like nginx proxy_cookie_path, so `/token/sub` -> `/apim-token/sub` and
+  // the cookie keeps the scope the application meant.
+  function mapPath(path: string): string | undefined {
+    if (path[0] !== "/") return undefined; // empty or odd Path: the browser's default applies
+    if (path !== upBase && !path.startsWith(`${upBase}/`)) return undefined;
+    // A root upstream's "/" is the whole upstream, so it becomes the bare route prefix:
+    // `Path=/is` covers `/is` itself, `Path=/is/` would not.
+    if (path === "/" && upBase === "") return join(routeBase, "");
+    return join(routeBase, path.slice(upBase.length));
+  }
+
+  function mapCookie(cookie: string): string | undefined {
+    const segs = cookie.split(";");
+    let changed = false;
+    let out = segs[0]!; // name=value: never an attribute, even for a cookie named "Path"
+    for (let i = 1; i < segs.length; i++) {
+      const seg = segs[i]!;
+      const eq = seg.indexOf("=");
+      const attr = eq < 0 ? "" : seg.slice(0, eq).trim().toLowerCase();
+      const raw = seg.slice(eq + 1);
+      const value = raw.trim();
+      if (attr === "path") {
+        const mapped = mapPath(value);
+        if (mapped !== undefined && mapped !== value) {
+          const at = raw.indexOf(value);
+          out += `;${seg.slice(0, eq + 1)}${raw.slice(0, at)}${mapped}${raw.slice(at + value.length)}`;
+          changed = true;
+          continue;
+        }
+      } else if (attr === "domain" && hosts.has(value.replace(/^\./, "").toLowerCase())) {
+        // A member's domain would make the browser drop the cookie; without Domain it is a
+        // host-only cookie for the client-facing host, which is what the client talks to.
+        changed = true;
+        continue;
+      }
+      out += `;${seg}`;
+    }
+    return changed ? out : undefined;
+  }
+
+  const cookiesMayChange = routeBase !== upBase || hosts.size > 0;
+
+  return function reverse(headers, client) {
+    const origin = `${client.scheme}://${client.host}`;
+    for (const name of URL_HEADERS) {
+      const value = headers.get(name);
+      if (value === null) continue;
+      const mapped = mapUrl(value, origin);
+      if (mapped !== undefined) headers.set(name, mapped);
+    }
+    if (!cookiesMayChange) return;
+    const cookies = headers.getSetCookie();
+    if (cookies.length === 0) return;
+    let changed = false;
+    const next = cookies.map((c) => {
+      const m = mapCookie(c);
+      if (m === undefined) return c;
+      changed = true;
+      return m;
+    });
+    if (!changed) return;
+    // Delete and re-append all, so the cookies keep their order and stay separate headers.
+    headers.delete("set-cookie");
+    for (const c of next) headers.append("set-cookie", c);
+  };
+}
