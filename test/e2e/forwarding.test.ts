@@ -1,0 +1,81 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { gzipSync } from "node:zlib";
+import { startProxy, type RunningProxy } from "./harness.ts";
+
+/** A raw TCP upstream: records the request head bytes exactly and answers with a fixed response. */
+function rawUpstream(answer: (head: string) => string | Buffer) {
+  const heads: string[] = [];
+  const server = Bun.listen<{ buf: string }>({
+    hostname: "127.0.0.1", port: 0,
+    socket: {
+      open(s) { s.data = { buf: "" }; },
+      data(s, d) {
+        s.data.buf += d.toString("latin1");
+        const end = s.data.buf.indexOf("\r\n\r\n");
+        if (end < 0) return;
+        const head = s.data.buf.slice(0, end + 4);
+        s.data.buf = s.data.buf.slice(end + 4);
+        heads.push(head);
+        s.write(answer(head));
+      },
+    },
+  });
+  return { heads, url: `http://127.0.0.1:${server.port}`, stop: () => server.stop(true) };
+}
+
+describe("fidelity: only the documented changes, both ways", () => {
+  const gz = gzipSync("hello hello hello hello");
+  const up = rawUpstream(() => Buffer.concat([Buffer.from(
+    "HTTP/1.1 200 OK\r\nContent-Length: " + gz.length + "\r\nContent-Encoding: gzip\r\nX-Custom: a\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\n" +
+    "Connection: keep-alive, X-Hop\r\nX-Hop: secret\r\nKeep-Alive: timeout=5\r\n\r\n"), gz]));
+  let p: RunningProxy;
+  beforeAll(async () => {
+    p = await startProxy({ listeners: [{ port: 0, host: "127.0.0.1" }], pools: { u: { members: [{ url: up.url }] } }, routes: [{ path: "/", pool: "u" }], accessLog: { path: "/dev/null" } });
+  });
+  afterAll(async () => { await p.stop(); up.stop(); });
+
+  test("the upstream gets the client's headers, no invented User-Agent/Accept/Accept-Encoding, no hop-by-hop", async () => {
+    const proc = Bun.spawn(["curl", "-s", "-o", "/dev/null", "-H", "User-Agent:", "-H", "Accept:", "-H", "X-Mine: 1", "-H", "Connection: close, X-Drop", "-H", "X-Drop: y", "-H", "TE: trailers", `${p.url}/a/%2Fb?x=%2F`]);
+    await proc.exited;
+    const head = up.heads.at(-1)!;
+    expect(head).toStartWith("GET /a/%2Fb?x=%2F HTTP/1.1\r\n");
+    const names = head.split("\r\n").slice(1).filter(Boolean).map((l) => l.split(":")[0]!.toLowerCase());
+    expect(names).toContain("x-mine");
+    expect(names).toContain("x-forwarded-for");
+    for (const absent of ["user-agent", "accept", "accept-encoding", "x-drop", "te"]) expect(names).not.toContain(absent);
+  });
+
+  test("the client gets the upstream's status, headers and compressed bytes untouched", async () => {
+    const res = await fetch(p.url + "/z", { decompress: false } as RequestInit);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-encoding")).toBe("gzip");
+    expect(res.headers.get("x-custom")).toBe("a");
+    expect(res.headers.getSetCookie()).toEqual(["a=1", "b=2"]);
+    expect(res.headers.get("x-hop")).toBeNull();
+    expect(res.headers.get("keep-alive")).toBeNull();
+    expect(Buffer.from(await res.arrayBuffer()).equals(gz)).toBe(true);
+  });
+
+  test("X-Forwarded-For from an untrusted client is replaced, not appended", async () => {
+    await fetch(p.url + "/xff", { headers: { "x-forwarded-for": "6.6.6.6", "x-forwarded-proto": "https" } });
+    const head = up.heads.at(-1)!.toLowerCase();
+    expect(head).toContain("x-forwarded-for: 127.0.0.1\r\n");
+    expect(head).toContain("x-forwarded-proto: http\r\n");
+  });
+});
+
+describe("X-Forwarded-* from trusted proxies is kept", () => {
+  const up = rawUpstream(() => "HTTP/1.1 204 No Content\r\n\r\n");
+  let p: RunningProxy;
+  beforeAll(async () => {
+    p = await startProxy({ listeners: [{ port: 0, host: "127.0.0.1" }], pools: { u: { members: [{ url: up.url }] } }, routes: [{ path: "/", pool: "u" }], trustedProxies: ["127.0.0.0/8"], accessLog: { path: "/dev/null" } });
+  });
+  afterAll(async () => { await p.stop(); up.stop(); });
+  test("appends to XFF and keeps the proto", async () => {
+    const res = await fetch(p.url + "/t", { headers: { "x-forwarded-for": "203.0.113.9", "x-forwarded-proto": "https" } });
+    expect(res.status).toBe(204);
+    const head = up.heads.at(-1)!.toLowerCase();
+    expect(head).toContain("x-forwarded-for: 203.0.113.9, 127.0.0.1\r\n");
+    expect(head).toContain("x-forwarded-proto: https\r\n");
+  });
+});

@@ -1,0 +1,91 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { echoUpstream, startProxy, type RunningProxy } from "./harness.ts";
+import { connect } from "node:net";
+
+/** Sends raw bytes and returns the raw response (for Host-header cases fetch cannot produce). */
+function raw(url: string, text: string): Promise<string> {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    const c = connect(Number(u.port), u.hostname, () => c.write(text));
+    let out = "";
+    c.on("data", (d) => (out += d));
+    c.on("end", () => resolve(out));
+    c.on("error", reject);
+  });
+}
+
+describe("routing by host and path", () => {
+  const a = echoUpstream("a");
+  const b = echoUpstream("b");
+  const c = echoUpstream("c");
+  let p: RunningProxy;
+  beforeAll(async () => {
+    p = await startProxy({
+      listeners: [{ port: 0, host: "127.0.0.1" }],
+      pools: { a: { members: [{ url: a.url }] }, b: { members: [{ url: b.url }] }, c: { members: [{ url: c.url }] } },
+      routes: [
+        { host: "sso.example.com", path: "/apim-t", pool: "a", rewritePrefix: "/token" },
+        { host: "sso.example.com", path: "/is", pool: "b", denyMethods: ["TRACE", "OPTIONS"] },
+        { host: "*.example.com", path: "/", pool: "c" },
+        { path: "/balancer-manager", respond: { status: 404, body: "nope" } },
+        { path: "/old", redirect: { to: "https://new.example/", status: 301 } },
+        { path: "/", pool: "a", preserveHost: false, requestHeaders: { set: { "X-Forwarded-Port": "443" } } },
+      ],
+      accessLog: { format: "json" },
+    });
+  });
+  afterAll(async () => {
+    await p.stop();
+    a.stop(); b.stop(); c.stop();
+  });
+  const get = (path: string, host: string, init: RequestInit = {}) => fetch(p.url + path, { ...init, headers: { host, ...(init.headers as object) } });
+
+  test("exact host and segment-boundary prefix with rewritePrefix", async () => {
+    const r = await (await get("/apim-t/x?q=1", "sso.example.com")).json();
+    expect(r).toMatchObject({ name: "a", path: "/token/x?q=1" });
+    // /apim-token is not under /apim-t: it falls to the wildcard route
+    expect((await (await get("/apim-token", "sso.example.com")).json()).name).toBe("c");
+  });
+  test("wildcard host, host compared case-insensitively, port ignored", async () => {
+    expect((await (await get("/z", "Deep.Sub.Example.COM:8443")).json()).name).toBe("c");
+    expect((await (await get("/z", "example.com")).json()).name).toBe("a"); // not the bare name
+  });
+  test("dot segments are resolved before matching", async () => {
+    const res = await raw(p.url, "GET /is/../balancer-manager HTTP/1.1\r\nHost: other\r\nConnection: close\r\n\r\n");
+    expect(res).toStartWith("HTTP/1.1 404");
+    expect(res).toContain("nope");
+    const enc = await raw(p.url, "GET /is/%2e%2e/balancer-manager HTTP/1.1\r\nHost: other\r\nConnection: close\r\n\r\n");
+    expect(enc).toStartWith("HTTP/1.1 404");
+  });
+  test("denyMethods answers 403 before any upstream", async () => {
+    const before = b.seen.length;
+    const res = await get("/is/x", "sso.example.com", { method: "OPTIONS" });
+    expect(res.status).toBe(403);
+    expect(b.seen.length).toBe(before);
+  });
+  test("redirect and respond routes", async () => {
+    const res = await get("/old/x", "any", { redirect: "manual" });
+    expect(res.status).toBe(301);
+    expect(res.headers.get("location")).toBe("https://new.example/");
+  });
+  test("preserveHost false sends the member host; request rules override X-Forwarded-Port", async () => {
+    const r = await (await get("/p", "front.test")).json();
+    expect(r.headers.host).toBe(new URL(a.url).host);
+    expect(r.headers["x-forwarded-host"]).toBe("front.test");
+    expect(r.headers["x-forwarded-port"]).toBe("443");
+    expect(r.headers["x-forwarded-proto"]).toBe("http");
+  });
+  test("missing, invalid or repeated Host gets 400", async () => {
+    expect(await raw(p.url, "GET / HTTP/1.1\r\nHost: a b\r\nConnection: close\r\n\r\n")).toStartWith("HTTP/1.1 400");
+    expect(await raw(p.url, "GET / HTTP/1.1\r\nHost: a.test\r\nHost: b.test\r\nConnection: close\r\n\r\n")).toStartWith("HTTP/1.1 400");
+    expect(await raw(p.url, "GET / HTTP/1.0\r\n\r\n")).toStartWith("HTTP/1.1 400");
+  });
+  test("the access log has one JSON line per request with route, pool and member", async () => {
+    await get("/apim-t/logged", "sso.example.com");
+    await p.waitFor("/apim-t/logged");
+    const line = p.stdout().split("\n").find((l) => l.includes("/apim-t/logged"))!;
+    const e = JSON.parse(line);
+    expect(e).toMatchObject({ status: 200, route: "sso.example.com/apim-t", pool: "a", member: a.url, method: "GET" });
+    expect(e.bytes).toBeGreaterThan(0);
+  });
+});
