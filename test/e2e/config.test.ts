@@ -1,0 +1,67 @@
+import { describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import { runBinary, tempDir, writeFile } from "./harness.ts";
+
+describe("configuration errors: all at once, with paths, before binding", () => {
+  test("a routes.json with an error in every section lists every error and exits non-zero", async () => {
+    const dir = tempDir();
+    // Port 1 would need root to bind on most systems: proof that nothing was bound is that
+    // the process exits with the config errors, never a bind error.
+    const file = writeFile(dir, "routes.json", JSON.stringify({
+      listeners: [{ port: 70000, hots: "x" }],
+      pools: { api: { members: [{ url: "htp://x", weight: 0 }], method: "roundrobin", health: { passive: { window: "10 seconds" } } } },
+      routes: [{ path: "api", pool: "api", maxBodySize: "lots" }],
+      accessLog: { format: "common" },
+      trustedProxies: 5,
+      extra: true,
+    }));
+    const { code, stderr } = await runBinary(["--routes", file]);
+    expect(code).not.toBe(0);
+    for (const path of [
+      "listeners[0].port", "listeners[0].hots", "pools.api.members[0].url", "pools.api.members[0].weight",
+      "pools.api.method", "pools.api.health.passive.window", "routes[0].path", "routes[0].maxBodySize",
+      "accessLog.format", "trustedProxies", "extra",
+    ]) expect(stderr).toContain(`${path}:`);
+    expect(stderr).toContain('"htp://x" is not an http(s) URL');
+    expect(stderr).not.toContain("listening");
+  });
+
+  test("cross-field errors name the path and the fix", async () => {
+    const dir = tempDir();
+    const file = writeFile(dir, "routes.json", JSON.stringify({
+      listeners: [{ port: 0 }],
+      pools: { a: { members: [{ url: "http://127.0.0.1:1", route: "n1" }, { url: "http://127.0.0.1:2", route: "n1" }] } },
+      routes: [{ path: "/", pool: "b" }, { path: "/x", pool: "a", respond: { status: 200 } }],
+    }));
+    const { code, stderr } = await runBinary(["check", file]);
+    expect(code).toBe(1);
+    expect(stderr).toContain('routes[0].pool: no pool named "b" (pools: a)');
+    expect(stderr).toContain("routes[1]: give exactly one of pool, respond, redirect");
+    expect(stderr).toContain("pools.a.members[1].route");
+  });
+
+  test("check prints a summary and exits 0 for the shipped example", async () => {
+    const { code, stdout } = await runBinary(["check", join(import.meta.dir, "../../examples/routes.json")]);
+    expect(code).toBe(0);
+    expect(stdout).toContain("pool app (byrequests)");
+    expect(stdout).toContain("configuration is valid");
+  });
+
+  test("invalid JSON and a missing file are clear errors", async () => {
+    const dir = tempDir();
+    const bad = writeFile(dir, "routes.json", "{ listeners: [");
+    const r1 = await runBinary(["check", bad]);
+    expect(r1.code).toBe(1);
+    expect(r1.stderr).toContain("not valid JSON");
+    const r2 = await runBinary(["--routes", join(dir, "nope.json")]);
+    expect(r2.code).toBe(1);
+    expect(r2.stderr).toContain("file not found");
+  });
+
+  test("--version and --help", async () => {
+    expect((await runBinary(["--version"])).stdout).toMatch(/^edge-proxy \d+\.\d+\.\d+/);
+    const help = await runBinary(["--help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("proxy check routes.json");
+  });
+});
