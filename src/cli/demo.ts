@@ -28,8 +28,8 @@ export async function runDemo(io: Io, port = Number(process.env.PORT ?? 8080)): 
     accessLog: { format: "combined" },
   };
   const rt = compile(parseConfigText(JSON.stringify(config), "demo"), { file: "./demo.json" });
-  const running = start(rt, stderrEvents);
-  if (!running) {
+  const started = start(rt, stderrEvents);
+  if (!started) {
     for (const u of upstreams) u.stop(true);
     return 1;
   }
@@ -40,7 +40,7 @@ Try:
   curl -i http://127.0.0.1:${port}/blocked     # answered by the proxy itself (403)
 Then write a routes.json (see examples/routes.json) and run: proxy --routes routes.json
 Ctrl-C stops.`);
-  await waitForStop(running, rt, stderrEvents);
+  await waitForStop(started, rt, stderrEvents);
   for (const u of upstreams) u.stop(true);
   return 0;
 }

@@ -5,37 +5,44 @@ import { stderrEvents, type EventLog } from "../log/events.ts";
 import { Deadlines } from "../proxy/deadlines.ts";
 import { listen, type Running } from "../server/listen.ts";
 import { loadRuntime, type Io } from "./check.ts";
+import { createAffinity, type Affinity } from "../health/wire.ts";
 import { resolve } from "node:path";
 
 export async function runServe(file: string, io: Io): Promise<number> {
   const rt = await loadRuntime(file, io);
   if (!rt) return 1;
-  const running = start(rt, stderrEvents);
-  if (!running) return 1;
-  await waitForStop(running, rt, stderrEvents);
+  const started = start(rt, stderrEvents);
+  if (!started) return 1;
+  await waitForStop(started, rt, stderrEvents);
   return 0;
 }
 
 /** Binds every listener, or reports the one that failed and binds none. */
-export function start(rt: Runtime, events: EventLog, quietAccess = false): Running | undefined {
+export interface Started { running: Running; affinity: Affinity }
+
+export function start(rt: Runtime, events: EventLog, quietAccess = false): Started | undefined {
   for (const w of rt.warnings) events("warn", w);
   const logCfg = rt.config.accessLog ?? { format: "combined" as const, path: "-" };
   const path = logCfg.path === "-" ? "-" : resolve(rt.baseDir, logCfg.path);
   const access = quietAccess ? () => {} : createAccessLog(logCfg.format, fileSink(path));
+  // Stickiness and health wrap the pool's method; they reach the spine only through these hooks.
+  const affinity = createAffinity(rt, { events });
   try {
-    const running = listen(rt, { deadlines: new Deadlines(), events, access });
+    const running = listen(rt, { deadlines: new Deadlines(), events, access, choose: affinity.choose, outcome: affinity.outcome, onResponse: affinity.onResponse });
     for (const s of running.servers) events("info", `listening on ${s.url}`);
-    return running;
+    affinity.start();
+    return { running, affinity };
   } catch (e) {
     events("error", `cannot listen: ${(e as Error).message}`);
     return undefined;
   }
 }
 
-export function waitForStop(running: Running, rt: Runtime, events: EventLog): Promise<void> {
+export function waitForStop({ running, affinity }: Started, rt: Runtime, events: EventLog): Promise<void> {
   return new Promise((done) => {
     const stop = async (sig: string) => {
       events("info", `${sig}: stopping; in-flight requests finish`);
+      affinity.stop();
       await running.stop(false);
       rt.close();
       done();

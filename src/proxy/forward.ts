@@ -1,7 +1,9 @@
 /**
  * Step 3: send the exchange to a member of the route's pool, retrying on another member when
  * the connection was never established (Apache and HAProxy `retry-on conn-failure`: nothing
- * was sent, so any method is safe). Statuses: 503 when no member is available, 502 when the
+ * was sent, so any method is safe), and for idempotent methods without a body also when the
+ * upstream failed before any response byte (NGINX `proxy_next_upstream error`, which never
+ * re-sends POST/PATCH). Statuses: 503 when no member is available, 502 when the
  * upstream failed, 504 when it did not answer within the response timeout.
  */
 import type { Member } from "../balancer/member.ts";
@@ -21,6 +23,9 @@ export interface ForwardDeps {
   /** Passive health: what happened on one try. */
   outcome: (pool: RuntimePool, member: Member, ok: boolean, reason: string) => void;
 }
+
+/** RFC 9110 9.2.2: safe to repeat, so a failed try may go to another member. */
+const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]);
 
 export interface Forwarded { res: Response; member: Member; abort: AbortController }
 
@@ -61,7 +66,9 @@ export async function forward(x: Exchange, pool: RuntimePool, body: ReadableStre
       deps.outcome(pool, member, false, reason);
       tried.add(member);
       const bodyUntouched = body === null || !body.locked;
-      if (e instanceof ConnectFailure && attempt < pool.retries && bodyUntouched) {
+      const timedOut = abort.signal.reason instanceof UpstreamTimeout;
+      const retryable = e instanceof ConnectFailure ? bodyUntouched : !timedOut && body === null && IDEMPOTENT.has(x.method);
+      if (retryable && attempt < pool.retries) {
         deps.events("warn", `pool=${pool.name} member=${member.origin} ${reason}; retrying on another member`);
         continue;
       }

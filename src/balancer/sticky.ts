@@ -1,0 +1,74 @@
+/**
+ * Sticky sessions for one pool, with Apache mod_proxy_balancer's decision table
+ * (anchors.md B1.4-B1.7): a usable member owning the requested route takes the request;
+ * otherwise the pool's method picks (and insert mode re-issues the cookie), unless
+ * `failover: false` and the route belongs to a member of this pool, which is a 503 (AH01167).
+ */
+import type { Member } from "./member.ts";
+import type { PickContext } from "./method.ts";
+import type { Pool } from "./pool.ts";
+import { requestedRoute, type StickyRequest } from "./sticky-route.ts";
+import type { PoolConfig } from "../config/schema.ts";
+
+export type StickyConfig = NonNullable<PoolConfig["sticky"]>;
+
+export class Sticky {
+  readonly #cfg: StickyConfig;
+  readonly #setCookieSuffix: string;
+
+  constructor(cfg: StickyConfig) {
+    this.#cfg = cfg;
+    this.#setCookieSuffix = cookieAttributes(cfg);
+  }
+
+  get mode(): StickyConfig["mode"] {
+    return this.#cfg.mode;
+  }
+
+  /** The route this request asks for, before looking at any member. */
+  route(req: StickyRequest): string | undefined {
+    return requestedRoute({ cookieName: this.#cfg.cookie, mode: this.#cfg.mode }, req);
+  }
+
+  /**
+   * Member for one try. `tried` holds members that already failed for this request: a sticky
+   * member in it counts as unavailable (Apache rebalances after a connect failure, B1.7).
+   */
+  choose(pool: Pool, req: StickyRequest & PickContext, tried: ReadonlySet<Member>): Member | undefined {
+    const asked = this.route(req);
+    const owner = asked === undefined ? undefined : pool.byRoute(asked);
+    if (owner) {
+      // availableForSticky: drain (`+N`) keeps its sessions; standby with the route is used
+      // even while primaries are up, as Apache's find_route_worker does.
+      if (owner.availableForSticky() && !tried.has(owner)) return owner;
+      if (!this.#cfg.failover) return undefined;
+    }
+    // No route, or one naming no member of this pool: a plain balanced request.
+    return pool.pick(req, tried);
+  }
+
+  /**
+   * Insert mode: the Set-Cookie value to add when the answering member is not the one the
+   * request's route named (first visit, failover, bogus route), like the Apache recipe's
+   * `env=BALANCER_ROUTE_CHANGED`; undefined otherwise, and always in route-suffix mode,
+   * where the backend owns the cookie.
+   */
+  setCookieFor(req: StickyRequest, member: Member): string | undefined {
+    if (this.#cfg.mode !== "insert") return undefined;
+    if (this.route(req) === member.route) return undefined;
+    return `${this.#cfg.cookie}=.${member.route}${this.#setCookieSuffix}`;
+  }
+}
+
+/**
+ * `; Path=/` by default: without a Path browsers scope the cookie to the request's directory,
+ * which broke Caddy's stickiness across paths (caddy#4096). Max-Age is in whole seconds.
+ */
+function cookieAttributes(cfg: StickyConfig): string {
+  let s = `; Path=${cfg.path ?? "/"}`;
+  if (cfg.maxAge !== undefined) s += `; Max-Age=${Math.floor(cfg.maxAge / 1000)}`;
+  if (cfg.secure) s += "; Secure";
+  if (cfg.httpOnly) s += "; HttpOnly";
+  if (cfg.sameSite) s += `; SameSite=${cfg.sameSite}`;
+  return s;
+}

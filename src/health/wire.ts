@@ -1,0 +1,93 @@
+/**
+ * Builds sticky sessions, passive and active health for every pool of a Runtime, and exposes
+ * them as the spine's three hooks (HandlerDeps.choose / outcome / onResponse) plus start/stop
+ * for the probe timers. Nothing here keeps per-request state: insert mode re-reads the
+ * request's route in onResponse, so the hooks stay independent of Exchange's shape.
+ */
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import type { Member } from "../balancer/member.ts";
+import { Sticky } from "../balancer/sticky.ts";
+import type { Runtime, RuntimePool } from "../config/runtime.ts";
+import type { EventLog } from "../log/events.ts";
+import type { HandlerDeps } from "../proxy/handler.ts";
+import type { Exchange } from "../proxy/exchange.ts";
+import { ActiveHealth, type ProbeTls } from "./active.ts";
+import { PASSIVE_DEFAULTS, PassiveHealth } from "./passive.ts";
+
+type Choose = NonNullable<HandlerDeps["choose"]>;
+type Outcome = NonNullable<HandlerDeps["outcome"]>;
+type OnResponse = NonNullable<HandlerDeps["onResponse"]>;
+
+export interface Affinity {
+  choose: Choose;
+  outcome: Outcome;
+  onResponse: OnResponse;
+  /** Starts the active probes (one immediate round per pool, then every interval). */
+  start(): void;
+  stop(): void;
+  /** Per-pool parts, for status pages and tests. */
+  readonly pools: ReadonlyMap<string, PoolAffinity>;
+}
+
+export interface PoolAffinity {
+  sticky: Sticky | undefined;
+  passive: PassiveHealth;
+  active: ActiveHealth | undefined;
+}
+
+export interface AffinityDeps {
+  events: EventLog;
+  now?: () => number;
+  fetch?: typeof fetch;
+  /** Reads `tls.ca` (a path relative to routes.json); injectable for tests. */
+  readText?: (path: string) => string;
+  every?: (ms: number, fn: () => void) => () => void;
+}
+
+export function createAffinity(rt: Runtime, deps: AffinityDeps): Affinity {
+  const now = deps.now ?? (() => performance.now());
+  const readText = deps.readText ?? ((p: string) => readFileSync(p, "utf8"));
+  const pools = new Map<string, PoolAffinity>();
+  for (const [name, rp] of rt.pools) {
+    const pc = rt.config.pools[name];
+    if (!pc) continue;
+    const activeCfg = pc.health?.active;
+    const passiveCfg = pc.health?.passive ?? PASSIVE_DEFAULTS;
+    const tls: ProbeTls | undefined = pc.tls
+      ? { verify: pc.tls.verify, ca: pc.tls.ca === undefined ? undefined : readText(resolve(rt.baseDir, pc.tls.ca)), serverName: pc.tls.serverName }
+      : undefined;
+    pools.set(name, {
+      sticky: pc.sticky ? new Sticky(pc.sticky) : undefined,
+      passive: new PassiveHealth(rp.pool, passiveCfg, { now, events: deps.events, trials: activeCfg === undefined }),
+      active: activeCfg ? new ActiveHealth(rp.pool, activeCfg, { events: deps.events, fetch: deps.fetch ?? fetch, tls, every: deps.every }) : undefined,
+    });
+  }
+  const of = (pool: RuntimePool): PoolAffinity | undefined => pools.get(pool.name);
+  const stickyRequest = (x: Exchange) => ({ cookie: x.req.headers.get("cookie"), target: x.rawTarget, clientIp: x.clientIp });
+
+  return {
+    pools,
+    choose(pool, x, tried) {
+      const a = of(pool);
+      const plain = () => pool.pool.pick({ clientIp: x.clientIp }, tried);
+      if (!a) return plain();
+      const sticky = a.sticky;
+      return a.passive.choose(sticky ? () => sticky.choose(pool.pool, stickyRequest(x), tried) : plain);
+    },
+    outcome(pool, member: Member, ok, reason) {
+      of(pool)?.passive.outcome(member, ok, reason);
+    },
+    onResponse(pool, x, member, headers) {
+      const cookie = of(pool)?.sticky?.setCookieFor(stickyRequest(x), member);
+      // `append`, not `set`: the application's own Set-Cookie headers stay (Apache `Header add`).
+      if (cookie) headers.append("set-cookie", cookie);
+    },
+    start() {
+      for (const a of pools.values()) a.active?.start();
+    },
+    stop() {
+      for (const a of pools.values()) a.active?.stop();
+    },
+  };
+}

@@ -1,0 +1,172 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { Member } from "../../src/balancer/member.ts";
+import { Pool } from "../../src/balancer/pool.ts";
+import { ActiveHealth, parseStatusRange, type ActiveConfig, type ActiveDeps } from "../../src/health/active.ts";
+
+/** A real upstream whose /health answer the test flips. */
+function upstream() {
+  const state = { status: 200, body: "UP", hosts: [] as string[], paths: [] as string[], hang: false };
+  const server = Bun.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    fetch(req) {
+      state.hosts.push(req.headers.get("host") ?? "");
+      state.paths.push(new URL(req.url).pathname);
+      if (state.hang) return new Promise<Response>(() => {});
+      return new Response(state.body, { status: state.status });
+    },
+  });
+  return { state, server, url: `http://127.0.0.1:${server.port}` };
+}
+
+const servers: { stop(force: boolean): unknown }[] = [];
+afterAll(() => {
+  for (const s of servers) s.stop(true);
+});
+
+const cfg = (over: Partial<ActiveConfig> = {}): ActiveConfig => ({
+  path: "/health", method: "GET", interval: 5_000, timeout: 2_000, expectStatus: "200-399", rise: 2, fall: 3, ...over,
+});
+
+function setup(urls: string[], over: Partial<ActiveConfig> = {}, deps: Partial<ActiveDeps> = {}) {
+  const log: string[] = [];
+  const ms = urls.map((url, i) => new Member({ url, weight: 1, route: `n${i}`, standby: false, state: "active" }));
+  const pool = new Pool("p", ms, { pick: (c) => c[0] });
+  const active = new ActiveHealth(pool, cfg(over), { events: (l, m) => log.push(`${l} ${m}`), fetch, ...deps });
+  return { log, ms, pool, active, m: ms[0]! };
+}
+
+describe("ActiveHealth against real upstreams", () => {
+  test("fall failed probes in a row eject, rise good ones recover, without restart", async () => {
+    const up = upstream();
+    servers.push(up.server);
+    const { active, m, log } = setup([up.url], { fall: 3, rise: 2 });
+    up.state.status = 500;
+    await active.probeOnce();
+    await active.probeOnce();
+    expect(m.healthy).toBe(true);
+    await active.probeOnce();
+    expect(m.healthy).toBe(false);
+    expect(log).toEqual([`warn pool=p member=${up.url} ejected: 3 failed health probes in a row, last: status 500, expected 200-399`]);
+    up.state.status = 204;
+    await active.probeOnce();
+    expect(m.healthy).toBe(false);
+    await active.probeOnce();
+    expect(m.healthy).toBe(true);
+    expect(log[1]).toBe(`info pool=p member=${up.url} recovered: 2 good health probes in a row`);
+    expect(up.state.paths.every((p) => p === "/health")).toBe(true);
+  });
+
+  test("a good probe in between restarts the failure count", async () => {
+    const up = upstream();
+    servers.push(up.server);
+    const { active, m } = setup([up.url], { fall: 2 });
+    up.state.status = 503;
+    await active.probeOnce();
+    up.state.status = 200;
+    await active.probeOnce();
+    up.state.status = 503;
+    await active.probeOnce();
+    expect(m.healthy).toBe(true);
+    await active.probeOnce();
+    expect(m.healthy).toBe(false);
+  });
+
+  test("expectBody is a regex over the body; status must also be in range", async () => {
+    const up = upstream();
+    servers.push(up.server);
+    const { active, m } = setup([up.url], { expectBody: "^status: (UP|OK)$", fall: 1, rise: 1 });
+    up.state.body = "status: DEGRADED";
+    expect(await active.probe(m)).toBe("body does not match /^status: (UP|OK)$/");
+    up.state.body = "status: OK";
+    expect(await active.probe(m)).toBeUndefined();
+    up.state.status = 404;
+    expect(await active.probe(m)).toContain("status 404");
+  });
+
+  test("Host header: the configured one, else the member's host; basepath is kept", async () => {
+    const up = upstream();
+    servers.push(up.server);
+    await setup([up.url + "/app/"], { host: "health.internal" }).active.probeOnce();
+    await setup([up.url]).active.probeOnce();
+    expect(up.state.hosts).toEqual(["health.internal", up.url.slice("http://".length)]);
+    expect(up.state.paths).toEqual(["/app/health", "/health"]);
+  });
+
+  test("refused connections and timeouts are failures; ejected members are still probed", async () => {
+    const up = upstream();
+    servers.push(up.server);
+    const closed = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response("") });
+    const deadUrl = `http://127.0.0.1:${closed.port}`;
+    closed.stop(true);
+    const { active, ms, pool } = setup([up.url, deadUrl], { timeout: 100, fall: 1, rise: 1 });
+    up.state.hang = true;
+    expect(await active.probe(ms[0]!)).toBe("no answer within 100ms");
+    expect(await active.probe(ms[1]!)).not.toBeUndefined();
+    up.state.hang = false;
+    pool.setStatus(ms[0]!, false); // e.g. passively ejected
+    await active.probeOnce();
+    expect(ms[0]!.healthy).toBe(true);
+    expect(ms[1]!.healthy).toBe(false);
+  });
+});
+
+describe("ActiveHealth wiring", () => {
+  test("a passive ejection needs rise fresh good probes, not ones counted before it", async () => {
+    const up = upstream();
+    servers.push(up.server);
+    const { active, m, pool } = setup([up.url], { rise: 2 });
+    await active.probeOnce();
+    await active.probeOnce();
+    pool.setStatus(m, false);
+    await active.probeOnce();
+    expect(m.healthy).toBe(false);
+    await active.probeOnce();
+    expect(m.healthy).toBe(true);
+  });
+
+  test("https members are probed with the pool's TLS settings, no redirects, no decompression", async () => {
+    const seen: { url: string; init: Record<string, unknown> }[] = [];
+    const spy = (async (url: string, init: Record<string, unknown>) => {
+      seen.push({ url, init });
+      return new Response("ok");
+    }) as unknown as typeof fetch;
+    const tls = { verify: false, ca: "PEM", serverName: "b.test" };
+    const { active } = setup(["https://10.0.0.9:9443"], { method: "HEAD" }, { fetch: spy, tls });
+    await active.probeOnce();
+    expect(seen[0]!.url).toBe("https://10.0.0.9:9443/health");
+    expect(seen[0]!.init).toMatchObject({ method: "HEAD", redirect: "manual", decompress: false, tls: { rejectUnauthorized: false, ca: "PEM", serverName: "b.test" } });
+  });
+
+  test("start probes at once and on each tick, never two rounds at a time; stop cancels", async () => {
+    let tick: (() => void) | undefined;
+    let cancelled = false;
+    let calls = 0;
+    const release: (() => void)[] = [];
+    const slow = (() => {
+      calls++;
+      return new Promise<Response>((done) => release.push(() => done(new Response("ok"))));
+    }) as unknown as typeof fetch;
+    const every = (ms: number, fn: () => void) => {
+      expect(ms).toBe(5_000);
+      tick = fn;
+      return () => (cancelled = true);
+    };
+    const { active } = setup(["http://127.0.0.1:1"], {}, { fetch: slow, every });
+    active.start();
+    expect(calls).toBe(1);
+    tick!();
+    expect(calls).toBe(1); // the first round is still running
+    release.shift()!();
+    await active.idle();
+    tick!();
+    expect(calls).toBe(2);
+    active.stop();
+    expect(cancelled).toBe(true);
+  });
+
+  test("parseStatusRange", () => {
+    expect(parseStatusRange("200-399")).toEqual([200, 399]);
+    expect(parseStatusRange("204")).toEqual([204, 204]);
+  });
+});
