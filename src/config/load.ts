@@ -11,10 +11,13 @@ export function parseConfigText(text: string, file = "routes.json"): Config {
   } catch (e) {
     throw new ConfigError(file, [{ path: "", message: `not valid JSON: ${(e as Error).message}` }]);
   }
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    throw new ConfigError(file, [{ path: "", message: "expected an object with listeners, pools and routes at the top level" }]);
+  }
   const result = v.safeParse(configSchema, raw);
-  if (!result.success) throw new ConfigError(file, result.issues.map(toIssue));
-  const more = semanticIssues(result.output);
-  if (more.length) throw new ConfigError(file, more);
+  // Cross-field checks run on the raw JSON too, so one pass reports every problem at once.
+  const issues = [...(result.success ? [] : result.issues.map(toIssue)), ...semanticIssues(raw)];
+  if (issues.length || !result.success) throw new ConfigError(file, issues);
   return result.output;
 }
 
@@ -26,16 +29,13 @@ export async function loadConfigFile(file: string): Promise<Config> {
 
 function toIssue(issue: v.BaseIssue<unknown>): ConfigIssue {
   const keys = (issue.path ?? []).map((p) => p.key as string | number);
-  // valibot reports an unknown key of a strict object at the object with the key as "received".
-  if (issue.type === "strict_object") {
-    const key = issue.path?.at(-1)?.key;
-    return { path: jsonPath(keys), message: `unknown field ${JSON.stringify(key)} (check its spelling against the routes.json reference)` };
+  const path = jsonPath(keys);
+  if (issue.type === "strict_object" || issue.type === "object" || issue.type === "loose_object") {
+    // valibot reports three different problems with this one issue type.
+    if (issue.expected === "never") return { path, message: `unknown field ${JSON.stringify(keys.at(-1))} (check its spelling against the routes.json reference)` };
+    if (issue.received === "undefined") return { path, message: "required field is missing" };
+    return { path, message: `expected an object, got ${issue.received}` };
   }
-  if (issue.type === "object" || issue.type === "strict_object") {
-    return { path: jsonPath(keys), message: `expected an object, got ${issue.received}` };
-  }
-  if (issue.input === undefined && issue.expected !== null && issue.kind === "schema") {
-    return { path: jsonPath(keys), message: `required field is missing` };
-  }
-  return { path: jsonPath(keys), message: issue.message };
+  if (issue.received === "undefined" && issue.kind === "schema") return { path, message: "required field is missing" };
+  return { path, message: issue.message };
 }

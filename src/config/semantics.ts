@@ -1,46 +1,62 @@
-/** Checks that span fields (references, exclusivity, duplicates): the schema sees one value at a time. */
-import type { Config } from "./schema.ts";
+/**
+ * Checks that span fields (references, exclusivity, duplicates): the schema sees one value at
+ * a time. They read the raw JSON defensively, so they run even when the schema found errors
+ * elsewhere and the operator gets every problem in one pass.
+ */
 import type { ConfigIssue } from "./errors.ts";
+import { jsonPath } from "./errors.ts";
 import { parseCidr } from "../net/cidr.ts";
 
-export function semanticIssues(c: Config): ConfigIssue[] {
+type Obj = Record<string, unknown>;
+const isObj = (x: unknown): x is Obj => typeof x === "object" && x !== null && !Array.isArray(x);
+const list = (x: unknown): unknown[] => (Array.isArray(x) ? x : []);
+
+export function semanticIssues(raw: unknown): ConfigIssue[] {
+  if (!isObj(raw)) return [];
   const out: ConfigIssue[] = [];
+  const at = (keys: (string | number)[], message: string) => out.push({ path: jsonPath(keys), message });
   const seen = new Map<string, number>();
-  c.listeners.forEach((l, i) => {
-    const key = `${l.host}:${l.port}`;
+  list(raw.listeners).forEach((l, i) => {
+    if (!isObj(l)) return;
+    const key = `${typeof l.host === "string" ? l.host : "0.0.0.0"}:${String(l.port)}`;
     const first = seen.get(key);
-    if (first !== undefined && l.port !== 0) out.push({ path: `listeners[${i}].port`, message: `${key} is already used by listeners[${first}]` });
+    if (first !== undefined && l.port !== 0) at(["listeners", i, "port"], `${key} is already used by listeners[${first}]`);
     seen.set(key, i);
-    if (l.tls && l.redirectHttps) out.push({ path: `listeners[${i}].redirectHttps`, message: "a TLS listener cannot also redirect to HTTPS; remove one of tls and redirectHttps" });
-    if (Array.isArray(l.tls?.certificates)) {
-      l.tls.certificates.forEach((cert, j) => {
-        const given = ["passphrase", "passphraseFile", "passphraseCommand"].filter((k) => cert[k as keyof typeof cert] !== undefined);
-        if (given.length > 1) out.push({ path: `listeners[${i}].tls.certificates[${j}]`, message: `give at most one of ${given.join(", ")}` });
-      });
-    }
+    if (l.tls !== undefined && l.redirectHttps !== undefined) at(["listeners", i, "redirectHttps"], "a TLS listener cannot also redirect to HTTPS; remove one of tls and redirectHttps");
+    const tls = l.tls;
+    list(isObj(tls) ? tls.certificates : undefined).forEach((cert, j) => {
+      if (!isObj(cert)) return;
+      const given = ["passphrase", "passphraseFile", "passphraseCommand"].filter((k) => cert[k] !== undefined);
+      if (given.length > 1) at(["listeners", i, "tls", "certificates", j], `give at most one of ${given.join(", ")}`);
+    });
   });
-  for (const [name, pool] of Object.entries(c.pools)) {
-    const routes = new Map<string, number>();
-    pool.members.forEach((m, i) => {
-      if (m.route === undefined) return;
+  const pools = isObj(raw.pools) ? raw.pools : {};
+  for (const [name, pool] of Object.entries(pools)) {
+    if (!isObj(pool)) continue;
+    const members = list(pool.members).filter(isObj);
+    const routes = new Map<unknown, number>();
+    list(pool.members).forEach((m, i) => {
+      if (!isObj(m) || typeof m.route !== "string") return;
       const dup = routes.get(m.route);
-      if (dup !== undefined) out.push({ path: `pools.${name}.members[${i}].route`, message: `route ${JSON.stringify(m.route)} is already used by members[${dup}]; sticky routes must be unique in a pool` });
+      if (dup !== undefined) at(["pools", name, "members", i, "route"], `route ${JSON.stringify(m.route)} is already used by members[${dup}]; sticky routes must be unique in a pool`);
       routes.set(m.route, i);
     });
-    if (pool.members.every((m) => m.standby)) out.push({ path: `pools.${name}.members`, message: "every member is a standby; at least one must be a primary" });
-    const range = pool.health?.active?.expectStatus.split("-").map(Number);
-    if (range && range.length === 2 && range[0]! > range[1]!) out.push({ path: `pools.${name}.health.active.expectStatus`, message: "the range's first status is larger than its last" });
+    if (members.length > 0 && members.every((m) => m.standby === true)) at(["pools", name, "members"], "every member is a standby; at least one must be a primary");
+    const active = isObj(pool.health) && isObj(pool.health.active) ? pool.health.active : undefined;
+    const range = typeof active?.expectStatus === "string" ? active.expectStatus.split("-").map(Number) : [];
+    if (range.length === 2 && range[0]! > range[1]!) at(["pools", name, "health", "active", "expectStatus"], "the range's first status is larger than its last");
   }
-  c.routes.forEach((r, i) => {
-    const actions = (["pool", "respond", "redirect"] as const).filter((k) => r[k] !== undefined);
-    if (actions.length !== 1) out.push({ path: `routes[${i}]`, message: `give exactly one of pool, respond, redirect (got ${actions.length ? actions.join(", ") : "none"})` });
-    if (r.pool !== undefined && !(r.pool in c.pools)) {
-      const known = Object.keys(c.pools);
-      out.push({ path: `routes[${i}].pool`, message: `no pool named ${JSON.stringify(r.pool)} (pools: ${known.join(", ") || "none"})` });
+  list(raw.routes).forEach((r, i) => {
+    if (!isObj(r)) return;
+    const actions = ["pool", "respond", "redirect"].filter((k) => r[k] !== undefined);
+    if (actions.length !== 1) at(["routes", i], `give exactly one of pool, respond, redirect (got ${actions.length ? actions.join(", ") : "none"})`);
+    if (typeof r.pool === "string" && !(r.pool in pools)) {
+      const known = Object.keys(pools);
+      at(["routes", i, "pool"], `no pool named ${JSON.stringify(r.pool)} (pools: ${known.join(", ") || "none"})`);
     }
   });
-  c.trustedProxies.forEach((t, i) => {
-    if (!parseCidr(t)) out.push({ path: `trustedProxies[${i}]`, message: `${JSON.stringify(t)} is not an IP address or CIDR such as "10.0.0.0/8"` });
+  list(raw.trustedProxies).forEach((t, i) => {
+    if (typeof t === "string" && !parseCidr(t)) at(["trustedProxies", i], `${JSON.stringify(t)} is not an IP address or CIDR such as "10.0.0.0/8"`);
   });
   return out;
 }

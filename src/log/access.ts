@@ -40,10 +40,15 @@ export function clfTime(ms: number): string {
   return cachedStamp;
 }
 
-/** Apache escapes `"` and `\` and non-printables inside quoted fields (mod_log_config). */
+/** As Apache's mod_log_config: `"` and `\` get a backslash, other non-printables become \xhh. */
 function q(s: string | null): string {
   if (s === null || s === "") return "-";
-  return /["\\\x00-\x1f\x7f]/.test(s) ? s.replace(/["\\\x00-\x1f\x7f]/g, (c) => "\\x" + c.charCodeAt(0).toString(16).padStart(2, "0")) : s;
+  return /["\\\x00-\x1f\x7f]/.test(s) ? s.replace(/["\\\x00-\x1f\x7f]/g, escapeChar) : s;
+}
+
+function escapeChar(c: string): string {
+  if (c === '"' || c === "\\") return "\\" + c;
+  return "\\x" + c.charCodeAt(0).toString(16).padStart(2, "0");
 }
 
 export function formatCombined(e: AccessEntry, now: number): string {

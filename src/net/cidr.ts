@@ -28,7 +28,8 @@ export function parseIp(text: string): Uint8Array | undefined {
   const head = halves[0] ? halves[0].split(":") : [];
   const tail = halves.length === 2 && halves[1] ? halves[1].split(":") : [];
   const fill = 8 - head.length - tail.length;
-  if ((halves.length === 1 && fill !== 0) || fill < 0) return undefined;
+  // "::" stands for at least one group of zeros (RFC 4291 2.2), so it needs room for one.
+  if ((halves.length === 1 && fill !== 0) || (halves.length === 2 && fill < 1)) return undefined;
   const groups = [...head, ...Array<string>(halves.length === 2 ? fill : 0).fill("0"), ...tail];
   if (!groups.every((g) => /^[0-9a-f]{1,4}$/i.test(g))) return undefined;
   const out = new Uint8Array(16);

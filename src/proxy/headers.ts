@@ -6,12 +6,15 @@
  */
 const HOP_BY_HOP = ["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "proxy-authenticate", "proxy-authorization"];
 
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
 export function stripHopByHop(h: Headers): void {
   const conn = h.get("connection");
   if (conn) {
     for (const token of conn.split(",")) {
       const t = token.trim();
-      if (t) h.delete(t);
+      // A token that is not a valid field name names no header; Headers.delete would throw.
+      if (TOKEN.test(t)) h.delete(t);
     }
   }
   for (const name of HOP_BY_HOP) h.delete(name);

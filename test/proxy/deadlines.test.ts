@@ -1,0 +1,137 @@
+import { describe, expect, test } from "bun:test";
+import { Deadlines, systemClock } from "../../src/proxy/deadlines.ts";
+
+class FakeClock {
+  t = 1000;
+  now = () => this.t;
+}
+
+function setup() {
+  const clock = new FakeClock();
+  // A long tick so the real interval never fires during a test; tests call tick() themselves.
+  const d = new Deadlines(clock, 3_600_000);
+  return { clock, d };
+}
+
+describe("Deadlines", () => {
+  test("now() reads the injected clock", () => {
+    const { clock, d } = setup();
+    expect(d.now()).toBe(1000);
+    clock.t = 1234.5;
+    expect(d.now()).toBe(1234.5);
+  });
+
+  test("expires at the deadline, not before", () => {
+    const { clock, d } = setup();
+    let fired = 0;
+    const w = d.watch(500, () => fired++);
+    expect(w.deadline).toBe(1500);
+    clock.t = 1499;
+    d.tick();
+    expect(fired).toBe(0);
+    clock.t = 1500;
+    d.tick();
+    expect(fired).toBe(1);
+  });
+
+  test("fires once, however many ticks follow", () => {
+    const { clock, d } = setup();
+    let fired = 0;
+    d.watch(10, () => fired++);
+    clock.t += 100;
+    d.tick();
+    d.tick();
+    clock.t += 100;
+    d.tick();
+    expect(fired).toBe(1);
+  });
+
+  test("extend pushes the deadline from now (idle timer)", () => {
+    const { clock, d } = setup();
+    let fired = 0;
+    const w = d.watch(100, () => fired++);
+    clock.t = 1090;
+    d.extend(w, 100);
+    expect(w.deadline).toBe(1190);
+    clock.t = 1150;
+    d.tick();
+    expect(fired).toBe(0);
+    clock.t = 1190;
+    d.tick();
+    expect(fired).toBe(1);
+  });
+
+  test("clear stops a watch from firing", () => {
+    const { clock, d } = setup();
+    let fired = 0;
+    const w = d.watch(100, () => fired++);
+    d.clear(w);
+    clock.t += 1000;
+    d.tick();
+    expect(fired).toBe(0);
+    d.clear(w); // clearing twice is harmless
+  });
+
+  test("clearing after it fired is harmless", () => {
+    const { clock, d } = setup();
+    let fired = 0;
+    const w = d.watch(1, () => fired++);
+    clock.t += 1;
+    d.tick();
+    d.clear(w);
+    expect(fired).toBe(1);
+  });
+
+  test("only the expired watches fire; each independently", () => {
+    const { clock, d } = setup();
+    const log: string[] = [];
+    d.watch(100, () => log.push("a"));
+    const b = d.watch(200, () => log.push("b"));
+    d.watch(300, () => log.push("c"));
+    clock.t = 1100;
+    d.tick();
+    expect(log).toEqual(["a"]);
+    d.extend(b, 500); // now 1600
+    clock.t = 1300;
+    d.tick();
+    expect(log).toEqual(["a", "c"]);
+    clock.t = 1600;
+    d.tick();
+    expect(log).toEqual(["a", "c", "b"]);
+  });
+
+  test("a callback may clear or add watches while the tick runs", () => {
+    const { clock, d } = setup();
+    const log: string[] = [];
+    let later: ReturnType<Deadlines["watch"]> | undefined;
+    d.watch(10, () => {
+      log.push("first");
+      d.clear(later!);
+      d.watch(1000, () => log.push("added"));
+    });
+    later = d.watch(10, () => log.push("cleared-one"));
+    clock.t += 10;
+    d.tick();
+    expect(log).toEqual(["first"]);
+    clock.t += 1000;
+    d.tick();
+    expect(log).toEqual(["first", "added"]);
+  });
+
+  test("zero and negative durations expire on the next tick", () => {
+    const { d } = setup();
+    let fired = 0;
+    d.watch(0, () => fired++);
+    d.watch(-5, () => fired++);
+    d.tick();
+    expect(fired).toBe(2);
+  });
+
+  test("the real ticker fires a watch without a manual tick", async () => {
+    const d = new Deadlines(systemClock, 1);
+    const { promise, resolve } = Promise.withResolvers<number>();
+    const start = systemClock.now();
+    d.watch(5, () => resolve(systemClock.now() - start));
+    expect(await promise).toBeGreaterThanOrEqual(5);
+  });
+});

@@ -1,0 +1,107 @@
+import { describe, expect, test } from "bun:test";
+import { connect } from "node:net";
+import { normalizePath, splitTarget } from "../../src/proxy/normalize.ts";
+
+function rawGet(port: number, target: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const sock = connect(port, "127.0.0.1", () => sock.write(`GET ${target} HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n`));
+    let out = "";
+    sock.on("data", (d) => (out += d.toString("latin1")));
+    sock.on("end", () => resolve(out));
+    sock.on("error", reject);
+  });
+}
+
+const check = (cases: [string, string][]) => {
+  for (const [raw, want] of cases) expect([raw, normalizePath(raw)]).toEqual([raw, want]);
+};
+
+describe("normalizePath", () => {
+  test("the spec's case: /is-samlsso/../balancer-manager is /balancer-manager", () => {
+    expect(normalizePath("/is-samlsso/../balancer-manager")).toBe("/balancer-manager");
+  });
+
+  test("already normal paths are returned unchanged", () => {
+    check([["/", "/"], ["/a", "/a"], ["/a/b/", "/a/b/"], ["/a/.hidden", "/a/.hidden"], ["/a/..b", "/a/..b"], ["/a/b..", "/a/b.."], ["/a/...", "/a/..."]]);
+  });
+
+  test("%2e and %2E are decoded, then resolved", () => {
+    check([
+      ["/%2e%2e/x", "/x"],
+      ["/a/%2E%2E/b", "/b"],
+      ["/a/%2e/b", "/a/b"],
+      ["/a/.%2e/b", "/b"],
+      ["/a/%2E./b", "/b"],
+      ["/is-samlsso/%2e%2e/balancer-manager", "/balancer-manager"],
+      ["/%2e", "/"],
+      ["/a%2e%2e", "/a.."],
+    ]);
+  });
+
+  test("other escapes stay as received (no double decoding)", () => {
+    check([["/a%20b", "/a%20b"], ["/a/%252e%252e/b", "/a/%252e%252e/b"], ["/a%41", "/a%41"]]);
+  });
+
+  test(".. above the root stays at the root", () => {
+    check([["/..", "/"], ["/../../x", "/x"], ["/a/b/../../..", "/"], ["/a/../../../b/c", "/b/c"]]);
+  });
+
+  test("runs of / are merged", () => {
+    check([["//", "/"], ["/a//b///c", "/a/b/c"], ["//a", "/a"], ["/a//", "/a/"], ["/a/b//", "/a/b/"]]);
+  });
+
+  test("%2F is kept encoded and is not a segment separator", () => {
+    check([["/a%2Fb", "/a%2Fb"], ["/a%2fb/c", "/a%2fb/c"], ["/a%2Fb/../c", "/c"], ["/x/a%2F..%2Fb", "/x/a%2F..%2Fb"]]);
+  });
+
+  test("a trailing /. or /.. leaves a trailing slash", () => {
+    check([["/a/b/.", "/a/b/"], ["/a/b/..", "/a/"], ["/a/.", "/a/"], ["/a/..", "/"], ["/.", "/"], ["/a/./b/", "/a/b/"], ["/a/b/%2e", "/a/b/"], ["/a/b/%2e%2e", "/a/"]]);
+  });
+
+  test("the result always starts with / and has no dot segments or empty segments inside", () => {
+    const samples = ["/a/./b/../c//d/.", "/../%2e%2E/./a//b/..", "/x/y/z/../../../../w/", "/%2E%2e//%2e/"];
+    for (const raw of samples) {
+      const out = normalizePath(raw);
+      expect(out.startsWith("/")).toBe(true);
+      expect(out.split("/").slice(1, -1)).not.toContainAnyValues(["", ".", ".."]);
+      expect(normalizePath(out)).toBe(out); // idempotent
+    }
+  });
+});
+
+describe("splitTarget", () => {
+  test("absolute URLs with and without a query", () => {
+    const cases: [string, { path: string; query: string }][] = [
+      ["http://h/a?b=1", { path: "/a", query: "?b=1" }],
+      ["http://h:8080/a/b", { path: "/a/b", query: "" }],
+      ["http://h/", { path: "/", query: "" }],
+      ["http://h/?", { path: "/", query: "?" }],
+      ["http://h/a?b=/c?d", { path: "/a", query: "?b=/c?d" }],
+      ["https://[::1]:8443/p/%2F/q?x=%20", { path: "/p/%2F/q", query: "?x=%20" }],
+      ["http://h/a/../b?q", { path: "/a/../b", query: "?q" }],
+      ["http://h", { path: "/", query: "" }],
+    ];
+    for (const [url, want] of cases) expect([url, splitTarget(url)]).toEqual([url, want]);
+  });
+
+  test("the raw path is kept byte for byte, as Bun's request.url gives it", async () => {
+    const server = Bun.serve({ port: 0, fetch: (req) => Response.json(splitTarget(req.url)) });
+    try {
+      // A raw request line: fetch() would resolve dot segments itself (WHATWG URL). Bun's
+      // request.url resolves them too (so normalizePath is a second line of defence), but it
+      // keeps "//", "%2F" and the query as sent, and a "?" inside the query is no separator.
+      const reply = await rawGet(server.port!, "/a%2Fb//c?x=1&y=%2F/../z");
+      expect(reply.slice(reply.indexOf("\r\n\r\n") + 4)).toBe(JSON.stringify({ path: "/a%2Fb//c", query: "?x=1&y=%2F/../z" }));
+    } finally {
+      server.stop(true);
+    }
+  });
+});
+
+describe("fixed: Tomcat's `..;` path-parameter dot segment is not resolved", () => {
+  test("/apim-token/..;/admin must not stay under /apim-token (upstream Tomcat/WSO2 reads it as /admin)", () => {
+    expect(normalizePath("/apim-token/..;/admin")).toBe("/admin");
+    expect(normalizePath("/is-samlsso/..;jsessionid=x/balancer-manager")).toBe("/balancer-manager");
+    expect(normalizePath("/a/.;x/b")).toBe("/a/b");
+  });
+});
