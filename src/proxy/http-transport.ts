@@ -1,10 +1,26 @@
 /**
- * The Transport for http:// members. Interim: Bun's fetch; replaced by the lean HTTP/1.1
- * client (src/upstream/client.ts) once that lands.
+ * The Transport for http:// members: the lean HTTP/1.1 client (src/upstream/client.ts), which
+ * keeps an uncapped keep-alive pool per member and sends exactly the headers it is given. Bun's
+ * fetch caps in-flight requests at 256 and idle sockets at 64, churning connections under load,
+ * and adds User-Agent/Accept (bun-hono.md 1, perf-lab.md).
  */
-import { FetchTransport } from "./fetch-transport.ts";
-import type { Transport } from "./transport.ts";
+import { ConnectError, UpstreamClient } from "../upstream/client.ts";
+import { ConnectFailure, type Transport, type UpstreamCall } from "./transport.ts";
 
 export function createHttpTransport(url: URL): Transport {
-  return new FetchTransport(url.origin);
+  const client = new UpstreamClient(new URL(url.origin));
+  return {
+    async send(call: UpstreamCall): Promise<Response> {
+      try {
+        const res = await client.request(call, { connectTimeoutMs: call.connectTimeoutMs });
+        // A 101 here means the upstream switched protocols on a plain request: nothing we can relay.
+        if (res.status === 101) throw new Error("upstream answered 101 Switching Protocols to a request that did not ask to upgrade");
+        return res;
+      } catch (e) {
+        if (e instanceof ConnectError) throw new ConnectFailure(e.code, e.message);
+        throw e;
+      }
+    },
+    close: () => client.close(),
+  };
 }
