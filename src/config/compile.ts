@@ -3,7 +3,9 @@
  * header templates, prefix maps and balancing methods are built now, so the request path
  * only reads finished objects.
  */
-import { dirname } from "node:path";
+import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { ConfigError } from "./errors.ts";
 import { createMethod } from "../balancer/method.ts";
 import { Member, defaultRoute } from "../balancer/member.ts";
 import { Pool } from "../balancer/pool.ts";
@@ -24,15 +26,31 @@ export interface CompileOptions { file: string; readText?: (path: string) => str
 export function compile(config: Config, opts: CompileOptions): Runtime {
   const warnings: string[] = [];
   const pools = new Map<string, RuntimePool>();
-  for (const [name, pc] of Object.entries(config.pools)) pools.set(name, compilePool(name, pc, warnings));
+  const readText = opts.readText ?? ((p: string) => readFileSync(p, "utf8"));
+  const baseDir = dirname(opts.file);
+  for (const [name, pc] of Object.entries(config.pools)) {
+    pools.set(name, compilePool(name, pc, warnings, (file) => {
+      try {
+        return readText(resolve(baseDir, file));
+      } catch (e) {
+        throw new ConfigError(opts.file, [{ path: `pools.${name}.tls.ca`, message: `cannot read ${file}: ${(e as Error).message}` }]);
+      }
+    }));
+  }
   const routes = config.routes.map((rc, i) => compileRoute(rc, i, pools, warnings));
   return {
     config,
-    baseDir: dirname(opts.file),
+    baseDir,
     listeners: config.listeners,
     router: new Router(routes),
     pools,
     isTrustedProxy: ipMatcher(config.trustedProxies),
+    // Bun's idle timeout is whole seconds, 8..960 (it pings idle sockets, as NGINX's
+    // proxy_read_timeout would close them); the default matches Bun's 120 s.
+    websocket: {
+      idleTimeoutSec: Math.min(960, Math.max(8, Math.round((config.websocket?.idleTimeout ?? 120_000) / 1000))),
+      maxMessageSize: config.websocket?.maxMessageSize ?? 16 * 1024 * 1024,
+    },
     warnings,
     close() {
       for (const p of pools.values()) for (const t of p.transports.values()) t.close();
@@ -40,11 +58,13 @@ export function compile(config: Config, opts: CompileOptions): Runtime {
   };
 }
 
-function compilePool(name: string, pc: PoolConfig, warnings: string[]): RuntimePool {
+function compilePool(name: string, pc: PoolConfig, warnings: string[], readCa: (file: string) => string): RuntimePool {
+  // Bun's tls.ca wants PEM text; routes.json names a file relative to itself.
+  const upstreamTls = pc.tls ? { rejectUnauthorized: pc.tls.verify, ca: pc.tls.ca === undefined ? undefined : readCa(pc.tls.ca), serverName: pc.tls.serverName } : undefined;
   const members = pc.members.map((m) => new Member({ url: m.url, weight: m.weight, route: m.route ?? defaultRoute(m.url), standby: m.standby, state: m.state }));
   const transports = new Map<Member, Transport>();
   for (const m of members) {
-    if (m.url.protocol === "https:") transports.set(m, new FetchTransport(m.origin, { verify: pc.tls?.verify ?? true, ca: pc.tls?.ca, serverName: pc.tls?.serverName }));
+    if (m.url.protocol === "https:") transports.set(m, new FetchTransport(m.origin, upstreamTls && { verify: upstreamTls.rejectUnauthorized, ca: upstreamTls.ca, serverName: upstreamTls.serverName }));
     else transports.set(m, createHttpTransport(m.url));
   }
   if (pc.tls && pc.tls.verify === false) warnings.push(`pools.${name}.tls.verify is false: upstream certificates are not checked (like Apache SSLProxyVerify none)`);
@@ -52,6 +72,7 @@ function compilePool(name: string, pc: PoolConfig, warnings: string[]): RuntimeP
     name,
     pool: new Pool(name, members, createMethod(pc.method)),
     transports,
+    upstreamTls,
     retries: pc.retries,
     timeouts: { ...DEFAULT_TIMEOUTS, ...pc.timeouts },
     failOnStatus: new Set(pc.health?.passive?.failOnStatus ?? []),

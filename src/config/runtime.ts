@@ -15,6 +15,8 @@ export interface RuntimePool {
   transports: ReadonlyMap<Member, Transport>;
   retries: number;
   timeouts: Timeouts;
+  /** TLS settings for https:// and wss:// members (CA as PEM text). */
+  upstreamTls?: { rejectUnauthorized: boolean; ca?: string | undefined; serverName?: string | undefined } | undefined;
   /** Statuses that count as a member failure for passive health (the response is still delivered). */
   failOnStatus: ReadonlySet<number>;
 }
@@ -48,6 +50,7 @@ export interface Runtime {
   router: Router<RuntimeRoute>;
   pools: ReadonlyMap<string, RuntimePool>;
   isTrustedProxy: (ip: string) => boolean;
+  websocket: { idleTimeoutSec: number; maxMessageSize: number };
   warnings: string[];
   close(): void;
 }

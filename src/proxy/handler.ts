@@ -17,6 +17,8 @@ import { forward, type ForwardDeps } from "./forward.ts";
 import { clientHeaders, observeBody } from "./respond.ts";
 import { limitBody } from "./body-limit.ts";
 import type { Deadlines } from "./deadlines.ts";
+import { forwardWebSocket, isWebSocketUpgrade, type WebSocketDeps } from "./websocket.ts";
+import type { WsData } from "../ws/pump.ts";
 
 export interface ListenerInfo { port: number; scheme: "http" | "https" }
 export interface HandlerDeps {
@@ -44,7 +46,10 @@ export function createProxyHandler(rt: Runtime, listener: ListenerInfo, deps: Ha
     return res;
   };
 
-  return async function handle(req: Request, server: Server<unknown>): Promise<Response> {
+  const ws: WebSocketDeps = { ...fwd, onResponse: deps.onResponse, log };
+
+  /** Resolves to undefined when the connection was upgraded to a WebSocket. */
+  return async function handle(req: Request, server: Server<WsData>): Promise<Response | undefined> {
     const started = performance.now();
     // Bun hands a relative req.url to a request with no valid Host (bun-hono.md 7); never route those.
     const host = req.url.charCodeAt(0) === 47 ? undefined : hostName(req.headers.get("host"));
@@ -63,6 +68,8 @@ export function createProxyHandler(rt: Runtime, listener: ListenerInfo, deps: Ha
     const action = route.action;
     if (action.kind === "respond") return local(x, new Response(action.body, { status: action.status, headers: action.headers }));
     if (action.kind === "redirect") return local(x, new Response(null, { status: action.status, headers: { location: action.to } }));
+
+    if (isWebSocketUpgrade(req)) return forwardWebSocket(x, action.pool, server, ws);
 
     const limit = limitBody(req, route.maxBodySize);
     if (limit === "too_large") return local(x, errorResponse("too_large", `413 Content Too Large: the body exceeds ${route.maxBodySize} bytes`));
