@@ -47,6 +47,18 @@ describe("configuration errors: all at once, with paths, before binding", () => 
     expect(stdout).toContain("configuration is valid");
   });
 
+  test("check warns about the seeds' Header edit trap that turns https:// into httpss://", async () => {
+    const dir = tempDir();
+    const file = writeFile(dir, "routes.json", JSON.stringify({
+      listeners: [{ port: 0 }], pools: { a: { members: [{ url: "http://127.0.0.1:1" }] } },
+      routes: [{ path: "/", pool: "a", responseHeaders: { edit: [{ name: "Location", match: "^http", replace: "https" }] } }],
+    }));
+    const { code, stderr } = await runBinary(["check", file]);
+    expect(code).toBe(0);
+    expect(stderr).toContain("routes[0].responseHeaders.edit[0]");
+    expect(stderr).toContain("httpss://");
+  });
+
   test("invalid JSON and a missing file are clear errors", async () => {
     const dir = tempDir();
     const bad = writeFile(dir, "routes.json", "{ listeners: [");
