@@ -6,13 +6,31 @@ import { Deadlines } from "../proxy/deadlines.ts";
 import { listen, type Running } from "../server/listen.ts";
 import { loadRuntime, type Io } from "./check.ts";
 import { createAffinity, type Affinity } from "../health/wire.ts";
+import { loadListenerTls, type TlsSetup } from "../tls/listener-tls.ts";
 import { resolve } from "node:path";
 
 export async function runServe(file: string, io: Io): Promise<number> {
   const rt = await loadRuntime(file, io);
   if (!rt) return 1;
-  const started = start(rt, stderrEvents);
+  let tls: Map<number, TlsSetup>;
+  try {
+    tls = await loadListenerTls(rt, stderrEvents);
+  } catch (e) {
+    io.err((e as Error).message);
+    return 1;
+  }
+  const started = start(rt, stderrEvents, false, tls);
   if (!started) return 1;
+  // SIGHUP re-reads certificates and keys (Apache graceful, NGINX -s reload) without dropping
+  // connections: Bun ignores server.reload({tls}), so listen.ts swaps in a second server.
+  process.on("SIGHUP", () => {
+    loadListenerTls(rt, stderrEvents)
+      .then((next) => started.running.reloadTls(next))
+      .then(
+        () => stderrEvents("info", "SIGHUP: certificates reloaded"),
+        (e: Error) => stderrEvents("error", `SIGHUP: ${e.message}; still serving the old certificates`),
+      );
+  });
   await waitForStop(started, rt, stderrEvents);
   return 0;
 }
@@ -20,7 +38,7 @@ export async function runServe(file: string, io: Io): Promise<number> {
 /** Binds every listener, or reports the one that failed and binds none. */
 export interface Started { running: Running; affinity: Affinity }
 
-export function start(rt: Runtime, events: EventLog, quietAccess = false): Started | undefined {
+export function start(rt: Runtime, events: EventLog, quietAccess = false, tls?: ReadonlyMap<number, TlsSetup>): Started | undefined {
   for (const w of rt.warnings) events("warn", w);
   const logCfg = rt.config.accessLog ?? { format: "combined" as const, path: "-" };
   const path = logCfg.path === "-" ? "-" : resolve(rt.baseDir, logCfg.path);
@@ -28,7 +46,7 @@ export function start(rt: Runtime, events: EventLog, quietAccess = false): Start
   // Stickiness and health wrap the pool's method; they reach the spine only through these hooks.
   const affinity = createAffinity(rt, { events });
   try {
-    const running = listen(rt, { deadlines: new Deadlines(), events, access, choose: affinity.choose, outcome: affinity.outcome, onResponse: affinity.onResponse });
+    const running = listen(rt, { deadlines: new Deadlines(), events, access, choose: affinity.choose, outcome: affinity.outcome, onResponse: affinity.onResponse }, tls);
     for (const s of running.servers) events("info", `listening on ${s.url}`);
     affinity.start();
     return { running, affinity };

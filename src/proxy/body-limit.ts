@@ -5,10 +5,16 @@
  */
 export interface LimitedBody { body: ReadableStream<Uint8Array> | null; exceeded: () => boolean }
 
+const NO_BODY: LimitedBody = { body: null, exceeded: () => false };
+
 export function limitBody(req: Request, max: number | undefined): LimitedBody | "too_large" {
+  // RFC 9112 6.3: a request without Content-Length or Transfer-Encoding has no body. Checking the
+  // headers first avoids touching req.body, which makes Bun build a stream even for a GET.
+  const declared = req.headers.get("content-length");
+  if (declared === null && !req.headers.has("transfer-encoding")) return NO_BODY;
+  if (declared === "0") return NO_BODY;
   const body = req.body;
   if (max === undefined || body === null) return { body, exceeded: () => false };
-  const declared = req.headers.get("content-length");
   if (declared !== null) return Number(declared) > max ? "too_large" : { body, exceeded: () => false };
   let seen = 0;
   let over = false;

@@ -6,6 +6,7 @@
  * Known limits of fetch (bun-hono.md): it adds User-Agent and Accept when the client sent none,
  * and has no connect-phase timeout (the response timeout covers the connect).
  */
+import { Cancel } from "./cancel.ts";
 import { ConnectFailure, type Transport, type UpstreamCall } from "./transport.ts";
 
 export interface UpstreamTls { verify: boolean; ca?: string | undefined; serverName?: string | undefined }
@@ -29,7 +30,7 @@ export class FetchTransport implements Transport {
         method: call.method,
         headers: call.headers,
         body: call.body,
-        signal: call.signal,
+        signal: call.signal instanceof Cancel ? call.signal.toSignal() : (call.signal as AbortSignal),
         redirect: "manual",
         decompress: false,
       });

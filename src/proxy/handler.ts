@@ -16,6 +16,7 @@ import type { Exchange } from "./exchange.ts";
 import { forward, type ForwardDeps } from "./forward.ts";
 import { clientHeaders, observeBody } from "./respond.ts";
 import { limitBody } from "./body-limit.ts";
+import { bufferedBody } from "../upstream/make-response.ts";
 import type { Deadlines } from "./deadlines.ts";
 import { forwardWebSocket, isWebSocketUpgrade, type WebSocketDeps } from "./websocket.ts";
 import type { WsData } from "../ws/pump.ts";
@@ -90,12 +91,17 @@ export function createProxyHandler(rt: Runtime, listener: ListenerInfo, deps: Ha
     const pool = action.pool;
     const status = res.status;
     const settle = (bytes: number, err: unknown) => {
-      req.signal.removeEventListener?.("abort", () => {});
       member.end(bytes);
       fwd.outcome(pool, member, !err && !pool.failOnStatus.has(status), err ? `body: ${(err as Error)?.message ?? err}` : `status ${status}`);
       if (err) deps.events("warn", `pool=${pool.name} member=${member.origin} response aborted after ${bytes} bytes: ${(err as Error)?.message ?? err}`);
       log(x, status, bytes);
     };
+    // A body already in memory goes out in the upstream's own Response, headers edited in place.
+    const whole = bufferedBody(res);
+    if (whole !== undefined) {
+      settle(whole.byteLength, null);
+      return res;
+    }
     if (!res.body) {
       settle(0, null);
       return new Response(null, { status, statusText: res.statusText, headers });

@@ -8,6 +8,7 @@
  */
 import type { Member } from "../balancer/member.ts";
 import type { Deadlines } from "./deadlines.ts";
+import type { Cancel } from "./cancel.ts";
 import type { Exchange } from "./exchange.ts";
 import { stripHopByHop } from "./headers.ts";
 import { UpstreamTimeout } from "./errors.ts";
@@ -15,8 +16,9 @@ import { HeaderValueError } from "../rewrite/header-rules.ts";
 
 export interface BodyDone { (bytes: number, error: unknown): void }
 
+/** Edits the upstream response's headers in place (our transports build mutable Responses). */
 export function clientHeaders(x: Exchange, res: Response, member: Member): Headers {
-  const h = new Headers(res.headers);
+  const h = res.headers;
   stripHopByHop(h);
   x.route.reverse?.(h, { scheme: x.scheme, host: x.hostHeader });
   x.route.responseRules?.(h, { route: x.route.label, member: member.origin, client_ip: x.clientIp, host: x.hostHeader, scheme: x.scheme });
@@ -30,7 +32,7 @@ export { HeaderValueError };
  * A pull source with highWaterMark 0 reads the upstream only as fast as the client takes bytes,
  * so a slow client never makes the proxy buffer.
  */
-export function observeBody(body: ReadableStream<Uint8Array>, idleMs: number, deadlines: Deadlines, abort: AbortController, done: BodyDone): ReadableStream<Uint8Array> {
+export function observeBody(body: ReadableStream<Uint8Array>, idleMs: number, deadlines: Deadlines, abort: Cancel, done: BodyDone): ReadableStream<Uint8Array> {
   const reader = body.getReader();
   let bytes = 0;
   let finished = false;
@@ -58,7 +60,7 @@ export function observeBody(body: ReadableStream<Uint8Array>, idleMs: number, de
         bytes += value.byteLength;
         ctrl.enqueue(value);
       } catch (e) {
-        const err = abort.signal.reason ?? e;
+        const err = abort.reason ?? e;
         finish(err);
         ctrl.error(err);
       }

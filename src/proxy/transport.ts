@@ -3,12 +3,14 @@
  * implementations (the lean HTTP/1.1 client for http:// members, Bun's fetch for https://
  * members, which needs its TLS stack) are interchangeable.
  */
+import type { AbortLike } from "./cancel.ts";
+
 export interface UpstreamCall {
   method: string;
   target: string;                          // path + query, as sent on the request line
   headers: Headers;                        // final: the transport adds nothing
   body: ReadableStream<Uint8Array> | null;
-  signal: AbortSignal;
+  signal: AbortLike;
   connectTimeoutMs: number;
 }
 

@@ -6,21 +6,44 @@ import type { Server } from "bun";
 import type { Runtime } from "../config/runtime.ts";
 import { createProxyHandler, type HandlerDeps } from "../proxy/handler.ts";
 import { redirectToHttps } from "../proxy/redirect-https.ts";
+import type { TlsSetup } from "../tls/listener-tls.ts";
 import { createWebSocketHandler } from "../ws/relay.ts";
 import type { WsData } from "../ws/pump.ts";
 
-export interface Running { servers: Server<WsData>[]; stop(closeActive?: boolean): Promise<void> }
+export interface Running {
+  /** one per listener, in config order; a TLS reload replaces entries in place */
+  servers: Server<WsData>[];
+  stop(closeActive?: boolean): Promise<void>;
+  /**
+   * New certificates without dropping connections: `server.reload({tls})` is ignored by Bun
+   * (bun-hono.md 2), so a second server with the new certificates joins the port through
+   * SO_REUSEPORT and the old one stops gracefully, finishing its in-flight requests.
+   * All-or-nothing: if any new server fails to start, the old ones keep serving.
+   */
+  reloadTls(tls: ReadonlyMap<number, TlsSetup>): Promise<void>;
+}
 
-export function listen(rt: Runtime, deps: HandlerDeps): Running {
+type ServeOptions = Bun.Serve.Options<WsData>;
+
+/** Fails like a plain bind would when something already owns the port: SO_REUSEPORT would
+ *  otherwise silently share it with a second proxy started by mistake. */
+function probeFree(hostname: string, port: number): void {
+  if (port === 0) return;
+  const probe = Bun.serve({ port, hostname, fetch: () => new Response(null) });
+  probe.stop(true);
+}
+
+export function listen(rt: Runtime, deps: HandlerDeps, tls?: ReadonlyMap<number, TlsSetup>): Running {
   // Bun closes a connection idle for idleTimeout seconds, including while it waits for our
   // response (bun-hono.md 7), so it must outlast the longest response timeout (max 255 s).
   const longest = Math.max(...[...rt.router.routes()].map((r) => r.timeouts.response), 60_000);
   const idleTimeout = Math.min(255, Math.max(75, Math.ceil(longest / 1000) + 5));
   const websocket = createWebSocketHandler({ idleTimeoutSec: rt.websocket.idleTimeoutSec, maxPayloadLength: rt.websocket.maxMessageSize });
-  const servers = rt.listeners.map((l) => {
+  const options = rt.listeners.map((l, i) => {
+    if (l.tls && !tls?.get(i)) throw new Error(`listeners[${i}].tls: no certificates loaded for this listener (loadListenerTls must run before listen)`);
     const scheme = l.tls ? "https" : "http";
     const fetch = l.redirectHttps ? redirectToHttps(l.redirectHttps) : createProxyHandler(rt, { port: l.port, scheme }, deps);
-    const server = Bun.serve<WsData>({
+    return {
       port: l.port,
       hostname: l.host,
       development: false,
@@ -29,17 +52,54 @@ export function listen(rt: Runtime, deps: HandlerDeps): Running {
       maxRequestBodySize: Number.MAX_SAFE_INTEGER,
       fetch,
       websocket,
-      error(e) {
+      error(e: Error) {
         deps.events("error", `internal error: ${e.message}`);
         return new Response("500 Internal Server Error\n", { status: 500, headers: { "content-type": "text/plain" } });
       },
-    });
-    return server;
+    } satisfies ServeOptions;
   });
+  const servers: Server<WsData>[] = [];
+  try {
+    for (const [i, o] of options.entries()) {
+      const setup = tls?.get(i);
+      if (!setup) { servers.push(Bun.serve<WsData>(o)); continue; }
+      probeFree(o.hostname, o.port);
+      servers.push(Bun.serve<WsData>({ ...o, reusePort: true, tls: setup.entries }));
+    }
+  } catch (e) {
+    for (const s of servers) s.stop(true);
+    throw e;
+  }
+  // Old servers still finishing in-flight requests after a reload; stop() waits for them too.
+  const draining = new Set<Promise<void>>();
+
   return {
     servers,
     async stop(closeActive = false) {
-      await Promise.all(servers.map((s) => s.stop(closeActive)));
+      await Promise.all([...servers.map((s) => s.stop(closeActive)), ...draining]);
+    },
+    async reloadTls(next) {
+      const started: [number, Server<WsData>][] = [];
+      try {
+        for (const [i, o] of options.entries()) {
+          const setup = next.get(i);
+          const old = servers[i];
+          if (!setup || !old || !rt.listeners[i]?.tls) continue;
+          // The real port, not the configured one: port 0 means "any" only the first time.
+          started.push([i, Bun.serve<WsData>({ ...o, port: old.port ?? o.port, reusePort: true, tls: setup.entries })]);
+        }
+      } catch (e) {
+        for (const [, s] of started) s.stop(true);
+        throw new Error(`TLS reload failed, still serving the old certificates: ${(e as Error).message}`);
+      }
+      for (const [i, fresh] of started) {
+        const old = servers[i];
+        servers[i] = fresh;
+        if (!old) continue;
+        const done = old.stop(false).catch(() => {});
+        draining.add(done);
+        void done.finally(() => draining.delete(done));
+      }
     },
   };
 }

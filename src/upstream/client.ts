@@ -3,6 +3,7 @@ import { UpstreamConnection, type ConnectionOwner } from "./connection.ts";
 import { ConnectError } from "./errors.ts";
 
 export { ConnectError, UpstreamError } from "./errors.ts";
+import type { AbortLike } from "../proxy/cancel.ts";
 
 export interface UpstreamRequest {
   method: string;
@@ -12,7 +13,7 @@ export interface UpstreamRequest {
   headers: Headers;
   body: ReadableStream<Uint8Array> | null;
   /** abort => destroy the socket, reject the promise / error the body stream with signal.reason */
-  signal?: AbortSignal;
+  signal?: AbortLike | undefined;
 }
 
 export interface ConnectOptions {
@@ -146,7 +147,7 @@ export class UpstreamClient implements ConnectionOwner {
     this.sweeper = null;
   }
 
-  private connect(timeoutMs: number, signal: AbortSignal | undefined): Promise<UpstreamConnection> {
+  private connect(timeoutMs: number, signal: AbortLike | undefined): Promise<UpstreamConnection> {
     return new Promise((resolve, reject) => {
       let settled = false;
       const conn = new UpstreamConnection(this);

@@ -7,6 +7,7 @@ import { findHeadEnd, parseResponseHead, type ResponseHead } from "./response-he
 import { buildRequestHead, CHUNKED, NO_BODY, type RequestHead } from "./request-head.ts";
 import { BodyPump } from "./body-pump.ts";
 import { makeResponse } from "./make-response.ts";
+import type { AbortLike } from "../proxy/cancel.ts";
 
 /** Pool callbacks: the connection reports when it can be reused or is gone. */
 export interface ConnectionOwner {
@@ -59,7 +60,7 @@ export class UpstreamConnection implements BodyFeeder {
   private keepAlive = false;
   private reqDone = false;
   private paused = false;
-  private signal: AbortSignal | null = null;
+  private signal: AbortLike | null = null;
   private pump: BodyPump | null = null;
   private readonly onAbort = (): void => this.fail(this.signal?.reason);
   private readonly enqueue = (bytes: Uint8Array): void => this.push(bytes);

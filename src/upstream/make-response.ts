@@ -1,6 +1,18 @@
 import type { ResponseHead } from "./response-head.ts";
 
 /**
+ * A body that arrived whole with the head is kept on the Response under this symbol, so the
+ * proxy can hand the bytes to the client without building and piping a ReadableStream (which
+ * costs more than the rest of a small request's path).
+ */
+const BUFFERED = Symbol("buffered body");
+type BufferedResponse = Response & { [BUFFERED]?: Uint8Array };
+
+export function bufferedBody(res: Response): Uint8Array | undefined {
+  return (res as BufferedResponse)[BUFFERED];
+}
+
+/**
  * Builds the Response for a parsed head. `new Response` only accepts statuses
  * 200-599, so a final 101 (we do not implement upgrades) is returned as a
  * body-less Response whose `status` property is overridden to 101; Bun.serve
@@ -9,12 +21,15 @@ import type { ResponseHead } from "./response-head.ts";
 export function makeResponse(head: ResponseHead, body: ReadableStream<Uint8Array> | Uint8Array | null): Response {
   const status = head.status;
   if (status >= 200) {
+    let res: Response;
     try {
-      return new Response(body, { status, statusText: head.statusText, headers: head.headers });
+      res = new Response(body, { status, statusText: head.statusText, headers: head.headers });
     } catch {
       // A reason phrase Response refuses (e.g. non-ByteString) must not lose the response.
-      return new Response(body, { status, headers: head.headers });
+      res = new Response(body, { status, headers: head.headers });
     }
+    if (body instanceof Uint8Array) (res as BufferedResponse)[BUFFERED] = body;
+    return res;
   }
   const res = new Response(null, { status: 200, statusText: head.statusText, headers: head.headers });
   Object.defineProperty(res, "status", { value: status });

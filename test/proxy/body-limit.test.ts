@@ -3,7 +3,7 @@ import { limitBody } from "../../src/proxy/body-limit.ts";
 
 const enc = new TextEncoder();
 
-/** A request whose body streams in the given chunks, with no Content-Length (chunked). */
+/** A request whose body streams in the given chunks, with no Content-Length (chunked, as on the wire). */
 function chunkedRequest(chunks: Uint8Array[]): Request {
   const body = new ReadableStream<Uint8Array>({
     start(ctrl) {
@@ -11,7 +11,7 @@ function chunkedRequest(chunks: Uint8Array[]): Request {
       ctrl.close();
     },
   });
-  const req = new Request("http://h/upload", { method: "POST", body, duplex: "half" } as RequestInit);
+  const req = new Request("http://h/upload", { method: "POST", body, duplex: "half", headers: { "transfer-encoding": "chunked" } } as RequestInit);
   expect(req.headers.get("content-length")).toBeNull();
   return req;
 }
@@ -22,12 +22,18 @@ async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> 
 
 describe("limitBody", () => {
   test("no limit: the body passes as is", () => {
-    const req = new Request("http://h/", { method: "POST", body: "x".repeat(100) });
+    const req = new Request("http://h/", { method: "POST", body: "x".repeat(100), headers: { "content-length": "100" } });
     const out = limitBody(req, undefined);
     expect(out).not.toBe("too_large");
     if (out === "too_large") return;
     expect(out.body).toBe(req.body);
     expect(out.exceeded()).toBe(false);
+  });
+
+  test("a body without Content-Length or Transfer-Encoding is no body (RFC 9112 6.3)", () => {
+    const out = limitBody(new Request("http://h/", { method: "POST", body: "x" }), 10);
+    expect(out).not.toBe("too_large");
+    if (out !== "too_large") expect(out.body).toBeNull();
   });
 
   test("no body: nothing to limit", () => {

@@ -1,0 +1,110 @@
+// Medians over rounds, the comparison with NGINX, the printed table and the JSON report.
+import type { LegName } from "./legs.ts";
+import { NOISE_LIMIT, type LegRound } from "./runner.ts";
+import { SCENARIOS } from "./scenarios.ts";
+
+export type Figure = {
+  scenario: string;
+  label: string;
+  leg: LegName;
+  rounds: number;
+  usedRounds: number; // rounds the medians come from (the quiet ones, if any)
+  rps: number | null; // median over rounds
+  spread: number | null; // (max - min) / median of the rounds' req/s
+  noisyRounds: number; // rounds during which other programs used > NOISE_LIMIT of the CPU
+  p50Ms: number | null;
+  p99Ms: number | null;
+  transferBytesPerSec: number | null;
+  peakRssKb: number | null; // highest peak over rounds
+  ratioToNginx: number | null;
+  valid: boolean; // false when any round had a non-2xx, a socket error or a member problem
+  problems: string[];
+};
+
+export type LegSummary = { leg: LegName; idleRssKb: number | null; errors: string[] };
+
+function median(xs: (number | null)[]): number | null {
+  const v = xs.filter((x): x is number => x !== null && Number.isFinite(x)).sort((a, b) => a - b);
+  if (v.length === 0) return null;
+  const mid = Math.floor(v.length / 2);
+  return v.length % 2 === 1 ? (v[mid] ?? null) : ((v[mid - 1] ?? 0) + (v[mid] ?? 0)) / 2;
+}
+
+export function summarize(rounds: LegRound[], legs: LegName[]): { figures: Figure[]; legs: LegSummary[] } {
+  const figures: Figure[] = [];
+  for (const sc of SCENARIOS) {
+    for (const leg of legs) {
+      const all = rounds.filter((r) => r.leg === leg).flatMap((r) => r.runs.filter((x) => x.scenario === sc.id));
+      if (all.length === 0) continue;
+      const quiet = all.filter((r) => r.foreignCpu === null || r.foreignCpu <= NOISE_LIMIT);
+      // Figures come from the quiet rounds when there are any: a round during which other
+      // programs held the CPU measures them. Validity still looks at every round.
+      const runs = quiet.length > 0 ? quiet : all;
+      const peaks = runs.map((r) => r.peakRssKb).filter((x): x is number => x !== null);
+      const rps = median(runs.map((r) => r.rps));
+      const rpsAll = runs.map((r) => r.rps);
+      figures.push({
+        scenario: sc.id,
+        label: sc.label,
+        leg,
+        rounds: all.length,
+        usedRounds: runs.length,
+        rps,
+        spread: rps === null || rps === 0 ? null : (Math.max(...rpsAll) - Math.min(...rpsAll)) / rps,
+        noisyRounds: all.filter((r) => r.foreignCpu !== null && r.foreignCpu > NOISE_LIMIT).length,
+        p50Ms: median(runs.map((r) => r.p50Ms)),
+        p99Ms: median(runs.map((r) => r.p99Ms)),
+        transferBytesPerSec: median(runs.map((r) => r.transferBytesPerSec)),
+        peakRssKb: peaks.length === 0 ? null : Math.max(...peaks),
+        ratioToNginx: null,
+        valid: all.every((r) => r.valid),
+        problems: [...new Set(all.flatMap((r) => r.problems))],
+      });
+    }
+  }
+  for (const f of figures) {
+    const ng = figures.find((g) => g.scenario === f.scenario && g.leg === "nginx");
+    // Only a valid NGINX figure is a yardstick.
+    if (ng?.rps != null && ng.valid && f.rps !== null) f.ratioToNginx = f.rps / ng.rps;
+  }
+  const summaries = legs.map((leg) => {
+    const rs = rounds.filter((r) => r.leg === leg);
+    return { leg, idleRssKb: median(rs.map((r) => r.idleRssKb)), errors: rs.flatMap((r) => (r.error === null ? [] : [`round ${r.round}: ${r.error}`])) };
+  });
+  return { figures, legs: summaries };
+}
+
+const mb = (kb: number | null) => (kb === null ? "-" : `${(kb / 1024).toFixed(1)} MB`);
+const lat = (v: number | null) => (v === null ? "-" : v >= 1 ? `${v.toFixed(2)}ms` : `${(v * 1000).toFixed(0)}us`);
+const rate = (b: number | null) => (b === null ? "-" : b >= 1024 ** 3 ? `${(b / 1024 ** 3).toFixed(2)} GB/s` : `${(b / 1024 ** 2).toFixed(1)} MB/s`);
+
+export function printTable(figures: Figure[], legs: LegSummary[]): void {
+  const head = ["scenario", "leg", "req/s", "spread", "x nginx", "p50", "p99", "transfer", "peak RSS", "status"];
+  const rows = figures.map((f) => [
+    f.label,
+    f.leg,
+    f.rps === null ? "-" : Math.round(f.rps).toLocaleString("en-US"),
+    f.spread === null ? "-" : `${Math.round(f.spread * 100)}%`,
+    f.ratioToNginx === null ? "-" : `${f.ratioToNginx.toFixed(2)}x`,
+    lat(f.p50Ms),
+    lat(f.p99Ms),
+    rate(f.transferBytesPerSec),
+    mb(f.peakRssKb),
+    !f.valid ? "INVALID" : f.noisyRounds > 0 ? `noisy ${f.noisyRounds}/${f.rounds}` : "ok",
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join("  ");
+  console.log(`\n${line(head)}\n${widths.map((w) => "-".repeat(w)).join("  ")}`);
+  let prev = "";
+  for (const [i, r] of rows.entries()) {
+    if (prev !== "" && r[0] !== prev) console.log("");
+    prev = r[0] ?? "";
+    console.log(line(r));
+    const f = figures[i];
+    if (f !== undefined && !f.valid) console.log(`    ^ ${f.problems.join("; ")}`);
+  }
+  console.log(`\nreq/s, p50, p99: medians over the quiet rounds (all rounds if none was quiet); spread: (max-min)/median; peak RSS: highest over rounds.`);
+  console.log(`noisy k/n: in k of n rounds other programs used > ${NOISE_LIMIT * 100}% of the machine's CPU even after retries.`);
+  console.log(`idle RSS: ${legs.map((l) => `${l.leg} ${mb(l.idleRssKb)}`).join(", ")}`);
+  for (const l of legs) for (const e of l.errors) console.log(`${l.leg} failed in ${e}`);
+}

@@ -1,0 +1,148 @@
+// One leg in one round: start it, check it answers through both members, measure idle RSS,
+// warm up, run every scenario while sampling RSS, check the members' request counts, stop.
+import { prepareLeg, type LegName, type Upstreams } from "./legs.ts";
+import { freePort, rssKb, sampleRss, spawnServer, stop, tree, waitReady } from "./proc.ts";
+import { startNoise } from "./noise.ts";
+import { SCENARIOS } from "./scenarios.ts";
+import { runWrk, type WrkResult } from "./wrk.ts";
+
+export const WRK_CPU = 1;
+/** Above this share of the machine used by other programs during a run, the figure is "noisy". */
+export const NOISE_LIMIT = 0.1;
+
+export type ScenarioRun = Omit<WrkResult, "raw"> & {
+  scenario: string;
+  peakRssKb: number | null;
+  memberCounts: number[];
+  /** Share of the machine's CPU used by other programs during the run (null: unknown). */
+  foreignCpu: number | null;
+};
+
+export type LegRound = {
+  leg: LegName;
+  round: number;
+  error: string | null;
+  idleRssKb: number | null;
+  runs: ScenarioRun[];
+};
+
+/** How to reach the leg: spawn cmd (our own process) or a URL someone else runs. */
+export type LegSource = { kind: "spawn"; proxyCmd: string[] } | { kind: "target"; url: string; pid: number | null };
+
+async function memberCounts(up: Upstreams): Promise<number[]> {
+  return Promise.all(
+    up.ports.map(async (p) => {
+      const res = await fetch(`http://127.0.0.1:${p}/__count`);
+      return ((await res.json()) as { count: number }).count;
+    }),
+  );
+}
+
+/**
+ * Every request wrk counted must have reached a member, and both members must have had a
+ * share: a proxy that answers by itself or has ejected a member is not doing the same work.
+ */
+function checkMembers(deltas: number[], wrkRequests: number, target: boolean): string[] {
+  const total = deltas.reduce((a, b) => a + b, 0);
+  if (total === 0 && target) return []; // The target proxies to members of its own.
+  const problems: string[] = [];
+  if (total < wrkRequests) problems.push(`members answered ${total} requests, wrk counted ${wrkRequests}`);
+  if (deltas.some((d) => d < total * 0.1)) problems.push(`member share ${deltas.join("/")}: one member (nearly) unused`);
+  return problems;
+}
+
+/** After a failed run: what does the leg answer now? (status and the start of the body) */
+async function probe(url: string): Promise<string> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+    const body = res.status === 200 ? "" : ` ${JSON.stringify((await res.text()).slice(0, 120))}`;
+    return `probe after the run: ${res.status}${body}`;
+  } catch (e) {
+    return `probe after the run: ${e instanceof Error ? e.message : String(e)}`;
+  }
+}
+
+async function tail(path: string): Promise<string> {
+  const f = Bun.file(path);
+  return (await f.exists()) ? (await f.text()).split("\n").slice(-15).join("\n") : "";
+}
+
+export async function runLegRound(leg: LegName, round: number, src: LegSource, up: Upstreams, dir: string, seconds: number, retries: number): Promise<LegRound> {
+  const out: LegRound = { leg, round, error: null, idleRssKb: null, runs: [] };
+  let base: string;
+  let pid: number | null;
+  let proc: ReturnType<typeof spawnServer> | null = null;
+  const log = `${dir}/${leg}-r${round}.log`;
+  if (src.kind === "target" && leg === "proxy") {
+    base = src.url;
+    pid = src.pid;
+  } else {
+    const port = freePort();
+    const cmd = await prepareLeg(leg, `${dir}/${leg}`, port, up, src.kind === "spawn" ? src.proxyCmd : []);
+    proc = spawnServer(cmd, log);
+    base = `http://127.0.0.1:${port}`;
+    pid = proc.pid;
+  }
+  const p = proc;
+  const alive = () => p === null || p.exitCode === null;
+  try {
+    // Both bodies, twice each, so both members are known to answer through this proxy.
+    for (const [path, bytes] of [["/small", 16], ["/1m", 1 << 20], ["/small", 16], ["/1m", 1 << 20]] as const) {
+      const err = await waitReady(base + path, bytes, 10_000, alive);
+      if (err !== null) {
+        out.error = `${base}${path}: ${err}${p === null ? "" : `\n${await tail(log)}`}`;
+        return out;
+      }
+    }
+    const pids = pid === null ? [] : await tree(pid);
+    if (pid !== null) out.idleRssKb = await rssKb(pids);
+    // Warm-up (not recorded): JITs, connection pools and buffers reach their steady state.
+    await runWrk(`${base}/small`, 50, 1, WRK_CPU);
+    const measure = async (path: string, connections: number): Promise<ScenarioRun> => {
+      const before = await memberCounts(up);
+      const sampler = pid === null ? null : sampleRss(pid);
+      const noise = await startNoise([...pids, ...(up.pid === undefined ? [] : [up.pid])]);
+      const r = await runWrk(base + path, connections, seconds, WRK_CPU);
+      const peakRssKb = sampler === null ? null : await sampler.stop();
+      // Without the target's pid its CPU time would count as foreign: unknown, not noisy.
+      const foreignCpu = pid === null ? null : await noise.stop();
+      await Bun.sleep(100); // Let in-flight upstream requests land before counting.
+      const after = await memberCounts(up);
+      const deltas = after.map((a, i) => a - (before[i] ?? 0));
+      const extra = checkMembers(deltas, r.requests, src.kind === "target" && leg === "proxy");
+      if (!alive()) extra.push(`${leg} exited during the run\n${await tail(log)}`);
+      else if (!r.valid || extra.length > 0) extra.push(await probe(base + path));
+      const { raw: _raw, ...rest } = r;
+      return { ...rest, problems: [...r.problems, ...extra], valid: r.valid && extra.length === 0, scenario: "", peakRssKb, memberCounts: deltas, foreignCpu };
+    };
+    for (const sc of SCENARIOS) {
+      if (sc.tls) {
+        console.log(`  ${sc.label}: skipped (no TLS listener in legs.ts yet)`);
+        continue;
+      }
+      // A run during which other programs were busy is retried (bounded), keeping the quietest;
+      // an error in any attempt still makes the figure INVALID (retries must not hide errors).
+      let run: ScenarioRun | null = null;
+      const problems: string[] = [];
+      for (let attempt = 0; attempt <= retries; attempt++) {
+        const r = await measure(sc.path, sc.connections);
+        problems.push(...r.problems);
+        if (run === null || (r.foreignCpu ?? 0) < (run.foreignCpu ?? 0)) run = r;
+        if ((run.foreignCpu ?? 0) <= NOISE_LIMIT) break;
+        if (attempt < retries) console.log(`  ${leg.padEnd(8)} ${sc.label.padEnd(12)} noisy (others used ${Math.round((r.foreignCpu ?? 0) * 100)}% CPU), retrying`);
+      }
+      if (run === null) continue;
+      run.scenario = sc.id;
+      run.problems = [...new Set(problems)];
+      run.valid = run.problems.length === 0;
+      out.runs.push(run);
+      const lat = `p50 ${run.p50Ms?.toFixed(2) ?? "?"}ms p99 ${run.p99Ms?.toFixed(2) ?? "?"}ms`;
+      const f = run.foreignCpu;
+      const busy = f !== null && f > NOISE_LIMIT ? `  (noisy: others used ${Math.round(f * 100)}% CPU)` : "";
+      console.log(`  ${leg.padEnd(8)} ${sc.label.padEnd(12)} ${Math.round(run.rps).toString().padStart(7)} req/s  ${lat}${busy}${run.valid ? "" : `  INVALID: ${run.problems.join("; ")}`}`);
+    }
+  } finally {
+    if (p !== null) await stop(p);
+  }
+  return out;
+}

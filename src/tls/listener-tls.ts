@@ -1,0 +1,134 @@
+/**
+ * Reads every TLS listener's certificates into what Bun.serve's `tls` option takes: one entry
+ * per SNI name (Bun picks by SNI; the FIRST entry is the default for no or unknown SNI).
+ * All problems across all listeners are collected and thrown as one error before any port is
+ * bound, so an operator fixes them in one round.
+ */
+import { constants } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { isIP } from "node:net";
+import { resolve } from "node:path";
+import type { Runtime } from "../config/runtime.ts";
+import type { ListenerConfig } from "../config/schema.ts";
+import type { EventLog } from "../log/events.ts";
+import { keyMatchesCert, summarize, warnings } from "./inspect.ts";
+import { ensureInternalCerts } from "./internal-ca.ts";
+import { loadPrivateKey } from "./keys.ts";
+import { resolvePassphrase } from "./passphrase.ts";
+
+export interface TlsEntry { serverName?: string; cert: string; key: string; secureOptions?: number }
+export interface TlsSetup {
+  /** Bun.serve `tls`; entries[0] is the default certificate */
+  entries: TlsEntry[];
+  /** for logs: "a.example.com, *.b.example.com" */
+  names: string[];
+  /** internal certificates: reload (loadListenerTls + reloadTls) by then to renew them */
+  renewAt?: Date | undefined;
+}
+
+type CertConfig = Exclude<NonNullable<ListenerConfig["tls"]>["certificates"], "internal">[number];
+interface Loaded { cert: string; key: string; names: string[] }
+
+let trustLogged = false;
+
+function readAt(baseDir: string, file: string, at: string): string {
+  try {
+    return readFileSync(resolve(baseDir, file), "utf8");
+  } catch (e) {
+    throw new Error(`${at}: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message} (paths are relative to the directory of routes.json)`);
+  }
+}
+
+/** SNI carries host names only, never IP addresses, so IP SANs get no entry of their own. */
+function sniNames(sans: string[], subject: string): string[] {
+  const cn = /(?:^|,\s*)CN=([^,+]+)/.exec(subject)?.[1]?.trim();
+  const all = [...sans, ...(cn ? [cn] : [])].filter((n) => !isIP(n) && !n.includes(":") && /^[\w*.-]+$/.test(n));
+  return [...new Set(all.map((n) => n.toLowerCase()))];
+}
+
+async function loadCertificate(c: CertConfig, at: string, baseDir: string, warn: (m: string) => void): Promise<Loaded> {
+  const leafPem = readAt(baseDir, c.cert, `${at}.cert`);
+  let summary;
+  try {
+    summary = await summarize(leafPem);
+  } catch (e) {
+    throw new Error(`${at}.cert: ${c.cert}: ${(e as Error).message}`);
+  }
+  for (const w of warnings(summary)) warn(`${at}.cert: ${c.cert}: ${w}`);
+  const chain = c.chain === undefined ? "" : readAt(baseDir, c.chain, `${at}.chain`);
+  if (c.chain !== undefined && !chain.includes("-----BEGIN CERTIFICATE-----")) throw new Error(`${at}.chain: ${c.chain} holds no PEM certificate (give the intermediates in PEM)`);
+  const passphrase = await resolvePassphrase(c, baseDir, at);
+  const keyText = readAt(baseDir, c.key, `${at}.key`);
+  // Normalise to unencrypted PKCS#8: Bun's own `passphrase` handles neither legacy
+  // `genrsa -des3` PEM nor SEC1 keys reliably, and the key stays only in memory.
+  let key: string;
+  try {
+    key = loadPrivateKey(keyText, passphrase, `${at}.key: ${c.key}`).export({ type: "pkcs8", format: "pem" }) as string;
+  } catch (e) {
+    const m = (e as Error).message;
+    throw new Error(m.endsWith("passphrase is needed") ? `${m} (set passphrase, passphraseFile or passphraseCommand in ${at})` : m);
+  }
+  if (!(await keyMatchesCert(leafPem, key)))
+    throw new Error(`${at}.key: ${c.key} does not match ${c.cert} (give the key the certificate was issued for; compare with: proxy cert inspect ${c.cert} ${c.key})`);
+  const cert = leafPem.trimEnd() + "\n" + (chain ? chain.trimEnd() + "\n" : "");
+  const names = c.serverNames ?? sniNames(summary.sans, summary.subject);
+  return { cert, key, names };
+}
+
+function toSetup(certs: Loaded[], minVersion: string | undefined, at: string, warn: (m: string) => void): TlsSetup {
+  // Bun's minimum is already TLS 1.2; 1.3-only is done by switching 1.2 off (research 2).
+  const secureOptions = minVersion === "TLSv1.3" ? constants.SSL_OP_NO_TLSv1_2 : undefined;
+  const opt = secureOptions === undefined ? {} : { secureOptions };
+  const entries: TlsEntry[] = [];
+  const owner = new Map<string, number>();
+  certs.forEach((c, i) => {
+    // The default must come first even when its certificate names nothing SNI can carry.
+    if (i === 0 && c.names.length === 0) entries.push({ cert: c.cert, key: c.key, ...opt });
+    for (const name of c.names) {
+      const prev = owner.get(name);
+      if (prev !== undefined) {
+        if (prev !== i) warn(`${at}.certificates[${i}]: ${name} is already served by certificates[${prev}]; the first one wins`);
+        continue;
+      }
+      owner.set(name, i);
+      entries.push({ serverName: name, cert: c.cert, key: c.key, ...opt });
+    }
+  });
+  return { entries, names: [...owner.keys()] };
+}
+
+export async function loadListenerTls(rt: Runtime, events: EventLog): Promise<Map<number, TlsSetup>> {
+  const out = new Map<number, TlsSetup>();
+  const errors: string[] = [];
+  const warn = (m: string) => events("warn", m);
+  for (const [i, l] of rt.listeners.entries()) {
+    if (!l.tls) continue;
+    const at = `listeners[${i}].tls`;
+    try {
+      if (l.tls.certificates === "internal") {
+        const dataDir = resolve(rt.baseDir, rt.config.dataDir);
+        const hosts = [...rt.router.routes()].flatMap((r) => (r.host ? [r.host] : []));
+        const internal = await ensureInternalCerts(dataDir, hosts, (m) => events("info", m));
+        if (!trustLogged || internal.caCreated) events("info", `${at}: internal certificates from ${internal.caFile}${internal.caCreated ? " (new CA)" : ""}; clients should trust ${internal.caFile}`);
+        trustLogged = true;
+        const loaded = internal.certs.map((c) => ({ cert: c.certPem, key: c.keyPem, names: c.names.filter((n) => !isIP(n)) }));
+        out.set(i, { ...toSetup(loaded, l.tls.minVersion, at, warn), renewAt: internal.renewAt });
+        continue;
+      }
+      const loaded: Loaded[] = [];
+      for (const [j, c] of l.tls.certificates.entries()) {
+        try {
+          loaded.push(await loadCertificate(c, `${at}.certificates[${j}]`, rt.baseDir, warn));
+        } catch (e) {
+          errors.push((e as Error).message);
+        }
+      }
+      if (loaded.length === l.tls.certificates.length) out.set(i, toSetup(loaded, l.tls.minVersion, at, warn));
+    } catch (e) {
+      errors.push(`${at}: ${(e as Error).message}`);
+    }
+  }
+  if (errors.length === 1) throw new Error(errors[0]);
+  if (errors.length > 1) throw new Error(`${errors.length} TLS problems:\n  ${errors.join("\n  ")}`);
+  return out;
+}

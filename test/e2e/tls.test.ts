@@ -1,0 +1,167 @@
+// HTTPS listeners, SNI, encrypted keys, upstream TLS and HTTP->HTTPS redirects, through the
+// compiled binary with real TLS clients (curl, openssl) that trust only the test CA.
+import { afterAll, expect, test } from "bun:test";
+import { join } from "node:path";
+import { createCA, issueLeaf } from "../../src/tls/issue.ts";
+import { echoUpstream, startProxy, tempDir, writeFile } from "./harness.ts";
+import { binaryCerts, curlTls, httpsUpstream, servedSubject } from "./tls-harness.ts";
+
+const echo = echoUpstream("plain");
+afterAll(() => echo.stop());
+
+const route = (pool: string) => [{ path: "/", pool }];
+const tlsListener = (certificates: unknown) => ({ port: 0, host: "127.0.0.1", tls: { certificates } });
+const portOf = (url: string) => Number(new URL(url).port);
+
+test("HTTPS through the proxy with certificates from `proxy cert ca` / `cert issue`", async () => {
+  const dir = tempDir();
+  await binaryCerts(dir, "app.example.com", "app.example.com");
+  const proxy = await startProxy({
+    listeners: [tlsListener([{ cert: "app.example.com.crt", key: "app.example.com.key" }])],
+    pools: { plain: { members: [{ url: echo.url }] } },
+    routes: route("plain"),
+  }, { dir });
+  try {
+    const r = await curlTls(`https://app.example.com:${portOf(proxy.url)}/hello?x=1`, join(dir, "ca.crt"));
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(200);
+    const body = JSON.parse(r.body) as { path: string; headers: Record<string, string> };
+    expect(body.path).toBe("/hello?x=1");
+    expect(body.headers["x-forwarded-proto"]).toBe("https");
+  } finally {
+    await proxy.stop();
+  }
+});
+
+test("SNI: two names get two different certificates; an unknown name gets the first", async () => {
+  const dir = tempDir();
+  const ca = await createCA({ cn: "SNI CA" });
+  for (const n of ["one", "two"]) {
+    const c = await issueLeaf({ caCertPem: ca.certPem, caKeyPem: ca.keyPem, cn: `${n}.example.com`, sans: [`${n}.example.com`] });
+    writeFile(dir, `${n}.crt`, c.certPem);
+    writeFile(dir, `${n}.key`, c.keyPem);
+  }
+  writeFile(dir, "ca.crt", ca.certPem);
+  const proxy = await startProxy({
+    listeners: [tlsListener([{ cert: "one.crt", key: "one.key" }, { cert: "two.crt", key: "two.key" }])],
+    pools: { plain: { members: [{ url: echo.url }] } },
+    routes: route("plain"),
+  }, { dir });
+  try {
+    const port = portOf(proxy.url);
+    expect(await servedSubject(port, "one.example.com")).toBe("subject=CN = one.example.com");
+    expect(await servedSubject(port, "two.example.com")).toBe("subject=CN = two.example.com");
+    expect(await servedSubject(port, "unknown.example.com")).toBe("subject=CN = one.example.com");
+    expect((await curlTls(`https://two.example.com:${port}/`, join(dir, "ca.crt"))).status).toBe(200);
+  } finally {
+    await proxy.stop();
+  }
+});
+
+test("an `openssl genrsa -des3` key unlocked by passphraseCommand", async () => {
+  const dir = tempDir();
+  const sh = (cmd: string) => expect(Bun.spawnSync(["sh", "-c", cmd], { cwd: dir }).exitCode).toBe(0);
+  sh("openssl genrsa -des3 -traditional -passout pass:wso2carbon -out server.key 2048 2>/dev/null");
+  sh("openssl req -x509 -new -key server.key -passin pass:wso2carbon -subj /CN=sso.example.com -addext subjectAltName=DNS:sso.example.com -days 30 -out server.crt");
+  writeFile(dir, "secret", "wso2carbon\n");
+  const proxy = await startProxy({
+    listeners: [tlsListener([{ cert: "server.crt", key: "server.key", passphraseCommand: "cat secret" }])],
+    pools: { plain: { members: [{ url: echo.url }] } },
+    routes: route("plain"),
+  }, { dir });
+  try {
+    const r = await curlTls(`https://sso.example.com:${portOf(proxy.url)}/`, join(dir, "server.crt"));
+    expect(r.status).toBe(200);
+  } finally {
+    await proxy.stop();
+  }
+});
+
+test("upstream TLS: verify false (200, warned at start), verify on self-signed (502, logged), verify on with ca (200)", async () => {
+  const dir = tempDir();
+  await binaryCerts(dir, "app.example.com", "app.example.com");
+  const selfUp = await httpsUpstream("self", "self-signed");
+  const caUp = await httpsUpstream("ca", "ca-issued");
+  writeFile(dir, "upstream-ca.crt", caUp.caPem!);
+  const proxy = await startProxy({
+    listeners: [tlsListener([{ cert: "app.example.com.crt", key: "app.example.com.key" }])],
+    pools: {
+      noverify: { members: [{ url: selfUp.url }], tls: { verify: false } },
+      strict: { members: [{ url: selfUp.url }], retries: 0 },
+      withca: { members: [{ url: caUp.url }], tls: { ca: "upstream-ca.crt" } },
+    },
+    routes: [{ path: "/noverify", pool: "noverify" }, { path: "/strict", pool: "strict" }, { path: "/withca", pool: "withca" }],
+  }, { dir });
+  const get = (p: string) => curlTls(`https://app.example.com:${portOf(proxy.url)}${p}`, join(dir, "ca.crt"));
+  try {
+    expect(proxy.stderr()).toMatch(/warn .*pools\.noverify\.tls\.verify is false/);
+    const a = await get("/noverify");
+    expect([a.status, JSON.parse(a.body).name]).toEqual([200, "self"]);
+    expect((await get("/strict")).status).toBe(502);
+    await proxy.waitFor(new RegExp(`${selfUp.url.replace(/[.:/]/g, "\\$&")}.*(SELF_SIGNED|self.signed|CERT)`, "i"));
+    const c = await get("/withca");
+    expect([c.status, JSON.parse(c.body).name]).toEqual([200, "ca"]);
+  } finally {
+    await proxy.stop();
+    selfUp.stop();
+    caUp.stop();
+  }
+});
+
+test("redirectHttps listener: 301 to https://host:port/path?query", async () => {
+  const dir = tempDir();
+  await binaryCerts(dir, "app.example.com", "app.example.com");
+  const proxy = await startProxy({
+    listeners: [{ port: 0, host: "127.0.0.1", redirectHttps: { port: 8443 } }, tlsListener([{ cert: "app.example.com.crt", key: "app.example.com.key" }])],
+    pools: { plain: { members: [{ url: echo.url }] } },
+    routes: route("plain"),
+  }, { dir });
+  try {
+    const r = await fetch(`${proxy.urls[0]}/a/b?q=1`, { headers: { host: "app.example.com:8080" }, redirect: "manual" });
+    expect([r.status, r.headers.get("location")]).toEqual([301, "https://app.example.com:8443/a/b?q=1"]);
+  } finally {
+    await proxy.stop();
+  }
+});
+
+test('"certificates": "internal": clients trusting <dataDir>/ca.crt get a certificate for the route host', async () => {
+  const dir = tempDir();
+  const proxy = await startProxy({
+    listeners: [tlsListener("internal")],
+    pools: { plain: { members: [{ url: echo.url }] } },
+    routes: [{ host: "sso.example.com", path: "/", pool: "plain" }],
+  }, { dir });
+  try {
+    expect(proxy.stderr()).toContain(`clients should trust ${join(dir, "proxy-data/ca.crt")}`);
+    const r = await curlTls(`https://sso.example.com:${portOf(proxy.url)}/`, join(dir, "proxy-data/ca.crt"));
+    expect(r.status).toBe(200);
+  } finally {
+    await proxy.stop();
+  }
+});
+
+test("SIGHUP re-reads the certificates without a restart", async () => {
+  const dir = tempDir();
+  const ca = await createCA({ cn: "Reload CA" });
+  const issue = async (cn: string) => {
+    const c = await issueLeaf({ caCertPem: ca.certPem, caKeyPem: ca.keyPem, cn, sans: ["app.example.com"] });
+    writeFile(dir, "app.crt", c.certPem);
+    writeFile(dir, "app.key", c.keyPem);
+  };
+  await issue("before");
+  const proxy = await startProxy({
+    listeners: [tlsListener([{ cert: "app.crt", key: "app.key" }])],
+    pools: { plain: { members: [{ url: echo.url }] } },
+    routes: route("plain"),
+  }, { dir });
+  try {
+    const port = portOf(proxy.url);
+    expect(await servedSubject(port, "app.example.com")).toBe("subject=CN = before");
+    await issue("after");
+    proxy.proc.kill("SIGHUP");
+    await proxy.waitFor("certificates reloaded");
+    expect(await servedSubject(port, "app.example.com")).toBe("subject=CN = after");
+  } finally {
+    await proxy.stop();
+  }
+});

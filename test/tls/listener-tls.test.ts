@@ -1,0 +1,93 @@
+import { expect, test } from "bun:test";
+import { createCA, issueLeaf } from "../../src/tls/issue.ts";
+import { loadListenerTls } from "../../src/tls/listener-tls.ts";
+import { opensslOk, tempDir, write } from "./openssl.ts";
+import { captureEvents, runtimeIn, tlsConfig } from "./tls-fixtures.ts";
+
+const dir = tempDir();
+const ca = await createCA({ cn: "Listener Test CA" });
+const inter = await issueLeaf({ caCertPem: ca.certPem, caKeyPem: ca.keyPem, cn: "not really an intermediate", sans: [] });
+const a = await issueLeaf({ caCertPem: ca.certPem, caKeyPem: ca.keyPem, cn: "a.example.com", sans: ["a.example.com", "*.b.example.com", "10.0.0.5"] });
+const other = await issueLeaf({ caCertPem: ca.certPem, caKeyPem: ca.keyPem, cn: "other.example.com", sans: ["other.example.com"] });
+write(dir, "a.crt", a.certPem);
+write(dir, "a.key", a.keyPem);
+write(dir, "inter.crt", inter.certPem);
+write(dir, "other.crt", other.certPem);
+write(dir, "other.key", other.keyPem);
+// Operators' encrypted keys come from openssl, not from us.
+opensslOk(dir, "genrsa", "-des3", "-traditional", "-passout", "pass:wso2carbon", "-out", "legacy.key", "2048");
+opensslOk(dir, "req", "-x509", "-new", "-key", "legacy.key", "-passin", "pass:wso2carbon", "-subj", "/CN=legacy.example.com", "-addext", "subjectAltName=DNS:legacy.example.com", "-days", "365", "-out", "legacy.crt");
+opensslOk(dir, "genrsa", "-aes256", "-passout", "pass:wso2carbon", "-out", "aes.key", "2048");
+opensslOk(dir, "req", "-x509", "-new", "-key", "aes.key", "-passin", "pass:wso2carbon", "-subj", "/CN=aes.example.com", "-addext", "subjectAltName=DNS:aes.example.com", "-days", "10", "-out", "aes.crt");
+write(dir, "pass", "wso2carbon\n");
+
+async function load(tls: object) {
+  const { events, lines } = captureEvents();
+  const map = await loadListenerTls(runtimeIn(dir, tlsConfig(tls)), events);
+  return { setup: map.get(0)!, lines };
+}
+
+test("SNI names come from the SANs and CN (IPs skipped); the first certificate's entries come first", async () => {
+  const { setup } = await load({ certificates: [{ cert: "a.crt", key: "a.key" }, { cert: "other.crt", key: "other.key" }] });
+  expect(setup.entries.map((e) => e.serverName)).toEqual(["a.example.com", "*.b.example.com", "other.example.com"]);
+  expect(setup.entries[0]!.cert).toBe(a.certPem.trimEnd() + "\n");
+  expect(setup.entries[2]!.cert).toBe(other.certPem.trimEnd() + "\n");
+  expect(setup.entries[0]!.secureOptions).toBeUndefined();
+});
+
+test("serverNames overrides the names from the certificate", async () => {
+  const { setup } = await load({ certificates: [{ cert: "a.crt", key: "a.key", serverNames: ["x.test"] }] });
+  expect(setup.entries.map((e) => e.serverName)).toEqual(["x.test"]);
+});
+
+test("chain is appended to the certificate", async () => {
+  const { setup } = await load({ certificates: [{ cert: "a.crt", key: "a.key", chain: "inter.crt" }] });
+  expect(setup.entries[0]!.cert).toBe(a.certPem.trimEnd() + "\n" + inter.certPem.trimEnd() + "\n");
+});
+
+test("openssl genrsa -des3 key with passphraseFile; -aes256 key with passphraseCommand; keys end up plain PKCS#8", async () => {
+  const { setup, lines } = await load({
+    certificates: [
+      { cert: "legacy.crt", key: "legacy.key", passphraseFile: "pass" },
+      { cert: "aes.crt", key: "aes.key", passphraseCommand: "cat pass" },
+    ],
+  });
+  expect(setup.entries.map((e) => e.serverName)).toEqual(["legacy.example.com", "aes.example.com"]);
+  for (const e of setup.entries) expect(e.key).toStartWith("-----BEGIN PRIVATE KEY-----");
+  // aes.crt lives 10 days: an expiry warning at start naming the file.
+  expect(lines.some((l) => l.startsWith("warn listeners[0].tls.certificates[1].cert: aes.crt: expires in"))).toBe(true);
+});
+
+test("wrong passphrase: error names the JSON path and the key file", async () => {
+  await expect(load({ certificates: [{ cert: "legacy.crt", key: "legacy.key", passphrase: "nope" }] })).rejects.toThrow("listeners[0].tls.certificates[0].key: legacy.key: cannot decrypt: wrong passphrase");
+});
+
+test("encrypted key without a passphrase says how to give one", async () => {
+  await expect(load({ certificates: [{ cert: "legacy.crt", key: "legacy.key" }] })).rejects.toThrow("set passphrase, passphraseFile or passphraseCommand");
+});
+
+test("a key that does not match its certificate names both files; every problem is listed at once", async () => {
+  const p = load({ certificates: [{ cert: "a.crt", key: "other.key" }, { cert: "missing.crt", key: "a.key" }] });
+  await expect(p).rejects.toThrow("2 TLS problems");
+  await expect(p).rejects.toThrow("listeners[0].tls.certificates[0].key: other.key does not match a.crt");
+  await expect(p).rejects.toThrow("listeners[0].tls.certificates[1].cert: cannot read missing.crt: ENOENT");
+});
+
+test("minVersion TLSv1.3 switches TLS 1.2 off on every entry; real clients agree", async () => {
+  const { setup } = await load({ certificates: [{ cert: "a.crt", key: "a.key" }], minVersion: "TLSv1.3" });
+  for (const e of setup.entries) expect(e.secureOptions).toBeGreaterThan(0);
+  const server = Bun.serve({ port: 0, hostname: "127.0.0.1", tls: setup.entries, fetch: () => new Response("ok") });
+  const port = server.port!;
+  write(dir, "ca.crt", ca.certPem);
+  const handshake = async (v: string) => {
+    const p = Bun.spawn(["openssl", "s_client", v, "-connect", `127.0.0.1:${port}`, "-servername", "a.example.com", "-CAfile", "ca.crt", "-verify_return_error"], { cwd: dir, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+    const out = await new Response(p.stdout).text();
+    return { code: await p.exited, protocol: /Protocol\s*:\s*(\S+)|New, (TLSv[\d.]+)/.exec(out)?.slice(1).find(Boolean) };
+  };
+  try {
+    expect((await handshake("-tls1_2")).code).not.toBe(0);
+    expect(await handshake("-tls1_3")).toEqual({ code: 0, protocol: "TLSv1.3" });
+  } finally {
+    server.stop(true);
+  }
+});
