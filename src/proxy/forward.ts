@@ -25,13 +25,15 @@ export interface ForwardDeps {
   outcome: (pool: RuntimePool, member: Member, ok: boolean, reason: string) => void;
 }
 
+const NONE_TRIED: Set<Member> = new Set();
+
 /** RFC 9110 9.2.2: safe to repeat, so a failed try may go to another member. */
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]);
 
 export interface Forwarded { res: Response; member: Member; abort: Cancel }
 
 export async function forward(x: Exchange, pool: RuntimePool, body: ReadableStream<Uint8Array> | null, deps: ForwardDeps): Promise<Forwarded | Response> {
-  const tried = new Set<Member>();
+  let tried: Set<Member> = NONE_TRIED; // allocated only when a try fails
   const timeouts = x.route.timeouts;
   const base = prepareHeaders(x, deps.isTrustedProxy(x.clientIp));
   for (let attempt = 0; ; attempt++) {
@@ -63,6 +65,7 @@ export async function forward(x: Exchange, pool: RuntimePool, body: ReadableStre
       member.end(0);
       const reason = describe(e, abort);
       deps.outcome(pool, member, false, reason);
+      if (tried === NONE_TRIED) tried = new Set();
       tried.add(member);
       const bodyUntouched = body === null || !body.locked;
       const timedOut = abort.reason instanceof UpstreamTimeout;

@@ -14,7 +14,7 @@ import { normalizePath, splitTarget } from "./normalize.ts";
 import { errorResponse } from "./errors.ts";
 import type { Exchange } from "./exchange.ts";
 import { forward, type ForwardDeps } from "./forward.ts";
-import { clientHeaders, observeBody } from "./respond.ts";
+import { ClientGone, clientHeaders, observeBody } from "./respond.ts";
 import { limitBody } from "./body-limit.ts";
 import { bufferedBody } from "../upstream/make-response.ts";
 import type { Deadlines } from "./deadlines.ts";
@@ -92,8 +92,10 @@ export function createProxyHandler(rt: Runtime, listener: ListenerInfo, deps: Ha
     const status = res.status;
     const settle = (bytes: number, err: unknown) => {
       member.end(bytes);
-      fwd.outcome(pool, member, !err && !pool.failOnStatus.has(status), err ? `body: ${(err as Error)?.message ?? err}` : `status ${status}`);
-      if (err) deps.events("warn", `pool=${pool.name} member=${member.origin} response aborted after ${bytes} bytes: ${(err as Error)?.message ?? err}`);
+      // A client that stops reading is not the member's fault: only upstream errors count.
+      const upstreamFault = err !== null && !(err instanceof ClientGone);
+      fwd.outcome(pool, member, !upstreamFault && !pool.failOnStatus.has(status), upstreamFault ? `body: ${(err as Error)?.message ?? err}` : `status ${status}`);
+      if (upstreamFault) deps.events("warn", `pool=${pool.name} member=${member.origin} response aborted after ${bytes} bytes: ${(err as Error)?.message ?? err}`);
       log(x, status, bytes);
     };
     // A body already in memory goes out in the upstream's own Response, headers edited in place.

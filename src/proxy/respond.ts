@@ -14,7 +14,15 @@ import { stripHopByHop } from "./headers.ts";
 import { UpstreamTimeout } from "./errors.ts";
 import { HeaderValueError } from "../rewrite/header-rules.ts";
 
+/** `error` is null on a complete body, CLIENT_GONE when the client stopped reading, else the upstream's fault. */
 export interface BodyDone { (bytes: number, error: unknown): void }
+
+/** The client went away mid-body: says nothing about the member's health (no passive failure). */
+export class ClientGone extends Error {
+  constructor() {
+    super("client went away");
+  }
+}
 
 /** Edits the upstream response's headers in place (our transports build mutable Responses). */
 export function clientHeaders(x: Exchange, res: Response, member: Member): Headers {
@@ -66,7 +74,7 @@ export function observeBody(body: ReadableStream<Uint8Array>, idleMs: number, de
       }
     },
     cancel(reason) {
-      finish(reason ?? new Error("client went away"));
+      finish(new ClientGone());
       abort.abort(reason);
       return reader.cancel(reason).catch(() => {});
     },

@@ -59,4 +59,26 @@ describe("upstream failures get 502/503/504 with a short body, and the proxy kee
       expect((await ok.json()).name).toBe("good");
     } finally { await p.stop(); liar.stop(true); }
   });
+
+  test("a client that stops reading mid-body does not count against the member", async () => {
+    const big = Bun.serve({ port: 0, hostname: "127.0.0.1", development: false, fetch: () => new Response(new ReadableStream({
+      pull(ctrl) { ctrl.enqueue(new Uint8Array(64 * 1024)); },
+    }, { highWaterMark: 0 })) });
+    // maxFails 1: a single counted failure would eject the only member and the next request gets 503.
+    const p = await startProxy({ listeners: [listener], pools: { b: { members: [{ url: `http://127.0.0.1:${big.port}` }], health: { passive: { maxFails: 1, ejectFor: "1h" } } } }, routes: [{ path: "/", pool: "b" }], accessLog: quiet });
+    try {
+      for (let i = 0; i < 3; i++) {
+        const ac = new AbortController();
+        const res = await fetch(p.url + "/stream", { signal: ac.signal });
+        const reader = res.body!.getReader();
+        await reader.read();
+        ac.abort();
+        await reader.closed.catch(() => {});
+      }
+      const after = await fetch(p.url + "/stream", { headers: { range: "x" } });
+      expect(after.status).toBe(200);
+      await after.body!.cancel();
+      expect(p.stderr()).not.toContain("ejected");
+    } finally { await p.stop(); big.stop(true); }
+  });
 });
