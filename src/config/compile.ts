@@ -38,6 +38,8 @@ export function compile(config: Config, opts: CompileOptions): Runtime {
     }));
   }
   const routes = config.routes.map((rc, i) => compileRoute(rc, i, pools, warnings));
+  // Accepted so configs written for later releases validate, but nothing serves it yet.
+  if (config.admin) warnings.push(`admin: not yet supported; ${config.admin.listen} is not opened`);
   return {
     config,
     baseDir,
