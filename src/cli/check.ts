@@ -3,6 +3,7 @@ import { loadConfigFile } from "../config/load.ts";
 import { ConfigError } from "../config/errors.ts";
 import { compile } from "../config/compile.ts";
 import type { Runtime } from "../config/runtime.ts";
+import { loadListenerTls } from "../tls/listener-tls.ts";
 
 export interface Io { out: (s: string) => void; err: (s: string) => void }
 
@@ -27,6 +28,15 @@ export async function runCheck(args: string[], io: Io): Promise<number> {
   const rt = await loadRuntime(file, io);
   if (!rt) return 1;
   for (const w of rt.warnings) io.err(`warning: ${w}`);
+  // Like nginx -t, certificates and keys are loaded too: a wrong passphrase or a key that does
+  // not match its certificate is found now, not at the next restart.
+  try {
+    await loadListenerTls(rt, (level, msg) => level !== "info" && io.err(`${level === "warn" ? "warning" : level}: ${msg}`), { issueInternal: false });
+  } catch (e) {
+    io.err(`${file}: ${(e as Error).message}`);
+    rt.close();
+    return 1;
+  }
   io.out(summary(rt));
   io.out(`${file}: configuration is valid`);
   rt.close();

@@ -97,7 +97,8 @@ function toSetup(certs: Loaded[], minVersion: string | undefined, at: string, wa
   return { entries, names: [...owner.keys()] };
 }
 
-export async function loadListenerTls(rt: Runtime, events: EventLog): Promise<Map<number, TlsSetup>> {
+/** `issueInternal: false` (proxy check) validates without creating or renewing internal certificates. */
+export async function loadListenerTls(rt: Runtime, events: EventLog, opts: { issueInternal?: boolean } = {}): Promise<Map<number, TlsSetup>> {
   const out = new Map<number, TlsSetup>();
   const errors: string[] = [];
   const warn = (m: string) => events("warn", m);
@@ -106,6 +107,7 @@ export async function loadListenerTls(rt: Runtime, events: EventLog): Promise<Ma
     const at = `listeners[${i}].tls`;
     try {
       if (l.tls.certificates === "internal") {
+        if (opts.issueInternal === false) continue;
         const dataDir = resolve(rt.baseDir, rt.config.dataDir);
         const hosts = [...rt.router.routes()].flatMap((r) => (r.host ? [r.host] : []));
         const internal = await ensureInternalCerts(dataDir, hosts, (m) => events("info", m));
