@@ -37,13 +37,8 @@ export async function forward(x: Exchange, pool: RuntimePool, body: ReadableStre
   const timeouts = x.route.timeouts;
   const base = prepareHeaders(x, deps.isTrustedProxy(x.clientIp));
   for (let attempt = 0; ; attempt++) {
-    const member = deps.choose(pool, x, tried);
-    if (!member) {
-      if (tried.size) return errorResponse("upstream", `502 Bad Gateway: no member of pool ${pool.name} could be reached`);
-      return errorResponse("unavailable", `503 Service Unavailable: no member of pool ${pool.name} is available`);
-    }
-    x.pool = pool.name;
-    x.member = member.origin;
+    const member = chooseMember(pool, x, tried, deps);
+    if (member instanceof Response) return member;
     // The client going away while we wait for the head is noticed when the response is written
     // (the body's cancel aborts the upstream); listening on req.signal costs ~7% per request.
     const abort = new Cancel();
@@ -80,6 +75,18 @@ export async function forward(x: Exchange, pool: RuntimePool, body: ReadableStre
       return errorResponse("upstream", `502 Bad Gateway: upstream error from pool ${pool.name}`);
     }
   }
+}
+
+/** The member for the next try, or the answer when none is left: 503 if none was available, 502 if all failed. */
+export function chooseMember(pool: RuntimePool, x: Exchange, tried: ReadonlySet<Member>, deps: Pick<ForwardDeps, "choose">): Member | Response {
+  const member = deps.choose(pool, x, tried);
+  if (!member) {
+    if (tried.size) return errorResponse("upstream", `502 Bad Gateway: no member of pool ${pool.name} could be reached`);
+    return errorResponse("unavailable", `503 Service Unavailable: no member of pool ${pool.name} is available`);
+  }
+  x.pool = pool.name;
+  x.member = member.origin;
+  return member;
 }
 
 function describe(e: unknown, signal: Cancel): string {

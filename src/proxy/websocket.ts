@@ -9,9 +9,8 @@ import type { Member } from "../balancer/member.ts";
 import type { RuntimePool } from "../config/runtime.ts";
 import type { CloseInfo, WsData } from "../ws/pump.ts";
 import { proxyWebSocket } from "../ws/relay.ts";
-import { errorResponse } from "./errors.ts";
 import type { Exchange } from "./exchange.ts";
-import type { ForwardDeps } from "./forward.ts";
+import { chooseMember, type ForwardDeps } from "./forward.ts";
 import { upstreamHeaders, upstreamTarget } from "./upstream-request.ts";
 
 export interface WebSocketDeps extends ForwardDeps {
@@ -29,13 +28,8 @@ export async function forwardWebSocket(x: Exchange, pool: RuntimePool, server: S
   const tried = new Set<Member>();
   const trusted = deps.isTrustedProxy(x.clientIp);
   for (let attempt = 0; ; attempt++) {
-    const member = deps.choose(pool, x, tried);
-    if (!member) {
-      if (tried.size) return errorResponse("upstream", `502 Bad Gateway: no member of pool ${pool.name} could be reached`);
-      return errorResponse("unavailable", `503 Service Unavailable: no member of pool ${pool.name} is available`);
-    }
-    x.pool = pool.name;
-    x.member = member.origin;
+    const member = chooseMember(pool, x, tried, deps);
+    if (member instanceof Response) return member;
     // The sticky Set-Cookie (insert mode) belongs on the 101, where the route was chosen.
     const extra = new Headers();
     deps.onResponse?.(pool, x, member, extra);
