@@ -53,7 +53,8 @@ export function createProxyHandler(rt: Runtime, listener: ListenerInfo, deps: Ha
   return async function handle(req: Request, server: Server<WsData>): Promise<Response | undefined> {
     const started = performance.now();
     // Bun hands a relative req.url to a request with no valid Host (bun-hono.md 7); never route those.
-    const host = req.url.charCodeAt(0) === 47 ? undefined : hostName(req.headers.get("host"));
+    const hostHeader = req.headers.get("host");
+    const host = req.url.charCodeAt(0) === 47 ? undefined : hostName(hostHeader);
     if (!host) return errorResponse("bad_request", "400 Bad Request: missing, invalid or repeated Host header");
     const { path: rawPath, query } = splitTarget(req.url);
     const path = normalizePath(rawPath);
@@ -61,7 +62,7 @@ export function createProxyHandler(rt: Runtime, listener: ListenerInfo, deps: Ha
     if (!route) return errorResponse("no_route", "404 Not Found: no route for this host and path");
     const x: Exchange = {
       req, route, method: req.method, rawTarget: rawPath + query, path, query,
-      hostHeader: req.headers.get("host")!, hostName: host,
+      hostHeader: hostHeader!, hostName: host,
       clientIp: plainIp(server.requestIP(req)?.address ?? "-"), scheme: listener.scheme,
       listenerPort: listener.port, started, pool: "", member: "",
     };

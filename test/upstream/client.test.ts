@@ -1,21 +1,13 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { UpstreamClient, UpstreamError } from "../../src/upstream/client.ts";
-import { CONNECT, get, rawServer, type RawServer } from "./raw-server.ts";
+import { CONNECT, get, rawServer, rawWithClient, type RawServer } from "./raw-server.ts";
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
   for (const c of cleanups.splice(0)) c();
 });
 
-function raw(onRequest: Parameters<typeof rawServer>[0]): { server: RawServer; client: UpstreamClient } {
-  const server = rawServer(onRequest);
-  const client = new UpstreamClient(server.origin);
-  cleanups.push(() => {
-    client.close();
-    server.stop();
-  });
-  return { server, client };
-}
+const raw = (onRequest: Parameters<typeof rawServer>[0]) => rawWithClient(onRequest, cleanups);
 
 function serve(fetch: (req: Request) => Response | Promise<Response>) {
   const server = Bun.serve({ port: 0, hostname: "127.0.0.1", development: false, fetch });

@@ -1,4 +1,5 @@
 import type { Socket, TCPSocketListener } from "bun";
+import { UpstreamClient } from "../../src/upstream/client.ts";
 
 /** Per-connection state of a raw test server. */
 export interface RawConn {
@@ -66,3 +67,14 @@ export function get(target = "/", headers: Record<string, string> = {}, method =
 }
 
 export const CONNECT = { connectTimeoutMs: 1000 };
+
+/** A raw server plus a client for it; both are closed by the `cleanups` the test file runs afterEach. */
+export function rawWithClient(onRequest: Parameters<typeof rawServer>[0], cleanups: (() => void)[]): { server: RawServer; client: UpstreamClient } {
+  const server = rawServer(onRequest);
+  const client = new UpstreamClient(server.origin);
+  cleanups.push(() => {
+    client.close();
+    server.stop();
+  });
+  return { server, client };
+}

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { ConnectError, UpstreamClient, UpstreamError } from "../../src/upstream/client.ts";
-import { CONNECT, get, rawServer } from "./raw-server.ts";
+import { CONNECT, get, rawServer, rawWithClient } from "./raw-server.ts";
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -17,15 +17,7 @@ function serve(fetch: (req: Request) => Response | Promise<Response>) {
   return client;
 }
 
-function raw(onRequest: Parameters<typeof rawServer>[0]) {
-  const server = rawServer(onRequest);
-  const client = new UpstreamClient(server.origin);
-  cleanups.push(() => {
-    client.close();
-    server.stop();
-  });
-  return { server, client };
-}
+const raw = (onRequest: Parameters<typeof rawServer>[0]) => rawWithClient(onRequest, cleanups);
 
 /** A body stream of `total` pseudo-random bytes in `size` chunks, plus its SHA-256. */
 function randomBody(total: number, size: number) {
