@@ -14,7 +14,7 @@ describe("upstream failures get 502/503/504 with a short body, and the proxy kee
       for (let i = 0; i < 4; i++) {
         const res = await fetch(p.url + "/r", { method: "POST", body: "payload" });
         expect(res.status).toBe(200);
-        expect((await res.json()).bodyLength).toBe(7);
+        expect(((await res.json()) as { bodyLength: number }).bodyLength).toBe(7);
       }
     } finally { await p.stop(); }
   });
@@ -56,7 +56,7 @@ describe("upstream failures get 502/503/504 with a short body, and the proxy kee
       expect([18, 56]).toContain(code); // 56: connection reset; either way the body is not passed off as complete
       const ok = await fetch(p.url + "/ok");
       expect(ok.status).toBe(200); // still serving others
-      expect((await ok.json()).name).toBe("good");
+      expect(((await ok.json()) as { name: string }).name).toBe("good");
     } finally { await p.stop(); liar.stop(true); }
   });
 
