@@ -7,8 +7,9 @@
 // worker, HAProxy 1 thread, edge-proxy 1 process) and cannot steal cycles from the load
 // generator or the members, which would otherwise make the figures depend on the scheduler.
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { dirname } from "node:path";
+import { dirname, resolve } from "node:path";
 import { parseBenchArgs, USAGE } from "./bench/args.ts";
+import { makeBenchCerts, type BenchCerts } from "./bench/certs.ts";
 import type { LegName, Upstreams } from "./bench/legs.ts";
 import { canPin, pinned, pinSelf, spawnPiped, stopAll } from "./bench/proc.ts";
 import { printTable, summarize } from "./bench/report.ts";
@@ -36,8 +37,8 @@ for (const m of missing) console.log(`skipping ${m}: not installed and apt-get i
 let source: LegSource = { kind: "spawn", proxyCmd: [] };
 let proxyDesc = "";
 if (args.target !== null) {
-  source = { kind: "target", url: args.target, pid: args.targetPid };
-  proxyDesc = `already running at ${args.target}`;
+  source = { kind: "target", url: args.target, tlsUrl: args.targetTls, pid: args.targetPid };
+  proxyDesc = `already running at ${args.target}${args.targetTls === null ? "" : ` and ${args.targetTls}`}`;
 } else if (args.proxyCmd !== null) {
   source = { kind: "spawn", proxyCmd: args.proxyCmd };
   proxyDesc = args.proxyCmd.join(" ");
@@ -62,6 +63,20 @@ const cleanup = async () => {
 process.on("SIGINT", cleanup);
 process.on("SIGTERM", cleanup);
 
+// HTTPS scenarios: one certificate for every leg, made by our own CLI (dist/proxy cert),
+// which the bench thereby exercises too. Without dist/proxy they are skipped, saying so.
+let certs: BenchCerts | null = null;
+let noTls = "";
+if (SCENARIOS.some((s) => s.tls)) {
+  if (!existsSync("dist/proxy")) noTls = "dist/proxy not found (its `cert` command makes the certificates)";
+  else {
+    const made = await makeBenchCerts([resolve("dist/proxy")], dir);
+    if (typeof made === "string") noTls = `certificates: ${made}`;
+    else certs = made;
+  }
+  if (noTls !== "") console.log(`HTTPS scenarios skipped: ${noTls}`);
+}
+
 pinSelf(WRK_CPU);
 const upstream = spawnPiped(pinned(WRK_CPU, [process.execPath, `${import.meta.dir}/bench/upstream.ts`, ...args.upstreamPorts.map(String)]));
 const up: Upstreams = await (async () => {
@@ -78,6 +93,7 @@ const up: Upstreams = await (async () => {
 console.log(`edge-proxy bench: ${args.rounds} rounds x ${SCENARIOS.length} scenarios x ${args.duration}s, legs ${legs.join(", ")}`);
 console.log(`upstream members on 127.0.0.1:${up.ports.join(", 127.0.0.1:")}; ${canPin ? "proxy on CPU 0, wrk + members on CPU 1" : "taskset missing: no CPU pinning"}`);
 if (legs.includes("proxy")) console.log(`proxy leg: ${proxyDesc}`);
+if (certs !== null) console.log(`HTTPS: every leg terminates TLS on a second port with ${certs.cert} (dist/proxy cert ca + issue; trusted via ${certs.caCert})`);
 
 const rounds: LegRound[] = [];
 try {
@@ -86,7 +102,7 @@ try {
   for (let r = 1; r <= args.rounds; r++) {
     console.log(`round ${r}/${args.rounds}`);
     for (const leg of legs) {
-      const res = await runLegRound(leg, r, source, up, dir, args.duration, args.retries);
+      const res = await runLegRound(leg, r, source, up, dir, args.duration, args.retries, certs, noTls);
       if (res.error !== null) console.log(`  ${leg} failed: ${res.error}`);
       rounds.push(res);
     }
@@ -108,6 +124,8 @@ const report = {
     wrk: toolVersion(["wrk", "-v"]),
   },
   proxy: legs.includes("proxy") ? proxyDesc : null,
+  // The HTTPS scenarios' certificate (`dist/proxy cert inspect` of it), or why they were skipped.
+  tls: certs === null ? { skipped: noTls } : { made: "dist/proxy cert ca + cert issue (defaults: EC P-256)", inspect: certs.inspect },
   scenarios: SCENARIOS,
   figures,
   idle: legSummaries,

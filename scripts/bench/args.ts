@@ -8,6 +8,7 @@ export type BenchArgs = {
   retries: number;
   only: LegName[];
   target: string | null;
+  targetTls: string | null;
   targetPid: number | null;
   proxyCmd: string[] | null;
   upstreamPorts: number[];
@@ -23,6 +24,8 @@ export const USAGE = `usage: bun scripts/bench.ts [options]
   --proxy-cmd "CMD"     command for the proxy leg instead of dist/proxy; "--routes FILE" is
                         appended (e.g. "./node_modules/.bin/bun scripts/bench/standin.ts")
   --target URL          benchmark an already running proxy at URL as the proxy leg
+  --target-tls URL      with --target: the same proxy's HTTPS listener (https://127.0.0.1:PORT)
+                        for the HTTPS scenarios; its certificate is not checked
   --target-pid PID      with --target: its pid, to report RSS
   --upstream-ports A,B  fixed ports for the two upstream members (for --target set-ups)
   --out FILE            JSON report (default reports/bench.json)`;
@@ -43,6 +46,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       retries: { type: "string" },
       only: { type: "string" },
       target: { type: "string" },
+      "target-tls": { type: "string" },
       "target-pid": { type: "string" },
       "proxy-cmd": { type: "string" },
       "upstream-ports": { type: "string" },
@@ -61,6 +65,11 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
   if (target !== null && !/^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\/?$/.test(target)) {
     throw new Error(`--target: expected a loopback URL like http://127.0.0.1:8080, got ${target}`);
   }
+  const targetTls = values["target-tls"] ?? null;
+  if (targetTls !== null && target === null) throw new Error("--target-tls: only with --target");
+  if (targetTls !== null && !/^https:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\/?$/.test(targetTls)) {
+    throw new Error(`--target-tls: expected a loopback URL like https://127.0.0.1:8443, got ${targetTls}`);
+  }
   const upstreamPorts = (values["upstream-ports"] ?? "").split(",").filter((s) => s !== "").map((s) => positiveInt("upstream-ports", s, 0));
   if (upstreamPorts.length !== 0 && upstreamPorts.length !== 2) throw new Error("--upstream-ports: expected two ports, A,B");
   return {
@@ -69,6 +78,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     retries: values.retries === "0" ? 0 : positiveInt("retries", values.retries, 2),
     only: LEG_NAMES.filter((l) => only.includes(l)),
     target: target?.replace(/\/$/, "") ?? null,
+    targetTls: targetTls?.replace(/\/$/, "") ?? null,
     targetPid: values["target-pid"] === undefined ? null : positiveInt("target-pid", values["target-pid"], 0),
     // Split on blanks: enough for the commands this is meant for (no quoting support).
     proxyCmd: values["proxy-cmd"]?.trim().split(/\s+/) ?? null,

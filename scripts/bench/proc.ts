@@ -57,15 +57,16 @@ export async function stopAll(): Promise<void> {
 
 /**
  * Polls url until it answers 200 with a body of expectBytes (so a proxy that answers but
- * does not reach the members does not count as ready). Bounded by timeoutMs.
+ * does not reach the members does not count as ready). Bounded by timeoutMs. tlsOpts: for
+ * https URLs (the bench CA, so the certificate chain and the 127.0.0.1 SAN are checked too).
  */
-export async function waitReady(url: string, expectBytes: number, timeoutMs: number, alive: () => boolean): Promise<string | null> {
+export async function waitReady(url: string, expectBytes: number, timeoutMs: number, alive: () => boolean, tlsOpts?: BunFetchRequestInitTLS): Promise<string | null> {
   const deadline = Date.now() + timeoutMs;
   let last = "no answer";
   while (Date.now() < deadline) {
     if (!alive()) return "process exited";
     try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
+      const res = await fetch(url, { signal: AbortSignal.timeout(1000), ...(tlsOpts === undefined ? {} : { tls: tlsOpts }) });
       const body = await res.arrayBuffer();
       if (res.status === 200 && body.byteLength === expectBytes) return null;
       last = `status ${res.status}, ${body.byteLength} bytes`;

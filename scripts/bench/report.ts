@@ -21,7 +21,7 @@ export type Figure = {
   problems: string[];
 };
 
-export type LegSummary = { leg: LegName; idleRssKb: number | null; errors: string[] };
+export type LegSummary = { leg: LegName; idleRssKb: number | null; tlsNegotiated: string | null; errors: string[] };
 
 function median(xs: (number | null)[]): number | null {
   const v = xs.filter((x): x is number => x !== null && Number.isFinite(x)).sort((a, b) => a - b);
@@ -69,7 +69,8 @@ export function summarize(rounds: LegRound[], legs: LegName[]): { figures: Figur
   }
   const summaries = legs.map((leg) => {
     const rs = rounds.filter((r) => r.leg === leg);
-    return { leg, idleRssKb: median(rs.map((r) => r.idleRssKb)), errors: rs.flatMap((r) => (r.error === null ? [] : [`round ${r.round}: ${r.error}`])) };
+    const tls = [...new Set(rs.map((r) => r.tlsNegotiated).filter((t): t is string => t !== null))];
+    return { leg, idleRssKb: median(rs.map((r) => r.idleRssKb)), tlsNegotiated: tls.length === 0 ? null : tls.join(" / "), errors: rs.flatMap((r) => (r.error === null ? [] : [`round ${r.round}: ${r.error}`])) };
   });
   return { figures, legs: summaries };
 }
@@ -106,5 +107,9 @@ export function printTable(figures: Figure[], legs: LegSummary[]): void {
   console.log(`\nreq/s, p50, p99: medians over the quiet rounds (all rounds if none was quiet); spread: (max-min)/median; peak RSS: highest over rounds.`);
   console.log(`noisy k/n: in k of n rounds other programs used > ${NOISE_LIMIT * 100}% of the machine's CPU even after retries.`);
   console.log(`idle RSS: ${legs.map((l) => `${l.leg} ${mb(l.idleRssKb)}`).join(", ")}`);
+  if (figures.some((f) => SCENARIOS.find((s) => s.id === f.scenario)?.tls === true)) {
+    console.log(`HTTPS: x nginx is against NGINX's HTTPS figure; keep-alive, upstreams plain HTTP; one EC P-256 certificate for all legs.`);
+    console.log(`HTTPS negotiated with OpenSSL's client (as wrk): ${legs.map((l) => `${l.leg} ${l.tlsNegotiated ?? "?"}`).join(", ")}`);
+  }
   for (const l of legs) for (const e of l.errors) console.log(`${l.leg} failed in ${e}`);
 }

@@ -1,6 +1,8 @@
-// One leg in one round: start it, check it answers through both members, measure idle RSS,
-// warm up, run every scenario while sampling RSS, check the members' request counts, stop.
-import { prepareLeg, type LegName, type Upstreams } from "./legs.ts";
+// One leg in one round: start it, check it answers through both members (over HTTP and, when
+// there are certificates, over HTTPS), measure idle RSS, warm up, run every scenario while
+// sampling RSS, check the members' request counts, stop.
+import { negotiated, type BenchCerts } from "./certs.ts";
+import { prepareLeg, type LegName, type LegTls, type Upstreams } from "./legs.ts";
 import { freePort, rssKb, sampleRss, spawnServer, stop, tree, waitReady } from "./proc.ts";
 import { startNoise } from "./noise.ts";
 import { SCENARIOS } from "./scenarios.ts";
@@ -23,11 +25,16 @@ export type LegRound = {
   round: number;
   error: string | null;
   idleRssKb: number | null;
+  /** What the HTTPS listener negotiated with OpenSSL's client (certs.ts negotiated). */
+  tlsNegotiated: string | null;
   runs: ScenarioRun[];
 };
 
-/** How to reach the leg: spawn cmd (our own process) or a URL someone else runs. */
-export type LegSource = { kind: "spawn"; proxyCmd: string[] } | { kind: "target"; url: string; pid: number | null };
+/**
+ * How to reach the leg: spawn cmd (our own process) or a URL someone else runs (tlsUrl: its
+ * HTTPS listener, if any; its certificate is not checked since we did not issue it).
+ */
+export type LegSource = { kind: "spawn"; proxyCmd: string[] } | { kind: "target"; url: string; tlsUrl: string | null; pid: number | null };
 
 async function memberCounts(up: Upstreams): Promise<number[]> {
   return Promise.all(
@@ -52,9 +59,9 @@ function checkMembers(deltas: number[], wrkRequests: number, target: boolean): s
 }
 
 /** After a failed run: what does the leg answer now? (status and the start of the body) */
-async function probe(url: string): Promise<string> {
+async function probe(url: string, tlsOpts: BunFetchRequestInitTLS | undefined): Promise<string> {
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+    const res = await fetch(url, { signal: AbortSignal.timeout(2000), ...(tlsOpts === undefined ? {} : { tls: tlsOpts }) });
     const body = res.status === 200 ? "" : ` ${JSON.stringify((await res.text()).slice(0, 120))}`;
     return `probe after the run: ${res.status}${body}`;
   } catch (e) {
@@ -67,18 +74,47 @@ async function tail(path: string): Promise<string> {
   return (await f.exists()) ? (await f.text()).split("\n").slice(-15).join("\n") : "";
 }
 
-export async function runLegRound(leg: LegName, round: number, src: LegSource, up: Upstreams, dir: string, seconds: number, retries: number): Promise<LegRound> {
-  const out: LegRound = { leg, round, error: null, idleRssKb: null, runs: [] };
+/**
+ * certs: for the HTTPS scenarios (null: they are skipped, and noTls says why). A leg whose
+ * HTTPS listener does not come up fails (error set) but keeps its plain HTTP figures.
+ */
+export async function runLegRound(
+  leg: LegName,
+  round: number,
+  src: LegSource,
+  up: Upstreams,
+  dir: string,
+  seconds: number,
+  retries: number,
+  certs: BenchCerts | null,
+  noTls: string,
+): Promise<LegRound> {
+  const out: LegRound = { leg, round, error: null, idleRssKb: null, tlsNegotiated: null, runs: [] };
   let base: string;
+  /** The HTTPS listener's base URL; null: HTTPS scenarios are skipped (tlsSkip says why). */
+  let tlsBase: string | null = null;
+  let tlsSkip = noTls;
+  let tlsOpts: BunFetchRequestInitTLS | undefined;
   let pid: number | null;
   let proc: ReturnType<typeof spawnServer> | null = null;
   const log = `${dir}/${leg}-r${round}.log`;
   if (src.kind === "target" && leg === "proxy") {
     base = src.url;
     pid = src.pid;
+    tlsBase = src.tlsUrl;
+    tlsOpts = { rejectUnauthorized: false };
+    if (tlsBase === null) tlsSkip = "no --target-tls URL";
   } else {
     const port = freePort();
-    const cmd = await prepareLeg(leg, `${dir}/${leg}`, port, up, src.kind === "spawn" ? src.proxyCmd : []);
+    let tls: LegTls | null = null;
+    if (certs !== null) {
+      let tlsPort = freePort();
+      for (let i = 0; i < 10 && tlsPort === port; i++) tlsPort = freePort();
+      tls = { port: tlsPort, certs };
+      tlsBase = `https://127.0.0.1:${tlsPort}`;
+      tlsOpts = { ca: certs.caPem };
+    }
+    const cmd = await prepareLeg(leg, `${dir}/${leg}`, port, up, src.kind === "spawn" ? src.proxyCmd : [], tls);
     proc = spawnServer(cmd, log);
     base = `http://127.0.0.1:${port}`;
     pid = proc.pid;
@@ -94,15 +130,27 @@ export async function runLegRound(leg: LegName, round: number, src: LegSource, u
         return out;
       }
     }
+    // The HTTPS listener, twice (both members). A failure fails the leg but keeps the plain figures.
+    for (let i = 0; i < 2 && tlsBase !== null; i++) {
+      const err = await waitReady(`${tlsBase}/small`, 16, 10_000, alive, tlsOpts);
+      if (err !== null) {
+        out.error = `${tlsBase}/small: ${err}${p === null ? "" : `\n${await tail(log)}`}`;
+        tlsSkip = "its HTTPS listener did not answer";
+        tlsBase = null;
+      }
+    }
+    const tlsPort = tlsBase === null ? NaN : Number(new URL(tlsBase).port || 443);
+    if (tlsBase !== null && Number.isInteger(tlsPort)) out.tlsNegotiated = negotiated(tlsPort);
     const pids = pid === null ? [] : await tree(pid);
     if (pid !== null) out.idleRssKb = await rssKb(pids);
     // Warm-up (not recorded): JITs, connection pools and buffers reach their steady state.
     await runWrk(`${base}/small`, 50, 1, WRK_CPU);
-    const measure = async (path: string, connections: number): Promise<ScenarioRun> => {
+    if (tlsBase !== null) await runWrk(`${tlsBase}/small`, 50, 1, WRK_CPU);
+    const measure = async (url: string, connections: number): Promise<ScenarioRun> => {
       const before = await memberCounts(up);
       const sampler = pid === null ? null : sampleRss(pid);
       const noise = await startNoise([...pids, ...(up.pid === undefined ? [] : [up.pid])]);
-      const r = await runWrk(base + path, connections, seconds, WRK_CPU);
+      const r = await runWrk(url, connections, seconds, WRK_CPU);
       const peakRssKb = sampler === null ? null : await sampler.stop();
       // Without the target's pid its CPU time would count as foreign: unknown, not noisy.
       const foreignCpu = pid === null ? null : await noise.stop();
@@ -111,13 +159,16 @@ export async function runLegRound(leg: LegName, round: number, src: LegSource, u
       const deltas = after.map((a, i) => a - (before[i] ?? 0));
       const extra = checkMembers(deltas, r.requests, src.kind === "target" && leg === "proxy");
       if (!alive()) extra.push(`${leg} exited during the run\n${await tail(log)}`);
-      else if (!r.valid || extra.length > 0) extra.push(await probe(base + path));
+      else if (!r.valid || extra.length > 0) extra.push(await probe(url, url.startsWith("https:") ? tlsOpts : undefined));
       const { raw: _raw, ...rest } = r;
       return { ...rest, problems: [...r.problems, ...extra], valid: r.valid && extra.length === 0, scenario: "", peakRssKb, memberCounts: deltas, foreignCpu };
     };
+    let skipNoted = false;
     for (const sc of SCENARIOS) {
-      if (sc.tls) {
-        console.log(`  ${sc.label}: skipped (no TLS listener in legs.ts yet)`);
+      const scBase = sc.tls ? tlsBase : base;
+      if (scBase === null) {
+        if (!skipNoted) console.log(`  ${leg.padEnd(8)} HTTPS scenarios skipped: ${tlsSkip}`);
+        skipNoted = true;
         continue;
       }
       // A run during which other programs were busy is retried (bounded), keeping the quietest;
@@ -125,11 +176,11 @@ export async function runLegRound(leg: LegName, round: number, src: LegSource, u
       let run: ScenarioRun | null = null;
       const problems: string[] = [];
       for (let attempt = 0; attempt <= retries; attempt++) {
-        const r = await measure(sc.path, sc.connections);
+        const r = await measure(scBase + sc.path, sc.connections);
         problems.push(...r.problems);
         if (run === null || (r.foreignCpu ?? 0) < (run.foreignCpu ?? 0)) run = r;
         if ((run.foreignCpu ?? 0) <= NOISE_LIMIT) break;
-        if (attempt < retries) console.log(`  ${leg.padEnd(8)} ${sc.label.padEnd(12)} noisy (others used ${Math.round((r.foreignCpu ?? 0) * 100)}% CPU), retrying`);
+        if (attempt < retries) console.log(`  ${leg.padEnd(8)} ${sc.label.padEnd(16)} noisy (others used ${Math.round((r.foreignCpu ?? 0) * 100)}% CPU), retrying`);
       }
       if (run === null) continue;
       run.scenario = sc.id;
@@ -139,7 +190,7 @@ export async function runLegRound(leg: LegName, round: number, src: LegSource, u
       const lat = `p50 ${run.p50Ms?.toFixed(2) ?? "?"}ms p99 ${run.p99Ms?.toFixed(2) ?? "?"}ms`;
       const f = run.foreignCpu;
       const busy = f !== null && f > NOISE_LIMIT ? `  (noisy: others used ${Math.round(f * 100)}% CPU)` : "";
-      console.log(`  ${leg.padEnd(8)} ${sc.label.padEnd(12)} ${Math.round(run.rps).toString().padStart(7)} req/s  ${lat}${busy}${run.valid ? "" : `  INVALID: ${run.problems.join("; ")}`}`);
+      console.log(`  ${leg.padEnd(8)} ${sc.label.padEnd(16)} ${Math.round(run.rps).toString().padStart(7)} req/s  ${lat}${busy}${run.valid ? "" : `  INVALID: ${run.problems.join("; ")}`}`);
     }
   } finally {
     if (p !== null) await stop(p);
