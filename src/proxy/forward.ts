@@ -12,7 +12,7 @@ import type { EventLog } from "../log/events.ts";
 import type { Deadlines } from "./deadlines.ts";
 import { errorResponse, UpstreamTimeout } from "./errors.ts";
 import type { Exchange } from "./exchange.ts";
-import { ConnectFailure } from "./transport.ts";
+import { ConnectFailure, RequestBodyFailure } from "./transport.ts";
 import { Cancel } from "./cancel.ts";
 import { headersFor, prepareHeaders, upstreamTarget } from "./upstream-request.ts";
 
@@ -58,6 +58,8 @@ export async function forward(x: Exchange, pool: RuntimePool, body: ReadableStre
     } catch (e) {
       deps.deadlines.clear(watch);
       member.end(0);
+      // The handler turns this into 413 when maxBodySize cut the body.
+      if (e instanceof RequestBodyFailure) return errorResponse("bad_request", "400 Bad Request: the request body could not be read");
       const reason = describe(e, abort);
       deps.outcome(pool, member, false, reason);
       if (tried === NONE_TRIED) tried = new Set();

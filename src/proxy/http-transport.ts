@@ -4,8 +4,8 @@
  * fetch caps in-flight requests at 256 and idle sockets at 64, churning connections under load,
  * and adds User-Agent/Accept (bun-hono.md 1, perf-lab.md).
  */
-import { ConnectError, UpstreamClient } from "../upstream/client.ts";
-import { ConnectFailure, type Transport, type UpstreamCall } from "./transport.ts";
+import { ConnectError, UpstreamClient, UpstreamError } from "../upstream/client.ts";
+import { ConnectFailure, RequestBodyFailure, type Transport, type UpstreamCall } from "./transport.ts";
 
 export function createHttpTransport(url: URL): Transport {
   const client = new UpstreamClient(new URL(url.origin));
@@ -24,5 +24,6 @@ function checkStatus(res: Response): Response {
 
 function mapError(e: unknown): never {
   if (e instanceof ConnectError) throw new ConnectFailure(e.code, e.message);
+  if (e instanceof UpstreamError && e.code === "EREQBODY") throw new RequestBodyFailure(e.message, { cause: e });
   throw e;
 }

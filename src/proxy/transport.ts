@@ -27,3 +27,9 @@ export class ConnectFailure extends Error {
     this.code = code;
   }
 }
+
+/**
+ * The client's request body failed while it was being sent (malformed chunking, cut short, over
+ * maxBodySize): the client's fault, so it never counts against the member's health.
+ */
+export class RequestBodyFailure extends Error {}
