@@ -35,9 +35,9 @@ export async function runServe(file: string, io: Io): Promise<number> {
   return 0;
 }
 
-/** Binds every listener, or reports the one that failed and binds none. */
 export interface Started { running: Running; affinity: Affinity }
 
+/** Binds every listener, or reports the one that failed and binds none. */
 export function start(rt: Runtime, events: EventLog, quietAccess = false, tls?: ReadonlyMap<number, TlsSetup>): Started | undefined {
   for (const w of rt.warnings) events("warn", w);
   const logCfg = rt.config.accessLog ?? { format: "combined" as const, path: "-" };
@@ -61,7 +61,17 @@ export function waitForStop({ running, affinity }: Started, rt: Runtime, events:
     const stop = async (sig: string) => {
       events("info", `${sig}: stopping; in-flight requests finish`);
       affinity.stop();
-      await running.stop(false);
+      // In-flight requests get a grace period, then whatever is left (long downloads,
+      // WebSockets) is closed, as NGINX's worker_shutdown_timeout does.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const graceful = running.stop(false).then(() => true);
+      const grace = rt.shutdownTimeoutMs;
+      const expired = new Promise<false>((r) => (timer = setTimeout(() => r(false), grace)));
+      if (!(await Promise.race([graceful, expired]))) {
+        events("warn", `still busy after ${grace} ms (shutdownTimeout): closing the remaining connections`);
+        await running.stop(true);
+      }
+      clearTimeout(timer);
       rt.close();
       done();
     };

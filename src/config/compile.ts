@@ -49,6 +49,7 @@ export function compile(config: Config, opts: CompileOptions): Runtime {
     isTrustedProxy: ipMatcher(config.trustedProxies),
     // Bun's idle timeout is whole seconds, 8..960 (it pings idle sockets, as NGINX's
     // proxy_read_timeout would close them); the default matches Bun's 120 s.
+    shutdownTimeoutMs: config.shutdownTimeout ?? 10_000,
     websocket: {
       idleTimeoutSec: Math.min(960, Math.max(8, Math.round((config.websocket?.idleTimeout ?? 120_000) / 1000))),
       maxMessageSize: config.websocket?.maxMessageSize ?? 16 * 1024 * 1024,

@@ -51,6 +51,8 @@ export interface Runtime {
   pools: ReadonlyMap<string, RuntimePool>;
   isTrustedProxy: (ip: string) => boolean;
   websocket: { idleTimeoutSec: number; maxMessageSize: number };
+  /** How long SIGTERM waits for in-flight requests before closing them (NGINX worker_shutdown_timeout). */
+  shutdownTimeoutMs: number;
   warnings: string[];
   close(): void;
 }

@@ -155,6 +155,7 @@ export const configSchema = v.strictObject({
   trustedProxies: v.optional(v.array(v.string()), []),
   dataDir: v.optional(v.string(), "./proxy-data"),
   admin: v.optional(v.looseObject({ listen: v.string() })),
+  shutdownTimeout: v.optional(duration),
   websocket: v.optional(v.strictObject({ idleTimeout: v.optional(duration), maxMessageSize: v.optional(size) })),
 });
 
