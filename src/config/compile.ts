@@ -88,7 +88,7 @@ function compileRoute(rc: RouteConfig, index: number, pools: Map<string, Runtime
   const action: RouteAction = pool
     ? { kind: "pool", pool }
     : rc.respond
-      ? { kind: "respond", status: rc.respond.status, body: rc.respond.body ?? "", headers: rc.respond.headers ?? {} }
+      ? { kind: "respond", status: rc.respond.status, body: rc.respond.body ?? "", bodyBytes: Buffer.byteLength(rc.respond.body ?? ""), headers: rc.respond.headers ?? {} }
       : { kind: "redirect", to: rc.redirect!.to, status: rc.redirect!.status };
   if (rc.responseHeaders) warnings.push(...lintHeaderRules(rc.responseHeaders, `${where}.responseHeaders`));
   const upstreamPath = rc.rewritePrefix ?? rc.path;

@@ -23,7 +23,7 @@ export interface RuntimePool {
 
 export type RouteAction =
   | { kind: "pool"; pool: RuntimePool }
-  | { kind: "respond"; status: number; body: string; headers: Record<string, string> }
+  | { kind: "respond"; status: number; body: string; bodyBytes: number; headers: Record<string, string> }
   | { kind: "redirect"; to: string; status: number };
 
 export interface RuntimeRoute {

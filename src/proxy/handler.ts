@@ -42,8 +42,18 @@ export function createProxyHandler(rt: Runtime, listener: ListenerInfo, deps: Ha
     referer: x.req.headers.get("referer"), userAgent: x.req.headers.get("user-agent"), host: x.hostHeader,
     route: x.route.label, pool: x.pool, member: x.member, durationMs: performance.now() - x.started,
   });
-  const local = (x: Exchange, res: Response) => {
-    log(x, res.status, Number(res.headers.get("content-length") ?? 0));
+  const local = (x: Exchange, res: Response, bytes = 0) => {
+    log(x, res.status, bytes);
+    return res;
+  };
+  /** Requests refused before routing are logged too, as Apache and NGINX log every request. */
+  const refused = (req: Request, server: Server<WsData>, started: number, res: Response) => {
+    const t = req.url.charCodeAt(0) === 47 ? { path: req.url, query: "" } : splitTarget(req.url);
+    deps.access({
+      clientIp: plainIp(server.requestIP(req)?.address ?? "-"), method: req.method, target: t.path + t.query,
+      protocol: "HTTP/1.1", status: res.status, bytes: 0, referer: req.headers.get("referer"), userAgent: req.headers.get("user-agent"),
+      host: req.headers.get("host") ?? "-", route: "-", pool: "", member: "", durationMs: performance.now() - started,
+    });
     return res;
   };
 
@@ -55,11 +65,11 @@ export function createProxyHandler(rt: Runtime, listener: ListenerInfo, deps: Ha
     // Bun hands a relative req.url to a request with no valid Host (bun-hono.md 7); never route those.
     const hostHeader = req.headers.get("host");
     const host = req.url.charCodeAt(0) === 47 ? undefined : hostName(hostHeader);
-    if (!host) return errorResponse("bad_request", "400 Bad Request: missing, invalid or repeated Host header");
+    if (!host) return refused(req, server, started, errorResponse("bad_request", "400 Bad Request: missing, invalid or repeated Host header"));
     const { path: rawPath, query } = splitTarget(req.url);
     const path = normalizePath(rawPath);
     const route = rt.router.match(host, path);
-    if (!route) return errorResponse("no_route", "404 Not Found: no route for this host and path");
+    if (!route) return refused(req, server, started, errorResponse("no_route", "404 Not Found: no route for this host and path"));
     const x: Exchange = {
       req, route, method: req.method, rawTarget: rawPath + query, path, query,
       hostHeader: hostHeader!, hostName: host,
@@ -68,7 +78,7 @@ export function createProxyHandler(rt: Runtime, listener: ListenerInfo, deps: Ha
     };
     if (route.denyMethods.has(x.method)) return local(x, errorResponse("forbidden", `403 Forbidden: method ${x.method} is not allowed here`));
     const action = route.action;
-    if (action.kind === "respond") return local(x, new Response(action.body, { status: action.status, headers: action.headers }));
+    if (action.kind === "respond") return local(x, new Response(action.body, { status: action.status, headers: action.headers }), action.bodyBytes);
     if (action.kind === "redirect") return local(x, new Response(null, { status: action.status, headers: { location: action.to } }));
 
     if (isWebSocketUpgrade(req)) return forwardWebSocket(x, action.pool, server, ws);

@@ -120,7 +120,7 @@ describe("compile: the spec example", () => {
 
       const bm = routeAt(rt, 2);
       expect(bm.label).toBe("/balancer-manager");
-      expect(bm.action).toEqual({ kind: "respond", status: 404, body: "", headers: {} });
+      expect(bm.action).toEqual({ kind: "respond", status: 404, body: "", bodyBytes: 0, headers: {} });
       expect(bm.reverse).toBeUndefined();
 
       expect(routeAt(rt, 3).label).toBe("/");
