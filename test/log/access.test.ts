@@ -152,7 +152,7 @@ describe("createAccessLog", () => {
   });
 });
 
-describe.skip("BUG (minor, Apache parity): quotes and backslashes are written as \\x22 / \\x5c", () => {
+describe("Apache parity: quotes and backslashes", () => {
   test('mod_log_config writes \\" and \\\\ (ap_escape_logitem), which log parsers expect', () => {
     const line = formatCombined(entry({ userAgent: 'a"b\\c' }), T);
     expect(line).toContain('"a\\"b\\\\c"');
