@@ -19,6 +19,9 @@ import type { Config, PoolConfig, RouteConfig } from "./schema.ts";
 import type { RouteAction, Runtime, RuntimePool, RuntimeRoute, Timeouts } from "./runtime.ts";
 import { createHttpTransport } from "../proxy/http-transport.ts";
 
+/** Bun.serve's idleTimeout cannot exceed 255 s (listen.ts sets it from the longest timeout, up to this). */
+export const SERVER_IDLE_MAX_MS = 250_000;
+
 export const DEFAULT_TIMEOUTS: Timeouts = { connect: 5_000, response: 60_000, idle: 60_000 };
 
 export interface CompileOptions { file: string; readText?: (path: string) => string }
@@ -92,6 +95,7 @@ function compileRoute(rc: RouteConfig, index: number, pools: Map<string, Runtime
       : { kind: "redirect", to: rc.redirect!.to, status: rc.redirect!.status };
   if (rc.responseHeaders) warnings.push(...lintHeaderRules(rc.responseHeaders, `${where}.responseHeaders`));
   const upstreamPath = rc.rewritePrefix ?? rc.path;
+  const timeouts = { ...(pool?.timeouts ?? DEFAULT_TIMEOUTS), ...rc.timeouts };
   return {
     index,
     label: (rc.host ?? "") + rc.path,
@@ -102,7 +106,8 @@ function compileRoute(rc: RouteConfig, index: number, pools: Map<string, Runtime
     preserveHost: rc.preserveHost,
     denyMethods: new Set(rc.denyMethods),
     maxBodySize: rc.maxBodySize,
-    timeouts: { ...(pool?.timeouts ?? DEFAULT_TIMEOUTS), ...rc.timeouts },
+    timeouts,
+    outlastsServerIdle: Math.max(timeouts.response, timeouts.idle) > SERVER_IDLE_MAX_MS,
     requestRules: rc.requestHeaders ? compileHeaderRules(rc.requestHeaders, `${where}.requestHeaders`) : undefined,
     responseRules: rc.responseHeaders ? compileHeaderRules(rc.responseHeaders, `${where}.responseHeaders`) : undefined,
     reverse: pool && rc.reverse

@@ -5,6 +5,9 @@
  */
 import * as v from "valibot";
 import { parseDuration, parseSize } from "./units.ts";
+import { matchPath } from "../proxy/normalize.ts";
+
+const MAX_DURATION_MS = 24 * 3_600_000;
 
 const duration = v.pipe(
   v.string('expected a duration string such as "5s"'),
@@ -12,6 +15,11 @@ const duration = v.pipe(
     const ms = parseDuration(dataset.value);
     if (ms === undefined) {
       addIssue({ message: `${JSON.stringify(dataset.value)} is not a duration: use a number with ms, s, m or h, e.g. "250ms", "5s"` });
+      return NEVER;
+    }
+    // Timers overflow past 2^31 ms (about 24 days) and then fire at once; a day is plenty.
+    if (ms > MAX_DURATION_MS) {
+      addIssue({ message: `${JSON.stringify(dataset.value)} is too long: at most "24h"` });
       return NEVER;
     }
     return ms;
@@ -46,7 +54,26 @@ const port = v.pipe(v.number("expected a port number"), v.integer("expected a wh
 const status = (lo: number, hi: number) => v.pipe(v.number("expected an HTTP status"), v.integer("expected a whole HTTP status"), v.minValue(lo, `expected a status from ${lo} to ${hi}`), v.maxValue(hi, `expected a status from ${lo} to ${hi}`));
 const count = (lo: number, hi: number) => v.pipe(v.number(), v.integer(), v.minValue(lo, `expected ${lo}..${hi}`), v.maxValue(hi, `expected ${lo}..${hi}`));
 const pathPrefix = v.pipe(v.string(), v.startsWith("/", 'a path starts with "/"'));
-const headerMap = v.record(v.string(), v.string("a header value is a string"));
+/** Request paths are matched in canonical form, so a route path in any other form could never match. */
+const routePath = v.pipe(
+  pathPrefix,
+  v.check((p) => !p.includes("?") && matchPath(p) === p, (issue) => {
+    const canon = typeof issue.input === "string" ? matchPath(issue.input.split("?")[0]!) : undefined;
+    return `${JSON.stringify(issue.input)} can never match a request (paths are matched decoded and normalized)${canon ? `; write ${JSON.stringify(canon)}` : ""}`;
+  }),
+);
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+// RFC 9110 5.5: no CR, LF or NUL (a split header), and Latin-1 only (what a header can carry).
+const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+const headerMap = v.record(
+  v.pipe(v.string(), v.regex(TOKEN, "a header name is an RFC 9110 token (letters, digits, - and a few symbols)")),
+  v.pipe(v.string("a header value is a string"), v.regex(FIELD_VALUE, "a header value cannot hold CR, LF, NUL or characters beyond Latin-1")),
+);
+const redirectTarget = v.pipe(
+  v.string(),
+  v.regex(/^[\x21-\x7e]+$/, "a redirect target is printable ASCII without spaces; percent-encode anything else"),
+  v.check((t) => t.startsWith("/") || /^https?:\/\/[^/]/i.test(t), "a redirect target is an absolute http(s) URL or a path starting with /"),
+);
 
 const certificate = v.strictObject({
   cert: v.string(),
@@ -85,7 +112,7 @@ const pool = v.strictObject({
     cookie: v.pipe(v.string(), v.regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, "a cookie name is an RFC 6265 token")),
     mode: v.picklist(["insert", "route-suffix"], 'expected "insert" or "route-suffix"'),
     failover: v.optional(v.boolean(), true),
-    path: v.optional(v.string()),
+    path: v.optional(v.pipe(v.string(), v.regex(/^\/[\x21-\x2b\x2d-\x3a\x3c-\x7e]*$/, "a cookie path starts with / and has no spaces, commas or semicolons"))),
     secure: v.optional(v.boolean()),
     httpOnly: v.optional(v.boolean()),
     sameSite: v.optional(v.picklist(["Strict", "Lax", "None"])),
@@ -129,10 +156,14 @@ const editRule = v.strictObject({
 
 const route = v.strictObject({
   host: v.optional(v.pipe(v.string(), v.regex(/^(\*\.)?[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$/, 'expected a host name or a "*.example.com" wildcard, without port'))),
-  path: v.optional(pathPrefix, "/"),
+  path: v.optional(routePath, "/"),
   pool: v.optional(v.string()),
-  respond: v.optional(v.strictObject({ status: status(100, 599), body: v.optional(v.string()), headers: v.optional(headerMap) })),
-  redirect: v.optional(v.strictObject({ to: v.string(), status: v.optional(v.picklist([301, 302, 303, 307, 308], "expected 301, 302, 303, 307 or 308"), 302) })),
+  respond: v.optional(v.pipe(
+    v.strictObject({ status: status(200, 599), body: v.optional(v.string()), headers: v.optional(headerMap) }),
+    // RFC 9110 15.3.5 / 15.4.5: these statuses have no content, so a body would be silently dropped.
+    v.check((r) => !((r.status === 204 || r.status === 304) && r.body), "a 204 or 304 answer has no body; remove body or use another status"),
+  )),
+  redirect: v.optional(v.strictObject({ to: redirectTarget, status: v.optional(v.picklist([301, 302, 303, 307, 308], "expected 301, 302, 303, 307 or 308"), 302) })),
   rewritePrefix: v.optional(pathPrefix),
   preserveHost: v.optional(v.boolean(), true),
   reverse: v.optional(v.boolean(), true),

@@ -6,7 +6,8 @@ export interface Exchange {
   route: RuntimeRoute;
   method: string;
   rawTarget: string;        // path + query as received (for the access log)
-  path: string;             // normalized path
+  path: string;             // normalized path, encoded as received: what goes upstream
+  canonical: string;        // the path routes matched (decoded, parameters dropped; see matchPath)
   query: string;            // "?..." or ""
   hostHeader: string;       // Host as received, port included
   hostName: string;         // lower-case, without port

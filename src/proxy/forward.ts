@@ -59,7 +59,12 @@ export async function forward(x: Exchange, pool: RuntimePool, body: ReadableStre
       deps.deadlines.clear(watch);
       member.end(0);
       // The handler turns this into 413 when maxBodySize cut the body.
-      if (e instanceof RequestBodyFailure) return errorResponse("bad_request", "400 Bad Request: the request body could not be read");
+      if (e instanceof RequestBodyFailure) {
+        // The member took the connection; the client's body failed. Reporting success also
+        // releases a passive-health trial that this request may have been.
+        deps.outcome(pool, member, true, "request body failed on the client side");
+        return errorResponse("bad_request", "400 Bad Request: the request body could not be read");
+      }
       const reason = describe(e, abort);
       deps.outcome(pool, member, false, reason);
       if (tried === NONE_TRIED) tried = new Set();

@@ -10,7 +10,7 @@ import type { EventLog } from "../log/events.ts";
 import type { Member } from "../balancer/member.ts";
 import { plainIp } from "./headers.ts";
 import { hostName } from "./host.ts";
-import { normalizePath, splitTarget } from "./normalize.ts";
+import { matchPath, normalizePath, splitTarget } from "./normalize.ts";
 import { errorResponse } from "./errors.ts";
 import type { Exchange } from "./exchange.ts";
 import { forward, type ForwardDeps } from "./forward.ts";
@@ -68,10 +68,12 @@ export function createProxyHandler(rt: Runtime, listener: ListenerInfo, deps: Ha
     if (!host) return refused(req, server, started, errorResponse("bad_request", "400 Bad Request: missing, invalid or repeated Host header"));
     const { path: rawPath, query } = splitTarget(req.url);
     const path = normalizePath(rawPath);
-    const route = rt.router.match(host, path);
+    const canonical = matchPath(rawPath);
+    if (canonical === undefined) return refused(req, server, started, errorResponse("bad_request", "400 Bad Request: invalid request path"));
+    const route = rt.router.match(host, canonical);
     if (!route) return refused(req, server, started, errorResponse("no_route", "404 Not Found: no route for this host and path"));
     const x: Exchange = {
-      req, route, method: req.method, rawTarget: rawPath + query, path, query,
+      req, route, method: req.method, rawTarget: rawPath + query, path, canonical, query,
       hostHeader: hostHeader!, hostName: host,
       clientIp: plainIp(server.requestIP(req)?.address ?? "-"), scheme: listener.scheme,
       listenerPort: listener.port, started, pool: "", member: "",
@@ -83,6 +85,9 @@ export function createProxyHandler(rt: Runtime, listener: ListenerInfo, deps: Ha
 
     if (isWebSocketUpgrade(req)) return forwardWebSocket(x, action.pool, server, ws);
 
+    // Bun closes a connection idle past its idleTimeout (max 255 s) even while we wait for the
+    // upstream (bun-hono.md 7); our own response/idle deadlines govern these routes instead.
+    if (route.outlastsServerIdle) server.timeout(req, 0);
     const limit = limitBody(req, route.maxBodySize);
     if (limit === "too_large") return local(x, errorResponse("too_large", `413 Content Too Large: the body exceeds ${route.maxBodySize} bytes`));
     const out = await forward(x, action.pool, limit.body, fwd);
@@ -96,6 +101,7 @@ export function createProxyHandler(rt: Runtime, listener: ListenerInfo, deps: Ha
     } catch (e) {
       abort.abort(e);
       member.end(0);
+      fwd.outcome(action.pool, member, true, "answered; our header rules failed"); // not the member's fault
       deps.events("error", `route=${route.label} response header rule failed: ${(e as Error).message}`);
       return local(x, errorResponse("upstream", "502 Bad Gateway: the upstream response could not be rewritten"));
     }

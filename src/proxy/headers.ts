@@ -6,6 +6,7 @@
  */
 const HOP_BY_HOP = ["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "proxy-authenticate", "proxy-authorization"];
 
+const PROTECTED = new Set(["host", "content-length"]);
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 export function stripHopByHop(h: Headers): void {
@@ -14,7 +15,9 @@ export function stripHopByHop(h: Headers): void {
     for (const token of conn.split(",")) {
       const t = token.trim();
       // A token that is not a valid field name names no header; Headers.delete would throw.
-      if (TOKEN.test(t)) h.delete(t);
+      // Host and Content-Length are never a connection's own (RFC 9110 7.6.1 lets a sender
+      // name any field), so a client cannot strip them from the forwarded request.
+      if (TOKEN.test(t) && !PROTECTED.has(t.toLowerCase())) h.delete(t);
     }
   }
   for (const name of HOP_BY_HOP) h.delete(name);
@@ -31,9 +34,16 @@ export interface ForwardedInfo {
 /**
  * X-Forwarded-For is appended to (the de facto convention, as Apache and NGINX's
  * $proxy_add_x_forwarded_for do); the others describe the client-facing request. From an
- * untrusted client every incoming X-Forwarded-* is replaced, so a client cannot spoof its address.
+ * untrusted client every incoming X-Forwarded-* is replaced and Forwarded/X-Real-IP dropped,
+ * so a client cannot spoof its address.
  */
 export function setForwarded(h: Headers, f: ForwardedInfo): void {
+  if (!f.trusted) {
+    // The other spellings of the same claims (RFC 7239 Forwarded, NGINX's X-Real-IP) are not
+    // ours to vouch for either: from an untrusted client they are dropped.
+    h.delete("forwarded");
+    h.delete("x-real-ip");
+  }
   const prior = f.trusted ? h.get("x-forwarded-for") : null;
   h.set("x-forwarded-for", prior ? `${prior}, ${f.clientIp}` : f.clientIp);
   if (!f.trusted || !h.has("x-forwarded-proto")) h.set("x-forwarded-proto", f.scheme);

@@ -34,6 +34,34 @@ export function normalizePath(raw: string): string {
   return "/" + out.join("/");
 }
 
+/**
+ * Characters an upstream decodes into something that changes what the path means: the
+ * unreserved set (RFC 3986 2.3, equivalent encoded or not, 6.2.2.2), and `/`, `\` and `;`
+ * (a new segment or a path parameter once decoded).
+ */
+const DECODE_FOR_MATCH = new Uint8Array(128);
+for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~/\\;") DECODE_FOR_MATCH[c.charCodeAt(0)] = 1;
+const NEEDS_CANONICAL = /[%;\\#]/;
+
+/**
+ * The path routes are matched against: what the upstream will make of the request, so that no
+ * spelling (`/%62alancer-manager`, `/balancer-manager;x`, `/x/..%2fbalancer-manager`) reaches a
+ * path the proxy never checked. Path parameters are dropped (Tomcat ignores them when mapping),
+ * `\` counts as `/`, and a fragment or an encoded NUL makes the path invalid (undefined: 400).
+ * The path sent upstream stays normalizePath(raw), encoded as received.
+ */
+export function matchPath(raw: string): string | undefined {
+  if (!NEEDS_CANONICAL.test(raw)) return normalizePath(raw);
+  if (raw.includes("#") || /%00/.test(raw)) return undefined; // clients never send fragments (RFC 9110 7.1)
+  let p = raw.replace(/%([0-9A-Fa-f]{2})/g, (m, hex: string) => {
+    const c = parseInt(hex, 16);
+    return DECODE_FOR_MATCH[c] ? String.fromCharCode(c) : m;
+  });
+  if (p.includes("\\")) p = p.replaceAll("\\", "/");
+  if (p.includes(";")) p = p.split("/").map((seg) => seg.split(";", 1)[0]).join("/");
+  return normalizePath(p);
+}
+
 /** Splits a request URL (absolute, as Bun gives it) into the raw path and the query with its "?". */
 export function splitTarget(url: string): { path: string; query: string } {
   const start = url.indexOf("/", url.indexOf("//") + 2);

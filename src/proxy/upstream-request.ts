@@ -6,12 +6,16 @@
 import type { Member } from "../balancer/member.ts";
 import type { Exchange } from "./exchange.ts";
 import { setForwarded, stripHopByHop } from "./headers.ts";
+import { prefixMatches } from "./router.ts";
 
 export function upstreamTarget(x: Exchange, member: Member): string {
   const { route } = x;
   let path = x.path;
   if (route.rewritePrefix !== undefined) {
-    const rest = route.path === "/" ? path : path.slice(route.path.endsWith("/") ? route.path.length - 1 : route.path.length);
+    // The route matched the canonical path; when the client spelled the prefix differently
+    // (`/apim%2Dtoken/x`), the canonical form is the one whose prefix can be cut.
+    const src = prefixMatches(route.path, path) ? path : x.canonical;
+    const rest = route.path === "/" ? src : src.slice(route.path.endsWith("/") ? route.path.length - 1 : route.path.length);
     path = joinRest(route.rewritePrefix, rest);
   }
   const base = member.url.pathname;

@@ -442,3 +442,31 @@ describe("fixed: semantic error paths do not quote pool names that need it", () 
     expect(issues(cfg).map((i) => i.path)).toEqual(['pools["my.pool"].members']);
   });
 });
+
+describe("values the runtime could not honour are rejected at load", () => {
+  test("durations past 24h (timers overflow past 2^31 ms and fire at once)", () => {
+    const c = minimal() as any;
+    c.pools.api.timeouts = { connect: "700h" };
+    expect(at(issues(c), "pools.api.timeouts.connect")[0]!.message).toContain('at most "24h"');
+  });
+  test("respond statuses below 200, a body on 204, bad header values, non-ASCII redirect targets", () => {
+    const c = minimal() as any;
+    c.routes = [
+      { path: "/a", respond: { status: 101 } },
+      { path: "/b", respond: { status: 204, body: "x" } },
+      { path: "/c", respond: { status: 200, headers: { "X-A": "a\r\nb" } } },
+      { path: "/d", redirect: { to: "https://exämple.com/" } },
+      { path: "/", pool: "api" },
+    ];
+    const list = issues(c);
+    expect(at(list, "routes[0].respond.status")).toHaveLength(1);
+    expect(at(list, "routes[1].respond")[0]!.message).toContain("no body");
+    expect(at(list, "routes[2].respond.headers.X-A")[0]!.message).toContain("CR, LF");
+    expect(at(list, "routes[3].redirect.to")[0]!.message).toContain("percent-encode");
+  });
+  test("route paths that no request could match name the form to write", () => {
+    const c = minimal() as any;
+    c.routes = [{ path: "/a/../b", pool: "api" }, { path: "/", pool: "api" }];
+    expect(at(issues(c), "routes[0].path")[0]!.message).toContain('write "/b"');
+  });
+});

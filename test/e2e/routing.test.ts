@@ -59,6 +59,19 @@ describe("routing by host and path", () => {
     const enc = await raw(p.url, "GET /is/%2e%2e/balancer-manager HTTP/1.1\r\nHost: other\r\nConnection: close\r\n\r\n");
     expect(enc).toStartWith("HTTP/1.1 404");
   });
+  test("no spelling of a path reaches the upstream past a route's rules", async () => {
+    for (const target of ["/%62alancer-manager", "/balancer-manager;x", "/balancer%2Dmanager", "/x/..%2fbalancer-manager", "/x/..%5Cbalancer-manager"]) {
+      const res = await raw(p.url, `GET ${target} HTTP/1.1\r\nHost: other\r\nConnection: close\r\n\r\n`);
+      expect({ target, status: res.slice(0, 12) }).toEqual({ target, status: "HTTP/1.1 404" });
+      expect(res).toContain("nope");
+    }
+    expect(await raw(p.url, "GET /balancer-manager#x HTTP/1.1\r\nHost: other\r\nConnection: close\r\n\r\n")).toStartWith("HTTP/1.1 400");
+    const before = b.seen.length;
+    const res = await raw(p.url, "OPTIONS /%69s/x HTTP/1.1\r\nHost: sso.example.com\r\nConnection: close\r\n\r\n");
+    expect(res).toStartWith("HTTP/1.1 403");
+    expect(b.seen.length).toBe(before);
+  });
+
   test("denyMethods answers 403 before any upstream", async () => {
     const before = b.seen.length;
     const res = await get("/is/x", "sso.example.com", { method: "OPTIONS" });

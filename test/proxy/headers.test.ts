@@ -107,10 +107,10 @@ describe("setForwarded", () => {
   });
 
   test("unrelated headers are not touched", () => {
-    const h = new Headers({ host: "sso.example.com:8443", forwarded: "for=1.2.3.4" });
+    const h = new Headers({ host: "sso.example.com:8443", authorization: "Bearer x" });
     setForwarded(h, info());
     expect(h.get("host")).toBe("sso.example.com:8443");
-    expect(h.get("forwarded")).toBe("for=1.2.3.4");
+    expect(h.get("authorization")).toBe("Bearer x");
   });
 });
 
@@ -156,5 +156,26 @@ describe("fixed: a Connection token that is not a header name throws", () => {
     } finally {
       server.stop(true);
     }
+  });
+});
+
+describe("review fixes", () => {
+  test("Connection cannot name Host or Content-Length away", () => {
+    const h = new Headers({ host: "a.example", "content-length": "3", connection: "host, Content-Length, x-drop", "x-drop": "1" });
+    stripHopByHop(h);
+    expect(h.get("host")).toBe("a.example");
+    expect(h.get("content-length")).toBe("3");
+    expect(h.get("x-drop")).toBeNull();
+  });
+  test("Forwarded and X-Real-IP from an untrusted client are dropped, from a trusted one kept", () => {
+    const info = { clientIp: "192.0.2.1", scheme: "https" as const, host: "h", port: 443 };
+    const untrusted = new Headers({ forwarded: "for=6.6.6.6", "x-real-ip": "6.6.6.6" });
+    setForwarded(untrusted, { ...info, trusted: false });
+    expect(untrusted.get("forwarded")).toBeNull();
+    expect(untrusted.get("x-real-ip")).toBeNull();
+    const trusted = new Headers({ forwarded: "for=10.0.0.1", "x-real-ip": "10.0.0.1" });
+    setForwarded(trusted, { ...info, trusted: true });
+    expect(trusted.get("forwarded")).toBe("for=10.0.0.1");
+    expect(trusted.get("x-real-ip")).toBe("10.0.0.1");
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { connect } from "node:net";
-import { normalizePath, splitTarget } from "../../src/proxy/normalize.ts";
+import { matchPath, normalizePath, splitTarget } from "../../src/proxy/normalize.ts";
 
 function rawGet(port: number, target: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -103,5 +103,26 @@ describe("fixed: Tomcat's `..;` path-parameter dot segment is not resolved", () 
     expect(normalizePath("/apim-token/..;/admin")).toBe("/admin");
     expect(normalizePath("/is-samlsso/..;jsessionid=x/balancer-manager")).toBe("/balancer-manager");
     expect(normalizePath("/a/.;x/b")).toBe("/a/b");
+  });
+});
+
+describe("matchPath: the path routes are matched against", () => {
+  test.each([
+    ["/%62alancer-manager", "/balancer-manager"],      // encoded unreserved letter
+    ["/balancer%2Dmanager", "/balancer-manager"],
+    ["/balancer-manager;x", "/balancer-manager"],      // Tomcat drops path parameters
+    ["/a;jsessionid=X/b", "/a/b"],
+    ["/x/..%2fbalancer-manager", "/balancer-manager"],  // encoded slash makes a dot segment
+    ["/x/..%5Cbalancer-manager", "/balancer-manager"],  // and so does an encoded backslash
+    ["/x/..\\balancer-manager", "/balancer-manager"],
+    ["/x/%252e%252e/y", "/x/%252e%252e/y"],             // decoded once only, as upstreams do
+    ["/caf%C3%A9", "/caf%C3%A9"],                       // non-ASCII stays encoded
+    ["/plain/path", "/plain/path"],
+  ])("%s -> %s", (raw, want) => {
+    expect(matchPath(raw)).toBe(want);
+  });
+  test("a fragment or an encoded NUL is no valid path", () => {
+    expect(matchPath("/balancer-manager#x")).toBeUndefined();
+    expect(matchPath("/a%00b")).toBeUndefined();
   });
 });

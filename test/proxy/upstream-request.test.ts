@@ -1,3 +1,4 @@
+import { matchPath } from "../../src/proxy/normalize.ts";
 import { describe, expect, test } from "bun:test";
 import { Member } from "../../src/balancer/member.ts";
 import type { RuntimeRoute } from "../../src/config/runtime.ts";
@@ -29,6 +30,7 @@ function exchange(target: string, r: RuntimeRoute, over: Partial<Exchange> = {},
     method: "GET",
     rawTarget: target,
     path: q < 0 ? target : target.slice(0, q),
+    canonical: matchPath(q < 0 ? target : target.slice(0, q))!,
     query: q < 0 ? "" : target.slice(q),
     hostHeader,
     hostName: hostHeader.split(":")[0]!,
@@ -165,5 +167,14 @@ describe("upstreamHeaders", () => {
     const rules = compileHeaderRules({ set: { Host: "virtual.internal" } }, "r");
     const x = exchange("/a", route({ preserveHost: false, requestRules: rules }));
     expect(upstreamHeaders(x, member(), false).get("host")).toBe("virtual.internal");
+  });
+});
+
+describe("rewritePrefix when the client spelled the prefix differently", () => {
+  test("the canonical path's prefix is cut", () => {
+    const r = route({ path: "/apim-token", rewritePrefix: "/token" });
+    const x = exchange("/apim%2Dtoken/x?q=1", r);
+    expect(x.canonical).toBe("/apim-token/x");
+    expect(upstreamTarget(x, new Member({ url: "http://10.0.0.5:8280", weight: 1, route: "r", standby: false, state: "active" }))).toBe("/token/x?q=1");
   });
 });
