@@ -11,7 +11,12 @@ import { ConnectFailure, type Transport, type UpstreamCall } from "./transport.t
 
 export interface UpstreamTls { verify: boolean; ca?: string | undefined; serverName?: string | undefined }
 
-const NEVER_CONNECTED = new Set(["ECONNREFUSED", "ETIMEDOUT", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH", "ConnectionRefused", "FailedToOpenSocket", "ConnectionClosed"]);
+/**
+ * Errors that mean no request byte reached the member, so any request may go to another one.
+ * "ConnectionClosed" is not among them: fetch reports it also for a request that was sent and
+ * then lost its connection, which the member may have acted on.
+ */
+const NEVER_CONNECTED = new Set(["ECONNREFUSED", "ETIMEDOUT", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH", "ConnectionRefused", "FailedToOpenSocket"]);
 
 export class FetchTransport implements Transport {
   readonly #origin: string;
@@ -37,7 +42,7 @@ export class FetchTransport implements Transport {
     } catch (e) {
       const code = (e as { code?: string }).code ?? "";
       // TLS handshake and verification failures also happen before any request byte was sent.
-      if (NEVER_CONNECTED.has(code) || /CERT|SSL|TLS|SELF_SIGNED|ALTNAME/i.test(code)) throw new ConnectFailure(code, `${code}: ${(e as Error).message}`);
+      if (NEVER_CONNECTED.has(code) || /CERT|SSL|TLS|SELF_SIGNED|ALTNAME|UNABLE_TO_VERIFY|VERIFY/i.test(code)) throw new ConnectFailure(code, `${code}: ${(e as Error).message}`);
       throw e;
     }
   }

@@ -88,7 +88,7 @@ export async function forward(x: Exchange, pool: RuntimePool, body: ReadableStre
 export function chooseMember(pool: RuntimePool, x: Exchange, tried: ReadonlySet<Member>, deps: Pick<ForwardDeps, "choose">): Member | Response {
   const member = deps.choose(pool, x, tried);
   if (!member) {
-    if (tried.size) return errorResponse("upstream", `502 Bad Gateway: no member of pool ${pool.name} could be reached`);
+    if (tried.size) return errorResponse("upstream", `502 Bad Gateway: every member of pool ${pool.name} that was tried failed`);
     return errorResponse("unavailable", `503 Service Unavailable: no member of pool ${pool.name} is available`);
   }
   x.pool = pool.name;

@@ -25,6 +25,13 @@ const P_HEAD = 1;
 const P_BODY = 2;
 const P_DONE = 3;
 
+/**
+ * RFC 9110 9.2.2: methods whose repetition has the same effect as one request. Only these are
+ * replayed after the keep-alive race: the server may have acted on a request it never answered
+ * (Go's net/http transport makes the same choice).
+ */
+const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]);
+
 const M_LENGTH = 1;
 const M_CHUNKED = 2;
 const M_EOF = 3;
@@ -104,7 +111,7 @@ export class UpstreamConnection implements BodyFeeder {
     const n = socket.write(bytes);
     if (n < 0) {
       // The peer already closed this (reused) socket.
-      this.failConnReset("socket closed before the request was written");
+      this.failConnReset("socket closed before the request was written", undefined, true);
       return promise;
     }
     if (n < bytes.length || req.body !== null) {
@@ -321,12 +328,14 @@ export class UpstreamConnection implements BodyFeeder {
     else this.destroy();
   }
 
-  private failConnReset(msg: string, cause?: Error): void {
+  /** `unsent`: not one byte of the request was written, so any method may be replayed. */
+  private failConnReset(msg: string, cause?: Error, unsent = false): void {
     const req = this.req;
     // The keep-alive race (RFC 9112 §9.3.1): a pooled socket the server closed just as
-    // we reused it. Nothing came back and no body was consumed, so the server cannot
-    // have acted on it: replay once on a fresh connection, transparently.
-    if (this.reused && !this.gotBytes && req !== null && req.body === null && this.phase === P_HEAD && !req.signal?.aborted) {
+    // we reused it. Nothing came back and no body was consumed, but the server may still
+    // have received and acted on the request, so only an idempotent one is replayed once
+    // on a fresh connection, transparently (RFC 9112 §9.3.1.1, RFC 9110 §9.2.2).
+    if (this.reused && !this.gotBytes && req !== null && req.body === null && (unsent || IDEMPOTENT.has(req.method)) && this.phase === P_HEAD && !req.signal?.aborted) {
       const resolve = this.resolve!;
       const opts = this.opts!;
       this.phase = P_DONE;

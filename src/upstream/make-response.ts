@@ -21,12 +21,17 @@ export function bufferedBody(res: Response): Uint8Array | undefined {
 export function makeResponse(head: ResponseHead, body: ReadableStream<Uint8Array> | Uint8Array | null): Response {
   const status = head.status;
   if (status >= 200) {
+    // Bun.serve sends `content-type: application/octet-stream` for a byte body whose Response
+    // has no Content-Type (deleting the header does not stop it; ReadableStream and null
+    // bodies get none). The proxy must not invent one, so when the upstream sent none the
+    // bytes go in a one-chunk stream; they stay available through bufferedBody().
+    const init: ReadableStream<Uint8Array> | Uint8Array | null = body instanceof Uint8Array && !head.headers.has("content-type") ? oneChunk(body) : body;
     let res: Response;
     try {
-      res = new Response(body, { status, statusText: head.statusText, headers: head.headers });
+      res = new Response(init, { status, statusText: head.statusText, headers: head.headers });
     } catch {
       // A reason phrase Response refuses (e.g. non-ByteString) must not lose the response.
-      res = new Response(body, { status, headers: head.headers });
+      res = new Response(init, { status, headers: head.headers });
     }
     if (body instanceof Uint8Array) (res as BufferedResponse)[BUFFERED] = body;
     return res;
@@ -35,4 +40,13 @@ export function makeResponse(head: ResponseHead, body: ReadableStream<Uint8Array
   Object.defineProperty(res, "status", { value: status });
   Object.defineProperty(res, "ok", { value: false });
   return res;
+}
+
+function oneChunk(bytes: Uint8Array): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(bytes);
+      controller.close();
+    },
+  });
 }

@@ -9,7 +9,7 @@ export interface ResponseHead {
   headers: Headers;
   /** -1 when absent */
   contentLength: number;
-  /** Transfer-Encoding present at all (its final coding decides chunked) */
+  /** Transfer-Encoding present at all; the parser accepts it only as exactly "chunked" */
   hasTransferEncoding: boolean;
   chunked: boolean;
   connectionClose: boolean;
@@ -141,11 +141,16 @@ export function parseResponseHead(buf: Buffer, from: number, end: number): Respo
         append = head.contentLength === -1;
         head.contentLength = cl;
       } else if (lower === "transfer-encoding") {
+        // RFC 9112 §6.1: any other coding (gzip, "gzip, chunked", chunked twice) would reach the
+        // client as if it were identity once the proxy drops this hop-by-hop header, and a
+        // final coding other than chunked leaves only read-until-close: refuse them all.
         head.hasTransferEncoding = true;
-        const lv = value.toLowerCase();
-        const lastComma = lv.lastIndexOf(",");
-        // RFC 9112 §6.1: chunked, if present, is the final coding; the last header line wins.
-        head.chunked = (lastComma === -1 ? lv : lv.slice(lastComma + 1)).trim() === "chunked";
+        for (const coding of value.split(",")) {
+          const c = coding.trim();
+          if (c === "") continue; // RFC 9110 §5.6.1: empty list elements are ignored
+          if (c.toLowerCase() !== "chunked" || head.chunked) throw malformed(`unsupported transfer-encoding "${value.slice(0, 64)}"`);
+          head.chunked = true;
+        }
       } else if (lower === "connection") {
         const lv = value.toLowerCase();
         if (hasToken(lv, "close")) head.connectionClose = true;
@@ -163,5 +168,6 @@ export function parseResponseHead(buf: Buffer, from: number, end: number): Respo
   }
   // RFC 9112 §6.1: a message with both is a smuggling vector; we refuse it outright.
   if (head.hasTransferEncoding && head.contentLength !== -1) throw malformed("both transfer-encoding and content-length");
+  if (head.hasTransferEncoding && !head.chunked) throw malformed("transfer-encoding without chunked");
   return head;
 }

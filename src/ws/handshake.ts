@@ -32,6 +32,25 @@ export function offeredProtocols(req: Request): string[] {
   return raw.split(",").map((s) => s.trim()).filter((s) => s.length > 0);
 }
 
+/** RFC 9110 5.6.2 token: 1*tchar. */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/**
+ * RFC 6455 4.1: the offered subprotocols must be tokens and unique. Bun's WebSocket constructor
+ * throws on anything else (and compares case-insensitively for duplicates), so the proxy checks
+ * the client's offer first and answers 400 instead of failing mid-connect.
+ */
+export function validProtocols(protocols: readonly string[]): boolean {
+  const seen = new Set<string>();
+  for (const p of protocols) {
+    if (!TOKEN.test(p)) return false;
+    const lower = p.toLowerCase();
+    if (seen.has(lower)) return false;
+    seen.add(lower);
+  }
+  return true;
+}
+
 /**
  * Bun's client WebSocket does not expose the response of a refused handshake; the only trace
  * is the error event's message, "... failed: Expected 101 status code: 403" (Bun 1.4.5).

@@ -5,7 +5,7 @@
  */
 import type { Server, WebSocketHandler } from "bun";
 import { relayClose } from "./close-codes.ts";
-import { offeredProtocols, refusedStatus, upstreamHeaders } from "./handshake.ts";
+import { offeredProtocols, refusedStatus, upstreamHeaders, validProtocols } from "./handshake.ts";
 import {
   flushToClient, stopPolling, toClient, toUpstream, upstreamClosed,
   type CloseInfo, type Direction, type Message, type WsData,
@@ -77,17 +77,23 @@ export interface ProxyWebSocketOptions {
   /** Upstream → client bytes the proxy may queue before closing with 1008 (default 64 MiB). */
   maxQueueBytes?: number;
   onClose?: (info: CloseInfo) => void;
-  /** Handshake failures, for passive health checks and logs. */
-  onUpstreamError?: (kind: "refused" | "unreachable" | "timeout", detail: string) => void;
+  /**
+   * Handshake failures, for passive health checks and logs. "client" is not the upstream's
+   * fault: the client hung up before the handshake finished (the proxy's response is then 499).
+   */
+  onUpstreamError?: (kind: HandshakeFailure, detail: string) => void;
   /** Flow control transitions (metrics, tests). */
   onPressure?: (direction: Direction, paused: boolean) => void;
 }
 
-type Outcome = { ok: true } | { ok: false; kind: "refused" | "unreachable" | "timeout"; status: number; detail: string };
+export type HandshakeFailure = "refused" | "unreachable" | "timeout" | "client";
+type Outcome = { ok: true } | { ok: false; kind: HandshakeFailure; status: number; detail: string };
 
 /** Connects upstream, then upgrades `req` (which must be the original Request). */
 export async function proxyWebSocket(req: Request, server: Server<WsData>, opts: ProxyWebSocketOptions): Promise<Response | undefined> {
   const protocols = offeredProtocols(req);
+  // Bun's WebSocket constructor throws on an offer it cannot send (RFC 6455 4.1): answer 400.
+  if (!validProtocols(protocols)) return failure(400, "invalid Sec-WebSocket-Protocol: subprotocols must be unique tokens");
   const up = new WebSocket(opts.upstreamUrl, {
     headers: upstreamHeaders(opts.headers),
     protocols,
@@ -141,7 +147,7 @@ function connect(up: WebSocket, req: Request, timeoutMs: number): Promise<Outcom
       resolve(o);
     };
     const timer = setTimeout(() => finish({ ok: false, kind: "timeout", status: 504, detail: `upstream WebSocket connect timed out after ${timeoutMs} ms` }), timeoutMs);
-    const onAbort = (): void => finish({ ok: false, kind: "unreachable", status: 499, detail: "client went away" });
+    const onAbort = (): void => finish({ ok: false, kind: "client", status: 499, detail: "client went away during the handshake" });
     req.signal.addEventListener("abort", onAbort);
     up.addEventListener("open", () => finish({ ok: true }), { once: true });
     up.addEventListener("error", (ev) => {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { UpstreamClient, UpstreamError } from "../../src/upstream/client.ts";
 import { CONNECT, get, rawServer, rawWithClient, type RawServer } from "./raw-server.ts";
+import { bufferedBody } from "../../src/upstream/make-response.ts";
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -116,6 +117,8 @@ describe("response framing", () => {
     ["both CL and TE", "HTTP/1.1 200 OK\r\ncontent-length: 3\r\ntransfer-encoding: chunked\r\n\r\n"],
     ["invalid content-length", "HTTP/1.1 200 OK\r\ncontent-length: -1\r\n\r\n"],
     ["differing content-lengths", "HTTP/1.1 200 OK\r\ncontent-length: 1\r\ncontent-length: 2\r\n\r\n"],
+    ["transfer-encoding gzip (read-until-close, coded bytes)", "HTTP/1.1 200 OK\r\ntransfer-encoding: gzip\r\n\r\nabcdef"],
+    ["transfer-encoding gzip, chunked", "HTTP/1.1 200 OK\r\ntransfer-encoding: gzip, chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"],
   ] as const) {
     test(`malformed head rejected: ${name}`, async () => {
       const { client } = raw((s) => s.write(head));
@@ -151,5 +154,53 @@ describe("truncation errors the body stream", () => {
     const { client } = raw((s) => s.end("HTTP/1.1 200 OK\r\ncontent-le"));
     const err = await client.request(get(), CONNECT).catch((e: unknown) => e);
     expect((err as UpstreamError).code).toBe("ECONNRESET");
+  });
+});
+
+/** Sends `res` through a Bun.serve and returns the response head as the client receives it. */
+async function wireHead(res: Response): Promise<string> {
+  const server = Bun.serve({ port: 0, hostname: "127.0.0.1", development: false, fetch: () => res });
+  cleanups.push(() => server.stop(true));
+  const text = await new Promise<string>((resolve) => {
+    let buf = "";
+    void Bun.connect({ hostname: "127.0.0.1", port: server.port!, socket: {
+      open(s) { s.write("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"); },
+      data(_s, d) { buf += d.toString("latin1"); },
+      close() { resolve(buf); },
+    } });
+  });
+  return text;
+}
+
+describe("no invented headers", () => {
+  const bodies = [
+    ["whole body", (s: { write(t: string): unknown }) => s.write("HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nhello")],
+    ["whole chunked body", (s: { write(t: string): unknown }) => s.write("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n")],
+    ["body split across writes", (s: { write(t: string): unknown }) => { s.write("HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nhel"); queueMicrotask(() => s.write("lo")); }],
+    ["empty body", (s: { write(t: string): unknown }) => s.write("HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")],
+  ] as const;
+  for (const [name, answer] of bodies) {
+    test(`${name} without Content-Type is sent without one`, async () => {
+      const { client } = raw((s) => answer(s));
+      const head = await wireHead(await client.request(get(), CONNECT));
+      expect(head.split("\r\n")[0]).toBe("HTTP/1.1 200 OK");
+      expect(head.toLowerCase()).not.toContain("content-type");
+      if (name !== "empty body") expect(head.endsWith("hello")).toBe(true);
+    });
+  }
+
+  test("an upstream Content-Type is kept, and a whole body stays available as bufferedBody", async () => {
+    const { client } = raw((s) => s.write("HTTP/1.1 200 OK\r\ncontent-type: text/x-up\r\ncontent-length: 5\r\n\r\nhello"));
+    const res = await client.request(get(), CONNECT);
+    expect(new TextDecoder().decode(bufferedBody(res))).toBe("hello");
+    const head = await wireHead(res);
+    expect(head.toLowerCase().match(/content-type: [^\r]*/g)).toEqual(["content-type: text/x-up"]);
+  });
+
+  test("a whole body without Content-Type is still available as bufferedBody", async () => {
+    const { client } = raw((s) => s.write("HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nhello"));
+    const res = await client.request(get(), CONNECT);
+    expect(new TextDecoder().decode(bufferedBody(res))).toBe("hello");
+    expect(await res.text()).toBe("hello");
   });
 });

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { ConnectError, UpstreamClient } from "../../src/upstream/client.ts";
+import { ConnectError, UpstreamClient, UpstreamError } from "../../src/upstream/client.ts";
 import type { Socket } from "bun";
 import { CONNECT, get, rawServer, type RawConn, type RawServer } from "./raw-server.ts";
 
@@ -104,6 +104,37 @@ describe("keep-alive pool", () => {
     expect(await (await client.request(get(), CONNECT)).text()).toBe("ok");
     expect(server.accepted).toBe(2);
     expect(server.heads.length).toBe(3);
+  });
+
+  test("keep-alive race: a non-idempotent request is never replayed (the server may have acted on it)", async () => {
+    for (const [method, headers] of [["POST", { "content-length": "0" }], ["POST", {}], ["PATCH", { "content-length": "0" }]] as const) {
+      const { client, server } = raw((s) => {
+        // The server reads the request on the pooled socket, then closes without answering.
+        if (s.data.id === 0 && server.heads.length > 1) s.terminate();
+        else s.write(OK);
+      });
+      expect(await (await client.request(get(), CONNECT)).text()).toBe("ok");
+      const err = await client.request(get("/charge", headers, method), CONNECT).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(UpstreamError);
+      expect((err as UpstreamError).code).toBe("ECONNRESET");
+      expect(server.heads.filter((h) => h.startsWith(`${method} `)).length).toBe(1);
+      expect(server.accepted).toBe(1);
+    }
+  });
+
+  test("keep-alive race: idempotent methods are replayed once", async () => {
+    for (const method of ["HEAD", "OPTIONS", "PUT", "DELETE"]) {
+      const { client, server } = raw((s, head) => {
+        if (s.data.id === 0 && server.heads.length > 1) s.terminate();
+        else s.write(head.startsWith("HEAD ") ? "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n" : OK);
+      });
+      await (await client.request(get(), CONNECT)).text();
+      const res = await client.request(get("/x", { "content-length": "0" }, method), CONNECT);
+      expect(res.status).toBe(200);
+      await res.text();
+      expect(server.heads.filter((h) => h.startsWith(`${method} `)).length).toBe(2);
+      expect(server.accepted).toBe(2);
+    }
   });
 
   test("300 concurrent requests all succeed, one connection each", async () => {

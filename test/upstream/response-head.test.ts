@@ -37,11 +37,21 @@ describe("parseResponseHead", () => {
     expect(parse("HTTP/1.1 200\r\n\r\n")!.status).toBe(200);
   });
 
-  test("transfer-encoding: chunked only when it is the final coding", () => {
-    expect(parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, Chunked\r\n\r\n")!.chunked).toBe(true);
-    const h = parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n")!;
-    expect(h.chunked).toBe(false);
-    expect(h.hasTransferEncoding).toBe(true);
+  test("transfer-encoding: exactly chunked (any case, empty list elements ignored)", () => {
+    for (const te of ["chunked", "Chunked", " CHUNKED ", "chunked,", ", chunked"]) {
+      const h = parse(`HTTP/1.1 200 OK\r\nTransfer-Encoding: ${te}\r\n\r\n`)!;
+      expect(h.chunked).toBe(true);
+      expect(h.hasTransferEncoding).toBe(true);
+    }
+  });
+
+  test("any other transfer-encoding is refused: the client would get coded bytes as identity", () => {
+    for (const te of ["gzip", "gzip, chunked", "chunked, gzip", "chunked, chunked", "identity", ""]) {
+      expect(() => parse(`HTTP/1.1 200 OK\r\nTransfer-Encoding: ${te}\r\n\r\n`)).toThrow(/transfer-encoding/);
+    }
+    // Split over two lines it is the same list (RFC 9110 5.3).
+    expect(() => parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n")).toThrow(/transfer-encoding/);
+    expect(() => parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n")).toThrow(/transfer-encoding/);
   });
 
   test("identical duplicate content-lengths collapse to one value", () => {

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { offeredProtocols, refusedStatus, upstreamHeaders } from "../../src/ws/handshake.ts";
+import { offeredProtocols, refusedStatus, upstreamHeaders, validProtocols } from "../../src/ws/handshake.ts";
 
 test("hop-by-hop and Sec-WebSocket-* headers are not forwarded; the rest is", () => {
   const h = new Headers({
@@ -20,4 +20,14 @@ test("a refused handshake's status is read from Bun's error text", () => {
   expect(refusedStatus("WebSocket connection to 'ws://h/x' failed: Expected 101 status code: 403")).toBe(403);
   expect(refusedStatus("... failed: Expected 101 status code: 301")).toBeUndefined();
   expect(refusedStatus("... failed: Failed to connect")).toBeUndefined();
+});
+
+test("an offer Bun's WebSocket would throw on is invalid: duplicates (any case) and non-tokens", () => {
+  expect(validProtocols([])).toBe(true);
+  expect(validProtocols(["chat.v1", "chat.v2", "x!#$%&'*+-.^_`|~9"])).toBe(true);
+  for (const bad of [["a", "a"], ["a", "A"], ["a b"], ["\x7f"], ["é"], ["a;b"], ["a/b"], ["{x}"]]) {
+    expect(validProtocols(bad)).toBe(false);
+    // The same offers make Bun's constructor throw, which is what the check exists to prevent.
+    expect(() => new WebSocket("ws://127.0.0.1:9/", { protocols: bad } as never)).toThrow();
+  }
 });

@@ -120,6 +120,34 @@ describe("handshake", () => {
     }
   });
 
+  test("an invalid subprotocol offer gets 400 and no upstream connection is made", async () => {
+    let handshakes = 0;
+    const up = track(upstream({}, { pickProtocol: (o) => { handshakes++; return o[0]; } }));
+    const fr = track(front(wsUrl(up)));
+    for (const offer of ["a, a", "a b", "a, \x7f"]) {
+      const head = await rawHandshake(portOf(fr), offer);
+      expect(head.split("\r\n")[0]).toBe("HTTP/1.1 400 Bad Request");
+    }
+    expect(handshakes).toBe(0);
+  });
+
+  test("a client that hangs up mid-handshake is reported as 'client', not as an upstream failure", async () => {
+    // An upstream that accepts the TCP connection and the handshake request, and never answers.
+    const got = deferred<void>();
+    const silent = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() { got.resolve(); } } });
+    const reported = deferred<string>();
+    const fr = track(front(`ws://127.0.0.1:${silent.port}/`, { connectTimeoutMs: 30_000, onUpstreamError: (kind) => reported.resolve(kind) }));
+    try {
+      const sock = await Bun.connect({ hostname: "127.0.0.1", port: portOf(fr), socket: { data() {} } });
+      sock.write(`GET / HTTP/1.1\r\nHost: x\r\n${Object.entries(wsHeaders()).map(([k, v]) => `${k}: ${v}\r\n`).join("")}\r\n`);
+      await got.promise;
+      sock.end();
+      expect(await reported.promise).toBe("client");
+    } finally {
+      silent.stop(true);
+    }
+  });
+
   test("responseHeaders appear on the 101 (raw handshake)", async () => {
     const up = track(upstream({}, { pickProtocol: (o) => o[0] }));
     const h = new Headers();
