@@ -47,7 +47,7 @@ export function start(rt: Runtime, events: EventLog, quietAccess = false, tls?: 
   const affinity = createAffinity(rt, { events });
   try {
     const running = listen(rt, { deadlines: new Deadlines(), events, access, choose: affinity.choose, outcome: affinity.outcome, onResponse: affinity.onResponse }, tls);
-    for (const s of running.servers) events("info", `listening on ${s.url}`);
+    for (const url of running.urls) events("info", `listening on ${url}`);
     affinity.start();
     return { running, affinity };
   } catch (e) {

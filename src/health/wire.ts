@@ -11,7 +11,7 @@ import { Sticky } from "../balancer/sticky.ts";
 import type { Runtime, RuntimePool } from "../config/runtime.ts";
 import type { EventLog } from "../log/events.ts";
 import type { HandlerDeps } from "../proxy/handler.ts";
-import type { Exchange } from "../proxy/exchange.ts";
+import type { PickInput } from "../proxy/exchange.ts";
 import { ActiveHealth, type ProbeTls } from "./active.ts";
 import { PASSIVE_DEFAULTS, PassiveHealth } from "./passive.ts";
 
@@ -64,7 +64,7 @@ export function createAffinity(rt: Runtime, deps: AffinityDeps): Affinity {
     });
   }
   const of = (pool: RuntimePool): PoolAffinity | undefined => pools.get(pool.name);
-  const stickyRequest = (x: Exchange) => ({ cookie: x.req.headers.get("cookie"), target: x.rawTarget, clientIp: x.clientIp });
+  const stickyRequest = (x: PickInput) => ({ cookie: x.req?.headers.get("cookie") ?? null, target: x.rawTarget, clientIp: x.clientIp });
 
   return {
     pools,

@@ -19,3 +19,6 @@ export interface Exchange {
   pool: string;
   member: string;
 }
+
+/** What choosing a member may read: the fast lane has no Request (and serves only pools without stickiness). */
+export type PickInput = Pick<Exchange, "clientIp" | "rawTarget"> & { req?: Request };

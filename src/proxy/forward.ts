@@ -11,7 +11,7 @@ import type { RuntimePool } from "../config/runtime.ts";
 import type { EventLog } from "../log/events.ts";
 import type { Deadlines } from "./deadlines.ts";
 import { errorResponse, UpstreamTimeout } from "./errors.ts";
-import type { Exchange } from "./exchange.ts";
+import type { Exchange, PickInput } from "./exchange.ts";
 import { ConnectFailure, RequestBodyFailure } from "./transport.ts";
 import { Cancel } from "./cancel.ts";
 import { headersFor, prepareHeaders, upstreamTarget } from "./upstream-request.ts";
@@ -20,7 +20,7 @@ export interface ForwardDeps {
   deadlines: Deadlines;
   events: EventLog;
   isTrustedProxy: (ip: string) => boolean;
-  choose: (pool: RuntimePool, x: Exchange, tried: ReadonlySet<Member>) => Member | undefined;
+  choose: (pool: RuntimePool, x: PickInput, tried: ReadonlySet<Member>) => Member | undefined;
   /** Passive health: what happened on one try. */
   outcome: (pool: RuntimePool, member: Member, ok: boolean, reason: string) => void;
 }

@@ -28,15 +28,19 @@ export interface HandlerDeps {
   access: AccessLog;
   choose?: ForwardDeps["choose"];
   outcome?: ForwardDeps["outcome"];
+  /** The client's address; the default asks the server (a tunnelled front knows better). */
+  clientIp?: (req: Request, server: Server<WsData>) => string;
   /** Runs after the response head is known, e.g. to set a sticky cookie. */
   onResponse?: (pool: RuntimePool, x: Exchange, member: Member, headers: Headers) => void;
 }
 
+const socketIp = (req: Request, server: Server<WsData>) => plainIp(server.requestIP(req)?.address ?? "-");
 const defaultChoose: ForwardDeps["choose"] = (pool, x, tried) => pool.pool.pick({ clientIp: x.clientIp }, tried);
 
 export function createProxyHandler(rt: Runtime, listener: ListenerInfo, deps: HandlerDeps) {
   const fwd: ForwardDeps = { deadlines: deps.deadlines, events: deps.events, isTrustedProxy: rt.isTrustedProxy, choose: deps.choose ?? defaultChoose, outcome: deps.outcome ?? (() => {}) };
 
+  const clientIp = deps.clientIp ?? socketIp;
   const log = (x: Exchange, status: number, bytes: number) => deps.access({
     clientIp: x.clientIp, method: x.method, target: x.rawTarget, protocol: "HTTP/1.1", status, bytes,
     referer: x.req.headers.get("referer"), userAgent: x.req.headers.get("user-agent"), host: x.hostHeader,
@@ -50,7 +54,7 @@ export function createProxyHandler(rt: Runtime, listener: ListenerInfo, deps: Ha
   const refused = (req: Request, server: Server<WsData>, started: number, res: Response) => {
     const t = req.url.charCodeAt(0) === 47 ? { path: req.url, query: "" } : splitTarget(req.url);
     deps.access({
-      clientIp: plainIp(server.requestIP(req)?.address ?? "-"), method: req.method, target: t.path + t.query,
+      clientIp: clientIp(req, server), method: req.method, target: t.path + t.query,
       protocol: "HTTP/1.1", status: res.status, bytes: 0, referer: req.headers.get("referer"), userAgent: req.headers.get("user-agent"),
       host: req.headers.get("host") ?? "-", route: "-", pool: "", member: "", durationMs: performance.now() - started,
     });
@@ -75,7 +79,7 @@ export function createProxyHandler(rt: Runtime, listener: ListenerInfo, deps: Ha
     const x: Exchange = {
       req, route, method: req.method, rawTarget: rawPath + query, path, canonical, query,
       hostHeader: hostHeader!, hostName: host,
-      clientIp: plainIp(server.requestIP(req)?.address ?? "-"), scheme: listener.scheme,
+      clientIp: clientIp(req, server), scheme: listener.scheme,
       listenerPort: listener.port, started, pool: "", member: "",
     };
     if (route.denyMethods.has(x.method)) return local(x, errorResponse("forbidden", `403 Forbidden: method ${x.method} is not allowed here`));

@@ -8,7 +8,7 @@ import type { Exchange } from "./exchange.ts";
 import { setForwarded, stripHopByHop } from "./headers.ts";
 import { prefixMatches } from "./router.ts";
 
-export function upstreamTarget(x: Exchange, member: Member): string {
+export function upstreamTarget(x: Pick<Exchange, "route" | "path" | "canonical" | "query">, member: Member): string {
   const { route } = x;
   let path = x.path;
   if (route.rewritePrefix !== undefined) {

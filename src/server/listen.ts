@@ -9,10 +9,15 @@ import { redirectToHttps } from "../proxy/redirect-https.ts";
 import type { TlsSetup } from "../tls/listener-tls.ts";
 import { createWebSocketHandler } from "../ws/relay.ts";
 import type { WsData } from "../ws/pump.ts";
+import { plainIp } from "../proxy/headers.ts";
+import { fastLanes } from "../front/plan.ts";
+import { listenFront, type Front } from "./front.ts";
 
 export interface Running {
-  /** one per listener, in config order; a TLS reload replaces entries in place */
+  /** one per listener, in config order; a TLS reload replaces entries in place (for a fronted listener, its internal server) */
   servers: Server<WsData>[];
+  /** the public address of each listener, in config order */
+  urls: string[];
   stop(closeActive?: boolean): Promise<void>;
   /**
    * New certificates without dropping connections: `server.reload({tls})` is ignored by Bun
@@ -39,13 +44,32 @@ export function listen(rt: Runtime, deps: HandlerDeps, tls?: ReadonlyMap<number,
   const longest = Math.max(...[...rt.router.routes()].map((r) => r.timeouts.response), 60_000);
   const idleTimeout = Math.min(255, Math.max(75, Math.ceil(longest / 1000) + 5));
   const websocket = createWebSocketHandler({ idleTimeoutSec: rt.websocket.idleTimeoutSec, maxPayloadLength: rt.websocket.maxMessageSize });
+  // Plain listeners get the socket front (server/front.ts); EDGE_FAST_LANE=0 serves them with
+  // Bun.serve alone, for comparison.
+  const fronted = (l: Runtime["listeners"][number]) => !l.tls && !l.redirectHttps && process.env.EDGE_FAST_LANE !== "0";
+  const lanes = fastLanes(rt);
+  const fronts: (Front | undefined)[] = [];
   const options = rt.listeners.map((l, i) => {
     if (l.tls && !tls?.get(i)) throw new Error(`listeners[${i}].tls: no certificates loaded for this listener (loadListenerTls must run before listen)`);
     const scheme = l.tls ? "https" : "http";
-    const fetch = l.redirectHttps ? redirectToHttps(l.redirectHttps) : createProxyHandler(rt, { port: l.port, scheme }, deps);
+    let handlerDeps = deps;
+    let port = l.port;
+    let hostname = l.host;
+    if (fronted(l) && !l.redirectHttps) {
+      const front = listenFront({ hostname: l.host, port: l.port, idleTimeoutSec: idleTimeout, lanes, deps: { ...deps, choose: deps.choose ?? ((p, x, t) => p.pool.pick({ clientIp: x.clientIp }, t)), outcome: deps.outcome ?? (() => {}), isTrustedProxy: rt.isTrustedProxy, scheme: "http" } });
+      fronts[i] = front;
+      const registry = front.registry;
+      handlerDeps = { ...deps, clientIp: (req, server) => { const a = server.requestIP(req); return registry.clientIp(a?.port) ?? plainIp(a?.address ?? "-"); } };
+      port = 0;
+      hostname = "127.0.0.1";
+      // The spine reports the public port (X-Forwarded-Port), not the internal one.
+      return { ...serveOptions(l.redirectHttps ? redirectToHttps(l.redirectHttps) : createProxyHandler(rt, { port: front.port, scheme }, handlerDeps)), port, hostname };
+    }
+    const fetch = l.redirectHttps ? redirectToHttps(l.redirectHttps) : createProxyHandler(rt, { port: l.port, scheme }, handlerDeps);
+    return { ...serveOptions(fetch), port, hostname };
+  });
+  function serveOptions(fetch: (req: Request, server: Server<WsData>) => Bun.MaybePromise<Response | undefined>) {
     return {
-      port: l.port,
-      hostname: l.host,
       development: false,
       idleTimeout,
       // Bodies stream through; the per-route maxBodySize is ours to enforce, not Bun's 128 MB default.
@@ -56,27 +80,37 @@ export function listen(rt: Runtime, deps: HandlerDeps, tls?: ReadonlyMap<number,
         deps.events("error", `internal error: ${e.message}`);
         return new Response("500 Internal Server Error\n", { status: 500, headers: { "content-type": "text/plain" } });
       },
-    } satisfies ServeOptions;
-  });
+    };
+  }
   const servers: Server<WsData>[] = [];
   try {
     for (const [i, o] of options.entries()) {
       const setup = tls?.get(i);
-      if (!setup) { servers.push(Bun.serve<WsData>(o)); continue; }
+      if (!setup) {
+        const server = Bun.serve<WsData>(o);
+        servers.push(server);
+        fronts[i]?.setInternalPort(server.port!);
+        continue;
+      }
       probeFree(o.hostname, o.port);
       servers.push(Bun.serve<WsData>({ ...o, reusePort: true, tls: setup.entries }));
     }
   } catch (e) {
     for (const s of servers) s.stop(true);
+    for (const f of fronts) void f?.stop(true);
+    lanes.close();
     throw e;
   }
+  const urls = servers.map((s, i) => fronts[i]?.url ?? s.url.href);
   // Old servers still finishing in-flight requests after a reload; stop() waits for them too.
   const draining = new Set<Promise<void>>();
 
   return {
     servers,
+    urls,
     async stop(closeActive = false) {
-      await Promise.all([...servers.map((s) => s.stop(closeActive)), ...draining]);
+      await Promise.all([...fronts.map((f) => f?.stop(closeActive)), ...servers.map((s) => s.stop(closeActive)), ...draining]);
+      lanes.close();
     },
     async reloadTls(next) {
       const started: [number, Server<WsData>][] = [];

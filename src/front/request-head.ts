@@ -1,0 +1,142 @@
+/**
+ * The fast lane's request reader: accepts only the plainest HTTP/1.1 request head (the common
+ * GET of a browser or API client) and reports everything else as `undefined`, which sends the
+ * connection to the full spine behind Bun.serve's parser. Being strict here is the safety
+ * property: anything unusual (bodies, Upgrade, Expect, obs-fold, bare LF, non-ASCII, absolute
+ * targets, odd Host) never reaches this lane's simpler code.
+ */
+import { hostName } from "../proxy/host.ts";
+
+export interface FastHead {
+  method: string;
+  /** Request target as received: path + query (origin-form only). */
+  target: string;
+  rawPath: string;
+  query: string;
+  hostHeader: string;
+  hostName: string;
+  /** Header lines kept as received (CRLF-terminated), split around the Host line. */
+  beforeHost: string;
+  afterHost: string;
+  userAgent: string | null;
+  referer: string | null;
+  /** Values the client sent, for trusted proxies (several lines joined with ", "). */
+  xForwardedFor: string | null;
+  xForwardedProto: string | null;
+  xForwardedHost: string | null;
+  xForwardedPort: string | null;
+  /** Forwarded and X-Real-IP lines, kept only when the client is a trusted proxy. */
+  trustedOnly: string;
+  /** `Connection: close`: answer, then close (RFC 9112 9.6). */
+  close: boolean;
+}
+
+const TCHAR = new Uint8Array(128);
+for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TCHAR[c.charCodeAt(0)] = 1;
+/** Lines worth a look start with one of these letters; every other line is copied untouched. */
+const LOOK = new Uint8Array(128);
+for (const c of "cCeEfFhHkKpPrRtTuUxX") LOOK[c.charCodeAt(0)] = 1;
+
+/** Headers that mean "not for the fast lane": a body, a protocol switch, an expectation. */
+const SLOW = new Set(["content-length", "transfer-encoding", "upgrade", "expect", "http2-settings"]);
+/** RFC 9110 7.6.1 hop-by-hop fields (and the classic RFC 2616 list): never forwarded. */
+const HOP = new Set(["keep-alive", "proxy-connection", "te", "trailer", "proxy-authenticate", "proxy-authorization"]);
+
+/** Largest head the lane reads; a longer one goes to the spine (which answers 431 if need be). */
+export const MAX_FAST_HEAD = 16 * 1024;
+
+/** Offset just past the CRLFCRLF ending the head, or -1. */
+export function headEnd(buf: Uint8Array): number {
+  let at = buf.indexOf(10);
+  while (at >= 0) {
+    if (at >= 3 && buf[at - 1] === 13 && buf[at - 2] === 10 && buf[at - 3] === 13) return at + 1;
+    if (at >= 1 && buf[at - 1] === 10) return -2; // bare LF ending a head: not ours
+    at = buf.indexOf(10, at + 1);
+  }
+  return -1;
+}
+
+/** `head` is latin1 text of the bytes up to and including the final CRLFCRLF. */
+export function readFastHead(head: string): FastHead | undefined {
+  const eol0 = head.indexOf("\r\n");
+  const sp1 = head.indexOf(" ");
+  if (sp1 <= 0 || sp1 > 16 || eol0 < 0) return undefined;
+  for (let i = 0; i < sp1; i++) {
+    const c = head.charCodeAt(i);
+    if (c < 65 || c > 90) return undefined; // methods as clients send them: upper-case letters
+  }
+  if (head.charCodeAt(sp1 + 1) !== 47 || head.slice(eol0 - 9, eol0) !== " HTTP/1.1") return undefined;
+  const target = head.slice(sp1 + 1, eol0 - 9);
+  for (let i = 0; i < target.length; i++) {
+    const c = target.charCodeAt(i);
+    if (c <= 32 || c >= 127) return undefined;
+  }
+  const q = target.indexOf("?");
+  const h: FastHead = {
+    method: head.slice(0, sp1), target, rawPath: q < 0 ? target : target.slice(0, q), query: q < 0 ? "" : target.slice(q),
+    hostHeader: "", hostName: "", beforeHost: "", afterHost: "", userAgent: null, referer: null,
+    xForwardedFor: null, xForwardedProto: null, xForwardedHost: null, xForwardedPort: null, trustedOnly: "", close: false,
+  };
+  let hostLine = -1;
+  let kept = "";
+  let from = eol0 + 2; // start of the run of lines copied as they are
+  const last = head.length - 2;
+  for (let pos = eol0 + 2; pos < last;) {
+    const eol = head.indexOf("\r\n", pos);
+    const colon = head.indexOf(":", pos);
+    if (colon <= pos || colon > eol) return undefined;
+    for (let i = pos; i < colon; i++) {
+      const c = head.charCodeAt(i);
+      if (c >= 128 || !TCHAR[c]) return undefined; // also rejects obs-fold (a line starting with SP/HTAB)
+    }
+    for (let i = colon + 1; i < eol; i++) {
+      const c = head.charCodeAt(i);
+      if ((c < 32 && c !== 9) || c >= 127) return undefined;
+    }
+    const c0 = head.charCodeAt(pos);
+    if (LOOK[c0]) {
+      const name = head.slice(pos, colon).toLowerCase();
+      let drop = true;
+      const value = () => head.slice(colon + 1, eol).trim();
+      if (name === "host") {
+        if (hostLine >= 0) return undefined;
+        h.hostHeader = value();
+        kept += head.slice(from, pos);
+        hostLine = kept.length;
+      } else if (name === "connection") {
+        for (const token of head.slice(colon + 1, eol).split(",")) {
+          const t = token.trim().toLowerCase();
+          if (t === "close") h.close = true;
+          else if (t !== "keep-alive" && t !== "") return undefined; // names other headers to drop: the spine does that
+        }
+      } else if (name === "x-forwarded-for") h.xForwardedFor = join(h.xForwardedFor, value());
+      else if (name === "x-forwarded-proto") h.xForwardedProto = join(h.xForwardedProto, value());
+      else if (name === "x-forwarded-host") h.xForwardedHost = join(h.xForwardedHost, value());
+      else if (name === "x-forwarded-port") h.xForwardedPort = join(h.xForwardedPort, value());
+      else if (name === "forwarded" || name === "x-real-ip") h.trustedOnly += head.slice(pos, eol + 2);
+      else if (SLOW.has(name)) return undefined;
+      else if (!HOP.has(name)) {
+        drop = false;
+        if (name === "user-agent") h.userAgent = value();
+        else if (name === "referer") h.referer = value();
+      }
+      if (drop) {
+        if (name !== "host") kept += head.slice(from, pos);
+        from = eol + 2;
+      }
+    }
+    pos = eol + 2;
+  }
+  kept += head.slice(from, last);
+  if (hostLine < 0) return undefined;
+  const name = hostName(h.hostHeader);
+  if (name === undefined) return undefined;
+  h.hostName = name;
+  h.beforeHost = kept.slice(0, hostLine);
+  h.afterHost = kept.slice(hostLine);
+  return h;
+}
+
+function join(prior: string | null, v: string): string {
+  return prior === null ? v : `${prior}, ${v}`;
+}

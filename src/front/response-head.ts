@@ -1,0 +1,129 @@
+/**
+ * The fast lane's view of an upstream response head. The common head (HTTP/1.1, plain fields,
+ * framing by Content-Length or chunked) is scanned without building a Headers object and, when
+ * nothing in it needs rewriting, goes to the client byte for byte. Anything else takes the
+ * slow road: the full parser (src/upstream/response-head.ts, which rejects malformed heads)
+ * and the same header steps the spine runs (hop-by-hop, ProxyPassReverse, responseHeaders).
+ */
+import { parseResponseHead } from "../upstream/response-head.ts";
+import { UpstreamError } from "../upstream/errors.ts";
+import { stripHopByHop } from "../proxy/headers.ts";
+import type { RuntimeRoute } from "../config/runtime.ts";
+
+export interface Framing {
+  status: number;
+  /** -1 when absent */
+  contentLength: number;
+  chunked: boolean;
+  /** The upstream will close after this response: its socket is not reused. */
+  upstreamClose: boolean;
+}
+
+export interface ClientHead extends Framing {
+  /** The head as the client gets it; `undefined` means "the upstream's bytes as they are". */
+  bytes: Uint8Array | undefined;
+  /** No length and not chunked: the body ends when the upstream closes, so the client connection closes too. */
+  closeDelimited: boolean;
+}
+
+export interface HeadContext {
+  route: RuntimeRoute;
+  scheme: "http" | "https";
+  hostHeader: string;
+  clientIp: string;
+  member: string;
+  /** The client asked to close: say so in the head. */
+  close: boolean;
+}
+
+const TCHAR = new Uint8Array(128);
+for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TCHAR[c.charCodeAt(0)] = 1;
+const LOOK = new Uint8Array(128);
+for (const c of "cCkKlLpPsStTuU") LOOK[c.charCodeAt(0)] = 1;
+const HOP = new Set(["keep-alive", "proxy-connection", "te", "trailer", "upgrade", "proxy-authenticate", "proxy-authorization"]);
+/** Fields ProxyPassReverse and cookie mapping rewrite (rewrite/reverse.ts). */
+const REVERSED = new Set(["location", "content-location", "uri", "set-cookie"]);
+const CLOSE_LINE = "connection: close\r\n";
+
+/**
+ * `head` is the latin1 text of buf[0, end). Throws UpstreamError (EMALFORMED) for a head the
+ * full parser rejects, as the spine's client does.
+ */
+export function clientHead(buf: Buffer, end: number, head: string, cx: HeadContext, isHead: boolean): ClientHead {
+  return scan(head, cx, isHead) ?? rebuild(buf, end, cx, isHead);
+}
+
+function scan(head: string, cx: HeadContext, isHead: boolean): ClientHead | undefined {
+  if (!head.startsWith("HTTP/1.1 ")) return undefined;
+  const status = Number(head.slice(9, 12));
+  const eol0 = head.indexOf("\r\n");
+  if (!(status >= 200 && status <= 599) || (eol0 !== 12 && head.charCodeAt(12) !== 32) || head.indexOf("\n") !== eol0 + 1) return undefined;
+  let contentLength = -1;
+  let chunked = false;
+  let upstreamClose = false;
+  let kept = "";
+  let from = eol0 + 2;
+  const last = head.length - 2;
+  for (let pos = eol0 + 2; pos < last;) {
+    const eol = head.indexOf("\r\n", pos);
+    const colon = head.indexOf(":", pos);
+    if (colon <= pos || colon > eol || head.indexOf("\n", pos) !== eol + 1) return undefined; // bare LF: the full parser
+    const c0 = head.charCodeAt(pos);
+    if (c0 >= 128 || !TCHAR[c0]) return undefined; // obs-fold or junk: the full parser decides
+    if (LOOK[c0]) {
+      const name = head.slice(pos, colon).toLowerCase();
+      const value = head.slice(colon + 1, eol).trim();
+      if (name === "content-length") {
+        if (contentLength >= 0 || !/^\d{1,15}$/.test(value)) return undefined;
+        contentLength = Number(value);
+      } else if (name === "transfer-encoding") {
+        if (chunked || value.toLowerCase() !== "chunked") return undefined;
+        chunked = true;
+      } else if (name === "connection") {
+        for (const token of value.split(",")) {
+          const t = token.trim().toLowerCase();
+          if (t === "close") upstreamClose = true;
+          else if (t !== "keep-alive" && t !== "") return undefined; // names fields to drop: the full path does that
+        }
+        kept += head.slice(from, pos);
+        from = eol + 2;
+      } else if (HOP.has(name)) {
+        kept += head.slice(from, pos);
+        from = eol + 2;
+      } else if (cx.route.reverse && REVERSED.has(name)) return undefined;
+    }
+    pos = eol + 2;
+  }
+  if (cx.route.responseRules || (chunked && contentLength >= 0)) return undefined;
+  const framing: Framing = { status, contentLength, chunked, upstreamClose };
+  const closeDelimited = !hasNoBody(status, isHead) && contentLength < 0 && !chunked;
+  const addClose = cx.close || closeDelimited;
+  if (from === eol0 + 2 && !addClose) return { ...framing, bytes: undefined, closeDelimited };
+  kept += head.slice(from, last);
+  const text = head.slice(0, eol0 + 2) + kept + (addClose ? CLOSE_LINE : "") + "\r\n";
+  return { ...framing, bytes: Buffer.from(text, "latin1"), closeDelimited };
+}
+
+function rebuild(buf: Buffer, end: number, cx: HeadContext, isHead: boolean): ClientHead {
+  const p = parseResponseHead(buf, 0, end);
+  if (p.status < 200) throw new UpstreamError("EMALFORMED", `malformed upstream response: unexpected ${p.status} (no upgrade was asked for)`);
+  const h = p.headers;
+  // Framing is ours to state (we relay the body as framed); the rest goes through the spine's steps.
+  h.delete("content-length");
+  stripHopByHop(h);
+  cx.route.reverse?.(h, { scheme: cx.scheme, host: cx.hostHeader });
+  cx.route.responseRules?.(h, { route: cx.route.label, member: cx.member, client_ip: cx.clientIp, host: cx.hostHeader, scheme: cx.scheme });
+  const closeDelimited = !hasNoBody(p.status, isHead) && p.contentLength < 0 && !p.chunked;
+  let text = `HTTP/1.1 ${p.status} ${p.statusText}\r\n`;
+  for (const [k, v] of h) text += `${k}: ${v}\r\n`;
+  if (p.chunked) text += "transfer-encoding: chunked\r\n";
+  else if (p.contentLength >= 0) text += `content-length: ${p.contentLength}\r\n`;
+  if (cx.close || closeDelimited) text += CLOSE_LINE;
+  const upstreamClose = p.connectionClose || (p.minorVersion === 0 && !p.connectionKeepAlive);
+  return { status: p.status, contentLength: p.contentLength, chunked: p.chunked, upstreamClose, bytes: Buffer.from(text + "\r\n", "latin1"), closeDelimited };
+}
+
+/** RFC 9110 6.4.1: responses to HEAD, and 204/304, never have a body. */
+export function hasNoBody(status: number, isHead: boolean): boolean {
+  return isHead || status === 204 || status === 304;
+}

@@ -1,0 +1,144 @@
+/**
+ * The fast lane's keep-alive connections to one member: raw sockets, LIFO idle stack, no cap
+ * on concurrent connections (NGINX `keepalive` semantics without its throttling). The socket
+ * carries bytes only; the exchange that holds it parses and relays (fast-exchange.ts).
+ */
+import type { Socket, SocketHandler } from "bun";
+import { ConnectError } from "../upstream/errors.ts";
+
+/** Whoever holds the socket right now gets its events. */
+export interface LaneUser {
+  upstreamData(s: LaneSocket, d: Buffer): void;
+  upstreamDrain(s: LaneSocket): void;
+  upstreamClosed(s: LaneSocket, err: Error | undefined): void;
+}
+
+export interface LaneSocketState {
+  user: LaneUser | undefined;
+  lane: MemberLane;
+  closed: boolean;
+  idleSince: number;
+}
+export type LaneSocket = Socket<LaneSocketState>;
+
+function closed(s: LaneSocket, err?: Error): void {
+  const d = s.data;
+  if (d.closed) return;
+  d.closed = true;
+  const user = d.user;
+  d.user = undefined;
+  if (user) user.upstreamClosed(s, err);
+  else d.lane.forget(s);
+}
+
+const HANDLERS: SocketHandler<LaneSocketState> = {
+  open(s) {
+    s.setNoDelay(true);
+  },
+  data(s, d) {
+    const user = s.data.user;
+    // Bytes on an idle connection answer nothing we asked: the connection is unusable.
+    if (user) user.upstreamData(s, d);
+    else s.terminate();
+  },
+  drain(s) {
+    s.data.user?.upstreamDrain(s);
+  },
+  close: (s, err) => closed(s, err),
+  error: (s, err) => closed(s, err),
+  connectError() {}, // reported through Bun.connect's promise
+};
+
+const IDLE_MS = 60_000;
+const MAX_IDLE = 1024;
+
+export class MemberLane {
+  readonly #hostname: string;
+  readonly #port: number;
+  readonly #idle: LaneSocket[] = [];
+  #sweeper: ReturnType<typeof setInterval> | undefined;
+  #closed = false;
+
+  constructor(origin: URL) {
+    this.#hostname = origin.hostname.replace(/^\[(.*)\]$/, "$1"); // Bun.connect wants IPv6 bare
+    this.#port = origin.port === "" ? 80 : Number(origin.port);
+  }
+
+  get idleCount(): number {
+    return this.#idle.length;
+  }
+
+  /** The most recently used idle socket (least likely to have been closed by the member). */
+  take(user: LaneUser): LaneSocket | undefined {
+    for (let s = this.#idle.pop(); s !== undefined; s = this.#idle.pop()) {
+      if (s.data.closed) continue;
+      s.data.user = user;
+      return s;
+    }
+    return undefined;
+  }
+
+  /** A new connection, or ConnectError (ETIMEDOUT past `timeoutMs`; Bun.connect has no timeout). */
+  connect(user: LaneUser, timeoutMs: number): Promise<LaneSocket> {
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const timer = setTimeout(() => {
+        settled = true;
+        reject(new ConnectError("ETIMEDOUT", `connect to ${this.#hostname}:${this.#port} timed out after ${timeoutMs} ms`));
+      }, timeoutMs);
+      const data: LaneSocketState = { user: undefined, lane: this, closed: false, idleSince: 0 };
+      Bun.connect<LaneSocketState>({ hostname: this.#hostname, port: this.#port, data, socket: HANDLERS }).then(
+        (s) => {
+          clearTimeout(timer);
+          if (settled) return void s.terminate(); // too late: nobody waits for it any more
+          settled = true;
+          if (data.closed) return void reject(new ConnectError("ECONNRESET", `${this.#hostname}:${this.#port} closed the connection at once`));
+          data.user = user;
+          resolve(s);
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          if (settled) return;
+          settled = true;
+          const code = (err as { code?: unknown } | null)?.code;
+          reject(new ConnectError(typeof code === "string" ? code : "ECONNECT", `connect to ${this.#hostname}:${this.#port}: ${err instanceof Error ? err.message : String(err)}`, { cause: err }));
+        },
+      );
+    });
+  }
+
+  /** Back to the idle stack after a complete response on a connection the member keeps open. */
+  release(s: LaneSocket): void {
+    s.data.user = undefined;
+    if (this.#closed || this.#idle.length >= MAX_IDLE || s.data.closed) return void s.end();
+    s.data.idleSince = performance.now();
+    this.#idle.push(s);
+    if (!this.#sweeper) {
+      this.#sweeper = setInterval(() => this.#sweep(), IDLE_MS / 4);
+      this.#sweeper.unref();
+    }
+  }
+
+  forget(s: LaneSocket): void {
+    const i = this.#idle.lastIndexOf(s);
+    if (i >= 0) this.#idle.splice(i, 1);
+  }
+
+  close(): void {
+    this.#closed = true;
+    for (const s of this.#idle.splice(0)) s.end();
+    if (this.#sweeper) clearInterval(this.#sweeper);
+    this.#sweeper = undefined;
+  }
+
+  #sweep(): void {
+    const cutoff = performance.now() - IDLE_MS;
+    let n = 0;
+    while (n < this.#idle.length && this.#idle[n]!.data.idleSince <= cutoff) n++;
+    for (const s of this.#idle.splice(0, n)) s.end();
+    if (this.#idle.length === 0 && this.#sweeper) {
+      clearInterval(this.#sweeper);
+      this.#sweeper = undefined;
+    }
+  }
+}
