@@ -4,13 +4,19 @@
  * a Content-Type the proxy must not invent.
  */
 import { afterEach, describe, expect, test } from "bun:test";
-import type { Socket, TCPSocketListener } from "bun";
 import { echoUpstream, startProxy, type RunningProxy } from "./harness.ts";
+import { rawRequest, rawUpstream as raw } from "./raw.ts";
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
+
+const rawUpstream = (onHead: Parameters<typeof raw>[0]) => {
+  const up = raw(onHead);
+  cleanups.push(up.stop);
+  return up;
+};
 
 const LISTENER = { port: 0, host: "127.0.0.1" };
 const HANDSHAKE = "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
@@ -19,42 +25,6 @@ async function proxy(config: object): Promise<RunningProxy> {
   const p = await startProxy({ listeners: [LISTENER], ...config });
   cleanups.push(() => p.stop());
   return p;
-}
-
-/** A raw TCP upstream: `onHead` sees each request head (requests without bodies only). */
-function rawUpstream(onHead: (s: Socket<{ buf: string }>, head: string) => void) {
-  const heads: string[] = [];
-  let accepted = 0;
-  const listener: TCPSocketListener<{ buf: string }> = Bun.listen<{ buf: string }>({
-    hostname: "127.0.0.1", port: 0,
-    socket: {
-      open(s) { s.data = { buf: "" }; accepted++; },
-      data(s, d) {
-        s.data.buf += d.toString("latin1");
-        for (let end = s.data.buf.indexOf("\r\n\r\n"); end !== -1; end = s.data.buf.indexOf("\r\n\r\n")) {
-          const head = s.data.buf.slice(0, end + 4);
-          s.data.buf = s.data.buf.slice(end + 4);
-          heads.push(head);
-          onHead(s, head);
-        }
-      },
-    },
-  });
-  cleanups.push(() => listener.stop(true));
-  return { heads, accepted: () => accepted, url: `http://127.0.0.1:${listener.port}` };
-}
-
-/** Sends raw bytes, resolves with everything received until the proxy closes. */
-function rawRequest(url: string, text: string): Promise<string> {
-  const u = new URL(url);
-  return new Promise((resolve) => {
-    let buf = "";
-    void Bun.connect({ hostname: u.hostname, port: Number(u.port), socket: {
-      open(s) { s.write(text); },
-      data(_s, d) { buf += d.toString("latin1"); },
-      close() { resolve(buf); },
-    } });
-  });
 }
 
 describe("WebSocket handshakes", () => {

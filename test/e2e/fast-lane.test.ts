@@ -1,0 +1,201 @@
+/**
+ * The socket front's fast lane, through dist/proxy with raw clients and raw upstreams: exact
+ * bytes each way, pipelining, a connection that moves from the lane to the spine's tunnel,
+ * every way an upstream frames (or fails to finish) a body, and the keep-alive race.
+ */
+import { afterEach, describe, expect, test } from "bun:test";
+import { startProxy, type RunningProxy } from "./harness.ts";
+import { rawRequest, rawUpstream as raw } from "./raw.ts";
+
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+const rawUpstream = (onHead: Parameters<typeof raw>[0]) => {
+  const up = raw(onHead);
+  cleanups.push(up.stop);
+  return up;
+};
+
+async function proxy(members: string[], extra: object = {}): Promise<RunningProxy> {
+  const p = await startProxy({
+    listeners: [{ port: 0, host: "127.0.0.1" }],
+    pools: { app: { members: members.map((url) => ({ url })), health: { passive: { maxFails: 100 } } } },
+    routes: [{ path: "/", pool: "app" }],
+    ...extra,
+  });
+  cleanups.push(() => p.stop());
+  return p;
+}
+
+/** curl, without blocking this process (the upstreams live in it). */
+async function curl(...args: string[]): Promise<{ code: number; out: string }> {
+  const proc = Bun.spawn(["curl", "-sS", ...args], { stdout: "pipe", stderr: "ignore" });
+  const out = await new Response(proc.stdout).text();
+  return { code: await proc.exited, out };
+}
+
+/** One connection, one request at a time: each step is written once the answer so far ends with its marker. */
+function rawSteps(url: string, steps: [request: string, answerEndsWith: string][]): Promise<string> {
+  const u = new URL(url);
+  return new Promise((resolve) => {
+    let buf = "";
+    let i = 0;
+    void Bun.connect({ hostname: u.hostname, port: Number(u.port), socket: {
+      open(s) { s.write(steps[0]![0]); },
+      data(s, d) {
+        buf += d.toString("latin1");
+        if (!buf.endsWith(steps[i]![1])) return;
+        if (++i === steps.length) { s.end(); resolve(buf); } else s.write(steps[i]![0]);
+      },
+      close() { resolve(buf); },
+    } });
+  });
+}
+
+const ok = (body: string) => `HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+const pathOf = (head: string) => head.split(" ")[1]!;
+
+/** Splits a byte stream of responses with Content-Length bodies. */
+function responses(text: string): { status: string; head: string; body: string }[] {
+  const out = [];
+  while (text.length) {
+    const end = text.indexOf("\r\n\r\n");
+    const head = text.slice(0, end);
+    const len = Number(/content-length: *(\d+)/i.exec(head)?.[1] ?? 0);
+    out.push({ status: head.split("\r\n")[0]!, head, body: text.slice(end + 4, end + 4 + len) });
+    text = text.slice(end + 4 + len);
+  }
+  return out;
+}
+
+describe("fast lane: bytes on the wire", () => {
+  test("the upstream gets the client's head line for line, X-Forwarded-* set, hop-by-hop and spoofable fields dropped", async () => {
+    const up = rawUpstream((s) => s.write(ok("ok")));
+    const p = await proxy([up.url]);
+    const port = new URL(p.url).port;
+    await rawRequest(p.url, "GET /a/./b?q=%41 HTTP/1.1\r\nHost: Shop.Example:8080\r\nUser-Agent: t/1\r\nX-Custom:  spaced \r\nConnection: keep-alive, close\r\nX-Forwarded-For: 6.6.6.6\r\nX-Real-IP: 6.6.6.6\r\nAccept: */*\r\n\r\n");
+    expect(up.heads[0]).toBe(
+      `GET /a/b?q=%41 HTTP/1.1\r\nhost: Shop.Example:8080\r\nUser-Agent: t/1\r\nX-Custom:  spaced \r\nAccept: */*\r\n` +
+      `x-forwarded-for: 127.0.0.1\r\nx-forwarded-proto: http\r\nx-forwarded-host: Shop.Example:8080\r\nx-forwarded-port: ${port}\r\n\r\n`,
+    );
+  });
+
+  test("a clean upstream head reaches the client byte for byte; Keep-Alive fields are dropped", async () => {
+    const up = rawUpstream((s, head) => s.write(head.includes("/ka")
+      ? "HTTP/1.1 201 Made\r\nX-B: 1\r\nKeep-Alive: timeout=5\r\nConnection: keep-alive\r\nx-a: 2\r\nContent-Length: 2\r\n\r\nok"
+      : "HTTP/1.1 200 Fine\r\nX-Odd-Case: v\r\nDate: then\r\nContent-Length: 2\r\n\r\nok"));
+    const p = await proxy([up.url]);
+    expect(await rawRequest(p.url, "GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"))
+      .toBe("HTTP/1.1 200 Fine\r\nX-Odd-Case: v\r\nDate: then\r\nContent-Length: 2\r\nconnection: close\r\n\r\nok");
+    expect(await rawRequest(p.url, "GET /ka HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"))
+      .toBe("HTTP/1.1 201 Made\r\nX-B: 1\r\nx-a: 2\r\nContent-Length: 2\r\nconnection: close\r\n\r\nok");
+  });
+
+  test("pipelined requests are answered in order on one connection, then Connection: close ends it", async () => {
+    const up = rawUpstream((s, head) => s.write(ok(pathOf(head))));
+    const p = await proxy([up.url]);
+    const text = await rawRequest(p.url, "GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\nGET /3 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\nGET /4 HTTP/1.1\r\nHost: a\r\n\r\n");
+    expect(responses(text).map((r) => r.body)).toEqual(["/1", "/2", "/3"]);
+    expect(up.heads.map(pathOf)).toEqual(["/1", "/2", "/3"]); // nothing is read after close (RFC 9112 9.6)
+  });
+
+  test("a connection moves from the lane to the spine when a request has a body, in order", async () => {
+    const up = rawUpstream((s, head) => s.write(ok(pathOf(head))));
+    const p = await proxy([up.url]);
+    // One at a time: Bun.serve (behind the tunnel) closes a connection on a pipelined request
+    // when its handler is async (Bun 1.4.5), with or without the fast lane in front.
+    const text = await rawSteps(p.url, [
+      ["GET /fast HTTP/1.1\r\nHost: a\r\n\r\n", "/fast"],
+      ["POST /body HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello", "/body"],
+      ["GET /after HTTP/1.1\r\nHost: a\r\n\r\n", "/after"],
+    ]);
+    expect(responses(text).map((r) => r.body)).toEqual(["/fast", "/body", "/after"]);
+    await p.waitFor(/"GET \/after HTTP\/1\.1" 200/);
+    expect(p.stdout().match(/"(GET|POST) \/\w+ HTTP\/1\.1" 200/g)).toEqual(['"GET /fast HTTP/1.1" 200', '"POST /body HTTP/1.1" 200', '"GET /after HTTP/1.1" 200']);
+  });
+
+  test("the spine behind the tunnel sees the real client address, as the lane does", async () => {
+    const up = rawUpstream((s) => s.write(ok("ok")));
+    const p = await proxy([up.url]);
+    for (const args of [[], ["-d", "x"]]) {
+      expect((await curl("--interface", "127.0.0.2", ...args, `${p.url}/ip`)).out).toBe("ok");
+    }
+    expect(up.heads.map((h) => /x-forwarded-for: (.*)\r\n/i.exec(h)?.[1])).toEqual(["127.0.0.2", "127.0.0.2"]);
+    expect(up.heads[1]).toStartWith("POST /ip");
+  });
+});
+
+describe("fast lane: response framing", () => {
+  test("a chunked body is relayed as sent, and the upstream connection is reused after it", async () => {
+    const up = rawUpstream((s) => s.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;x=1\r\nhello\r\n0\r\nT: 1\r\n\r\n"));
+    const p = await proxy([up.url]);
+    const first = await fetch(`${p.url}/c1`);
+    expect(await first.text()).toBe("hello");
+    expect(await rawRequest(p.url, "GET /c2 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"))
+      .toBe("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nconnection: close\r\n\r\n5;x=1\r\nhello\r\n0\r\nT: 1\r\n\r\n");
+    expect(up.accepted()).toBe(1);
+  });
+
+  test("a body that ends when the upstream closes closes the client connection after it", async () => {
+    const up = rawUpstream((s) => {
+      s.write("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil close");
+      s.end();
+    });
+    const p = await proxy([up.url]);
+    expect(await rawRequest(p.url, "GET / HTTP/1.1\r\nHost: a\r\n\r\n"))
+      .toBe("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nconnection: close\r\n\r\nuntil close");
+  });
+
+  test("an upstream that dies mid-body cuts the client connection (the body never looks complete)", async () => {
+    const up = rawUpstream((s) => {
+      s.write("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten b");
+      s.terminate();
+    });
+    const p = await proxy([up.url]);
+    const res = await curl(`${p.url}/cut`);
+    expect([18, 56]).toContain(res.code); // CURLE_PARTIAL_FILE or CURLE_RECV_ERROR: never a clean end
+    expect(res.out).toBe("only ten b");
+    await p.waitFor("response aborted after 10 bytes");
+  });
+
+  test("1xx interim responses are dropped; HEAD and 304 answers have no body and keep the connection", async () => {
+    const up = rawUpstream((s, head) => {
+      if (head.startsWith("HEAD")) s.write("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n");
+      else if (head.includes("/304")) s.write("HTTP/1.1 304 Not Modified\r\nETag: \"x\"\r\n\r\n");
+      else s.write("HTTP/1.1 103 Early Hints\r\nLink: </s.css>\r\n\r\n" + ok("final"));
+    });
+    const p = await proxy([up.url]);
+    const text = await rawRequest(p.url, "HEAD /h HTTP/1.1\r\nHost: a\r\n\r\nGET /304 HTTP/1.1\r\nHost: a\r\n\r\nGET /hints HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+    expect(text).toBe("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nHTTP/1.1 304 Not Modified\r\nETag: \"x\"\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 5\r\nconnection: close\r\n\r\nfinal");
+    expect(up.accepted()).toBe(1);
+  });
+});
+
+describe("fast lane: the keep-alive race", () => {
+  test("a GET whose pooled connection closes unanswered is replayed once on a fresh one", async () => {
+    let raced = false;
+    const up = rawUpstream((s, head) => {
+      if (head.includes("/race") && !raced) {
+        raced = true;
+        return s.terminate();
+      }
+      s.write(ok(pathOf(head)));
+    });
+    const p = await proxy([up.url]);
+    expect(await (await fetch(`${p.url}/warm`)).text()).toBe("/warm");
+    expect(await (await fetch(`${p.url}/race`)).text()).toBe("/race");
+    expect(up.heads.map(pathOf)).toEqual(["/warm", "/race", "/race"]);
+    expect(p.stderr()).not.toContain("retrying");
+  });
+
+  test("a bodyless POST whose pooled connection closes unanswered is not replayed: 502", async () => {
+    const up = rawUpstream((s, head) => (head.startsWith("POST") ? s.terminate() : s.write(ok("ok"))));
+    const p = await proxy([up.url]);
+    expect(await (await fetch(`${p.url}/warm`)).text()).toBe("ok");
+    const res = await rawRequest(p.url, "POST /charge HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+    expect(res).toStartWith("HTTP/1.1 502 Bad Gateway\r\n");
+    expect(up.heads.filter((h) => h.startsWith("POST")).length).toBe(1);
+  });
+});
