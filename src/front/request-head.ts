@@ -45,12 +45,12 @@ const HOP = new Set(["keep-alive", "proxy-connection", "te", "trailer", "proxy-a
 /** Largest head the lane reads; a longer one goes to the spine (which answers 431 if need be). */
 export const MAX_FAST_HEAD = 16 * 1024;
 
-/** Offset just past the CRLFCRLF ending the head, or -1. */
+/** Offset just past the CRLFCRLF ending the head, -1 while incomplete, -2 at a bare LF (not ours). */
 export function headEnd(buf: Uint8Array): number {
   let at = buf.indexOf(10);
   while (at >= 0) {
-    if (at >= 3 && buf[at - 1] === 13 && buf[at - 2] === 10 && buf[at - 3] === 13) return at + 1;
-    if (at >= 1 && buf[at - 1] === 10) return -2; // bare LF ending a head: not ours
+    if (at === 0 || buf[at - 1] !== 13) return -2;
+    if (at >= 3 && buf[at - 2] === 10 && buf[at - 3] === 13) return at + 1;
     at = buf.indexOf(10, at + 1);
   }
   return -1;

@@ -44,6 +44,8 @@ const HOP = new Set(["keep-alive", "proxy-connection", "te", "trailer", "upgrade
 /** Fields ProxyPassReverse and cookie mapping rewrite (rewrite/reverse.ts). */
 const REVERSED = new Set(["location", "content-location", "uri", "set-cookie"]);
 const CLOSE_LINE = "connection: close\r\n";
+/** Control characters other than HTAB, and CR or LF outside a CRLF pair: the full parser's business (RFC 9112 2.2, 5.5). */
+const NOT_PLAIN = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)|(?<!\r)\n/;
 
 /**
  * `head` is the latin1 text of buf[0, end). Throws UpstreamError (EMALFORMED) for a head the
@@ -54,10 +56,12 @@ export function clientHead(buf: Buffer, end: number, head: string, cx: HeadConte
 }
 
 function scan(head: string, cx: HeadContext, isHead: boolean): ClientHead | undefined {
-  if (!head.startsWith("HTTP/1.1 ")) return undefined;
-  const status = Number(head.slice(9, 12));
+  if (!head.startsWith("HTTP/1.1 ") || NOT_PLAIN.test(head)) return undefined;
+  const d0 = head.charCodeAt(9) - 48, d1 = head.charCodeAt(10) - 48, d2 = head.charCodeAt(11) - 48;
+  if (d0 < 2 || d0 > 5 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9) return undefined;
+  const status = d0 * 100 + d1 * 10 + d2;
   const eol0 = head.indexOf("\r\n");
-  if (!(status >= 200 && status <= 599) || (eol0 !== 12 && head.charCodeAt(12) !== 32) || head.indexOf("\n") !== eol0 + 1) return undefined;
+  if (eol0 !== 12 && head.charCodeAt(12) !== 32) return undefined;
   let contentLength = -1;
   let chunked = false;
   let upstreamClose = false;
@@ -67,9 +71,12 @@ function scan(head: string, cx: HeadContext, isHead: boolean): ClientHead | unde
   for (let pos = eol0 + 2; pos < last;) {
     const eol = head.indexOf("\r\n", pos);
     const colon = head.indexOf(":", pos);
-    if (colon <= pos || colon > eol || head.indexOf("\n", pos) !== eol + 1) return undefined; // bare LF: the full parser
+    if (colon <= pos || colon > eol) return undefined;
+    for (let i = pos; i < colon; i++) {
+      const c = head.charCodeAt(i);
+      if (c >= 128 || !TCHAR[c]) return undefined; // obs-fold, `Name :`, junk: the full parser decides
+    }
     const c0 = head.charCodeAt(pos);
-    if (c0 >= 128 || !TCHAR[c0]) return undefined; // obs-fold or junk: the full parser decides
     if (LOOK[c0]) {
       const name = head.slice(pos, colon).toLowerCase();
       const value = head.slice(colon + 1, eol).trim();

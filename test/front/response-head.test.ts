@@ -1,0 +1,300 @@
+import { describe, expect, test } from "bun:test";
+import type { RuntimeRoute } from "../../src/config/runtime.ts";
+import { clientHead, hasNoBody, type ClientHead, type HeadContext } from "../../src/front/response-head.ts";
+import type { HeaderRules } from "../../src/rewrite/header-rules.ts";
+import type { ClientView, ReverseMapper } from "../../src/rewrite/reverse.ts";
+import { UpstreamError } from "../../src/upstream/errors.ts";
+
+/** Only the fields clientHead reads; the rest of a RuntimeRoute is irrelevant here. */
+const route = (over: { reverse?: ReverseMapper; responseRules?: HeaderRules } = {}): RuntimeRoute =>
+  ({ label: "sso.example.com/app", ...over }) as RuntimeRoute;
+
+const context = (over: Partial<HeadContext> = {}): HeadContext => ({
+  route: route(),
+  scheme: "https",
+  hostHeader: "sso.example.com",
+  clientIp: "192.0.2.7",
+  member: "http://10.0.0.5:8080",
+  close: false,
+  ...over,
+});
+
+/** A response head from its lines (CRLF everywhere, the empty line included). */
+const head = (...lines: string[]): string => lines.map((l) => `${l}\r\n`).join("") + "\r\n";
+
+/** clientHead on a buffer holding exactly the head. */
+function run(text: string, cx: HeadContext = context(), isHead = false): ClientHead {
+  const buf = Buffer.from(text, "latin1");
+  return clientHead(buf, buf.length, text, cx, isHead);
+}
+
+/** The head the client gets, as text (the upstream's own bytes when relayed verbatim). */
+function sent(text: string, r: ClientHead): string {
+  return r.bytes === undefined ? text : Buffer.from(r.bytes).toString("latin1");
+}
+
+/** The error clientHead throws, or undefined. */
+function thrown(text: string, cx: HeadContext = context()): unknown {
+  try {
+    run(text, cx);
+  } catch (e) {
+    return e;
+  }
+  return undefined;
+}
+
+/** ProxyPassReverse stand-in: maps the member's URL in Location back to the client-facing one. */
+const mapLocation: ReverseMapper = (h, client) => {
+  const loc = h.get("location");
+  if (loc?.startsWith("http://10.0.0.5:8080/")) h.set("location", `${client.scheme}://${client.host}/${loc.slice(21)}`);
+};
+
+describe("clientHead: the fast scan relays a clean head verbatim", () => {
+  test("HTTP/1.1 with Content-Length: bytes is undefined, framing read from the head", () => {
+    const text = head("HTTP/1.1 200 OK", "Content-Type: text/plain", "Content-Length: 5", "X-Custom: v");
+    expect(run(text)).toEqual({ status: 200, contentLength: 5, chunked: false, upstreamClose: false, bytes: undefined, closeDelimited: false });
+  });
+
+  test("Transfer-Encoding: chunked sets chunked and keeps the head verbatim (it frames the relayed body)", () => {
+    const r = run(head("HTTP/1.1 200 OK", "transfer-encoding: Chunked", "Content-Type: text/html"));
+    expect(r).toEqual({ status: 200, contentLength: -1, chunked: true, upstreamClose: false, bytes: undefined, closeDelimited: false });
+  });
+
+  test("the status code is read from any 2xx-5xx status line, reason phrase or not", () => {
+    expect(run(head("HTTP/1.1 404 Not Found", "Content-Length: 0")).status).toBe(404);
+    expect(run(head("HTTP/1.1 503 ", "Content-Length: 0")).status).toBe(503);
+    const bare = run(head("HTTP/1.1 302", "Location: /x", "Content-Length: 0"));
+    expect([bare.status, bare.bytes]).toEqual([302, undefined]);
+  });
+
+  test("Location passes verbatim when the route has no ProxyPassReverse", () => {
+    const text = head("HTTP/1.1 302 Found", "Location: http://10.0.0.5:8080/login", "Set-Cookie: s=1; Path=/", "Content-Length: 0");
+    const r = run(text);
+    expect(r.bytes).toBeUndefined();
+    expect(sent(text, r)).toContain("Location: http://10.0.0.5:8080/login\r\n");
+  });
+
+  test("with a reverse mapper but no Location/Set-Cookie/URI the head stays verbatim and the mapper is not called", () => {
+    let calls = 0;
+    const cx = context({ route: route({ reverse: () => void calls++ }) });
+    expect(run(head("HTTP/1.1 200 OK", "Content-Length: 2", "Cache-Control: no-store"), cx).bytes).toBeUndefined();
+    expect(calls).toBe(0);
+  });
+});
+
+describe("clientHead: hop-by-hop lines are cut out of the scanned head", () => {
+  test("Connection: keep-alive and Keep-Alive are removed, other lines kept as sent and in order", () => {
+    const r = run(head("HTTP/1.1 200 OK", "Date: x", "Connection: keep-alive", "Content-Length: 3", "Keep-Alive: timeout=5, max=100", "X-Last: 1"));
+    expect(r.bytes).toBeDefined();
+    expect(Buffer.from(r.bytes!).toString("latin1")).toBe("HTTP/1.1 200 OK\r\nDate: x\r\nContent-Length: 3\r\nX-Last: 1\r\n\r\n");
+    expect(r).toMatchObject({ status: 200, contentLength: 3, upstreamClose: false, closeDelimited: false });
+  });
+
+  test("Upgrade and Proxy-Connection are removed too (RFC 9110 7.6.1)", () => {
+    const r = run(head("HTTP/1.1 200 OK", "Upgrade: h2c", "Content-Length: 0", "Proxy-Connection: keep-alive"));
+    expect(Buffer.from(r.bytes!).toString("latin1")).toBe("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+  });
+
+  test("Connection: close sets upstreamClose and is removed; the client's connection is not closed for it", () => {
+    const r = run(head("HTTP/1.1 200 OK", "Connection: close", "Content-Length: 3"));
+    expect(r.upstreamClose).toBe(true);
+    expect(Buffer.from(r.bytes!).toString("latin1")).toBe("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n");
+  });
+
+  test("Connection naming another field takes the full path, which removes that field too", () => {
+    const r = run(head("HTTP/1.1 200 OK", "Connection: X-Secret", "X-Secret: s", "X-Kept: k", "Content-Length: 0"));
+    const out = Buffer.from(r.bytes!).toString("latin1");
+    expect(out.toLowerCase()).not.toContain("x-secret");
+    expect(out).toContain("x-kept: k\r\n");
+  });
+});
+
+describe("clientHead: connection: close in the client's head", () => {
+  test("cx.close appends `connection: close` before the empty line, the rest unchanged", () => {
+    const text = head("HTTP/1.1 200 OK", "Content-Length: 3", "X-A: 1");
+    const r = run(text, context({ close: true }));
+    expect(Buffer.from(r.bytes!).toString("latin1")).toBe("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nX-A: 1\r\nconnection: close\r\n\r\n");
+    expect(r.closeDelimited).toBe(false);
+  });
+
+  test("cx.close with the upstream's own Connection: close gives exactly one connection line", () => {
+    const r = run(head("HTTP/1.1 200 OK", "Connection: close", "Content-Length: 3"), context({ close: true }));
+    const out = Buffer.from(r.bytes!).toString("latin1");
+    expect(out).toBe("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nconnection: close\r\n\r\n");
+    expect(r.upstreamClose).toBe(true);
+  });
+
+  test("no Content-Length and not chunked on a 200: closeDelimited, and the client is told the connection closes (RFC 9112 6.3 rule 8)", () => {
+    const r = run(head("HTTP/1.1 200 OK", "Content-Type: text/plain"));
+    expect(r).toMatchObject({ status: 200, contentLength: -1, chunked: false, closeDelimited: true });
+    expect(Buffer.from(r.bytes!).toString("latin1")).toBe("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nconnection: close\r\n\r\n");
+  });
+
+  test("no length is not close-delimited for HEAD, 204 or 304 (RFC 9110 6.4.1: no body at all)", () => {
+    const cases: [string, string, boolean][] = [
+      ["HEAD 200", head("HTTP/1.1 200 OK", "Content-Type: text/plain"), true],
+      ["204", head("HTTP/1.1 204 No Content", "X-A: 1"), false],
+      ["304", head("HTTP/1.1 304 Not Modified", "ETag: \"a\""), false],
+    ];
+    for (const [why, text, isHead] of cases) {
+      const r = run(text, context(), isHead);
+      expect([why, r.closeDelimited, r.bytes]).toEqual([why, false, undefined]);
+    }
+  });
+});
+
+describe("clientHead: heads rebuilt through the spine's header steps", () => {
+  test("Location is mapped by the route's reverse function (ProxyPassReverse) and the head rebuilt", () => {
+    const seen: ClientView[] = [];
+    const reverse: ReverseMapper = (h, client) => {
+      seen.push(client);
+      mapLocation(h, client);
+    };
+    const text = head("HTTP/1.1 302 Found", "Location: http://10.0.0.5:8080/app/login?x=1", "Connection: keep-alive", "Content-Length: 0");
+    const r = run(text, context({ route: route({ reverse }) }));
+    // Rebuilt heads carry lower-case names (Headers), framing restated last.
+    expect(Buffer.from(r.bytes!).toString("latin1")).toBe(
+      "HTTP/1.1 302 Found\r\nlocation: https://sso.example.com/app/login?x=1\r\ncontent-length: 0\r\n\r\n",
+    );
+    expect(seen).toEqual([{ scheme: "https", host: "sso.example.com" }]);
+    expect(r).toMatchObject({ status: 302, contentLength: 0, chunked: false, upstreamClose: false, closeDelimited: false });
+  });
+
+  test("Set-Cookie alone triggers the rebuild, and several Set-Cookie lines stay separate lines (RFC 6265 3)", () => {
+    let calls = 0;
+    const reverse: ReverseMapper = (h) => {
+      calls++;
+      mapLocation(h, { scheme: "https", host: "x" });
+    };
+    const text = head("HTTP/1.1 200 OK", "Set-Cookie: a=1; Expires=Wed, 21 Oct 2015 07:28:00 GMT", "Set-Cookie: b=2", "Content-Length: 2");
+    const out = Buffer.from(run(text, context({ route: route({ reverse }) })).bytes!).toString("latin1");
+    expect(calls).toBe(1);
+    expect(out).toBe("HTTP/1.1 200 OK\r\nset-cookie: a=1; Expires=Wed, 21 Oct 2015 07:28:00 GMT\r\nset-cookie: b=2\r\ncontent-length: 2\r\n\r\n");
+  });
+
+  test("Content-Location and URI are also reverse-mapped fields", () => {
+    let calls = 0;
+    const cx = context({ route: route({ reverse: () => void calls++ }) });
+    expect(run(head("HTTP/1.1 200 OK", "Content-Location: http://10.0.0.5:8080/a", "Content-Length: 0"), cx).bytes).toBeDefined();
+    expect(run(head("HTTP/1.1 200 OK", "URI: <http://10.0.0.5:8080/a>", "Content-Length: 0"), cx).bytes).toBeDefined();
+    expect(calls).toBe(2);
+  });
+
+  test("responseRules force a rebuild and get the route's variables (mod_headers / add_header)", () => {
+    const vars: unknown[] = [];
+    const responseRules: HeaderRules = (h, v) => {
+      vars.push(v);
+      h.set("x-served-by", v.member);
+      h.delete("server");
+    };
+    const text = head("HTTP/1.1 200 OK", "Server: backend/1.0", "Content-Length: 4");
+    const r = run(text, context({ route: route({ responseRules }) }));
+    expect(Buffer.from(r.bytes!).toString("latin1")).toBe("HTTP/1.1 200 OK\r\nx-served-by: http://10.0.0.5:8080\r\ncontent-length: 4\r\n\r\n");
+    expect(vars).toEqual([{ route: "sso.example.com/app", member: "http://10.0.0.5:8080", client_ip: "192.0.2.7", host: "sso.example.com", scheme: "https" }]);
+  });
+
+  test("a rebuilt chunked head restates transfer-encoding: chunked; cx.close still adds connection: close", () => {
+    const rules: HeaderRules = () => {};
+    const r = run(head("HTTP/1.1 200 OK", "Transfer-Encoding: chunked", "Connection: close"), context({ route: route({ responseRules: rules }), close: true }));
+    expect(Buffer.from(r.bytes!).toString("latin1")).toBe("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n");
+    expect(r).toMatchObject({ chunked: true, contentLength: -1, upstreamClose: true, closeDelimited: false });
+  });
+
+  test("an HTTP/1.0 head is rebuilt as HTTP/1.1, and the upstream closes unless it said keep-alive (RFC 9112 9.3)", () => {
+    const r = run(head("HTTP/1.0 200 OK", "Content-Length: 2", "X-A: 1"));
+    expect(Buffer.from(r.bytes!).toString("latin1")).toBe("HTTP/1.1 200 OK\r\nx-a: 1\r\ncontent-length: 2\r\n\r\n");
+    expect(r).toMatchObject({ status: 200, contentLength: 2, upstreamClose: true, closeDelimited: false });
+
+    const ka = run(head("HTTP/1.0 200 OK", "Connection: keep-alive", "Content-Length: 2"));
+    expect(ka.upstreamClose).toBe(false);
+    expect(Buffer.from(ka.bytes!).toString("latin1")).toBe("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n");
+  });
+
+  test("an HTTP/1.0 head without a length is close-delimited and says connection: close", () => {
+    const r = run(head("HTTP/1.0 200 OK", "Content-Type: text/plain"));
+    expect(r).toMatchObject({ closeDelimited: true, upstreamClose: true, contentLength: -1 });
+    expect(Buffer.from(r.bytes!).toString("latin1")).toBe("HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\n");
+  });
+
+  test("identical repeated Content-Length lines (RFC 9112 6.3 may accept them) become one line", () => {
+    const r = run(head("HTTP/1.1 200 OK", "Content-Length: 3", "Content-Length: 3"));
+    expect(r.contentLength).toBe(3);
+    expect(Buffer.from(r.bytes!).toString("latin1")).toBe("HTTP/1.1 200 OK\r\ncontent-length: 3\r\n\r\n");
+  });
+
+  test("bare-LF lines go through the full parser (RFC 9112 2.2) and come out with CRLF", () => {
+    const text = "HTTP/1.1 200 OK\nContent-Length: 2\nX-A: b\n\n";
+    const r = run(text);
+    expect(r).toMatchObject({ status: 200, contentLength: 2, chunked: false, closeDelimited: false });
+    expect(Buffer.from(r.bytes!).toString("latin1")).toBe("HTTP/1.1 200 OK\r\nx-a: b\r\ncontent-length: 2\r\n\r\n");
+  });
+
+  test("a bare LF in one field line among CRLF lines is also left to the full parser", () => {
+    const text = "HTTP/1.1 200 OK\r\nX-A: 1\nContent-Length: 2\r\n\r\n";
+    const r = run(text);
+    expect(r.contentLength).toBe(2);
+    expect(Buffer.from(r.bytes!).toString("latin1")).toBe("HTTP/1.1 200 OK\r\nx-a: 1\r\ncontent-length: 2\r\n\r\n");
+  });
+});
+
+describe("clientHead: malformed heads throw EMALFORMED, as the spine's client does", () => {
+  const cases: [string, string][] = [
+    ["Transfer-Encoding: gzip", head("HTTP/1.1 200 OK", "Transfer-Encoding: gzip")],
+    ["Transfer-Encoding: gzip, chunked", head("HTTP/1.1 200 OK", "Transfer-Encoding: gzip, chunked")],
+    ["chunked twice", head("HTTP/1.1 200 OK", "Transfer-Encoding: chunked", "Transfer-Encoding: chunked")],
+    ["differing Content-Length lines", head("HTTP/1.1 200 OK", "Content-Length: 3", "Content-Length: 4")],
+    ["differing Content-Length list", head("HTTP/1.1 200 OK", "Content-Length: 3, 4")],
+    ["non-numeric Content-Length", head("HTTP/1.1 200 OK", "Content-Length: 3a")],
+    ["signed Content-Length", head("HTTP/1.1 200 OK", "Content-Length: +3")],
+    ["Content-Length and chunked (RFC 9112 6.1 smuggling vector)", head("HTTP/1.1 200 OK", "Content-Length: 3", "Transfer-Encoding: chunked")],
+    ["101 without an Upgrade asked for", head("HTTP/1.1 101 Switching Protocols", "Upgrade: websocket", "Connection: Upgrade")],
+    ["100 Continue reaching clientHead", head("HTTP/1.1 100 Continue")],
+    ["status 600", head("HTTP/1.1 600 Odd", "Content-Length: 0")],
+    ["two-digit status", head("HTTP/1.1 20 OK", "Content-Length: 0")],
+    ["four-digit status", head("HTTP/1.1 2000 OK", "Content-Length: 0")],
+    ["not HTTP/1.x", head("HTTP/2 200", "Content-Length: 0")],
+    ["obs-fold (RFC 9112 5.2)", head("HTTP/1.1 200 OK", "X-A: one", " two", "Content-Length: 0")],
+    ["whitespace before the colon (RFC 9112 5.1), HTTP/1.0", head("HTTP/1.0 200 OK", "X-A : 1", "Content-Length: 0")],
+    ["a line without a colon", head("HTTP/1.1 200 OK", "NoColon", "Content-Length: 0")],
+  ];
+  for (const [why, text] of cases) {
+    test(why, () => {
+      const e = thrown(text);
+      expect(e).toBeInstanceOf(UpstreamError);
+      expect((e as UpstreamError).code).toBe("EMALFORMED");
+    });
+  }
+
+  // "Content-Length : 5" must not pass as an unknown field next to a close-delimited body: a
+  // lenient client would read 5 bytes, the proxy relay until close (RFC 9112 5.1).
+  test("whitespace before the colon on an HTTP/1.1 head is rejected like on the full path", () => {
+    expect(thrown(head("HTTP/1.1 200 OK", "Content-Length : 5"))).toBeInstanceOf(UpstreamError);
+    expect(thrown(head("HTTP/1.1 200 OK", "Transfer-Encoding : chunked"))).toBeInstanceOf(UpstreamError);
+  });
+
+  // Number("2e2") is 200: the scan reads the three digits one by one.
+  test("a status code that is not three digits (2e2) is rejected like on the full path", () => {
+    expect(thrown(head("HTTP/1.1 2e2 OK", "Content-Length: 0"))).toBeInstanceOf(UpstreamError);
+  });
+
+  // RFC 9112 2.2: a bare CR is invalid; the full parser (Headers) refuses NUL too.
+  test("NUL or a bare CR in a field value is rejected like on the full path", () => {
+    expect(thrown(head("HTTP/1.1 200 OK", "X-A: a\x00b", "Content-Length: 0"))).toBeInstanceOf(UpstreamError);
+    expect(thrown(head("HTTP/1.1 200 OK", "X-A: a\rb", "Content-Length: 0"))).toBeInstanceOf(UpstreamError);
+  });
+});
+
+describe("hasNoBody", () => {
+  test("a response to HEAD never has a body, whatever its status (RFC 9110 9.3.2)", () => {
+    for (const s of [200, 204, 206, 301, 404, 500]) expect([s, hasNoBody(s, true)]).toEqual([s, true]);
+  });
+
+  test("204 and 304 never have a body (RFC 9110 15.3.5, 15.4.5)", () => {
+    expect(hasNoBody(204, false)).toBe(true);
+    expect(hasNoBody(304, false)).toBe(true);
+  });
+
+  test("other statuses to a GET may have one", () => {
+    for (const s of [200, 201, 205, 206, 301, 302, 404, 500, 503]) expect([s, hasNoBody(s, false)]).toEqual([s, false]);
+  });
+});
