@@ -117,10 +117,11 @@ export class FastExchange implements LaneUser {
     this.#sock = s;
     this.#reused = reused;
     this.#partial = undefined;
-    s.write(this.#requestBytes(this.#member!));
+    s.write(this.#requestHead(this.#member!));
   }
 
-  #requestBytes(member: Member): Uint8Array {
+  /** ASCII only (request-head.ts admits nothing else), so the string goes out as its bytes. */
+  #requestHead(member: Member): string {
     const h = this.h;
     const trusted = this.deps.isTrustedProxy(this.clientIp);
     const host = this.route.preserveHost ? h.hostHeader : member.url.host;
@@ -128,9 +129,8 @@ export class FastExchange implements LaneUser {
     const proto = trusted && h.xForwardedProto !== null ? h.xForwardedProto : this.deps.scheme;
     const xhost = trusted && h.xForwardedHost !== null ? h.xForwardedHost : h.hostHeader;
     const xport = trusted && h.xForwardedPort !== null ? h.xForwardedPort : String(this.deps.port);
-    const text = `${h.method} ${upstreamTarget(this, member)} HTTP/1.1\r\n${h.beforeHost}host: ${host}\r\n${h.afterHost}${trusted ? h.trustedOnly : ""}` +
+    return `${h.method} ${upstreamTarget(this, member)} HTTP/1.1\r\n${h.beforeHost}host: ${host}\r\n${h.afterHost}${trusted ? h.trustedOnly : ""}` +
       `x-forwarded-for: ${xff}\r\nx-forwarded-proto: ${proto}\r\nx-forwarded-host: ${xhost}\r\nx-forwarded-port: ${xport}\r\n\r\n`;
-    return Buffer.from(text, "latin1");
   }
 
   upstreamDrain(): void {}
@@ -174,8 +174,8 @@ export class FastExchange implements LaneUser {
     if (hasNoBody(head.status, this.h.method === "HEAD")) this.#remaining = 0;
     else if (head.chunked) this.#decoder = new ChunkedDecoder();
     else this.#remaining = head.contentLength; // -1: until the member closes
+    this.#watch = undefined; // the idle watch starts only if the body outlasts this first chunk (#body)
     const complete = this.#remaining === 0 && !this.#decoder;
-    if (!complete) this.#watch = this.deps.deadlines.watch(this.route.timeouts.idle, () => this.#cut(new UpstreamError("ETIMEDOUT", "upstream idle timeout")));
     if (head.bytes === undefined) {
       // The member's head goes out as it came, with the first body bytes in the same write.
       this.#body(buf, end, true);
@@ -210,6 +210,7 @@ export class FastExchange implements LaneUser {
     if (end > start) this.#write(start === 0 && end === buf.byteLength ? buf : buf.subarray(start, end));
     if (over) this.#finish();
     else if (this.#watch) this.deps.deadlines.extend(this.#watch, this.route.timeouts.idle);
+    else this.#watch = this.deps.deadlines.watch(this.route.timeouts.idle, () => this.#cut(new UpstreamError("ETIMEDOUT", "upstream idle timeout")));
   }
 
   #write(bytes: Uint8Array): void {
@@ -267,7 +268,7 @@ export class FastExchange implements LaneUser {
   #cut(err: Error): void {
     if (this.#state !== W_BODY) return;
     this.#state = W_OVER;
-    this.deps.deadlines.clear(this.#watch!);
+    if (this.#watch) this.deps.deadlines.clear(this.#watch);
     this.#dropSocket();
     const member = this.#member!;
     member.end(this.#bytes);
@@ -279,7 +280,7 @@ export class FastExchange implements LaneUser {
 
   #finish(): void {
     this.#state = W_OVER;
-    this.deps.deadlines.clear(this.#watch!);
+    if (this.#watch) this.deps.deadlines.clear(this.#watch);
     const member = this.#member!;
     const sock = this.#sock;
     this.#sock = undefined;

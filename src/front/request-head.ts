@@ -97,10 +97,9 @@ export function readFastHead(head: string): FastHead | undefined {
     if (LOOK[c0]) {
       const name = head.slice(pos, colon).toLowerCase();
       let drop = true;
-      const value = () => head.slice(colon + 1, eol).trim();
       if (name === "host") {
         if (hostLine >= 0) return undefined;
-        h.hostHeader = value();
+        h.hostHeader = value(head, colon, eol);
         kept += head.slice(from, pos);
         hostLine = kept.length;
       } else if (name === "connection") {
@@ -109,16 +108,16 @@ export function readFastHead(head: string): FastHead | undefined {
           if (t === "close") h.close = true;
           else if (t !== "keep-alive" && t !== "") return undefined; // names other headers to drop: the spine does that
         }
-      } else if (name === "x-forwarded-for") h.xForwardedFor = join(h.xForwardedFor, value());
-      else if (name === "x-forwarded-proto") h.xForwardedProto = join(h.xForwardedProto, value());
-      else if (name === "x-forwarded-host") h.xForwardedHost = join(h.xForwardedHost, value());
-      else if (name === "x-forwarded-port") h.xForwardedPort = join(h.xForwardedPort, value());
+      } else if (name === "x-forwarded-for") h.xForwardedFor = join(h.xForwardedFor, value(head, colon, eol));
+      else if (name === "x-forwarded-proto") h.xForwardedProto = join(h.xForwardedProto, value(head, colon, eol));
+      else if (name === "x-forwarded-host") h.xForwardedHost = join(h.xForwardedHost, value(head, colon, eol));
+      else if (name === "x-forwarded-port") h.xForwardedPort = join(h.xForwardedPort, value(head, colon, eol));
       else if (name === "forwarded" || name === "x-real-ip") h.trustedOnly += head.slice(pos, eol + 2);
       else if (SLOW.has(name)) return undefined;
       else if (!HOP.has(name)) {
         drop = false;
-        if (name === "user-agent") h.userAgent = value();
-        else if (name === "referer") h.referer = value();
+        if (name === "user-agent") h.userAgent = value(head, colon, eol);
+        else if (name === "referer") h.referer = value(head, colon, eol);
       }
       if (drop) {
         if (name !== "host") kept += head.slice(from, pos);
@@ -135,6 +134,10 @@ export function readFastHead(head: string): FastHead | undefined {
   h.beforeHost = kept.slice(0, hostLine);
   h.afterHost = kept.slice(hostLine);
   return h;
+}
+
+function value(head: string, colon: number, eol: number): string {
+  return head.slice(colon + 1, eol).trim();
 }
 
 function join(prior: string | null, v: string): string {

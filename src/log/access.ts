@@ -1,7 +1,7 @@
 /**
  * The access log: one line per request, Apache's `combined` format (with route, pool, member
  * and duration appended, as NGINX users append $upstream_addr $request_time) or JSON.
- * Lines go through a buffered writer flushed every 100 ms, so logging costs no syscall per request.
+ * Lines are batched (fileSink): at most one write per 100 ms or 16 KB, not one per request.
  */
 import { openSync } from "node:fs";
 
@@ -22,7 +22,7 @@ export interface AccessEntry {
 }
 
 export type AccessLog = (e: AccessEntry) => void;
-export interface Sink { write(s: string): void; flush(): void }
+export interface Sink { write(s: string): void; flush(): void | Promise<unknown> }
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 let cachedSecond = -1;
@@ -65,12 +65,30 @@ export function createAccessLog(format: "combined" | "json", sink: Sink, wallClo
   return (e) => sink.write(fmt(e, wallClock()));
 }
 
-/** A sink over a file path or "-" (stdout), flushed on a timer and at exit. */
-export function fileSink(path: string): Sink {
+/**
+ * A sink over a file path or "-" (stdout). Lines collect in memory and go out in one write
+ * per 100 ms or per 16 KB (as NGINX's `access_log ... buffer=16k flush=100ms`), and at exit:
+ * Bun's writer otherwise makes one write(2) per line, a measurable share of a small request.
+ */
+export function fileSink(path: string, flushMs = 100): Sink {
   // Opened for append, like Apache and NGINX logs: a restart never truncates history.
   const writer = path === "-" ? Bun.stdout.writer() : Bun.file(openSync(path, "a")).writer();
-  const timer = setInterval(() => writer.flush(), 100);
+  let pending = "";
+  const flush = (): Promise<unknown> | undefined => {
+    if (pending === "") return undefined;
+    void writer.write(pending);
+    pending = "";
+    const done = writer.flush();
+    return typeof done === "number" ? undefined : done;
+  };
+  const timer = setInterval(() => void flush(), flushMs);
   timer.unref?.();
-  process.on("exit", () => writer.flush());
-  return { write: (s) => void writer.write(s), flush: () => void writer.flush() };
+  process.on("exit", () => void flush());
+  return {
+    write: (s) => {
+      pending += s;
+      if (pending.length >= 16384) void flush();
+    },
+    flush,
+  };
 }

@@ -1,0 +1,37 @@
+import { expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileSink } from "../../src/log/access.ts";
+
+test("lines are batched until a flush, appended to what the file held, in order", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "edge-sink-"));
+  try {
+    const path = join(dir, "access.log");
+    writeFileSync(path, "old line\n");
+    const sink = fileSink(path, 60_000); // no timer flush during the test
+    sink.write("one\n");
+    sink.write("two\n");
+    expect(readFileSync(path, "utf8")).toBe("old line\n"); // nothing written per line
+    await sink.flush();
+    expect(readFileSync(path, "utf8")).toBe("old line\none\ntwo\n");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("16 KB of pending lines go out without waiting for the timer", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "edge-sink-"));
+  try {
+    const path = join(dir, "access.log");
+    const sink = fileSink(path, 60_000);
+    const line = "x".repeat(99) + "\n";
+    for (let i = 0; i < 163; i++) sink.write(line);
+    expect(readFileSync(path, "utf8")).toBe("");
+    sink.write(line); // 16,400 bytes pending: out now
+    await sink.flush(); // (nothing left: resolves at once)
+    expect(readFileSync(path, "utf8").length).toBe(16_400);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
