@@ -46,7 +46,7 @@ export function start(rt: Runtime, events: EventLog, quietAccess = false, tls?: 
   // Stickiness and health wrap the pool's method; they reach the spine only through these hooks.
   const affinity = createAffinity(rt, { events });
   try {
-    const running = listen(rt, { deadlines: new Deadlines(), events, access, choose: affinity.choose, outcome: affinity.outcome, onResponse: affinity.onResponse }, tls);
+    const running = listen(rt, { deadlines: new Deadlines(), events, access, choose: affinity.choose, outcome: affinity.outcome, onResponse: affinity.onResponse, stickyCookie: affinity.stickyCookie }, tls);
     for (const url of running.urls) events("info", `listening on ${url}`);
     affinity.start();
     return { running, affinity };

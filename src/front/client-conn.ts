@@ -61,7 +61,7 @@ export class ClientConn implements ClientLink, TunnelClient {
     if (this.#tunnel) return this.#tunnel.fromClient(d);
     if (this.#closeWhenFlushed) return; // after Connection: close nothing more is read (RFC 9112 9.6)
     this.#buf = this.#buf ? Buffer.concat([this.#buf, d]) : d;
-    if (this.#busy) {
+    if (this.#busy || this.#queue.length) {
       if (this.#buf.byteLength > MAX_BUFFERED) this.pauseReading();
       return;
     }
@@ -72,10 +72,13 @@ export class ClientConn implements ClientLink, TunnelClient {
     if (this.#looping) return;
     this.#looping = true;
     try {
-      while (this.#buf && !this.#busy && !this.#tunnel && !this.#closeWhenFlushed && !this.#closed) {
+      // A pipelined request waits until the answers before it are out: a client that sends
+      // and never reads must not make us hold its answers (backpressure through the kernel).
+      while (this.#buf && !this.#busy && !this.#tunnel && !this.#closeWhenFlushed && !this.#closed && this.#queue.length === 0) {
         const buf = this.#buf;
         const end = headEnd(buf);
         if (end === -1 && buf.byteLength <= MAX_FAST_HEAD) return;
+        if (end > MAX_FAST_HEAD) return this.#toTunnel(); // the spine answers 431 as it would
         const started = performance.now();
         const head = end > 0 ? readFastHead(buf.toString("latin1", 0, end)) : undefined;
         const plan = head && !this.ctx.stopping ? this.ctx.plan(head) : undefined;
@@ -119,6 +122,10 @@ export class ClientConn implements ClientLink, TunnelClient {
     if (this.#closeWhenFlushed) return void this.sock.end();
     this.#busy?.clientDrained();
     this.#tunnel?.clientDrained();
+    if (!this.#busy && !this.#tunnel) {
+      this.resumeReading();
+      this.#next();
+    }
   }
 
   done(keepAlive: boolean): void {
@@ -128,6 +135,7 @@ export class ClientConn implements ClientLink, TunnelClient {
       if (this.#queue.length === 0) this.sock.end();
       return;
     }
+    if (this.#queue.length) return; // onDrain goes on once the answers are out
     this.resumeReading();
     this.#next();
   }

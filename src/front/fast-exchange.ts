@@ -2,8 +2,7 @@
  * The fast lane's spine for one body-less request on a pool route: pick member -> forward ->
  * relay the response, on raw sockets, with the spine's answers (proxy/forward.ts retries and
  * 502/503/504 texts, respond.ts body rules, the same access log line and health outcomes).
- * The response body is relayed as framed by the member (Content-Length or chunked, never
- * re-encoded); a member that dies mid-body cuts the client connection (as respond.ts does).
+ * A member that dies mid-body cuts the client connection, as respond.ts does.
  */
 import type { Member } from "../balancer/member.ts";
 import type { RuntimePool, RuntimeRoute } from "../config/runtime.ts";
@@ -12,11 +11,11 @@ import type { EventLog } from "../log/events.ts";
 import type { Deadlines, Watch } from "../proxy/deadlines.ts";
 import { errorBytes, type ProxyErrorKind } from "../proxy/errors.ts";
 import type { ForwardDeps } from "../proxy/forward.ts";
-import { upstreamTarget } from "../proxy/upstream-request.ts";
-import { ChunkedDecoder } from "../upstream/chunked-decoder.ts";
 import { ConnectError, UpstreamError } from "../upstream/errors.ts";
+import { BodyRelay, CHUNKED, UNTIL_CLOSE, type Take } from "./body-relay.ts";
 import type { FastHead } from "./request-head.ts";
-import { clientHead, hasNoBody, type ClientHead } from "./response-head.ts";
+import { clientHead, hasNoBody, responseHeadEnd, type ClientHead } from "./response-head.ts";
+import { upstreamHead } from "./upstream-head.ts";
 import type { LaneSocket, LaneUser, MemberLane } from "./upstream-lane.ts";
 
 export interface ClientLink {
@@ -30,6 +29,8 @@ export interface ClientLink {
 }
 
 export interface FastDeps extends Pick<ForwardDeps, "choose" | "outcome" | "isTrustedProxy"> {
+  /** Sticky sessions' Set-Cookie for a response (health/wire.ts), when the pool has them. */
+  stickyCookie?: ((pool: RuntimePool, x: FastExchange, member: Member) => string | undefined) | undefined;
   deadlines: Deadlines;
   events: EventLog;
   access: AccessLog;
@@ -40,10 +41,13 @@ export interface FastDeps extends Pick<ForwardDeps, "choose" | "outcome" | "isTr
 
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]);
 const W_HEAD = 0, W_BODY = 1, W_OVER = 2;
+const NONE: ReadonlySet<Member> = new Set();
 
 export class FastExchange implements LaneUser {
   readonly clientIp: string;
   readonly rawTarget: string;
+  readonly query: string;
+  readonly trusted: boolean;
   #state = W_HEAD;
   #member: Member | undefined;
   #sock: LaneSocket | undefined;
@@ -53,9 +57,7 @@ export class FastExchange implements LaneUser {
   #watch: Watch | undefined;
   #partial: Buffer | undefined;
   #head: ClientHead | undefined;
-  #remaining = 0;
-  #decoder: ChunkedDecoder | undefined;
-  #bytes = 0;
+  #relay: BodyRelay | undefined;
   #reusable = true;
   #waitingDrain = false;
 
@@ -79,11 +81,14 @@ export class FastExchange implements LaneUser {
     this.started = started;
     this.clientIp = client.ip;
     this.rawTarget = h.target;
+    this.query = h.query;
+    this.trusted = deps.isTrustedProxy(this.clientIp);
   }
 
-  get query(): string {
-    return this.h.query;
-  }
+  get scheme(): "http" | "https" { return this.deps.scheme; }
+  get port(): number { return this.deps.port; }
+  /** For sticky sessions (PickInput). */
+  get cookie(): string | null { return this.h.cookie; }
 
   start(): void {
     const member = this.deps.choose(this.pool, this, this.#tried ?? NONE);
@@ -94,22 +99,17 @@ export class FastExchange implements LaneUser {
     this.#member = member;
     this.#attempts++;
     member.begin();
-    const lane = this.deps.lanes.get(member)!;
     this.#watch = this.deps.deadlines.watch(this.route.timeouts.response, () => this.#failed(new UpstreamError("ETIMEDOUT", "upstream response timeout"), true));
+    const lane = this.deps.lanes.get(member)!;
     const sock = lane.take(this);
     if (sock) return this.#sendOn(sock, true);
     this.#connect(lane, member);
   }
 
   #connect(lane: MemberLane, member: Member): void {
-    lane.connect(this, this.pool.timeouts.connect).then(
-      (s) => {
-        if (this.#member !== member || this.#state !== W_HEAD) return void lane.release(s); // we gave up meanwhile
-        this.#sendOn(s, false);
-      },
-      (e: Error) => {
-        if (this.#member === member && this.#state === W_HEAD) this.#failed(e, false);
-      },
+    lane.connect(this, this.route.timeouts.connect).then(
+      (s) => (this.#member === member && this.#state === W_HEAD ? this.#sendOn(s, false) : lane.release(s)),
+      (e: Error) => void (this.#member === member && this.#state === W_HEAD && this.#failed(e, false)),
     );
   }
 
@@ -117,30 +117,17 @@ export class FastExchange implements LaneUser {
     this.#sock = s;
     this.#reused = reused;
     this.#partial = undefined;
-    s.write(this.#requestHead(this.#member!));
-  }
-
-  /** ASCII only (request-head.ts admits nothing else), so the string goes out as its bytes. */
-  #requestHead(member: Member): string {
-    const h = this.h;
-    const trusted = this.deps.isTrustedProxy(this.clientIp);
-    const host = this.route.preserveHost ? h.hostHeader : member.url.host;
-    const xff = trusted && h.xForwardedFor !== null ? `${h.xForwardedFor}, ${this.clientIp}` : this.clientIp;
-    const proto = trusted && h.xForwardedProto !== null ? h.xForwardedProto : this.deps.scheme;
-    const xhost = trusted && h.xForwardedHost !== null ? h.xForwardedHost : h.hostHeader;
-    const xport = trusted && h.xForwardedPort !== null ? h.xForwardedPort : String(this.deps.port);
-    return `${h.method} ${upstreamTarget(this, member)} HTTP/1.1\r\n${h.beforeHost}host: ${host}\r\n${h.afterHost}${trusted ? h.trustedOnly : ""}` +
-      `x-forwarded-for: ${xff}\r\nx-forwarded-proto: ${proto}\r\nx-forwarded-host: ${xhost}\r\nx-forwarded-port: ${xport}\r\n\r\n`;
+    s.write(upstreamHead(this, this.#member!));
   }
 
   upstreamDrain(): void {}
 
   upstreamData(s: LaneSocket, d: Buffer): void {
-    if (this.#state === W_BODY) return this.#body(d, 0);
+    if (this.#state === W_BODY) return this.#relayBody(d, 0, undefined);
     if (this.#state !== W_HEAD) return;
     let buf = this.#partial ? Buffer.concat([this.#partial, d]) : d;
     for (;;) {
-      const end = headEnd(buf);
+      const end = responseHeadEnd(buf);
       if (end < 0) {
         if (buf.byteLength > 65536) return this.#failed(new UpstreamError("EMALFORMED", "malformed upstream response: head too large"), true);
         this.#partial = buf;
@@ -155,62 +142,45 @@ export class FastExchange implements LaneUser {
       try {
         head = clientHead(buf, end, buf.toString("latin1", 0, end), this.#headContext(), this.h.method === "HEAD");
       } catch (e) {
-        return this.#failed(e as Error, true);
+        if (e instanceof UpstreamError) return this.#failed(e, true);
+        return this.#ruleFailed(e as Error);
       }
-      this.#startBody(s, head, buf, end);
-      return;
+      return this.#startBody(head, buf, end);
     }
   }
 
   #headContext() {
-    return { route: this.route, scheme: this.deps.scheme, hostHeader: this.h.hostHeader, clientIp: this.clientIp, member: this.#member!.origin, close: this.h.close };
+    const member = this.#member!;
+    const setCookie = this.deps.stickyCookie?.(this.pool, this, member);
+    return { route: this.route, scheme: this.deps.scheme, hostHeader: this.h.hostHeader, clientIp: this.clientIp, member: member.origin, close: this.h.close, setCookie };
   }
 
-  #startBody(s: LaneSocket, head: ClientHead, buf: Buffer, end: number): void {
-    this.deps.deadlines.clear(this.#watch!);
+  #startBody(head: ClientHead, buf: Buffer, end: number): void {
     this.#head = head;
-    this.#state = W_BODY;
+    this.#relay = new BodyRelay(hasNoBody(head.status, this.h.method === "HEAD") ? 0 : head.chunked ? CHUNKED : head.contentLength >= 0 ? head.contentLength : UNTIL_CLOSE);
     if (head.upstreamClose) this.#reusable = false;
-    if (hasNoBody(head.status, this.h.method === "HEAD")) this.#remaining = 0;
-    else if (head.chunked) this.#decoder = new ChunkedDecoder();
-    else this.#remaining = head.contentLength; // -1: until the member closes
-    this.#watch = undefined; // the idle watch starts only if the body outlasts this first chunk (#body)
-    const complete = this.#remaining === 0 && !this.#decoder;
-    if (head.bytes === undefined) {
-      // The member's head goes out as it came, with the first body bytes in the same write.
-      this.#body(buf, end, true);
-      return;
-    }
-    this.#write(head.bytes);
-    if (complete) {
-      if (buf.byteLength > end) this.#reusable = false;
-      return this.#finish();
-    }
-    this.#body(buf, end);
+    this.#relayBody(buf, end, head);
   }
 
-  /** Relays body bytes from buf[from..]; `withHead` writes buf from 0 (the head is in it, untouched). */
-  #body(buf: Buffer, from: number, withHead = false): void {
-    let end = buf.byteLength;
-    let over = false;
-    if (this.#decoder) {
-      let data = 0;
-      const at = this.#decoder.feed(buf, from, (b) => (data += b.byteLength));
-      this.#bytes += data;
-      if (at >= 0) { end = at; over = true; }
-    } else if (this.#remaining >= 0) {
-      const take = Math.min(this.#remaining, end - from);
-      end = from + take;
-      this.#remaining -= take;
-      this.#bytes += take;
-      over = this.#remaining === 0;
-    } else this.#bytes += end - from;
-    if (end < buf.byteLength) this.#reusable = false; // bytes past the response: the connection is out of step
-    const start = withHead ? 0 : from;
-    if (end > start) this.#write(start === 0 && end === buf.byteLength ? buf : buf.subarray(start, end));
-    if (over) this.#finish();
-    else if (this.#watch) this.deps.deadlines.extend(this.#watch, this.route.timeouts.idle);
-    else this.#watch = this.deps.deadlines.watch(this.route.timeouts.idle, () => this.#cut(new UpstreamError("ETIMEDOUT", "upstream idle timeout")));
+  /** Relays buf[from..]; with `head`, the response head goes out first, in the same write. */
+  #relayBody(buf: Buffer, from: number, head: ClientHead | undefined): void {
+    let take: Take;
+    try {
+      take = this.#relay!.take(buf, from);
+    } catch (e) {
+      // Bad chunking: before anything reached the client it is a failed try (502), after it a cut.
+      return head ? this.#failed(e as Error, true) : this.#cut(e as Error);
+    }
+    if (head) {
+      this.deps.deadlines.clear(this.#watch!);
+      this.#watch = undefined; // the idle watch starts only if the body outlasts this read
+      this.#state = W_BODY;
+      this.#write(headAndBody(head, buf, from, take.out));
+    } else if (take.out) this.#write(take.out);
+    if (take.spill) this.#reusable = false; // bytes past the response: the connection is out of step
+    if (take.over) return this.#finish();
+    if (this.#watch) this.deps.deadlines.extend(this.#watch, this.route.timeouts.idle);
+    else this.#watch = this.deps.deadlines.watch(this.route.timeouts.idle, () => this.#idleExpired());
   }
 
   #write(bytes: Uint8Array): void {
@@ -224,13 +194,25 @@ export class FastExchange implements LaneUser {
   clientDrained(): void {
     if (!this.#waitingDrain) return;
     this.#waitingDrain = false;
-    if (this.#state === W_BODY) this.#sock?.resume();
+    if (this.#state === W_BODY) {
+      this.#sock?.resume();
+      if (this.#watch) this.deps.deadlines.extend(this.#watch, this.route.timeouts.idle);
+    }
+  }
+
+  /** Nothing moved for the idle timeout: the member's fault, unless we were waiting for the client (NGINX send_timeout). */
+  #idleExpired(): void {
+    if (!this.#waitingDrain) return this.#cut(new UpstreamError("ETIMEDOUT", "upstream idle timeout"));
+    this.deps.events("warn", `pool=${this.pool.name} client ${this.clientIp} stopped reading; connection closed`);
+    this.clientGone();
+    this.client.abort();
   }
 
   upstreamClosed(_s: LaneSocket, err: Error | undefined): void {
     this.#sock = undefined;
     if (this.#state === W_BODY) {
-      if (this.#remaining < 0 && !this.#decoder) return this.#finish(); // close-delimited: complete
+      // A body that ends at close is complete at a clean close; a reset cuts it (respond.ts).
+      if (this.#relay!.untilClose && !err) return this.#finish();
       return this.#cut(err ?? new UpstreamError("ECONNRESET", "upstream closed the connection mid-body"));
     }
     if (this.#state !== W_HEAD) return;
@@ -246,16 +228,16 @@ export class FastExchange implements LaneUser {
   /** A try failed before the response head: retry per forward.ts, or answer 502/504. */
   #failed(e: Error, connected: boolean): void {
     const member = this.#member!;
-    this.deps.deadlines.clear(this.#watch!);
-    this.#dropSocket();
+    this.#stop();
     member.end(0);
     const timedOut = e instanceof UpstreamError && e.code === "ETIMEDOUT";
     const reason = timedOut ? e.message : e instanceof ConnectError ? `connect failed: ${e.message}` : `upstream error: ${e.message}`;
     this.deps.outcome(this.pool, member, false, reason);
     (this.#tried ??= new Set()).add(member);
-    const retryable = !connected ? true : !timedOut && IDEMPOTENT.has(this.h.method);
+    const retryable = !connected || (!timedOut && IDEMPOTENT.has(this.h.method));
     if (retryable && this.#attempts <= this.pool.retries) {
       this.deps.events("warn", `pool=${this.pool.name} member=${member.origin} ${reason}; retrying on another member`);
+      this.#state = W_HEAD;
       return this.start();
     }
     this.deps.events("error", `pool=${this.pool.name} member=${member.origin} ${reason}`);
@@ -264,16 +246,25 @@ export class FastExchange implements LaneUser {
     this.#answer("upstream", `502 Bad Gateway: upstream error from pool ${this.pool.name}`);
   }
 
+  /** A responseHeaders rule failed on this response: 502, and not the member's fault (handler.ts). */
+  #ruleFailed(e: Error): void {
+    const member = this.#member!;
+    this.#stop();
+    member.end(0);
+    this.deps.outcome(this.pool, member, true, "answered; our header rules failed");
+    this.deps.events("error", `route=${this.route.label} response header rule failed: ${e.message}`);
+    this.#answer("upstream", "502 Bad Gateway: the upstream response could not be rewritten");
+  }
+
   /** The member failed mid-body: the client connection is cut (respond.ts does the same). */
   #cut(err: Error): void {
     if (this.#state !== W_BODY) return;
-    this.#state = W_OVER;
-    if (this.#watch) this.deps.deadlines.clear(this.#watch);
-    this.#dropSocket();
+    this.#stop();
     const member = this.#member!;
-    member.end(this.#bytes);
+    const bytes = this.#relay!.bytes;
+    member.end(bytes);
     this.deps.outcome(this.pool, member, false, `body: ${err.message}`);
-    this.deps.events("warn", `pool=${this.pool.name} member=${member.origin} response aborted after ${this.#bytes} bytes: ${err.message}`);
+    this.deps.events("warn", `pool=${this.pool.name} member=${member.origin} response aborted after ${bytes} bytes: ${err.message}`);
     this.#log(this.#head!.status);
     this.client.abort();
   }
@@ -289,7 +280,7 @@ export class FastExchange implements LaneUser {
       if (this.#reusable) this.deps.lanes.get(member)!.release(sock);
       else { sock.data.user = undefined; sock.end(); }
     }
-    member.end(this.#bytes);
+    member.end(this.#relay!.bytes);
     const status = this.#head!.status;
     this.deps.outcome(this.pool, member, !this.pool.failOnStatus.has(status), `status ${status}`);
     this.#log(status);
@@ -300,12 +291,10 @@ export class FastExchange implements LaneUser {
   clientGone(): void {
     if (this.#state === W_OVER) return;
     const answered = this.#state === W_BODY;
-    this.#state = W_OVER;
-    if (this.#watch) this.deps.deadlines.clear(this.#watch);
-    this.#dropSocket();
+    this.#stop();
     const member = this.#member;
     if (member) {
-      member.end(this.#bytes);
+      member.end(this.#relay?.bytes ?? 0);
       this.deps.outcome(this.pool, member, true, "client went away");
     }
     this.#log(answered ? this.#head!.status : 499);
@@ -319,7 +308,11 @@ export class FastExchange implements LaneUser {
     this.client.done(!this.h.close);
   }
 
-  #dropSocket(): void {
+  /** Ends this try: no more timers, the upstream connection dropped (it is mid-exchange). */
+  #stop(): void {
+    this.#state = W_OVER;
+    if (this.#watch) this.deps.deadlines.clear(this.#watch);
+    this.#watch = undefined;
     const s = this.#sock;
     this.#sock = undefined;
     if (s) { s.data.user = undefined; s.terminate(); }
@@ -328,22 +321,20 @@ export class FastExchange implements LaneUser {
   #log(status: number): void {
     const h = this.h;
     this.deps.access({
-      clientIp: this.clientIp, method: h.method, target: h.target, protocol: "HTTP/1.1", status, bytes: this.#bytes,
+      clientIp: this.clientIp, method: h.method, target: h.target, protocol: "HTTP/1.1", status, bytes: this.#relay?.bytes ?? 0,
       referer: h.referer, userAgent: h.userAgent, host: h.hostHeader, route: this.route.label,
       pool: this.pool.name, member: this.#member?.origin ?? "", durationMs: performance.now() - this.started,
     });
   }
 }
 
-const NONE: ReadonlySet<Member> = new Set();
-
-/** Offset past the blank line ending a response head (CRLF or bare LF lines, RFC 9112 2.2), or -1. */
-function headEnd(buf: Uint8Array): number {
-  let at = buf.indexOf(10);
-  while (at >= 0) {
-    if (at >= 1 && buf[at - 1] === 10) return at + 1;
-    if (at >= 2 && buf[at - 1] === 13 && buf[at - 2] === 10) return at + 1;
-    at = buf.indexOf(10, at + 1);
+/** The head and the first body bytes as one write: the member's own bytes, uncopied, when its head goes out as it came. */
+function headAndBody(head: ClientHead, buf: Buffer, from: number, out: Uint8Array | undefined): Uint8Array {
+  if (head.bytes === undefined) {
+    // `out` is a view of buf right after the head unless the body was re-framed (chunked).
+    if (out === undefined) return buf.subarray(0, from);
+    if (out.buffer === buf.buffer && out.byteOffset === buf.byteOffset + from) return buf.subarray(0, from + out.byteLength);
+    return Buffer.concat([buf.subarray(0, from), out]);
   }
-  return -1;
+  return out === undefined ? head.bytes : Buffer.concat([head.bytes, out]);
 }

@@ -1,7 +1,8 @@
 /**
  * Which requests the fast lane serves: a body-less request whose route forwards to a pool of
- * plain-HTTP members without stickiness or request header rules. Everything else (local
- * answers, denied methods, 400/404, TLS members, sticky pools) is the full spine's.
+ * plain-HTTP members, without request header rules. Everything else (local answers, denied
+ * methods, 400/404, TLS members) is the full spine's. Sticky pools qualify only when the
+ * sticky cookie hook is there to set their cookie.
  */
 import type { Member } from "../balancer/member.ts";
 import type { Runtime, RuntimePool } from "../config/runtime.ts";
@@ -16,12 +17,12 @@ export interface FastLanes {
   close(): void;
 }
 
-export function fastLanes(rt: Runtime): FastLanes {
+export function fastLanes(rt: Runtime, sticky: boolean): FastLanes {
   const pools = new Set<RuntimePool>();
   const lanes = new Map<Member, MemberLane>();
   for (const [name, pool] of rt.pools) {
     const members = pool.pool.members;
-    if (rt.config.pools[name]?.sticky || !members.every((m) => m.url.protocol === "http:")) continue;
+    if ((rt.config.pools[name]?.sticky && !sticky) || !members.every((m) => m.url.protocol === "http:")) continue;
     pools.add(pool);
     for (const m of members) lanes.set(m, new MemberLane(m.url));
   }

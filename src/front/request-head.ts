@@ -20,6 +20,8 @@ export interface FastHead {
   afterHost: string;
   userAgent: string | null;
   referer: string | null;
+  /** Cookie lines' values, joined with "; " (RFC 6265 5.4), for sticky sessions. */
+  cookie: string | null;
   /** Values the client sent, for trusted proxies (several lines joined with ", "). */
   xForwardedFor: string | null;
   xForwardedProto: string | null;
@@ -74,7 +76,7 @@ export function readFastHead(head: string): FastHead | undefined {
   const q = target.indexOf("?");
   const h: FastHead = {
     method: head.slice(0, sp1), target, rawPath: q < 0 ? target : target.slice(0, q), query: q < 0 ? "" : target.slice(q),
-    hostHeader: "", hostName: "", beforeHost: "", afterHost: "", userAgent: null, referer: null,
+    hostHeader: "", hostName: "", beforeHost: "", afterHost: "", userAgent: null, referer: null, cookie: null,
     xForwardedFor: null, xForwardedProto: null, xForwardedHost: null, xForwardedPort: null, trustedOnly: "", close: false,
   };
   let hostLine = -1;
@@ -118,6 +120,7 @@ export function readFastHead(head: string): FastHead | undefined {
         drop = false;
         if (name === "user-agent") h.userAgent = value(head, colon, eol);
         else if (name === "referer") h.referer = value(head, colon, eol);
+        else if (name === "cookie") h.cookie = h.cookie === null ? value(head, colon, eol) : `${h.cookie}; ${value(head, colon, eol)}`;
       }
       if (drop) {
         if (name !== "host") kept += head.slice(from, pos);

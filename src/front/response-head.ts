@@ -8,6 +8,7 @@
 import { parseResponseHead } from "../upstream/response-head.ts";
 import { UpstreamError } from "../upstream/errors.ts";
 import { stripHopByHop } from "../proxy/headers.ts";
+import { httpDate } from "../proxy/errors.ts";
 import type { RuntimeRoute } from "../config/runtime.ts";
 
 export interface Framing {
@@ -34,12 +35,14 @@ export interface HeadContext {
   member: string;
   /** The client asked to close: say so in the head. */
   close: boolean;
+  /** A sticky-session cookie to add (after the member's own Set-Cookie fields, as handler.ts does). */
+  setCookie?: string | undefined;
 }
 
 const TCHAR = new Uint8Array(128);
 for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TCHAR[c.charCodeAt(0)] = 1;
 const LOOK = new Uint8Array(128);
-for (const c of "cCkKlLpPsStTuU") LOOK[c.charCodeAt(0)] = 1;
+for (const c of "cCdDkKlLpPsStTuU") LOOK[c.charCodeAt(0)] = 1;
 const HOP = new Set(["keep-alive", "proxy-connection", "te", "trailer", "upgrade", "proxy-authenticate", "proxy-authorization"]);
 /** Fields ProxyPassReverse and cookie mapping rewrite (rewrite/reverse.ts). */
 const REVERSED = new Set(["location", "content-location", "uri", "set-cookie"]);
@@ -65,6 +68,7 @@ function scan(head: string, cx: HeadContext, isHead: boolean): ClientHead | unde
   let contentLength = -1;
   let chunked = false;
   let upstreamClose = false;
+  let dated = false;
   let kept = "";
   let from = eol0 + 2;
   const last = head.length - 2;
@@ -80,8 +84,10 @@ function scan(head: string, cx: HeadContext, isHead: boolean): ClientHead | unde
     if (LOOK[c0]) {
       const name = head.slice(pos, colon).toLowerCase();
       const value = head.slice(colon + 1, eol).trim();
-      if (name === "content-length") {
-        if (contentLength >= 0 || !/^\d{1,15}$/.test(value)) return undefined;
+      if (name === "date") dated = true;
+      else if (name === "content-length") {
+        // RFC 9110 8.6: never on a 204; the full path drops it.
+        if (contentLength >= 0 || status === 204 || !/^\d{1,15}$/.test(value)) return undefined;
         contentLength = Number(value);
       } else if (name === "transfer-encoding") {
         if (chunked || value.toLowerCase() !== "chunked") return undefined;
@@ -102,13 +108,15 @@ function scan(head: string, cx: HeadContext, isHead: boolean): ClientHead | unde
     pos = eol + 2;
   }
   if (cx.route.responseRules || (chunked && contentLength >= 0)) return undefined;
-  const framing: Framing = { status, contentLength, chunked, upstreamClose };
   const closeDelimited = !hasNoBody(status, isHead) && contentLength < 0 && !chunked;
   const addClose = cx.close || closeDelimited;
-  if (from === eol0 + 2 && !addClose) return { ...framing, bytes: undefined, closeDelimited };
+  if (from === eol0 + 2 && !addClose && cx.setCookie === undefined && dated) return { status, contentLength, chunked, upstreamClose, bytes: undefined, closeDelimited };
   kept += head.slice(from, last);
-  const text = head.slice(0, eol0 + 2) + kept + (addClose ? CLOSE_LINE : "") + "\r\n";
-  return { ...framing, bytes: Buffer.from(text, "latin1"), closeDelimited };
+  const cookie = cx.setCookie === undefined ? "" : `set-cookie: ${cx.setCookie}\r\n`;
+  // RFC 9110 6.6.1: a proxy with a clock adds the Date a member left out (Bun.serve did).
+  const date = dated ? "" : `date: ${httpDate()}\r\n`;
+  const text = head.slice(0, eol0 + 2) + kept + date + cookie + (addClose ? CLOSE_LINE : "") + "\r\n";
+  return { status, contentLength, chunked, upstreamClose, bytes: Buffer.from(text, "latin1"), closeDelimited };
 }
 
 function rebuild(buf: Buffer, end: number, cx: HeadContext, isHead: boolean): ClientHead {
@@ -120,14 +128,27 @@ function rebuild(buf: Buffer, end: number, cx: HeadContext, isHead: boolean): Cl
   stripHopByHop(h);
   cx.route.reverse?.(h, { scheme: cx.scheme, host: cx.hostHeader });
   cx.route.responseRules?.(h, { route: cx.route.label, member: cx.member, client_ip: cx.clientIp, host: cx.hostHeader, scheme: cx.scheme });
+  if (cx.setCookie !== undefined) h.append("set-cookie", cx.setCookie);
+  if (!h.has("date")) h.set("date", httpDate());
   const closeDelimited = !hasNoBody(p.status, isHead) && p.contentLength < 0 && !p.chunked;
   let text = `HTTP/1.1 ${p.status} ${p.statusText}\r\n`;
   for (const [k, v] of h) text += `${k}: ${v}\r\n`;
   if (p.chunked) text += "transfer-encoding: chunked\r\n";
-  else if (p.contentLength >= 0) text += `content-length: ${p.contentLength}\r\n`;
+  else if (p.contentLength >= 0 && p.status !== 204) text += `content-length: ${p.contentLength}\r\n`;
   if (cx.close || closeDelimited) text += CLOSE_LINE;
   const upstreamClose = p.connectionClose || (p.minorVersion === 0 && !p.connectionKeepAlive);
   return { status: p.status, contentLength: p.contentLength, chunked: p.chunked, upstreamClose, bytes: Buffer.from(text + "\r\n", "latin1"), closeDelimited };
+}
+
+/** Offset past the blank line ending a response head (CRLF or bare-LF lines, RFC 9112 2.2), or -1. */
+export function responseHeadEnd(buf: Uint8Array): number {
+  let at = buf.indexOf(10);
+  while (at >= 0) {
+    if (at >= 1 && buf[at - 1] === 10) return at + 1;
+    if (at >= 2 && buf[at - 1] === 13 && buf[at - 2] === 10) return at + 1;
+    at = buf.indexOf(10, at + 1);
+  }
+  return -1;
 }
 
 /** RFC 9110 6.4.1: responses to HEAD, and 204/304, never have a body. */

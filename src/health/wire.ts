@@ -23,6 +23,8 @@ export interface Affinity {
   choose: Choose;
   outcome: Outcome;
   onResponse: OnResponse;
+  /** The Set-Cookie value a response from `member` must carry (insert mode, route changed), if any. */
+  stickyCookie: (pool: RuntimePool, x: PickInput, member: Member) => string | undefined;
   /** Starts the active probes (one immediate round per pool, then every interval). */
   start(): void;
   stop(): void;
@@ -64,7 +66,8 @@ export function createAffinity(rt: Runtime, deps: AffinityDeps): Affinity {
     });
   }
   const of = (pool: RuntimePool): PoolAffinity | undefined => pools.get(pool.name);
-  const stickyRequest = (x: PickInput) => ({ cookie: x.req?.headers.get("cookie") ?? null, target: x.rawTarget, clientIp: x.clientIp });
+  const stickyRequest = (x: PickInput) => ({ cookie: x.cookie !== undefined ? x.cookie : x.req?.headers.get("cookie") ?? null, target: x.rawTarget, clientIp: x.clientIp });
+  const stickyCookie = (pool: RuntimePool, x: PickInput, member: Member) => of(pool)?.sticky?.setCookieFor(stickyRequest(x), member);
 
   return {
     pools,
@@ -78,8 +81,9 @@ export function createAffinity(rt: Runtime, deps: AffinityDeps): Affinity {
     outcome(pool, member: Member, ok, reason) {
       of(pool)?.passive.outcome(member, ok, reason);
     },
+    stickyCookie,
     onResponse(pool, x, member, headers) {
-      const cookie = of(pool)?.sticky?.setCookieFor(stickyRequest(x), member);
+      const cookie = stickyCookie(pool, x, member);
       // `append`, not `set`: the application's own Set-Cookie headers stay (Apache `Header add`).
       if (cookie) headers.append("set-cookie", cookie);
     },

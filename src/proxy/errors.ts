@@ -23,7 +23,7 @@ export function errorBytes(kind: ProxyErrorKind, detail: string, close: boolean)
 let dateSecond = -1;
 let dateText = "";
 /** RFC 9110 5.6.7 IMF-fixdate, recomputed at most once a second. */
-function httpDate(): string {
+export function httpDate(): string {
   const now = Date.now();
   const sec = Math.floor(now / 1000);
   if (sec !== dateSecond) {

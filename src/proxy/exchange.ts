@@ -20,5 +20,5 @@ export interface Exchange {
   member: string;
 }
 
-/** What choosing a member may read: the fast lane has no Request (and serves only pools without stickiness). */
-export type PickInput = Pick<Exchange, "clientIp" | "rawTarget"> & { req?: Request };
+/** What choosing a member may read: the fast lane has no Request, only the Cookie header's value. */
+export type PickInput = Pick<Exchange, "clientIp" | "rawTarget"> & { req?: Request; cookie?: string | null };

@@ -12,7 +12,7 @@ import { plainIp } from "./headers.ts";
 import { hostName } from "./host.ts";
 import { matchPath, normalizePath, splitTarget } from "./normalize.ts";
 import { errorResponse } from "./errors.ts";
-import type { Exchange } from "./exchange.ts";
+import type { Exchange, PickInput } from "./exchange.ts";
 import { forward, type ForwardDeps } from "./forward.ts";
 import { ClientGone, clientHeaders, observeBody } from "./respond.ts";
 import { limitBody } from "./body-limit.ts";
@@ -32,6 +32,8 @@ export interface HandlerDeps {
   clientIp?: (req: Request, server: Server<WsData>) => string;
   /** Runs after the response head is known, e.g. to set a sticky cookie. */
   onResponse?: (pool: RuntimePool, x: Exchange, member: Member, headers: Headers) => void;
+  /** The same sticky cookie as a value, for the socket front's fast lane (which has no Headers). */
+  stickyCookie?: (pool: RuntimePool, x: PickInput, member: Member) => string | undefined;
 }
 
 const socketIp = (req: Request, server: Server<WsData>) => plainIp(server.requestIP(req)?.address ?? "-");

@@ -47,7 +47,7 @@ export function listen(rt: Runtime, deps: HandlerDeps, tls?: ReadonlyMap<number,
   // Plain listeners get the socket front (server/front.ts); EDGE_FAST_LANE=0 serves them with
   // Bun.serve alone, for comparison.
   const fronted = (l: Runtime["listeners"][number]) => !l.tls && !l.redirectHttps && process.env.EDGE_FAST_LANE !== "0";
-  const lanes = fastLanes(rt);
+  const lanes = fastLanes(rt, deps.stickyCookie !== undefined);
   const fronts: (Front | undefined)[] = [];
   const options = rt.listeners.map((l, i) => {
     if (l.tls && !tls?.get(i)) throw new Error(`listeners[${i}].tls: no certificates loaded for this listener (loadListenerTls must run before listen)`);
@@ -56,7 +56,7 @@ export function listen(rt: Runtime, deps: HandlerDeps, tls?: ReadonlyMap<number,
     let port = l.port;
     let hostname = l.host;
     if (fronted(l) && !l.redirectHttps) {
-      const front = listenFront({ hostname: l.host, port: l.port, idleTimeoutSec: idleTimeout, lanes, deps: { ...deps, choose: deps.choose ?? ((p, x, t) => p.pool.pick({ clientIp: x.clientIp }, t)), outcome: deps.outcome ?? (() => {}), isTrustedProxy: rt.isTrustedProxy, scheme: "http" } });
+      const front = listenFront({ hostname: l.host, port: l.port, idleTimeoutSec: idleTimeout, lanes, deps: { ...deps, choose: deps.choose ?? ((p, x, t) => p.pool.pick({ clientIp: x.clientIp }, t)), outcome: deps.outcome ?? (() => {}), isTrustedProxy: rt.isTrustedProxy, scheme: "http", stickyCookie: deps.stickyCookie } });
       fronts[i] = front;
       const registry = front.registry;
       handlerDeps = { ...deps, clientIp: (req, server) => { const a = server.requestIP(req); return registry.clientIp(a?.port) ?? plainIp(a?.address ?? "-"); } };

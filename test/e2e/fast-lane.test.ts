@@ -84,13 +84,13 @@ describe("fast lane: bytes on the wire", () => {
 
   test("a clean upstream head reaches the client byte for byte; Keep-Alive fields are dropped", async () => {
     const up = rawUpstream((s, head) => s.write(head.includes("/ka")
-      ? "HTTP/1.1 201 Made\r\nX-B: 1\r\nKeep-Alive: timeout=5\r\nConnection: keep-alive\r\nx-a: 2\r\nContent-Length: 2\r\n\r\nok"
+      ? "HTTP/1.1 201 Made\r\nX-B: 1\r\nKeep-Alive: timeout=5\r\nConnection: keep-alive\r\nx-a: 2\r\nDate: then\r\nContent-Length: 2\r\n\r\nok"
       : "HTTP/1.1 200 Fine\r\nX-Odd-Case: v\r\nDate: then\r\nContent-Length: 2\r\n\r\nok"));
     const p = await proxy([up.url]);
     expect(await rawRequest(p.url, "GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"))
       .toBe("HTTP/1.1 200 Fine\r\nX-Odd-Case: v\r\nDate: then\r\nContent-Length: 2\r\nconnection: close\r\n\r\nok");
     expect(await rawRequest(p.url, "GET /ka HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"))
-      .toBe("HTTP/1.1 201 Made\r\nX-B: 1\r\nx-a: 2\r\nContent-Length: 2\r\nconnection: close\r\n\r\nok");
+      .toBe("HTTP/1.1 201 Made\r\nX-B: 1\r\nx-a: 2\r\nDate: then\r\nContent-Length: 2\r\nconnection: close\r\n\r\nok");
   });
 
   test("pipelined requests are answered in order on one connection, then Connection: close ends it", async () => {
@@ -128,13 +128,17 @@ describe("fast lane: bytes on the wire", () => {
 });
 
 describe("fast lane: response framing", () => {
-  test("a chunked body is relayed as sent, and the upstream connection is reused after it", async () => {
-    const up = rawUpstream((s) => s.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;x=1\r\nhello\r\n0\r\nT: 1\r\n\r\n"));
+  test("a chunked body goes out with clean framing (no extensions, trailers or bare LF), the connection reused after it", async () => {
+    const up = rawUpstream((s, head) => s.write(head.includes("/lf")
+      ? "HTTP/1.1 200 OK\r\nDate: d\r\nTransfer-Encoding: chunked\r\n\r\n5\nhello\n0\n\n"
+      : "HTTP/1.1 200 OK\r\nDate: d\r\nTransfer-Encoding: chunked\r\n\r\n5;x=1\r\nhello\r\n0\r\nT: 1\r\n\r\n"));
     const p = await proxy([up.url]);
     const first = await fetch(`${p.url}/c1`);
     expect(await first.text()).toBe("hello");
-    expect(await rawRequest(p.url, "GET /c2 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"))
-      .toBe("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nconnection: close\r\n\r\n5;x=1\r\nhello\r\n0\r\nT: 1\r\n\r\n");
+    for (const path of ["/c2", "/lf"]) {
+      expect(await rawRequest(p.url, `GET ${path} HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n`))
+        .toBe("HTTP/1.1 200 OK\r\nDate: d\r\nTransfer-Encoding: chunked\r\nconnection: close\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
+    }
     expect(up.accepted()).toBe(1);
   });
 
@@ -144,8 +148,9 @@ describe("fast lane: response framing", () => {
       s.end();
     });
     const p = await proxy([up.url]);
-    expect(await rawRequest(p.url, "GET / HTTP/1.1\r\nHost: a\r\n\r\n"))
-      .toBe("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nconnection: close\r\n\r\nuntil close");
+    const text = await rawRequest(p.url, "GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+    // The member sent no Date: the proxy adds one (RFC 9110 6.6.1).
+    expect(text).toMatch(/^HTTP\/1\.1 200 OK\r\nContent-Type: text\/plain\r\ndate: \w{3}, \d\d \w{3} \d{4} [\d:]{8} GMT\r\nconnection: close\r\n\r\nuntil close$/);
   });
 
   test("an upstream that dies mid-body cuts the client connection (the body never looks complete)", async () => {
@@ -168,7 +173,7 @@ describe("fast lane: response framing", () => {
     });
     const p = await proxy([up.url]);
     const text = await rawRequest(p.url, "HEAD /h HTTP/1.1\r\nHost: a\r\n\r\nGET /304 HTTP/1.1\r\nHost: a\r\n\r\nGET /hints HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
-    expect(text).toBe("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nHTTP/1.1 304 Not Modified\r\nETag: \"x\"\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 5\r\nconnection: close\r\n\r\nfinal");
+    expect(text.replace(/date: [^\r]*\r\n/g, "")).toBe("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nHTTP/1.1 304 Not Modified\r\nETag: \"x\"\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 5\r\nconnection: close\r\n\r\nfinal");
     expect(up.accepted()).toBe(1);
   });
 });
@@ -197,5 +202,73 @@ describe("fast lane: the keep-alive race", () => {
     const res = await rawRequest(p.url, "POST /charge HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
     expect(res).toStartWith("HTTP/1.1 502 Bad Gateway\r\n");
     expect(up.heads.filter((h) => h.startsWith("POST")).length).toBe(1);
+  });
+});
+
+describe("fast lane: review fixes", () => {
+  test("a head over 16 KB is the spine's to refuse (431), even when it arrives in one read", async () => {
+    const up = rawUpstream((s) => s.write(ok("ok")));
+    const p = await proxy([up.url]);
+    const res = await rawRequest(p.url, `GET / HTTP/1.1\r\nHost: a\r\nX-Big: ${"b".repeat(40_000)}\r\nConnection: close\r\n\r\n`);
+    expect(res).toStartWith("HTTP/1.1 431 ");
+    expect(up.heads.length).toBe(0);
+  });
+
+  test("a body that ends at close is cut, not complete, when the member resets the connection", async () => {
+    const up = rawUpstream((s) => {
+      s.write("HTTP/1.1 200 OK\r\nDate: d\r\n\r\npartial");
+      s.terminate();
+    });
+    const p = await proxy([up.url]);
+    const res = await curl(`${p.url}/reset`);
+    expect(res.code).not.toBe(0);
+    await p.waitFor("response aborted after 7 bytes");
+  });
+
+  test("a malformed first chunk is a 502 (logged as such), not a 200 with nothing after it", async () => {
+    const up = rawUpstream((s) => s.write("HTTP/1.1 200 OK\r\nDate: d\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"));
+    const p = await proxy([up.url]);
+    expect(await rawRequest(p.url, "GET /bad HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")).toStartWith("HTTP/1.1 502 Bad Gateway\r\n");
+    await p.waitFor(/"GET \/bad HTTP\/1\.1" 502 /);
+  });
+
+  test("the route's connect timeout applies (not only the pool's)", async () => {
+    // A listener with a full backlog: the kernel drops further SYNs, so connect() hangs.
+    const py = Bun.spawn(["python3", "-c", "import socket,sys\ns=socket.socket()\ns.bind(('127.0.0.1',0))\ns.listen(0)\nprint(s.getsockname()[1],flush=True)\nsys.stdin.read()"], { stdin: "pipe", stdout: "pipe" });
+    cleanups.push(() => py.kill());
+    const port = Number(new TextDecoder().decode((await py.stdout.getReader().read()).value).trim());
+    const filler = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } });
+    cleanups.push(() => filler.terminate());
+    const p = await startProxy({
+      listeners: [{ port: 0, host: "127.0.0.1" }],
+      pools: { app: { members: [{ url: `http://127.0.0.1:${port}` }], retries: 0, timeouts: { connect: "30s" } } },
+      routes: [{ path: "/", pool: "app", timeouts: { connect: "200ms" } }],
+    });
+    cleanups.push(() => p.stop());
+    const res = await rawRequest(p.url, "GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+    expect(res).toStartWith("HTTP/1.1 504 Gateway Timeout\r\n");
+    expect(res).toContain("could not connect to a member of pool app in time");
+  });
+
+  test("a client that stops reading is closed at the idle timeout without counting against the member", async () => {
+    const big = Buffer.alloc(8 << 20, 0x61);
+    const up = rawUpstream((s, head) => {
+      if (!head.includes("/big")) return void s.write(ok("fine"));
+      s.write(`HTTP/1.1 200 OK\r\nDate: d\r\nContent-Length: ${big.byteLength}\r\n\r\n`);
+      s.write(big);
+    });
+    const p = await startProxy({
+      listeners: [{ port: 0, host: "127.0.0.1" }],
+      pools: { app: { members: [{ url: up.url }], health: { passive: { maxFails: 1 } } } },
+      routes: [{ path: "/", pool: "app", timeouts: { idle: "300ms" } }],
+    });
+    cleanups.push(() => p.stop());
+    const u = new URL(p.url);
+    const reader = await Bun.connect({ hostname: u.hostname, port: Number(u.port), socket: { data(s) { s.pause(); } } });
+    cleanups.push(() => reader.terminate());
+    reader.write("GET /big HTTP/1.1\r\nHost: a\r\n\r\n");
+    await p.waitFor("stopped reading; connection closed");
+    expect(p.stderr()).not.toContain("ejected");
+    expect(await (await fetch(`${p.url}/after`)).text()).toBe("fine");
   });
 });

@@ -19,8 +19,15 @@ const context = (over: Partial<HeadContext> = {}): HeadContext => ({
   ...over,
 });
 
-/** A response head from its lines (CRLF everywhere, the empty line included). */
-const head = (...lines: string[]): string => lines.map((l) => `${l}\r\n`).join("") + "\r\n";
+/**
+ * A response head from its lines (CRLF everywhere, the empty line included). A Date line goes in
+ * second unless one is given: without one the proxy adds its own (RFC 9110 6.6.1), tested apart.
+ */
+const head = (...lines: string[]): string => {
+  const all = lines[0]?.startsWith("HTTP/") && !lines.some((l) => /^date:/i.test(l)) ? [lines[0], "Date: d", ...lines.slice(1)] : lines;
+  return all.map((l) => `${l}\r\n`).join("") + "\r\n";
+};
+const undated = (...lines: string[]): string => lines.map((l) => `${l}\r\n`).join("") + "\r\n";
 
 /** clientHead on a buffer holding exactly the head. */
 function run(text: string, cx: HeadContext = context(), isHead = false): ClientHead {
@@ -31,6 +38,11 @@ function run(text: string, cx: HeadContext = context(), isHead = false): ClientH
 /** The head the client gets, as text (the upstream's own bytes when relayed verbatim). */
 function sent(text: string, r: ClientHead): string {
   return r.bytes === undefined ? text : Buffer.from(r.bytes).toString("latin1");
+}
+
+/** The rebuilt head as text, without the `Date: d` line head() put in (its place is not what these tests check). */
+function bytesOf(r: ClientHead): string {
+  return Buffer.from(r.bytes!).toString("latin1").replace(/^date: (d|\w{3}, [^\r]+ GMT)\r\n/im, "");
 }
 
 /** The error clientHead throws, or undefined. */
@@ -86,24 +98,24 @@ describe("clientHead: hop-by-hop lines are cut out of the scanned head", () => {
   test("Connection: keep-alive and Keep-Alive are removed, other lines kept as sent and in order", () => {
     const r = run(head("HTTP/1.1 200 OK", "Date: x", "Connection: keep-alive", "Content-Length: 3", "Keep-Alive: timeout=5, max=100", "X-Last: 1"));
     expect(r.bytes).toBeDefined();
-    expect(Buffer.from(r.bytes!).toString("latin1")).toBe("HTTP/1.1 200 OK\r\nDate: x\r\nContent-Length: 3\r\nX-Last: 1\r\n\r\n");
+    expect(bytesOf(r)).toBe("HTTP/1.1 200 OK\r\nDate: x\r\nContent-Length: 3\r\nX-Last: 1\r\n\r\n");
     expect(r).toMatchObject({ status: 200, contentLength: 3, upstreamClose: false, closeDelimited: false });
   });
 
   test("Upgrade and Proxy-Connection are removed too (RFC 9110 7.6.1)", () => {
     const r = run(head("HTTP/1.1 200 OK", "Upgrade: h2c", "Content-Length: 0", "Proxy-Connection: keep-alive"));
-    expect(Buffer.from(r.bytes!).toString("latin1")).toBe("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+    expect(bytesOf(r)).toBe("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
   });
 
   test("Connection: close sets upstreamClose and is removed; the client's connection is not closed for it", () => {
     const r = run(head("HTTP/1.1 200 OK", "Connection: close", "Content-Length: 3"));
     expect(r.upstreamClose).toBe(true);
-    expect(Buffer.from(r.bytes!).toString("latin1")).toBe("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n");
+    expect(bytesOf(r)).toBe("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n");
   });
 
   test("Connection naming another field takes the full path, which removes that field too", () => {
     const r = run(head("HTTP/1.1 200 OK", "Connection: X-Secret", "X-Secret: s", "X-Kept: k", "Content-Length: 0"));
-    const out = Buffer.from(r.bytes!).toString("latin1");
+    const out = bytesOf(r);
     expect(out.toLowerCase()).not.toContain("x-secret");
     expect(out).toContain("x-kept: k\r\n");
   });
@@ -113,13 +125,13 @@ describe("clientHead: connection: close in the client's head", () => {
   test("cx.close appends `connection: close` before the empty line, the rest unchanged", () => {
     const text = head("HTTP/1.1 200 OK", "Content-Length: 3", "X-A: 1");
     const r = run(text, context({ close: true }));
-    expect(Buffer.from(r.bytes!).toString("latin1")).toBe("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nX-A: 1\r\nconnection: close\r\n\r\n");
+    expect(bytesOf(r)).toBe("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nX-A: 1\r\nconnection: close\r\n\r\n");
     expect(r.closeDelimited).toBe(false);
   });
 
   test("cx.close with the upstream's own Connection: close gives exactly one connection line", () => {
     const r = run(head("HTTP/1.1 200 OK", "Connection: close", "Content-Length: 3"), context({ close: true }));
-    const out = Buffer.from(r.bytes!).toString("latin1");
+    const out = bytesOf(r);
     expect(out).toBe("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nconnection: close\r\n\r\n");
     expect(r.upstreamClose).toBe(true);
   });
@@ -127,7 +139,7 @@ describe("clientHead: connection: close in the client's head", () => {
   test("no Content-Length and not chunked on a 200: closeDelimited, and the client is told the connection closes (RFC 9112 6.3 rule 8)", () => {
     const r = run(head("HTTP/1.1 200 OK", "Content-Type: text/plain"));
     expect(r).toMatchObject({ status: 200, contentLength: -1, chunked: false, closeDelimited: true });
-    expect(Buffer.from(r.bytes!).toString("latin1")).toBe("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nconnection: close\r\n\r\n");
+    expect(bytesOf(r)).toBe("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nconnection: close\r\n\r\n");
   });
 
   test("no length is not close-delimited for HEAD, 204 or 304 (RFC 9110 6.4.1: no body at all)", () => {
@@ -153,7 +165,7 @@ describe("clientHead: heads rebuilt through the spine's header steps", () => {
     const text = head("HTTP/1.1 302 Found", "Location: http://10.0.0.5:8080/app/login?x=1", "Connection: keep-alive", "Content-Length: 0");
     const r = run(text, context({ route: route({ reverse }) }));
     // Rebuilt heads carry lower-case names (Headers), framing restated last.
-    expect(Buffer.from(r.bytes!).toString("latin1")).toBe(
+    expect(bytesOf(r)).toBe(
       "HTTP/1.1 302 Found\r\nlocation: https://sso.example.com/app/login?x=1\r\ncontent-length: 0\r\n\r\n",
     );
     expect(seen).toEqual([{ scheme: "https", host: "sso.example.com" }]);
@@ -169,7 +181,7 @@ describe("clientHead: heads rebuilt through the spine's header steps", () => {
     const text = head("HTTP/1.1 200 OK", "Set-Cookie: a=1; Expires=Wed, 21 Oct 2015 07:28:00 GMT", "Set-Cookie: b=2", "Content-Length: 2");
     const out = Buffer.from(run(text, context({ route: route({ reverse }) })).bytes!).toString("latin1");
     expect(calls).toBe(1);
-    expect(out).toBe("HTTP/1.1 200 OK\r\nset-cookie: a=1; Expires=Wed, 21 Oct 2015 07:28:00 GMT\r\nset-cookie: b=2\r\ncontent-length: 2\r\n\r\n");
+    expect(out).toBe("HTTP/1.1 200 OK\r\ndate: d\r\nset-cookie: a=1; Expires=Wed, 21 Oct 2015 07:28:00 GMT\r\nset-cookie: b=2\r\ncontent-length: 2\r\n\r\n");
   });
 
   test("Content-Location and URI are also reverse-mapped fields", () => {
@@ -189,51 +201,51 @@ describe("clientHead: heads rebuilt through the spine's header steps", () => {
     };
     const text = head("HTTP/1.1 200 OK", "Server: backend/1.0", "Content-Length: 4");
     const r = run(text, context({ route: route({ responseRules }) }));
-    expect(Buffer.from(r.bytes!).toString("latin1")).toBe("HTTP/1.1 200 OK\r\nx-served-by: http://10.0.0.5:8080\r\ncontent-length: 4\r\n\r\n");
+    expect(bytesOf(r)).toBe("HTTP/1.1 200 OK\r\nx-served-by: http://10.0.0.5:8080\r\ncontent-length: 4\r\n\r\n");
     expect(vars).toEqual([{ route: "sso.example.com/app", member: "http://10.0.0.5:8080", client_ip: "192.0.2.7", host: "sso.example.com", scheme: "https" }]);
   });
 
   test("a rebuilt chunked head restates transfer-encoding: chunked; cx.close still adds connection: close", () => {
     const rules: HeaderRules = () => {};
     const r = run(head("HTTP/1.1 200 OK", "Transfer-Encoding: chunked", "Connection: close"), context({ route: route({ responseRules: rules }), close: true }));
-    expect(Buffer.from(r.bytes!).toString("latin1")).toBe("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n");
+    expect(bytesOf(r)).toBe("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n");
     expect(r).toMatchObject({ chunked: true, contentLength: -1, upstreamClose: true, closeDelimited: false });
   });
 
   test("an HTTP/1.0 head is rebuilt as HTTP/1.1, and the upstream closes unless it said keep-alive (RFC 9112 9.3)", () => {
     const r = run(head("HTTP/1.0 200 OK", "Content-Length: 2", "X-A: 1"));
-    expect(Buffer.from(r.bytes!).toString("latin1")).toBe("HTTP/1.1 200 OK\r\nx-a: 1\r\ncontent-length: 2\r\n\r\n");
+    expect(bytesOf(r)).toBe("HTTP/1.1 200 OK\r\nx-a: 1\r\ncontent-length: 2\r\n\r\n");
     expect(r).toMatchObject({ status: 200, contentLength: 2, upstreamClose: true, closeDelimited: false });
 
     const ka = run(head("HTTP/1.0 200 OK", "Connection: keep-alive", "Content-Length: 2"));
     expect(ka.upstreamClose).toBe(false);
-    expect(Buffer.from(ka.bytes!).toString("latin1")).toBe("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n");
+    expect(bytesOf(ka)).toBe("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n");
   });
 
   test("an HTTP/1.0 head without a length is close-delimited and says connection: close", () => {
     const r = run(head("HTTP/1.0 200 OK", "Content-Type: text/plain"));
     expect(r).toMatchObject({ closeDelimited: true, upstreamClose: true, contentLength: -1 });
-    expect(Buffer.from(r.bytes!).toString("latin1")).toBe("HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\n");
+    expect(bytesOf(r)).toBe("HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\n");
   });
 
   test("identical repeated Content-Length lines (RFC 9112 6.3 may accept them) become one line", () => {
     const r = run(head("HTTP/1.1 200 OK", "Content-Length: 3", "Content-Length: 3"));
     expect(r.contentLength).toBe(3);
-    expect(Buffer.from(r.bytes!).toString("latin1")).toBe("HTTP/1.1 200 OK\r\ncontent-length: 3\r\n\r\n");
+    expect(bytesOf(r)).toBe("HTTP/1.1 200 OK\r\ncontent-length: 3\r\n\r\n");
   });
 
   test("bare-LF lines go through the full parser (RFC 9112 2.2) and come out with CRLF", () => {
     const text = "HTTP/1.1 200 OK\nContent-Length: 2\nX-A: b\n\n";
     const r = run(text);
     expect(r).toMatchObject({ status: 200, contentLength: 2, chunked: false, closeDelimited: false });
-    expect(Buffer.from(r.bytes!).toString("latin1")).toBe("HTTP/1.1 200 OK\r\nx-a: b\r\ncontent-length: 2\r\n\r\n");
+    expect(bytesOf(r)).toBe("HTTP/1.1 200 OK\r\nx-a: b\r\ncontent-length: 2\r\n\r\n");
   });
 
   test("a bare LF in one field line among CRLF lines is also left to the full parser", () => {
     const text = "HTTP/1.1 200 OK\r\nX-A: 1\nContent-Length: 2\r\n\r\n";
     const r = run(text);
     expect(r.contentLength).toBe(2);
-    expect(Buffer.from(r.bytes!).toString("latin1")).toBe("HTTP/1.1 200 OK\r\nx-a: 1\r\ncontent-length: 2\r\n\r\n");
+    expect(bytesOf(r)).toBe("HTTP/1.1 200 OK\r\nx-a: 1\r\ncontent-length: 2\r\n\r\n");
   });
 });
 
@@ -296,5 +308,38 @@ describe("hasNoBody", () => {
 
   test("other statuses to a GET may have one", () => {
     for (const s of [200, 201, 205, 206, 301, 302, 404, 500, 503]) expect([s, hasNoBody(s, false)]).toEqual([s, false]);
+  });
+});
+
+describe("clientHead: the sticky-session cookie", () => {
+  test("is added after the member's own Set-Cookie on a scanned head, framing untouched", () => {
+    const text = head("HTTP/1.1 200 OK", "Set-Cookie: app=1", "Content-Length: 2");
+    const r = run(text, context({ setCookie: "ROUTEID=.m1; Path=/" }));
+    expect(sent(text, r)).toBe(head("HTTP/1.1 200 OK", "Set-Cookie: app=1", "Content-Length: 2", "set-cookie: ROUTEID=.m1; Path=/"));
+    expect(r.contentLength).toBe(2);
+  });
+
+  test("is appended after the rules on a rebuilt head, as handler.ts's onResponse does", () => {
+    const text = head("HTTP/1.0 200 OK", "Set-Cookie: app=1", "Content-Length: 2");
+    const r = run(text, context({ setCookie: "ROUTEID=.m1; Path=/" }));
+    const out = sent(text, r);
+    expect(out).toStartWith("HTTP/1.1 200 OK\r\n");
+    expect(out.indexOf("set-cookie: app=1")).toBeLessThan(out.indexOf("set-cookie: ROUTEID=.m1; Path=/"));
+  });
+});
+
+describe("clientHead: Date", () => {
+  test("a head without Date gets the proxy's (RFC 9110 6.6.1), on the scan and on the full path", () => {
+    for (const status of ["HTTP/1.1 200 OK", "HTTP/1.0 200 OK"]) {
+      const text = undated(status, "Content-Length: 0");
+      expect(sent(text, run(text))).toMatch(/\r\ndate: \w{3}, \d\d \w{3} \d{4} [\d:]{8} GMT\r\n/);
+    }
+  });
+
+  test("a 204's Content-Length is dropped (RFC 9110 8.6)", () => {
+    const text = head("HTTP/1.1 204 No Content", "Content-Length: 5");
+    const out = sent(text, run(text)).toLowerCase();
+    expect(out).not.toContain("content-length");
+    expect(run(text).status).toBe(204);
   });
 });

@@ -1,0 +1,74 @@
+/**
+ * ClientConn with a fake socket (the kernel's buffer is what the test controls): pipelined
+ * requests wait while answers are queued, so a client that sends and never reads cannot make
+ * the proxy hold its answers. The pool has no member, so each request is a local 503.
+ */
+import { expect, test } from "bun:test";
+import type { Socket } from "bun";
+import type { RuntimePool, RuntimeRoute } from "../../src/config/runtime.ts";
+import { ClientConn, type FrontContext } from "../../src/front/client-conn.ts";
+import { TunnelRegistry } from "../../src/front/tunnel.ts";
+import { Deadlines } from "../../src/proxy/deadlines.ts";
+
+function fakeSocket() {
+  const written: string[] = [];
+  const state = { room: Infinity, paused: false, ended: false };
+  const sock = {
+    remoteAddress: "192.0.2.9",
+    write(b: Uint8Array) {
+      const n = Math.max(0, Math.min(b.byteLength, state.room));
+      if (n > 0) written.push(Buffer.from(b.subarray(0, n)).toString("latin1"));
+      state.room -= n;
+      return n;
+    },
+    pause() { state.paused = true; },
+    resume() { state.paused = false; },
+    end() { state.ended = true; },
+    terminate() { state.ended = true; },
+    timeout() {},
+  };
+  return { sock: sock as unknown as Socket<ClientConn>, written, state };
+}
+
+function context(): { ctx: FrontContext; logged: number[] } {
+  const logged: number[] = [];
+  const route = { label: "/", timeouts: { connect: 1000, response: 1000, idle: 1000 } } as unknown as RuntimeRoute;
+  const pool = { name: "empty", retries: 0, failOnStatus: new Set() } as unknown as RuntimePool;
+  const ctx: FrontContext = {
+    deps: {
+      choose: () => undefined, outcome: () => {}, isTrustedProxy: () => false, deadlines: new Deadlines(),
+      events: () => {}, access: (e) => logged.push(e.status), lanes: new Map(), scheme: "http", port: 80,
+    },
+    plan: (h) => ({ route, pool, path: h.rawPath, canonical: h.rawPath }),
+    registry: new TunnelRegistry(), internalPort: 0, idleTimeoutSec: 10, stopping: false,
+  };
+  return { ctx, logged };
+}
+
+const requests = (n: number) => Buffer.from("GET / HTTP/1.1\r\nHost: a\r\n\r\n".repeat(n), "latin1");
+const answers = (written: string[]) => written.join("").split("HTTP/1.1 503 ").length - 1;
+
+test("pipelined requests are answered one by one while the client reads", () => {
+  const { sock, written } = fakeSocket();
+  const { ctx, logged } = context();
+  new ClientConn(sock, ctx).onData(requests(5));
+  expect(answers(written)).toBe(5);
+  expect(logged).toEqual([503, 503, 503, 503, 503]);
+});
+
+test("a client that does not read: the next pipelined request waits for the drain, reading pauses", () => {
+  const { sock, written, state } = fakeSocket();
+  const { ctx, logged } = context();
+  const conn = new ClientConn(sock, ctx);
+  state.room = 10; // the kernel takes 10 bytes, then the client's window is full
+  conn.onData(requests(1000));
+  expect(logged.length).toBe(1); // only the first request ran; its answer is queued
+  conn.onData(requests(3000)); // more pipelined bytes: buffered, and reading stops past 64 KB
+  expect(logged.length).toBe(1);
+  expect(state.paused).toBe(true);
+  state.room = Infinity;
+  conn.onDrain();
+  expect(logged.length).toBe(4000);
+  expect(answers(written)).toBe(4000);
+  expect(state.paused).toBe(false);
+});
