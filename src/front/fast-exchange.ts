@@ -12,7 +12,7 @@ import type { Deadlines, Watch } from "../proxy/deadlines.ts";
 import { errorBytes, type ProxyErrorKind } from "../proxy/errors.ts";
 import type { ForwardDeps } from "../proxy/forward.ts";
 import { ConnectError, UpstreamError } from "../upstream/errors.ts";
-import { BodyRelay, CHUNKED, UNTIL_CLOSE, type Take } from "./body-relay.ts";
+import { BodyRelay, CHUNKED, UNTIL_CLOSE } from "./body-relay.ts";
 import type { FastHead } from "./request-head.ts";
 import { clientHead, hasNoBody, responseHeadEnd, type ClientHead } from "./response-head.ts";
 import { upstreamHead } from "./upstream-head.ts";
@@ -164,9 +164,9 @@ export class FastExchange implements LaneUser {
 
   /** Relays buf[from..]; with `head`, the response head goes out first, in the same write. */
   #relayBody(buf: Buffer, from: number, head: ClientHead | undefined): void {
-    let take: Take;
+    const relay = this.#relay!;
     try {
-      take = this.#relay!.take(buf, from);
+      relay.take(buf, from);
     } catch (e) {
       // Bad chunking: before anything reached the client it is a failed try (502), after it a cut.
       return head ? this.#failed(e as Error, true) : this.#cut(e as Error);
@@ -175,10 +175,11 @@ export class FastExchange implements LaneUser {
       this.deps.deadlines.clear(this.#watch!);
       this.#watch = undefined; // the idle watch starts only if the body outlasts this read
       this.#state = W_BODY;
-      this.#write(headAndBody(head, buf, from, take.out));
-    } else if (take.out) this.#write(take.out);
-    if (take.spill) this.#reusable = false; // bytes past the response: the connection is out of step
-    if (take.over) return this.#finish();
+      this.#write(headAndBody(head, buf, from, relay));
+    } else if (relay.framed) this.#write(relay.framed);
+    else if (relay.end > from) this.#write(from === 0 && relay.end === buf.byteLength ? buf : buf.subarray(from, relay.end));
+    if (relay.spill) this.#reusable = false; // bytes past the response: the connection is out of step
+    if (relay.over) return this.#finish();
     if (this.#watch) this.deps.deadlines.extend(this.#watch, this.route.timeouts.idle);
     else this.#watch = this.deps.deadlines.watch(this.route.timeouts.idle, () => this.#idleExpired());
   }
@@ -329,12 +330,8 @@ export class FastExchange implements LaneUser {
 }
 
 /** The head and the first body bytes as one write: the member's own bytes, uncopied, when its head goes out as it came. */
-function headAndBody(head: ClientHead, buf: Buffer, from: number, out: Uint8Array | undefined): Uint8Array {
-  if (head.bytes === undefined) {
-    // `out` is a view of buf right after the head unless the body was re-framed (chunked).
-    if (out === undefined) return buf.subarray(0, from);
-    if (out.buffer === buf.buffer && out.byteOffset === buf.byteOffset + from) return buf.subarray(0, from + out.byteLength);
-    return Buffer.concat([buf.subarray(0, from), out]);
-  }
-  return out === undefined ? head.bytes : Buffer.concat([head.bytes, out]);
+function headAndBody(head: ClientHead, buf: Buffer, from: number, relay: BodyRelay): Uint8Array {
+  if (relay.framed) return Buffer.concat([head.bytes ?? buf.subarray(0, from), relay.framed]);
+  if (head.bytes === undefined) return relay.end === buf.byteLength ? buf : buf.subarray(0, relay.end);
+  return relay.end > from ? Buffer.concat([head.bytes, buf.subarray(from, relay.end)]) : head.bytes;
 }

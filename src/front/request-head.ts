@@ -131,12 +131,23 @@ export function readFastHead(head: string): FastHead | undefined {
   }
   kept += head.slice(from, last);
   if (hostLine < 0) return undefined;
-  const name = hostName(h.hostHeader);
+  const name = cachedHostName(h.hostHeader);
   if (name === undefined) return undefined;
   h.hostName = name;
   h.beforeHost = kept.slice(0, hostLine);
   h.afterHost = kept.slice(hostLine);
   return h;
+}
+
+let lastHost = "";
+let lastName: string | undefined;
+/** Clients of one listener send the same few Host values: the last one's answer is kept. */
+function cachedHostName(header: string): string | undefined {
+  if (header !== lastHost) {
+    lastName = hostName(header);
+    lastHost = header;
+  }
+  return lastName;
 }
 
 function value(head: string, colon: number, eol: number): string {
