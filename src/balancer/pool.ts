@@ -36,7 +36,15 @@ export class Pool {
     ctx: PickContext,
     exclude: ReadonlySet<Member> | undefined,
   ): Member | undefined {
-    const candidates = group.filter((m) => m.available() && !exclude?.has(m));
+    // Usually every member is usable: then the group itself is offered (methods only read it).
+    let all = true;
+    for (const m of group) {
+      if (!m.available() || exclude?.has(m)) {
+        all = false;
+        break;
+      }
+    }
+    const candidates = all ? group : group.filter((m) => m.available() && !exclude?.has(m));
     if (candidates.length === 0) return undefined;
     const chosen = this.#method.pick(candidates, ctx);
     // A method may only choose among what it was offered; anything else is a bug, not a member.

@@ -38,6 +38,9 @@ for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijkl
 /** Lines worth a look start with one of these letters; every other line is copied untouched. */
 const LOOK = new Uint8Array(128);
 for (const c of "cCeEfFhHkKpPrRtTuUxX") LOOK[c.charCodeAt(0)] = 1;
+/** Lengths of the names looked at below (host, te, cookie, referer, connection...): others are never sliced. */
+const LOOK_LEN = new Uint8Array(32);
+for (const n of [2, 4, 6, 7, 9, 10, 14, 15, 16, 17, 18, 19]) LOOK_LEN[n] = 1;
 
 /** Headers that mean "not for the fast lane": a body, a protocol switch, an expectation. */
 const SLOW = new Set(["content-length", "transfer-encoding", "upgrade", "expect", "http2-settings"]);
@@ -96,7 +99,7 @@ export function readFastHead(head: string): FastHead | undefined {
       if ((c < 32 && c !== 9) || c >= 127) return undefined;
     }
     const c0 = head.charCodeAt(pos);
-    if (LOOK[c0]) {
+    if (LOOK[c0] && LOOK_LEN[colon - pos]) {
       const name = head.slice(pos, colon).toLowerCase();
       let drop = true;
       if (name === "host") {

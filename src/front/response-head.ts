@@ -41,6 +41,9 @@ export interface HeadContext {
 
 const LOOK = new Uint8Array(128);
 for (const c of "cCdDkKlLpPsStTuU") LOOK[c.charCodeAt(0)] = 1;
+/** Lengths of the names below (date, te, uri, location, connection, content-length...): others are never sliced. */
+const LOOK_LEN = new Uint8Array(32);
+for (const n of [4, 2, 3, 7, 8, 10, 14, 16, 17, 18, 19]) LOOK_LEN[n] = 1;
 const HOP = new Set(["keep-alive", "proxy-connection", "te", "trailer", "upgrade", "proxy-authenticate", "proxy-authorization"]);
 /** Fields ProxyPassReverse and cookie mapping rewrite (rewrite/reverse.ts). */
 const REVERSED = new Set(["location", "content-location", "uri", "set-cookie"]);
@@ -77,7 +80,7 @@ function scan(head: string, cx: HeadContext, isHead: boolean): ClientHead | unde
     const eol = head.indexOf("\r\n", pos);
     const colon = head.indexOf(":", pos);
     const c0 = head.charCodeAt(pos); // every line is `token:` (NOT_PLAIN)
-    if (LOOK[c0]) {
+    if (LOOK[c0] && LOOK_LEN[colon - pos]) {
       const name = head.slice(pos, colon).toLowerCase();
       const value = head.slice(colon + 1, eol).trim();
       if (name === "date") dated = true;

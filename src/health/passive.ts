@@ -24,12 +24,14 @@ export interface PassiveDeps {
 }
 
 type State =
-  | { kind: "ok"; failures: number[] }
+  | { kind: "ok"; failures: readonly number[] }
   | { kind: "ejected"; until: number }
   /** Ejection over, healthy again, waiting for the request that will be the trial. */
   | { kind: "ready" }
   /** The trial request is in flight: not selectable until its outcome (or its lease ends). */
   | { kind: "trial"; since: number };
+
+const NO_FAILURES: State = Object.freeze({ kind: "ok", failures: Object.freeze([]) as readonly number[] });
 
 export class PassiveHealth {
   readonly #pool: Pool;
@@ -127,7 +129,7 @@ export class PassiveHealth {
    * else (active probes): forget the ejection so real traffic counts again.
    */
   #stateOf(member: Member): State {
-    const st = this.#state.get(member) ?? { kind: "ok", failures: [] };
+    const st = this.#state.get(member) ?? NO_FAILURES; // shared: a member's state is replaced, never mutated
     if ((st.kind === "ejected" || st.kind === "trial") && member.healthy) {
       const fresh: State = { kind: "ok", failures: [] };
       this.#state.set(member, fresh);
