@@ -90,7 +90,7 @@ const up: Upstreams = await (async () => {
   return { ports, pid: upstream.pid };
 })();
 
-console.log(`edge-proxy bench: ${args.rounds} rounds x ${SCENARIOS.length} scenarios x ${args.duration}s, legs ${legs.join(", ")}`);
+console.log(`edge-proxy bench: ${args.rounds} rounds x ${SCENARIOS.length} scenarios x ${args.duration}s (after ${args.warmup}s of warm-up per leg), legs ${legs.join(", ")}`);
 console.log(`upstream members on 127.0.0.1:${up.ports.join(", 127.0.0.1:")}; ${canPin ? "proxy on CPU 0, wrk + members on CPU 1" : "taskset missing: no CPU pinning"}`);
 if (legs.includes("proxy")) console.log(`proxy leg: ${proxyDesc}`);
 if (certs !== null) console.log(`HTTPS: every leg terminates TLS on a second port with ${certs.cert} (dist/proxy cert ca + issue; trusted via ${certs.caCert})`);
@@ -102,7 +102,7 @@ try {
   for (let r = 1; r <= args.rounds; r++) {
     console.log(`round ${r}/${args.rounds}`);
     for (const leg of legs) {
-      const res = await runLegRound(leg, r, source, up, dir, args.duration, args.retries, certs, noTls);
+      const res = await runLegRound(leg, r, source, up, dir, args.duration, args.warmup, args.retries, certs, noTls);
       if (res.error !== null) console.log(`  ${leg} failed: ${res.error}`);
       rounds.push(res);
     }
@@ -116,7 +116,7 @@ printTable(figures, legSummaries);
 
 const report = {
   date: new Date().toISOString(),
-  settings: { rounds: args.rounds, durationSeconds: args.duration, retries: args.retries, wrk: "wrk -t1 --latency --timeout 5s", pinned: canPin, proxyCpu: 0, wrkCpu: WRK_CPU },
+  settings: { rounds: args.rounds, durationSeconds: args.duration, warmupSeconds: args.warmup, retries: args.retries, wrk: "wrk -t1 --latency --timeout 5s", pinned: canPin, proxyCpu: 0, wrkCpu: WRK_CPU },
   versions: {
     bun: Bun.version,
     nginx: legs.includes("nginx") ? toolVersion(["nginx", "-v"]) : null,

@@ -5,6 +5,7 @@ import { LEG_NAMES, type LegName } from "./legs.ts";
 export type BenchArgs = {
   rounds: number;
   duration: number;
+  warmup: number;
   retries: number;
   only: LegName[];
   target: string | null;
@@ -18,6 +19,8 @@ export type BenchArgs = {
 export const USAGE = `usage: bun scripts/bench.ts [options]
   --rounds N            rounds, interleaved nginx, haproxy, proxy (default 3)
   --duration S          seconds per wrk run (default 5)
+  --warmup S            seconds of unrecorded load per leg and listener before its runs
+                        (default 10: Bun's JIT needs ~10 s to reach its steady state)
   --retries N           extra attempts for a run during which other programs used more
                         than 10% of the CPU; the quietest attempt is kept (default 2)
   --only LIST           legs to run, comma-separated: nginx,haproxy,proxy (default all)
@@ -43,6 +46,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     options: {
       rounds: { type: "string" },
       duration: { type: "string" },
+      warmup: { type: "string" },
       retries: { type: "string" },
       only: { type: "string" },
       target: { type: "string" },
@@ -75,6 +79,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
   return {
     rounds: positiveInt("rounds", values.rounds, 3),
     duration: positiveInt("duration", values.duration, 5),
+    warmup: positiveInt("warmup", values.warmup, 10),
     retries: values.retries === "0" ? 0 : positiveInt("retries", values.retries, 2),
     only: LEG_NAMES.filter((l) => only.includes(l)),
     target: target?.replace(/\/$/, "") ?? null,
