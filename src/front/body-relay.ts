@@ -6,6 +6,7 @@
  * bare LF, not pass it on), as the spine's re-encoding did.
  */
 import { ChunkedDecoder } from "../upstream/chunked-decoder.ts";
+import type { ClientHead } from "./response-head.ts";
 
 export const CHUNKED = -2;
 export const UNTIL_CLOSE = -1;
@@ -66,4 +67,11 @@ export class BodyRelay {
     }
     this.framed = parts.length ? Buffer.concat(parts) : undefined;
   }
+}
+
+/** The head and the first body bytes as one write: the member's own bytes, uncopied, when its head goes out as it came. */
+export function headAndBody(head: ClientHead, buf: Buffer, from: number, relay: BodyRelay): Uint8Array {
+  if (relay.framed) return Buffer.concat([head.bytes ?? buf.subarray(0, from), relay.framed]);
+  if (head.bytes === undefined) return relay.end === buf.byteLength ? buf : buf.subarray(0, relay.end);
+  return relay.end > from ? Buffer.concat([head.bytes, buf.subarray(from, relay.end)]) : head.bytes;
 }

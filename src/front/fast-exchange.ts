@@ -11,10 +11,11 @@ import type { EventLog } from "../log/events.ts";
 import type { Deadlines, Watch } from "../proxy/deadlines.ts";
 import { errorBytes, type ProxyErrorKind } from "../proxy/errors.ts";
 import type { ForwardDeps } from "../proxy/forward.ts";
-import { ConnectError, UpstreamError } from "../upstream/errors.ts";
-import { BodyRelay, CHUNKED, UNTIL_CLOSE } from "./body-relay.ts";
+import { UpstreamError } from "../upstream/errors.ts";
+import { BodyRelay, CHUNKED, headAndBody, UNTIL_CLOSE } from "./body-relay.ts";
 import type { FastHead } from "./request-head.ts";
 import { clientHead, hasNoBody, responseHeadEnd, type ClientHead } from "./response-head.ts";
+import { IDEMPOTENT, tryFailure } from "./try-failure.ts";
 import { upstreamHead } from "./upstream-head.ts";
 import type { LaneSocket, LaneUser, MemberLane } from "./upstream-lane.ts";
 
@@ -39,7 +40,6 @@ export interface FastDeps extends Pick<ForwardDeps, "choose" | "outcome" | "isTr
   port: number;
 }
 
-const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]);
 const W_HEAD = 0, W_BODY = 1, W_OVER = 2;
 const NONE: ReadonlySet<Member> = new Set();
 
@@ -226,25 +226,21 @@ export class FastExchange implements LaneUser {
     this.#failed(err ?? new UpstreamError("ECONNRESET", "upstream closed the connection before responding"), true);
   }
 
-  /** A try failed before the response head: retry per forward.ts, or answer 502/504. */
+  /** A try failed before the response head: another member (try-failure.ts), or 502/504. */
   #failed(e: Error, connected: boolean): void {
     const member = this.#member!;
     this.#stop();
     member.end(0);
-    const timedOut = e instanceof UpstreamError && e.code === "ETIMEDOUT";
-    const reason = timedOut ? e.message : e instanceof ConnectError ? `connect failed: ${e.message}` : `upstream error: ${e.message}`;
-    this.deps.outcome(this.pool, member, false, reason);
+    const f = tryFailure(e, connected, this.h.method, member, this.pool.name);
+    this.deps.outcome(this.pool, member, false, f.reason);
     (this.#tried ??= new Set()).add(member);
-    const retryable = !connected || (!timedOut && IDEMPOTENT.has(this.h.method));
-    if (retryable && this.#attempts <= this.pool.retries) {
-      this.deps.events("warn", `pool=${this.pool.name} member=${member.origin} ${reason}; retrying on another member`);
+    if (f.retryable && this.#attempts <= this.pool.retries) {
+      this.deps.events("warn", `pool=${this.pool.name} member=${member.origin} ${f.reason}; retrying on another member`);
       this.#state = W_HEAD;
       return this.start();
     }
-    this.deps.events("error", `pool=${this.pool.name} member=${member.origin} ${reason}`);
-    if (timedOut) return this.#answer("timeout", `504 Gateway Timeout: ${member.origin} did not answer in time`);
-    if (e instanceof ConnectError && e.code === "ETIMEDOUT") return this.#answer("timeout", `504 Gateway Timeout: could not connect to a member of pool ${this.pool.name} in time`);
-    this.#answer("upstream", `502 Bad Gateway: upstream error from pool ${this.pool.name}`);
+    this.deps.events("error", `pool=${this.pool.name} member=${member.origin} ${f.reason}`);
+    this.#answer(...f.answer);
   }
 
   /** A responseHeaders rule failed on this response: 502, and not the member's fault (handler.ts). */
@@ -327,11 +323,4 @@ export class FastExchange implements LaneUser {
       pool: this.pool.name, member: this.#member?.origin ?? "", durationMs: performance.now() - this.started,
     });
   }
-}
-
-/** The head and the first body bytes as one write: the member's own bytes, uncopied, when its head goes out as it came. */
-function headAndBody(head: ClientHead, buf: Buffer, from: number, relay: BodyRelay): Uint8Array {
-  if (relay.framed) return Buffer.concat([head.bytes ?? buf.subarray(0, from), relay.framed]);
-  if (head.bytes === undefined) return relay.end === buf.byteLength ? buf : buf.subarray(0, relay.end);
-  return relay.end > from ? Buffer.concat([head.bytes, buf.subarray(from, relay.end)]) : head.bytes;
 }
