@@ -39,6 +39,8 @@ export class ClientConn implements ClientLink, TunnelClient {
   #tunnel: Tunnel | undefined;
   #queue: Uint8Array[] = [];
   #closeWhenFlushed = false;
+  /** The client half-closed (FIN): answer what it sent, then close. */
+  #readEnded = false;
   #closed = false;
   #paused = false;
   #looping = false;
@@ -89,6 +91,8 @@ export class ClientConn implements ClientLink, TunnelClient {
       }
     } finally {
       this.#looping = false;
+      // Nothing in flight and nothing more will come: a half-closed client has all its answers.
+      if (this.#readEnded && !this.#busy && !this.#tunnel && !this.#closeWhenFlushed && this.#queue.length === 0) this.#closeAfterFlush();
     }
   }
 
@@ -130,11 +134,7 @@ export class ClientConn implements ClientLink, TunnelClient {
 
   done(keepAlive: boolean): void {
     this.#busy = undefined;
-    if (!keepAlive || this.ctx.stopping) {
-      this.#closeWhenFlushed = true;
-      if (this.#queue.length === 0) this.sock.end();
-      return;
-    }
+    if (!keepAlive || this.ctx.stopping) return this.#closeAfterFlush();
     if (this.#queue.length) return; // onDrain goes on once the answers are out
     this.resumeReading();
     this.#next();
@@ -160,8 +160,23 @@ export class ClientConn implements ClientLink, TunnelClient {
   }
 
   tunnelClosed(): void {
+    this.#closeAfterFlush();
+  }
+
+  #closeAfterFlush(): void {
     this.#closeWhenFlushed = true;
     if (this.#queue.length === 0) this.sock.end();
+  }
+
+  /**
+   * The client sent FIN after its request (`allowHalfOpen`): it still gets the answers, as
+   * NGINX and HAProxy answer a half-closed client. A tunnelled connection closes as before:
+   * the spine's Bun.serve does not answer half-closed connections.
+   */
+  onEnd(): void {
+    this.#readEnded = true;
+    if (this.#tunnel) return void this.sock.end();
+    if (!this.#busy) this.#next();
   }
 
   onClose(): void {

@@ -43,6 +43,7 @@ export function listenFront(o: FrontOptions): Front {
   const listener = Bun.listen<ClientConn>({
     hostname: o.hostname,
     port: o.port,
+    allowHalfOpen: true, // a client's FIN after its request still gets the answer (ClientConn.onEnd)
     socket: {
       open(s: Socket<ClientConn>) {
         s.setNoDelay(true);
@@ -52,6 +53,7 @@ export function listenFront(o: FrontOptions): Front {
         s.timeout(o.idleTimeoutSec);
       },
       data: (s, d) => s.data.onData(d),
+      end: (s) => s.data.onEnd(),
       drain: (s) => s.data.onDrain(),
       timeout: (s) => s.data.onTimeout(),
       close(s) {

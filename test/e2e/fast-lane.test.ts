@@ -179,6 +179,26 @@ describe("fast lane: response framing", () => {
   });
 });
 
+describe("fast lane: a client that half-closes", () => {
+  test("a request followed by FIN still gets its answers (pipelined ones too), then the connection closes", async () => {
+    const up = rawUpstream((s, head) => s.write(ok(pathOf(head))));
+    const p = await proxy([up.url]);
+    const u = new URL(p.url);
+    const text = await new Promise<string>((resolve) => {
+      let buf = "";
+      void Bun.connect({ hostname: u.hostname, port: Number(u.port), allowHalfOpen: true, socket: {
+        open(s) {
+          s.write("GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n");
+          s.shutdown(); // FIN: nothing more from this client
+        },
+        data(_s, d) { buf += d.toString("latin1"); },
+        close() { resolve(buf); },
+      } });
+    });
+    expect(responses(text.replace(/date: [^\r]*\r\n/gi, "")).map((r) => r.body)).toEqual(["/1", "/2"]);
+  });
+});
+
 describe("fast lane: the keep-alive race", () => {
   test("a GET whose pooled connection closes unanswered is replayed once on a fresh one", async () => {
     let raced = false;
