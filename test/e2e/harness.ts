@@ -3,8 +3,8 @@
  * dist/proxy run as a user runs it. The proxy's listeners use port 0; their real ports are read
  * from its "listening on" lines, so tests never race for fixed ports.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { makeTempDir } from "../temp-dirs.ts";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 
@@ -22,7 +22,7 @@ export interface RunningProxy {
 }
 
 export function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), "edge-proxy-"));
+  return makeTempDir("edge-proxy-");
 }
 
 /** Collects a stream's text and lets a test await a line that matches. */

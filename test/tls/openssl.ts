@@ -1,10 +1,10 @@
 // Test helper: run the real openssl CLI so our output is judged by an independent implementation.
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { makeTempDir } from "../temp-dirs.ts";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 export function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), "proxy-cert-"));
+  return makeTempDir("proxy-cert-");
 }
 
 export function openssl(dir: string, ...args: string[]): { code: number; out: string } {
