@@ -117,7 +117,13 @@ export class FastExchange implements LaneUser {
     this.#sock = s;
     this.#reused = reused;
     this.#partial = undefined;
-    s.write(upstreamHead(this, this.#member!));
+    let head: string;
+    try {
+      head = upstreamHead(this, this.#member!);
+    } catch (e) {
+      return this.#ruleFailed(e as Error); // a requestHeaders rule refused a value
+    }
+    s.write(head);
   }
 
   upstreamDrain(): void {}
@@ -243,13 +249,13 @@ export class FastExchange implements LaneUser {
     this.#answer(...f.answer);
   }
 
-  /** A responseHeaders rule failed on this response: 502, and not the member's fault (handler.ts). */
+  /** A header rule failed: 502, and not the member's fault (handler.ts). */
   #ruleFailed(e: Error): void {
     const member = this.#member!;
     this.#stop();
     member.end(0);
     this.deps.outcome(this.pool, member, true, "answered; our header rules failed");
-    this.deps.events("error", `route=${this.route.label} response header rule failed: ${e.message}`);
+    this.deps.events("error", `route=${this.route.label} header rule failed: ${e.message}`);
     this.#answer("upstream", "502 Bad Gateway: the upstream response could not be rewritten");
   }
 

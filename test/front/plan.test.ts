@@ -28,9 +28,10 @@ test("a plain route to a pool of http:// members is the lane's, with the normali
   expect(plan?.path).toBe("/x/z");
 });
 
-test("TLS members, requestHeaders rules, local answers and denied methods are the spine's", () => {
+test("TLS members, local answers and denied methods are the spine's; requestHeaders routes the lane's", () => {
   const lanes = fastLanes(rt, true);
-  for (const target of ["/tls/a", "/rules/a", "/local"]) expect(lanes.plan(head(target))).toBeUndefined();
+  for (const target of ["/tls/a", "/local"]) expect(lanes.plan(head(target))).toBeUndefined();
+  expect(lanes.plan(head("/rules/a"))?.route.path).toBe("/rules");
   expect(lanes.plan(head("/a", "DELETE"))).toBeUndefined();
   expect(lanes.plan(head("/%00"))).toBeUndefined(); // matchPath refuses: the spine answers 400
 });

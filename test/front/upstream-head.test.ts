@@ -30,3 +30,20 @@ test("an empty X-Forwarded-For from a trusted proxy counts as none (no leading c
   const head = "GET / HTTP/1.1\r\nHost: shop\r\nX-Forwarded-For:\r\n\r\n";
   expect(upstreamHead(input(head, true), member)).toContain("x-forwarded-for: 192.0.2.7\r\n");
 });
+
+test("requestHeaders rules run last, on every field including X-Forwarded-* (the seeds' X-Forwarded-Port 443)", () => {
+  const x = input("GET / HTTP/1.1\r\nHost: shop\r\nX-Drop: 1\r\nKeep: 2\r\n\r\n", false);
+  x.route = { ...x.route, label: "/", requestRules: (h, v) => {
+    h.set("x-forwarded-port", "443");
+    h.delete("x-drop");
+    h.set("x-route", `${v.route} ${v.member} ${v.client_ip} ${v.host} ${v.scheme}`);
+  } } as RuntimeRoute;
+  const out = upstreamHead(x, member);
+  expect(out).toStartWith("GET / HTTP/1.1\r\n");
+  expect(out).toContain("x-forwarded-port: 443\r\n");
+  expect(out).not.toContain("x-forwarded-port: 80");
+  expect(out).not.toContain("x-drop");
+  expect(out).toContain("keep: 2\r\n");
+  expect(out).toContain("x-route: / http://10.0.0.5:8080 192.0.2.7 shop http\r\n");
+  expect(out).toEndWith("\r\n\r\n");
+});
