@@ -35,28 +35,34 @@ export async function runServe(file: string, io: Io): Promise<number> {
   return 0;
 }
 
-export interface Started { running: Running; affinity: Affinity }
+export interface Started {
+  running: Running;
+  affinity: Affinity;
+  /** Writes out the access log's pending lines (awaited before exit: a pipe may not take them at once). */
+  flushLog: () => void | Promise<unknown>;
+}
 
 /** Binds every listener, or reports the one that failed and binds none. */
 export function start(rt: Runtime, events: EventLog, quietAccess = false, tls?: ReadonlyMap<number, TlsSetup>): Started | undefined {
   for (const w of rt.warnings) events("warn", w);
   const logCfg = rt.config.accessLog ?? { format: "combined" as const, path: "-" };
   const path = logCfg.path === "-" ? "-" : resolve(rt.baseDir, logCfg.path);
-  const access = quietAccess ? () => {} : createAccessLog(logCfg.format, fileSink(path));
+  const sink = quietAccess ? undefined : fileSink(path);
+  const access = sink ? createAccessLog(logCfg.format, sink) : () => {};
   // Stickiness and health wrap the pool's method; they reach the spine only through these hooks.
   const affinity = createAffinity(rt, { events });
   try {
     const running = listen(rt, { deadlines: new Deadlines(), events, access, choose: affinity.choose, outcome: affinity.outcome, onResponse: affinity.onResponse, stickyCookie: affinity.stickyCookie }, tls);
     for (const url of running.urls) events("info", `listening on ${url}`);
     affinity.start();
-    return { running, affinity };
+    return { running, affinity, flushLog: () => sink?.flush() };
   } catch (e) {
     events("error", `cannot listen: ${(e as Error).message}`);
     return undefined;
   }
 }
 
-export function waitForStop({ running, affinity }: Started, rt: Runtime, events: EventLog): Promise<void> {
+export function waitForStop({ running, affinity, flushLog }: Started, rt: Runtime, events: EventLog): Promise<void> {
   return new Promise((done) => {
     const stop = async (sig: string) => {
       events("info", `${sig}: stopping; in-flight requests finish`);
@@ -73,6 +79,10 @@ export function waitForStop({ running, affinity }: Started, rt: Runtime, events:
       }
       clearTimeout(timer);
       rt.close();
+      // Every access line is out before exit, even into a pipe whose reader is slow; a reader
+      // that never reads gets shutdownTimeout, not forever.
+      events("info", `${sig}: stopped; writing out the access log`);
+      await Promise.race([flushLog(), new Promise((r) => setTimeout(r, grace))]);
       done();
     };
     process.once("SIGTERM", () => void stop("SIGTERM"));

@@ -10,7 +10,7 @@ import type { AccessLog } from "../log/access.ts";
 import type { EventLog } from "../log/events.ts";
 import type { Deadlines, Watch } from "../proxy/deadlines.ts";
 import { errorBytes, type ProxyErrorKind } from "../proxy/errors.ts";
-import type { ForwardDeps } from "../proxy/forward.ts";
+import { noMember, type ForwardDeps } from "../proxy/forward.ts";
 import { UpstreamError } from "../upstream/errors.ts";
 import { BodyRelay, CHUNKED, headAndBody, UNTIL_CLOSE } from "./body-relay.ts";
 import type { FastHead } from "./request-head.ts";
@@ -60,6 +60,8 @@ export class FastExchange implements LaneUser {
   #relay: BodyRelay | undefined;
   #reusable = true;
   #waitingDrain = false;
+  /** The client left while we waited for the head: the try still runs to its outcome. */
+  #clientLeft = false;
 
   readonly client: ClientLink;
   readonly h: FastHead;
@@ -92,10 +94,7 @@ export class FastExchange implements LaneUser {
 
   start(): void {
     const member = this.deps.choose(this.pool, this, this.#tried ?? NONE);
-    if (!member) {
-      if (this.#tried) return this.#answer("upstream", `502 Bad Gateway: every member of pool ${this.pool.name} that was tried failed`);
-      return this.#answer("unavailable", `503 Service Unavailable: no member of pool ${this.pool.name} is available`);
-    }
+    if (!member) return this.#answer(...noMember(this.pool, this.#tried ?? NONE));
     this.#member = member;
     this.#attempts++;
     member.begin();
@@ -162,6 +161,7 @@ export class FastExchange implements LaneUser {
   }
 
   #startBody(head: ClientHead, buf: Buffer, end: number): void {
+    if (this.#clientLeft) return this.#abandoned(head.status);
     this.#head = head;
     this.#relay = new BodyRelay(hasNoBody(head.status, this.h.method === "HEAD") ? 0 : head.chunked ? CHUNKED : head.contentLength >= 0 ? head.contentLength : UNTIL_CLOSE);
     if (head.upstreamClose) this.#reusable = false;
@@ -240,7 +240,7 @@ export class FastExchange implements LaneUser {
     const f = tryFailure(e, connected, this.h.method, member, this.pool.name);
     this.deps.outcome(this.pool, member, false, f.reason);
     (this.#tried ??= new Set()).add(member);
-    if (f.retryable && this.#attempts <= this.pool.retries) {
+    if (f.retryable && this.#attempts <= this.pool.retries && !this.#clientLeft) {
       this.deps.events("warn", `pool=${this.pool.name} member=${member.origin} ${f.reason}; retrying on another member`);
       this.#state = W_HEAD;
       return this.start();
@@ -290,9 +290,17 @@ export class FastExchange implements LaneUser {
     this.client.done(!this.h.close && !this.#head!.closeDelimited);
   }
 
-  /** The client left: the member is not at fault (respond.ts ClientGone); 499 as NGINX logs it. */
+  /**
+   * The client left: not the member's fault (respond.ts ClientGone); 499 as NGINX logs it.
+   * Before the head the try runs on to its outcome (head, error or response timeout), so a
+   * member that never answers still counts as failing and a trial cannot pass for it.
+   */
   clientGone(): void {
     if (this.#state === W_OVER) return;
+    if (this.#state === W_HEAD && this.#member) {
+      this.#clientLeft = true;
+      return;
+    }
     const answered = this.#state === W_BODY;
     this.#stop();
     const member = this.#member;
@@ -303,8 +311,18 @@ export class FastExchange implements LaneUser {
     this.#log(answered ? this.#head!.status : 499);
   }
 
+  /** The head came after the client left: the member answered (its outcome counts), nobody reads it. */
+  #abandoned(status: number): void {
+    const member = this.#member!;
+    this.#stop();
+    member.end(0);
+    this.deps.outcome(this.pool, member, !this.pool.failOnStatus.has(status), `status ${status}`);
+    this.#log(499);
+  }
+
   #answer(kind: ProxyErrorKind, detail: string): void {
     this.#state = W_OVER;
+    if (this.#clientLeft) return this.#log(499);
     const { status, bytes } = errorBytes(kind, detail, this.h.close);
     this.client.send(bytes);
     this.#log(status);
@@ -326,7 +344,8 @@ export class FastExchange implements LaneUser {
     this.deps.access({
       clientIp: this.clientIp, method: h.method, target: h.target, protocol: "HTTP/1.1", status, bytes: this.#relay?.bytes ?? 0,
       referer: h.referer, userAgent: h.userAgent, host: h.hostHeader, route: this.route.label,
-      pool: this.pool.name, member: this.#member?.origin ?? "", durationMs: performance.now() - this.started,
+      // As the spine: pool and member only once one was chosen.
+      pool: this.#member ? this.pool.name : "", member: this.#member?.origin ?? "", durationMs: performance.now() - this.started,
     });
   }
 }

@@ -65,23 +65,34 @@ export function createAccessLog(format: "combined" | "json", sink: Sink, wallClo
   return (e) => sink.write(fmt(e, wallClock()));
 }
 
+/** What fileSink needs of Bun's FileSink (injectable for tests). */
+export interface Writer {
+  write(s: string): unknown;
+  flush(): number | Promise<number>;
+}
+
+function openWriter(path: string): Writer {
+  // Opened for append, like Apache and NGINX logs: a restart never truncates history.
+  return path === "-" ? Bun.stdout.writer() : Bun.file(openSync(path, "a")).writer();
+}
+
 /**
  * A sink over a file path or "-" (stdout). Lines collect in memory and go out in one write
  * per 100 ms or per 16 KB (as NGINX's `access_log ... buffer=16k flush=100ms`), and at exit:
  * Bun's writer otherwise makes one write(2) per line, a measurable share of a small request.
  */
-export function fileSink(path: string, flushMs = 100): Sink {
-  // Opened for append, like Apache and NGINX logs: a restart never truncates history.
-  const writer = path === "-" ? Bun.stdout.writer() : Bun.file(openSync(path, "a")).writer();
+export function fileSink(path: string, flushMs = 100, open: (path: string) => Writer = openWriter): Sink {
+  const writer = open(path);
   let pending = "";
+  // The promise, when there is one, settles once the writer's own buffer is out too (a pipe
+  // may take it in parts): awaited at shutdown even when nothing new is pending.
   const flush = (): Promise<unknown> | undefined => {
-    if (pending === "") return undefined;
-    void writer.write(pending);
+    if (pending !== "") void writer.write(pending);
     pending = "";
     const done = writer.flush();
     return typeof done === "number" ? undefined : done;
   };
-  const timer = setInterval(() => void flush(), flushMs);
+  const timer = setInterval(() => void (pending !== "" && flush()), flushMs);
   timer.unref?.();
   process.on("exit", () => void flush());
   return {

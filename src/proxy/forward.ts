@@ -10,7 +10,7 @@ import type { Member } from "../balancer/member.ts";
 import type { RuntimePool } from "../config/runtime.ts";
 import type { EventLog } from "../log/events.ts";
 import type { Deadlines } from "./deadlines.ts";
-import { errorResponse, UpstreamTimeout } from "./errors.ts";
+import { errorResponse, UpstreamTimeout, type ProxyErrorKind } from "./errors.ts";
 import type { Exchange, PickInput } from "./exchange.ts";
 import { ConnectFailure, RequestBodyFailure } from "./transport.ts";
 import { Cancel } from "./cancel.ts";
@@ -87,13 +87,23 @@ export async function forward(x: Exchange, pool: RuntimePool, body: ReadableStre
 /** The member for the next try, or the answer when none is left: 503 if none was available, 502 if all failed. */
 export function chooseMember(pool: RuntimePool, x: Exchange, tried: ReadonlySet<Member>, deps: Pick<ForwardDeps, "choose">): Member | Response {
   const member = deps.choose(pool, x, tried);
-  if (!member) {
-    if (tried.size) return errorResponse("upstream", `502 Bad Gateway: every member of pool ${pool.name} that was tried failed`);
-    return errorResponse("unavailable", `503 Service Unavailable: no member of pool ${pool.name} is available`);
-  }
+  if (!member) return errorResponse(...noMember(pool, tried));
   x.pool = pool.name;
   x.member = member.origin;
   return member;
+}
+
+/**
+ * The answer when the pool offers no member for a try: 502 when every member that could take
+ * it failed; 503 when none is available, or when one is but the request may not go there (a
+ * sticky session whose member failed, with `failover: false`: routes-json.md says 503).
+ */
+export function noMember(pool: RuntimePool, tried: ReadonlySet<Member>): [ProxyErrorKind, string] {
+  if (tried.size === 0) return ["unavailable", `503 Service Unavailable: no member of pool ${pool.name} is available`];
+  if (pool.pool.members.some((m) => m.available() && !tried.has(m))) {
+    return ["unavailable", `503 Service Unavailable: the session's member of pool ${pool.name} is unavailable and failover is off`];
+  }
+  return ["upstream", `502 Bad Gateway: every member of pool ${pool.name} that was tried failed`];
 }
 
 function describe(e: unknown, signal: Cancel): string {

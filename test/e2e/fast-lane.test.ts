@@ -304,3 +304,44 @@ describe("fast lane: review fixes", () => {
     expect(await (await fetch(`${p.url}/after`)).text()).toBe("fine");
   }, 20_000);
 });
+
+describe("fast lane: second review fixes", () => {
+  test("a client leaving before the head does not excuse a member that never answers: it is ejected at the response timeout", async () => {
+    const reached = Promise.withResolvers<void>();
+    const hung = rawUpstream(() => reached.resolve()); // reads the request, never answers
+    const p = await startProxy({
+      listeners: [{ port: 0, host: "127.0.0.1" }],
+      pools: { app: { members: [{ url: hung.url }], retries: 0, timeouts: { response: "300ms" }, health: { passive: { maxFails: 1 } } } },
+      routes: [{ path: "/", pool: "app" }],
+    });
+    cleanups.push(() => p.stop());
+    const u = new URL(p.url);
+    const client = await Bun.connect({ hostname: u.hostname, port: Number(u.port), socket: { data() {} } });
+    client.write("GET /slow HTTP/1.1\r\nHost: a\r\n\r\n");
+    await reached.promise;
+    client.terminate();
+    await p.waitFor(/ejected .*upstream response timeout/);
+    await p.waitFor(/"GET \/slow HTTP\/1\.1" 499 /);
+  });
+
+  test("failover: false answers 503 when the session's member refuses the connection (routes-json.md)", async () => {
+    const up = rawUpstream((s) => s.write(ok("b")));
+    const dead = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    const deadUrl = `http://127.0.0.1:${dead.port}`;
+    dead.stop(true); // nothing listens there now: connections are refused
+    const p = await startProxy({
+      listeners: [{ port: 0, host: "127.0.0.1" }],
+      pools: { app: {
+        members: [{ url: deadUrl, route: "n1" }, { url: up.url, route: "n2" }], retries: 1,
+        sticky: { cookie: "ROUTEID", mode: "insert", failover: false }, health: { passive: { maxFails: 100 } },
+      } },
+      routes: [{ path: "/", pool: "app" }],
+    });
+    cleanups.push(() => p.stop());
+    const res = await fetch(`${p.url}/cart`, { headers: { cookie: "ROUTEID=.n1" } });
+    expect(res.status).toBe(503);
+    expect(await res.text()).toContain("failover is off");
+    const other = await fetch(`${p.url}/cart`, { headers: { cookie: "ROUTEID=.n2" } });
+    expect(await other.text()).toBe("b");
+  });
+});

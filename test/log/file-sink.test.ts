@@ -35,3 +35,21 @@ test("16 KB of pending lines go out without waiting for the timer", async () => 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("a flush with nothing new still waits for what the writer holds (a pipe whose reader is behind)", async () => {
+  const written: string[] = [];
+  let release!: () => void;
+  const drained = new Promise<number>((r) => (release = () => r(0)));
+  const sink = fileSink("-", 60_000, () => ({ write: (s) => written.push(s), flush: () => drained }));
+  sink.write("a\n");
+  void sink.flush(); // what the timer does: the line goes to the writer, which cannot drain yet
+  expect(written).toEqual(["a\n"]);
+  let done = false;
+  const last = Promise.resolve(sink.flush()).then(() => (done = true)); // shutdown's flush: nothing pending
+  await Promise.resolve();
+  expect(done).toBe(false); // still waiting for the writer
+  release();
+  await last;
+  expect(done).toBe(true);
+  expect(written).toEqual(["a\n"]);
+});
