@@ -34,6 +34,7 @@ const MAX_BUFFERED = 64 * 1024;
 
 export class ClientConn implements ClientLink, TunnelClient {
   readonly ip: string;
+  readonly trusted: boolean;
   #buf: Buffer | undefined;
   #busy: FastExchange | undefined;
   #tunnel: Tunnel | undefined;
@@ -52,6 +53,7 @@ export class ClientConn implements ClientLink, TunnelClient {
     this.sock = sock;
     this.ctx = ctx;
     this.ip = plainIp(sock.remoteAddress);
+    this.trusted = ctx.deps.isTrustedProxy(this.ip);
   }
 
   /** Nothing in flight: safe to close (keep-alive timeout, shutdown). */

@@ -14,13 +14,16 @@ import { noMember, type ForwardDeps } from "../proxy/forward.ts";
 import { UpstreamError } from "../upstream/errors.ts";
 import { BodyRelay, CHUNKED, headAndBody, UNTIL_CLOSE } from "./body-relay.ts";
 import type { FastHead } from "./request-head.ts";
-import { clientHead, hasNoBody, responseHeadEnd, type ClientHead } from "./response-head.ts";
+import { clientHead, hasNoBody, type ClientHead } from "./response-head.ts";
+import { findHeadEnd } from "../upstream/response-head.ts";
 import { IDEMPOTENT, tryFailure } from "./try-failure.ts";
 import { upstreamHead } from "./upstream-head.ts";
 import type { LaneSocket, LaneUser, MemberLane } from "./upstream-lane.ts";
 
 export interface ClientLink {
   readonly ip: string;
+  /** The client is a trusted proxy (trustedProxies): its X-Forwarded-* are kept. */
+  readonly trusted: boolean;
   /** Writes or queues bytes for the client; false when some had to be queued (backpressure). */
   send(bytes: Uint8Array): boolean;
   /** The exchange is over; without keep-alive the connection closes once its bytes are out. */
@@ -30,6 +33,7 @@ export interface ClientLink {
 }
 
 export interface FastDeps extends Pick<ForwardDeps, "choose" | "outcome" | "isTrustedProxy"> {
+  // isTrustedProxy is asked once per connection (client-conn.ts), not per request.
   /** Sticky sessions' Set-Cookie for a response (health/wire.ts), when the pool has them. */
   stickyCookie?: ((pool: RuntimePool, x: FastExchange, member: Member) => string | undefined) | undefined;
   deadlines: Deadlines;
@@ -84,7 +88,7 @@ export class FastExchange implements LaneUser {
     this.clientIp = client.ip;
     this.rawTarget = h.target;
     this.query = h.query;
-    this.trusted = deps.isTrustedProxy(this.clientIp);
+    this.trusted = client.trusted;
   }
 
   get scheme(): "http" | "https" { return this.deps.scheme; }
@@ -132,7 +136,7 @@ export class FastExchange implements LaneUser {
     if (this.#state !== W_HEAD) return;
     let buf = this.#partial ? Buffer.concat([this.#partial, d]) : d;
     for (;;) {
-      const end = responseHeadEnd(buf);
+      const end = findHeadEnd(buf, 0);
       if (end < 0) {
         if (buf.byteLength > 65536) return this.#failed(new UpstreamError("EMALFORMED", "malformed upstream response: head too large"), true);
         this.#partial = buf;

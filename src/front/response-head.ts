@@ -139,17 +139,6 @@ function rebuild(buf: Buffer, end: number, cx: HeadContext, isHead: boolean): Cl
   return { status: p.status, contentLength: p.contentLength, chunked: p.chunked, upstreamClose, bytes: Buffer.from(text + "\r\n", "latin1"), closeDelimited };
 }
 
-/** Offset past the blank line ending a response head (CRLF or bare-LF lines, RFC 9112 2.2), or -1. */
-export function responseHeadEnd(buf: Uint8Array): number {
-  let at = buf.indexOf(10);
-  while (at >= 0) {
-    if (at >= 1 && buf[at - 1] === 10) return at + 1;
-    if (at >= 2 && buf[at - 1] === 13 && buf[at - 2] === 10) return at + 1;
-    at = buf.indexOf(10, at + 1);
-  }
-  return -1;
-}
-
 /** RFC 9110 6.4.1: responses to HEAD, and 204/304, never have a body. */
 export function hasNoBody(status: number, isHead: boolean): boolean {
   return isHead || status === 204 || status === 304;

@@ -6,18 +6,14 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import type { Socket } from "bun";
 import { startProxy, type RunningProxy } from "./harness.ts";
-import { rawRequest, rawUpstream as raw } from "./raw.ts";
+import { rawRequest, trackedRawUpstream } from "./raw.ts";
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-const rawUpstream = (onHead: Parameters<typeof raw>[0]) => {
-  const up = raw(onHead);
-  cleanups.push(up.stop);
-  return up;
-};
+const rawUpstream = trackedRawUpstream(cleanups);
 
 async function proxy(members: string[], extra: object = {}): Promise<RunningProxy> {
   const p = await startProxy({

@@ -36,3 +36,12 @@ export function rawRequest(url: string, text: string): Promise<string> {
   });
 }
 
+
+/** rawUpstream, stopped by the calling test file's cleanups (run in its afterEach). */
+export function trackedRawUpstream(cleanups: (() => unknown)[]) {
+  return (onHead: Parameters<typeof rawUpstream>[0]) => {
+    const up = rawUpstream(onHead);
+    cleanups.push(up.stop);
+    return up;
+  };
+}

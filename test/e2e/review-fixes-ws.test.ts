@@ -5,18 +5,14 @@
  */
 import { afterEach, describe, expect, test } from "bun:test";
 import { echoUpstream, startProxy, type RunningProxy } from "./harness.ts";
-import { rawRequest, rawUpstream as raw } from "./raw.ts";
+import { rawRequest, trackedRawUpstream } from "./raw.ts";
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-const rawUpstream = (onHead: Parameters<typeof raw>[0]) => {
-  const up = raw(onHead);
-  cleanups.push(up.stop);
-  return up;
-};
+const rawUpstream = trackedRawUpstream(cleanups);
 
 const LISTENER = { port: 0, host: "127.0.0.1" };
 const HANDSHAKE = "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
