@@ -53,6 +53,11 @@ export function compile(config: Config, opts: CompileOptions): Runtime {
     // Bun's idle timeout is whole seconds, 8..960 (it pings idle sockets, as NGINX's
     // proxy_read_timeout would close them); the default matches Bun's 120 s.
     shutdownTimeoutMs: config.shutdownTimeout ?? 10_000,
+    clientTimeouts: {
+      header: config.clientTimeouts?.header ?? 60_000,
+      body: config.clientTimeouts?.body ?? 60_000,
+      keepAlive: config.clientTimeouts?.keepAlive ?? 75_000,
+    },
     websocket: {
       idleTimeoutSec: Math.min(960, Math.max(8, Math.round((config.websocket?.idleTimeout ?? 120_000) / 1000))),
       maxMessageSize: config.websocket?.maxMessageSize ?? 16 * 1024 * 1024,
@@ -110,6 +115,7 @@ function compileRoute(rc: RouteConfig, index: number, pools: Map<string, Runtime
     outlastsServerIdle: Math.max(timeouts.response, timeouts.idle) > SERVER_IDLE_MAX_MS,
     requestRules: rc.requestHeaders ? compileHeaderRules(rc.requestHeaders, `${where}.requestHeaders`) : undefined,
     responseRules: rc.responseHeaders ? compileHeaderRules(rc.responseHeaders, `${where}.responseHeaders`) : undefined,
+    allowEncodedSlashes: rc.allowEncodedSlashes,
     reverse: pool && rc.reverse
       ? compileReverse({
           upstreamPrefixes: [...pool.pool.members.map((m) => joinPath(m.url.origin + m.url.pathname, upstreamPath)), ...rc.reverseAlso],

@@ -43,7 +43,12 @@ export interface RuntimeRoute {
   requestRules?: HeaderRules | undefined;
   responseRules?: HeaderRules | undefined;
   reverse?: ReverseMapper | undefined;
+  /** %2F / %5C in the path are served (kept as received) instead of answered 404. */
+  allowEncodedSlashes: boolean;
 }
+
+/** How long a client may take for a request head, between body bytes, and idle between requests (ms). */
+export interface ClientTimeouts { header: number; body: number; keepAlive: number }
 
 export interface Runtime {
   config: Config;
@@ -55,6 +60,7 @@ export interface Runtime {
   websocket: { idleTimeoutSec: number; maxMessageSize: number };
   /** How long SIGTERM waits for in-flight requests before closing them (NGINX worker_shutdown_timeout). */
   shutdownTimeoutMs: number;
+  clientTimeouts: ClientTimeouts;
   warnings: string[];
   close(): void;
 }

@@ -173,6 +173,8 @@ const route = v.strictObject({
   denyMethods: v.optional(v.array(v.pipe(v.string(), v.regex(/^[A-Z]+$/, "a method is upper-case letters, e.g. \"TRACE\""))), []),
   maxBodySize: v.optional(size),
   timeouts: v.optional(timeouts),
+  /** Apache's AllowEncodedSlashes NoDecode: %2F and %5C pass as received instead of a 404. */
+  allowEncodedSlashes: v.optional(v.boolean(), false),
 });
 
 export const configSchema = v.strictObject({
@@ -188,6 +190,8 @@ export const configSchema = v.strictObject({
   admin: v.optional(v.looseObject({ listen: v.string() })),
   shutdownTimeout: v.optional(duration),
   websocket: v.optional(v.strictObject({ idleTimeout: v.optional(duration), maxMessageSize: v.optional(size) })),
+  /** NGINX client_header_timeout, client_body_timeout, keepalive_timeout. */
+  clientTimeouts: v.optional(v.strictObject({ header: v.optional(duration), body: v.optional(duration), keepAlive: v.optional(duration) })),
 });
 
 function isRegex(s: string): boolean {

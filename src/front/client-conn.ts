@@ -1,12 +1,20 @@
 /**
  * One client connection on a plain listener. Each request head is offered to the fast lane
  * (request-head.ts decides what qualifies); the first one that does not qualify turns the
- * connection into a tunnel to the full spine for the rest of its life (tunnel.ts). Responses
- * leave in request order: a pipelined request waits in the buffer until the one before is done.
+ * connection into a tunnel to the full spine for the rest of its life (tunnel.ts), every
+ * byte of it checked on the way (tunnel-gate.ts). Responses leave in request order: a
+ * pipelined request waits in the buffer until the one before is done. A client slower than
+ * clientTimeouts with a head or a body gets 408 (NGINX client_header_timeout,
+ * client_body_timeout), so a slowloris client is cut at the header deadline.
  */
 import type { Socket } from "bun";
-import type { RuntimePool, RuntimeRoute } from "../config/runtime.ts";
+import type { ClientTimeouts, RuntimePool, RuntimeRoute } from "../config/runtime.ts";
+import type { Watch } from "../proxy/deadlines.ts";
+import { errorBytes, type ProxyErrorKind } from "../proxy/errors.ts";
 import { plainIp } from "../proxy/headers.ts";
+import { heldBodyEnd, TUNNEL, WAIT } from "./held-body.ts";
+import { BadHead } from "./request-check.ts";
+import { HeadTooLarge, IN_BODY, IN_HEAD, TunnelGate } from "./tunnel-gate.ts";
 import { FastExchange, type ClientLink, type FastDeps } from "./fast-exchange.ts";
 import { headEnd, MAX_FAST_HEAD, readFastHead, type FastHead } from "./request-head.ts";
 import { Tunnel, type TunnelClient, type TunnelRegistry } from "./tunnel.ts";
@@ -25,9 +33,12 @@ export interface FrontContext {
   registry: TunnelRegistry;
   internalPort: number;
   idleTimeoutSec: number;
+  clientTimeouts: ClientTimeouts;
   /** Set when the listener stops: finish what is in flight, then close. */
   stopping: boolean;
 }
+
+const CONTINUE = Buffer.from("HTTP/1.1 100 Continue\r\n\r\n");
 
 /** Pipelined bytes waiting behind a busy exchange, before reading from the client pauses. */
 const MAX_BUFFERED = 64 * 1024;
@@ -38,6 +49,11 @@ export class ClientConn implements ClientLink, TunnelClient {
   #buf: Buffer | undefined;
   #busy: FastExchange | undefined;
   #tunnel: Tunnel | undefined;
+  #gate: TunnelGate | undefined;
+  /** The head or body deadline running, and which (IN_HEAD, IN_BODY). */
+  #watch: Watch | undefined;
+  #watching = 0;
+  #continued = false;
   #queue: Uint8Array[] = [];
   #closeWhenFlushed = false;
   /** The client half-closed (FIN): answer what it sent, then close. */
@@ -58,12 +74,12 @@ export class ClientConn implements ClientLink, TunnelClient {
 
   /** Nothing in flight: safe to close (keep-alive timeout, shutdown). */
   get idle(): boolean {
-    return !this.#busy && !this.#tunnel && this.#queue.length === 0;
+    return !this.#busy && !this.#gate && this.#queue.length === 0;
   }
 
   onData(d: Buffer): void {
-    if (this.#tunnel) return this.#tunnel.fromClient(d);
     if (this.#closeWhenFlushed) return; // after Connection: close nothing more is read (RFC 9112 9.6)
+    if (this.#gate) return this.#feed(d);
     this.#buf = this.#buf ? Buffer.concat([this.#buf, d]) : d;
     if (this.#busy || this.#queue.length) {
       if (this.#buf.byteLength > MAX_BUFFERED) this.pauseReading();
@@ -78,23 +94,28 @@ export class ClientConn implements ClientLink, TunnelClient {
     try {
       // A pipelined request waits until the answers before it are out: a client that sends
       // and never reads must not make us hold its answers (backpressure through the kernel).
-      while (this.#buf && !this.#busy && !this.#tunnel && !this.#closeWhenFlushed && !this.#closed && this.#queue.length === 0) {
+      while (this.#buf && !this.#busy && !this.#gate && !this.#closeWhenFlushed && !this.#closed && this.#queue.length === 0) {
         const buf = this.#buf;
         const end = headEnd(buf);
-        if (end === -1 && buf.byteLength <= MAX_FAST_HEAD) return;
-        if (end > MAX_FAST_HEAD) return this.#toTunnel(); // the spine answers 431 as it would
+        if (end === -1 && buf.byteLength <= MAX_FAST_HEAD) return this.#deadline(IN_HEAD);
+        if (end > MAX_FAST_HEAD || end < 0) return this.#toTunnel(); // the gate answers 400 or 431
         const started = performance.now();
         const head = end > 0 ? readFastHead(buf.toString("latin1", 0, end)) : undefined;
         const plan = head && !this.ctx.stopping ? this.ctx.plan(head) : undefined;
         if (!head || !plan) return this.#toTunnel();
-        this.#buf = end < buf.byteLength ? buf.subarray(end) : undefined;
-        this.#busy = new FastExchange(this, head, plan.path, plan.canonical, plan.route, plan.pool, this.ctx.deps, started);
+        const bodyEnd = head.bodyLength > 0 || head.chunked ? heldBodyEnd(head, buf, end, plan.route.maxBodySize) : end;
+        if (bodyEnd === WAIT) return this.#deadline(IN_BODY);
+        if (bodyEnd === TUNNEL) return this.#toTunnel();
+        this.#buf = bodyEnd < buf.byteLength ? buf.subarray(bodyEnd) : undefined;
+        if (this.#watch) this.#deadline(0);
+        const body = bodyEnd > end ? buf.subarray(end, bodyEnd) : undefined;
+        this.#busy = new FastExchange(this, head, plan.path, plan.canonical, plan.route, plan.pool, this.ctx.deps, started, body);
         this.#busy.start();
       }
     } finally {
       this.#looping = false;
       // Nothing in flight and nothing more will come: a half-closed client has all its answers.
-      if (this.#readEnded && !this.#busy && !this.#tunnel && !this.#closeWhenFlushed && this.#queue.length === 0) this.#closeAfterFlush();
+      if (this.#readEnded && !this.#busy && !this.#gate && !this.#closeWhenFlushed && this.#queue.length === 0) this.#closeAfterFlush();
     }
   }
 
@@ -102,7 +123,65 @@ export class ClientConn implements ClientLink, TunnelClient {
     const first = this.#buf!;
     this.#buf = undefined;
     this.sock.timeout(0); // the spine's server keeps its own idle timeout
-    this.#tunnel = new Tunnel(this, this.ctx.registry, this.ctx.internalPort, first);
+    this.#gate = new TunnelGate((b) => {
+      if (this.#tunnel) this.#tunnel.fromClient(b);
+      else this.#tunnel = new Tunnel(this, this.ctx.registry, this.ctx.internalPort, b);
+    });
+    this.#feed(first);
+  }
+
+  #feed(d: Buffer): void {
+    const gate = this.#gate!;
+    try {
+      gate.feed(d);
+    } catch (e) {
+      if (e instanceof BadHead) return this.#refuse("bad_request", e.message);
+      if (e instanceof HeadTooLarge) return this.#refuse("head_too_large", e.message);
+      throw e;
+    }
+    // The body is held until complete (tunnel-gate.ts): a client waiting for 100 gets it now.
+    if (gate.wantsContinue && !this.#continued) {
+      this.#continued = true;
+      this.send(CONTINUE);
+    }
+    this.#deadline(gate.state === IN_HEAD || gate.state === IN_BODY ? gate.state : 0);
+  }
+
+  /** Runs the head or body deadline (a body's is pushed on by every read), or none (0). */
+  #deadline(kind: number): void {
+    const ms = kind === IN_HEAD ? this.ctx.clientTimeouts.header : this.ctx.clientTimeouts.body;
+    if (kind === this.#watching) {
+      if (kind === IN_BODY) this.ctx.deps.deadlines.extend(this.#watch!, ms);
+      return;
+    }
+    if (this.#watch) this.ctx.deps.deadlines.clear(this.#watch);
+    this.#watching = kind;
+    this.#watch = kind === 0 ? undefined : this.ctx.deps.deadlines.watch(ms, () => {
+      this.#watch = undefined;
+      this.#watching = 0;
+      this.#refuse("client_timeout", kind === IN_HEAD ? "408 Request Timeout: the request head took too long" : "408 Request Timeout: the request body stalled");
+    });
+  }
+
+  /**
+   * 400, 408 or 431, then close. Once bytes went into the tunnel an answer from the spine may
+   * be on its way, so the connection is cut instead of answered.
+   */
+  #refuse(kind: ProxyErrorKind, detail: string): void {
+    this.#deadline(0);
+    const status = errorBytes(kind, detail, true);
+    this.ctx.deps.access({
+      clientIp: this.ip, method: "-", target: "-", protocol: "HTTP/1.1", status: status.status, bytes: 0, referer: null,
+      userAgent: null, host: "-", route: "-", pool: "", member: "", durationMs: 0,
+    });
+    this.#buf = undefined;
+    if (this.#tunnel) {
+      this.#tunnel.clientClosed();
+      return this.abort();
+    }
+    this.#gate = undefined;
+    this.send(status.bytes);
+    this.#closeAfterFlush();
   }
 
   send(bytes: Uint8Array): boolean {
@@ -128,7 +207,7 @@ export class ClientConn implements ClientLink, TunnelClient {
     if (this.#closeWhenFlushed) return void this.sock.end();
     this.#busy?.clientDrained();
     this.#tunnel?.clientDrained();
-    if (!this.#busy && !this.#tunnel) {
+    if (!this.#busy && !this.#gate) {
       this.resumeReading();
       this.#next();
     }
@@ -177,13 +256,14 @@ export class ClientConn implements ClientLink, TunnelClient {
    */
   onEnd(): void {
     this.#readEnded = true;
-    if (this.#tunnel) return void this.sock.end();
+    if (this.#gate) return void this.sock.end();
     if (!this.#busy) this.#next();
   }
 
   onClose(): void {
     if (this.#closed && !this.#busy && !this.#tunnel) return;
     this.#closed = true;
+    if (this.#watch) this.#deadline(0);
     const busy = this.#busy;
     this.#busy = undefined;
     busy?.clientGone();

@@ -57,6 +57,7 @@ export class FastExchange implements LaneUser {
   #sock: LaneSocket | undefined;
   #tried: Set<Member> | undefined;
   #attempts = 0;
+  #timedOut: [ProxyErrorKind, string] | undefined;
   #reused = false;
   #watch: Watch | undefined;
   #partial: Buffer | undefined;
@@ -75,8 +76,12 @@ export class FastExchange implements LaneUser {
   readonly pool: RuntimePool;
   readonly deps: FastDeps;
   readonly started: number;
+  /** The whole request body, read before the member was chosen (held-body.ts). */
+  readonly body: Uint8Array | undefined;
+  /** What the member's socket has not taken yet. */
+  #unsent: Uint8Array | undefined;
 
-  constructor(client: ClientLink, h: FastHead, path: string, canonical: string, route: RuntimeRoute, pool: RuntimePool, deps: FastDeps, started: number) {
+  constructor(client: ClientLink, h: FastHead, path: string, canonical: string, route: RuntimeRoute, pool: RuntimePool, deps: FastDeps, started: number, body?: Uint8Array) {
     this.client = client;
     this.h = h;
     this.path = path;
@@ -85,6 +90,7 @@ export class FastExchange implements LaneUser {
     this.pool = pool;
     this.deps = deps;
     this.started = started;
+    this.body = body;
     this.clientIp = client.ip;
     this.rawTarget = h.target;
     this.query = h.query;
@@ -98,7 +104,8 @@ export class FastExchange implements LaneUser {
 
   start(): void {
     const member = this.deps.choose(this.pool, this, this.#tried ?? NONE);
-    if (!member) return this.#answer(...noMember(this.pool, this.#tried ?? NONE));
+    // NGINX answers with the last try's error: a timeout stays a 504 when no member is left.
+    if (!member) return this.#answer(...(this.#timedOut ?? noMember(this.pool, this.#tried ?? NONE)));
     this.#member = member;
     this.#attempts++;
     member.begin();
@@ -126,10 +133,18 @@ export class FastExchange implements LaneUser {
     } catch (e) {
       return this.#ruleFailed(e as Error); // a requestHeaders rule refused a value
     }
-    s.write(head);
+    if (!this.body) return void s.write(head);
+    const bytes = Buffer.concat([Buffer.from(head, "latin1"), this.body]);
+    const n = s.write(bytes);
+    this.#unsent = n < bytes.byteLength ? bytes.subarray(Math.max(n, 0)) : undefined;
   }
 
-  upstreamDrain(): void {}
+  upstreamDrain(s: LaneSocket): void {
+    const rest = this.#unsent;
+    if (!rest || s !== this.#sock) return;
+    const n = s.write(rest);
+    this.#unsent = n < rest.byteLength ? rest.subarray(Math.max(n, 0)) : undefined;
+  }
 
   upstreamData(s: LaneSocket, d: Buffer): void {
     if (this.#state === W_BODY) return this.#relayBody(d, 0, undefined);
@@ -244,6 +259,7 @@ export class FastExchange implements LaneUser {
     const f = tryFailure(e, connected, this.h.method, member, this.pool.name);
     this.deps.outcome(this.pool, member, false, f.reason);
     (this.#tried ??= new Set()).add(member);
+    this.#timedOut = f.answer[0] === "timeout" ? f.answer : undefined;
     if (f.retryable && this.#attempts <= this.pool.retries && !this.#clientLeft) {
       this.deps.events("warn", `pool=${this.pool.name} member=${member.origin} ${f.reason}; retrying on another member`);
       this.#state = W_HEAD;

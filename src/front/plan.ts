@@ -6,7 +6,7 @@
  */
 import type { Member } from "../balancer/member.ts";
 import type { Runtime, RuntimePool } from "../config/runtime.ts";
-import { matchPath, normalizePath } from "../proxy/normalize.ts";
+import { hasEncodedSlash, matchPath, normalizePath } from "../proxy/normalize.ts";
 import type { FastPlan } from "./client-conn.ts";
 import type { FastHead } from "./request-head.ts";
 import { MemberLane } from "./upstream-lane.ts";
@@ -33,6 +33,7 @@ export function fastLanes(rt: Runtime, sticky: boolean): FastLanes {
       if (canonical === undefined) return undefined;
       const route = rt.router.match(h.hostName, canonical);
       if (!route || route.action.kind !== "pool" || route.denyMethods.has(h.method)) return undefined;
+      if (!route.allowEncodedSlashes && hasEncodedSlash(h.rawPath)) return undefined; // the spine's 404
       const pool = route.action.pool;
       if (!pools.has(pool)) return undefined;
       return { route, pool, path: normalizePath(h.rawPath), canonical };

@@ -6,6 +6,7 @@
  * targets, odd Host) never reaches this lane's simpler code.
  */
 import { hostName } from "../proxy/host.ts";
+import { readsAsOurs } from "./request-check.ts";
 
 export interface FastHead {
   method: string;
@@ -31,6 +32,10 @@ export interface FastHead {
   trustedOnly: string;
   /** `Connection: close`: answer, then close (RFC 9112 9.6). */
   close: boolean;
+  /** Content-Length, or -1 without one. */
+  bodyLength: number;
+  /** `Transfer-Encoding: chunked` (the only coding the lane takes; the body goes on as received). */
+  chunked: boolean;
 }
 
 const TCHAR = new Uint8Array(128);
@@ -42,8 +47,9 @@ for (const c of "cCeEfFhHkKpPrRtTuUxX") LOOK[c.charCodeAt(0)] = 1;
 const LOOK_LEN = new Uint8Array(32);
 for (const n of [2, 4, 6, 7, 9, 10, 14, 15, 16, 17, 18, 19]) LOOK_LEN[n] = 1;
 
-/** Headers that mean "not for the fast lane": a body, a protocol switch, an expectation. */
-const SLOW = new Set(["content-length", "transfer-encoding", "upgrade", "expect", "http2-settings"]);
+/** Headers that mean "not for the fast lane": a protocol switch, an expectation. */
+const SLOW = new Set(["upgrade", "expect", "http2-settings"]);
+const DIGITS = /^\d{1,15}$/;
 /** RFC 9110 7.6.1 hop-by-hop fields (and the classic RFC 2616 list): never forwarded. */
 const HOP = new Set(["keep-alive", "proxy-connection", "te", "trailer", "proxy-authenticate", "proxy-authorization"]);
 
@@ -80,7 +86,7 @@ export function readFastHead(head: string): FastHead | undefined {
   const h: FastHead = {
     method: head.slice(0, sp1), target, rawPath: q < 0 ? target : target.slice(0, q), query: q < 0 ? "" : target.slice(q),
     hostHeader: "", hostName: "", beforeHost: "", afterHost: "", userAgent: null, referer: null, cookie: null,
-    xForwardedFor: null, xForwardedProto: null, xForwardedHost: null, xForwardedPort: null, trustedOnly: "", close: false,
+    xForwardedFor: null, xForwardedProto: null, xForwardedHost: null, xForwardedPort: null, trustedOnly: "", close: false, bodyLength: -1, chunked: false,
   };
   let hostLine = -1;
   let kept = "";
@@ -118,7 +124,17 @@ export function readFastHead(head: string): FastHead | undefined {
       else if (name === "x-forwarded-host") h.xForwardedHost = join(h.xForwardedHost, value(head, colon, eol));
       else if (name === "x-forwarded-port") h.xForwardedPort = join(h.xForwardedPort, value(head, colon, eol));
       else if (name === "forwarded" || name === "x-real-ip") h.trustedOnly += head.slice(pos, eol + 2);
-      else if (SLOW.has(name)) return undefined;
+      else if (name === "content-length") {
+        const v = value(head, colon, eol);
+        if (h.bodyLength >= 0 || !DIGITS.test(v)) return undefined; // the gate refuses it (request-check.ts)
+        h.bodyLength = Number(v);
+        drop = false;
+      } else if (name === "transfer-encoding") {
+        if (h.chunked || value(head, colon, eol).toLowerCase() !== "chunked") return undefined;
+        h.chunked = true;
+        drop = false;
+      } else if (SLOW.has(name)) return undefined;
+      else if (readsAsOurs(name)) drop = true; // X_Forwarded_For: dropped, as request-check.ts does
       else if (!HOP.has(name)) {
         drop = false;
         if (name === "user-agent") h.userAgent = value(head, colon, eol);
@@ -133,7 +149,7 @@ export function readFastHead(head: string): FastHead | undefined {
     pos = eol + 2;
   }
   kept += head.slice(from, last);
-  if (hostLine < 0) return undefined;
+  if (hostLine < 0 || (h.chunked && h.bodyLength >= 0)) return undefined;
   const name = cachedHostName(h.hostHeader);
   if (name === undefined) return undefined;
   h.hostName = name;

@@ -1,8 +1,8 @@
 /**
  * What a failed try before the response head means, as proxy/forward.ts decides it for the
  * spine: the log reason, whether another member may be tried (a connection never made: any
- * method; after that: idempotent methods, never after a response timeout, as NGINX's
- * proxy_next_upstream), and the client's answer (504 for timeouts, else 502).
+ * method; after that, a response timeout included: idempotent methods, as NGINX's
+ * proxy_next_upstream error timeout), and the client's answer (504 for timeouts, else 502).
  */
 import type { Member } from "../balancer/member.ts";
 import type { ProxyErrorKind } from "../proxy/errors.ts";
@@ -22,7 +22,7 @@ export function tryFailure(e: Error, connected: boolean, method: string, member:
   const connectTimeout = e instanceof ConnectError && e.code === "ETIMEDOUT";
   return {
     reason: timedOut ? e.message : e instanceof ConnectError ? `connect failed: ${e.message}` : `upstream error: ${e.message}`,
-    retryable: !connected || (!timedOut && IDEMPOTENT.has(method)),
+    retryable: !connected || IDEMPOTENT.has(method),
     answer: timedOut ? ["timeout", `504 Gateway Timeout: ${member.origin} did not answer in time`]
       : connectTimeout ? ["timeout", `504 Gateway Timeout: could not connect to a member of pool ${pool} in time`]
       : ["upstream", `502 Bad Gateway: upstream error from pool ${pool}`],

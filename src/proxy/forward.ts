@@ -36,9 +36,10 @@ export async function forward(x: Exchange, pool: RuntimePool, body: ReadableStre
   let tried: Set<Member> = NONE_TRIED; // allocated only when a try fails
   const timeouts = x.route.timeouts;
   const base = prepareHeaders(x, deps.isTrustedProxy(x.clientIp));
+  let timedOut: Response | undefined; // NGINX answers with the last try's error: a timeout stays 504
   for (let attempt = 0; ; attempt++) {
     const member = chooseMember(pool, x, tried, deps);
-    if (member instanceof Response) return member;
+    if (member instanceof Response) return timedOut ?? member;
     // The client going away while we wait for the head is noticed when the response is written
     // (the body's cancel aborts the upstream); listening on req.signal costs ~7% per request.
     const abort = new Cancel();
@@ -70,8 +71,10 @@ export async function forward(x: Exchange, pool: RuntimePool, body: ReadableStre
       if (tried === NONE_TRIED) tried = new Set();
       tried.add(member);
       const bodyUntouched = body === null || !body.locked;
-      const timedOut = abort.reason instanceof UpstreamTimeout;
-      const retryable = e instanceof ConnectFailure ? bodyUntouched : !timedOut && body === null && IDEMPOTENT.has(x.method);
+      // NGINX proxy_next_upstream error timeout: a member that did not answer in time is no
+      // reason to fail an idempotent request another member can answer.
+      const retryable = e instanceof ConnectFailure ? bodyUntouched : body === null && IDEMPOTENT.has(x.method);
+      timedOut = abort.reason instanceof UpstreamTimeout ? errorResponse("timeout", `504 Gateway Timeout: ${member.origin} did not answer in time`) : undefined;
       if (retryable && attempt < pool.retries) {
         deps.events("warn", `pool=${pool.name} member=${member.origin} ${reason}; retrying on another member`);
         continue;

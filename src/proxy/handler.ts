@@ -10,7 +10,7 @@ import type { EventLog } from "../log/events.ts";
 import type { Member } from "../balancer/member.ts";
 import { plainIp } from "./headers.ts";
 import { hostName } from "./host.ts";
-import { matchPath, normalizePath, splitTarget } from "./normalize.ts";
+import { hasEncodedSlash, matchPath, normalizePath, splitTarget } from "./normalize.ts";
 import { errorResponse } from "./errors.ts";
 import type { Exchange, PickInput } from "./exchange.ts";
 import { forward, type ForwardDeps } from "./forward.ts";
@@ -18,7 +18,7 @@ import { ClientGone, clientHeaders, observeBody } from "./respond.ts";
 import { limitBody } from "./body-limit.ts";
 import { bufferedBody } from "../upstream/make-response.ts";
 import type { Deadlines } from "./deadlines.ts";
-import { forwardWebSocket, isWebSocketUpgrade, type WebSocketDeps } from "./websocket.ts";
+import { ANSWERED_PLAIN, forwardWebSocket, isWebSocketUpgrade, type WebSocketDeps } from "./websocket.ts";
 import type { WsData } from "../ws/pump.ts";
 
 export interface ListenerInfo { port: number; scheme: "http" | "https" }
@@ -35,6 +35,9 @@ export interface HandlerDeps {
   /** The same sticky cookie as a value, for the socket front's fast lane (which has no Headers). */
   stickyCookie?: (pool: RuntimePool, x: PickInput, member: Member) => string | undefined;
 }
+
+/** Apache's AllowEncodedSlashes Off answers 404 too. */
+export const ENCODED_SLASH_404 = "404 Not Found: an encoded / or \\ in the path is not allowed here";
 
 const socketIp = (req: Request, server: Server<WsData>) => plainIp(server.requestIP(req)?.address ?? "-");
 const defaultChoose: ForwardDeps["choose"] = (pool, x, tried) => pool.pool.pick({ clientIp: x.clientIp }, tried);
@@ -78,6 +81,7 @@ export function createProxyHandler(rt: Runtime, listener: ListenerInfo, deps: Ha
     if (canonical === undefined) return refused(req, server, started, errorResponse("bad_request", "400 Bad Request: invalid request path"));
     const route = rt.router.match(host, canonical);
     if (!route) return refused(req, server, started, errorResponse("no_route", "404 Not Found: no route for this host and path"));
+    if (!route.allowEncodedSlashes && hasEncodedSlash(rawPath)) return refused(req, server, started, errorResponse("no_route", ENCODED_SLASH_404));
     const x: Exchange = {
       req, route, method: req.method, rawTarget: rawPath + query, path, canonical, query,
       hostHeader: hostHeader!, hostName: host,
@@ -89,7 +93,10 @@ export function createProxyHandler(rt: Runtime, listener: ListenerInfo, deps: Ha
     if (action.kind === "respond") return local(x, new Response(action.body, { status: action.status, headers: action.headers }), action.bodyBytes);
     if (action.kind === "redirect") return local(x, new Response(null, { status: action.status, headers: { location: action.to } }));
 
-    if (isWebSocketUpgrade(req)) return forwardWebSocket(x, action.pool, server, ws);
+    if (isWebSocketUpgrade(req)) {
+      const up = await forwardWebSocket(x, action.pool, server, ws);
+      if (up !== ANSWERED_PLAIN) return up;
+    }
 
     // Bun closes a connection idle past its idleTimeout (max 255 s) even while we wait for the
     // upstream (bun-hono.md 7); our own response/idle deadlines govern these routes instead.

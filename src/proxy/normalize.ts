@@ -36,11 +36,18 @@ export function normalizePath(raw: string): string {
 
 /**
  * Characters an upstream decodes into something that changes what the path means: the
- * unreserved set (RFC 3986 2.3, equivalent encoded or not, 6.2.2.2), and `/`, `\` and `;`
- * (a new segment or a path parameter once decoded).
+ * unreserved set (RFC 3986 2.3, equivalent encoded or not, 6.2.2.2) and `;` (a path parameter
+ * once decoded). `%2F` and `%5C` are not decoded: a path holding them is refused (404) unless
+ * its route allows them as they are (Apache's AllowEncodedSlashes Off / NoDecode).
  */
 const DECODE_FOR_MATCH = new Uint8Array(128);
-for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~/\\;") DECODE_FOR_MATCH[c.charCodeAt(0)] = 1;
+for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~;") DECODE_FOR_MATCH[c.charCodeAt(0)] = 1;
+const ENCODED_SLASH = /%(2f|5c)/i;
+
+/** `%2F` or `%5C` (any case) in a raw path: 404 unless the route sets allowEncodedSlashes. */
+export function hasEncodedSlash(raw: string): boolean {
+  return raw.includes("%") && ENCODED_SLASH.test(raw);
+}
 const NEEDS_CANONICAL = /[%;\\#]/;
 
 /**

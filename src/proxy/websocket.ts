@@ -23,12 +23,15 @@ export interface WebSocketDeps extends ForwardDeps {
   log: (x: Exchange, status: number, bytes: number) => void;
 }
 
+/** The member answered the upgrade like an ordinary request (200, 3xx): forward it as one. */
+export const ANSWERED_PLAIN: unique symbol = Symbol("answered plain");
+
 export function isWebSocketUpgrade(req: Request): boolean {
   const up = req.headers.get("upgrade");
   return up !== null && up.toLowerCase() === "websocket";
 }
 
-export async function forwardWebSocket(x: Exchange, pool: RuntimePool, server: Server<WsData>, deps: WebSocketDeps): Promise<Response | undefined> {
+export async function forwardWebSocket(x: Exchange, pool: RuntimePool, server: Server<WsData>, deps: WebSocketDeps): Promise<Response | undefined | typeof ANSWERED_PLAIN> {
   const answer = (res: Response): Response => {
     deps.log(x, res.status, 0);
     return res;
@@ -48,6 +51,7 @@ export async function forwardWebSocket(x: Exchange, pool: RuntimePool, server: S
     deps.onResponse?.(pool, x, member, extra);
     let failure: string | undefined;
     let clientGone = false;
+    let plain = false;
     member.begin();
     let res: Response | undefined;
     try {
@@ -59,6 +63,7 @@ export async function forwardWebSocket(x: Exchange, pool: RuntimePool, server: S
         tls: pool.upstreamTls,
         onUpstreamError: (kind, detail) => {
           if (kind === "client") clientGone = true;
+          else if (kind === "answered") plain = true;
           else if (kind !== "refused") failure = `${kind}: ${detail}`;
         },
         onClose: (info: CloseInfo) => {
@@ -82,6 +87,12 @@ export async function forwardWebSocket(x: Exchange, pool: RuntimePool, server: S
     if (clientGone) {
       deps.log(x, 499, 0);
       return res;
+    }
+    // A 200 or 3xx: no failure; the handler sends the request again without Upgrade and relays
+    // that answer, headers and body (Bun's WebSocket client keeps neither).
+    if (plain) {
+      deps.outcome(pool, member, true, "answered the upgrade without switching");
+      return ANSWERED_PLAIN;
     }
     if (failure === undefined) return answer(res); // refused by the upstream: its status is relayed
     deps.outcome(pool, member, false, `websocket ${failure}`);

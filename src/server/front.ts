@@ -5,6 +5,7 @@
  * bench: Bun.serve + the spine cost ~33 us of CPU per small request, the lane ~20 us.
  */
 import type { Socket } from "bun";
+import type { ClientTimeouts } from "../config/runtime.ts";
 import { ClientConn, type FrontContext } from "../front/client-conn.ts";
 import type { FastDeps } from "../front/fast-exchange.ts";
 import type { FastLanes } from "../front/plan.ts";
@@ -24,6 +25,7 @@ export interface FrontOptions {
   hostname: string;
   port: number;
   idleTimeoutSec: number;
+  clientTimeouts: ClientTimeouts;
   lanes: FastLanes;
   /** Everything but the listener's port, which is known only once bound. */
   deps: Omit<FastDeps, "port" | "lanes">;
@@ -38,6 +40,7 @@ export function listenFront(o: FrontOptions): Front {
     registry: new TunnelRegistry(),
     internalPort: 0,
     idleTimeoutSec: o.idleTimeoutSec,
+    clientTimeouts: o.clientTimeouts,
     stopping: false,
   };
   const listener = Bun.listen<ClientConn>({

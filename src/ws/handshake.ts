@@ -58,6 +58,15 @@ export function validProtocols(protocols: readonly string[]): boolean {
  * fall back to 502 when the text changes. Only 4xx/5xx are relayed: a 3xx would need its
  * Location, and a 1xx/2xx is a broken handshake, i.e. a bad gateway.
  */
+/**
+ * Any final status other than 101 (a 200 page, a 3xx): the member answered as for an ordinary
+ * request, which is no failure of the member (NGINX relays such an answer as it is).
+ */
+export function answeredStatus(message: string): number | undefined {
+  const m = /Expected 101 status code: (\d{3})\b/.exec(message);
+  return m?.[1] === undefined ? undefined : Number(m[1]);
+}
+
 export function refusedStatus(message: string): number | undefined {
   const m = /Expected 101 status code: (\d{3})\b/.exec(message);
   if (m?.[1] === undefined) return undefined;

@@ -5,7 +5,7 @@
  */
 import type { Server, WebSocketHandler } from "bun";
 import { relayClose } from "./close-codes.ts";
-import { offeredProtocols, refusedStatus, upstreamHeaders, validProtocols } from "./handshake.ts";
+import { answeredStatus, offeredProtocols, refusedStatus, upstreamHeaders, validProtocols } from "./handshake.ts";
 import {
   flushToClient, stopPolling, toClient, toUpstream, upstreamClosed,
   type CloseInfo, type Direction, type Message, type WsData,
@@ -86,7 +86,8 @@ export interface ProxyWebSocketOptions {
   onPressure?: (direction: Direction, paused: boolean) => void;
 }
 
-export type HandshakeFailure = "refused" | "unreachable" | "timeout" | "client";
+/** "answered": a 2xx/3xx instead of 101; the caller sends the request on as an ordinary one. */
+export type HandshakeFailure = "refused" | "answered" | "unreachable" | "timeout" | "client";
 type Outcome = { ok: true } | { ok: false; kind: HandshakeFailure; status: number; detail: string };
 
 /** Connects upstream, then upgrades `req` (which must be the original Request). */
@@ -152,7 +153,9 @@ function connect(up: WebSocket, req: Request, timeoutMs: number): Promise<Outcom
     up.addEventListener("open", () => finish({ ok: true }), { once: true });
     up.addEventListener("error", (ev) => {
       const status = refusedStatus(ev.message);
+      const answered = answeredStatus(ev.message);
       if (status !== undefined) finish({ ok: false, kind: "refused", status, detail: `upstream refused the WebSocket upgrade with HTTP ${status}` });
+      else if (answered !== undefined) finish({ ok: false, kind: "answered", status: answered, detail: `upstream answered the WebSocket upgrade with HTTP ${answered}` });
       else finish({ ok: false, kind: "unreachable", status: 502, detail: `upstream WebSocket unreachable: ${ev.message}` });
     }, { once: true });
     up.addEventListener("close", () => finish({ ok: false, kind: "unreachable", status: 502, detail: "upstream closed during the handshake" }), { once: true });

@@ -30,7 +30,7 @@ describe("fidelity: only the documented changes, both ways", () => {
     "Connection: keep-alive, X-Hop\r\nX-Hop: secret\r\nKeep-Alive: timeout=5\r\n\r\n"), gz]));
   let p: RunningProxy;
   beforeAll(async () => {
-    p = await startProxy({ listeners: [{ port: 0, host: "127.0.0.1" }], pools: { u: { members: [{ url: up.url }] } }, routes: [{ path: "/", pool: "u" }], accessLog: { path: "/dev/null" } });
+    p = await startProxy({ listeners: [{ port: 0, host: "127.0.0.1" }], pools: { u: { members: [{ url: up.url }] } }, routes: [{ path: "/", pool: "u", allowEncodedSlashes: true }], accessLog: { path: "/dev/null" } });
   });
   afterAll(async () => { await p.stop(); up.stop(); });
 

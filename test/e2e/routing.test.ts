@@ -63,7 +63,8 @@ describe("routing by host and path", () => {
     for (const target of ["/%62alancer-manager", "/balancer-manager;x", "/balancer%2Dmanager", "/x/..%2fbalancer-manager", "/x/..%5Cbalancer-manager"]) {
       const res = await raw(p.url, `GET ${target} HTTP/1.1\r\nHost: other\r\nConnection: close\r\n\r\n`);
       expect({ target, status: res.slice(0, 12) }).toEqual({ target, status: "HTTP/1.1 404" });
-      expect(res).toContain("nope");
+      // An encoded slash is refused by the proxy itself (AllowEncodedSlashes Off), before any route answers.
+      expect(res).toContain(target.includes("..%") ? "encoded / or \\" : "nope");
     }
     expect(await raw(p.url, "GET /balancer-manager#x HTTP/1.1\r\nHost: other\r\nConnection: close\r\n\r\n")).toStartWith("HTTP/1.1 400");
     const before = b.seen.length;

@@ -40,7 +40,7 @@ function context(): { ctx: FrontContext; logged: number[] } {
       events: () => {}, access: (e) => logged.push(e.status), lanes: new Map(), scheme: "http", port: 80,
     },
     plan: (h) => ({ route, pool, path: h.rawPath, canonical: h.rawPath }),
-    registry: new TunnelRegistry(), internalPort: 0, idleTimeoutSec: 10, stopping: false,
+    registry: new TunnelRegistry(), internalPort: 0, idleTimeoutSec: 10, clientTimeouts: { header: 1000, body: 1000, keepAlive: 10_000 }, stopping: false,
   };
   return { ctx, logged };
 }

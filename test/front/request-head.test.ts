@@ -146,10 +146,20 @@ describe("readFastHead: everything unusual is left to the full spine", () => {
     expect(readFastHead(withLine("X-Ok: 1"))).toBeDefined();
   });
 
-  test("a body announced by Content-Length (any value, any casing) or Transfer-Encoding", () => {
-    for (const line of ["Content-Length: 0", "Content-Length: 5", "content-length: abc", "CONTENT-LENGTH: 1", "Transfer-Encoding: chunked", "transfer-encoding: gzip"]) {
+  test("a Content-Length that is not digits, or a coding other than chunked", () => {
+    for (const line of ["content-length: abc", "Content-Length: -1", "transfer-encoding: gzip", "Transfer-Encoding: chunked, gzip"]) {
       expect([line, readFastHead(withLine(line))]).toEqual([line, undefined]);
     }
+  });
+
+  test("a body's framing is read (any casing) and its lines kept for the member", () => {
+    expect(readFastHead(withLine("CONTENT-LENGTH: 5"))).toMatchObject({ bodyLength: 5, chunked: false });
+    expect(readFastHead(withLine("Content-Length: 0"))).toMatchObject({ bodyLength: 0 });
+    const h = readFastHead(withLine("transfer-encoding: Chunked"))!;
+    expect(h).toMatchObject({ bodyLength: -1, chunked: true });
+    expect(h.beforeHost + h.afterHost).toContain("transfer-encoding: Chunked\r\n");
+    expect(readFastHead(withLine("Content-Length: 1\r\nContent-Length: 1"))).toBeUndefined();
+    expect(readFastHead(withLine("Content-Length: 1\r\nTransfer-Encoding: chunked"))).toBeUndefined();
   });
 
   test("a protocol switch or an expectation: Upgrade, Expect, HTTP2-Settings", () => {

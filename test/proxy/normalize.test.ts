@@ -112,8 +112,8 @@ describe("matchPath: the path routes are matched against", () => {
     ["/balancer%2Dmanager", "/balancer-manager"],
     ["/balancer-manager;x", "/balancer-manager"],      // Tomcat drops path parameters
     ["/a;jsessionid=X/b", "/a/b"],
-    ["/x/..%2fbalancer-manager", "/balancer-manager"],  // encoded slash makes a dot segment
-    ["/x/..%5Cbalancer-manager", "/balancer-manager"],  // and so does an encoded backslash
+    ["/x/..%2fbalancer-manager", "/x/..%2fbalancer-manager"],  // encoded slashes stay encoded (refused unless allowed)
+    ["/x/..%5Cbalancer-manager", "/x/..%5Cbalancer-manager"],
     ["/x/..\\balancer-manager", "/balancer-manager"],
     ["/x/%252e%252e/y", "/x/%252e%252e/y"],             // decoded once only, as upstreams do
     ["/caf%C3%A9", "/caf%C3%A9"],                       // non-ASCII stays encoded

@@ -48,7 +48,7 @@ describe("forwardWebSocket", () => {
       const m = member(9);
       const req = new Request("http://x/ws", { headers: { ...WS_HEADERS, "Sec-WebSocket-Protocol": offer } });
       const { x, pool, deps, calls } = setup([m], req);
-      const res = await forwardWebSocket(x, pool, noServer, deps);
+      const res = (await forwardWebSocket(x, pool, noServer, deps)) as Response | undefined;
       expect(res?.status).toBe(400);
       expect(calls.chosen).toEqual([]);
       expect(m.inflight).toBe(0);
@@ -60,7 +60,7 @@ describe("forwardWebSocket", () => {
     // Bun's WebSocket constructor throws on a URL with a fragment: a stand-in for any throw.
     const m = member(9);
     const { x, pool, deps, calls } = setup([m], new Request("http://x/ws", { headers: WS_HEADERS }), "/ws#frag");
-    const res = await forwardWebSocket(x, pool, noServer, deps);
+    const res = (await forwardWebSocket(x, pool, noServer, deps)) as Response | undefined;
     expect(res?.status).toBe(502);
     expect(m.inflight).toBe(0);
     expect(calls.outcomes).toEqual([]);
@@ -79,7 +79,7 @@ describe("forwardWebSocket", () => {
       const pending = forwardWebSocket(x, pool, noServer, deps);
       await got.promise; // the handshake request reached member A
       client.abort();
-      const res = await pending;
+      const res = (await pending) as Response | undefined;
       expect(res?.status).toBe(499);
       expect(calls.chosen).toEqual([a]);
       expect(calls.outcomes).toEqual([]);

@@ -1,0 +1,143 @@
+/**
+ * Request smuggling and strict parsing, end to end: a raw upstream records every request it
+ * frames (RFC 9112 6.3), so anything the proxy let through as a request of its own shows up.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { startProxy, type RunningProxy } from "./harness.ts";
+import { rawRequest, recordingUpstream } from "./raw.ts";
+
+const cleanups: (() => unknown)[] = [];
+const up = recordingUpstream(cleanups);
+let p: RunningProxy;
+
+beforeAll(async () => {
+  p = await startProxy({
+    listeners: [{ port: 0, host: "127.0.0.1" }],
+    pools: { u: { members: [{ url: up.url }] } },
+    routes: [
+      { path: "/", pool: "u" },
+      { path: "/admin", respond: { status: 403, body: "no" } },
+      { path: "/files", pool: "u", allowEncodedSlashes: true },
+    ],
+    accessLog: { path: "/dev/null" },
+  });
+});
+afterAll(async () => {
+  await p.stop();
+  for (const c of cleanups) await c();
+});
+
+const HIDDEN = "GET /admin/secret HTTP/1.1\r\nHost: a\r\n\r\n";
+const status = (res: string) => /^HTTP\/1\.1 (\d{3})/.exec(res)?.[1];
+const lines = () => up.requests.map((r) => r.line);
+
+const REFUSED: [string, string][] = [
+  ["Content-Length with Transfer-Encoding", `POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n${HIDDEN}`],
+  ["Transfer-Encoding with Content-Length", `POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 40\r\n\r\n0\r\n\r\n${HIDDEN}`],
+  ["two equal Content-Length lines", `POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\nContent-Length: 0\r\n\r\n${HIDDEN}`],
+  ["two different Content-Lengths", `POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\nContent-Length: 40\r\n\r\n${HIDDEN}`],
+  ["a Content-Length list", `POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0, 0\r\n\r\n${HIDDEN}`],
+  ["Transfer-Encoding: chunked, identity", `POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\n${HIDDEN}`],
+  ["Transfer-Encoding not ending in chunked", `POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n${HIDDEN}`],
+  ["an obfuscated Transfer-Encoding", `POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: xchunked\r\n\r\n${HIDDEN}`],
+  ["obs-fold", `GET / HTTP/1.1\r\nHost: a\r\nX-A: 1\r\n Transfer-Encoding: chunked\r\n\r\n`],
+  ["a bare LF in the head", `GET / HTTP/1.1\nHost: a\r\n\r\n`],
+  ["a bare LF ending a field line", `GET / HTTP/1.1\r\nHost: a\r\nX-A: 1\n\r\n`],
+  ["two spaces in the request line", `GET  / HTTP/1.1\r\nHost: a\r\n\r\n`],
+  ["a tab in the request line", `GET\t/ HTTP/1.1\r\nHost: a\r\n\r\n`],
+  ["a lower-case protocol name", `GET / http/1.1\r\nHost: a\r\n\r\n`],
+  ["a DEL in a field value", `GET / HTTP/1.1\r\nHost: a\r\nX-A: a\x7fb\r\n\r\n`],
+  ["a control byte in a field value", `GET / HTTP/1.1\r\nHost: a\r\nX-A: a\x01b\r\n\r\n`],
+  ["a bad chunk size", `POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nab\r\n0\r\n\r\n${HIDDEN}`],
+  ["a chunk size with a sign", `POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n+2\r\nab\r\n0\r\n\r\n${HIDDEN}`],
+];
+
+describe("framing attacks are refused with 400 and nothing reaches the member", () => {
+  for (const [name, bytes] of REFUSED) {
+    test(name, async () => {
+      const before = up.requests.length;
+      const res = await rawRequest(p.url, bytes);
+      expect(status(res)).toBe("400");
+      expect(res.toLowerCase()).toContain("connection: close");
+      expect(lines().slice(before).filter((l) => l.includes("/admin"))).toEqual([]);
+      // A chunk error is found after the head went out: the member may have seen the start,
+      // never a request of its own.
+      if (!name.startsWith("a bad chunk") && !name.startsWith("a chunk size")) expect(up.requests.length).toBe(before);
+    });
+  }
+});
+
+describe("bodies on any method are forwarded with their framing, never dropped", () => {
+  test("a GET with a Content-Length body: the member reads the body as the body", async () => {
+    const before = up.requests.length;
+    const res = await rawRequest(p.url, `GET /b HTTP/1.1\r\nHost: a\r\nContent-Length: ${HIDDEN.length}\r\n\r\n${HIDDEN}GET /c HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n`);
+    const seen = up.requests.slice(before);
+    expect(seen.map((r) => r.line)).toEqual(["GET /b HTTP/1.1", "GET /c HTTP/1.1"]);
+    expect(seen[0]!.body).toBe(HIDDEN);
+    expect(res).toContain(`GET /b HTTP/1.1 body=${HIDDEN.length}`);
+    expect(res).not.toContain("/admin/secret");
+  });
+
+  test("a GET with a chunked body keeps its body", async () => {
+    const before = up.requests.length;
+    const chunk = HIDDEN.length.toString(16);
+    const res = await rawRequest(p.url, `GET /b HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n${chunk}\r\n${HIDDEN}\r\n0\r\n\r\n`);
+    const seen = up.requests.slice(before);
+    expect(seen.map((r) => r.line)).toEqual(["GET /b HTTP/1.1"]);
+    expect(seen[0]!.body).toBe(HIDDEN);
+    expect(res).toContain(`body=${HIDDEN.length}`);
+  });
+
+  test("a HEAD with a Content-Length body: no request hides in it", async () => {
+    const before = up.requests.length;
+    await rawRequest(p.url, `HEAD /h HTTP/1.1\r\nHost: a\r\nContent-Length: ${HIDDEN.length}\r\nConnection: close\r\n\r\n${HIDDEN}`);
+    const seen = up.requests.slice(before);
+    expect(seen.map((r) => r.line)).toEqual(["HEAD /h HTTP/1.1"]);
+    expect(seen[0]!.body).toBe(HIDDEN);
+  });
+
+  test("a second request hidden in a POST body stays body", async () => {
+    const before = up.requests.length;
+    await rawRequest(p.url, `POST /p HTTP/1.1\r\nHost: a\r\nContent-Length: ${HIDDEN.length}\r\nConnection: close\r\n\r\n${HIDDEN}`);
+    const seen = up.requests.slice(before);
+    expect(seen.map((r) => r.line)).toEqual(["POST /p HTTP/1.1"]);
+    expect(seen[0]!.body).toBe(HIDDEN);
+  });
+});
+
+describe("fields a member could mistake for the proxy's own", () => {
+  test("underscored spellings of X-Forwarded-* and X-Real-IP are dropped; other underscored names pass", async () => {
+    const before = up.requests.length;
+    await rawRequest(p.url, "GET /u HTTP/1.1\r\nHost: a\r\nX_Forwarded_For: 6.6.6.6\r\nx_real_ip: 6.6.6.6\r\nX_Forwarded_Proto: https\r\nMy_Header: kept\r\nConnection: close\r\n\r\n");
+    const head = up.requests[before]!.head;
+    expect(head).not.toMatch(/x_forwarded|x_real_ip/i);
+    expect(head).toContain("My_Header: kept");
+    expect(head).toMatch(/x-forwarded-for: 127\.0\.0\.1/i);
+  });
+
+  test("the same drop applies to a request that leaves the fast lane (a body)", async () => {
+    const before = up.requests.length;
+    await rawRequest(p.url, "POST /u HTTP/1.1\r\nHost: a\r\nX_Forwarded_For: 6.6.6.6\r\nContent_Length: 99\r\nContent-Length: 2\r\nConnection: close\r\n\r\nab");
+    const r = up.requests[before]!;
+    expect(r.head).not.toMatch(/x_forwarded|content_length/i);
+    expect(r.body).toBe("ab");
+  });
+});
+
+describe("encoded slashes", () => {
+  for (const enc of ["%2F", "%2f", "%5C", "%5c"]) {
+    test(`${enc} in a path answers 404 and reaches no member`, async () => {
+      const before = up.requests.length;
+      const res = await fetch(`${p.url}/admin/..${enc}panel`);
+      expect(res.status).toBe(404);
+      expect(up.requests.length).toBe(before);
+    });
+  }
+
+  test("a route with allowEncodedSlashes gets them neither decoded for matching nor changed upstream", async () => {
+    const before = up.requests.length;
+    const res = await fetch(`${p.url}/files/a%2Fb%5cc`);
+    expect(res.status).toBe(200);
+    expect(up.requests[before]!.line).toBe("GET /files/a%2Fb%5cc HTTP/1.1");
+  });
+});
