@@ -58,7 +58,7 @@ export function checkHead(head: string, raw: Uint8Array): CheckedHead {
   let lengths = 0;
   let te: string | undefined;
   let dropped: string | undefined; // the head without the dropped lines, built only when one is
-  let from = eol0 + 2;
+  let from = 0; // start of the run of bytes kept as received
   const last = head.length - 2;
   for (let pos = eol0 + 2; pos < last;) {
     const eol = head.indexOf("\r\n", pos);

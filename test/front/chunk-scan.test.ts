@@ -1,0 +1,30 @@
+import { expect, test } from "bun:test";
+import { ChunkScan } from "../../src/front/chunk-scan.ts";
+import { BadHead } from "../../src/front/request-check.ts";
+
+const bytes = (s: string) => Buffer.from(s, "latin1");
+
+test("finds the end of a chunked body, extensions and trailers included", () => {
+  const body = "5;x=y\r\nhello\r\nA\r\n0123456789\r\n0\r\nT: v\r\n\r\n";
+  const s = new ChunkScan();
+  expect(s.scan(bytes(body + "NEXT"), 0)).toBe(body.length);
+  expect(s.payload).toBe(15);
+});
+
+test("byte by byte gives the same end", () => {
+  const body = bytes("3\r\nabc\r\n0\r\n\r\n");
+  const s = new ChunkScan();
+  let end = -1;
+  for (let i = 0; i < body.length && end < 0; i++) end = s.scan(body.subarray(i, i + 1), 0) < 0 ? -1 : i + 1;
+  expect(end).toBe(body.length);
+});
+
+test("malformed sizes and framing are refused", () => {
+  for (const b of ["zz\r\n", "+2\r\nab\r\n", " 2\r\nab\r\n", "\r\n", "2\nab\r\n", "2\r\nabc\r\n", "2\r\nab\n", "1234567890abcdef0\r\n", "0\r\nT: \x01\r\n\r\n"]) {
+    expect(() => new ChunkScan().scan(bytes(b), 0)).toThrow(BadHead);
+  }
+});
+
+test("an unfinished body says so", () => {
+  expect(new ChunkScan().scan(bytes("5\r\nhel"), 0)).toBe(-1);
+});
