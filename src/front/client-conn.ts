@@ -8,35 +8,16 @@
  * client_body_timeout), so a slowloris client is cut at the header deadline.
  */
 import type { Socket } from "bun";
-import type { ClientTimeouts, RuntimePool, RuntimeRoute } from "../config/runtime.ts";
-import type { Watch } from "../proxy/deadlines.ts";
 import { errorBytes, type ProxyErrorKind } from "../proxy/errors.ts";
 import { plainIp } from "../proxy/headers.ts";
+import { BODY, ClientDeadline, HEAD, NONE } from "./client-deadline.ts";
 import { heldBodyEnd, TUNNEL, WAIT } from "./held-body.ts";
-import { BadHead } from "./request-check.ts";
-import { HeadTooLarge, IN_BODY, IN_HEAD, TunnelGate } from "./tunnel-gate.ts";
+import { BadHead, refusedEntry } from "./request-check.ts";
+import { OPAQUE, TunnelGate } from "./tunnel-gate.ts";
 import { FastExchange, type ClientLink, type FastDeps } from "./fast-exchange.ts";
-import { headEnd, MAX_FAST_HEAD, readFastHead, type FastHead } from "./request-head.ts";
-import { Tunnel, type TunnelClient, type TunnelRegistry } from "./tunnel.ts";
-
-export interface FastPlan {
-  route: RuntimeRoute;
-  pool: RuntimePool;
-  path: string;
-  canonical: string;
-}
-
-export interface FrontContext {
-  deps: FastDeps;
-  /** The route and pool for a head the lane can serve, or undefined for the spine. */
-  plan(head: FastHead): FastPlan | undefined;
-  registry: TunnelRegistry;
-  internalPort: number;
-  idleTimeoutSec: number;
-  clientTimeouts: ClientTimeouts;
-  /** Set when the listener stops: finish what is in flight, then close. */
-  stopping: boolean;
-}
+import type { FrontContext } from "./front-context.ts";
+import { headEnd, MAX_FAST_HEAD, readFastHead } from "./request-head.ts";
+import { Tunnel, type TunnelClient } from "./tunnel.ts";
 
 const CONTINUE = Buffer.from("HTTP/1.1 100 Continue\r\n\r\n");
 
@@ -50,9 +31,7 @@ export class ClientConn implements ClientLink, TunnelClient {
   #busy: FastExchange | undefined;
   #tunnel: Tunnel | undefined;
   #gate: TunnelGate | undefined;
-  /** The head or body deadline running, and which (IN_HEAD, IN_BODY). */
-  #watch: Watch | undefined;
-  #watching = 0;
+  readonly #deadline: ClientDeadline;
   #continued = false;
   #queue: Uint8Array[] = [];
   #closeWhenFlushed = false;
@@ -70,6 +49,8 @@ export class ClientConn implements ClientLink, TunnelClient {
     this.ctx = ctx;
     this.ip = plainIp(sock.remoteAddress);
     this.trusted = ctx.deps.isTrustedProxy(this.ip);
+    this.#deadline = new ClientDeadline(ctx.deps.deadlines, ctx.clientTimeouts, (kind) => this.#refuse("client_timeout",
+      kind === HEAD ? "408 Request Timeout: the request head took too long" : "408 Request Timeout: the request body stalled"));
   }
 
   /** Nothing in flight: safe to close (keep-alive timeout, shutdown). */
@@ -97,17 +78,17 @@ export class ClientConn implements ClientLink, TunnelClient {
       while (this.#buf && !this.#busy && !this.#gate && !this.#closeWhenFlushed && !this.#closed && this.#queue.length === 0) {
         const buf = this.#buf;
         const end = headEnd(buf);
-        if (end === -1 && buf.byteLength <= MAX_FAST_HEAD) return this.#deadline(IN_HEAD);
+        if (end === -1 && buf.byteLength <= MAX_FAST_HEAD) return this.#deadline.set(HEAD);
         if (end > MAX_FAST_HEAD || end < 0) return this.#toTunnel(); // the gate answers 400 or 431
         const started = performance.now();
         const head = end > 0 ? readFastHead(buf.toString("latin1", 0, end)) : undefined;
         const plan = head && !this.ctx.stopping ? this.ctx.plan(head) : undefined;
         if (!head || !plan) return this.#toTunnel();
         const bodyEnd = head.bodyLength > 0 || head.chunked ? heldBodyEnd(head, buf, end, plan.route.maxBodySize) : end;
-        if (bodyEnd === WAIT) return this.#deadline(IN_BODY);
+        if (bodyEnd === WAIT) return this.#deadline.set(BODY);
         if (bodyEnd === TUNNEL) return this.#toTunnel();
         this.#buf = bodyEnd < buf.byteLength ? buf.subarray(bodyEnd) : undefined;
-        if (this.#watch) this.#deadline(0);
+        if (this.#deadline.running) this.#deadline.set(NONE);
         const body = bodyEnd > end ? buf.subarray(end, bodyEnd) : undefined;
         this.#busy = new FastExchange(this, head, plan.path, plan.canonical, plan.route, plan.pool, this.ctx.deps, started, body);
         this.#busy.start();
@@ -135,8 +116,7 @@ export class ClientConn implements ClientLink, TunnelClient {
     try {
       gate.feed(d);
     } catch (e) {
-      if (e instanceof BadHead) return this.#refuse("bad_request", e.message);
-      if (e instanceof HeadTooLarge) return this.#refuse("head_too_large", e.message);
+      if (e instanceof BadHead) return this.#refuse(e.kind, e.message);
       throw e;
     }
     // The body is held until complete (tunnel-gate.ts): a client waiting for 100 gets it now.
@@ -144,23 +124,7 @@ export class ClientConn implements ClientLink, TunnelClient {
       this.#continued = true;
       this.send(CONTINUE);
     }
-    this.#deadline(gate.state === IN_HEAD || gate.state === IN_BODY ? gate.state : 0);
-  }
-
-  /** Runs the head or body deadline (a body's is pushed on by every read), or none (0). */
-  #deadline(kind: number): void {
-    const ms = kind === IN_HEAD ? this.ctx.clientTimeouts.header : this.ctx.clientTimeouts.body;
-    if (kind === this.#watching) {
-      if (kind === IN_BODY) this.ctx.deps.deadlines.extend(this.#watch!, ms);
-      return;
-    }
-    if (this.#watch) this.ctx.deps.deadlines.clear(this.#watch);
-    this.#watching = kind;
-    this.#watch = kind === 0 ? undefined : this.ctx.deps.deadlines.watch(ms, () => {
-      this.#watch = undefined;
-      this.#watching = 0;
-      this.#refuse("client_timeout", kind === IN_HEAD ? "408 Request Timeout: the request head took too long" : "408 Request Timeout: the request body stalled");
-    });
+    this.#deadline.set(gate.state === OPAQUE ? NONE : gate.state); // IN_HEAD/IN_BODY are HEAD/BODY
   }
 
   /**
@@ -168,12 +132,9 @@ export class ClientConn implements ClientLink, TunnelClient {
    * be on its way, so the connection is cut instead of answered.
    */
   #refuse(kind: ProxyErrorKind, detail: string): void {
-    this.#deadline(0);
+    this.#deadline.set(NONE);
     const status = errorBytes(kind, detail, true);
-    this.ctx.deps.access({
-      clientIp: this.ip, method: "-", target: "-", protocol: "HTTP/1.1", status: status.status, bytes: 0, referer: null,
-      userAgent: null, host: "-", route: "-", pool: "", member: "", durationMs: 0,
-    });
+    this.ctx.deps.access(refusedEntry(this.ip, status.status));
     this.#buf = undefined;
     if (this.#tunnel) {
       this.#tunnel.clientClosed();
@@ -263,7 +224,7 @@ export class ClientConn implements ClientLink, TunnelClient {
   onClose(): void {
     if (this.#closed && !this.#busy && !this.#tunnel) return;
     this.#closed = true;
-    if (this.#watch) this.#deadline(0);
+    if (this.#deadline.running) this.#deadline.set(NONE);
     const busy = this.#busy;
     this.#busy = undefined;
     busy?.clientGone();

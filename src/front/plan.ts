@@ -7,7 +7,7 @@
 import type { Member } from "../balancer/member.ts";
 import type { Runtime, RuntimePool } from "../config/runtime.ts";
 import { hasEncodedSlash, matchPath, normalizePath } from "../proxy/normalize.ts";
-import type { FastPlan } from "./client-conn.ts";
+import type { FastPlan } from "./front-context.ts";
 import type { FastHead } from "./request-head.ts";
 import { MemberLane } from "./upstream-lane.ts";
 

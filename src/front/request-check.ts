@@ -9,6 +9,9 @@
  * (underscores_in_headers off): some frameworks read them as the dashed name.
  */
 
+import type { AccessEntry } from "../log/access.ts";
+import { readsAsOurs } from "../proxy/headers.ts";
+
 /** How the body after a head is framed (RFC 9112 6.3). */
 export const NO_BODY = 0, LENGTH = 1, CHUNKED = 2;
 
@@ -26,22 +29,29 @@ export interface CheckedHead {
   target: string;
 }
 
-/** Why a head is refused: the 400's text. */
-export class BadHead extends Error {}
+/** Why a head is refused: the answer's kind (400, or 431 for a head too large) and text. */
+export class BadHead extends Error {
+  readonly kind: "bad_request" | "head_too_large";
+  constructor(message: string, kind: "bad_request" | "head_too_large" = "bad_request") {
+    super(message);
+    this.kind = kind;
+  }
+}
+
+/** The access line of a request refused before it was routed (Apache and NGINX log those too). */
+export function refusedEntry(clientIp: string, status: number): AccessEntry {
+  return {
+    clientIp, method: "-", target: "-", protocol: "HTTP/1.1", status, bytes: 0, referer: null,
+    userAgent: null, host: "-", route: "-", pool: "", member: "", durationMs: 0,
+  };
+}
 
 const REQUEST_LINE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+ [\x21-\x7e\x80-\xff]+ HTTP\/\d\.\d$/;
 const FIELD_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** RFC 9110 5.5: field-vchar, SP and HTAB; obs-text allowed; every other control and DEL refused. */
 const BAD_VALUE = /[\x00-\x08\x0a-\x1f\x7f]/;
-/** Underscored names that read as one of these once `_` becomes `-`. */
-const OURS = new Set(["host", "content-length", "transfer-encoding", "connection", "upgrade", "expect", "forwarded",
-  "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port", "x-real-ip"]);
 const CHUNKED_TOKEN = "chunked";
 
-/** `X_Forwarded_For` and the like: a name a member may read as a field the proxy sets or frames by. */
-export function readsAsOurs(lowerName: string): boolean {
-  return lowerName.includes("_") && OURS.has(lowerName.replaceAll("_", "-"));
-}
 
 /** `head` is the latin1 text of the bytes up to and including the CRLFCRLF; `raw` the same bytes. */
 export function checkHead(head: string, raw: Uint8Array): CheckedHead {

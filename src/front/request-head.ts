@@ -6,7 +6,7 @@
  * targets, odd Host) never reaches this lane's simpler code.
  */
 import { hostName } from "../proxy/host.ts";
-import { readsAsOurs } from "./request-check.ts";
+import { readsAsOurs } from "../proxy/headers.ts";
 
 export interface FastHead {
   method: string;

@@ -20,7 +20,11 @@ export const MAX_HEAD = 64 * 1024;
 /** What the gate waits for, so the connection can run the client deadline that applies. */
 export const AT_REST = 0, IN_HEAD = 1, IN_BODY = 2, OPAQUE = 3;
 
-export class HeadTooLarge extends Error {}
+export class HeadTooLarge extends BadHead {
+  constructor() {
+    super("431 Request Header Fields Too Large", "head_too_large");
+  }
+}
 
 export class TunnelGate {
   #buf: Buffer | undefined;
@@ -47,7 +51,7 @@ export class TunnelGate {
     return this.#buf ? IN_HEAD : AT_REST;
   }
 
-  /** Throws BadHead (400) or HeadTooLarge (431); the bytes before the fault went on already. */
+  /** Throws BadHead (400, or 431 as HeadTooLarge); the bytes before the fault went on already. */
   feed(d: Buffer): void {
     if (this.#opaque) return this.out(d);
     let buf = this.#buf ? Buffer.concat([this.#buf, d]) : d;
@@ -76,11 +80,11 @@ export class TunnelGate {
       const end = headEnd(rest);
       if (end === -2) throw new BadHead("400 Bad Request: a line ends in a bare LF");
       if (end === -1) {
-        if (rest.byteLength > MAX_HEAD) throw new HeadTooLarge("431 Request Header Fields Too Large");
+        if (rest.byteLength > MAX_HEAD) throw new HeadTooLarge();
         this.#buf = Buffer.from(rest); // a copy: the socket's buffer is reused
         return;
       }
-      if (end > MAX_HEAD) throw new HeadTooLarge("431 Request Header Fields Too Large");
+      if (end > MAX_HEAD) throw new HeadTooLarge();
       const h = checkHead(rest.toString("latin1", 0, end), rest.subarray(0, end));
       // The spine's server drops a GET or HEAD body; forwarded without it, the body would be
       // read by the member as the next request. Only the fast lane forwards such bodies.

@@ -39,6 +39,11 @@ export interface HandlerDeps {
 /** Apache's AllowEncodedSlashes Off answers 404 too. */
 export const ENCODED_SLASH_404 = "404 Not Found: an encoded / or \\ in the path is not allowed here";
 
+function announcesBody(req: Request): boolean {
+  const cl = req.headers.get("content-length");
+  return (cl !== null && cl !== "0") || req.headers.has("transfer-encoding");
+}
+
 const socketIp = (req: Request, server: Server<WsData>) => plainIp(server.requestIP(req)?.address ?? "-");
 const defaultChoose: ForwardDeps["choose"] = (pool, x, tried) => pool.pool.pick({ clientIp: x.clientIp }, tried);
 
@@ -93,6 +98,11 @@ export function createProxyHandler(rt: Runtime, listener: ListenerInfo, deps: Ha
     if (action.kind === "respond") return local(x, new Response(action.body, { status: action.status, headers: action.headers }), action.bodyBytes);
     if (action.kind === "redirect") return local(x, new Response(null, { status: action.status, headers: { location: action.to } }));
 
+    // Bun.serve hands a GET or HEAD no body: forwarded with its framing but without the bytes,
+    // the member would read the body as the next request on the pooled connection.
+    if ((x.method === "GET" || x.method === "HEAD") && announcesBody(req)) {
+      return local(x, errorResponse("bad_request", "400 Bad Request: a GET or HEAD body is not accepted here"));
+    }
     if (isWebSocketUpgrade(req)) {
       const up = await forwardWebSocket(x, action.pool, server, ws);
       if (up !== ANSWERED_PLAIN) return up;

@@ -9,6 +9,25 @@ const HOP_BY_HOP = ["connection", "keep-alive", "proxy-connection", "te", "trail
 const PROTECTED = new Set(["host", "content-length"]);
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
+/** Underscored names that read as one of these once `_` becomes `-`. */
+const OURS = new Set(["host", "content-length", "transfer-encoding", "connection", "upgrade", "expect", "forwarded",
+  "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port", "x-real-ip"]);
+
+/**
+ * `X_Forwarded_For` and the like: a name some frameworks read as a field the proxy sets or
+ * frames by. Dropped from requests, as NGINX drops underscored names (underscores_in_headers off).
+ */
+export function readsAsOurs(lowerName: string): boolean {
+  return lowerName.includes("_") && OURS.has(lowerName.replaceAll("_", "-"));
+}
+
+/** Removes the readsAsOurs fields (Headers names are lower case). */
+export function dropUnderscoredOurs(h: Headers): void {
+  let drop: string[] | undefined;
+  for (const name of h.keys()) if (readsAsOurs(name)) (drop ??= []).push(name);
+  if (drop) for (const name of drop) h.delete(name);
+}
+
 export function stripHopByHop(h: Headers): void {
   const conn = h.get("connection");
   if (conn) {

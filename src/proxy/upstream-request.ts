@@ -5,7 +5,7 @@
  */
 import type { Member } from "../balancer/member.ts";
 import type { Exchange } from "./exchange.ts";
-import { setForwarded, stripHopByHop } from "./headers.ts";
+import { dropUnderscoredOurs, setForwarded, stripHopByHop } from "./headers.ts";
 import { prefixMatches } from "./router.ts";
 
 export function upstreamTarget(x: Pick<Exchange, "route" | "path" | "canonical" | "query">, member: Member): string {
@@ -35,6 +35,7 @@ function joinRest(prefix: string, rest: string): string {
  */
 export function prepareHeaders(x: Exchange, trusted: boolean, h: Headers = x.req.headers): Headers {
   stripHopByHop(h);
+  dropUnderscoredOurs(h);
   setForwarded(h, { clientIp: x.clientIp, scheme: x.scheme, host: x.hostHeader, port: x.listenerPort, trusted });
   return h;
 }

@@ -6,7 +6,8 @@
  */
 import type { Socket } from "bun";
 import type { ClientTimeouts } from "../config/runtime.ts";
-import { ClientConn, type FrontContext } from "../front/client-conn.ts";
+import { ClientConn } from "../front/client-conn.ts";
+import type { FrontContext } from "../front/front-context.ts";
 import type { FastDeps } from "../front/fast-exchange.ts";
 import type { FastLanes } from "../front/plan.ts";
 import { TunnelRegistry } from "../front/tunnel.ts";

@@ -3,7 +3,8 @@
  * frames (RFC 9112 6.3), so anything the proxy let through as a request of its own shows up.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { startProxy, type RunningProxy } from "./harness.ts";
+import { startProxy, tempDir, type RunningProxy } from "./harness.ts";
+import { binaryCerts } from "./tls-harness.ts";
 import { rawRequest, recordingUpstream } from "./raw.ts";
 
 const cleanups: (() => unknown)[] = [];
@@ -141,5 +142,50 @@ describe("encoded slashes", () => {
     const res = await fetch(`${p.url}/files/a%2Fb%5cc`);
     expect(res.status).toBe(200);
     expect(up.requests[before]!.line).toBe("GET /files/a%2Fb%5cc HTTP/1.1");
+  });
+});
+
+describe("over a TLS listener (the spine behind Bun.serve)", () => {
+  let tp: RunningProxy;
+  beforeAll(async () => {
+    const dir = tempDir();
+    await binaryCerts(dir, "app.example.com", "app.example.com");
+    tp = await startProxy({
+      listeners: [{ port: 0, host: "127.0.0.1", tls: { certificates: [{ cert: "app.example.com.crt", key: "app.example.com.key" }] } }],
+      pools: { u: { members: [{ url: up.url }] } },
+      routes: [{ path: "/", pool: "u" }],
+      accessLog: { path: "/dev/null" },
+    }, { dir });
+  });
+  afterAll(() => tp.stop());
+
+  function tlsRequest(text: string): Promise<string> {
+    const u = new URL(tp.url);
+    return new Promise((resolve) => {
+      let buf = "";
+      void Bun.connect({ hostname: "127.0.0.1", port: Number(u.port), tls: { rejectUnauthorized: false, serverName: "app.example.com" }, socket: {
+        open(s) { s.write(text); },
+        data(_s, d) { buf += d.toString("latin1"); },
+        close() { resolve(buf); },
+      } });
+    });
+  }
+
+  test("a GET with a body is refused, never forwarded without it", async () => {
+    const before = up.requests.length;
+    const res = await tlsRequest(`GET /b HTTP/1.1\r\nHost: a\r\nContent-Length: ${HIDDEN.length}\r\nConnection: close\r\n\r\n${HIDDEN}`);
+    expect(status(res)).toBe("400");
+    expect(lines().slice(before)).toEqual([]);
+  });
+
+  test("underscored spellings of X-Forwarded-* are dropped", async () => {
+    const before = up.requests.length;
+    await tlsRequest("GET /u HTTP/1.1\r\nHost: a\r\nX_Forwarded_For: 6.6.6.6\r\nConnection: close\r\n\r\n");
+    expect(up.requests[before]!.head).not.toMatch(/x_forwarded/i);
+  });
+
+  test("an encoded slash answers 404", async () => {
+    const res = await tlsRequest("GET /a%2fb HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+    expect(status(res)).toBe("404");
   });
 });

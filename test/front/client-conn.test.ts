@@ -6,7 +6,8 @@
 import { expect, test } from "bun:test";
 import type { Socket } from "bun";
 import type { RuntimePool, RuntimeRoute } from "../../src/config/runtime.ts";
-import { ClientConn, type FrontContext } from "../../src/front/client-conn.ts";
+import { ClientConn } from "../../src/front/client-conn.ts";
+import type { FrontContext } from "../../src/front/front-context.ts";
 import { TunnelRegistry } from "../../src/front/tunnel.ts";
 import { Deadlines } from "../../src/proxy/deadlines.ts";
 

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { BadHead, CHUNKED, checkHead, LENGTH, NO_BODY, readsAsOurs } from "../../src/front/request-check.ts";
+import { BadHead, CHUNKED, checkHead, LENGTH, NO_BODY } from "../../src/front/request-check.ts";
+import { readsAsOurs } from "../../src/proxy/headers.ts";
 
 const check = (head: string) => checkHead(head, Buffer.from(head, "latin1"));
 const refused = (head: string) => expect(() => check(head)).toThrow(BadHead);
