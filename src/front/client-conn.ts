@@ -11,6 +11,7 @@ import type { Socket } from "bun";
 import { errorBytes, type ProxyErrorKind } from "../proxy/errors.ts";
 import { plainIp } from "../proxy/headers.ts";
 import { BODY, ClientDeadline, HEAD, NONE } from "./client-deadline.ts";
+import { LocalAnswer, localEntry } from "./local-answer.ts";
 import { heldBodyEnd, TUNNEL, WAIT } from "./held-body.ts";
 import { BadHead, refusedEntry } from "./request-check.ts";
 import { OPAQUE, TunnelGate } from "./tunnel-gate.ts";
@@ -84,6 +85,16 @@ export class ClientConn implements ClientLink, TunnelClient {
         const head = end > 0 ? readFastHead(buf.toString("latin1", 0, end)) : undefined;
         const plan = head && !this.ctx.stopping ? this.ctx.plan(head) : undefined;
         if (!head || !plan) return this.#toTunnel();
+        if (plan instanceof LocalAnswer) {
+          // A body would have to be read past first: such requests stay the spine's.
+          if (head.bodyLength > 0 || head.chunked) return this.#toTunnel();
+          this.#buf = end < buf.byteLength ? buf.subarray(end) : undefined;
+          if (this.#deadline.running) this.#deadline.set(NONE);
+          this.send(plan.bytes);
+          this.ctx.deps.access(localEntry(this.ip, head, plan, started));
+          this.done(!head.close);
+          continue;
+        }
         const bodyEnd = head.bodyLength > 0 || head.chunked ? heldBodyEnd(head, buf, end, plan.route.maxBodySize) : end;
         if (bodyEnd === WAIT) return this.#deadline.set(BODY);
         if (bodyEnd === TUNNEL) return this.#toTunnel();

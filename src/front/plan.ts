@@ -6,13 +6,15 @@
  */
 import type { Member } from "../balancer/member.ts";
 import type { Runtime, RuntimePool } from "../config/runtime.ts";
+import { ENCODED_SLASH_404 } from "../proxy/errors.ts";
 import { hasEncodedSlash, matchPath, normalizePath } from "../proxy/normalize.ts";
+import { errorAnswer, LocalAnswer, routeAnswer } from "./local-answer.ts";
 import type { FastPlan } from "./front-context.ts";
 import type { FastHead } from "./request-head.ts";
 import { MemberLane } from "./upstream-lane.ts";
 
 export interface FastLanes {
-  plan(head: FastHead): FastPlan | undefined;
+  plan(head: FastHead): FastPlan | LocalAnswer | undefined;
   lanes: ReadonlyMap<Member, MemberLane>;
   close(): void;
 }
@@ -28,12 +30,15 @@ export function fastLanes(rt: Runtime, sticky: boolean): FastLanes {
   }
   return {
     lanes,
+    // In the spine's order (handler.ts): path, route, encoded slashes, denyMethods, local answers.
     plan(h) {
       const canonical = matchPath(h.rawPath);
-      if (canonical === undefined) return undefined;
+      if (canonical === undefined) return errorAnswer("bad_request", "400 Bad Request: invalid request path", h, "-");
       const route = rt.router.match(h.hostName, canonical);
-      if (!route || route.action.kind !== "pool" || route.denyMethods.has(h.method)) return undefined;
-      if (!route.allowEncodedSlashes && hasEncodedSlash(h.rawPath)) return undefined; // the spine's 404
+      if (!route) return errorAnswer("no_route", "404 Not Found: no route for this host and path", h, "-");
+      if (!route.allowEncodedSlashes && hasEncodedSlash(h.rawPath)) return errorAnswer("no_route", ENCODED_SLASH_404, h, "-");
+      if (route.denyMethods.has(h.method)) return errorAnswer("forbidden", `403 Forbidden: method ${h.method} is not allowed here`, h, route.label);
+      if (route.action.kind !== "pool") return routeAnswer(route, h);
       const pool = route.action.pool;
       if (!pools.has(pool)) return undefined;
       return { route, pool, path: normalizePath(h.rawPath), canonical };

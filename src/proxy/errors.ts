@@ -40,6 +40,9 @@ export function errorResponse(kind: ProxyErrorKind, detail: string): Response {
   });
 }
 
+/** Apache's AllowEncodedSlashes Off answers 404 too. */
+export const ENCODED_SLASH_404 = "404 Not Found: an encoded / or \\ in the path is not allowed here";
+
 /** Thrown by a response-phase timer so the abort reason says which phase ran out. */
 export class UpstreamTimeout extends Error {
   constructor(phase: string) {

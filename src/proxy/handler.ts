@@ -11,7 +11,7 @@ import type { Member } from "../balancer/member.ts";
 import { plainIp } from "./headers.ts";
 import { hostName } from "./host.ts";
 import { hasEncodedSlash, matchPath, normalizePath, splitTarget } from "./normalize.ts";
-import { errorResponse } from "./errors.ts";
+import { ENCODED_SLASH_404, errorResponse } from "./errors.ts";
 import type { Exchange, PickInput } from "./exchange.ts";
 import { forward, type ForwardDeps } from "./forward.ts";
 import { ClientGone, clientHeaders, observeBody } from "./respond.ts";
@@ -35,9 +35,6 @@ export interface HandlerDeps {
   /** The same sticky cookie as a value, for the socket front's fast lane (which has no Headers). */
   stickyCookie?: (pool: RuntimePool, x: PickInput, member: Member) => string | undefined;
 }
-
-/** Apache's AllowEncodedSlashes Off answers 404 too. */
-export const ENCODED_SLASH_404 = "404 Not Found: an encoded / or \\ in the path is not allowed here";
 
 function announcesBody(req: Request): boolean {
   const cl = req.headers.get("content-length");

@@ -1,6 +1,8 @@
 import { expect, test } from "bun:test";
 import { compile } from "../../src/config/compile.ts";
 import { parseConfigText } from "../../src/config/load.ts";
+import type { FastPlan } from "../../src/front/front-context.ts";
+import { LocalAnswer } from "../../src/front/local-answer.ts";
 import { fastLanes } from "../../src/front/plan.ts";
 import { readFastHead } from "../../src/front/request-head.ts";
 
@@ -21,22 +23,26 @@ const rt = compile(parseConfigText(JSON.stringify({
 })), { file: "/tmp/routes.json" });
 
 const head = (target: string, method = "GET") => readFastHead(`${method} ${target} HTTP/1.1\r\nHost: a\r\n\r\n`)!;
+const forwarded = (p: FastPlan | LocalAnswer | undefined) => p as FastPlan | undefined;
+const answered = (p: FastPlan | LocalAnswer | undefined) => (p instanceof LocalAnswer ? p.status : undefined);
 
 test("a plain route to a pool of http:// members is the lane's, with the normalized path", () => {
-  const plan = fastLanes(rt, false).plan(head("/x/./y/../z?q"));
+  const plan = forwarded(fastLanes(rt, false).plan(head("/x/./y/../z?q")));
   expect(plan?.pool.name).toBe("plain");
   expect(plan?.path).toBe("/x/z");
 });
 
-test("TLS members, local answers and denied methods are the spine's; requestHeaders routes the lane's", () => {
+test("TLS members are the spine's; requestHeaders routes the lane's; local answers, denied methods and bad paths are answered by the front", () => {
   const lanes = fastLanes(rt, true);
-  for (const target of ["/tls/a", "/local"]) expect(lanes.plan(head(target))).toBeUndefined();
-  expect(lanes.plan(head("/rules/a"))?.route.path).toBe("/rules");
-  expect(lanes.plan(head("/a", "DELETE"))).toBeUndefined();
-  expect(lanes.plan(head("/%00"))).toBeUndefined(); // matchPath refuses: the spine answers 400
+  expect(lanes.plan(head("/tls/a"))).toBeUndefined();
+  expect(forwarded(lanes.plan(head("/rules/a")))?.route.path).toBe("/rules");
+  expect(answered(lanes.plan(head("/local")))).toBe(204);
+  expect(answered(lanes.plan(head("/a", "DELETE")))).toBe(403);
+  expect(answered(lanes.plan(head("/%00")))).toBe(400); // matchPath refuses
+  expect(answered(lanes.plan(head("/a%2Fb")))).toBe(404);
 });
 
 test("a sticky pool is the lane's only when the sticky cookie hook is there", () => {
   expect(fastLanes(rt, false).plan(head("/sticky/a"))).toBeUndefined();
-  expect(fastLanes(rt, true).plan(head("/sticky/a"))?.pool.name).toBe("sticky");
+  expect(forwarded(fastLanes(rt, true).plan(head("/sticky/a")))?.pool.name).toBe("sticky");
 });

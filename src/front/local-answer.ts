@@ -1,0 +1,69 @@
+/**
+ * The proxy's own answers on the socket front, without the spine: `respond` and `redirect`
+ * routes, denyMethods (403), no route or an encoded slash (404), an unusable path (400).
+ * Same status, headers and body as the spine's Bun.serve answers (handler.ts, errors.ts).
+ */
+import { STATUS_CODES } from "node:http";
+import type { RuntimeRoute } from "../config/runtime.ts";
+import type { AccessEntry } from "../log/access.ts";
+import { errorBytes, httpDate, type ProxyErrorKind } from "../proxy/errors.ts";
+import type { FastHead } from "./request-head.ts";
+
+export class LocalAnswer {
+  readonly status: number;
+  /** Head and body as sent (a HEAD request gets the head only). */
+  readonly bytes: Uint8Array;
+  /** Body bytes sent, for the access log. */
+  readonly bodyBytes: number;
+  /** The route's label, "-" when none matched. */
+  readonly route: string;
+
+  constructor(status: number, bytes: Uint8Array, bodyBytes: number, route: string) {
+    this.status = status;
+    this.bytes = bytes;
+    this.bodyBytes = bodyBytes;
+    this.route = route;
+  }
+}
+
+export function errorAnswer(kind: ProxyErrorKind, detail: string, h: FastHead, route: string): LocalAnswer {
+  const { status, bytes } = errorBytes(kind, detail, h.close);
+  if (h.method !== "HEAD") return new LocalAnswer(status, bytes, bytes.byteLength - headLength(bytes), route);
+  return new LocalAnswer(status, bytes.subarray(0, headLength(bytes)), 0, route);
+}
+
+/** A respond or redirect route's answer (RFC 9110 15.3.5/15.4.5: 204 and 304 carry no length). */
+export function routeAnswer(route: RuntimeRoute, h: FastHead): LocalAnswer | undefined {
+  const a = route.action;
+  if (a.kind === "pool") return undefined;
+  let head = `HTTP/1.1 ${a.status} ${STATUS_CODES[a.status] ?? "Unknown"}\r\n`;
+  let body = "";
+  if (a.kind === "redirect") head += `location: ${a.to}\r\n`;
+  else {
+    body = a.body;
+    let typed = false;
+    for (const name in a.headers) {
+      head += `${name}: ${a.headers[name]}\r\n`;
+      if (name.toLowerCase() === "content-type") typed = true;
+    }
+    if (!typed && a.status !== 204 && a.status !== 304) head += "content-type: text/plain;charset=utf-8\r\n";
+  }
+  const length = a.kind === "respond" ? a.bodyBytes : 0;
+  head += `date: ${httpDate()}\r\n`;
+  if (a.status !== 204 && a.status !== 304) head += `content-length: ${length}\r\n`;
+  if (h.close) head += "connection: close\r\n";
+  head += "\r\n";
+  const bytes = h.method === "HEAD" || length === 0 ? Buffer.from(head, "latin1") : Buffer.concat([Buffer.from(head, "latin1"), Buffer.from(body)]);
+  return new LocalAnswer(a.status, bytes, h.method === "HEAD" ? 0 : length, route.label);
+}
+
+function headLength(bytes: Uint8Array): number {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).indexOf("\r\n\r\n") + 4;
+}
+
+export function localEntry(clientIp: string, h: FastHead, a: LocalAnswer, started: number): AccessEntry {
+  return {
+    clientIp, method: h.method, target: h.target, protocol: "HTTP/1.1", status: a.status, bytes: a.bodyBytes, referer: h.referer,
+    userAgent: h.userAgent, host: h.hostHeader, route: a.route, pool: "", member: "", durationMs: performance.now() - started,
+  };
+}
