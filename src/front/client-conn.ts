@@ -96,7 +96,15 @@ export class ClientConn implements ClientLink, TunnelClient {
           continue;
         }
         const bodyEnd = head.bodyLength > 0 || head.chunked ? heldBodyEnd(head, buf, end, plan.route.maxBodySize) : end;
-        if (bodyEnd === WAIT) return this.#deadline.set(BODY);
+        if (bodyEnd === WAIT) {
+          // RFC 9110 10.1.1: a client that asked waits for 100 before it sends the body.
+          if (head.expectContinue && !this.#continued) {
+            this.#continued = true;
+            this.send(CONTINUE);
+          }
+          return this.#deadline.set(BODY);
+        }
+        this.#continued = false;
         if (bodyEnd === TUNNEL) return this.#toTunnel();
         this.#buf = bodyEnd < buf.byteLength ? buf.subarray(bodyEnd) : undefined;
         if (this.#deadline.running) this.#deadline.set(NONE);

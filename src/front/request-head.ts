@@ -36,6 +36,11 @@ export interface FastHead {
   bodyLength: number;
   /** `Transfer-Encoding: chunked` (the only coding the lane takes; the body goes on as received). */
   chunked: boolean;
+  /**
+   * `Expect: 100-continue`: the front answers 100 itself while it reads the body, and the line
+   * is not forwarded (NGINX does the same: the member gets the whole body at once).
+   */
+  expectContinue: boolean;
 }
 
 const TCHAR = new Uint8Array(128);
@@ -48,7 +53,7 @@ const LOOK_LEN = new Uint8Array(32);
 for (const n of [2, 4, 6, 7, 9, 10, 14, 15, 16, 17, 18, 19]) LOOK_LEN[n] = 1;
 
 /** Headers that mean "not for the fast lane": a protocol switch, an expectation. */
-const SLOW = new Set(["upgrade", "expect", "http2-settings"]);
+const SLOW = new Set(["upgrade", "http2-settings"]);
 const DIGITS = /^\d{1,15}$/;
 /** RFC 9110 7.6.1 hop-by-hop fields (and the classic RFC 2616 list): never forwarded. */
 const HOP = new Set(["keep-alive", "proxy-connection", "te", "trailer", "proxy-authenticate", "proxy-authorization"]);
@@ -86,7 +91,7 @@ export function readFastHead(head: string): FastHead | undefined {
   const h: FastHead = {
     method: head.slice(0, sp1), target, rawPath: q < 0 ? target : target.slice(0, q), query: q < 0 ? "" : target.slice(q),
     hostHeader: "", hostName: "", beforeHost: "", afterHost: "", userAgent: null, referer: null, cookie: null,
-    xForwardedFor: null, xForwardedProto: null, xForwardedHost: null, xForwardedPort: null, trustedOnly: "", close: false, bodyLength: -1, chunked: false,
+    xForwardedFor: null, xForwardedProto: null, xForwardedHost: null, xForwardedPort: null, trustedOnly: "", close: false, bodyLength: -1, chunked: false, expectContinue: false,
   };
   let hostLine = -1;
   let kept = "";
@@ -133,6 +138,9 @@ export function readFastHead(head: string): FastHead | undefined {
         if (h.chunked || value(head, colon, eol).toLowerCase() !== "chunked") return undefined;
         h.chunked = true;
         drop = false;
+      } else if (name === "expect") {
+        if (value(head, colon, eol).toLowerCase() !== "100-continue") return undefined; // the spine answers other expectations
+        h.expectContinue = true;
       } else if (SLOW.has(name)) return undefined;
       else if (readsAsOurs(name)) drop = true; // X_Forwarded_For: dropped, as request-check.ts does
       else if (!HOP.has(name)) {

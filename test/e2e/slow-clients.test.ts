@@ -68,3 +68,15 @@ test("100 slow uploads hold at most a handful of member connections, and all are
   await Promise.all(clients.map((c) => c.closed));
   for (const [i, c] of clients.entries()) expect(c.text()).toContain(`POST /up${i} HTTP/1.1 body=1000`);
 });
+
+test("Expect: 100-continue is answered by the front at once; the member gets the body without the expectation", async () => {
+  const before = up.requests.length;
+  const c = await client("PUT /e HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 5\r\nConnection: close\r\n\r\n");
+  const deadline = performance.now() + 2000;
+  while (!c.text().includes("100 Continue") && performance.now() < deadline) await Bun.sleep(10); // polling the client's own bytes
+  expect(c.text()).toStartWith("HTTP/1.1 100 Continue\r\n\r\n");
+  c.sock.write("hello");
+  await c.closed;
+  expect(c.text()).toContain("PUT /e HTTP/1.1 body=5");
+  expect(up.requests[before]!.head).not.toMatch(/expect/i);
+});

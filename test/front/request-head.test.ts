@@ -162,8 +162,14 @@ describe("readFastHead: everything unusual is left to the full spine", () => {
     expect(readFastHead(withLine("Content-Length: 1\r\nTransfer-Encoding: chunked"))).toBeUndefined();
   });
 
-  test("a protocol switch or an expectation: Upgrade, Expect, HTTP2-Settings", () => {
-    for (const line of ["Upgrade: websocket", "Expect: 100-continue", "HTTP2-Settings: AAMAAABkAAQAAP__"]) {
+  test("Expect: 100-continue is the lane's (answered by the front, not forwarded)", () => {
+    const h = readFastHead(withLine("Expect: 100-Continue"))!;
+    expect(h.expectContinue).toBe(true);
+    expect(h.beforeHost + h.afterHost).not.toMatch(/expect/i);
+  });
+
+  test("a protocol switch or another expectation: Upgrade, Expect, HTTP2-Settings", () => {
+    for (const line of ["Upgrade: websocket", "Expect: something-else", "HTTP2-Settings: AAMAAABkAAQAAP__"]) {
       expect([line, readFastHead(withLine(line))]).toEqual([line, undefined]);
     }
   });
