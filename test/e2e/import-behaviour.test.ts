@@ -10,33 +10,18 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { runBinary, startProxy, tempDir, type RunningProxy } from "./harness.ts";
-import { HAS_APACHE, freePort, namedUpstream, request, startApache, type Peer } from "./peers.ts";
+import { tempDir, type RunningProxy } from "./harness.ts";
+import { HAS_APACHE, certs, freePort, importAndServe, name, namedUpstream, request, spread, startApache, type Peer } from "./peers.ts";
 
 const FIXTURES = join(import.meta.dir, "../import/fixtures");
 
-/** Imports the adapted seed and serves it on ephemeral loopback ports. */
-async function importAndServe(dir: string, conf: string): Promise<RunningProxy> {
-  const r = await runBinary(["import", "apache", conf, "-o", join(dir, "routes.json")]);
-  if (r.code !== 0) throw new Error(`import failed: ${r.stderr}`);
-  const routes = JSON.parse(readFileSync(join(dir, "routes.json"), "utf8"));
-  for (const l of routes.listeners) Object.assign(l, { port: 0, host: "127.0.0.1" });
-  return startProxy(routes, { dir });
-}
-
-const spread = (names: string[]) => names.reduce<Record<string, number>>((m, n) => ((m[n] = (m[n] ?? 0) + 1), m), {});
-const name = (body: string) => (JSON.parse(body) as { name: string }).name;
 
 describe.skipIf(!HAS_APACHE)("seed 001 (WSO2 IS cluster, sticky JSESSIONID, TLS both sides): httpd and the imported routes.json behave alike", () => {
   const dir = tempDir();
   const ups: ReturnType<typeof namedUpstream>[] = [];
   let apache: Peer, proxy: RunningProxy, apacheUrl: string;
   beforeAll(async () => {
-    for (const args of [["ca", "--cn", "Seed CA", "--cert", "ca.crt", "--key", "ca.key"], ["issue", "--ca-cert", "ca.crt", "--ca-key", "ca.key", "--cn", "localhost", "--san", "localhost,127.0.0.1", "--key-type", "rsa", "--cert", "server.crt", "--key", "server.key"]]) {
-      const r = await runBinary(["cert", ...args], { cwd: dir });
-      if (r.code !== 0) throw new Error(r.stderr);
-    }
-    const tls = { cert: readFileSync(join(dir, "server.crt"), "utf8"), key: readFileSync(join(dir, "server.key"), "utf8") };
+    const tls = await certs(dir, "localhost,127.0.0.1");
     ups.push(namedUpstream("isNode1", tls), namedUpstream("isNode2", tls));
     const port = freePort();
     const conf = readFileSync(join(FIXTURES, "001-wso2-is-pdp-cluster.conf"), "utf8")
@@ -47,7 +32,7 @@ describe.skipIf(!HAS_APACHE)("seed 001 (WSO2 IS cluster, sticky JSESSIONID, TLS 
     writeFileSync(join(dir, "seed.conf"), conf);
     apache = await startApache(dir, [port], join(dir, "seed.conf"));
     apacheUrl = `https://127.0.0.1:${port}`;
-    proxy = await importAndServe(dir, join(dir, "seed.conf"));
+    proxy = await importAndServe("apache", dir, join(dir, "seed.conf"));
   });
   afterAll(async () => {
     await apache?.stop();
@@ -104,7 +89,7 @@ describe.skipIf(!HAS_APACHE)("seed 002 (WSO2 API-M behind httpd on port 80): htt
     writeFileSync(join(dir, "seed.conf"), conf);
     apache = await startApache(dir, [port], join(dir, "seed.conf"));
     apacheUrl = `http://127.0.0.1:${port}`;
-    proxy = await importAndServe(dir, join(dir, "seed.conf"));
+    proxy = await importAndServe("apache", dir, join(dir, "seed.conf"));
   });
   afterAll(async () => {
     await apache?.stop();

@@ -4,7 +4,9 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import type { Subprocess } from "bun";
+import { runBinary, startProxy, type RunningProxy } from "./harness.ts";
 
 export const HAS_APACHE = Bun.which("apache2") !== null || (await Bun.file("/usr/sbin/apache2").exists());
 export const HAS_NGINX = Bun.which("nginx") !== null || (await Bun.file("/usr/sbin/nginx").exists());
@@ -92,4 +94,26 @@ export function namedUpstream(name: string, tls?: { cert: string; key: string })
     },
   });
   return { server, port: server.port!, stop: () => server.stop(true) };
+}
+
+/** `proxy import` of the adapted seed, served by dist/proxy on ephemeral loopback ports. */
+export async function importAndServe(kind: "apache" | "nginx", dir: string, conf: string): Promise<RunningProxy> {
+  const r = await runBinary(["import", kind, conf, "-o", join(dir, "routes.json")]);
+  if (r.code !== 0) throw new Error(`import failed: ${r.stderr}`);
+  const routes = JSON.parse(readFileSync(join(dir, "routes.json"), "utf8"));
+  for (const l of routes.listeners) Object.assign(l, { port: 0, host: "127.0.0.1" });
+  return startProxy(routes, { dir });
+}
+
+/** Which member answered (namedUpstream bodies), and how often each did. */
+export const name = (body: string) => (JSON.parse(body) as { name: string }).name;
+export const spread = (names: string[]) => names.reduce<Record<string, number>>((m, n) => ((m[n] = (m[n] ?? 0) + 1), m), {});
+
+/** A CA and a localhost/127.0.0.1 server certificate (RSA, unencrypted), made by `proxy cert`. */
+export async function certs(dir: string, sans: string): Promise<{ cert: string; key: string }> {
+  for (const args of [["ca", "--cn", "Seed CA", "--cert", "ca.crt", "--key", "ca.key"], ["issue", "--ca-cert", "ca.crt", "--ca-key", "ca.key", "--cn", sans.split(",")[0]!, "--san", sans, "--key-type", "rsa", "--cert", "server.crt", "--key", "server.key"]]) {
+    const r = await runBinary(["cert", ...args], { cwd: dir });
+    if (r.code !== 0) throw new Error(r.stderr);
+  }
+  return { cert: readFileSync(join(dir, "server.crt"), "utf8"), key: readFileSync(join(dir, "server.key"), "utf8") };
 }
