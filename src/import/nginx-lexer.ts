@@ -18,7 +18,10 @@ export function nginxTokens(src: string): Token[] {
     if (c === "\n") { line++; i++; continue; }
     if (/\s/.test(c)) { i++; continue; }
     if (c === "#") { while (i < src.length && src[i] !== "\n") i++; continue; }
-    if (c === "{" || c === "}" || c === ";") { out.push({ t: c, line, quoted: false }); i++; continue; }
+    // `{node-ip-address}:9443`: a documentation placeholder, kept as one word so the report can
+    // name it (nginx itself would stop at the brace).
+    const placeholder = c === "{" && /^\{[\w.-]+\}/.test(src.slice(i, i + 80));
+    if (!placeholder && (c === "{" || c === "}" || c === ";")) { out.push({ t: c, line, quoted: false }); i++; continue; }
     const start = line;
     let w = "";
     if (c === '"' || c === "'") {
@@ -32,7 +35,9 @@ export function nginxTokens(src: string): Token[] {
       out.push({ t: w, line: start, quoted: true });
       continue;
     }
-    while (i < src.length && !/[\s;{}]/.test(src[i]!)) w += src[i++];
+    while (i < src.length && (!/[\s;{}]/.test(src[i]!) || (src[i] === "{" && /^\{[\w.-]+\}/.test(src.slice(i, i + 80))))) {
+      if (src[i] === "{") { const end = src.indexOf("}", i); w += src.slice(i, end + 1); i = end + 1; } else w += src[i++];
+    }
     out.push({ t: w, line: start, quoted: false });
   }
   return out;
