@@ -4,6 +4,7 @@
  * 502 (maxattempts defaults to members - 1), a failed member rests 60 s (retry=60), and the
  * socket timeout is 60 s (Timeout, for connect and every read).
  */
+import { dirname } from "node:path";
 import { Draft, duration, origin, poolName, splitUrl, validHost, type Json } from "./emit.ts";
 import type { Node, Report } from "./report.ts";
 import type { ApacheModel, Balancer, Pass, Server } from "./apache.ts";
@@ -130,5 +131,5 @@ function upstreamTls(use: PoolUse, at: Node): Json {
   }
   const off = server.checkPeerNameOff ?? main.checkPeerNameOff;
   if (off) report.skip(off, "routes.json checks the member's name whenever it verifies; set tls.serverName to the name in the members' certificates");
-  return ca ? { verify: true, ca } : { verify: true };
+  return ca ? { verify: true, ca: use.draft.file(ca, dirname(at.loc.file)) } : { verify: true };
 }

@@ -6,7 +6,8 @@ import { dirname } from "node:path";
 import { Draft, splitUrl, type Json } from "./emit.ts";
 import type { Node, Report } from "./report.ts";
 import { parseUpstream, type Upstream } from "./nginx-upstream.ts";
-import { locationRoute, Scope, serverRedirect } from "./nginx-location.ts";
+import { locationRoute, serverRedirect } from "./nginx-location.ts";
+import { Scope } from "./nginx-scope.ts";
 
 const MAIN_WHY: Record<string, string> = {
   user: "use proxy --user", worker_processes: "use proxy --workers", pid: "the proxy writes no pid file",
