@@ -1,0 +1,135 @@
+/**
+ * `<Proxy balancer://>` + BalancerMember + ProxySet, or a plain ProxyPass worker URL, as a
+ * routes.json pool. httpd's defaults become explicit values: every member is tried before a
+ * 502 (maxattempts defaults to members - 1), a failed member rests 60 s (retry=60), and the
+ * socket timeout is 60 s (Timeout, for connect and every read).
+ */
+import { dirname } from "node:path";
+import { Draft, duration, origin, poolName, splitUrl, validHost, type Json } from "./emit.ts";
+import type { Node, Report } from "./report.ts";
+import type { ApacheModel, Balancer, Pass, Server } from "./apache.ts";
+
+const METHODS = new Set(["byrequests", "bytraffic", "bybusyness"]);
+const MEMBER_KEYS = new Set(["route", "loadfactor", "status", "timeout", "connectiontimeout", "retry"]);
+
+export interface PoolUse { model: ApacheModel; draft: Draft; report: Report; server: Server; main: Server }
+
+/** The pool a ProxyPass target names, made on first use; undefined when it cannot be. */
+export function poolFor(pass: Pass, target: { kind: "balancer"; b: Balancer } | { kind: "url"; url: string }, use: PoolUse): string | undefined {
+  if (target.kind === "balancer") {
+    const name = poolName(target.b.name);
+    if (!use.draft.pools.has(name)) {
+      const pool = balancerPool(target.b, pass, use);
+      if (!pool) return undefined;
+      use.draft.pools.set(name, pool);
+    }
+    return name;
+  }
+  const u = splitUrl(target.url)!;
+  const name = poolName(`${u.host}-${u.port}`);
+  if (!use.draft.pools.has(name)) {
+    const members = [{ url: origin(u) }];
+    use.draft.pools.set(name, finish({ members }, [pass.params], [pass.node], use));
+  }
+  return name;
+}
+
+function balancerPool(b: Balancer, pass: Pass, use: PoolUse): Json | undefined {
+  const { report } = use;
+  const p = new Map([...b.params, ...pass.params]);
+  const members: Json[] = [];
+  const memberParams: Map<string, string>[] = [];
+  for (const m of b.members) {
+    const u = splitUrl(m.url);
+    if (!u || !validHost(u.host)) { report.skip(m.node, `${JSON.stringify(m.url)} is not an http(s)://host:port URL`); continue; }
+    const member: Json = { url: origin(u) + (u.path === "/" ? "" : u.path) };
+    for (const [k, v] of m.params) {
+      if (k === "route") {
+        if (/^[^\s.;,]+$/.test(v)) member.route = v;
+        else report.skip(m.node, `route=${v}: a routes.json route has no spaces, dots, commas or semicolons`);
+      } else if (k === "loadfactor") member.weight = Math.min(100, Math.max(1, Math.round(Number(v)) || 1));
+      else if (k === "status") status(v, member, m.node, report);
+      else if (!MEMBER_KEYS.has(k)) report.skip(m.node, `member parameter ${k}=${v} is not converted`);
+    }
+    members.push(member);
+    memberParams.push(m.params);
+  }
+  if (!members.length) return report.skip(b.node, "the balancer has no usable member"), undefined;
+  const pool: Json = { members };
+  const method = p.get("lbmethod")?.toLowerCase();
+  if (method && METHODS.has(method)) pool.method = method;
+  else if (method) report.skip(b.paramNodes[0] ?? pass.node, `lbmethod=${method} has no routes.json equivalent; byrequests is used`);
+  const sticky = p.get("stickysession");
+  if (sticky) pool.sticky = stickyFor(sticky.split("|")[0]!, p.get("nofailover"), members, b, use);
+  for (const k of p.keys()) {
+    if (!["lbmethod", "stickysession", "nofailover", "timeout", "connectiontimeout", "retry", "maxattempts", "scolonpathdelim"].includes(k)) report.skip(b.paramNodes[0] ?? pass.node, `balancer parameter ${k} is not converted`);
+  }
+  return finish(pool, [p, ...uniform(memberParams, b, report)], [b.node], use);
+}
+
+/** Member-level timeout/retry become the pool's only when every member agrees. */
+function uniform(ps: Map<string, string>[], b: Balancer, report: Report): Map<string, string>[] {
+  const out = new Map<string, string>();
+  for (const k of ["timeout", "connectiontimeout", "retry"]) {
+    const vals = ps.map((m) => m.get(k));
+    if (vals.every((v) => v === undefined)) continue;
+    if (vals.every((v) => v === vals[0])) out.set(k, vals[0]!);
+    else report.skip(b.members[vals.findIndex((v) => v !== undefined)]!.node, `${k}= is set on some members only; routes.json ${k === "retry" ? "ejection times" : "timeouts"} are per pool, so the pool keeps httpd's default`);
+  }
+  return [out];
+}
+
+function status(v: string, member: Json, node: Node, report: Report): void {
+  for (const m of v.matchAll(/([+-]?)([A-Za-z])/g)) {
+    const set = m[1] !== "-";
+    const flag = m[2]!.toUpperCase();
+    if (!set) continue;
+    if (flag === "H") member.standby = true;
+    else if (flag === "D" || flag === "S") member.state = "disabled";
+    else if (flag === "N") member.state = "drain";
+    else report.skip(node, `status +${flag} has no routes.json equivalent`);
+  }
+}
+
+function stickyFor(cookie: string, nofailover: string | undefined, members: Json[], b: Balancer, use: PoolUse): Json {
+  const insert = use.model.sticky.find((s) => s.name === cookie);
+  const sticky: Json = insert ? { cookie, mode: "insert", ...insert.attrs } : { cookie, mode: "route-suffix" };
+  if (nofailover?.toLowerCase() === "on") sticky.failover = false;
+  const bare = members.filter((m) => !m.route);
+  if (bare.length) {
+    use.report.note(b.node, insert
+      ? `${bare.length} member(s) without route=: httpd never sticks to them; routes.json derives a stable route for each, so they do stick`
+      : `${bare.length} member(s) without route=: httpd never sticks to them, and neither does routes.json unless the member's jvmRoute matches the derived route`);
+  }
+  return sticky;
+}
+
+/** httpd's defaults, made explicit, then the parameters that override them. */
+function finish(pool: Json, ps: Map<string, string>[], nodes: Node[], use: PoolUse): Json {
+  const get = (k: string) => ps.map((p) => p.get(k)).filter((v) => v !== undefined).at(-1);
+  const base = use.server.timeout ?? use.main.timeout ?? 60_000;
+  const t = get("timeout") ? Number(get("timeout")) * 1000 : base;
+  const connect = get("connectiontimeout") ? Number(get("connectiontimeout")) * 1000 : t;
+  pool.timeouts = { connect: duration(connect), response: duration(t), idle: duration(t) };
+  const members = pool.members as Json[];
+  const attempts = get("maxattempts");
+  pool.retries = attempts !== undefined ? Math.min(100, Number(attempts)) : Math.max(0, members.length - 1);
+  // httpd puts a worker in error on its first failure and retries it after retry= seconds.
+  pool.health = { passive: { maxFails: 1, ejectFor: duration(Number(get("retry") ?? 60) * 1000) } };
+  if (members.some((m) => String(m.url).startsWith("https:"))) pool.tls = upstreamTls(use, nodes[0]!);
+  return pool;
+}
+
+function upstreamTls(use: PoolUse, at: Node): Json {
+  const { server, main, report } = use;
+  const v = server.proxyVerify ?? main.proxyVerify;
+  const ca = server.proxyCa ?? main.proxyCa;
+  const mode = (v?.args[0] ?? "none").toLowerCase();
+  if (mode !== "require") {
+    if (!v) report.note(at, "httpd's default SSLProxyVerify none does not verify the members' certificates; carried over as tls.verify false (give tls.ca to verify)");
+    return { verify: false };
+  }
+  const off = server.checkPeerNameOff ?? main.checkPeerNameOff;
+  if (off) report.skip(off, "routes.json checks the member's name whenever it verifies; set tls.serverName to the name in the members' certificates");
+  return ca ? { verify: true, ca: use.draft.file(ca, dirname(at.loc.file)) } : { verify: true };
+}

@@ -1,0 +1,190 @@
+/**
+ * The Apache model as routes.json: one listener per port, one route per ProxyPass (and per
+ * host of a name-based vhost), in httpd's order of precedence.
+ */
+import { dirname } from "node:path";
+import { Draft, duration, routePath, splitUrl, validHost, type Json } from "./emit.ts";
+import type { Node, Report } from "./report.ts";
+import { collect, type ApacheModel, type Pass, type Server } from "./apache.ts";
+import { hasRules, rulesJson } from "./apache-headers.ts";
+import { poolFor, type PoolUse } from "./apache-balancer.ts";
+
+const HOST = /^(\*\.)?[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$/;
+export const ADMIN_LISTEN = "127.0.0.1:9090";
+
+export function importApache(nodes: Node[], draft: Draft, report: Report): void {
+  const model = collect(nodes, report);
+  const servers = model.vhosts.length ? model.vhosts : [model.main];
+  const firstListen = model.listens[0];
+  for (const s of servers) s.port ??= firstListen?.port ?? 80;
+  for (const l of model.listens) {
+    if (!servers.some((s) => s.port === l.port)) report.skip(l.node, "no VirtualHost serves this port");
+  }
+  if (model.vhosts.length && (model.main.passes.length || hasRules(model.main.resp))) {
+    report.note(model.main.passes[0]?.node ?? model.main.node, "server-wide ProxyPass and Header rules apply to every VirtualHost (httpd merges them in)");
+  }
+  const seen = new Set<number>();
+  for (const s of servers) {
+    const isDefault = !seen.has(s.port!);
+    seen.add(s.port!);
+    const peers = servers.filter((x) => x.port === s.port);
+    server(s, isDefault, peers, model, draft, report);
+  }
+  for (const st of model.sticky) {
+    if (![...model.balancers.values()].some((b) => b.params.get("stickysession")?.split("|")[0] === st.name)) report.skip(st.node, "no balancer's stickysession names this cookie");
+  }
+  const log = model.accessLog;
+  if (log) {
+    if (log.path.startsWith("|")) report.skip(log.node, "piped logs are not supported; the access log goes to a file or standard output");
+    else {
+      draft.accessLog = { format: "combined", path: draft.file(log.path, dirname(log.node.loc.file)) };
+      if (log.format !== "combined") report.note(log.node, `the ${log.format} format is written as combined (Apache's combined with route, pool, member and duration appended)`);
+    }
+  }
+}
+
+function server(s: Server, isDefault: boolean, peers: Server[], model: ApacheModel, draft: Draft, report: Report): void {
+  const listen = model.listens.find((l) => l.port === s.port);
+  const listener = draft.listener(s.port!, listen?.host ?? s.host);
+  if (s.ssl.engine) tls(s, listener, model, draft);
+  const redirectOnly = (x: Server) => !x.passes.length && x.redirects.some((r) => r.path === "/" && /^https:/i.test(r.to));
+  if (redirectOnly(s) && peers.every(redirectOnly) && !s.ssl.engine) {
+    const r = s.redirects.find((x) => x.path === "/")!;
+    const u = splitUrl(r.to);
+    listener.redirectHttps = { port: u?.port ?? 443, status: [301, 302, 307, 308].includes(r.status) ? r.status : 301 };
+    if (u && !s.names.map((n) => n.toLowerCase()).includes(u.host.toLowerCase())) report.note(r.node, `httpd sends every client to ${u.host}; redirectHttps keeps the host the client asked for`);
+    if (u && u.path !== "/") report.note(r.node, `the target path ${u.path} is not kept: redirectHttps keeps the client's path`);
+    for (const x of s.redirects.filter((y) => y !== r)) report.skip(x.node, "the listener redirects every request to HTTPS");
+    return;
+  }
+  const hosts = hostsOf(s, isDefault, report);
+  const main = model.main;
+  const passes = s === main ? s.passes : [...s.passes, ...main.passes];
+  const use: PoolUse = { model, draft, report, server: s, main };
+  const routes: Json[] = [];
+  const kept: Pass[] = [];
+  for (const p of passes) {
+    const shadow = kept.find((k) => covers(k.path, p.path));
+    if (shadow) { report.skip(p.node, `never used: httpd takes the first match, ${shadow.node.text.trim()} (line ${shadow.node.loc.line})`); continue; }
+    const route = pass(p, s, use);
+    if (!route) continue;
+    kept.push(p);
+    routes.push(route);
+  }
+  for (const r of s.redirects) {
+    report.note(r.node, `routes.json redirects to exactly ${r.to} (httpd appends the rest of the path)`);
+    routes.push({ path: routePath(r.path), redirect: { to: r.to, status: r.status } });
+  }
+  if (s.balancerManager || main.balancerManager) {
+    draft.admin = { listen: ADMIN_LISTEN };
+    report.note(s.balancerManager ?? main.balancerManager!, `the balancer manager's job (members, states, weights) is the admin listener, ${ADMIN_LISTEN}; /balancer-manager answers 404 on the public listeners`);
+    if (!routes.some((r) => r.path === "/balancer-manager")) routes.unshift({ path: "/balancer-manager", respond: { status: 404 } });
+  }
+  reverses(s, main, routes, draft);
+  const forbid = s.rewrite.forbidAll;
+  if (forbid && !routes.length) routes.push({ path: "/", respond: { status: 403 } });
+  for (const r of routes) {
+    if (forbid) { for (const k of Object.keys(r)) if (k !== "path") delete r[k]; r.respond = { status: 403 }; }
+    if (s.rewrite.deny.length) r.denyMethods = [...s.rewrite.deny];
+    for (const h of hosts) draft.addRoute(h ? { host: h, ...r } : { ...r }, (r as { _node?: Node })._node ?? s.node);
+  }
+  for (const r of draft.routes) delete r._node;
+}
+
+/** httpd matches ProxyPass paths at segment boundaries, first in configuration order. */
+function covers(earlier: string, later: string): boolean {
+  if (earlier === later || earlier === "/") return true;
+  return earlier.endsWith("/") ? later.startsWith(earlier) : later.startsWith(`${earlier}/`);
+}
+
+function hostsOf(s: Server, isDefault: boolean, report: Report): (string | undefined)[] {
+  // The first vhost of a port also answers every Host no other vhost names (httpd's default vhost).
+  if (isDefault) return [undefined];
+  const names = [...new Set(s.names.map((n) => n.toLowerCase()))].filter((n) => {
+    if (HOST.test(n)) return true;
+    report.skip(s.node, `the name ${n} is not a host name or *.example.com wildcard`);
+    return false;
+  });
+  if (!names.length) report.note(s.node, "a VirtualHost that is not the port's first needs a ServerName to be reached; its routes serve any host");
+  return names.length ? names : [undefined];
+}
+
+function pass(p: Pass, s: Server, use: PoolUse): Json | undefined {
+  const { report, model } = use;
+  const path = routePath(p.path);
+  const base: Json = { path, _node: p.node };
+  if (p.target === "!") return { ...base, respond: { status: 404 } };
+  let pool: string | undefined;
+  let targetPath: string;
+  if (/^balancer:\/\//i.test(p.target)) {
+    const name = p.target.slice("balancer://".length).replace(/\/.*$/, "");
+    const b = model.balancers.get(name);
+    if (!b) return report.skip(p.node, `no <Proxy balancer://${name}> defines this balancer`), undefined;
+    targetPath = p.target.slice("balancer://".length + name.length);
+    pool = poolFor(p, { kind: "balancer", b }, use);
+  } else {
+    const u = splitUrl(p.target);
+    if (!u || !validHost(u.host)) return report.skip(p.node, `${JSON.stringify(p.target)} is not an http(s)://host:port URL or balancer://`), undefined;
+    targetPath = u.path;
+    pool = poolFor(p, { kind: "url", url: p.target }, use);
+  }
+  if (!pool) return undefined;
+  const route: Json = { ...base, pool };
+  const rewrite = targetPath || "/";
+  if (rewrite !== path && !(rewrite === `${path}/`)) route.rewritePrefix = rewrite;
+  if (!(s.preserveHost ?? use.main.preserveHost ?? false)) route.preserveHost = false;
+  const t = s.timeout;
+  if (t !== undefined && t !== use.main.timeout) route.timeouts = { connect: duration(t), response: duration(t), idle: duration(t) };
+  const resp = rulesJson({ set: { ...use.main.resp.set, ...s.resp.set }, add: { ...use.main.resp.add, ...s.resp.add }, remove: [...use.main.resp.remove, ...s.resp.remove], edit: [...use.main.resp.edit, ...s.resp.edit] }, true);
+  const req = rulesJson({ set: { ...use.main.req.set, ...s.req.set }, add: { ...use.main.req.add, ...s.req.add }, remove: [...use.main.req.remove, ...s.req.remove], edit: [] }, false);
+  if (Object.keys(req).length) route.requestHeaders = req;
+  if (Object.keys(resp).length) route.responseHeaders = resp;
+  for (const k of p.params.keys()) {
+    if (!["timeout", "connectiontimeout", "retry", "lbmethod", "stickysession", "nofailover", "maxattempts"].includes(k)) report.skip(p.node, `parameter ${k} is not converted`);
+  }
+  return route;
+}
+
+/** ProxyPassReverse: the route's own members are mapped back by `reverse`; other URLs become reverseAlso. */
+function reverses(s: Server, main: Server, routes: Json[], draft: Draft): void {
+  const report = draft.report;
+  const all = s === main ? s.reverses : [...s.reverses, ...main.reverses];
+  const covered = new Set<Json>();
+  for (const r of all) {
+    const route = routes.find((x) => x.path === routePath(r.path) && x.pool);
+    if (!route) { report.skip(r.node, "no ProxyPass to a pool has this path"); continue; }
+    const own = /^balancer:\/\//i.test(r.url) ? r.url.slice(11).replace(/\/.*$/, "") === String(route.pool) : isOwn(r.url, route, s, main, draft);
+    if (own) { covered.add(route); continue; }
+    if (!splitUrl(r.url)) { report.skip(r.node, `${JSON.stringify(r.url)} is not an http(s) URL`); continue; }
+    route.reverseAlso = [...((route.reverseAlso as string[]) ?? []), r.url];
+  }
+  for (const route of routes) {
+    if (!route.pool || covered.has(route)) continue;
+    if (route.reverseAlso) report.note(route._node as Node, "routes.json also maps the members' own URLs back (httpd maps only the ProxyPassReverse URLs)");
+    else { route.reverse = false; report.note(route._node as Node, "no ProxyPassReverse for this path: Location headers reach the client as the member sent them, as in httpd (reverse: false)"); }
+  }
+  for (const c of [...s.cookiePaths, ...(s === main ? [] : main.cookiePaths)]) {
+    const route = routes.find((x) => x.pool && (x.rewritePrefix ?? x.path) === c.from && x.path === routePath(c.to));
+    if (!route) report.note(c.node, "routes.json maps a Set-Cookie Path under a route's rewritePrefix to the route's path, and no other");
+  }
+}
+
+/** Whether a ProxyPassReverse URL is the route's own target (what `reverse` maps anyway). */
+function isOwn(url: string, route: Json, s: Server, main: Server, draft: Draft): boolean {
+  const bare = (x: string) => x.replace(/\/+$/, "");
+  const target = [...s.passes, ...main.passes].find((p) => routePath(p.path) === route.path)?.target ?? "";
+  if (bare(url) === bare(target)) return true;
+  const rest = /^balancer:\/\//i.test(target) ? target.replace(/^balancer:\/\/[^/]*/i, "") : "";
+  const members = (draft.pools.get(String(route.pool))?.members ?? []) as { url: string }[];
+  return members.some((m) => bare(url) === bare(bare(m.url) + rest));
+}
+
+function tls(s: Server, listener: Json, model: ApacheModel, draft: Draft): void {
+  const dir = dirname(s.node.loc.file);
+  if (!s.ssl.cert) return draft.report.skip(s.ssl.node!, "SSLEngine on without SSLCertificateFile: no certificate to serve");
+  const cert: Json = { cert: draft.file(s.ssl.cert, dir), key: draft.file(s.ssl.key ?? s.ssl.cert, dir) };
+  if (s.ssl.chain) cert.chain = draft.file(s.ssl.chain, dir);
+  if (model.passphraseCommand) cert.passphraseCommand = draft.file(model.passphraseCommand, dir);
+  const t = (listener.tls ??= { certificates: [] }) as { certificates: Json[] };
+  if (!t.certificates.some((c) => c.cert === cert.cert)) t.certificates.push(cert);
+}

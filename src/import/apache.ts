@@ -1,0 +1,197 @@
+/**
+ * Apache httpd directives -> a model of what they mean (servers, balancers, passes). Turning
+ * the model into routes.json is apache-vhost.ts; every directive not understood is reported.
+ */
+import type { Node, Report } from "./report.ts";
+import { emptyRules, parseHeader, rewriteRule, type HeaderRules, type Rewrite, type StickyCookie } from "./apache-headers.ts";
+
+export interface Pass { path: string; target: string; params: Map<string, string>; node: Node }
+export interface Server {
+  node: Node; port?: number; host?: string; names: string[];
+  ssl: { engine: boolean; cert?: string; key?: string; chain?: string; node?: Node };
+  proxyVerify?: Node; proxyCa?: string; checkPeerNameOff?: Node;
+  preserveHost?: boolean; timeout?: number;
+  passes: Pass[]; reverses: { path: string; url: string; node: Node }[];
+  cookiePaths: { from: string; to: string; node: Node }[];
+  resp: HeaderRules; req: HeaderRules; rewrite: Rewrite;
+  redirects: { status: number; path: string; to: string; node: Node }[];
+  balancerManager?: Node;
+}
+export interface Balancer { name: string; node: Node; members: { url: string; params: Map<string, string>; node: Node }[]; params: Map<string, string>; paramNodes: Node[] }
+export interface ApacheModel {
+  main: Server; vhosts: Server[]; listens: { host?: string; port: number; node: Node }[];
+  balancers: Map<string, Balancer>; passphraseCommand?: string; sticky: StickyCookie[];
+  accessLog?: { path: string; format: string; node: Node };
+}
+
+export function newServer(node: Node): Server {
+  return { node, names: [], ssl: { engine: false }, passes: [], reverses: [], cookiePaths: [], resp: emptyRules(), req: emptyRules(), rewrite: { on: false, conds: [], deny: [] }, redirects: [] };
+}
+
+export function params(words: string[]): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const w of words) {
+    const at = w.indexOf("=");
+    if (at > 0) m.set(w.slice(0, at).toLowerCase(), w.slice(at + 1));
+  }
+  return m;
+}
+
+const on = (n: Node) => (n.args[0] ?? "").toLowerCase() === "on";
+const OPEN_ACCESS = /^(order\b|allow from all$|deny from none$|require all granted$|satisfy any$)/i;
+/** Directives whose effect is what the proxy does anyway (nothing to write, nothing lost). */
+const SAME = new Set(["sslproxyengine", "serverroot", "proxyrequests"]);
+const WHY: Record<string, string> = {
+  loadmodule: "modules are built into the proxy",
+  namevirtualhost: "has no effect since httpd 2.4",
+  serveradmin: "the proxy shows no contact address",
+  documentroot: "the proxy serves no files; requests that no route matches get 404",
+  errorlog: "the proxy's own log goes to standard error (eventLog)",
+  loglevel: "the proxy's log level is eventLog.level",
+  logformat: "access log formats are combined or json",
+  forcetype: "the proxy does not change Content-Type",
+  keepalive: "client keep-alive is always on", keepalivetimeout: "client keep-alive timing is not configured here",
+  sslprotocol: "the proxy offers TLS 1.2 and 1.3 (listeners[].tls.minVersion)", sslciphersuite: "the proxy uses Bun's TLS cipher defaults",
+  sslhonorcipherorder: "the proxy uses Bun's TLS cipher defaults", proxyvia: "the proxy sends no Via header",
+};
+
+export function collect(nodes: Node[], report: Report): ApacheModel {
+  const model: ApacheModel = { main: newServer({ name: "", args: [], loc: nodes[0]?.loc ?? { file: "", line: 0 }, text: "main server" }), vhosts: [], listens: [], balancers: new Map(), sticky: [] };
+  walk(nodes, model.main, model, report);
+  return model;
+}
+
+function walk(nodes: Node[], s: Server, model: ApacheModel, report: Report, location?: string): void {
+  for (const n of nodes) {
+    if (n.children) section(n, s, model, report, location);
+    else directive(n, s, model, report, location);
+  }
+}
+
+function section(n: Node, s: Server, model: ApacheModel, report: Report, location?: string): void {
+  const kind = n.name.slice(1);
+  const arg = n.args[0] ?? "";
+  if (kind === "ifmodule" || kind === "ifdefine" || kind === "ifversion") {
+    if (arg.startsWith("!")) return report.skip(n, `assumed false (the proxy has every module it needs); its contents are not converted`);
+    return walk(n.children!, s, model, report, location);
+  }
+  if (kind === "virtualhost") {
+    if (s !== model.main) return report.skip(n, "a VirtualHost inside another section is not valid");
+    const v = newServer(n);
+    const m = /^(.*?)(?::(\d+|\*))?$/.exec(arg)!;
+    v.port = m[2] && m[2] !== "*" ? Number(m[2]) : undefined;
+    v.host = m[1] === "*" || m[1] === "_default_" ? undefined : m[1]!.replace(/^\[|\]$/g, "");
+    model.vhosts.push(v);
+    return walk(n.children!, v, model, report);
+  }
+  if (kind === "proxy" && /^balancer:\/\//i.test(arg)) {
+    const b = balancer(model, arg, n);
+    for (const c of n.children!) {
+      if (c.name === "balancermember") b.members.push({ url: c.args[0] ?? "", params: params(c.args.slice(1)), node: c });
+      else if (c.name === "proxyset") { for (const [k, v] of params(c.args)) b.params.set(k, v); b.paramNodes.push(c); }
+      else if (OPEN_ACCESS.test(c.text)) continue;
+      else if (/^(order|allow|deny|require)$/.test(c.name)) report.skip(c, "access control is not converted: the route serves every client");
+      else report.skip(c, "not converted inside <Proxy balancer://>");
+    }
+    return;
+  }
+  if (kind === "proxy") return walk(n.children!, s, model, report, location);
+  if (kind === "location" && !location) return walk(n.children!, s, model, report, arg);
+  report.skip(n, `<${kind}> sections are not converted; their contents are left out`);
+}
+
+export function balancer(model: ApacheModel, url: string, n: Node): Balancer {
+  const name = url.replace(/^balancer:\/\//i, "").replace(/\/.*$/, "");
+  let b = model.balancers.get(name);
+  if (!b) model.balancers.set(name, (b = { name, node: n, members: [], params: new Map(), paramNodes: [] }));
+  return b;
+}
+
+function directive(n: Node, s: Server, model: ApacheModel, report: Report, location?: string): void {
+  const a = n.args;
+  if (location && !["proxypass", "proxypassreverse", "sethandler"].includes(n.name) && !OPEN_ACCESS.test(n.text)) {
+    return report.skip(n, `inside <Location ${location}>: only ProxyPass, ProxyPassReverse and SetHandler balancer-manager convert there`);
+  }
+  switch (n.name) {
+    case "listen": {
+      const m = /^(?:(.*):)?(\d+)$/.exec(a[0] ?? "");
+      if (!m) return report.skip(n, "expected [address:]port");
+      return void model.listens.push({ host: m[1]?.replace(/^\[|\]$/g, ""), port: Number(m[2]), node: n });
+    }
+    case "servername": return void s.names.push((a[0] ?? "").replace(/^\w+:\/\//, "").replace(/:\d+$/, ""));
+    case "serveralias": return void s.names.push(...a);
+    case "proxypass": {
+      const [path, target, ...rest] = location ? [location, ...a] : a;
+      if (!path || !target) return report.skip(n, "expected ProxyPass path URL");
+      return void s.passes.push({ path, target, params: params(rest), node: n });
+    }
+    case "proxypassreverse": {
+      const [path, url] = location ? [location, a[0]] : a;
+      if (!path || !url) return report.skip(n, "expected ProxyPassReverse path URL");
+      return void s.reverses.push({ path, url, node: n });
+    }
+    case "proxypassreversecookiepath": return void s.cookiePaths.push({ from: a[0] ?? "", to: a[1] ?? "", node: n });
+    case "proxypassreversecookiedomain": return report.note(n, "routes.json drops a Domain= that names a member host, so the cookie belongs to the host the client asked for");
+    case "sethandler":
+      if ((a[0] ?? "").toLowerCase() === "balancer-manager") return void (s.balancerManager = n);
+      return report.skip(n, "handlers other than balancer-manager are not converted");
+    case "proxyset": {
+      if (!/^balancer:\/\//i.test(a[0] ?? "")) return report.skip(n, "ProxySet outside <Proxy balancer://> needs the balancer URL first");
+      const b = balancer(model, a[0]!, n);
+      for (const [k, v] of params(a.slice(1))) b.params.set(k, v);
+      return void b.paramNodes.push(n);
+    }
+    case "balancermember": return report.skip(n, "BalancerMember outside <Proxy balancer://> is not converted");
+    case "proxypreservehost": return void (s.preserveHost = on(n));
+    case "proxytimeout": case "timeout": return void (s.timeout = Number(a[0]) * 1000);
+    case "header": case "requestheader": {
+      const sticky = parseHeader(n, n.name === "header" ? s.resp : s.req, report, n.name === "requestheader");
+      if (sticky) model.sticky.push(sticky);
+      return;
+    }
+    case "rewriteengine": return void (s.rewrite.on = on(n));
+    case "rewritecond": return void s.rewrite.conds.push(n);
+    case "rewriterule": return rewriteRule(n, s.rewrite, report);
+    case "sslengine": return void (s.ssl.engine = on(n), s.ssl.node = n);
+    case "sslcertificatefile": return void (s.ssl.cert = a[0]);
+    case "sslcertificatekeyfile": return void (s.ssl.key = a[0]);
+    case "sslcertificatechainfile": return void (s.ssl.chain = a[0]);
+    case "sslpassphrasedialog":
+      if (/^exec:/i.test(a[0] ?? "")) {
+        model.passphraseCommand = a[0]!.slice(5);
+        return report.note(n, "passphraseCommand runs the program with no arguments (httpd passes servername:port and the key type)");
+      }
+      return report.skip(n, "httpd would prompt on the terminal; give the key's passphraseFile or passphraseCommand in routes.json");
+    case "sslproxyverify": return void (s.proxyVerify = n);
+    case "sslproxycacertificatefile": return void (s.proxyCa = a[0]);
+    case "sslproxycheckpeercn": case "sslproxycheckpeername":
+      if (!on(n)) s.checkPeerNameOff = n;
+      return;
+    case "sslproxycheckpeerexpire": return on(n) ? undefined : report.skip(n, "routes.json never accepts an expired member certificate when it verifies");
+    case "redirect": case "redirectpermanent": case "redirecttemp": return redirect(n, s, report);
+    case "customlog": case "transferlog":
+      if (model.accessLog) return report.skip(n, `the access log is one for the whole proxy; kept ${model.accessLog.node.loc.file}:${model.accessLog.node.loc.line}`);
+      return void (model.accessLog = { path: a[0] ?? "-", format: n.name === "transferlog" ? "common" : a[1] ?? "common", node: n });
+  }
+  if (SAME.has(n.name)) {
+    if (n.name === "proxyrequests" && on(n)) report.skip(n, "the proxy is never a forward proxy");
+    return;
+  }
+  if (OPEN_ACCESS.test(n.text)) return;
+  if (/^(order|allow|deny|require)$/.test(n.name)) return report.skip(n, "access control is not converted: the route serves every client");
+  report.skip(n, WHY[n.name] ?? "not supported by the importer");
+}
+
+const STATUS: Record<string, number> = { permanent: 301, temp: 302, seeother: 303, gone: 410 };
+
+function redirect(n: Node, s: Server, report: Report): void {
+  const a = [...n.args];
+  let status = n.name === "redirectpermanent" ? 301 : 302;
+  if (n.name === "redirect" && a.length === 3) {
+    const w = a.shift()!.toLowerCase();
+    status = STATUS[w] ?? Number(w);
+  }
+  const [path, to] = a;
+  if (!path || !to || !(status >= 300 && status < 400)) return report.skip(n, "only redirects with a 3xx status and a target URL convert");
+  s.redirects.push({ status, path, to, node: n });
+}

@@ -1,0 +1,109 @@
+/**
+ * The routes.json being built by an import: listeners, pools and routes as plain JSON, plus
+ * the small conversions both converters share (durations, sizes, names, paths).
+ */
+import { isAbsolute, relative, resolve } from "node:path";
+import type { Node, Report } from "./report.ts";
+
+export type Json = Record<string, unknown>;
+
+export class Draft {
+  readonly listeners: Json[] = [];
+  readonly pools = new Map<string, Json>();
+  readonly routes: Json[] = [];
+  private readonly routeAt = new Map<string, Node>();
+  accessLog?: Json;
+  admin?: Json;
+
+  readonly report: Report;
+  private readonly outDir: string;
+  constructor(report: Report, outDir: string) {
+    this.report = report;
+    this.outDir = outDir;
+  }
+
+  listener(port: number, host?: string): Json {
+    let l = this.listeners.find((x) => x.port === port);
+    if (!l) {
+      l = host && host !== "*" && host !== "0.0.0.0" ? { port, host } : { port };
+      this.listeners.push(l);
+    }
+    return l;
+  }
+
+  /**
+   * routes.json routes belong to no listener (host, then path), so two Apache vhosts or NGINX
+   * servers that give the same host and path different answers cannot both be kept.
+   */
+  addRoute(route: Json, from: Node): void {
+    const key = `${String(route.host ?? "*").toLowerCase()} ${String(route.path)}`;
+    const first = this.routeAt.get(key);
+    if (first) {
+      this.report.skip(from, `${route.host ?? "any host"} ${route.path} is already served by ${first.loc.file}:${first.loc.line} (routes.json routes are not per port); kept the first`);
+      return;
+    }
+    this.routeAt.set(key, from);
+    this.routes.push(route);
+  }
+
+  /** A file path from the source config, expressed relative to where routes.json is written. */
+  file(p: string, baseDir: string): string {
+    if (isAbsolute(p)) return p;
+    const rel = relative(this.outDir, resolve(baseDir, p));
+    return rel.startsWith("..") || rel === "" ? resolve(baseDir, p) : rel;
+  }
+
+  /** True when something a client can reach came out of the import. */
+  converted(): boolean {
+    return this.listeners.length > 0 && (this.routes.length > 0 || this.listeners.some((l) => l.redirectHttps));
+  }
+
+  toJson(): Json {
+    const used = new Set(this.routes.map((r) => r.pool));
+    const pools: Json = {};
+    for (const [name, pool] of this.pools) if (used.has(name)) pools[name] = pool;
+    // A redirect-only import still needs a route: routes.json requires one (the redirect
+    // listener answers before routing, so it is never used there).
+    const routes = this.routes.length ? this.routes : [{ path: "/", respond: { status: 404 } }];
+    const out: Json = { listeners: this.listeners, pools, routes };
+    if (this.accessLog) out.accessLog = this.accessLog;
+    if (this.admin) out.admin = this.admin;
+    return out;
+  }
+}
+
+/** A pool name routes.json accepts, from an upstream or balancer name or host and port. */
+export function poolName(s: string): string {
+  return s.replace(/[^A-Za-z0-9_.-]+/g, "-").replace(/^-+|-+$/g, "") || "pool";
+}
+
+/** Seconds (Apache) or milliseconds as a routes.json duration. */
+export function duration(ms: number): string {
+  if (ms % 3_600_000 === 0 && ms > 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0 && ms > 0) return `${ms / 60_000}m`;
+  if (ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}
+
+/** A route path as routes.json matches it: whole segments, so a trailing slash is dropped. */
+export function routePath(p: string): string {
+  const trimmed = p.length > 1 ? p.replace(/\/+$/, "") : p;
+  return trimmed === "" ? "/" : trimmed;
+}
+
+/** http(s)://host[:port][/path] split; undefined when it is not one. */
+export function splitUrl(s: string): { scheme: "http" | "https"; host: string; port: number; path: string } | undefined {
+  const m = /^(https?):\/\/(\[[0-9A-Fa-f:.]+\]|[^/:?#]+)(?::(\d+))?(\/[^?#]*)?$/i.exec(s);
+  if (!m) return undefined;
+  const scheme = m[1]!.toLowerCase() as "http" | "https";
+  return { scheme, host: m[2]!, port: m[3] ? Number(m[3]) : scheme === "https" ? 443 : 80, path: m[4] ?? "" };
+}
+
+export function origin(u: { scheme: string; host: string; port: number }): string {
+  return `${u.scheme}://${u.host}:${u.port}`;
+}
+
+/** A host name or address a member URL can carry (not a placeholder like `{node-ip-address}`). */
+export function validHost(h: string): boolean {
+  return /^[A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9])?$/.test(h) || /^\[[0-9A-Fa-f:.]+\]$/.test(h);
+}

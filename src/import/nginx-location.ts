@@ -1,0 +1,181 @@
+/**
+ * One NGINX `location` -> one routes.json route, with NGINX's inheritance (nginx-scope.ts).
+ */
+import { dirname } from "node:path";
+import { Draft, duration, poolName, routePath, splitUrl, validHost, type Json } from "./emit.ts";
+import type { Node, Report } from "./report.ts";
+import { Scope } from "./nginx-scope.ts";
+import { directPool, nginxMs, upstreamPool, type PoolSettings, type Upstream } from "./nginx-upstream.ts";
+
+const IGNORED: Record<string, string> = {
+  proxy_send_timeout: "routes.json has no send timeout (idle covers a stalled body)",
+  proxy_buffers: "bodies stream; there are no buffers to size", proxy_buffer_size: "bodies stream; there are no buffers to size",
+  proxy_busy_buffers_size: "bodies stream; there are no buffers to size", error_log: "the proxy's own log goes to standard error (eventLog)",
+  proxy_ssl_server_name: "the proxy always sends SNI for member host names (NGINX's default is off)",
+};
+const SILENT = new Set(["proxy_http_version", "proxy_buffering", "proxy_request_buffering"]);
+
+export interface Redirect { status: number; to: string; node: Node }
+
+/** `return 301 https://$host$request_uri` or `rewrite ^/(.*) https://host/$1 permanent` as the server's whole job. */
+export function serverRedirect(scope: Scope, report: Report): Redirect | undefined {
+  for (const n of scope.ownGet("return")) {
+    const [code, url] = n.args;
+    if (url && /^30[1278]$/.test(code ?? "") && /^https:\/\//.test(url) && keepsPath(url)) return { status: Number(code), to: url, node: n };
+    report.skip(n, "only a server-wide return 301 https://...$request_uri converts");
+  }
+  for (const n of scope.ownGet("rewrite")) {
+    const [re, to, flag] = n.args;
+    const whole = re === "^/(.*)" || re === "^/(.*)$" || re === "^(.*)$" || re === "^(.*)";
+    if (whole && to && /^https:\/\//.test(to) && /\$1$/.test(to) && (flag === "permanent" || flag === "redirect")) return { status: flag === "permanent" ? 301 : 302, to, node: n };
+    report.skip(n, "only rewrite ^/(.*) https://host/$1 permanent|redirect converts");
+  }
+  return undefined;
+}
+
+const keepsPath = (url: string) => /\$request_uri$/.test(url);
+
+export function locationRoute(loc: Node, server: Scope, upstreams: Map<string, Upstream>, draft: Draft, report: Report): Json | undefined {
+  let [mod, path] = loc.args;
+  if (path === undefined) [mod, path] = ["", mod];
+  if (mod === "=") return report.skip(loc, "an exact-match location cannot be a routes.json prefix"), undefined;
+  if (mod === "~" || mod === "~*") return report.skip(loc, "regex locations cannot be routes.json prefixes"), undefined;
+  if (path!.startsWith("@")) return report.skip(loc, "named locations are not converted"), undefined;
+  if (!path!.startsWith("/")) return report.skip(loc, "a location prefix starts with /"), undefined;
+  const scope = server.child();
+  for (const c of loc.children ?? []) c.children ? report.skip(c, "nested blocks are not converted") : scope.add(c);
+  const route: Json = { path: routePath(path!) };
+  if (path !== "/" && path!.endsWith("/")) report.note(loc, `routes.json matches ${route.path} and everything under it (NGINX answers ${route.path} with a redirect to ${path})`);
+  const body = size(scope, report);
+  if (body) route.maxBodySize = body;
+  for (const [name, why] of Object.entries(IGNORED)) for (const n of scope.get(name)) report.skip(n, why);
+  for (const name of SILENT) scope.get(name);
+  accessLog(scope, draft, report);
+  const ret = scope.ownGet("return")[0];
+  if (ret) return answer(ret, route, report);
+  for (const n of scope.ownGet("rewrite")) report.skip(n, "rewrites inside a location are not converted");
+  const passNode = scope.ownGet("proxy_pass")[0];
+  if (!passNode) { scope.reportUnused(report); return report.skip(loc, "no proxy_pass or return: NGINX serves files here; nothing to convert"), undefined; }
+  const target = passNode.args[0] ?? "";
+  const u = target.includes("$") ? undefined : splitUrl(target);
+  if (!u || !validHost(u.host)) { scope.reportUnused(report); return report.skip(passNode, "proxy_pass needs http(s)://host[:port][/uri] without variables"), undefined; }
+  const explicitPort = /^https?:\/\/[^/]+:\d+/.test(target);
+  const up = !explicitPort ? upstreams.get(u.host) : undefined;
+  const settings = poolSettings(scope, passNode, dirname(loc.loc.file), draft);
+  const name = poolName(up ? (u.scheme === "https" && upstreams.has(`${u.host}`) && isHttpUsed(draft, up.name) ? `${up.name}-https` : up.name) : `${u.host}-${u.port}`);
+  if (!draft.pools.has(name)) {
+    const pool = up ? upstreamPool(up, u.scheme, settings, report) : directPool(u.scheme, u.host, u.port, settings, report);
+    if (!pool) { scope.reportUnused(report); return undefined; }
+    draft.pools.set(name, pool);
+  }
+  route.pool = name;
+  const rest = target.slice(target.indexOf("//") + 2).replace(/^[^/]*/, "");
+  if (rest !== "" && rest !== route.path && rest !== `${route.path}/`) route.rewritePrefix = rest;
+  headers(scope, route, report, up);
+  redirects(scope, route, report, passNode, up ? `${u.scheme}://${u.host}${rest || route.path}` : undefined);
+  const t: Json = {};
+  const connect = scope.get("proxy_connect_timeout")[0];
+  const read = scope.get("proxy_read_timeout")[0];
+  if (connect) t.connect = duration(nginxMs(connect.args[0] ?? "") ?? 60_000);
+  if (read) t.response = t.idle = duration(nginxMs(read.args[0] ?? "") ?? 60_000);
+  if (Object.keys(t).length) route.timeouts = t;
+  scope.reportUnused(report);
+  return route;
+}
+
+function isHttpUsed(draft: Draft, name: string): boolean {
+  const p = draft.pools.get(name);
+  return !!p && String((p.members as Json[])[0]?.url).startsWith("http:");
+}
+
+function poolSettings(scope: Scope, at: Node, dir: string, draft: Draft): PoolSettings {
+  const verify = (scope.get("proxy_ssl_verify")[0]?.args[0] ?? "off") === "on";
+  const ca = scope.get("proxy_ssl_trusted_certificate")[0]?.args[0];
+  const next = scope.get("proxy_next_upstream")[0];
+  const tries = scope.get("proxy_next_upstream_tries")[0]?.args[0];
+  return { verify, ca: ca ? draft.file(ca, dir) : undefined, serverName: scope.get("proxy_ssl_name")[0]?.args[0], nextUpstreamOff: next?.args[0] === "off", tries: tries ? Number(tries) : undefined, at };
+}
+
+/** NGINX's client_max_body_size defaults to 1m: larger bodies get 413 there, so here too. */
+function size(scope: Scope, report: Report): string | undefined {
+  const n = scope.get("client_max_body_size")[0];
+  const v = (n?.args[0] ?? "1m").toLowerCase();
+  const m = /^(\d+)([kmg]?)$/.exec(v);
+  if (!m) return report.skip(n!, "expected a size such as 10m"), "1MB";
+  if (m[1] === "0") return undefined;
+  return `${m[1]}${m[2] ? `${m[2].toUpperCase()}B` : ""}`;
+}
+
+function answer(ret: Node, route: Json, report: Report): Json | undefined {
+  const [code, arg] = ret.args;
+  const status = Number(code);
+  if (status >= 300 && status < 400 && arg && !arg.includes("$")) return { ...route, redirect: { to: arg, status } };
+  if (status >= 200 && status <= 599 && !(status >= 300 && status < 400)) return { ...route, respond: arg ? { status, body: arg } : { status } };
+  return report.skip(ret, "only return with a status (and a fixed URL or text) converts"), undefined;
+}
+
+function accessLog(scope: Scope, draft: Draft, report: Report): void {
+  for (const n of scope.get("access_log")) {
+    if (draft.accessLog && (draft.accessLog as { _from?: Node })._from === n) continue;
+    if (n.args[0] === "off") { report.skip(n, "the access log is one for the whole proxy and stays on"); continue; }
+    if (draft.accessLog) { report.skip(n, "the access log is one for the whole proxy; the first access_log is kept"); continue; }
+    draft.accessLog = { format: "combined", path: draft.file(n.args[0] ?? "-", dirname(n.loc.file)) };
+    Object.defineProperty(draft.accessLog, "_from", { value: n, enumerable: false });
+    if (n.args[1] && n.args[1] !== "combined") report.note(n, `the ${n.args[1]} format is written as combined`);
+  }
+}
+
+const FORWARDED: Record<string, string[]> = {
+  "x-forwarded-for": ["$proxy_add_x_forwarded_for"], "x-forwarded-proto": ["$scheme"], "x-forwarded-host": ["$host", "$http_host"],
+  connection: ["$connection_upgrade", "upgrade", "Upgrade"], upgrade: ["$http_upgrade"],
+};
+const VARS: Record<string, string> = { $host: "{host}", $server_name: "{host}", $remote_addr: "{client_ip}", $scheme: "{scheme}" };
+
+function headers(scope: Scope, route: Json, report: Report, up?: Upstream): void {
+  for (const n of scope.outer("proxy_set_header")) {
+    report.note(n, "not inherited by a location that sets its own proxy_set_header (NGINX inherits them only when a level sets none); left out, as NGINX does");
+  }
+  const set: Record<string, string> = {};
+  const remove: string[] = [];
+  let preserve = false;
+  for (const n of scope.get("proxy_set_header")) {
+    const [name = "", value = ""] = n.args;
+    const lname = name.toLowerCase();
+    if (lname === "host") {
+      if (value === "$host" || value === "$http_host") preserve = true;
+      else if (value !== "$proxy_host") report.skip(n, "only Host $host, $http_host or $proxy_host convert");
+    } else if (value === "") remove.push(name);
+    else if (FORWARDED[lname]?.includes(value)) continue; // the proxy sets these itself (and relays WebSocket upgrades)
+    else if (VARS[value]) set[name] = VARS[value]!;
+    else if (!value.includes("$")) set[name] = value;
+    else report.skip(n, `the variable in ${JSON.stringify(value)} is not converted`);
+  }
+  if (!preserve) {
+    route.preserveHost = false;
+    if (up) report.note(up.node, `NGINX sends Host: ${up.name} (the upstream's name, $proxy_host); preserveHost false sends the member's host:port`);
+  }
+  const rules: Json = {};
+  if (Object.keys(set).length) rules.set = set;
+  if (remove.length) rules.remove = remove;
+  if (Object.keys(rules).length) route.requestHeaders = rules;
+}
+
+function redirects(scope: Scope, route: Json, report: Report, pass: Node, upstreamUrl?: string): void {
+  const rules = scope.get("proxy_redirect");
+  if (!rules.length || rules.some((r) => r.args[0] === "default")) {
+    if (upstreamUrl && splitUrl(upstreamUrl)) {
+      route.reverseAlso = [upstreamUrl];
+      report.note(rules[0] ?? pass, `NGINX's proxy_redirect default maps only ${upstreamUrl}; routes.json also maps the members' own URLs back`);
+    }
+  }
+  for (const r of rules) {
+    const [from, to] = r.args;
+    if (from === "default") continue;
+    if (from === "off") { route.reverse = false; continue; }
+    if (from === "http://" && to === "https://") {
+      route.responseHeaders = { edit: [{ name: "Location", match: "^http://", replace: "https://" }] };
+    } else if (from && splitUrl(from) && (to === route.path || to === `${route.path}/` || to === "/")) {
+      route.reverseAlso = [...((route.reverseAlso as string[]) ?? []), from];
+    } else report.skip(r, "only proxy_redirect off, default, http:// https:// and URL -> location path convert");
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * NGINX configuration -> routes.json: `http {}` (or a conf.d snippet of upstream and server
+ * blocks), one listener per listen port, one route per prefix location and server name.
+ */
+import { dirname } from "node:path";
+import { Draft, splitUrl, type Json } from "./emit.ts";
+import type { Node, Report } from "./report.ts";
+import { parseUpstream, type Upstream } from "./nginx-upstream.ts";
+import { locationRoute, serverRedirect } from "./nginx-location.ts";
+import { Scope } from "./nginx-scope.ts";
+
+const MAIN_WHY: Record<string, string> = {
+  user: "use proxy --user", worker_processes: "use proxy --workers", pid: "the proxy writes no pid file",
+  error_log: "the proxy's own log goes to standard error (eventLog)", events: "connection handling is the proxy's own",
+  worker_rlimit_nofile: "set the file limit in the service manager",
+};
+const HTTP_WHY: Record<string, string> = {
+  sendfile: "the proxy serves no files", tcp_nopush: "the proxy sets its own socket options", tcp_nodelay: "the proxy sets its own socket options",
+  types: "the proxy serves no files", default_type: "the proxy serves no files", types_hash_max_size: "the proxy serves no files",
+  keepalive_timeout: "clientTimeouts.keepAlive is not yet supported by this build", gzip: "the proxy never compresses or decompresses bodies",
+  log_format: "access log formats are combined or json", server_tokens: "the proxy sends no Server header of its own",
+  root: "the proxy serves no files", index: "the proxy serves no files", ssl_ciphers: "the proxy uses Bun's TLS cipher defaults",
+  ssl_prefer_server_ciphers: "the proxy uses Bun's TLS cipher defaults", ssl_session_cache: "TLS sessions are Bun's", ssl_session_timeout: "TLS sessions are Bun's",
+  map: "map blocks are not converted", resolver: "members are resolved by the system resolver",
+};
+
+export function importNginx(nodes: Node[], draft: Draft, report: Report): void {
+  const upstreams = new Map<string, Upstream>();
+  const servers: { node: Node; scope: Scope }[] = [];
+  const httpScope = new Scope();
+  const http = (children: Node[]) => {
+    for (const n of children) {
+      if (n.name === "upstream") { const u = parseUpstream(n, report); upstreams.set(u.name, u); }
+      else if (n.name === "server" && n.children) servers.push({ node: n, scope: httpScope });
+      else if (HTTP_WHY[n.name]) report.skip(n, HTTP_WHY[n.name]!);
+      else if (n.children) report.skip(n, `${n.name} blocks are not converted`);
+      else httpScope.add(n);
+    }
+  };
+  for (const n of nodes) {
+    if (n.name === "http" && n.children) http(n.children);
+    else if (n.name === "upstream" || n.name === "server") http([n]);
+    else if (MAIN_WHY[n.name]) report.skip(n, MAIN_WHY[n.name]!);
+    else if (n.children) report.skip(n, `${n.name} blocks are not converted (only http)`);
+    else httpScope.add(n);
+  }
+  const parsed = servers.map((s) => parseServer(s.node, s.scope, report));
+  for (const s of parsed) convertServer(s, parsed, upstreams, draft, report);
+  httpScope.reportUnused(report);
+}
+
+interface Listen { port: number; host?: string; ssl: boolean; isDefault: boolean; node: Node }
+interface ParsedServer { node: Node; scope: Scope; listens: Listen[]; names: string[]; locations: Node[]; redirect?: ReturnType<typeof serverRedirect> }
+
+function parseServer(node: Node, parent: Scope, report: Report): ParsedServer {
+  const scope = parent.child();
+  const s: ParsedServer = { node, scope, listens: [], names: [], locations: [] };
+  let sslOn = false;
+  for (const c of node.children!) {
+    if (c.name === "listen") {
+      const [addr = "80", ...flags] = c.args;
+      const m = /^(?:(\[[^\]]+\]|[^:]+):)?(\d+)$/.exec(addr) ?? (/^\d+$/.test(addr) ? null : /^()(\d+)$/.exec(`:${addr}`));
+      if (!m) { report.skip(c, "only [address:]port listens convert"); continue; }
+      const host = m[1]?.replace(/^\[|\]$/g, "");
+      if (host === "::") { report.note(c, "IPv6 listens are served by the same listener"); continue; }
+      s.listens.push({ port: Number(m[2]), host: host === "*" ? undefined : host, ssl: flags.includes("ssl"), isDefault: flags.includes("default_server") || flags.includes("default"), node: c });
+      for (const f of flags.filter((x) => !["ssl", "default_server", "default", "http2"].includes(x))) report.skip(c, `listen parameter ${f} is not converted`);
+    } else if (c.name === "server_name") s.names.push(...c.args);
+    else if (c.name === "ssl") sslOn = (c.args[0] ?? "") === "on";
+    else if (c.name === "location") s.locations.push(c);
+    else if (HTTP_WHY[c.name]) report.skip(c, HTTP_WHY[c.name]!);
+    else if (c.children) report.skip(c, `${c.name} blocks are not converted`);
+    else scope.add(c);
+  }
+  if (!s.listens.length) s.listens.push({ port: 80, ssl: false, isDefault: false, node });
+  if (sslOn) for (const l of s.listens) l.ssl = true;
+  s.redirect = serverRedirect(scope, report);
+  return s;
+}
+
+function convertServer(s: ParsedServer, all: ParsedServer[], upstreams: Map<string, Upstream>, draft: Draft, report: Report): void {
+  const dir = dirname(s.node.loc.file);
+  for (const l of s.listens) {
+    const listener = draft.listener(l.port, l.host);
+    if (l.ssl) tls(s, listener, draft, dir, report);
+    const peers = all.filter((x) => x.listens.some((y) => y.port === l.port));
+    if (s.redirect && peers.every((p) => p.redirect) && !l.ssl) {
+      const u = splitUrl(s.redirect.to.replace(/\$\w+/g, ""));
+      listener.redirectHttps = { port: u?.port ?? 443, status: [301, 302, 307, 308].includes(s.redirect.status) ? s.redirect.status : 301 };
+      if (!s.redirect.to.includes("$host") && !s.redirect.to.includes("$http_host")) report.note(s.redirect.node, `NGINX sends every client to ${u?.host}; redirectHttps keeps the host the client asked for`);
+    }
+  }
+  if (s.redirect && s.listens.every((l) => !l.ssl)) {
+    if (s.locations.length) report.skip(s.locations[0]!, "the server redirects every request first; its locations are never used");
+    s.scope.reportUnused(report);
+    return;
+  }
+  const hosts = hostsOf(s, all, report);
+  if (!s.locations.length) report.skip(s.node, "a server without locations serves files; nothing to convert");
+  for (const loc of s.locations) {
+    const route = locationRoute(loc, s.scope, upstreams, draft, report);
+    if (route) for (const h of hosts) draft.addRoute(h ? { host: h, ...route } : { ...route }, loc);
+  }
+  s.scope.reportUnused(report);
+}
+
+const HOST = /^(\*\.)?[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$/;
+
+/** The default server of a port (default_server, else the first) also answers every other Host. */
+function hostsOf(s: ParsedServer, all: ParsedServer[], report: Report): (string | undefined)[] {
+  const isDefault = s.listens.some((l) => {
+    const peers = all.filter((x) => x.listens.some((y) => y.port === l.port));
+    const marked = peers.find((x) => x.listens.some((y) => y.port === l.port && y.isDefault));
+    return (marked ?? peers[0]) === s;
+  });
+  if (isDefault) return [undefined];
+  const out: string[] = [];
+  for (const n of s.names.map((x) => x.toLowerCase())) {
+    if (n === "_" || n === "") continue;
+    if (n.startsWith(".")) out.push(n.slice(1), `*${n}`);
+    else if (HOST.test(n)) out.push(n);
+    else report.skip(s.node, `server_name ${n}: only exact names and *.example.com wildcards convert`);
+  }
+  return out.length ? [...new Set(out)] : [undefined];
+}
+
+function tls(s: ParsedServer, listener: Json, draft: Draft, dir: string, report: Report): void {
+  const certs = s.scope.take("ssl_certificate");
+  const keys = s.scope.take("ssl_certificate_key");
+  const pass = s.scope.take("ssl_password_file")[0];
+  const protocols = s.scope.take("ssl_protocols")[0];
+  if (!certs.length) return report.skip(s.node, "ssl without ssl_certificate: no certificate to serve");
+  const t = (listener.tls ??= { certificates: [] }) as { certificates: Json[]; minVersion?: string };
+  certs.forEach((c, i) => {
+    const file = c.args[0] ?? "";
+    if (file.includes("$")) return report.skip(c, "certificates named by variables are not converted");
+    const cert: Json = { cert: draft.file(file, dir), key: draft.file(keys[i]?.args[0] ?? file, dir) };
+    if (pass) cert.passphraseFile = draft.file(pass.args[0] ?? "", dir);
+    if (!t.certificates.some((x) => x.cert === cert.cert)) t.certificates.push(cert);
+  });
+  if (pass) report.note(pass, "NGINX tries each line of the file; passphraseFile is one passphrase");
+  if (protocols) {
+    const v = protocols.args.filter((p) => p === "TLSv1.2" || p === "TLSv1.3").sort()[0];
+    if (v === "TLSv1.3") t.minVersion = v;
+    if (protocols.args.some((p) => p !== "TLSv1.2" && p !== "TLSv1.3")) report.note(protocols, "the proxy offers TLS 1.2 and 1.3 only");
+  }
+}

@@ -1,0 +1,46 @@
+import { describe, expect, test } from "bun:test";
+import { convert, pools } from "./convert.ts";
+
+const conf = (members: string, set = "", pass = "ProxyPass / balancer://b/\nProxyPassReverse / balancer://b/") => `<Proxy balancer://b>\n${members}\n${set}\n</Proxy>\n<VirtualHost *:80>\n${pass}\n</VirtualHost>\n`;
+
+describe("balancers as pools", () => {
+  test("route, loadfactor and status flags become route, weight, standby and state", () => {
+    const c = convert("apache", conf("BalancerMember http://a:1 route=n1 loadfactor=3\nBalancerMember http://b:1 status=+H\nBalancerMember http://c:1 status=+D\nBalancerMember http://d:1 status=+N"));
+    expect(pools(c).b!.members).toEqual([{ url: "http://a:1", route: "n1", weight: 3 }, { url: "http://b:1", standby: true }, { url: "http://c:1", state: "disabled" }, { url: "http://d:1", state: "drain" }]);
+  });
+
+  test("httpd's defaults become explicit: every member tried (maxattempts = members - 1), 60 s timeouts, retry=60 ejection", () => {
+    const c = convert("apache", conf("BalancerMember http://a:1\nBalancerMember http://b:1\nBalancerMember http://c:1"));
+    expect(pools(c).b).toMatchObject({ retries: 2, timeouts: { connect: "1m", response: "1m", idle: "1m" }, health: { passive: { maxFails: 1, ejectFor: "1m" } } });
+  });
+
+  test("uniform member timeout= and retry= and ProxySet maxattempts override them", () => {
+    const c = convert("apache", conf("BalancerMember http://a:1 timeout=5 retry=10\nBalancerMember http://b:1 timeout=5 retry=10", "ProxySet maxattempts=0"));
+    expect(pools(c).b).toMatchObject({ retries: 0, timeouts: { connect: "5s", response: "5s", idle: "5s" }, health: { passive: { ejectFor: "10s" } } });
+  });
+
+  test("stickysession with a BALANCER_ROUTE_CHANGED Set-Cookie is insert mode; alone it is Tomcat's route suffix; nofailover=On", () => {
+    const insert = convert("apache", `Header add Set-Cookie "ROUTEID=.%{BALANCER_WORKER_ROUTE}e; path=/; HttpOnly" env=BALANCER_ROUTE_CHANGED\n${conf("BalancerMember http://a:1 route=1\nBalancerMember http://b:1 route=2", "ProxySet stickysession=ROUTEID")}`);
+    expect(pools(insert).b!.sticky).toEqual({ cookie: "ROUTEID", mode: "insert", path: "/", httpOnly: true });
+    const suffix = convert("apache", conf("BalancerMember http://a:1 route=1\nBalancerMember http://b:1", "ProxySet stickysession=JSESSIONID|jsessionid nofailover=On"));
+    expect(pools(suffix).b!.sticky).toEqual({ cookie: "JSESSIONID", mode: "route-suffix", failover: false });
+    expect(suffix.lines.join("\n")).toMatch(/1 member\(s\) without route=/);
+  });
+
+  test("https members: SSLProxyVerify none is verify false; require keeps verifying with the CA; no directive notes httpd's default", () => {
+    const none = convert("apache", conf("BalancerMember https://a:1").replace("<VirtualHost *:80>", "<VirtualHost *:80>\nSSLProxyVerify none"));
+    expect(pools(none).b!.tls).toEqual({ verify: false });
+    expect(none.lines).toEqual([]);
+    const req = convert("apache", conf("BalancerMember https://a:1").replace("<VirtualHost *:80>", "<VirtualHost *:80>\nSSLProxyVerify require\nSSLProxyCACertificateFile /etc/ca.pem"));
+    expect(pools(req).b!.tls).toEqual({ verify: true, ca: "/etc/ca.pem" });
+    const dflt = convert("apache", conf("BalancerMember https://a:1"));
+    expect(dflt.lines.join("\n")).toMatch(/httpd's default SSLProxyVerify none/);
+  });
+
+  test("a member that is not an http(s) URL and an unknown lbmethod are reported", () => {
+    const c = convert("apache", conf("BalancerMember ajp://a:8009\nBalancerMember http://b:1", "ProxySet lbmethod=heartbeat"));
+    expect(pools(c).b!.members).toEqual([{ url: "http://b:1" }]);
+    expect(c.lines.join("\n")).toMatch(/ajp:\/\/a:8009" is not an http\(s\)/);
+    expect(c.lines.join("\n")).toMatch(/lbmethod=heartbeat has no routes.json equivalent/);
+  });
+});

@@ -1,0 +1,48 @@
+import { describe, expect, test } from "bun:test";
+import { convert, routes } from "./convert.ts";
+
+const vhost = (body: string) => `<VirtualHost *:80>\n${body}\nProxyPass / http://h:1/\nProxyPassReverse / http://h:1/\n</VirtualHost>\n`;
+
+describe("Header, RequestHeader and the method-forbidding rewrite", () => {
+  test("set, add, unset, edit and edit* become responseHeaders; RequestHeader becomes requestHeaders", () => {
+    const c = convert("apache", vhost('Header always set X-Frame-Options DENY\nHeader add X-A "1"\nHeader unset Server\nHeader edit* Set-Cookie "^(.*)$" "$1; Secure"\nRequestHeader set X-Forwarded-Port 443\nRequestHeader unset Proxy'));
+    expect(routes(c)[0]).toMatchObject({
+      responseHeaders: { set: { "X-Frame-Options": "DENY" }, add: { "X-A": "1" }, remove: ["Server"], edit: [{ name: "Set-Cookie", match: "^(.*)$", replace: "$1; Secure", all: true }] },
+      requestHeaders: { set: { "X-Forwarded-Port": "443" }, remove: ["Proxy"] },
+    });
+    expect(c.lines).toEqual([]);
+  });
+
+  test("the seeds' Header edit Location ^http https becomes the safe ^http:// -> https:// with a note", () => {
+    const c = convert("apache", vhost("Header edit Location ^http https"));
+    expect(routes(c)[0]!.responseHeaders).toEqual({ edit: [{ name: "Location", match: "^http://", replace: "https://" }] });
+    expect(c.lines).toEqual([expect.stringMatching(/^main.conf:2: note: Header edit Location \^http https: .*httpss/)]);
+  });
+
+  test("append is carried as a second field with a note; conditions and format specifiers are reported", () => {
+    const c = convert("apache", vhost('Header append Vary Accept\nHeader set X-T "%D" \nHeader set X-E 1 env=FOO'));
+    expect(routes(c)[0]!.responseHeaders).toEqual({ add: { Vary: "Accept" } });
+    expect(c.lines.join("\n")).toMatch(/:2: note: Header append Vary Accept: append joins/);
+    expect(c.lines.join("\n")).toMatch(/:3: not carried over: .*format specifiers/);
+    expect(c.lines.join("\n")).toMatch(/:4: not carried over: .*the condition env=FOO/);
+  });
+
+  test("RewriteCond %{REQUEST_METHOD} ^(TRACE|OPTIONS) + RewriteRule .* - [F] denies those methods on every route", () => {
+    const c = convert("apache", vhost("RewriteEngine On\nRewriteCond %{REQUEST_METHOD} ^(TRACE|OPTIONS)\nRewriteRule .* - [F]\nProxyPass /x !"));
+    expect(routes(c).map((r) => r.denyMethods)).toEqual([["TRACE", "OPTIONS"], ["TRACE", "OPTIONS"]]);
+  });
+
+  test("RewriteRule .* - [F] without a condition forbids everything (403 routes, with a note); other rules are reported", () => {
+    const c = convert("apache", vhost("RewriteEngine On\nRewriteRule .* - [F]"));
+    expect(routes(c)).toEqual([{ path: "/", respond: { status: 403 } }]);
+    const d = convert("apache", vhost("RewriteEngine On\nRewriteCond %{HTTP_HOST} ^x\nRewriteRule ^/a /b [R]\nRewriteRule .* - [F]"));
+    expect(d.lines.join("\n")).toMatch(/:3: not carried over: RewriteCond %\{HTTP_HOST\} \^x: belongs to a RewriteRule/);
+    expect(d.lines.join("\n")).toMatch(/:4: not carried over: RewriteRule \^\/a \/b \[R\]: only RewriteRule/);
+  });
+
+  test("a rule while RewriteEngine is off is reported as ignored, as httpd ignores it", () => {
+    const c = convert("apache", vhost("RewriteRule .* - [F]"));
+    expect(routes(c)[0]!.respond).toBeUndefined();
+    expect(c.lines.join("\n")).toMatch(/RewriteEngine is not On/);
+  });
+});

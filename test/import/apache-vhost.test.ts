@@ -1,0 +1,56 @@
+import { describe, expect, test } from "bun:test";
+import { convert, routes } from "./convert.ts";
+
+describe("Apache vhosts as listeners and routes", () => {
+  test("the first vhost of a port answers any host; later ones get a route per ServerName and ServerAlias", () => {
+    const c = convert("apache", "<VirtualHost *:80>\nServerName a.example\nProxyPass / http://a:1/\nProxyPassReverse / http://a:1/\n</VirtualHost>\n<VirtualHost *:80>\nServerName b.example\nServerAlias *.b.example\nProxyPass / http://b:1/\nProxyPassReverse / http://b:1/\n</VirtualHost>\n");
+    expect(c.json.listeners).toEqual([{ port: 80 }]);
+    expect(routes(c).map((r) => [r.host, r.pool])).toEqual([[undefined, "a-1"], ["b.example", "b-1"], ["*.b.example", "b-1"]]);
+  });
+
+  test("ProxyPass order is httpd's: an earlier prefix hides a later one under it, which is reported", () => {
+    const c = convert("apache", "<VirtualHost *:80>\nProxyPass / http://a:1/\nProxyPass /api http://b:1/\nProxyPass /x !\n</VirtualHost>\n");
+    expect(routes(c).map((r) => r.path)).toEqual(["/"]);
+    expect(c.lines.filter((l) => l.includes("never used"))).toHaveLength(2);
+  });
+
+  test("a ProxyPass target path becomes rewritePrefix; ProxyPassReverse to the target is reverse, others reverseAlso", () => {
+    const c = convert("apache", "<VirtualHost *:80>\nProxyPass /apim-commonauth http://h:9763/commonauth\nProxyPassReverse /apim-commonauth http://h:9763/commonauth\nProxyPassReverse /apim-commonauth https://localhost:9443/commonauth\n</VirtualHost>\n");
+    expect(routes(c)[0]).toEqual({ path: "/apim-commonauth", pool: "h-9763", rewritePrefix: "/commonauth", preserveHost: false, reverseAlso: ["https://localhost:9443/commonauth"] });
+  });
+
+  test("without ProxyPassReverse, Location passes unchanged (reverse false) as in httpd, with a note", () => {
+    const c = convert("apache", "<VirtualHost *:80>\nProxyPreserveHost On\nProxyPass / http://h:1/\n</VirtualHost>\n");
+    expect(routes(c)[0]).toEqual({ path: "/", pool: "h-1", reverse: false });
+    expect(c.lines.join("\n")).toMatch(/no ProxyPassReverse for this path/);
+  });
+
+  test("SSLEngine makes a TLS listener with cert, key, chain and the SSLPassPhraseDialog program; relative paths follow routes.json", () => {
+    const c = convert("apache", "SSLPassPhraseDialog exec:/etc/pass.sh\nListen 8443\n<VirtualHost *:8443>\nSSLEngine on\nSSLCertificateFile certs/s.crt\nSSLCertificateKeyFile /k/s.key\nSSLCertificateChainFile /k/chain.pem\nProxyPass / http://h:1/\nProxyPassReverse / http://h:1/\n</VirtualHost>\n");
+    expect(c.json.listeners).toEqual([{ port: 8443, tls: { certificates: [{ cert: "certs/s.crt", key: "/k/s.key", chain: "/k/chain.pem", passphraseCommand: "/etc/pass.sh" }] } }]);
+  });
+
+  test("a port whose vhosts only Redirect / to https becomes a redirectHttps listener", () => {
+    const c = convert("apache", "<VirtualHost *:80>\nServerName x.example\nRedirect permanent / https://x.example:8443/\n</VirtualHost>\n<VirtualHost *:8443>\nProxyPass / http://h:1/\nProxyPassReverse / http://h:1/\n</VirtualHost>\n");
+    expect(c.json.listeners).toEqual([{ port: 80, redirectHttps: { port: 8443, status: 301 } }, { port: 8443 }]);
+  });
+
+  test("<Location /balancer-manager> points at the admin listener and answers 404 publicly, with a note", () => {
+    const c = convert("apache", "<VirtualHost *:80>\n<Location /balancer-manager>\nSetHandler balancer-manager\nRequire host localhost\n</Location>\nProxyPass / http://h:1/\nProxyPassReverse / http://h:1/\n</VirtualHost>\n");
+    expect(c.json.admin).toEqual({ listen: "127.0.0.1:9090" });
+    expect(routes(c)[0]).toEqual({ path: "/balancer-manager", respond: { status: 404 } });
+    expect(c.lines.join("\n")).toMatch(/balancer manager's job .* admin listener/);
+  });
+
+  test("two vhosts on different ports with the same host and path: the second is reported, the first kept", () => {
+    const c = convert("apache", "<VirtualHost *:80>\nProxyPass / http://a:1/\nProxyPassReverse / http://a:1/\n</VirtualHost>\n<VirtualHost *:81>\nProxyPass / http://b:1/\nProxyPassReverse / http://b:1/\n</VirtualHost>\n");
+    expect(routes(c).map((r) => r.pool)).toEqual(["a-1"]);
+    expect(c.lines.join("\n")).toMatch(/:6: not carried over: .*already served by .*:2/);
+  });
+
+  test("CustomLog becomes accessLog; a second one is reported", () => {
+    const c = convert("apache", "CustomLog /var/log/a.log combined\n<VirtualHost *:80>\nCustomLog /var/log/b.log combined\nProxyPass / http://a:1/\nProxyPassReverse / http://a:1/\n</VirtualHost>\n");
+    expect(c.json.accessLog).toEqual({ format: "combined", path: "/var/log/a.log" });
+    expect(c.lines.join("\n")).toMatch(/:3: not carried over: CustomLog \/var\/log\/b.log/);
+  });
+});

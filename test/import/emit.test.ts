@@ -1,0 +1,29 @@
+import { describe, expect, test } from "bun:test";
+import { Draft, duration, poolName, routePath, splitUrl, validHost } from "../../src/import/emit.ts";
+import { Report } from "../../src/import/report.ts";
+
+describe("emit helpers", () => {
+  test("durations, pool names, route paths, URLs and host names", () => {
+    expect([duration(60_000), duration(1000), duration(1500), duration(7_200_000), duration(0)]).toEqual(["1m", "1s", "1500ms", "2h", "0s"]);
+    expect(poolName("wso2.identity domain/x")).toBe("wso2.identity-domain-x");
+    expect([routePath("/api/"), routePath("/"), routePath("/a")]).toEqual(["/api", "/", "/a"]);
+    expect(splitUrl("https://h/x")).toEqual({ scheme: "https", host: "h", port: 443, path: "/x" });
+    expect(splitUrl("ajp://h:1")).toBeUndefined();
+    expect([validHost("10.0.0.1"), validHost("{node}"), validHost("[::1]")]).toEqual([true, false, true]);
+  });
+
+  test("file paths are written relative to routes.json's directory; absolute ones stay", () => {
+    const d = new Draft(new Report(), "/out");
+    expect(d.file("/etc/x.crt", "/conf")).toBe("/etc/x.crt");
+    expect(d.file("certs/x.crt", "/out/conf")).toBe("conf/certs/x.crt");
+    expect(d.file("x.crt", "/elsewhere")).toBe("/elsewhere/x.crt");
+  });
+
+  test("pools no route uses are left out; a redirect-only import still has a route", () => {
+    const d = new Draft(new Report(), "/out");
+    d.listener(80).redirectHttps = { port: 443, status: 301 };
+    d.pools.set("unused", { members: [] });
+    expect(d.converted()).toBe(true);
+    expect(d.toJson()).toEqual({ listeners: [{ port: 80, redirectHttps: { port: 443, status: 301 } }], pools: {}, routes: [{ path: "/", respond: { status: 404 } }] });
+  });
+});

@@ -1,0 +1,53 @@
+import { describe, expect, test } from "bun:test";
+import { convert, routes } from "./convert.ts";
+
+const server = (body: string, head = "") => `${head}server {\nlisten 80;\n${body}\n}\n`;
+
+describe("nginx locations as routes", () => {
+  test("proxy_pass with a URI part sets rewritePrefix; without one the path is sent unchanged", () => {
+    const c = convert("nginx", server("location /api/ { proxy_pass http://h:1/v1/; }\nlocation /raw { proxy_pass http://h:1; }"));
+    expect(routes(c).map((r) => [r.path, r.rewritePrefix])).toEqual([["/api", "/v1/"], ["/raw", undefined]]);
+    expect(c.lines.join("\n")).toMatch(/routes.json matches \/api and everything under it/);
+  });
+
+  test("Host: $proxy_host (the default) is preserveHost false; $host and $http_host keep the client's Host", () => {
+    const c = convert("nginx", server("location /a { proxy_pass http://h:1; }\nlocation /b { proxy_pass http://h:1; proxy_set_header Host $http_host; }"));
+    expect(routes(c).map((r) => r.preserveHost)).toEqual([false, undefined]);
+  });
+
+  test("a location that sets proxy_set_header inherits none from the server, as NGINX; the lost ones are noted", () => {
+    const c = convert("nginx", server("proxy_set_header X-Forwarded-Port 443;\nlocation / { proxy_set_header X-Real-IP $remote_addr; proxy_set_header X-Gone \"\"; proxy_pass http://h:1; }\nlocation /in { proxy_pass http://h:1; }"));
+    expect(routes(c).map((r) => r.requestHeaders)).toEqual([{ set: { "X-Real-IP": "{client_ip}" }, remove: ["X-Gone"] }, { set: { "X-Forwarded-Port": "443" } }]);
+    expect(c.lines.join("\n")).toMatch(/:3: note: proxy_set_header X-Forwarded-Port 443: not inherited/);
+  });
+
+  test("client_max_body_size defaults to NGINX's 1m; 0 lifts it; read and connect timeouts go on the route", () => {
+    const c = convert("nginx", server("location /a { proxy_pass http://h:1; }\nlocation /b { client_max_body_size 0; proxy_pass http://h:1; proxy_read_timeout 5m; proxy_connect_timeout 2s; }\nlocation /c { client_max_body_size 20m; proxy_pass http://h:1; }"));
+    expect(routes(c).map((r) => [r.maxBodySize, r.timeouts])).toEqual([["1MB", undefined], [undefined, { connect: "2s", response: "5m", idle: "5m" }], ["20MB", undefined]]);
+  });
+
+  test("proxy_redirect off, http:// https:// and URL -> path convert; return gives respond or redirect", () => {
+    const c = convert("nginx", server("location /a { proxy_pass http://h:1; proxy_redirect off; }\nlocation /b { proxy_pass http://h:1; proxy_redirect http:// https://; }\nlocation /c { proxy_pass http://h:1; proxy_redirect https://other:9443/ /c; }\nlocation /d { return 403; }\nlocation /e { return 302 https://x.example/; }"));
+    expect(routes(c).map(({ path, reverse, responseHeaders, reverseAlso, respond, redirect }) => ({ path, reverse, responseHeaders, reverseAlso, respond, redirect }))).toEqual([
+      { path: "/a", reverse: false },
+      { path: "/b", responseHeaders: { edit: [{ name: "Location", match: "^http://", replace: "https://" }] } },
+      { path: "/c", reverseAlso: ["https://other:9443/"] },
+      { path: "/d", respond: { status: 403 } },
+      { path: "/e", redirect: { to: "https://x.example/", status: 302 } },
+    ] as never);
+  });
+
+  test("exact, regex and named locations, variables in proxy_pass and file-serving locations are reported", () => {
+    const c = convert("nginx", server("location = /x { proxy_pass http://h:1; }\nlocation ~ \\.php$ { proxy_pass http://h:1; }\nlocation @n { proxy_pass http://h:1; }\nlocation /v { proxy_pass http://$backend; }\nlocation /static { root /srv; }\nlocation / { proxy_pass http://h:1; }"));
+    expect(routes(c).map((r) => r.path)).toEqual(["/"]);
+    const t = c.lines.join("\n");
+    for (const re of [/:3: .*exact-match location cannot be a routes.json prefix/, /:4: .*regex locations/, /:5: .*named locations/, /:6: .*without variables/, /:7: .*NGINX serves files here/]) expect(t).toMatch(re);
+  });
+
+  test("an upstream proxy_pass maps the upstream-name URL back too (proxy_redirect default), with a note", () => {
+    const c = convert("nginx", server("location / { proxy_pass https://up; }", "upstream up { server 10.0.0.1:9443; }\n"));
+    expect(routes(c)[0]!.reverseAlso).toEqual(["https://up/"]);
+    expect(c.lines.join("\n")).toMatch(/proxy_redirect default maps only https:\/\/up\//);
+    expect(c.lines.join("\n")).toMatch(/NGINX sends Host: up/);
+  });
+});

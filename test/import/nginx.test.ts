@@ -1,0 +1,34 @@
+import { describe, expect, test } from "bun:test";
+import { convert, routes } from "./convert.ts";
+
+describe("nginx servers as listeners", () => {
+  test("the default server of a port (default_server, else the first) answers any host; others by server_name", () => {
+    const c = convert("nginx", "http {\nserver { listen 80; server_name a.example; location / { proxy_pass http://a:1; } }\nserver { listen 80 default_server; server_name b.example .c.example; location / { proxy_pass http://b:1; } }\n}\n");
+    expect(routes(c).map((r) => [r.host, r.pool])).toEqual([["a.example", "a-1"], [undefined, "b-1"]]);
+    const d = convert("nginx", "server { listen 80; location / { proxy_pass http://a:1; } }\nserver { listen 80; server_name .c.example; location / { proxy_pass http://b:1; } }\n");
+    expect(routes(d).map((r) => r.host)).toEqual([undefined, "c.example", "*.c.example"]);
+  });
+
+  test("listen ... ssl or ssl on with ssl_certificate, ssl_certificate_key, ssl_password_file and ssl_protocols", () => {
+    const c = convert("nginx", "server { listen 127.0.0.1:8443 ssl; ssl_certificate /c/s.crt; ssl_certificate_key /c/s.key; ssl_password_file /c/pass; ssl_protocols TLSv1.3; location / { proxy_pass http://a:1; } }\nserver { listen 9443; ssl on; ssl_certificate /c/t.crt; ssl_certificate_key /c/t.key; location / { proxy_pass http://b:1; } }\n");
+    expect(c.json.listeners).toEqual([
+      { port: 8443, host: "127.0.0.1", tls: { certificates: [{ cert: "/c/s.crt", key: "/c/s.key", passphraseFile: "/c/pass" }], minVersion: "TLSv1.3" } },
+      { port: 9443, tls: { certificates: [{ cert: "/c/t.crt", key: "/c/t.key" }] } },
+    ]);
+  });
+
+  test("a server that only redirects to https (rewrite ... permanent or return 301 ...$request_uri) makes a redirectHttps listener", () => {
+    for (const how of ["rewrite ^/(.*) https://x.example/$1 permanent;", "return 301 https://$host$request_uri;"]) {
+      const c = convert("nginx", `server { listen 80; server_name x.example; ${how} }\nserver { listen 443; location / { proxy_pass http://a:1; } }\n`);
+      expect(c.json.listeners).toEqual([{ port: 80, redirectHttps: { port: 443, status: 301 } }, { port: 443 }]);
+    }
+  });
+
+  test("main and http directives that do not carry over are each reported once", () => {
+    const c = convert("nginx", "worker_processes 4;\nevents { worker_connections 1024; }\nhttp {\nsendfile on;\nproxy_set_header X-A 1;\nserver { listen 80; location /a { proxy_pass http://a:1; } location /b { proxy_pass http://a:1; } }\n}\n");
+    expect(c.lines.filter((l) => l.includes("worker_processes"))).toHaveLength(1);
+    expect(c.lines.join("\n")).toMatch(/:2: not carried over: events: connection handling/);
+    expect(c.lines.join("\n")).toMatch(/:4: not carried over: sendfile on/);
+    expect(routes(c).map((r) => r.requestHeaders)).toEqual([{ set: { "X-A": "1" } }, { set: { "X-A": "1" } }]);
+  });
+});
