@@ -1,7 +1,7 @@
 /**
  * `npm run build`: compile dist/proxy, a single executable that needs nothing beside it.
  * --production inlines NODE_ENV=production; the autoload flags stop a .env or bunfig.toml in
- * the operator's working directory from changing the binary's behaviour (bun-hono.md 8).
+ * the operator's working directory from changing the binary's behaviour (see `bun build --help`).
  * Skips the compile when dist/proxy is newer than every source file (npm test builds first).
  */
 import { readdirSync, statSync, existsSync } from "node:fs";
