@@ -29,10 +29,12 @@ const SERVE_OPTIONS = {
 async function main(args: string[]): Promise<number> {
   const command = args[0] !== undefined ? COMMANDS[args[0]] : undefined;
   if (command && Object.hasOwn(COMMANDS, args[0]!)) return command(args.slice(1), io);
+  if (args[0] !== undefined && !args[0].startsWith("-")) return usageError(new Error(`unknown command ${JSON.stringify(args[0])}`), HELP, io);
   let values;
   try {
     ({ values } = parseArgs({ args, options: SERVE_OPTIONS, strict: true }));
   } catch (e) {
+    if ((e as { code?: string }).code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && args.includes("--routes")) return io.err("--routes needs a file: proxy --routes routes.json"), 2;
     return usageError(e, HELP, io);
   }
   if (values.help) return io.out(HELP), 0;

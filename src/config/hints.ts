@@ -3,7 +3,7 @@
  * words that operators carry over from those configs, mapped to the routes.json field that
  * does the same job, so "unknown field" can say what to write instead.
  */
-const HINTS: Record<string, string> = {
+const HINTS = new Map<string, string>(Object.entries({
   // Apache BalancerMember parameters and ProxyPass / <Proxy balancer://> settings.
   loadfactor: "weight (1..100, on the member)",
   lbfactor: "weight (1..100, on the member)",
@@ -50,10 +50,11 @@ const HINTS: Record<string, string> = {
   hostname: "host",
   prefix: "path",
   rewrite: "rewritePrefix",
-};
+}));
 
 /** The field to use instead of `field`, or undefined when the word means nothing to us. */
 export function fieldHint(field: string): string | undefined {
   const key = field.toLowerCase().replace(/-/g, "_");
-  return HINTS[key] ?? HINTS[key.replace(/_/g, "")];
+  // A Map, not an object lookup: "__proto__" or "constructor" must not find Object.prototype's.
+  return HINTS.get(key) ?? HINTS.get(key.replace(/_/g, ""));
 }

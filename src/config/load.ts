@@ -43,6 +43,13 @@ export function decodeUtf8(bytes: Uint8Array, file: string): string {
     const fine = (n: number) => { try { new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(0, n), { stream: true }); return true; } catch { return false; } };
     let good = 0, bad = bytes.length;
     while (bad - good > 1) { const mid = (good + bad) >> 1; if (fine(mid)) good = mid; else bad = mid; }
+    // An unfinished character at the end of that prefix is where it went wrong (é in Latin-1 is
+    // a UTF-8 lead byte that the next byte does not continue).
+    let at = good;
+    while (at > 0 && at > good - 3 && (bytes[at - 1]! & 0xc0) === 0x80) at--;
+    if (at > 0 && bytes[at - 1]! >= 0xc0) at--;
+    else at = good;
+    good = at;
     const text = new TextDecoder().decode(bytes.subarray(0, good));
     const line = text.split("\n").length;
     throw new ConfigError(file, [{ path: "", message: `not UTF-8 at line ${line} (byte ${good + 1}); save the file as UTF-8` }]);

@@ -70,6 +70,25 @@ describe("editing routes.json", () => {
     expect(bad.stderr).toContain("--nope");
   });
 
+  test("arguments: --routes=FILE, a missing file name, unknown commands and options", async () => {
+    const dir = tempDir();
+    const file = writeFile(dir, "routes.json", JSON.stringify(base({ listeners: [{ port: 70000 }] })));
+    const eq = await runBinary([`--routes=${file}`]);
+    expect(eq.code).toBe(1);
+    expect(eq.stderr).toContain("listeners[0].port");
+    for (const args of [["--routes"], ["--routes="]]) {
+      const r = await runBinary(args);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain("--routes needs a file: proxy --routes routes.json");
+    }
+    const cmd = await runBinary(["chekc", file]);
+    expect(cmd.code).toBe(2);
+    expect(cmd.stderr).toContain('unknown command "chekc"');
+    const opt = await runBinary(["--route", file]);
+    expect(opt.code).toBe(2);
+    expect(opt.stderr).toContain("Unknown option '--route'");
+  });
+
   test("a bare passphraseCommand beside routes.json runs from there; a missing one says where it was looked for", async () => {
     const dir = tempDir();
     const cert = await runBinary(["cert", "self-signed", "--cn", "localhost", "--cert", join(dir, "s.crt"), "--key", join(dir, "s.key"), "--passphrase-file", writeFile(dir, "pw", "sekret\n")]);
