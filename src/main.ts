@@ -44,4 +44,5 @@ async function main(args: string[]): Promise<number> {
   return runDemo(io, undefined, values.quiet);
 }
 
-process.exit(await main(process.argv.slice(2)));
+// A bug must not print Bun's minified source and a stack trace at the operator: one line, exit 70 (EX_SOFTWARE).
+process.exit(await main(process.argv.slice(2)).catch((e: Error) => (io.err(`edge-proxy: internal error: ${e.message} (please report this)`), 70)));

@@ -16,14 +16,15 @@ export async function runServe(file: string, io: Io): Promise<number> {
   // The event log's format applies from the first line, config errors included: read it before
   // validating (a bad eventLog value itself is reported in the default text format).
   configureEvents(peekEventLog(file));
-  const rt = await loadRuntime(file, eventSettings().format === "json" ? { out: io.out, err: (s) => eachLine(s, (l) => stderrEvents("error", l)) } : io);
+  const report: Io = { out: io.out, err: (s) => (eventSettings().format === "json" ? eachLine(s, (l) => stderrEvents("error", l)) : io.err(s)) };
+  const rt = await loadRuntime(file, report);
   if (!rt) return 1;
   configureEvents(rt.config.eventLog);
   let tls: Map<number, TlsSetup>;
   try {
     tls = await loadListenerTls(rt, stderrEvents);
   } catch (e) {
-    io.err((e as Error).message);
+    report.err((e as Error).message);
     return 1;
   }
   const started = start(rt, stderrEvents, false, tls);

@@ -1,7 +1,12 @@
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { routesJsonSchema } from "../../src/cli/schema.ts";
-import { schemaPaths } from "./schema-paths.ts";
+import { eachField, routesJsonSchema } from "../../src/cli/schema.ts";
+
+const schemaPaths = () => {
+  const out: string[] = [];
+  eachField(routesJsonSchema(), (p) => void (out.includes(p) || out.push(p)));
+  return out;
+};
 
 const DOCS = join(import.meta.dir, "../../docs");
 const documented = async () => {
@@ -28,12 +33,12 @@ const AHEAD_OF_SCHEMA = new Set([
 describe("docs/configuration.md is the reference of the schema", () => {
   test("every field of the schema is documented", async () => {
     const docs = await documented();
-    const missing = schemaPaths(routesJsonSchema() as never).filter((p) => !docs.has(p));
+    const missing = schemaPaths().filter((p) => !docs.has(p));
     expect(missing).toEqual([]);
   });
 
   test("every documented field exists in the schema (or is a contract field still to land)", async () => {
-    const inSchema = new Set(schemaPaths(routesJsonSchema() as never));
+    const inSchema = new Set(schemaPaths());
     const unknown = [...(await documented())].filter((p) => !inSchema.has(p) && !AHEAD_OF_SCHEMA.has(p));
     expect(unknown).toEqual([]);
     const docs = await documented();
