@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { eachField, routesJsonSchema } from "../../src/cli/schema.ts";
 
@@ -50,5 +51,12 @@ describe("docs/configuration.md is the reference of the schema", () => {
       const text = await Bun.file(join(DOCS, name)).text();
       expect(text).not.toMatch(/\.\.\/shared|routes-json\.md|perf-lab|research\//);
     }
+  });
+
+  test("no source file, README or example cites a document outside the repository", () => {
+    const root = join(import.meta.dir, "../..");
+    const files = [...readdirSync(join(root, "src"), { recursive: true, encoding: "utf8" }).map((f) => join("src", f)), "README.md", ...readdirSync(join(root, "examples")).map((f) => join("examples", f))];
+    const bad = files.filter((f) => /\.(ts|md|json)$/.test(f) && /\.\.\/shared|routes-json\.md|control-plane\.md beside|perf-lab|bun-hono\.md|research[:/ ]\d?/.test(readFileSync(join(root, f), "utf8")));
+    expect(bad).toEqual([]);
   });
 });
