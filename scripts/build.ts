@@ -1,8 +1,9 @@
 /**
  * `npm run build`: compile dist/proxy, a single executable that needs nothing beside it.
  * --production inlines NODE_ENV=production; the autoload flags stop a .env or bunfig.toml in
- * the operator's working directory from changing the binary's behaviour (bun-hono.md 8).
- * Skips the compile when dist/proxy is newer than every source file (npm test builds first).
+ * the operator's working directory from changing the binary's behaviour (see `bun build --help`).
+ * Skips the compile when dist/proxy is newer than every source file and docs/ (embedded by
+ * `proxy schema`; npm test builds first).
  */
 import { readdirSync, statSync, existsSync } from "node:fs";
 import { join } from "node:path";
@@ -17,7 +18,7 @@ function newest(dir: string): number {
   return t;
 }
 const force = process.argv.includes("--force");
-if (!force && existsSync(out) && statSync(out).mtimeMs > Math.max(newest("src"), statSync("package.json").mtimeMs)) {
+if (!force && existsSync(out) && statSync(out).mtimeMs > Math.max(newest("src"), newest("docs"), statSync("package.json").mtimeMs)) {
   console.log(`${out} is up to date`);
   process.exit(0);
 }

@@ -79,7 +79,7 @@ ${servers}
 }
 
 /**
- * The routes.json contract (docs: spec/routes-json.md): one plain listener (first, so that
+ * The routes.json contract (docs/configuration.md): one plain listener (first, so that
  * single-listener stand-ins serve it), an optional TLS listener whose certificate paths are
  * relative to routes.json (dir), one pool of two members.
  */

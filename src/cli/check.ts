@@ -4,6 +4,11 @@ import { ConfigError } from "../config/errors.ts";
 import { compile } from "../config/compile.ts";
 import type { Runtime } from "../config/runtime.ts";
 import { loadListenerTls } from "../tls/listener-tls.ts";
+import { formatIssue } from "../config/errors.ts";
+import { parseArgs } from "node:util";
+import { CHECK_HELP } from "./help.ts";
+import { usageError } from "./args.ts";
+import { preflight } from "./preflight.ts";
 
 export interface Io { out: (s: string) => void; err: (s: string) => void }
 
@@ -20,14 +25,27 @@ export async function loadRuntime(file: string, io: Io): Promise<Runtime | undef
 }
 
 export async function runCheck(args: string[], io: Io): Promise<number> {
-  const file = args[0];
-  if (!file || args.length > 1) {
-    io.err("usage: proxy check routes.json");
-    return 2;
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: { help: { type: "boolean", short: "h" } }, allowPositionals: true, strict: true });
+  } catch (e) {
+    return usageError(e, CHECK_HELP, io);
   }
+  if (parsed.values.help) return io.out(CHECK_HELP), 0;
+  const file = parsed.positionals[0];
+  if (!file || parsed.positionals.length > 1) return usageError(new Error("give exactly one file"), CHECK_HELP, io);
   const rt = await loadRuntime(file, io);
   if (!rt) return 1;
   for (const w of rt.warnings) io.err(`warning: ${w}`);
+  // A port in use is only a warning here: the running proxy itself holds it while its next
+  // configuration is checked (as nginx -t before a reload). At start it is an error.
+  const pre = preflight(rt);
+  for (const i of pre.inUse) io.err(`warning:${formatIssue(i).slice(1)} now; \`proxy --routes\` would fail unless that is this proxy`);
+  if (pre.errors.length) {
+    io.err(`${file}: ${pre.errors.length} error${pre.errors.length === 1 ? "" : "s"}\n${pre.errors.map(formatIssue).join("\n")}`);
+    rt.close();
+    return 1;
+  }
   // Like nginx -t, certificates and keys are loaded too: a wrong passphrase or a key that does
   // not match its certificate is found now, not at the next restart.
   try {

@@ -8,7 +8,7 @@ import { stderrEvents } from "../log/events.ts";
 import type { Io } from "./check.ts";
 import { start, waitForStop } from "./serve.ts";
 
-export async function runDemo(io: Io, port = Number(process.env.PORT ?? 8080)): Promise<number> {
+export async function runDemo(io: Io, port = Number(process.env.PORT ?? 8080), quiet = false): Promise<number> {
   const upstreams = ["alpha", "beta"].map((name) =>
     Bun.serve({
       port: 0, hostname: "127.0.0.1", development: false,
@@ -28,7 +28,7 @@ export async function runDemo(io: Io, port = Number(process.env.PORT ?? 8080)): 
     accessLog: { format: "combined" },
   };
   const rt = compile(parseConfigText(JSON.stringify(config), "demo"), { file: "./demo.json" });
-  const started = start(rt, stderrEvents);
+  const started = start(rt, stderrEvents, quiet);
   if (!started) {
     for (const u of upstreams) u.stop(true);
     return 1;

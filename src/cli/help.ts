@@ -1,15 +1,42 @@
+/** Help texts: `proxy --help` and each subcommand's `--help`. They point at docs/ in the repository. */
+export const REFERENCE_HINT = "Configuration reference: docs/configuration.md (and `proxy schema` for editors)";
+
 export const HELP = `edge-proxy: a load-balancing reverse proxy in one executable
 
 Usage:
   proxy                         serve an embedded demo on http://127.0.0.1:8080
   proxy --routes routes.json    serve the given configuration
   proxy check routes.json       validate a configuration and print a summary (like nginx -t)
+  proxy schema                  print the JSON Schema of routes.json
   proxy cert <command> ...      make and inspect certificates (proxy cert --help)
   proxy --help | --version
 
 Options:
-  --routes FILE   the configuration (see README.md and the routes.json reference)
+  --routes FILE   the configuration
   --quiet         no access log lines for the demo
 
+Every subcommand answers --help.
 Signals: SIGTERM/SIGINT stop gracefully (in-flight requests finish).
+${REFERENCE_HINT}
+`;
+
+export const CHECK_HELP = `usage: proxy check routes.json
+
+Validates routes.json as \`proxy --routes\` would load it (like nginx -t): the schema, references
+between fields, files it names (certificates, keys, passphrases, CA files), the access log's
+directory, and whether each listener's address can be bound. Prints a summary and exits 0, or
+prints every error with its JSON path and exits 1. Warnings go to stderr and do not fail.
+
+${REFERENCE_HINT}
+`;
+
+export const SCHEMA_HELP = `usage: proxy schema
+
+Prints the JSON Schema (draft 07) of routes.json on stdout, generated from the schema the proxy
+validates with. Save it and point editors at it:
+  proxy schema > routes.schema.json
+  { "$schema": "./routes.schema.json", "listeners": [...], ... }
+The proxy ignores "$schema".
+
+${REFERENCE_HINT}
 `;

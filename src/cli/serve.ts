@@ -1,7 +1,10 @@
 /** `proxy --routes routes.json`: load, compile, listen; stop gracefully on SIGTERM/SIGINT. */
 import type { Runtime } from "../config/runtime.ts";
 import { createAccessLog, fileSink } from "../log/access.ts";
-import { stderrEvents, type EventLog } from "../log/events.ts";
+import { configureEvents, eventSettings, stderrEvents, type EventLog } from "../log/events.ts";
+import { formatIssue } from "../config/errors.ts";
+import { bindIssue, preflight } from "./preflight.ts";
+import { readFileSync } from "node:fs";
 import { Deadlines } from "../proxy/deadlines.ts";
 import { listen, type Running } from "../server/listen.ts";
 import { loadRuntime, type Io } from "./check.ts";
@@ -10,13 +13,18 @@ import { loadListenerTls, type TlsSetup } from "../tls/listener-tls.ts";
 import { resolve } from "node:path";
 
 export async function runServe(file: string, io: Io): Promise<number> {
-  const rt = await loadRuntime(file, io);
+  // The event log's format applies from the first line, config errors included: read it before
+  // validating (a bad eventLog value itself is reported in the default text format).
+  configureEvents(peekEventLog(file));
+  const report: Io = { out: io.out, err: (s) => (eventSettings().format === "json" ? eachLine(s, (l) => stderrEvents("error", l)) : io.err(s)) };
+  const rt = await loadRuntime(file, report);
   if (!rt) return 1;
+  configureEvents(rt.config.eventLog);
   let tls: Map<number, TlsSetup>;
   try {
     tls = await loadListenerTls(rt, stderrEvents);
   } catch (e) {
-    io.err((e as Error).message);
+    report.err((e as Error).message);
     return 1;
   }
   const started = start(rt, stderrEvents, false, tls);
@@ -45,6 +53,12 @@ export interface Started {
 /** Binds every listener, or reports the one that failed and binds none. */
 export function start(rt: Runtime, events: EventLog, quietAccess = false, tls?: ReadonlyMap<number, TlsSetup>): Started | undefined {
   for (const w of rt.warnings) events("warn", w);
+  const pre = preflight(rt);
+  const problems = [...pre.errors, ...pre.inUse];
+  if (problems.length) {
+    for (const p of problems) events("error", formatIssue(p).trim());
+    return undefined;
+  }
   const logCfg = rt.config.accessLog ?? { format: "combined" as const, path: "-" };
   const path = logCfg.path === "-" ? "-" : resolve(rt.baseDir, logCfg.path);
   const sink = quietAccess ? undefined : fileSink(path);
@@ -57,7 +71,10 @@ export function start(rt: Runtime, events: EventLog, quietAccess = false, tls?: 
     affinity.start();
     return { running, affinity, flushLog: () => sink?.flush() };
   } catch (e) {
-    events("error", `cannot listen: ${(e as Error).message}`);
+    // Something took a port between the preflight probe and the bind: still name the listener.
+    const i = rt.listeners.findIndex((l) => (e as Error).message.includes(String(l.port)));
+    const l = rt.listeners[Math.max(0, i)]!;
+    events("error", i >= 0 ? formatIssue(bindIssue(e, l.host, l.port, i)).trim() : `cannot listen: ${(e as Error).message}`);
     return undefined;
   }
 }
@@ -88,4 +105,20 @@ export function waitForStop({ running, affinity, flushLog }: Started, rt: Runtim
     process.once("SIGTERM", () => void stop("SIGTERM"));
     process.once("SIGINT", () => void stop("SIGINT"));
   });
+}
+
+/** routes.json's eventLog when the file is JSON with a valid one; undefined otherwise. */
+function peekEventLog(file: string): { format?: "text" | "json"; level?: "debug" | "info" | "warn" | "error" } | undefined {
+  try {
+    const e = (JSON.parse(readFileSync(file, "utf8")) as { eventLog?: { format?: unknown; level?: unknown } }).eventLog;
+    const format = e?.format === "json" || e?.format === "text" ? e.format : undefined;
+    const level = ["debug", "info", "warn", "error"].includes(e?.level as string) ? (e!.level as "info") : undefined;
+    return { format, level };
+  } catch {
+    return undefined;
+  }
+}
+
+function eachLine(s: string, f: (line: string) => void): void {
+  for (const l of s.split("\n")) if (l.trim()) f(l.trim());
 }

@@ -103,7 +103,7 @@ function compileRoute(rc: RouteConfig, index: number, pools: Map<string, Runtime
   const timeouts = { ...(pool?.timeouts ?? DEFAULT_TIMEOUTS), ...rc.timeouts };
   return {
     index,
-    label: (rc.host ?? "") + rc.path,
+    label: rc.name ?? `${rc.host ?? "*"}${rc.path}`,
     host: rc.host,
     path: rc.path,
     action,

@@ -3,13 +3,20 @@ import * as v from "valibot";
 import { configSchema, type Config } from "./schema.ts";
 import { ConfigError, jsonPath, type ConfigIssue } from "./errors.ts";
 import { semanticIssues } from "./semantics.ts";
+import { findSyntaxError } from "./json-syntax.ts";
+import { fieldHint } from "./hints.ts";
+
+/** Where every error message sends the operator (shipped in the repository, docs/). */
+export const REFERENCE = "docs/configuration.md";
 
 export function parseConfigText(text: string, file = "routes.json"): Config {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new ConfigError(file, [{ path: "", message: `not valid JSON: ${(e as Error).message}` }]);
+    const at = findSyntaxError(text);
+    const message = at ? `not valid JSON at line ${at.line}, column ${at.column}: ${at.message}` : `not valid JSON: ${(e as Error).message}`;
+    throw new ConfigError(file, [{ path: "", message }]);
   }
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
     throw new ConfigError(file, [{ path: "", message: "expected an object with listeners, pools and routes at the top level" }]);
@@ -24,7 +31,29 @@ export function parseConfigText(text: string, file = "routes.json"): Config {
 export async function loadConfigFile(file: string): Promise<Config> {
   const f = Bun.file(file);
   if (!(await f.exists())) throw new ConfigError(file, [{ path: "", message: "file not found (give the path to routes.json with --routes)" }]);
-  return parseConfigText(await f.text(), file);
+  return parseConfigText(decodeUtf8(new Uint8Array(await f.arrayBuffer()), file), file);
+}
+
+/** RFC 8259 8.1: JSON text is UTF-8. A Latin-1 file would otherwise turn é into U+FFFD unnoticed. */
+export function decodeUtf8(bytes: Uint8Array, file: string): string {
+  try {
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    // The longest prefix that is UTF-8 (an unfinished last character allowed) ends at the bad byte.
+    const fine = (n: number) => { try { new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(0, n), { stream: true }); return true; } catch { return false; } };
+    let good = 0, bad = bytes.length;
+    while (bad - good > 1) { const mid = (good + bad) >> 1; if (fine(mid)) good = mid; else bad = mid; }
+    // An unfinished character at the end of that prefix is where it went wrong (é in Latin-1 is
+    // a UTF-8 lead byte that the next byte does not continue).
+    let at = good;
+    while (at > 0 && at > good - 3 && (bytes[at - 1]! & 0xc0) === 0x80) at--;
+    if (at > 0 && bytes[at - 1]! >= 0xc0) at--;
+    else at = good;
+    good = at;
+    const text = new TextDecoder().decode(bytes.subarray(0, good));
+    const line = text.split("\n").length;
+    throw new ConfigError(file, [{ path: "", message: `not UTF-8 at line ${line} (byte ${good + 1}); save the file as UTF-8` }]);
+  }
 }
 
 function toIssue(issue: v.BaseIssue<unknown>): ConfigIssue {
@@ -32,7 +61,11 @@ function toIssue(issue: v.BaseIssue<unknown>): ConfigIssue {
   const path = jsonPath(keys);
   if (issue.type === "strict_object" || issue.type === "object" || issue.type === "loose_object") {
     // valibot reports three different problems with this one issue type.
-    if (issue.expected === "never") return { path, message: `unknown field ${JSON.stringify(keys.at(-1))} (check its spelling against the routes.json reference)` };
+    if (issue.expected === "never") {
+      const field = String(keys.at(-1));
+      const hint = fieldHint(field);
+      return { path, message: `unknown field ${JSON.stringify(field)}${hint ? `; use ${hint}` : ""} (see ${REFERENCE})` };
+    }
     if (issue.received === "undefined") return { path, message: "required field is missing" };
     return { path, message: `expected an object, got ${issue.received}` };
   }

@@ -28,7 +28,8 @@ export type RouteAction =
 
 export interface RuntimeRoute {
   index: number;
-  label: string;                    // for logs: "sso.example.com/apim-token" or "/"
+  // routes[].name, by default `<host or *><path>` such as "sso.example.com/apim-token" or "*/" (logs, metrics, admin).
+  label: string;
   host?: string | undefined;
   path: string;
   action: RouteAction;

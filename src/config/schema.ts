@@ -1,7 +1,7 @@
 /**
- * The valibot schema of routes.json: the one source of the config's shape
- * (../shared/spec/routes-json.md). Objects are strict so a typo is an error, never
- * silently ignored. Units are turned into numbers here, so nothing later re-parses text.
+ * The valibot schema of routes.json: the one source of the config's shape (the user
+ * reference is docs/configuration.md; `proxy schema` prints this as JSON Schema). Objects are
+ * strict so a typo is an error, never silently ignored. Units are turned into numbers here, so nothing later re-parses text.
  */
 import * as v from "valibot";
 import { parseDuration, parseSize } from "./units.ts";
@@ -155,6 +155,7 @@ const editRule = v.strictObject({
 });
 
 const route = v.strictObject({
+  name: v.optional(v.pipe(v.string(), v.minLength(1, "a route name is not empty"))),
   host: v.optional(v.pipe(v.string(), v.regex(/^(\*\.)?[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$/, 'expected a host name or a "*.example.com" wildcard, without port'))),
   path: v.optional(routePath, "/"),
   pool: v.optional(v.string()),
@@ -178,6 +179,8 @@ const route = v.strictObject({
 });
 
 export const configSchema = v.strictObject({
+  // Editors (VS Code, JetBrains) read this to find the JSON Schema; the proxy ignores it.
+  $schema: v.optional(v.string()),
   listeners: v.pipe(v.array(listener), v.minLength(1, "give at least one listener")),
   pools: v.record(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_.-]+$/, "a pool name is letters, digits, _ . -")), pool),
   routes: v.pipe(v.array(route), v.minLength(1, "give at least one route")),
@@ -189,6 +192,10 @@ export const configSchema = v.strictObject({
   dataDir: v.optional(v.string(), "./proxy-data"),
   admin: v.optional(v.looseObject({ listen: v.string() })),
   shutdownTimeout: v.optional(duration),
+  eventLog: v.optional(v.strictObject({
+    format: v.optional(v.picklist(["text", "json"], 'expected "text" or "json"'), "text"),
+    level: v.optional(v.picklist(["debug", "info", "warn", "error"], 'expected "debug", "info", "warn" or "error"'), "info"),
+  })),
   websocket: v.optional(v.strictObject({ idleTimeout: v.optional(duration), maxMessageSize: v.optional(size) })),
   /** NGINX client_header_timeout, client_body_timeout, keepalive_timeout. */
   clientTimeouts: v.optional(v.strictObject({ header: v.optional(duration), body: v.optional(duration), keepAlive: v.optional(duration) })),

@@ -11,6 +11,14 @@ type Obj = Record<string, unknown>;
 const isObj = (x: unknown): x is Obj => typeof x === "object" && x !== null && !Array.isArray(x);
 const list = (x: unknown): unknown[] => (Array.isArray(x) ? x : []);
 
+const RESERVED = new Set(["__proto__", "constructor", "prototype", "hasOwnProperty", "toString", "valueOf"]);
+
+function routeName(r: unknown): string {
+  if (!isObj(r)) return "?";
+  if (typeof r.name === "string") return r.name;
+  return `${typeof r.host === "string" ? r.host : "*"}${typeof r.path === "string" ? r.path : "/"}`;
+}
+
 export function semanticIssues(raw: unknown): ConfigIssue[] {
   if (!isObj(raw)) return [];
   const out: ConfigIssue[] = [];
@@ -32,7 +40,11 @@ export function semanticIssues(raw: unknown): ConfigIssue[] {
   });
   const pools = isObj(raw.pools) ? raw.pools : {};
   for (const [name, pool] of Object.entries(pools)) {
+    // JSON.parse keeps "__proto__" as an own key, but any object lookup by that name reaches
+    // Object.prototype instead: such a pool could never be found again.
+    if (RESERVED.has(name)) at(["pools", name], `${JSON.stringify(name)} is reserved in JavaScript objects; choose another pool name`);
     if (!isObj(pool)) continue;
+    if (Array.isArray(pool.members) && pool.members.length === 0) at(["pools", name, "members"], "a pool needs at least one member: add { \"url\": \"http://host:port\" }");
     const members = list(pool.members).filter(isObj);
     const routes = new Map<unknown, number>();
     list(pool.members).forEach((m, i) => {
@@ -46,8 +58,15 @@ export function semanticIssues(raw: unknown): ConfigIssue[] {
     const range = typeof active?.expectStatus === "string" ? active.expectStatus.split("-").map(Number) : [];
     if (range.length === 2 && range[0]! > range[1]!) at(["pools", name, "health", "active", "expectStatus"], "the range's first status is larger than its last");
   }
+  const routeKeys = new Map<string, number>();
   list(raw.routes).forEach((r, i) => {
     if (!isObj(r)) return;
+    // Paths compare exactly, hosts case-insensitively (as the router matches them): the second
+    // of two equal routes could never be reached.
+    const key = `${typeof r.host === "string" ? r.host.toLowerCase() : "*"} ${typeof r.path === "string" ? r.path : "/"}`;
+    const first = routeKeys.get(key);
+    if (first !== undefined) at(["routes", i], `same host and path as routes[${first}] (${routeName(list(raw.routes)[first])}), so routes[${i}] (${routeName(r)}) could never be used; remove one or change its host or path`);
+    else routeKeys.set(key, i);
     const actions = ["pool", "respond", "redirect"].filter((k) => r[k] !== undefined);
     if (actions.length !== 1) at(["routes", i], `give exactly one of pool, respond, redirect (got ${actions.length ? actions.join(", ") : "none"})`);
     if (typeof r.pool === "string" && !(r.pool in pools)) {

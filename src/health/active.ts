@@ -2,7 +2,7 @@
  * Active health for one pool (Apache mod_proxy_hcheck `hcmethod`/`hcuri`/`hcpasses`/`hcfails`,
  * HAProxy `check rise fall`): every member, ejected ones included, is probed each `interval`;
  * `fall` failed probes in a row take it out, `rise` good ones bring it back with no restart
- * or reload (the seeds' complaint: Apache kept a recovered member out until `retry` expired).
+ * or reload (an operators' complaint: Apache kept a recovered member out until `retry` expired).
  */
 import type { Member } from "../balancer/member.ts";
 import type { Pool } from "../balancer/pool.ts";

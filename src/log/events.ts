@@ -1,8 +1,39 @@
-/** Operational log lines (start, warnings, upstream errors, state changes) on stderr, one line each. */
-export type EventLog = (level: "info" | "warn" | "error", msg: string) => void;
+/**
+ * The proxy's own log (start, stop, reloads, warnings, ejections, recoveries) on stderr, one
+ * line each: text `<ISO time> <level> <msg>`, or with eventLog.format "json" one JSON object a
+ * line (`time`, `level`, `msg`) for log shippers. Lines below eventLog.level are dropped.
+ */
+export type EventLevel = "debug" | "info" | "warn" | "error";
+export type EventLog = (level: EventLevel, msg: string) => void;
+export interface EventLogSettings { format: "text" | "json"; level: EventLevel }
 
-export const stderrEvents: EventLog = (level, msg) => {
-  process.stderr.write(`${new Date().toISOString()} ${level} ${msg}\n`);
-};
+const RANK: Record<EventLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
+export const DEFAULT_EVENT_LOG: EventLogSettings = { format: "text", level: "info" };
+
+let settings: EventLogSettings = DEFAULT_EVENT_LOG;
+
+/** Set once routes.json's eventLog is known (before the first line when it can be read). */
+export function configureEvents(next: Partial<EventLogSettings> | undefined): void {
+  settings = { format: next?.format ?? DEFAULT_EVENT_LOG.format, level: next?.level ?? DEFAULT_EVENT_LOG.level };
+}
+
+export function eventSettings(): EventLogSettings {
+  return settings;
+}
+
+export function formatEvent(now: Date, level: EventLevel, msg: string, format: EventLogSettings["format"]): string {
+  if (format === "json") return JSON.stringify({ time: now.toISOString(), level, msg }) + "\n";
+  return `${now.toISOString()} ${level} ${msg}\n`;
+}
+
+/** A log that writes through `write` with the settings in force when each line is logged. */
+export function createEvents(write: (line: string) => void, clock: () => Date = () => new Date()): EventLog {
+  return (level, msg) => {
+    if (RANK[level] < RANK[settings.level]) return;
+    write(formatEvent(clock(), level, msg, settings.format));
+  };
+}
+
+export const stderrEvents: EventLog = createEvents((line) => process.stderr.write(line));
 
 export const silentEvents: EventLog = () => {};

@@ -1,9 +1,9 @@
 /**
  * A Transport over Bun's fetch, for https:// members (it owns the TLS stack and verification).
- * One FetchSession per member keeps its pool and TLS settings apart (research: per-request
- * checkServerIdentity defeats pooling). `decompress: false` keeps bodies byte-exact and stops
+ * One FetchSession per member keeps its pool and TLS settings apart (a per-request
+ * checkServerIdentity defeats Bun's connection pooling). `decompress: false` keeps bodies byte-exact and stops
  * Bun adding its own Accept-Encoding; `redirect: "manual"` hands 3xx to the client.
- * Known limits of fetch (bun-hono.md): it adds User-Agent and Accept when the client sent none,
+ * Known limits of Bun's fetch (1.4): it adds User-Agent and Accept when the client sent none,
  * and has no connect-phase timeout (the response timeout covers the connect).
  */
 import { Cancel } from "./cancel.ts";

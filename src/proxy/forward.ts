@@ -99,7 +99,7 @@ export function chooseMember(pool: RuntimePool, x: Exchange, tried: ReadonlySet<
 /**
  * The answer when the pool offers no member for a try: 502 when every member that could take
  * it failed; 503 when none is available, or when one is but the request may not go there (a
- * sticky session whose member failed, with `failover: false`: routes-json.md says 503).
+ * sticky session whose member failed, with `failover: false`, as Apache nofailover=On; see docs/configuration.md).
  */
 export function noMember(pool: RuntimePool, tried: ReadonlySet<Member>): [ProxyErrorKind, string] {
   if (tried.size === 0) return ["unavailable", `503 Service Unavailable: no member of pool ${pool.name} is available`];

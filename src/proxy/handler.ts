@@ -73,7 +73,7 @@ export function createProxyHandler(rt: Runtime, listener: ListenerInfo, deps: Ha
   /** Resolves to undefined when the connection was upgraded to a WebSocket. */
   return async function handle(req: Request, server: Server<WsData>): Promise<Response | undefined> {
     const started = performance.now();
-    // Bun hands a relative req.url to a request with no valid Host (bun-hono.md 7); never route those.
+    // Bun hands a relative req.url to a request with no valid Host (Bun 1.4 behaviour); never route those.
     const hostHeader = req.headers.get("host");
     const host = req.url.charCodeAt(0) === 47 ? undefined : hostName(hostHeader);
     if (!host) return refused(req, server, started, errorResponse("bad_request", "400 Bad Request: missing, invalid or repeated Host header"));
@@ -106,7 +106,7 @@ export function createProxyHandler(rt: Runtime, listener: ListenerInfo, deps: Ha
     }
 
     // Bun closes a connection idle past its idleTimeout (max 255 s) even while we wait for the
-    // upstream (bun-hono.md 7); our own response/idle deadlines govern these routes instead.
+    // upstream (Bun 1.4 behaviour); our own response/idle deadlines govern these routes instead.
     if (route.outlastsServerIdle) server.timeout(req, 0);
     const limit = limitBody(req, route.maxBodySize);
     if (limit === "too_large") return local(x, errorResponse("too_large", `413 Content Too Large: the body exceeds ${route.maxBodySize} bytes`));

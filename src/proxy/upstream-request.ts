@@ -1,7 +1,7 @@
 /**
  * Step 3a: the request as the upstream will see it. The client's headers pass unchanged except
  * for the documented edits: hop-by-hop removed, X-Forwarded-* set, Host per preserveHost, then
- * the route's requestHeaders rules (last, so the seeds' `X-Forwarded-Port 443` can override).
+ * the route's requestHeaders rules (last, so an Apache set-up's `RequestHeader set X-Forwarded-Port 443` can override).
  */
 import type { Member } from "../balancer/member.ts";
 import type { Exchange } from "./exchange.ts";

@@ -135,7 +135,7 @@ const SAMPLES = ["https://example.com/a?b=1", "http://example.com/a?b=1"];
 const WELL_FORMED = /^https?:\/\/[^/?#:]/i;
 
 /**
- * Warnings for rules that compile but are almost certainly wrong. Chiefly the seeds' trap
+ * Warnings for rules that compile but are almost certainly wrong. Chiefly the common Apache trap
  * `Header edit Location ^http https`, which turns `https://x` into `httpss://x`: we run each
  * edit of a URL-valued header on an http and an https sample and flag broken results.
  */

@@ -58,7 +58,7 @@ function join(base: string, rest: string): string {
 
 // Apache has no boundary check, so `http://b` also maps `http://b2/...`. We require the
 // prefix to end where a path segment ends: end of value, "/", "?", "#", or ";" (Tomcat's
-// `;jsessionid=` path parameter, common in the WSO2 redirects the seeds proxy).
+// `;jsessionid=` path parameter, common in WSO2 Identity Server redirects).
 function atBoundary(s: string, i: number): boolean {
   const c = s[i];
   return c === undefined || c === "/" || c === "?" || c === "#" || c === ";";

@@ -21,7 +21,7 @@ export interface Running {
   stop(closeActive?: boolean): Promise<void>;
   /**
    * New certificates without dropping connections: `server.reload({tls})` is ignored by Bun
-   * (bun-hono.md 2), so a second server with the new certificates joins the port through
+   * (measured on Bun 1.4), so a second server with the new certificates joins the port through
    * SO_REUSEPORT and the old one stops gracefully, finishing its in-flight requests.
    * All-or-nothing: if any new server fails to start, the old ones keep serving.
    */
@@ -40,7 +40,7 @@ function probeFree(hostname: string, port: number): void {
 
 export function listen(rt: Runtime, deps: HandlerDeps, tls?: ReadonlyMap<number, TlsSetup>): Running {
   // Bun closes a connection idle for idleTimeout seconds, including while it waits for our
-  // response (bun-hono.md 7), so it must outlast the longest response timeout (max 255 s).
+  // response (Bun 1.4 behaviour), so it must outlast the longest response timeout (max 255 s).
   const longest = Math.max(...[...rt.router.routes()].map((r) => r.timeouts.response), 60_000);
   const idleTimeout = Math.min(255, Math.max(75, Math.ceil(longest / 1000) + 5));
   const websocket = createWebSocketHandler({ idleTimeoutSec: rt.websocket.idleTimeoutSec, maxPayloadLength: rt.websocket.maxMessageSize });

@@ -79,8 +79,8 @@ export function keyWarnings(s: { keyType: string; keySize: number; sans: string[
   const out: string[] = [];
   if (s.keyType === "RSA" && s.keySize < 2048)
     out.push(`weak key: RSA ${s.keySize} bits; clients reject keys under 2048 bits (reissue with: proxy cert issue, EC P-256 by default)`);
-  // A real CA names no host, so a missing SAN is normal there. But `openssl req -x509` (the
-  // seeds' recipe for server certs) marks every cert CA:TRUE, so judge a CA by its CN instead.
+  // A real CA names no host, so a missing SAN is normal there. But `openssl req -x509` (a common
+  // runbook recipe for server certs) marks every cert CA:TRUE, so judge a CA by its CN instead.
   const cn = /(?:^|,\s*)CN=([^,+]+)/.exec(s.subject ?? "")?.[1]?.trim() ?? "";
   const hostLike = cn === "localhost" || /^[\w*-]+(\.[\w-]+)+$/.test(cn);
   if ((!s.isCA || hostLike) && s.sans.length === 0)

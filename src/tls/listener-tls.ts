@@ -76,7 +76,7 @@ async function loadCertificate(c: CertConfig, at: string, baseDir: string, warn:
 }
 
 function toSetup(certs: Loaded[], minVersion: string | undefined, at: string, warn: (m: string) => void): TlsSetup {
-  // Bun's minimum is already TLS 1.2; 1.3-only is done by switching 1.2 off (research 2).
+  // Bun's minimum is already TLS 1.2; 1.3-only is done by switching 1.2 off (OpenSSL SSL_OP_NO_TLSv1_2).
   const secureOptions = minVersion === "TLSv1.3" ? constants.SSL_OP_NO_TLSv1_2 : undefined;
   const opt = secureOptions === undefined ? {} : { secureOptions };
   const entries: TlsEntry[] = [];

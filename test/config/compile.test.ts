@@ -97,6 +97,15 @@ describe("compile: the spec example", () => {
     expect(DEFAULT_TIMEOUTS).toEqual({ connect: 5_000, response: 60_000, idle: 60_000 });
   });
 
+  test("routes[].name is the label when given", () => {
+    const named = JSON.parse(SPEC_EXAMPLE) as { routes: object[] };
+    named.routes[0] = { ...named.routes[0], name: "token" };
+    withRuntime(JSON.stringify(named), (rt) => {
+      expect(routeAt(rt, 0).label).toBe("token");
+      expect(routeAt(rt, 1).label).toBe("sso.example.com/is-samlsso");
+    });
+  });
+
   test("routes: actions, labels, rewritePrefix, deny sets, rules", () => {
     withRuntime(SPEC_EXAMPLE, (rt) => {
       expect([...rt.router.routes()].map((r) => r.index).sort()).toEqual([0, 1, 2, 3]);
@@ -119,11 +128,11 @@ describe("compile: the spec example", () => {
       expect(h.get("location")).toBe("https://sso.example.com/x");
 
       const bm = routeAt(rt, 2);
-      expect(bm.label).toBe("/balancer-manager");
+      expect(bm.label).toBe("*/balancer-manager"); // no host: "*" (routes[].name default)
       expect(bm.action).toEqual({ kind: "respond", status: 404, body: "", bodyBytes: 0, headers: {} });
       expect(bm.reverse).toBeUndefined();
 
-      expect(routeAt(rt, 3).label).toBe("/");
+      expect(routeAt(rt, 3).label).toBe("*/");
       expect(rt.router.match("sso.example.com", "/apim-token/x")).toBe(token);
       expect(rt.router.match("other.example.com", "/balancer-manager")).toBe(bm);
     });

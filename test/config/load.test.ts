@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadConfigFile, parseConfigText } from "../../src/config/load.ts";
+import { decodeUtf8, loadConfigFile, parseConfigText } from "../../src/config/load.ts";
 import { ConfigError, formatIssue, jsonPath, type ConfigIssue } from "../../src/config/errors.ts";
 import { SPEC_EXAMPLE } from "./spec-example.ts";
 
@@ -136,7 +136,7 @@ describe("parseConfigText: errors", () => {
       const list = issuesOf(text);
       expect(list).toHaveLength(1);
       expect(list[0]!.path).toBe("");
-      expect(list[0]!.message).toStartWith("not valid JSON: ");
+      expect(list[0]!.message).toMatch(/^not valid JSON at line 1, column \d+: expected /);
     }
   });
 
@@ -468,5 +468,30 @@ describe("values the runtime could not honour are rejected at load", () => {
     const c = minimal() as any;
     c.routes = [{ path: "/a/../b", pool: "api" }, { path: "/", pool: "api" }];
     expect(at(issues(c), "routes[0].path")[0]!.message).toContain('write "/b"');
+  });
+});
+
+describe("parseConfigText: editing help", () => {
+  const minimal = { listeners: [{ port: 0 }], pools: { a: { members: [{ url: "http://127.0.0.1:1" }] } }, routes: [{ path: "/", pool: "a" }] };
+  test('"$schema", eventLog and routes[].name are accepted; eventLog defaults to text and info', () => {
+    const c = parseConfigText(JSON.stringify({ $schema: "./routes.schema.json", ...minimal, routes: [{ path: "/", pool: "a", name: "all" }], eventLog: {} }));
+    expect(c.eventLog).toEqual({ format: "text", level: "info" });
+    expect(c.routes[0]!.name).toBe("all");
+    expect(issuesOf(JSON.stringify({ ...minimal, eventLog: { format: "xml", level: "trace" } })).map((i) => i.path)).toEqual(["eventLog.format", "eventLog.level"]);
+  });
+
+  test("an unknown Apache or NGINX word names the field to use and the reference", () => {
+    const [issue] = issuesOf(JSON.stringify({ ...minimal, pools: { a: { members: [{ url: "http://127.0.0.1:1", loadfactor: 3 }] } } }));
+    expect(issue).toEqual({ path: "pools.a.members[0].loadfactor", message: 'unknown field "loadfactor"; use weight (1..100, on the member) (see docs/configuration.md)' });
+    expect(issuesOf(JSON.stringify({ ...minimal, colour: 1 }))[0]!.message).toBe('unknown field "colour" (see docs/configuration.md)');
+  });
+});
+
+describe("decodeUtf8", () => {
+  test("UTF-8 (with or without a BOM) decodes; anything else names the line and byte", () => {
+    expect(decodeUtf8(new Uint8Array([0xef, 0xbb, 0xbf, 0x7b, 0x7d]), "f")).toBe("{}");
+    expect(decodeUtf8(Buffer.from('{"a":"café"}'), "f")).toBe('{"a":"café"}');
+    const latin1 = Buffer.from('{\n"a":\n"caf\u00e9"}', "latin1");
+    expect(() => decodeUtf8(latin1, "routes.json")).toThrow("routes.json: 1 error\n  not UTF-8 at line 3 (byte 12); save the file as UTF-8");
   });
 });

@@ -1,6 +1,6 @@
 /** Shared fixture for the config tests (not a test file itself). */
 
-/** The complete example of ../shared/spec/routes-json.md, verbatim. */
+/** The complete example of the routes.json contract (docs/configuration.md), verbatim. */
 export const SPEC_EXAMPLE = String.raw`{
   "listeners": [
     { "port": 8080, "redirectHttps": { "port": 8443 } },

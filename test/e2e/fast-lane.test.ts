@@ -320,7 +320,7 @@ describe("fast lane: second review fixes", () => {
     await p.waitFor(/"GET \/slow HTTP\/1\.1" 499 /);
   });
 
-  test("failover: false answers 503 when the session's member refuses the connection (routes-json.md)", async () => {
+  test("failover: false answers 503 when the session's member refuses the connection (Apache nofailover=On)", async () => {
     const up = rawUpstream((s) => s.write(ok("b")));
     const dead = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
     const deadUrl = `http://127.0.0.1:${dead.port}`;

@@ -62,7 +62,7 @@ describe("response rewriting (ProxyPassReverse, Header edit) through dist/proxy"
   test("Header edit runs after the reverse mapping and turns http: into https:", async () => {
     const r = await get("/secure?to=self");
     expect(r.headers.get("location")).toBe("https://sso.example.com/secure/next?x=1");
-    expect(r.headers.get("x-route")).toBe("/secure");
+    expect(r.headers.get("x-route")).toBe("*/secure");
     expect(r.headers.get("x-served-by")).toBeNull();
   });
 });

@@ -53,7 +53,7 @@ if (role === "upstream") {
 } else {
   const seconds = process.argv[2] ?? "5";
   const self = import.meta.path;
-  // PIN=1: front on CPU 0, upstream and wrk on CPU 1 (as in perf-lab.md), so a
+  // PIN=1: front on CPU 0, upstream and wrk on CPU 1 (the pinning the benchmarks use), so a
   // front cannot borrow the second core (fetch runs its I/O on its own thread).
   const pin = (cpu: number) => (process.env.PIN === "1" ? ["taskset", "-c", String(cpu)] : []);
   const start = async (args: string[]) => {

@@ -5,7 +5,7 @@ import { smoothPick } from "./byrequests.ts";
 /**
  * Apache lbmethod_bybusyness: fewest requests in flight wins; among equally busy members
  * Apache prefers the higher `lbstatus`, the byrequests counter it advances for every
- * candidate on every pick. We weight busyness (inflight / weight, as the spec asks) and keep
+ * candidate on every pick. We weight busyness (inflight / weight, as docs/configuration.md documents) and keep
  * that tie-break: smooth weighted round robin among the least busy, so an idle pool spreads
  * exactly by weight instead of piling onto the first member.
  */

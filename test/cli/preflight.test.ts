@@ -1,0 +1,51 @@
+import { describe, expect, test } from "bun:test";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { bindIssue, probeBind, unwritable } from "../../src/cli/preflight.ts";
+import { makeTempDir } from "../temp-dirs.ts";
+
+describe("unwritable", () => {
+  test("a file in an existing directory, or an existing file, is fine", () => {
+    const dir = makeTempDir("preflight-");
+    expect(unwritable(join(dir, "access.log"))).toBeUndefined();
+    writeFileSync(join(dir, "old.log"), "");
+    expect(unwritable(join(dir, "old.log"))).toBeUndefined();
+  });
+
+  test("a missing directory, a directory as the file, a file as the directory", () => {
+    const dir = makeTempDir("preflight-");
+    expect(unwritable(join(dir, "logs", "a.log"))).toBe(`the directory ${join(dir, "logs")} does not exist; create it first`);
+    mkdirSync(join(dir, "d"));
+    expect(unwritable(join(dir, "d"))).toContain("is a directory; name a file in it");
+    writeFileSync(join(dir, "f"), "");
+    expect(unwritable(join(dir, "f", "a.log"))).toContain("is not a directory");
+  });
+
+  test.skipIf(process.getuid?.() === 0)("a read-only directory (root writes anywhere, so not as root)", () => {
+    const dir = makeTempDir("preflight-");
+    chmodSync(dir, 0o500);
+    expect(unwritable(join(dir, "a.log"))).toContain("is not writable");
+    chmodSync(dir, 0o700);
+  });
+});
+
+describe("probeBind", () => {
+  test("a free address passes; a held port is in use, with its listener's path", () => {
+    expect(probeBind("127.0.0.1", 0, 0)).toBeUndefined();
+    const holder = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    try {
+      expect(probeBind("127.0.0.1", holder.port, 1)).toEqual({ path: "listeners[1].port", message: `${holder.port} is in use (on 127.0.0.1); stop what listens there or choose another port`, inUse: true });
+    } finally { holder.stop(true); }
+  });
+
+  test("an address of no interface and a malformed one are host errors", () => {
+    expect(probeBind("192.0.2.77", 0, 2)?.path).toBe("listeners[2].host");
+    expect(probeBind("192.0.2.77", 0, 2)?.message).toContain("is not an address of this machine");
+    expect(probeBind("300.1.1.1", 0, 0)?.message).toContain('cannot bind "300.1.1.1"');
+  });
+
+  test("permission denied names the port and the fix", () => {
+    const e = Object.assign(new Error("Failed to listen"), { code: "EACCES" });
+    expect(bindIssue(e, "0.0.0.0", 443, 0)).toEqual({ path: "listeners[0].port", message: "443 needs root or CAP_NET_BIND_SERVICE to bind; use a port above 1023 or grant the capability" });
+  });
+});

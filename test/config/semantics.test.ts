@@ -1,0 +1,30 @@
+import { describe, expect, test } from "bun:test";
+import { semanticIssues } from "../../src/config/semantics.ts";
+
+const base = (over: object) => ({ listeners: [{ port: 0 }], pools: { a: { members: [{ url: "http://127.0.0.1:1" }] } }, routes: [{ path: "/", pool: "a" }], ...over });
+const paths = (raw: unknown) => semanticIssues(raw).map((i) => `${i.path}: ${i.message}`);
+
+describe("semanticIssues", () => {
+  test("routes with the same host (any case) and path are an error naming both", () => {
+    const out = paths(base({ routes: [{ host: "A.example.com", path: "/x", pool: "a" }, { host: "a.EXAMPLE.com", path: "/x", pool: "a", name: "again" }] }));
+    expect(out).toEqual(["routes[1]: same host and path as routes[0] (A.example.com/x), so routes[1] (again) could never be used; remove one or change its host or path"]);
+  });
+
+  test("an absent path is /, an absent host is any host; paths compare exactly", () => {
+    expect(paths(base({ routes: [{ pool: "a" }, { path: "/", pool: "a" }] }))[0]).toContain("routes[1]: same host and path as routes[0] (*/)");
+    expect(paths(base({ routes: [{ path: "/x", pool: "a" }, { path: "/x/", pool: "a" }, { path: "/X", pool: "a" }, { host: "h", path: "/x", pool: "a" }] }))).toEqual([]);
+  });
+
+  test("reserved object names cannot be pool names", () => {
+    const raw = JSON.parse('{"listeners":[{"port":0}],"pools":{"__proto__":{"members":[{"url":"http://x:1"}]},"constructor":{"members":[{"url":"http://x:1"}]}},"routes":[{"path":"/","pool":"constructor"}]}');
+    expect(paths(raw)).toEqual([
+      'pools.__proto__: "__proto__" is reserved in JavaScript objects; choose another pool name',
+      'pools.constructor: "constructor" is reserved in JavaScript objects; choose another pool name',
+    ]);
+  });
+
+  test("a pool without members is an error even where the schema cannot see it", () => {
+    const raw = JSON.parse('{"listeners":[{"port":0}],"pools":{"__proto__":{"members":[]}},"routes":[{"path":"/","pool":"x"}]}');
+    expect(paths(raw)).toContain('pools.__proto__.members: a pool needs at least one member: add { "url": "http://host:port" }');
+  });
+});

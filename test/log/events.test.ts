@@ -1,0 +1,43 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { configureEvents, createEvents, eventSettings, formatEvent } from "../../src/log/events.ts";
+
+const T = new Date("2026-01-02T03:04:05.678Z");
+const capture = () => {
+  const lines: string[] = [];
+  return { lines, log: createEvents((l) => lines.push(l), () => T) };
+};
+
+afterEach(() => configureEvents(undefined));
+
+describe("event log", () => {
+  test("text by default: ISO time, level, message; info and above", () => {
+    const { lines, log } = capture();
+    log("debug", "hidden");
+    log("info", "listening on http://127.0.0.1:1/");
+    log("error", "bad");
+    expect(lines).toEqual(["2026-01-02T03:04:05.678Z info listening on http://127.0.0.1:1/\n", "2026-01-02T03:04:05.678Z error bad\n"]);
+  });
+
+  test("json: one object a line with time, level and msg", () => {
+    configureEvents({ format: "json", level: "debug" });
+    const { lines, log } = capture();
+    log("debug", 'a "quoted"\nmessage');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]!.endsWith("\n")).toBe(true);
+    expect(lines[0]!.slice(0, -1)).not.toContain("\n");
+    expect(JSON.parse(lines[0]!)).toEqual({ time: T.toISOString(), level: "debug", msg: 'a "quoted"\nmessage' });
+  });
+
+  test("level warn drops info; settings apply to logs made before they changed", () => {
+    const { lines, log } = capture();
+    configureEvents({ level: "warn" });
+    log("info", "no");
+    log("warn", "yes");
+    expect(lines).toEqual([formatEvent(T, "warn", "yes", "text")]);
+  });
+
+  test("unset fields fall back to text and info", () => {
+    configureEvents({ format: undefined, level: undefined });
+    expect(eventSettings()).toEqual({ format: "text", level: "info" });
+  });
+});
