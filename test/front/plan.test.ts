@@ -28,9 +28,11 @@ test("a plain route to a pool of http:// members is the lane's, with the normali
   expect(plan?.path).toBe("/x/z");
 });
 
-test("TLS members, local answers and denied methods are the spine's; requestHeaders routes the lane's", () => {
+test("local answers and denied methods are the spine's; requestHeaders routes and https:// members the lane's", () => {
   const lanes = fastLanes(rt, true);
-  for (const target of ["/tls/a", "/local"]) expect(lanes.plan(head(target))).toBeUndefined();
+  expect(lanes.plan(head("/local"))).toBeUndefined();
+  expect(lanes.plan(head("/tls/a"))?.pool.name).toBe("tls");
+  expect(lanes.lanes.get(rt.pools.get("tls")!.pool.members[0]!)?.dialer.tls).toBe(true);
   expect(lanes.plan(head("/rules/a"))?.route.path).toBe("/rules");
   expect(lanes.plan(head("/a", "DELETE"))).toBeUndefined();
   expect(lanes.plan(head("/%00"))).toBeUndefined(); // matchPath refuses: the spine answers 400
