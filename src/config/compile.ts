@@ -11,13 +11,13 @@ import { Member, defaultRoute } from "../balancer/member.ts";
 import { Pool } from "../balancer/pool.ts";
 import { ipMatcher } from "../net/cidr.ts";
 import { Router } from "../proxy/router.ts";
-import { FetchTransport } from "../proxy/fetch-transport.ts";
 import type { Transport } from "../proxy/transport.ts";
 import { compileHeaderRules, lintHeaderRules } from "../rewrite/header-rules.ts";
 import { compileReverse } from "../rewrite/reverse.ts";
 import type { Config, PoolConfig, RouteConfig } from "./schema.ts";
 import type { RouteAction, Runtime, RuntimePool, RuntimeRoute, Timeouts } from "./runtime.ts";
 import { createHttpTransport } from "../proxy/http-transport.ts";
+import { Dialer } from "../upstream/dial.ts";
 
 /** Bun.serve's idleTimeout cannot exceed 255 s (listen.ts sets it from the longest timeout, up to this). */
 export const SERVER_IDLE_MAX_MS = 250_000;
@@ -74,15 +74,19 @@ function compilePool(name: string, pc: PoolConfig, warnings: string[], readCa: (
   const upstreamTls = pc.tls ? { rejectUnauthorized: pc.tls.verify, ca: pc.tls.ca === undefined ? undefined : readCa(pc.tls.ca), serverName: pc.tls.serverName } : undefined;
   const members = pc.members.map((m) => new Member({ url: m.url, weight: m.weight, route: m.route ?? defaultRoute(m.url), standby: m.standby, state: m.state }));
   const transports = new Map<Member, Transport>();
+  const dialers = new Map<Member, Dialer>();
   for (const m of members) {
-    if (m.url.protocol === "https:") transports.set(m, new FetchTransport(m.origin, upstreamTls && { verify: upstreamTls.rejectUnauthorized, ca: upstreamTls.ca, serverName: upstreamTls.serverName }));
-    else transports.set(m, createHttpTransport(m.url));
+    // http:// and https:// members on the same client; only the dialer knows TLS.
+    const dialer = new Dialer(m.url, upstreamTls && { verify: upstreamTls.rejectUnauthorized, ca: upstreamTls.ca, serverName: upstreamTls.serverName });
+    dialers.set(m, dialer);
+    transports.set(m, createHttpTransport(dialer));
   }
   if (pc.tls && pc.tls.verify === false) warnings.push(`pools.${name}.tls.verify is false: upstream certificates are not checked (like Apache SSLProxyVerify none)`);
   return {
     name,
     pool: new Pool(name, members, createMethod(pc.method)),
     transports,
+    dialers,
     upstreamTls,
     retries: pc.retries,
     timeouts: { ...DEFAULT_TIMEOUTS, ...pc.timeouts },

@@ -3,6 +3,7 @@ import type { Member } from "../balancer/member.ts";
 import type { Pool } from "../balancer/pool.ts";
 import type { Router } from "../proxy/router.ts";
 import type { Transport } from "../proxy/transport.ts";
+import type { Dialer } from "../upstream/dial.ts";
 import type { HeaderRules } from "../rewrite/header-rules.ts";
 import type { ReverseMapper } from "../rewrite/reverse.ts";
 import type { Config, ListenerConfig } from "./schema.ts";
@@ -13,6 +14,8 @@ export interface RuntimePool {
   name: string;
   pool: Pool;
   transports: ReadonlyMap<Member, Transport>;
+  /** How each member is connected to (TLS settings, session), shared by the spine, the fast lane and probes. */
+  dialers: ReadonlyMap<Member, Dialer>;
   retries: number;
   timeouts: Timeouts;
   /** TLS settings for https:// and wss:// members (CA as PEM text). */

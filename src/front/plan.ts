@@ -1,6 +1,6 @@
 /**
- * Which requests the fast lane serves: a body-less request whose route forwards to a pool of
- * plain-HTTP members. Everything else (local answers, denied methods, 400/404, TLS members) is
+ * Which requests the fast lane serves: a body-less request whose route forwards to a pool
+ * (http:// or https:// members). Everything else (local answers, denied methods, 400/404) is
  * the full spine's. Sticky pools qualify only when the
  * sticky cookie hook is there to set their cookie.
  */
@@ -24,9 +24,10 @@ export function fastLanes(rt: Runtime, sticky: boolean): FastLanes {
   const lanes = new Map<Member, MemberLane>();
   for (const [name, pool] of rt.pools) {
     const members = pool.pool.members;
-    if ((rt.config.pools[name]?.sticky && !sticky) || !members.every((m) => m.url.protocol === "http:")) continue;
+    // http:// and https:// members alike: the dialer carries the pool's upstream TLS.
+    if (rt.config.pools[name]?.sticky && !sticky) continue;
     pools.add(pool);
-    for (const m of members) lanes.set(m, new MemberLane(m.url));
+    for (const m of members) lanes.set(m, new MemberLane(pool.dialers.get(m)!));
   }
   return {
     lanes,

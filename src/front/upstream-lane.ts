@@ -1,10 +1,10 @@
 /**
- * The fast lane's keep-alive connections to one member: raw sockets, LIFO idle stack, no cap
+ * The fast lane's keep-alive connections to one member (plain or TLS, dial.ts): LIFO idle stack, no cap
  * on concurrent connections (NGINX `keepalive` semantics without its throttling). The socket
  * carries bytes only; the exchange that holds it parses and relays (fast-exchange.ts).
  */
 import type { Socket, SocketHandler } from "bun";
-import { ConnectError } from "../upstream/errors.ts";
+import type { Dialer } from "../upstream/dial.ts";
 
 /** Whoever holds the socket right now gets its events. */
 export interface LaneUser {
@@ -53,15 +53,14 @@ const IDLE_MS = 60_000;
 const MAX_IDLE = 1024;
 
 export class MemberLane {
-  readonly #hostname: string;
-  readonly #port: number;
+  readonly dialer: Dialer;
   readonly #idle: LaneSocket[] = [];
   #sweeper: ReturnType<typeof setInterval> | undefined;
   #closed = false;
 
-  constructor(origin: URL) {
-    this.#hostname = origin.hostname.replace(/^\[(.*)\]$/, "$1"); // Bun.connect wants IPv6 bare
-    this.#port = origin.port === "" ? 80 : Number(origin.port);
+  /** One Dialer per member, shared with the spine's client: TLS settings and session in one place. */
+  constructor(dialer: Dialer) {
+    this.dialer = dialer;
   }
 
   get idleCount(): number {
@@ -78,32 +77,12 @@ export class MemberLane {
     return undefined;
   }
 
-  /** A new connection, or ConnectError (ETIMEDOUT past `timeoutMs`; Bun.connect has no timeout). */
+  /** A new connection (TLS: verified), or ConnectError (ETIMEDOUT past `timeoutMs`, handshake included). */
   connect(user: LaneUser, timeoutMs: number): Promise<LaneSocket> {
-    return new Promise((resolve, reject) => {
-      let settled = false;
-      const timer = setTimeout(() => {
-        settled = true;
-        reject(new ConnectError("ETIMEDOUT", `connect to ${this.#hostname}:${this.#port} timed out after ${timeoutMs} ms`));
-      }, timeoutMs);
-      const data: LaneSocketState = { user: undefined, lane: this, closed: false, idleSince: 0 };
-      Bun.connect<LaneSocketState>({ hostname: this.#hostname, port: this.#port, data, socket: HANDLERS }).then(
-        (s) => {
-          clearTimeout(timer);
-          if (settled) return void s.terminate(); // too late: nobody waits for it any more
-          settled = true;
-          if (data.closed) return void reject(new ConnectError("ECONNRESET", `${this.#hostname}:${this.#port} closed the connection at once`));
-          data.user = user;
-          resolve(s);
-        },
-        (err: unknown) => {
-          clearTimeout(timer);
-          if (settled) return;
-          settled = true;
-          const code = (err as { code?: unknown } | null)?.code;
-          reject(new ConnectError(typeof code === "string" ? code : "ECONNECT", `connect to ${this.#hostname}:${this.#port}: ${err instanceof Error ? err.message : String(err)}`, { cause: err }));
-        },
-      );
+    const data: LaneSocketState = { user: undefined, lane: this, closed: false, idleSince: 0 };
+    return this.dialer.connect(data, HANDLERS, timeoutMs).then((s) => {
+      data.user = user;
+      return s;
     });
   }
 

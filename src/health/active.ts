@@ -8,15 +8,21 @@ import type { Member } from "../balancer/member.ts";
 import type { Pool } from "../balancer/pool.ts";
 import type { PoolConfig } from "../config/schema.ts";
 import type { EventLog } from "../log/events.ts";
+import { Cancel } from "../proxy/cancel.ts";
+import { UpstreamClient, type UpstreamRequest } from "../upstream/client.ts";
+import { ConnectError, UpstreamError } from "../upstream/errors.ts";
+import { Dialer } from "../upstream/dial.ts";
 
 export type ActiveConfig = NonNullable<NonNullable<PoolConfig["health"]>["active"]>;
-export interface ProbeTls { verify: boolean; ca?: string | undefined; serverName?: string | undefined }
+
+/** Sends one probe request to `member` (tests inject one); resolves at the response head. */
+export type ProbeSend = (member: Member, req: UpstreamRequest, connectTimeoutMs: number) => Promise<Response>;
 
 export interface ActiveDeps {
   events: EventLog;
-  fetch: typeof fetch;
-  /** Upstream TLS of the pool, used for https:// members like real traffic. */
-  tls?: ProbeTls | undefined;
+  /** How each member is connected to (TLS and its session, as real traffic); default: plain settings from its URL. */
+  dialers?: ReadonlyMap<Member, Dialer> | undefined;
+  send?: ProbeSend | undefined;
   /** Runs `fn` every `ms`; returns a cancel function. Default: an unref'd setInterval. */
   every?: (ms: number, fn: () => void) => () => void;
 }
@@ -43,6 +49,8 @@ export class ActiveHealth {
   readonly #range: [number, number];
   readonly #body: RegExp | undefined;
   readonly #counts = new Map<Member, Counts>();
+  readonly #clients = new Map<Member, UpstreamClient>();
+  readonly #send: ProbeSend;
   #round: Promise<void> | undefined;
   #cancel: (() => void) | undefined;
 
@@ -52,6 +60,18 @@ export class ActiveHealth {
     this.#deps = deps;
     this.#range = parseStatusRange(cfg.expectStatus);
     this.#body = cfg.expectBody === undefined ? undefined : new RegExp(cfg.expectBody);
+    this.#send = deps.send ?? ((m, req, ms) => this.#client(m).request(req, { connectTimeoutMs: ms }));
+  }
+
+  /**
+   * The project's own client, not the pool's keep-alive pool: each probe opens a connection
+   * (maxIdle 0, `Connection: close`), as HAProxy's checks do, so a member that accepts no new
+   * connections fails its probe even while old pooled ones still answer.
+   */
+  #client(m: Member): UpstreamClient {
+    let c = this.#clients.get(m);
+    if (!c) this.#clients.set(m, (c = new UpstreamClient(this.#deps.dialers?.get(m) ?? new Dialer(m.url), { maxIdle: 0 })));
+    return c;
   }
 
   /** Probes now, then every interval. A round still running when the next is due is not doubled. */
@@ -79,21 +99,15 @@ export class ActiveHealth {
     await Promise.all(this.#pool.members.map(async (m) => this.#apply(m, await this.probe(m))));
   }
 
-  /** One probe of one member: undefined when it passed, else why it failed. */
+  /** One probe of one member: undefined when it passed, else why it failed, in the proxy's words. */
   async probe(member: Member): Promise<string | undefined> {
     const base = member.url.pathname.endsWith("/") ? member.url.pathname.slice(0, -1) : member.url.pathname;
-    const tls = member.url.protocol === "https:" && this.#deps.tls
-      ? { rejectUnauthorized: this.#deps.tls.verify, ca: this.#deps.tls.ca, serverName: this.#deps.tls.serverName }
-      : undefined;
+    const cancel = new Cancel();
+    const timer = setTimeout(() => cancel.abort(new ProbeTimeout()), this.#cfg.timeout);
     try {
-      const res = await this.#deps.fetch(member.origin + base + this.#cfg.path, {
-        method: this.#cfg.method,
-        headers: { host: this.#cfg.host ?? member.url.host },
-        redirect: "manual",
-        decompress: false,
-        signal: AbortSignal.timeout(this.#cfg.timeout),
-        ...(tls ? { tls } : {}),
-      });
+      // Exactly these headers: no User-Agent or Accept invented for the member to log.
+      const headers = new Headers({ host: this.#cfg.host ?? member.url.host, connection: "close" });
+      const res = await this.#send(member, { method: this.#cfg.method, target: base + this.#cfg.path, headers, body: null, signal: cancel }, this.#cfg.timeout);
       const [lo, hi] = this.#range;
       if (res.status < lo || res.status > hi) {
         await res.body?.cancel();
@@ -105,9 +119,11 @@ export class ActiveHealth {
       }
       return this.#body.test(await res.text()) ? undefined : `body does not match /${this.#cfg.expectBody}/`;
     } catch (e) {
-      const err = e as { name?: string; code?: string; message?: string };
-      if (err.name === "TimeoutError") return `no answer within ${this.#cfg.timeout}ms`;
-      return `${err.code ?? err.name ?? "error"}: ${err.message ?? String(e)}`;
+      if (e instanceof ProbeTimeout) return `no answer within ${this.#cfg.timeout}ms`;
+      if (e instanceof ConnectError || e instanceof UpstreamError) return e.message;
+      return `error: ${(e as Error)?.message ?? String(e)}`;
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -138,3 +154,5 @@ export class ActiveHealth {
     this.#deps.events(level, `pool=${this.#pool.name} member=${member.origin} ${msg}`);
   }
 }
+
+class ProbeTimeout extends Error {}

@@ -4,15 +4,13 @@
  * for the probe timers. Nothing here keeps per-request state: insert mode re-reads the
  * request's route in onResponse, so the hooks stay independent of Exchange's shape.
  */
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
 import type { Member } from "../balancer/member.ts";
 import { Sticky } from "../balancer/sticky.ts";
 import type { Runtime, RuntimePool } from "../config/runtime.ts";
 import type { EventLog } from "../log/events.ts";
 import type { HandlerDeps } from "../proxy/handler.ts";
 import type { PickInput } from "../proxy/exchange.ts";
-import { ActiveHealth, type ProbeTls } from "./active.ts";
+import { ActiveHealth } from "./active.ts";
 import { PASSIVE_DEFAULTS, PassiveHealth } from "./passive.ts";
 
 type Choose = NonNullable<HandlerDeps["choose"]>;
@@ -41,28 +39,21 @@ export interface PoolAffinity {
 export interface AffinityDeps {
   events: EventLog;
   now?: () => number;
-  fetch?: typeof fetch;
-  /** Reads `tls.ca` (a path relative to routes.json); injectable for tests. */
-  readText?: (path: string) => string;
   every?: (ms: number, fn: () => void) => () => void;
 }
 
 export function createAffinity(rt: Runtime, deps: AffinityDeps): Affinity {
   const now = deps.now ?? (() => performance.now());
-  const readText = deps.readText ?? ((p: string) => readFileSync(p, "utf8"));
   const pools = new Map<string, PoolAffinity>();
   for (const [name, rp] of rt.pools) {
     const pc = rt.config.pools[name];
     if (!pc) continue;
     const activeCfg = pc.health?.active;
     const passiveCfg = pc.health?.passive ?? PASSIVE_DEFAULTS;
-    const tls: ProbeTls | undefined = pc.tls
-      ? { verify: pc.tls.verify, ca: pc.tls.ca === undefined ? undefined : readText(resolve(rt.baseDir, pc.tls.ca)), serverName: pc.tls.serverName }
-      : undefined;
     pools.set(name, {
       sticky: pc.sticky ? new Sticky(pc.sticky) : undefined,
       passive: new PassiveHealth(rp.pool, passiveCfg, { now, events: deps.events, trials: activeCfg === undefined }),
-      active: activeCfg ? new ActiveHealth(rp.pool, activeCfg, { events: deps.events, fetch: deps.fetch ?? fetch, tls, every: deps.every }) : undefined,
+      active: activeCfg ? new ActiveHealth(rp.pool, activeCfg, { events: deps.events, dialers: rp.dialers, every: deps.every }) : undefined,
     });
   }
   const of = (pool: RuntimePool): PoolAffinity | undefined => pools.get(pool.name);

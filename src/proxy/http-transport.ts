@@ -1,14 +1,15 @@
 /**
- * The Transport for http:// members: the lean HTTP/1.1 client (src/upstream/client.ts), which
- * keeps an uncapped keep-alive pool per member and sends exactly the headers it is given. Bun's
- * fetch caps in-flight requests at 256 and idle sockets at 64, churning connections under load,
- * and adds User-Agent/Accept (measured on Bun 1.4).
+ * The Transport for every member, http:// and https://: the lean HTTP/1.1 client
+ * (src/upstream/client.ts), which keeps an uncapped keep-alive pool per member and sends
+ * exactly the headers it is given. Bun's fetch caps in-flight requests at 256 and idle sockets
+ * at 64, churning connections under load, adds User-Agent/Accept and has no connect timeout.
  */
 import { ConnectError, UpstreamClient, UpstreamError } from "../upstream/client.ts";
+import type { Dialer } from "../upstream/dial.ts";
 import { ConnectFailure, RequestBodyFailure, type Transport, type UpstreamCall } from "./transport.ts";
 
-export function createHttpTransport(url: URL): Transport {
-  const client = new UpstreamClient(new URL(url.origin));
+export function createHttpTransport(dialer: Dialer): Transport {
+  const client = new UpstreamClient(dialer);
   return {
     // Not an async function: one promise layer less on the hottest call (measured ~1 us/request).
     send: (call: UpstreamCall) => client.request(call, call).then(checkStatus, mapError),

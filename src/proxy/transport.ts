@@ -1,7 +1,6 @@
 /**
- * How a request reaches one member. The proxy calls only `send`, so tests and the two
- * implementations (the lean HTTP/1.1 client for http:// members, Bun's fetch for https://
- * members, which needs its TLS stack) are interchangeable.
+ * How a request reaches one member. The proxy calls only `send`, so tests and the
+ * implementation (the lean HTTP/1.1 client, http-transport.ts, plain or TLS) are interchangeable.
  */
 import type { AbortLike } from "./cancel.ts";
 

@@ -1,6 +1,6 @@
 import type { Socket, SocketHandler } from "bun";
 import { UpstreamConnection, type ConnectionOwner } from "./connection.ts";
-import { ConnectError } from "./errors.ts";
+import { Dialer } from "./dial.ts";
 
 export { ConnectError, UpstreamError } from "./errors.ts";
 import type { AbortLike } from "../proxy/cancel.ts";
@@ -50,23 +50,21 @@ const HANDLERS: SocketHandler<UpstreamConnection> = {
 };
 
 /**
- * HTTP/1.1 client for one upstream origin (http://host:port), with a LIFO
+ * HTTP/1.1 client for one upstream origin (http:// or https://, see dial.ts), with a LIFO
  * keep-alive pool: no cap on concurrent connections, at most maxIdle idle.
  */
 export class UpstreamClient implements ConnectionOwner {
-  private readonly hostname: string;
-  private readonly port: number;
+  readonly dialer: Dialer;
   private readonly maxIdle: number;
   private readonly idleTimeoutMs: number;
   private readonly idle: UpstreamConnection[] = [];
   private sweeper: ReturnType<typeof setInterval> | null = null;
   private closed = false;
 
-  constructor(origin: URL, opts: UpstreamClientOptions = {}) {
-    if (origin.protocol !== "http:") throw new TypeError(`UpstreamClient only speaks http:, got ${origin.protocol}`);
-    // URL keeps IPv6 literals bracketed; Bun.connect wants the bare address.
-    this.hostname = origin.hostname.replace(/^\[(.*)\]$/, "$1");
-    this.port = origin.port === "" ? 80 : Number(origin.port);
+  /** `origin`: an http:// URL, or a Dialer (https:// members, or one shared with the fast lane). */
+  constructor(origin: URL | Dialer, opts: UpstreamClientOptions = {}) {
+    if (origin instanceof URL && origin.protocol !== "http:") throw new TypeError(`UpstreamClient needs a Dialer with TLS settings for ${origin.protocol}, got a URL`);
+    this.dialer = origin instanceof URL ? new Dialer(origin) : origin;
     this.maxIdle = opts.maxIdle ?? 1024;
     this.idleTimeoutMs = opts.idleTimeoutMs ?? 60_000;
   }
@@ -148,46 +146,7 @@ export class UpstreamClient implements ConnectionOwner {
   }
 
   private connect(timeoutMs: number, signal: AbortLike | undefined): Promise<UpstreamConnection> {
-    return new Promise((resolve, reject) => {
-      let settled = false;
-      const conn = new UpstreamConnection(this);
-      const onAbort = (): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        reject(signal!.reason);
-      };
-      // Bun.connect has no timeout of its own (the kernel's is ~2 min) and cannot be
-      // cancelled, so a late socket is closed as soon as it shows up.
-      const timer = setTimeout(() => {
-        if (settled) return;
-        settled = true;
-        signal?.removeEventListener("abort", onAbort);
-        reject(new ConnectError("ETIMEDOUT", `connect to ${this.hostname}:${this.port} timed out after ${timeoutMs} ms`));
-      }, timeoutMs);
-      signal?.addEventListener("abort", onAbort);
-      Bun.connect<UpstreamConnection>({ hostname: this.hostname, port: this.port, data: conn, socket: HANDLERS }).then(
-        (socket) => {
-          clearTimeout(timer);
-          signal?.removeEventListener("abort", onAbort);
-          if (settled) {
-            socket.terminate();
-            return;
-          }
-          settled = true;
-          if (conn.closed) reject(new ConnectError("ECONNRESET", `${this.hostname}:${this.port} closed the connection at once`));
-          else resolve(conn);
-        },
-        (err: unknown) => {
-          clearTimeout(timer);
-          signal?.removeEventListener("abort", onAbort);
-          if (settled) return;
-          settled = true;
-          const code = (err as { code?: unknown } | null)?.code;
-          const message = err instanceof Error ? err.message : String(err);
-          reject(new ConnectError(typeof code === "string" ? code : "ECONNECT", `connect to ${this.hostname}:${this.port}: ${message}`, { cause: err }));
-        },
-      );
-    });
+    const conn = new UpstreamConnection(this);
+    return this.dialer.connect(conn, HANDLERS, timeoutMs, signal).then(() => conn);
   }
 }

@@ -1,12 +1,20 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { gzipSync } from "node:zlib";
-import { startProxy, type RunningProxy } from "./harness.ts";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { startProxy, tempDir, type RunningProxy } from "./harness.ts";
+import { createCA, issueLeaf } from "../../src/tls/issue.ts";
 
-/** A raw TCP upstream: records the request head bytes exactly and answers with a fixed response. */
-function rawUpstream(answer: (head: string) => string | Buffer) {
+// https:// members get a certificate from the proxy's own CA code; the pool trusts that CA.
+const upstreamCa = await createCA({ cn: "Member CA" });
+const memberCert = await issueLeaf({ caCertPem: upstreamCa.certPem, caKeyPem: upstreamCa.keyPem, cn: "member", sans: ["127.0.0.1"] });
+
+/** A raw TCP (or TLS) upstream: records the request head bytes exactly and answers with a fixed response. */
+function rawUpstream(answer: (head: string) => string | Buffer, kind: "http" | "https" = "http") {
   const heads: string[] = [];
   const server = Bun.listen<{ buf: string }>({
     hostname: "127.0.0.1", port: 0,
+    tls: kind === "https" ? { cert: memberCert.certPem, key: memberCert.keyPem } : undefined,
     socket: {
       open(s) { s.data = { buf: "" }; },
       data(s, d) {
@@ -20,17 +28,25 @@ function rawUpstream(answer: (head: string) => string | Buffer) {
       },
     },
   });
-  return { heads, url: `http://127.0.0.1:${server.port}`, stop: () => server.stop(true) };
+  return { heads, url: `${kind}://127.0.0.1:${server.port}`, stop: () => server.stop(true) };
 }
 
-describe("fidelity: only the documented changes, both ways", () => {
+/** A temp dir for routes.json and the pool's `tls` for an https:// member (the member CA in a file). */
+function memberSetup(kind: "http" | "https") {
+  const dir = tempDir();
+  writeFileSync(join(dir, "member-ca.crt"), upstreamCa.certPem);
+  return { dir, tls: kind === "https" ? { tls: { ca: "member-ca.crt" } } : {} };
+}
+
+for (const kind of ["http", "https"] as const) describe(`fidelity (${kind}:// member): only the documented changes, both ways`, () => {
   const gz = gzipSync("hello hello hello hello");
   const up = rawUpstream(() => Buffer.concat([Buffer.from(
     "HTTP/1.1 200 OK\r\nContent-Length: " + gz.length + "\r\nContent-Encoding: gzip\r\nX-Custom: a\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\n" +
-    "Connection: keep-alive, X-Hop\r\nX-Hop: secret\r\nKeep-Alive: timeout=5\r\n\r\n"), gz]));
+    "Connection: keep-alive, X-Hop\r\nX-Hop: secret\r\nKeep-Alive: timeout=5\r\n\r\n"), gz]), kind);
   let p: RunningProxy;
   beforeAll(async () => {
-    p = await startProxy({ listeners: [{ port: 0, host: "127.0.0.1" }], pools: { u: { members: [{ url: up.url }] } }, routes: [{ path: "/", pool: "u", allowEncodedSlashes: true }], accessLog: { path: "/dev/null" } });
+    const m = memberSetup(kind);
+    p = await startProxy({ listeners: [{ port: 0, host: "127.0.0.1" }], pools: { u: { members: [{ url: up.url }], ...m.tls } }, routes: [{ path: "/", pool: "u", allowEncodedSlashes: true }], accessLog: { path: "/dev/null" } }, { dir: m.dir });
   });
   afterAll(async () => { await p.stop(); up.stop(); });
 
@@ -64,11 +80,12 @@ describe("fidelity: only the documented changes, both ways", () => {
   });
 });
 
-describe("X-Forwarded-* from trusted proxies is kept", () => {
-  const up = rawUpstream(() => "HTTP/1.1 204 No Content\r\n\r\n");
+for (const kind of ["http", "https"] as const) describe(`X-Forwarded-* from trusted proxies is kept (${kind}:// member)`, () => {
+  const up = rawUpstream(() => "HTTP/1.1 204 No Content\r\n\r\n", kind);
   let p: RunningProxy;
   beforeAll(async () => {
-    p = await startProxy({ listeners: [{ port: 0, host: "127.0.0.1" }], pools: { u: { members: [{ url: up.url }] } }, routes: [{ path: "/", pool: "u" }], trustedProxies: ["127.0.0.0/8"], accessLog: { path: "/dev/null" } });
+    const m = memberSetup(kind);
+    p = await startProxy({ listeners: [{ port: 0, host: "127.0.0.1" }], pools: { u: { members: [{ url: up.url }], ...m.tls } }, routes: [{ path: "/", pool: "u" }], trustedProxies: ["127.0.0.0/8"], accessLog: { path: "/dev/null" } }, { dir: m.dir });
   });
   afterAll(async () => { await p.stop(); up.stop(); });
   test("appends to XFF and keeps the proto", async () => {

@@ -32,9 +32,10 @@ test("a plain route to a pool of http:// members is the lane's, with the normali
   expect(plan?.path).toBe("/x/z");
 });
 
-test("TLS members are the spine's; requestHeaders routes the lane's; local answers, denied methods and bad paths are answered by the front", () => {
+test("requestHeaders routes and https:// members are the lane's; local answers, denied methods and bad paths are answered by the front", () => {
   const lanes = fastLanes(rt, true);
-  expect(lanes.plan(head("/tls/a"))).toBeUndefined();
+  expect(forwarded(lanes.plan(head("/tls/a")))?.pool.name).toBe("tls");
+  expect(lanes.lanes.get(rt.pools.get("tls")!.pool.members[0]!)?.dialer.tls).toBe(true);
   expect(forwarded(lanes.plan(head("/rules/a")))?.route.path).toBe("/rules");
   expect(answered(lanes.plan(head("/local")))).toBe(204);
   expect(answered(lanes.plan(head("/a", "DELETE")))).toBe(403);

@@ -25,7 +25,7 @@ export interface RawServer {
  * heads (requests without bodies only) and lets the test write any bytes back,
  * including malformed or truncated responses.
  */
-export function rawServer(onRequest: (socket: Socket<RawConn>, head: string, server: RawServer) => void): RawServer {
+export function rawServer(onRequest: (socket: Socket<RawConn>, head: string, server: RawServer) => void, tls?: { cert: string; key: string }): RawServer {
   const closed = Promise.withResolvers<void>();
   const server: RawServer = {
     port: 0,
@@ -39,6 +39,7 @@ export function rawServer(onRequest: (socket: Socket<RawConn>, head: string, ser
   server.listener = Bun.listen<RawConn>({
     hostname: "127.0.0.1",
     port: 0,
+    tls,
     socket: {
       open(socket) {
         socket.data = { id: server.accepted++, buf: "" };
@@ -58,7 +59,7 @@ export function rawServer(onRequest: (socket: Socket<RawConn>, head: string, ser
     },
   });
   server.port = server.listener.port;
-  server.origin = new URL(`http://127.0.0.1:${server.port}`);
+  server.origin = new URL(`${tls ? "https" : "http"}://127.0.0.1:${server.port}`);
   return server;
 }
 

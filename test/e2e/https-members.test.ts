@@ -1,0 +1,89 @@
+/**
+ * https:// members end to end, through dist/proxy: the fast lane (body-less GET on a plain
+ * listener) and the spine (a POST with a body) both reach them on the project's own client;
+ * a member whose certificate fails verification is a connect failure (logged with the member
+ * and the reason, retried on another member); WebSockets to https:// members still work.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { startProxy, tempDir, type RunningProxy } from "./harness.ts";
+import { createCA, issueLeaf } from "../../src/tls/issue.ts";
+
+const ca = await createCA({ cn: "Member CA" });
+const good = await issueLeaf({ caCertPem: ca.certPem, caKeyPem: ca.keyPem, cn: "member", sans: ["127.0.0.1", "app.internal"] });
+const expired = await issueLeaf({ caCertPem: ca.certPem, caKeyPem: ca.keyPem, cn: "member", sans: ["127.0.0.1"], days: -1 });
+
+/** An HTTPS member that echoes what it got; upgrades /ws to a WebSocket echo. */
+function member(name: string, cert: { certPem: string; keyPem: string }) {
+  const seen: { method: string; headers: Record<string, string>; body: string }[] = [];
+  const server = Bun.serve<undefined>({
+    port: 0, hostname: "127.0.0.1", development: false, tls: { cert: cert.certPem, key: cert.keyPem },
+    async fetch(req, srv) {
+      if (new URL(req.url).pathname === "/ws" && srv.upgrade(req, { data: undefined })) return undefined;
+      const body = await req.text();
+      seen.push({ method: req.method, headers: Object.fromEntries(req.headers), body });
+      return Response.json({ name, method: req.method, bodyLength: body.length });
+    },
+    websocket: { message: (ws, m) => void ws.send(`${name}:${String(m)}`) },
+  });
+  return { seen, url: `https://127.0.0.1:${server.port}`, stop: () => server.stop(true) };
+}
+
+describe("https:// members on the project's own client", () => {
+  const a = member("a", good);
+  const stale = member("stale", expired);
+  let p: RunningProxy;
+  beforeAll(async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "member-ca.crt"), ca.certPem);
+    p = await startProxy({
+      listeners: [{ port: 0, host: "127.0.0.1" }],
+      pools: {
+        good: { members: [{ url: a.url }], tls: { ca: "member-ca.crt", serverName: "app.internal" } },
+        // The stale member first: round robin starts there, and its failure must move on to `a`.
+        // maxFails high: the member stays in, so each request meets the certificate again.
+        mixed: { members: [{ url: stale.url }, { url: a.url }], tls: { ca: "member-ca.crt" }, retries: 1, health: { passive: { maxFails: 100 } } },
+        bad: { members: [{ url: stale.url }], tls: { ca: "member-ca.crt" }, retries: 0, health: { passive: { maxFails: 100 } } },
+      },
+      routes: [{ path: "/mixed", pool: "mixed" }, { path: "/bad", pool: "bad" }, { path: "/", pool: "good" }],
+      accessLog: { path: "/dev/null" },
+    }, { dir });
+  });
+  afterAll(async () => { await p.stop(); a.stop(); stale.stop(); });
+
+  test("a GET (fast lane) arrives with exactly the client's headers", async () => {
+    const proc = Bun.spawn(["curl", "-s", "-H", "User-Agent:", "-H", "Accept:", "-H", "X-Mine: 1", `${p.url}/lane`], { stdout: "pipe" });
+    expect(JSON.parse(await new Response(proc.stdout).text()).name).toBe("a");
+    expect(Object.keys(a.seen.at(-1)!.headers).sort()).toEqual(["host", "x-forwarded-for", "x-forwarded-host", "x-forwarded-port", "x-forwarded-proto", "x-mine"]);
+  });
+
+  test("a POST with a body (spine) arrives whole, no invented headers", async () => {
+    const proc = Bun.spawn(["curl", "-s", "-H", "User-Agent:", "-H", "Accept:", "-H", "Content-Type: text/plain", "--data-binary", "x".repeat(1024), `${p.url}/post`], { stdout: "pipe" });
+    expect(JSON.parse(await new Response(proc.stdout).text())).toEqual({ name: "a", method: "POST", bodyLength: 1024 });
+    const got = a.seen.at(-1)!;
+    expect(got.body).toBe("x".repeat(1024));
+    for (const absent of ["user-agent", "accept", "accept-encoding"]) expect(Object.keys(got.headers)).not.toContain(absent);
+  });
+
+  test("an expired member certificate: 502 alone, retried on another member, logged with member and reason", async () => {
+    for (const [method, body] of [["GET", undefined], ["POST", "payload"]] as const) {
+      const bad = await fetch(`${p.url}/bad`, { method, body });
+      expect(bad.status).toBe(502);
+      const ok = await fetch(`${p.url}/mixed/x`, { method, body });
+      expect(ok.status).toBe(200);
+      expect((await ok.json() as { name: string }).name).toBe("a");
+    }
+    await p.waitFor(`pool=bad member=${stale.url} connect failed: TLS: certificate has expired`);
+    await p.waitFor(`pool=mixed member=${stale.url} connect failed: TLS: certificate has expired; retrying on another member`);
+  });
+
+  test("WebSocket to an https:// member (wss upstream) relays both ways", async () => {
+    const ws = new WebSocket(p.url.replace("http", "ws") + "/ws");
+    await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = () => reject(new Error("websocket error")); });
+    const answer = new Promise<string>((r) => (ws.onmessage = (e) => r(String(e.data))));
+    ws.send("hi");
+    expect(await answer).toBe("a:hi");
+    ws.close();
+  });
+});
