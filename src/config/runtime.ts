@@ -1,4 +1,5 @@
 /** The compiled, runtime shape of a config: what the request path reads (never raw JSON). */
+import type { RouteAuth } from "../auth/route-auth.ts";
 import type { Member } from "../balancer/member.ts";
 import type { Pool } from "../balancer/pool.ts";
 import type { Router } from "../proxy/router.ts";
@@ -43,6 +44,8 @@ export interface RuntimeRoute {
   requestRules?: HeaderRules | undefined;
   responseRules?: HeaderRules | undefined;
   reverse?: ReverseMapper | undefined;
+  /** routes[].auth.jwt: src/auth/authorize.ts decides before anything else runs. */
+  auth?: RouteAuth | undefined;
 }
 
 export interface Runtime {

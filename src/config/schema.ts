@@ -6,6 +6,7 @@
 import * as v from "valibot";
 import { parseDuration, parseSize } from "./units.ts";
 import { matchPath } from "../proxy/normalize.ts";
+import { authSchema } from "./auth-schema.ts";
 
 const MAX_DURATION_MS = 24 * 3_600_000;
 
@@ -173,6 +174,7 @@ const route = v.strictObject({
   denyMethods: v.optional(v.array(v.pipe(v.string(), v.regex(/^[A-Z]+$/, "a method is upper-case letters, e.g. \"TRACE\""))), []),
   maxBodySize: v.optional(size),
   timeouts: v.optional(timeouts),
+  auth: v.optional(authSchema(duration)),
 });
 
 export const configSchema = v.strictObject({

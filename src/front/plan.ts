@@ -2,7 +2,8 @@
  * Which requests the fast lane serves: a body-less request whose route forwards to a pool of
  * plain-HTTP members. Everything else (local answers, denied methods, 400/404, TLS members) is
  * the full spine's. Sticky pools qualify only when the
- * sticky cookie hook is there to set their cookie.
+ * sticky cookie hook is there to set their cookie. Routes with `auth` go to the spine for now:
+ * the lane keeps header lines as text and would need the token and claim edits on them.
  */
 import type { Member } from "../balancer/member.ts";
 import type { Runtime, RuntimePool } from "../config/runtime.ts";
@@ -32,7 +33,7 @@ export function fastLanes(rt: Runtime, sticky: boolean): FastLanes {
       const canonical = matchPath(h.rawPath);
       if (canonical === undefined) return undefined;
       const route = rt.router.match(h.hostName, canonical);
-      if (!route || route.action.kind !== "pool" || route.denyMethods.has(h.method)) return undefined;
+      if (!route || route.action.kind !== "pool" || route.denyMethods.has(h.method) || route.auth) return undefined;
       const pool = route.action.pool;
       if (!pools.has(pool)) return undefined;
       return { route, pool, path: normalizePath(h.rawPath), canonical };
