@@ -16,6 +16,7 @@ const rt = compile(parseConfigText(JSON.stringify({
     { path: "/sticky", pool: "sticky" },
     { path: "/rules", pool: "plain", requestHeaders: { set: { "X-A": "1" } } },
     { path: "/local", respond: { status: 204 } },
+    { path: "/auth", pool: "plain", auth: { jwt: { jwksUrl: "http://127.0.0.1:1/jwks" } } },
     { path: "/", pool: "plain", denyMethods: ["DELETE"] },
   ],
 })), { file: "/tmp/routes.json" });
@@ -39,4 +40,8 @@ test("TLS members, local answers and denied methods are the spine's; requestHead
 test("a sticky pool is the lane's only when the sticky cookie hook is there", () => {
   expect(fastLanes(rt, false).plan(head("/sticky/a"))).toBeUndefined();
   expect(fastLanes(rt, true).plan(head("/sticky/a"))?.pool.name).toBe("sticky");
+});
+
+test("a route with auth is the spine's (the lane does not check tokens)", () => {
+  expect(fastLanes(rt, true).plan(head("/auth/a"))).toBeUndefined();
 });
