@@ -69,6 +69,7 @@ export function start(rt: Runtime, events: EventLog, quietAccess = false, tls?: 
     const running = listen(rt, { deadlines: new Deadlines(), events, access, choose: affinity.choose, outcome: affinity.outcome, onResponse: affinity.onResponse, stickyCookie: affinity.stickyCookie }, tls);
     for (const url of running.urls) events("info", `listening on ${url}`);
     affinity.start();
+    for (const r of rt.router.routes()) r.auth?.keys.warm(events); // JWKS URLs fetch now, in the background
     return { running, affinity, flushLog: () => sink?.flush() };
   } catch (e) {
     // Something took a port between the preflight probe and the bind: still name the listener.

@@ -18,13 +18,20 @@ import type { Config, PoolConfig, RouteConfig } from "./schema.ts";
 import type { RouteAction, Runtime, RuntimePool, RuntimeRoute, Timeouts } from "./runtime.ts";
 import { createHttpTransport } from "../proxy/http-transport.ts";
 import { Dialer } from "../upstream/dial.ts";
+import { compileJwt } from "../auth/compile-jwt.ts";
+import type { RouteAuth } from "../auth/route-auth.ts";
 
 /** Bun.serve's idleTimeout cannot exceed 255 s (listen.ts sets it from the longest timeout, up to this). */
 export const SERVER_IDLE_MAX_MS = 250_000;
 
 export const DEFAULT_TIMEOUTS: Timeouts = { connect: 5_000, response: 60_000, idle: 60_000 };
 
-export interface CompileOptions { file: string; readText?: (path: string) => string }
+export interface CompileOptions {
+  file: string;
+  readText?: (path: string) => string;
+  /** The clock JWT checks read (exp, nbf, the JWKS refetch limit); tests inject one. */
+  now?: () => number;
+}
 
 export function compile(config: Config, opts: CompileOptions): Runtime {
   const warnings: string[] = [];
@@ -40,7 +47,11 @@ export function compile(config: Config, opts: CompileOptions): Runtime {
       }
     }));
   }
-  const routes = config.routes.map((rc, i) => compileRoute(rc, i, pools, warnings));
+  const auth = (rc: RouteConfig, i: number) => rc.auth && compileJwt(rc.auth.jwt, {
+    baseDir, readText, now: opts.now,
+    fail: (field, message) => { throw new ConfigError(opts.file, [{ path: `routes[${i}].auth.jwt.${field}`, message }]); },
+  });
+  const routes = config.routes.map((rc, i) => compileRoute(rc, i, pools, warnings, auth));
   // Accepted so configs written for later releases validate, but nothing serves it yet.
   if (config.admin) warnings.push(`admin: not yet supported; ${config.admin.listen} is not opened`);
   return {
@@ -65,6 +76,7 @@ export function compile(config: Config, opts: CompileOptions): Runtime {
     warnings,
     close() {
       for (const p of pools.values()) for (const t of p.transports.values()) t.close();
+      for (const r of routes) r.auth?.keys.close();
     },
   };
 }
@@ -94,7 +106,7 @@ function compilePool(name: string, pc: PoolConfig, warnings: string[], readCa: (
   };
 }
 
-function compileRoute(rc: RouteConfig, index: number, pools: Map<string, RuntimePool>, warnings: string[]): RuntimeRoute {
+function compileRoute(rc: RouteConfig, index: number, pools: Map<string, RuntimePool>, warnings: string[], auth: (rc: RouteConfig, i: number) => RouteAuth | undefined): RuntimeRoute {
   const where = `routes[${index}]`;
   const pool = rc.pool !== undefined ? pools.get(rc.pool) : undefined;
   const action: RouteAction = pool
@@ -108,6 +120,7 @@ function compileRoute(rc: RouteConfig, index: number, pools: Map<string, Runtime
   return {
     index,
     label: rc.name ?? `${rc.host ?? "*"}${rc.path}`,
+    auth: auth(rc, index),
     host: rc.host,
     path: rc.path,
     action,

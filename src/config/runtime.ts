@@ -1,4 +1,5 @@
 /** The compiled, runtime shape of a config: what the request path reads (never raw JSON). */
+import type { RouteAuth } from "../auth/route-auth.ts";
 import type { Member } from "../balancer/member.ts";
 import type { Pool } from "../balancer/pool.ts";
 import type { Router } from "../proxy/router.ts";
@@ -49,6 +50,8 @@ export interface RuntimeRoute {
   reverse?: ReverseMapper | undefined;
   /** %2F / %5C in the path are served (kept as received) instead of answered 404. */
   allowEncodedSlashes: boolean;
+  /** routes[].auth.jwt: src/auth/authorize.ts decides before anything else runs. */
+  auth?: RouteAuth | undefined;
 }
 
 /** How long a client may take for a request head, between body bytes, and idle between requests (ms). */

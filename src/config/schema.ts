@@ -6,6 +6,7 @@
 import * as v from "valibot";
 import { parseDuration, parseSize } from "./units.ts";
 import { matchPath } from "../proxy/normalize.ts";
+import { authSchema } from "./auth-schema.ts";
 
 const MAX_DURATION_MS = 24 * 3_600_000;
 
@@ -176,6 +177,7 @@ const route = v.strictObject({
   timeouts: v.optional(timeouts),
   /** Apache's AllowEncodedSlashes NoDecode: %2F and %5C pass as received instead of a 404. */
   allowEncodedSlashes: v.optional(v.boolean(), false),
+  auth: v.optional(authSchema(duration)),
 });
 
 export const configSchema = v.strictObject({

@@ -6,6 +6,7 @@
 import type { ConfigIssue } from "./errors.ts";
 import { jsonPath } from "./errors.ts";
 import { parseCidr } from "../net/cidr.ts";
+import { authIssues } from "./auth-schema.ts";
 
 type Obj = Record<string, unknown>;
 const isObj = (x: unknown): x is Obj => typeof x === "object" && x !== null && !Array.isArray(x);
@@ -73,6 +74,7 @@ export function semanticIssues(raw: unknown): ConfigIssue[] {
       const known = Object.keys(pools);
       at(["routes", i, "pool"], `no pool named ${JSON.stringify(r.pool)} (pools: ${known.join(", ") || "none"})`);
     }
+    authIssues(r.auth, (keys, message) => at(["routes", i, "auth", ...keys], message));
   });
   list(raw.trustedProxies).forEach((t, i) => {
     if (typeof t === "string" && !parseCidr(t)) at(["trustedProxies", i], `${JSON.stringify(t)} is not an IP address or CIDR such as "10.0.0.0/8"`);

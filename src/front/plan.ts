@@ -2,7 +2,8 @@
  * Which requests the fast lane serves: a body-less request whose route forwards to a pool
  * (http:// or https:// members). Everything else (local answers, denied methods, 400/404) is
  * the full spine's. Sticky pools qualify only when the
- * sticky cookie hook is there to set their cookie.
+ * sticky cookie hook is there to set their cookie. Routes with `auth` go to the spine for now:
+ * the lane keeps header lines as text and would need the token and claim edits on them.
  */
 import type { Member } from "../balancer/member.ts";
 import type { Runtime, RuntimePool } from "../config/runtime.ts";
@@ -37,6 +38,8 @@ export function fastLanes(rt: Runtime, sticky: boolean): FastLanes {
       if (canonical === undefined) return errorAnswer("bad_request", "400 Bad Request: invalid request path", h, "-");
       const route = rt.router.match(h.hostName, canonical);
       if (!route) return errorAnswer("no_route", "404 Not Found: no route for this host and path", h, "-");
+      // The token and claim edits are the spine's (the lane keeps header lines as text).
+      if (route.auth) return undefined;
       if (!route.allowEncodedSlashes && hasEncodedSlash(h.rawPath)) return errorAnswer("no_route", ENCODED_SLASH_404, h, "-");
       if (route.denyMethods.has(h.method)) return errorAnswer("forbidden", `403 Forbidden: method ${h.method} is not allowed here`, h, route.label);
       if (route.action.kind !== "pool") return routeAnswer(route, h);

@@ -20,6 +20,7 @@ import { bufferedBody } from "../upstream/make-response.ts";
 import type { Deadlines } from "./deadlines.ts";
 import { ANSWERED_PLAIN, forwardWebSocket, isWebSocketUpgrade, type WebSocketDeps } from "./websocket.ts";
 import type { WsData } from "../ws/pump.ts";
+import { applyAuthHeaders, authorize, unauthorizedResponse } from "../auth/authorize.ts";
 
 export interface ListenerInfo { port: number; scheme: "http" | "https" }
 export interface HandlerDeps {
@@ -91,6 +92,12 @@ export function createProxyHandler(rt: Runtime, listener: ListenerInfo, deps: Ha
       listenerPort: listener.port, started, pool: "", member: "",
     };
     if (route.denyMethods.has(x.method)) return local(x, errorResponse("forbidden", `403 Forbidden: method ${x.method} is not allowed here`));
+    if (route.auth) {
+      const facts = { authorization: req.headers.get("authorization"), cookie: req.headers.get("cookie"), query, clientIp: x.clientIp };
+      const verdict = await authorize(route, facts, deps.events);
+      if (!verdict.ok) return local(x, unauthorizedResponse(verdict));
+      applyAuthHeaders(req.headers, verdict);
+    }
     const action = route.action;
     if (action.kind === "respond") return local(x, new Response(action.body, { status: action.status, headers: action.headers }), action.bodyBytes);
     if (action.kind === "redirect") return local(x, new Response(null, { status: action.status, headers: { location: action.to } }));

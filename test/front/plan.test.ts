@@ -18,6 +18,7 @@ const rt = compile(parseConfigText(JSON.stringify({
     { path: "/sticky", pool: "sticky" },
     { path: "/rules", pool: "plain", requestHeaders: { set: { "X-A": "1" } } },
     { path: "/local", respond: { status: 204 } },
+    { path: "/auth", pool: "plain", auth: { jwt: { jwksUrl: "http://127.0.0.1:1/jwks" } } },
     { path: "/", pool: "plain", denyMethods: ["DELETE"] },
   ],
 })), { file: "/tmp/routes.json" });
@@ -46,4 +47,8 @@ test("requestHeaders routes and https:// members are the lane's; local answers, 
 test("a sticky pool is the lane's only when the sticky cookie hook is there", () => {
   expect(fastLanes(rt, false).plan(head("/sticky/a"))).toBeUndefined();
   expect(forwarded(fastLanes(rt, true).plan(head("/sticky/a")))?.pool.name).toBe("sticky");
+});
+
+test("a route with auth is the spine's (the lane does not check tokens)", () => {
+  expect(fastLanes(rt, true).plan(head("/auth/a"))).toBeUndefined();
 });

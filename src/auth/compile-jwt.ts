@@ -1,0 +1,83 @@
+/**
+ * routes[].auth.jwt -> the route's verifier, once per compile: files are read and parsed now
+ * (a bad key file is a config error with its path, never a 401 at the first request), the
+ * jose options are fixed, and the key source keeps its imported keys for every later token.
+ */
+import { decodeProtectedHeader, jwtVerify, type JWTVerifyOptions } from "jose";
+import { resolve } from "node:path";
+import type { RouteConfig } from "../config/schema.ts";
+import { claimHeaders } from "./claims-headers.ts";
+import { hmacKeys, secretBytes } from "./hmac-secret.ts";
+import { jwksFileKeys } from "./jwks-file.ts";
+import { JwksUrl, type JwksUrlOptions } from "./jwks-url.ts";
+import { reasonFor } from "./reasons.ts";
+import type { KeySource, RouteAuth } from "./route-auth.ts";
+import { tokenReader } from "./token-source.ts";
+
+export type JwtConfig = NonNullable<RouteConfig["auth"]>["jwt"];
+
+export interface JwtCompileOptions {
+  baseDir: string;
+  readText: (path: string) => string;
+  /** Reports a problem at a path under the jwt object (`jwksFile`, ...) and does not return. */
+  fail: (field: string, message: string) => never;
+  /** The clock for exp/nbf and for the JWKS refetch limit (tests inject one). */
+  now?: () => number;
+  jwksUrl?: Omit<JwksUrlOptions, "now">;
+}
+
+const KEY_DEFAULT = ["RS256", "ES256", "EdDSA"];
+const SECRET_DEFAULT = ["HS256"];
+
+export function compileJwt(c: JwtConfig, o: JwtCompileOptions): RouteAuth {
+  const now = o.now ?? Date.now;
+  const algorithms = c.algorithms ?? (c.secretFile !== undefined ? SECRET_DEFAULT : KEY_DEFAULT);
+  const keys = keySource(c, algorithms, o, now);
+  const options: JWTVerifyOptions = {
+    algorithms,
+    issuer: c.issuer,
+    audience: c.audience,
+    requiredClaims: c.requiredClaims,
+    clockTolerance: Math.round(c.clockSkew / 1000),
+  };
+  const claims = claimHeaders(c.claimsToHeaders);
+  return {
+    token: tokenReader(c.token),
+    async verify(token) {
+      try {
+        const { payload } = await jwtVerify(token, keys.lookup, { ...options, currentDate: new Date(now()) });
+        return { ok: true, claims: payload };
+      } catch (e) {
+        return { ok: false, reason: reasonFor(e, headerOf(token)) };
+      }
+    },
+    claimHeaders: claims.names,
+    headersFor: claims.headersFor,
+    keys,
+  };
+}
+
+function keySource(c: JwtConfig, algorithms: readonly string[], o: JwtCompileOptions, now: () => number): KeySource {
+  if (c.jwksUrl !== undefined) return new JwksUrl(c.jwksUrl, { ...o.jwksUrl, now });
+  const field = c.jwksFile !== undefined ? "jwksFile" : "secretFile";
+  const file = (c.jwksFile ?? c.secretFile)!;
+  let text: string;
+  try {
+    text = o.readText(resolve(o.baseDir, file));
+  } catch (e) {
+    return o.fail(field, `cannot read ${file}: ${(e as Error).message}`);
+  }
+  try {
+    return field === "jwksFile" ? jwksFileKeys(text) : hmacKeys(secretBytes(text), algorithms);
+  } catch (e) {
+    return o.fail(field, `${file}: ${(e as Error).message}`);
+  }
+}
+
+function headerOf(token: string): { alg?: unknown; kid?: unknown } | undefined {
+  try {
+    return decodeProtectedHeader(token);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * Keys from a JWKS URL (an identity provider's `jwks_uri`), cached. A token naming a `kid` the
+ * cache lacks triggers one refetch, at most once per 30 s however many such tokens come (a
+ * flood of made-up kids cannot turn into a flood of fetches); a fetch gives up after 5 s. Only
+ * the requests that need the keys wait for them: nothing here blocks the event loop, so other
+ * routes never notice a slow or hanging key server. A cache older than 10 min is refreshed in
+ * the background while the old keys keep serving (jose's remote set would make a request wait).
+ */
+import { errors, type JSONWebKeySet } from "jose";
+import { localKeys, parseJwks } from "./jwks-file.ts";
+import type { KeyLookup, KeySource } from "./route-auth.ts";
+
+export interface JwksUrlOptions {
+  now?: () => number;
+  fetch?: (url: string, init: RequestInit) => Promise<Response>;
+  timeoutMs?: number;
+  minIntervalMs?: number;
+  maxAgeMs?: number;
+  /** Fetch outcomes (new keys, failures), one line each. */
+  log?: (level: "info" | "warn", msg: string) => void;
+}
+
+/** The key server could not give us keys: the token's reason is this, logged. */
+export class KeysUnavailable extends Error {}
+
+export class JwksUrl implements KeySource {
+  readonly url: string;
+  #set: KeyLookup | undefined;
+  #fetchedAt = -Infinity;
+  #attemptAt = -Infinity;
+  #pending: Promise<void> | undefined;
+  #lastError = "not fetched yet";
+  #abort = new AbortController();
+  readonly #now: () => number;
+  readonly #fetch: (url: string, init: RequestInit) => Promise<Response>;
+  readonly #timeoutMs: number;
+  readonly #minIntervalMs: number;
+  readonly #maxAgeMs: number;
+  #log: NonNullable<JwksUrlOptions["log"]>;
+
+  constructor(url: string, o: JwksUrlOptions = {}) {
+    this.url = url;
+    this.#now = o.now ?? Date.now;
+    this.#fetch = o.fetch ?? ((u, init) => fetch(u, init));
+    this.#timeoutMs = o.timeoutMs ?? 5_000;
+    this.#minIntervalMs = o.minIntervalMs ?? 30_000;
+    this.#maxAgeMs = o.maxAgeMs ?? 600_000;
+    this.#log = o.log ?? (() => {});
+  }
+
+  readonly lookup: KeyLookup = async (header, token) => {
+    if (!this.#set) await this.#refetch();
+    const set = this.#set;
+    if (!set) throw new KeysUnavailable(`keys unavailable from ${this.url}: ${this.#lastError}`);
+    if (this.#now() - this.#fetchedAt > this.#maxAgeMs) void this.#refetch();
+    try {
+      return await set(header, token);
+    } catch (e) {
+      if (!(e instanceof errors.JWKSNoMatchingKey)) throw e;
+      // An unknown kid may be a rotated key: look again, unless we looked moments ago.
+      if (!(await this.#refetch()) || this.#set === set) throw e;
+      return this.#set!(header, token);
+    }
+  };
+
+  warm(log?: JwksUrlOptions["log"]): void {
+    if (log) this.#log = log;
+    void this.#refetch();
+  }
+
+  close(): void {
+    this.#abort.abort(new Error("closed"));
+  }
+
+  /** Resolves true when a fetch ran (now or already in flight); false when rate-limited. */
+  async #refetch(): Promise<boolean> {
+    if (this.#pending) return this.#pending.then(() => true);
+    if (this.#now() - this.#attemptAt < this.#minIntervalMs) return false;
+    this.#attemptAt = this.#now();
+    this.#pending = this.#load().finally(() => (this.#pending = undefined));
+    await this.#pending;
+    return true;
+  }
+
+  async #load(): Promise<void> {
+    try {
+      const jwks = await this.#get();
+      this.#set = localKeys(jwks);
+      this.#fetchedAt = this.#now();
+      const kids = jwks.keys.map((k) => k.kid ?? "(no kid)").join(", ");
+      this.#log("info", `jwks ${this.url}: ${jwks.keys.length} key${jwks.keys.length === 1 ? "" : "s"} (${kids})`);
+    } catch (e) {
+      this.#lastError = (e as Error).message;
+      this.#log("warn", `jwks ${this.url}: fetch failed: ${this.#lastError}${this.#set ? "; the keys fetched before still serve" : ""}`);
+    }
+  }
+
+  async #get(): Promise<JSONWebKeySet> {
+    const signal = AbortSignal.any([this.#abort.signal, AbortSignal.timeout(this.#timeoutMs)]);
+    try {
+      const res = await this.#fetch(this.url, { signal, headers: { accept: "application/json" }, redirect: "manual" });
+      if (res.status !== 200) {
+        void res.body?.cancel();
+        throw new Error(`status ${res.status}`);
+      }
+      return parseJwks(await res.text());
+    } catch (e) {
+      if (!signal.aborted) throw e;
+      throw new Error(this.#abort.signal.aborted ? "closed" : `no answer within ${this.#timeoutMs} ms`);
+    }
+  }
+}
