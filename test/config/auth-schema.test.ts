@@ -45,7 +45,7 @@ test("every bad field at once, each with its path", () => {
     expect.stringMatching(/^routes\[0\]\.auth\.jwt\.issuer: /),
     expect.stringMatching(/^routes\[0\]\.auth\.jwt\.claimsToHeaders\.sub: "Host" cannot carry a claim/),
     expect.stringMatching(/^routes\[0\]\.auth\.jwt\.claimsToHeaders\.scope: a header name is an RFC 9110 token/),
-    'routes[0].auth.jwt.extra: unknown field "extra" (check its spelling against the routes.json reference)',
+    'routes[0].auth.jwt.extra: unknown field "extra" (see docs/configuration.md)',
   ]));
   expect(issues({ jwksFile: "a", claimsToHeaders: { sub: "X-User", uid: "x-user" } })).toEqual(["routes[0].auth.jwt.claimsToHeaders: two claims name the same header; give each claim its own header"]);
   expect(issues(undefined)).toEqual(["routes[0].auth.jwt: required field is missing"]);
