@@ -82,7 +82,7 @@ function server(s: Server, isDefault: boolean, peers: Server[], model: ApacheMod
   }
   reverses(s, main, routes, draft);
   const forbid = s.rewrite.forbidAll;
-  if (forbid && !routes.length) routes.push({ path: "/", respond: { status: 403 } });
+  if (forbid && !routes.some((r) => r.path === "/")) routes.push({ path: "/", respond: { status: 403 } });
   for (const r of routes) {
     if (forbid) { for (const k of Object.keys(r)) if (k !== "path") delete r[k]; r.respond = { status: 403 }; }
     if (s.rewrite.deny.length) r.denyMethods = [...s.rewrite.deny];

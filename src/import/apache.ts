@@ -53,6 +53,8 @@ const WHY: Record<string, string> = {
   keepalive: "client keep-alive is always on", keepalivetimeout: "client keep-alive timing is not configured here",
   sslprotocol: "the proxy offers TLS 1.2 and 1.3 (listeners[].tls.minVersion)", sslciphersuite: "the proxy uses Bun's TLS cipher defaults",
   sslhonorcipherorder: "the proxy uses Bun's TLS cipher defaults", proxyvia: "the proxy sends no Via header",
+  allowencodedslashes: "routes[].allowEncodedSlashes is not yet in this build's schema; encoded slashes answer 404, as httpd's default Off",
+  requestreadtimeout: "clientTimeouts is not yet in this build's schema",
 };
 
 export function collect(nodes: Node[], report: Report): ApacheModel {

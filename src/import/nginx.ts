@@ -17,7 +17,8 @@ const MAIN_WHY: Record<string, string> = {
 const HTTP_WHY: Record<string, string> = {
   sendfile: "the proxy serves no files", tcp_nopush: "the proxy sets its own socket options", tcp_nodelay: "the proxy sets its own socket options",
   types: "the proxy serves no files", default_type: "the proxy serves no files", types_hash_max_size: "the proxy serves no files",
-  keepalive_timeout: "clientTimeouts.keepAlive is not yet supported by this build", gzip: "the proxy never compresses or decompresses bodies",
+  keepalive_timeout: "clientTimeouts.keepAlive is not yet in this build's schema", client_header_timeout: "clientTimeouts.header is not yet in this build's schema",
+  client_body_timeout: "clientTimeouts.body is not yet in this build's schema", gzip: "the proxy never compresses or decompresses bodies",
   log_format: "access log formats are combined or json", server_tokens: "the proxy sends no Server header of its own",
   root: "the proxy serves no files", index: "the proxy serves no files", ssl_ciphers: "the proxy uses Bun's TLS cipher defaults",
   ssl_prefer_server_ciphers: "the proxy uses Bun's TLS cipher defaults", ssl_session_cache: "TLS sessions are Bun's", ssl_session_timeout: "TLS sessions are Bun's",

@@ -11,7 +11,7 @@ import { runBinary, startProxy, type RunningProxy } from "./harness.ts";
 export const HAS_APACHE = Bun.which("apache2") !== null || (await Bun.file("/usr/sbin/apache2").exists());
 export const HAS_NGINX = Bun.which("nginx") !== null || (await Bun.file("/usr/sbin/nginx").exists());
 
-const MODULES = ["mpm_event", "authz_core", "authz_host", "access_compat", "proxy", "proxy_http", "proxy_balancer", "lbmethod_byrequests", "lbmethod_bytraffic", "slotmem_shm", "headers", "rewrite", "ssl", "socache_shmcb"];
+const MODULES = ["mpm_event", "authz_core", "authz_host", "access_compat", "proxy", "proxy_http", "proxy_balancer", "lbmethod_byrequests", "lbmethod_bytraffic", "slotmem_shm", "headers", "rewrite", "alias", "ssl", "socache_shmcb"];
 
 export interface Peer { stop: () => Promise<void>; log: () => Promise<string> }
 
@@ -47,7 +47,7 @@ export async function startApache(dir: string, ports: number[], include: string)
   ].join("\n");
   writeFileSync(join(dir, "httpd.conf"), `${conf}\n`);
   const proc = Bun.spawn(["/usr/sbin/apache2", "-f", join(dir, "httpd.conf"), "-DFOREGROUND"], { stdout: "pipe", stderr: "pipe" });
-  const log = async () => `${await Bun.file(join(dir, "error.log")).text().catch(() => "")}`;
+  const log = async () => `${await Bun.file(join(dir, "error.log")).text().catch(() => "")}${proc.exitCode !== null ? await new Response(proc.stderr).text() : ""}`;
   await ready(ports[0]!, proc, log);
   return { log, async stop() { proc.kill("SIGTERM"); await proc.exited; } };
 }

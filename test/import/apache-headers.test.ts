@@ -35,6 +35,8 @@ describe("Header, RequestHeader and the method-forbidding rewrite", () => {
   test("RewriteRule .* - [F] without a condition forbids everything (403 routes, with a note); other rules are reported", () => {
     const c = convert("apache", vhost("RewriteEngine On\nRewriteRule .* - [F]"));
     expect(routes(c)).toEqual([{ path: "/", respond: { status: 403 } }]);
+    const other = convert("apache", "<VirtualHost *:80>\nRewriteEngine On\nRewriteRule .* - [F]\nProxyPass /is-x http://h:1/x\n</VirtualHost>\n");
+    expect(routes(other)).toEqual([{ path: "/is-x", respond: { status: 403 } }, { path: "/", respond: { status: 403 } }]);
     const d = convert("apache", vhost("RewriteEngine On\nRewriteCond %{HTTP_HOST} ^x\nRewriteRule ^/a /b [R]\nRewriteRule .* - [F]"));
     expect(d.lines.join("\n")).toMatch(/:3: not carried over: RewriteCond %\{HTTP_HOST\} \^x: belongs to a RewriteRule/);
     expect(d.lines.join("\n")).toMatch(/:4: not carried over: RewriteRule \^\/a \/b \[R\]: only RewriteRule/);
