@@ -9,6 +9,8 @@ Usage:
   proxy check routes.json       validate a configuration and print a summary (like nginx -t)
   proxy schema                  print the JSON Schema of routes.json
   proxy cert <command> ...      make and inspect certificates (proxy cert --help)
+  proxy import apache|nginx FILE [-o routes.json]
+                                convert an Apache vhost or NGINX config (proxy import --help)
   proxy --help | --version
 
 Options:
