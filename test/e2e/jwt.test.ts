@@ -49,7 +49,7 @@ describe("valid tokens reach the member with their claims as headers", () => {
       // The client's own X-User / X-Scope are forged claims: they never reach the member.
       const res = await get("/api/me", bearer(await sign(key, good), { "X-User": "mallory", "x-scope": "admin" }));
       expect(res.status).toBe(200);
-      const seen = (await res.json()).headers;
+      const seen = ((await res.json()) as { headers: Record<string, string> }).headers;
       expect(seen["x-user"]).toBe("alice");
       expect(seen["x-scope"]).toBe("read write");
     });
@@ -58,7 +58,7 @@ describe("valid tokens reach the member with their claims as headers", () => {
   test("a valid token without a claim still strips the client's copy of its header", async () => {
     const res = await get("/api/me", bearer(await sign(rsa, { iss: ISS, aud: "api" }), { "X-User": "mallory" }));
     expect(res.status).toBe(200);
-    expect((await res.json()).headers["x-user"]).toBeUndefined();
+    expect(((await res.json()) as { headers: Record<string, string> }).headers["x-user"]).toBeUndefined();
   });
 });
 
