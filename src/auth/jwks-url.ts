@@ -27,7 +27,7 @@ export class JwksUrl implements KeySource {
   readonly url: string;
   #set: KeyLookup | undefined;
   #fetchedAt = -Infinity;
-  #attemptAt = -Infinity;
+  #limitFrom = -Infinity;
   #pending: Promise<void> | undefined;
   #lastError = "not fetched yet";
   #abort = new AbortController();
@@ -49,34 +49,39 @@ export class JwksUrl implements KeySource {
   }
 
   readonly lookup: KeyLookup = async (header, token) => {
-    if (!this.#set) await this.#refetch();
+    if (!this.#set) await this.#refresh(false);
     const set = this.#set;
     if (!set) throw new KeysUnavailable(`keys unavailable from ${this.url}: ${this.#lastError}`);
-    if (this.#now() - this.#fetchedAt > this.#maxAgeMs) void this.#refetch();
+    if (this.#now() - this.#fetchedAt > this.#maxAgeMs) void this.#refresh(false);
     try {
       return await set(header, token);
     } catch (e) {
       if (!(e instanceof errors.JWKSNoMatchingKey)) throw e;
-      // An unknown kid may be a rotated key: look again, unless we looked moments ago.
-      if (!(await this.#refetch()) || this.#set === set) throw e;
+      // An unknown kid may be a rotated key: look again, unless such a look ran moments ago.
+      if (!(await this.#refresh(true)) || this.#set === set) throw e;
       return this.#set!(header, token);
     }
   };
 
   warm(log?: JwksUrlOptions["log"]): void {
     if (log) this.#log = log;
-    void this.#refetch();
+    if (!this.#set) void this.#refresh(false);
   }
 
   close(): void {
     this.#abort.abort(new Error("closed"));
   }
 
-  /** Resolves true when a fetch ran (now or already in flight); false when rate-limited. */
-  async #refetch(): Promise<boolean> {
+  /**
+   * Resolves true when a fetch ran (now or already in flight); false when rate-limited. The
+   * limit counts fetches for unknown kids and failed fetches (a key server that is down is not
+   * asked again by every request); the first fetch and age refreshes do not start the clock,
+   * so a key rotated soon after start is still found.
+   */
+  async #refresh(forUnknownKid: boolean): Promise<boolean> {
     if (this.#pending) return this.#pending.then(() => true);
-    if (this.#now() - this.#attemptAt < this.#minIntervalMs) return false;
-    this.#attemptAt = this.#now();
+    if (this.#now() - this.#limitFrom < this.#minIntervalMs) return false;
+    if (forUnknownKid) this.#limitFrom = this.#now();
     this.#pending = this.#load().finally(() => (this.#pending = undefined));
     await this.#pending;
     return true;
@@ -91,6 +96,7 @@ export class JwksUrl implements KeySource {
       this.#log("info", `jwks ${this.url}: ${jwks.keys.length} key${jwks.keys.length === 1 ? "" : "s"} (${kids})`);
     } catch (e) {
       this.#lastError = (e as Error).message;
+      this.#limitFrom = this.#now();
       this.#log("warn", `jwks ${this.url}: fetch failed: ${this.#lastError}${this.#set ? "; the keys fetched before still serve" : ""}`);
     }
   }

@@ -1,7 +1,6 @@
 import { expect, test } from "bun:test";
-import { exportSPKI } from "jose";
 import { compileJwt, type JwtConfig } from "../../src/auth/compile-jwt.ts";
-import { jwks, sign, signHmac, signingKey, tamper, unsigned } from "./jwt-fixtures.ts";
+import { jwks, publicPem, sign, signHmac, signingKey, tamper, unsigned } from "./jwt-fixtures.ts";
 
 const T0 = Date.UTC(2026, 0, 1);
 const rsa = await signingKey("RS256", "r1");
@@ -45,7 +44,7 @@ test("wrong issuer, wrong audience, missing claim, tampered payload each have th
 test("alg none and HS256 keyed with the RSA public key (the confusion attack) are refused", async () => {
   const v = verifier({ jwksFile: "jwks.json" });
   expect(await v.verify(unsigned({ sub: "x" }))).toEqual({ ok: false, reason: 'algorithm not allowed ("none")' });
-  const pem = new TextEncoder().encode(await exportSPKI((await crypto.subtle.importKey("jwk", rsa.jwk as JsonWebKey, { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }, true, ["verify"]))));
+  const pem = await publicPem(rsa);
   expect(await v.verify(await signHmac(pem, { sub: "x" }, "HS256", T0))).toEqual({ ok: false, reason: 'algorithm not allowed ("HS256")' });
   expect(await v.verify("not-a-jwt")).toEqual({ ok: false, reason: "malformed token" });
   expect(await v.verify(await sign(await signingKey("RS256", "r2"), {}, T0))).toEqual({ ok: false, reason: 'unknown key (kid "r2")' });

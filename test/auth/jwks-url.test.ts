@@ -25,13 +25,12 @@ test("keys are fetched once and their imported CryptoKey reused", async () => {
   expect(srv.calls).toBe(1);
 });
 
-test("an unknown kid refetches, at most once per 30 s of the clock, and a rotated key is then found", async () => {
+test("an unknown kid refetches, at most once per 30 s of the clock, and a rotated key is then found (even just after start)", async () => {
   const [k1, k2, k3] = await Promise.all([signingKey("RS256", "k1"), signingKey("RS256", "k2"), signingKey("RS256", "k3")]);
   let now = 1_000_000;
   const srv = keyServer([k1]);
   const src = new JwksUrl("https://idp/jwks", { fetch: srv.fetch, now: () => now });
   await src.lookup(header(k1), none);
-  now += 30_001;
   srv.keys = [k1, k2];
   expect((await src.lookup(header(k2), none)).type).toBe("public");
   expect(srv.calls).toBe(2);

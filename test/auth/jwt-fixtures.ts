@@ -1,5 +1,5 @@
 /** Real keys and tokens for the auth tests (jose makes both; nothing is a mock). */
-import { exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload } from "jose";
+import { exportJWK, exportSPKI, generateKeyPair, importJWK, SignJWT, type JWK, type JWTPayload } from "jose";
 
 export interface SigningKey { alg: string; kid: string; privateKey: CryptoKey; jwk: JWK }
 
@@ -29,4 +29,9 @@ export const unsigned = (claims: JWTPayload) => `${b64(JSON.stringify({ alg: "no
 export function tamper(token: string, claims: JWTPayload): string {
   const [h, , s] = token.split(".");
   return `${h}.${b64(JSON.stringify(claims))}.${s}`;
+}
+
+/** The public key as PEM: what the confusion attack uses as an HMAC secret. */
+export async function publicPem(k: SigningKey): Promise<Uint8Array> {
+  return new TextEncoder().encode(await exportSPKI((await importJWK(k.jwk, k.alg, { extractable: true })) as CryptoKey));
 }
