@@ -28,10 +28,30 @@ function validity(days: number): { notBefore: Date; notAfter: Date } {
   return { notBefore: new Date(now - 5 * 60_000), notAfter: new Date(now + days * DAY) };
 }
 
+// A DNS SAN is a preferred-syntax host name (RFC 1034 3.5, RFC 1123 2.1): LDH labels of 1-63
+// characters, no hyphen at either end, at most 253 in all; a leading "*." wildcard is allowed
+// (RFC 6125 6.4.3). Anything else would be written into the certificate and then match nothing.
+const LABEL = /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/;
+
+/** Why `value` cannot be a SAN, or undefined when it can. */
+export function sanProblem(value: string): string | undefined {
+  if (isIP(value)) return undefined;
+  const host = value.startsWith("*.") ? value.slice(2) : value;
+  if (value.length > 253 || !host.split(".").every((l) => LABEL.test(l)))
+    return `"${value}" is neither an IP address nor a DNS name (letters, digits and hyphens in dot-separated labels, optionally starting with "*.")`;
+  return undefined;
+}
+
 /** IPs become iPAddress SANs, anything else dNSName; the CN is the SAN when none are given. */
 export function sanNames(cn: string, sans: string[]): X.JsonGeneralNames {
-  const list = sans.length > 0 ? sans : [cn];
-  return [...new Set(list.map((s) => s.trim()).filter(Boolean))].map((value) => ({ type: isIP(value) ? "ip" : "dns", value }));
+  const list = [...new Set((sans.length > 0 ? sans : [cn]).map((s) => s.trim()).filter(Boolean))];
+  // Only names the user gave as SANs are refused; a CN that is no host name (a CA's "Example
+  // CA") is copied as before, and clients simply will not match it.
+  for (const value of sans.length > 0 ? list : []) {
+    const problem = sanProblem(value);
+    if (problem) throw new Error(`SAN ${problem}`);
+  }
+  return list.map((value) => ({ type: isIP(value) ? "ip" : "dns", value }));
 }
 
 const name = (cn: string): X.JsonName => [{ CN: [cn] }];
@@ -41,21 +61,41 @@ async function newKey(o: KeyOpts): Promise<{ keys: CryptoKeyPair; keyPem: string
   return { keys, keyPem: await privateKeyToPem(keys.privateKey) };
 }
 
-export async function createCA(opts: { cn: string; days?: number } & KeyOpts): Promise<Issued> {
+/**
+ * A root CA, or with `parent` an intermediate signed by it (seed 003's chain: root -> issuing CA
+ * -> server). An intermediate gets pathLen 0 (it may sign leaves only, as CA/Browser Forum
+ * issuing CAs) and never outlives its parent.
+ */
+export async function createCA(opts: { cn: string; days?: number; parent?: CaOpts } & KeyOpts): Promise<Issued> {
   const { keys, keyPem } = await newKey(opts);
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: serial(),
-    name: name(opts.cn),
-    ...validity(opts.days ?? CA_DAYS),
-    keys,
-    signingAlgorithm: opts.keyType === "rsa" ? { name: "RSASSA-PKCS1-v1_5" } : { name: "ECDSA", hash: "SHA-256" },
-    extensions: [
-      new x509.BasicConstraintsExtension(true, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-    ],
+  const parent = opts.parent ? await loadCA(opts.parent) : undefined;
+  const v = validity(opts.days ?? CA_DAYS);
+  if (parent && v.notAfter > parent.ca.notAfter) v.notAfter = parent.ca.notAfter;
+  const extensions: X.Extension[] = [
+    new x509.BasicConstraintsExtension(true, parent ? 0 : undefined, true),
+    new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+    await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+  ];
+  if (!parent) {
+    const cert = await x509.X509CertificateGenerator.createSelfSigned({
+      serialNumber: serial(), name: name(opts.cn), ...v, keys, extensions,
+      signingAlgorithm: opts.keyType === "rsa" ? { name: "RSASSA-PKCS1-v1_5" } : { name: "ECDSA", hash: "SHA-256" },
+    });
+    return { certPem: cert.toString("pem") + "\n", keyPem };
+  }
+  extensions.push(await authorityKeyId(parent.ca, parent.signer));
+  const cert = await x509.X509CertificateGenerator.create({
+    serialNumber: serial(), subject: name(opts.cn), issuer: parent.ca.subjectName, ...v,
+    publicKey: await x509.PublicKey.create(keys.publicKey),
+    signingKey: parent.signer.privateKey, signingAlgorithm: parent.signer.signingAlgorithm, extensions,
   });
   return { certPem: cert.toString("pem") + "\n", keyPem };
+}
+
+/** The issuer's key id: its SubjectKeyIdentifier when it has one (RFC 5280 4.2.1.1). */
+async function authorityKeyId(ca: X.X509Certificate | undefined, signer: SigningKey): Promise<X.AuthorityKeyIdentifierExtension> {
+  const ski = ca?.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId;
+  return ski ? new x509.AuthorityKeyIdentifierExtension(ski) : x509.AuthorityKeyIdentifierExtension.create(ca ?? signer.publicKey);
 }
 
 interface LeafParams {
@@ -75,10 +115,7 @@ async function buildLeaf(p: LeafParams): Promise<string> {
   const v = validity(p.days);
   // A leaf outliving its CA fails verification anyway; stop at the CA's end instead.
   if (p.ca && v.notAfter > p.ca.notAfter) v.notAfter = p.ca.notAfter;
-  const caSki = p.ca?.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId;
-  const aki = caSki
-    ? new x509.AuthorityKeyIdentifierExtension(caSki)
-    : await x509.AuthorityKeyIdentifierExtension.create(p.ca ?? p.signer.publicKey);
+  const aki = await authorityKeyId(p.ca, p.signer);
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: serial(),
     subject: p.subject,

@@ -100,11 +100,63 @@ describe("proxy cert inspect", () => {
   });
 });
 
+describe("proxy cert ca with a parent (intermediate), key --decrypt, inspect --passphrase-file", () => {
+  test("root -> intermediate -> leaf: openssl verifies the chain, and the intermediate may sign leaves only", async () => {
+    expect((await cert("ca", "--cn", "Root CA", "--cert", p("root.crt"), "--key", p("root.key"))).code).toBe(0);
+    const inter = await cert("ca", "--cn", "Issuing CA", "--ca-cert", p("root.crt"), "--ca-key", p("root.key"), "--days", "99999", "--cert", p("inter.crt"), "--key", p("inter.key"));
+    expect(inter).toMatchObject({ code: 0, err: "" });
+    expect(opensslOk(dir, "x509", "-in", "inter.crt", "-noout", "-issuer")).toContain("CN = Root CA");
+    expect(opensslOk(dir, "x509", "-in", "inter.crt", "-noout", "-ext", "basicConstraints")).toContain("CA:TRUE, pathlen:0");
+    // never outlives its parent
+    const end = (f: string) => new Date(opensslOk(dir, "x509", "-in", f, "-noout", "-enddate").trim().slice("notAfter=".length)).getTime();
+    expect(end("inter.crt")).toBeLessThanOrEqual(end("root.crt"));
+    expect((await cert("issue", "--ca-cert", p("inter.crt"), "--ca-key", p("inter.key"), "--cn", "gw.example.com", "--cert", p("gw.crt"), "--key", p("gw.key"))).code).toBe(0);
+    expect(opensslOk(dir, "verify", "-CAfile", "root.crt", "-untrusted", "inter.crt", "gw.crt")).toContain("gw.crt: OK");
+    expect(openssl(dir, "verify", "-CAfile", "root.crt", "gw.crt").code).not.toBe(0); // the intermediate is needed
+    const one = await cert("ca", "--cn", "x", "--ca-cert", p("root.crt"), "--cert", p("y.crt"), "--key", p("y.key"));
+    expect(one.code).toBe(2);
+    expect(one.err).toContain("needs both --ca-cert and --ca-key");
+  });
+
+  test("key --decrypt writes the key without its passphrase (openssl rsa -in -out), with a warning", async () => {
+    opensslOk(dir, "genrsa", "-traditional", "-aes256", "-passout", "pass:wso2carbon", "-out", "apache.key", "2048");
+    const r = await cert("key", "--decrypt", "--in", p("apache.key"), "--out", p("apache-plain.key"), "--passphrase-file", p("ca.pass"));
+    expect(r.code).toBe(0);
+    expect(r.err).toContain("without a passphrase");
+    expect(read(dir, "apache-plain.key")).toStartWith("-----BEGIN PRIVATE KEY-----");
+    expect(statSync(p("apache-plain.key")).mode & 0o777).toBe(0o600);
+    expect(opensslOk(dir, "pkey", "-in", "apache-plain.key", "-pubout")).toBe(opensslOk(dir, "pkey", "-in", "apache.key", "-passin", "pass:wso2carbon", "-pubout"));
+    const again = await cert("key", "--decrypt", "--in", p("apache.key"), "--out", p("apache-plain.key"), "--passphrase-file", p("ca.pass"));
+    expect(again.err).toContain("refusing to overwrite");
+    const noPass = await cert("key", "--decrypt", "--in", p("apache.key"), "--out", p("other.key"));
+    expect(noPass.err).toContain("a passphrase is needed (give --passphrase-file)");
+    expect((await cert("key", "--in", p("apache.key"), "--out", p("other.key"))).err).toContain("give --decrypt");
+  });
+
+  test("inspect opens an encrypted key with --passphrase-file and says when the passphrase is wrong", async () => {
+    const closed = await cert("inspect", p("apache.key"));
+    expect(closed.out).toContain("encrypted (give --passphrase-file to open it)");
+    const open = await cert("inspect", "--passphrase-file", p("ca.pass"), p("apache.key"));
+    expect(open.out).toContain("private key: RSA 2048 (encrypted; passphrase correct)");
+    const wrong = await cert("inspect", "--passphrase-file", p("bad.pass"), p("apache.key"));
+    expect(wrong.code).toBe(1);
+    expect(wrong.err).toContain("wrong passphrase");
+  });
+
+  test("a SAN that is neither a DNS name nor an IP is refused before anything is written", async () => {
+    const r = await cert("self-signed", "--cn", "a.example.com", "--san", "a.example.com,bad name!", "--cert", p("bad.crt"), "--key", p("bad.key"));
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('SAN "bad name!" is neither an IP address nor a DNS name');
+    expect(existsSync(p("bad.crt"))).toBe(false);
+    expect((await cert("self-signed", "--cn", "w", "--san", "*.example.com,::1", "--cert", p("w.crt"), "--key", p("w.key"))).code).toBe(0);
+  });
+});
+
 describe("usage", () => {
   test("help lists commands; each command has help; usage errors exit 2", async () => {
     const top = await cert("--help");
     expect(top.code).toBe(0);
-    for (const c of ["ca", "issue", "self-signed", "csr", "sign", "inspect"]) expect(top.out).toContain(`  ${c} `);
+    for (const c of ["ca", "issue", "self-signed", "csr", "sign", "key", "inspect", "trust"]) expect(top.out).toContain(`  ${c} `);
     const h = await cert("issue", "--help");
     expect(h.out).toContain("usage: proxy cert issue --ca-cert");
     const miss = await cert("issue", "--cn", "x");

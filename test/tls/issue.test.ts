@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { CA_DAYS, LEAF_DAYS, createCA, createCsr, issueLeaf, selfSigned, signCsr } from "../../src/tls/issue.ts";
+import { CA_DAYS, LEAF_DAYS, createCA, createCsr, issueLeaf, sanProblem, selfSigned, signCsr } from "../../src/tls/issue.ts";
+import { x509 } from "../../src/tls/x509.ts";
 import { decryptPrivateKeyPem } from "../../src/tls/keys.ts";
 import { summarize } from "../../src/tls/inspect.ts";
 import { openssl, opensslOk, read, tempDir, write } from "./openssl.ts";
@@ -122,5 +123,24 @@ describe("HTTPS with an issued certificate", () => {
     const p = Bun.spawn(["curl", "-sS", "--cacert", "ss.crt", "--resolve", `self.example.com:${server.port}:127.0.0.1`, `https://self.example.com:${server.port}/`], { cwd: dir, stdout: "pipe" });
     expect(await p.exited).toBe(0);
     expect(await new Response(p.stdout).text()).toBe("self");
+  });
+});
+
+describe("SAN names", () => {
+  test("host names, wildcards and IPs pass; spaces, bangs, empty labels and edge hyphens do not", () => {
+    for (const ok of ["sso.example.com", "*.example.com", "localhost", "10.0.0.5", "::1", "is-node1"]) expect(sanProblem(ok)).toBeUndefined();
+    for (const bad of ["bad name!", "a..b", "-a.example.com", "a-.example.com", "*", "a.*.example.com", "x".repeat(64)]) expect(sanProblem(bad)).toContain("neither an IP address nor a DNS name");
+  });
+});
+
+describe("intermediate CA", () => {
+  test("createCA with a parent is a CA issued by it, pathLen 0, no longer-lived than the parent", async () => {
+    const root = await createCA({ cn: "Root", days: 10 });
+    const inter = await createCA({ cn: "Issuing", days: 3650, parent: { caCertPem: root.certPem, caKeyPem: root.keyPem } });
+    const c = new x509.X509Certificate(inter.certPem);
+    expect(c.issuer).toBe("CN=Root");
+    expect(c.getExtension(x509.BasicConstraintsExtension)).toMatchObject({ ca: true, pathLength: 0 });
+    expect(c.notAfter.getTime()).toBeLessThanOrEqual(new x509.X509Certificate(root.certPem).notAfter.getTime());
+    expect(await c.verify({ publicKey: new x509.X509Certificate(root.certPem).publicKey })).toBe(true);
   });
 });
