@@ -1,12 +1,12 @@
 // PEM blocks (RFC 7468) plus the legacy RFC 1421 headers that `openssl genrsa -des3`
-// writes ("Proc-Type: 4,ENCRYPTED" / "DEK-Info: ..."), because operators still have
-// those keys and we must read them without asking them to convert anything.
-import { createDecipheriv, createHash } from "node:crypto";
+// writes ("Proc-Type: 4,ENCRYPTED" / "DEK-Info: ..."): they tell an encrypted key apart.
 
 export interface PemBlock {
   label: string;
   headers: Record<string, string>;
   der: Uint8Array;
+  /** The block as it stood in the file, for node:crypto. */
+  text: string;
 }
 
 const BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n([\s\S]*?)-----END \1-----/g;
@@ -23,7 +23,7 @@ export function parsePem(text: string): PemBlock[] {
       if (h?.[1] && h[2] !== undefined) headers[h[1]] = h[2].trim();
       else b64.push(line.trim());
     }
-    blocks.push({ label, headers, der: new Uint8Array(Buffer.from(b64.join(""), "base64")) });
+    blocks.push({ label, headers, der: new Uint8Array(Buffer.from(b64.join(""), "base64")), text: m[0] });
   }
   return blocks;
 }
@@ -41,42 +41,4 @@ export function findBlock(text: string, labels: string[], what: string): PemBloc
   if (hit) return hit;
   const found = blocks.map((b) => b.label).join(", ") || "no PEM block";
   throw new Error(`${what}: expected PEM ${labels.join(" or ")}, found ${found}`);
-}
-
-// OpenSSL's legacy PEM ciphers: name -> [node cipher, key length].
-const LEGACY: Record<string, [string, number]> = {
-  "DES-EDE3-CBC": ["des-ede3-cbc", 24],
-  "DES-CBC": ["des-cbc", 8],
-  "AES-128-CBC": ["aes-128-cbc", 16],
-  "AES-192-CBC": ["aes-192-cbc", 24],
-  "AES-256-CBC": ["aes-256-cbc", 32],
-};
-
-/** OpenSSL EVP_BytesToKey with MD5 and one iteration: the legacy PEM key derivation. */
-export function bytesToKey(pass: Uint8Array, salt: Uint8Array, keyLen: number): Buffer {
-  const out: Buffer[] = [];
-  let prev = Buffer.alloc(0);
-  let total = 0;
-  while (total < keyLen) {
-    prev = createHash("md5").update(prev).update(pass).update(salt).digest();
-    out.push(prev);
-    total += prev.length;
-  }
-  return Buffer.concat(out).subarray(0, keyLen);
-}
-
-/** Decrypts a legacy "Proc-Type: 4,ENCRYPTED" block; returns the inner DER (PKCS#1 or SEC1). */
-export function decryptLegacyPem(block: PemBlock, passphrase: string, what: string): Uint8Array {
-  const dek = block.headers["DEK-Info"] ?? "";
-  const [name = "", ivHex = ""] = dek.split(",");
-  const spec = LEGACY[name.toUpperCase()];
-  if (!spec) throw new Error(`${what}: unsupported legacy PEM cipher "${name}" (convert with: openssl pkey -in KEY -out KEY.pk8)`);
-  const iv = Buffer.from(ivHex.trim(), "hex");
-  const key = bytesToKey(Buffer.from(passphrase, "utf8"), iv.subarray(0, 8), spec[1]);
-  try {
-    const d = createDecipheriv(spec[0], key, iv);
-    return new Uint8Array(Buffer.concat([d.update(block.der), d.final()]));
-  } catch {
-    throw new Error(`${what}: cannot decrypt: wrong passphrase`);
-  }
 }
