@@ -7,6 +7,7 @@
  */
 import { hostName } from "../proxy/host.ts";
 import { readsAsOurs } from "../proxy/headers.ts";
+import { validProtocols } from "../ws/handshake.ts";
 
 export interface FastHead {
   method: string;
@@ -165,8 +166,8 @@ export function readFastHead(head: string): FastHead | undefined {
   }
   kept += head.slice(from, last);
   if (hostLine < 0 || (h.chunked && h.bodyLength >= 0)) return undefined;
-  // An offered subprotocol list is validated by the spine (ws/handshake.ts) before any member.
-  if (h.upgrade !== connectionUpgrade || (h.upgrade && (h.bodyLength > 0 || h.chunked || /\r\nsec-websocket-protocol:/i.test(head)))) return undefined;
+  // An invalid subprotocol offer is answered 400 by the spine (ws/handshake.ts) before any member.
+  if (h.upgrade !== connectionUpgrade || (h.upgrade && (h.bodyLength > 0 || h.chunked || !validOffer(head)))) return undefined;
   const name = cachedHostName(h.hostHeader);
   if (name === undefined) return undefined;
   h.hostName = name;
@@ -184,6 +185,16 @@ function cachedHostName(header: string): string | undefined {
     lastHost = header;
   }
   return lastName;
+}
+
+const OFFER = /\r\nsec-websocket-protocol:([^\r]*)/gi;
+
+/** RFC 6455 4.1: the offered subprotocols (every Sec-WebSocket-Protocol line) are unique tokens. */
+function validOffer(head: string): boolean {
+  if (!/\r\nsec-websocket-protocol:/i.test(head)) return true;
+  const offers: string[] = [];
+  for (const m of head.matchAll(OFFER)) for (const p of m[1]!.split(",")) if (p.trim() !== "") offers.push(p.trim());
+  return validProtocols(offers);
 }
 
 function value(head: string, colon: number, eol: number): string {
