@@ -13,14 +13,13 @@ import { plainIp } from "../proxy/headers.ts";
 import { BODY, ClientDeadline, HEAD, NONE } from "./client-deadline.ts";
 import { LocalAnswer, localEntry } from "./local-answer.ts";
 import { heldBodyEnd, TUNNEL, WAIT } from "./held-body.ts";
-import { BadHead, refusedEntry } from "./request-check.ts";
-import { OPAQUE, TunnelGate } from "./tunnel-gate.ts";
-import { FastExchange, type ClientLink, type FastDeps } from "./fast-exchange.ts";
+import { refusedEntry } from "./request-check.ts";
+import { CONTINUE, SpineLink } from "./spine-link.ts";
+import { FastExchange, type ClientLink } from "./fast-exchange.ts";
 import type { FrontContext } from "./front-context.ts";
 import { headEnd, MAX_FAST_HEAD, readFastHead } from "./request-head.ts";
-import { Tunnel, type TunnelClient } from "./tunnel.ts";
-
-const CONTINUE = Buffer.from("HTTP/1.1 100 Continue\r\n\r\n");
+import type { TunnelClient } from "./tunnel.ts";
+import { WriteQueue } from "./write-queue.ts";
 
 /** Pipelined bytes waiting behind a busy exchange, before reading from the client pauses. */
 const MAX_BUFFERED = 64 * 1024;
@@ -30,11 +29,12 @@ export class ClientConn implements ClientLink, TunnelClient {
   readonly trusted: boolean;
   #buf: Buffer | undefined;
   #busy: FastExchange | undefined;
-  #tunnel: Tunnel | undefined;
-  #gate: TunnelGate | undefined;
+  #spine: SpineLink | undefined;
+  /** An upgraded exchange: client bytes are its, as they come. */
+  #raw: FastExchange | undefined;
   readonly #deadline: ClientDeadline;
   #continued = false;
-  #queue: Uint8Array[] = [];
+  readonly #out: WriteQueue;
   #closeWhenFlushed = false;
   /** The client half-closed (FIN): answer what it sent, then close. */
   #readEnded = false;
@@ -48,6 +48,7 @@ export class ClientConn implements ClientLink, TunnelClient {
   constructor(sock: Socket<ClientConn>, ctx: FrontContext) {
     this.sock = sock;
     this.ctx = ctx;
+    this.#out = new WriteQueue(sock);
     this.ip = plainIp(sock.remoteAddress);
     this.trusted = ctx.deps.isTrustedProxy(this.ip);
     this.#deadline = new ClientDeadline(ctx.deps.deadlines, ctx.clientTimeouts, (kind) => this.#refuse("client_timeout",
@@ -56,14 +57,15 @@ export class ClientConn implements ClientLink, TunnelClient {
 
   /** Nothing in flight: safe to close (keep-alive timeout, shutdown). */
   get idle(): boolean {
-    return !this.#busy && !this.#gate && this.#queue.length === 0;
+    return !this.#busy && !this.#spine && this.#out.empty;
   }
 
   onData(d: Buffer): void {
+    if (this.#raw) return this.#raw.fromClient(d);
     if (this.#closeWhenFlushed) return; // after Connection: close nothing more is read (RFC 9112 9.6)
-    if (this.#gate) return this.#feed(d);
+    if (this.#spine) return this.#feed(d);
     this.#buf = this.#buf ? Buffer.concat([this.#buf, d]) : d;
-    if (this.#busy || this.#queue.length) {
+    if (this.#busy || !this.#out.empty) {
       if (this.#buf.byteLength > MAX_BUFFERED) this.pauseReading();
       return;
     }
@@ -76,7 +78,7 @@ export class ClientConn implements ClientLink, TunnelClient {
     try {
       // A pipelined request waits until the answers before it are out: a client that sends
       // and never reads must not make us hold its answers (backpressure through the kernel).
-      while (this.#buf && !this.#busy && !this.#gate && !this.#closeWhenFlushed && !this.#closed && this.#queue.length === 0) {
+      while (this.#buf && !this.#busy && !this.#spine && !this.#closeWhenFlushed && !this.#closed && this.#out.empty) {
         const buf = this.#buf;
         const end = headEnd(buf);
         if (end === -1 && buf.byteLength <= MAX_FAST_HEAD) return this.#deadline.set(HEAD);
@@ -115,7 +117,7 @@ export class ClientConn implements ClientLink, TunnelClient {
     } finally {
       this.#looping = false;
       // Nothing in flight and nothing more will come: a half-closed client has all its answers.
-      if (this.#readEnded && !this.#busy && !this.#gate && !this.#closeWhenFlushed && this.#queue.length === 0) this.#closeAfterFlush();
+      if (this.#readEnded && !this.#busy && !this.#spine && !this.#closeWhenFlushed && this.#out.empty) this.#closeAfterFlush();
     }
   }
 
@@ -123,27 +125,14 @@ export class ClientConn implements ClientLink, TunnelClient {
     const first = this.#buf!;
     this.#buf = undefined;
     this.sock.timeout(0); // the spine's server keeps its own idle timeout
-    this.#gate = new TunnelGate((b) => {
-      if (this.#tunnel) this.#tunnel.fromClient(b);
-      else this.#tunnel = new Tunnel(this, this.ctx.registry, this.ctx.internalPort, b);
-    });
+    this.#spine = new SpineLink(this, this.ctx, this.#continued);
     this.#feed(first);
   }
 
   #feed(d: Buffer): void {
-    const gate = this.#gate!;
-    try {
-      gate.feed(d);
-    } catch (e) {
-      if (e instanceof BadHead) return this.#refuse(e.kind, e.message);
-      throw e;
-    }
-    // The body is held until complete (tunnel-gate.ts): a client waiting for 100 gets it now.
-    if (gate.wantsContinue && !this.#continued) {
-      this.#continued = true;
-      this.send(CONTINUE);
-    }
-    this.#deadline.set(gate.state === OPAQUE ? NONE : gate.state); // IN_HEAD/IN_BODY are HEAD/BODY
+    const bad = this.#spine!.feed(d);
+    if (bad) return this.#refuse(bad.kind, bad.message);
+    this.#deadline.set(this.#spine!.deadline);
   }
 
   /**
@@ -155,48 +144,43 @@ export class ClientConn implements ClientLink, TunnelClient {
     const status = errorBytes(kind, detail, true);
     this.ctx.deps.access(refusedEntry(this.ip, status.status));
     this.#buf = undefined;
-    if (this.#tunnel) {
-      this.#tunnel.clientClosed();
+    if (this.#spine?.tunnel) {
+      this.#spine.tunnel.clientClosed();
       return this.abort();
     }
-    this.#gate = undefined;
+    this.#spine = undefined;
     this.send(status.bytes);
     this.#closeAfterFlush();
   }
 
   send(bytes: Uint8Array): boolean {
-    if (this.#closed) return true;
-    if (this.#queue.length === 0) {
-      const n = this.sock.write(bytes);
-      if (n >= bytes.byteLength) return true;
-      this.#queue.push(bytes.slice(Math.max(n, 0)));
-    } else this.#queue.push(bytes.slice());
-    return false;
+    return this.#closed || this.#out.send(bytes);
   }
 
   onDrain(): void {
-    while (this.#queue.length) {
-      const b = this.#queue[0]!;
-      const n = this.sock.write(b);
-      if (n < b.byteLength) {
-        this.#queue[0] = b.subarray(Math.max(n, 0));
-        return;
-      }
-      this.#queue.shift();
-    }
+    if (!this.#out.flush()) return;
     if (this.#closeWhenFlushed) return void this.sock.end();
     this.#busy?.clientDrained();
-    this.#tunnel?.clientDrained();
-    if (!this.#busy && !this.#gate) {
+    this.#spine?.tunnel?.clientDrained();
+    if (!this.#busy && !this.#spine) {
       this.resumeReading();
       this.#next();
     }
   }
 
+  upgraded(x: FastExchange): void {
+    this.#raw = x;
+    const early = this.#buf; // sent right after the handshake, before the 101
+    this.#buf = undefined;
+    this.resumeReading();
+    if (early) x.fromClient(early);
+  }
+
   done(keepAlive: boolean): void {
     this.#busy = undefined;
+    this.#raw = undefined;
     if (!keepAlive || this.ctx.stopping) return this.#closeAfterFlush();
-    if (this.#queue.length) return; // onDrain goes on once the answers are out
+    if (!this.#out.empty) return; // onDrain goes on once the answers are out
     this.resumeReading();
     this.#next();
   }
@@ -226,7 +210,7 @@ export class ClientConn implements ClientLink, TunnelClient {
 
   #closeAfterFlush(): void {
     this.#closeWhenFlushed = true;
-    if (this.#queue.length === 0) this.sock.end();
+    if (this.#out.empty) this.sock.end();
   }
 
   /**
@@ -236,18 +220,19 @@ export class ClientConn implements ClientLink, TunnelClient {
    */
   onEnd(): void {
     this.#readEnded = true;
-    if (this.#gate) return void this.sock.end();
+    if (this.#busy?.h.upgrade) return this.#busy.clientEnded();
+    if (this.#spine) return void this.sock.end();
     if (!this.#busy) this.#next();
   }
 
   onClose(): void {
-    if (this.#closed && !this.#busy && !this.#tunnel) return;
+    if (this.#closed && !this.#busy && !this.#spine) return;
     this.#closed = true;
     if (this.#deadline.running) this.#deadline.set(NONE);
     const busy = this.#busy;
     this.#busy = undefined;
     busy?.clientGone();
-    this.#tunnel?.clientClosed();
+    this.#spine?.tunnel?.clientClosed();
   }
 
   /** Keep-alive timeout: only an idle connection is closed; a slow member has its own deadlines. */

@@ -12,6 +12,7 @@ import type { Deadlines, Watch } from "../proxy/deadlines.ts";
 import { errorBytes, type ProxyErrorKind } from "../proxy/errors.ts";
 import { noMember, type ForwardDeps } from "../proxy/forward.ts";
 import { UpstreamError } from "../upstream/errors.ts";
+import { ByteTunnel } from "./byte-tunnel.ts";
 import { BodyRelay, CHUNKED, headAndBody, UNTIL_CLOSE } from "./body-relay.ts";
 import type { FastHead } from "./request-head.ts";
 import { clientHead, hasNoBody, type ClientHead } from "./response-head.ts";
@@ -30,6 +31,10 @@ export interface ClientLink {
   done(keepAlive: boolean): void;
   /** Cuts the connection: a truncated body must not look complete. */
   abort(): void;
+  pauseReading(): void;
+  resumeReading(): void;
+  /** After a 101: every later client byte goes to `x.fromClient`. */
+  upgraded(x: FastExchange): void;
 }
 
 export interface FastDeps extends Pick<ForwardDeps, "choose" | "outcome" | "isTrustedProxy"> {
@@ -37,6 +42,8 @@ export interface FastDeps extends Pick<ForwardDeps, "choose" | "outcome" | "isTr
   /** Sticky sessions' Set-Cookie for a response (health/wire.ts), when the pool has them. */
   stickyCookie?: ((pool: RuntimePool, x: FastExchange, member: Member) => string | undefined) | undefined;
   deadlines: Deadlines;
+  /** The WebSocket idle timeout, for upgraded connections (byte-tunnel.ts). */
+  wsIdleMs: number;
   events: EventLog;
   access: AccessLog;
   lanes: ReadonlyMap<Member, MemberLane>;
@@ -44,7 +51,7 @@ export interface FastDeps extends Pick<ForwardDeps, "choose" | "outcome" | "isTr
   port: number;
 }
 
-const W_HEAD = 0, W_BODY = 1, W_OVER = 2;
+const W_HEAD = 0, W_BODY = 1, W_OVER = 2, W_TUNNEL = 3;
 const NONE: ReadonlySet<Member> = new Set();
 
 export class FastExchange implements LaneUser {
@@ -80,6 +87,7 @@ export class FastExchange implements LaneUser {
   readonly body: Uint8Array | undefined;
   /** What the member's socket has not taken yet. */
   #unsent: Uint8Array | undefined;
+  #tunnel: ByteTunnel | undefined;
 
   constructor(client: ClientLink, h: FastHead, path: string, canonical: string, route: RuntimeRoute, pool: RuntimePool, deps: FastDeps, started: number, body?: Uint8Array) {
     this.client = client;
@@ -140,6 +148,7 @@ export class FastExchange implements LaneUser {
   }
 
   upstreamDrain(s: LaneSocket): void {
+    if (this.#tunnel) return this.#tunnel.memberDrained();
     const rest = this.#unsent;
     if (!rest || s !== this.#sock) return;
     const n = s.write(rest);
@@ -148,6 +157,7 @@ export class FastExchange implements LaneUser {
 
   upstreamData(s: LaneSocket, d: Buffer): void {
     if (this.#state === W_BODY) return this.#relayBody(d, 0, undefined);
+    if (this.#tunnel) return this.#tunnel.fromMember(d);
     if (this.#state !== W_HEAD) return;
     let buf = this.#partial ? Buffer.concat([this.#partial, d]) : d;
     for (;;) {
@@ -157,7 +167,8 @@ export class FastExchange implements LaneUser {
         this.#partial = buf;
         return;
       }
-      // RFC 9110 15.2: interim 1xx responses precede the final one; drop them (never 101: we sent no Upgrade).
+      if (this.h.upgrade && buf[9] === 49 && buf[10] === 48 && buf[11] === 49) return this.#upgraded(s, buf, end);
+      // RFC 9110 15.2: interim 1xx responses precede the final one; drop them (101 only after an Upgrade).
       if (buf[9] === 49 && !(buf[10] === 48 && buf[11] === 49) && buf[0] === 72) {
         buf = buf.subarray(end);
         continue;
@@ -183,7 +194,7 @@ export class FastExchange implements LaneUser {
     if (this.#clientLeft) return this.#abandoned(head.status);
     this.#head = head;
     this.#relay = new BodyRelay(hasNoBody(head.status, this.h.method === "HEAD") ? 0 : head.chunked ? CHUNKED : head.contentLength >= 0 ? head.contentLength : UNTIL_CLOSE);
-    if (head.upstreamClose) this.#reusable = false;
+    if (head.upstreamClose || this.h.upgrade) this.#reusable = false; // an Upgrade answered without 101: the member's state is unknown
     this.#relayBody(buf, end, head);
   }
 
@@ -216,8 +227,50 @@ export class FastExchange implements LaneUser {
     }
   }
 
+  /** The member switched protocols: its 101 goes to the client (with the sticky cookie), then bytes. */
+  #upgraded(s: LaneSocket, buf: Buffer, end: number): void {
+    const member = this.#member!;
+    this.deps.deadlines.clear(this.#watch!);
+    this.#watch = undefined;
+    this.#state = W_TUNNEL;
+    this.#partial = undefined;
+    const cookie = this.deps.stickyCookie?.(this.pool, this, member);
+    const head = cookie ? Buffer.concat([buf.subarray(0, end - 2), Buffer.from(`set-cookie: ${cookie}\r\n\r\n`, "latin1")]) : buf.subarray(0, end);
+    this.deps.outcome(this.pool, member, true, "websocket upgraded");
+    const c = this.client;
+    this.#tunnel = new ByteTunnel(s, {
+      send: (b) => c.send(b), pauseReading: () => c.pauseReading(), resumeReading: () => c.resumeReading(),
+      over: (out, into, why) => this.#tunnelOver(out, into, why),
+    }, this.deps.deadlines, this.deps.wsIdleMs);
+    this.#tunnel.fromMember(head);
+    this.#tunnel.bytesOut -= head.byteLength; // the log counts what follows the 101, as the spine
+    if (end < buf.byteLength) this.#tunnel.fromMember(buf.subarray(end));
+    c.upgraded(this);
+  }
+
+  fromClient(d: Uint8Array): void {
+    this.#tunnel?.fromClient(d);
+  }
+
+  /** FIN from the client: passed on in a tunnel; during the handshake it abandons it (499). */
+  clientEnded(): void {
+    if (this.#tunnel) return this.#tunnel.clientEnded();
+    this.clientGone();
+    this.client.done(false);
+  }
+
+  #tunnelOver(bytesOut: number, bytesIn: number, why: string | undefined): void {
+    this.#state = W_OVER;
+    this.#sock = undefined;
+    this.#member!.end(bytesOut + bytesIn);
+    if (why === "idle timeout") this.deps.events("info", `pool=${this.pool.name} member=${this.#member!.origin} upgraded connection idle; closed`);
+    this.#log(101, bytesOut);
+    this.client.done(false);
+  }
+
   /** The client took everything queued. */
   clientDrained(): void {
+    if (this.#tunnel) return this.#tunnel.clientDrained();
     if (!this.#waitingDrain) return;
     this.#waitingDrain = false;
     if (this.#state === W_BODY) {
@@ -235,6 +288,7 @@ export class FastExchange implements LaneUser {
   }
 
   upstreamClosed(_s: LaneSocket, err: Error | undefined): void {
+    if (this.#tunnel) return this.#tunnel.close();
     this.#sock = undefined;
     if (this.#state === W_BODY) {
       // A body that ends at close is complete at a clean close; a reset cuts it (respond.ts).
@@ -317,6 +371,13 @@ export class FastExchange implements LaneUser {
    */
   clientGone(): void {
     if (this.#state === W_OVER) return;
+    if (this.#tunnel) return this.#tunnel.close("client went away");
+    if (this.#state === W_HEAD && this.#member && this.h.upgrade) {
+      // A handshake the client abandons is nobody's failure (as the spine's websocket.ts): 499 now.
+      this.#stop();
+      this.#member.end(0);
+      return this.#log(499);
+    }
     if (this.#state === W_HEAD && this.#member) {
       this.#clientLeft = true;
       return;
@@ -359,10 +420,10 @@ export class FastExchange implements LaneUser {
     if (s) { s.data.user = undefined; s.terminate(); }
   }
 
-  #log(status: number): void {
+  #log(status: number, bytes = this.#relay?.bytes ?? 0): void {
     const h = this.h;
     this.deps.access({
-      clientIp: this.clientIp, method: h.method, target: h.target, protocol: "HTTP/1.1", status, bytes: this.#relay?.bytes ?? 0,
+      clientIp: this.clientIp, method: h.method, target: h.target, protocol: "HTTP/1.1", status, bytes,
       referer: h.referer, userAgent: h.userAgent, host: h.hostHeader, route: this.route.label,
       // As the spine: pool and member only once one was chosen.
       pool: this.#member ? this.pool.name : "", member: this.#member?.origin ?? "", durationMs: performance.now() - this.started,

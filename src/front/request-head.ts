@@ -7,6 +7,7 @@
  */
 import { hostName } from "../proxy/host.ts";
 import { readsAsOurs } from "../proxy/headers.ts";
+import { validProtocols } from "../ws/handshake.ts";
 
 export interface FastHead {
   method: string;
@@ -41,6 +42,8 @@ export interface FastHead {
    * is not forwarded (NGINX does the same: the member gets the whole body at once).
    */
   expectContinue: boolean;
+  /** An Upgrade request (Upgrade named in Connection, RFC 9110 7.8): a 101 makes it a byte tunnel. */
+  upgrade: boolean;
 }
 
 const TCHAR = new Uint8Array(128);
@@ -53,7 +56,7 @@ const LOOK_LEN = new Uint8Array(32);
 for (const n of [2, 4, 6, 7, 9, 10, 14, 15, 16, 17, 18, 19]) LOOK_LEN[n] = 1;
 
 /** Headers that mean "not for the fast lane": a protocol switch, an expectation. */
-const SLOW = new Set(["upgrade", "http2-settings"]);
+const SLOW = new Set(["http2-settings"]);
 const DIGITS = /^\d{1,15}$/;
 /** RFC 9110 7.6.1 hop-by-hop fields (and the classic RFC 2616 list): never forwarded. */
 const HOP = new Set(["keep-alive", "proxy-connection", "te", "trailer", "proxy-authenticate", "proxy-authorization"]);
@@ -91,8 +94,9 @@ export function readFastHead(head: string): FastHead | undefined {
   const h: FastHead = {
     method: head.slice(0, sp1), target, rawPath: q < 0 ? target : target.slice(0, q), query: q < 0 ? "" : target.slice(q),
     hostHeader: "", hostName: "", beforeHost: "", afterHost: "", userAgent: null, referer: null, cookie: null,
-    xForwardedFor: null, xForwardedProto: null, xForwardedHost: null, xForwardedPort: null, trustedOnly: "", close: false, bodyLength: -1, chunked: false, expectContinue: false,
+    xForwardedFor: null, xForwardedProto: null, xForwardedHost: null, xForwardedPort: null, trustedOnly: "", close: false, bodyLength: -1, chunked: false, expectContinue: false, upgrade: false,
   };
+  let connectionUpgrade = false;
   let hostLine = -1;
   let kept = "";
   let from = eol0 + 2; // start of the run of lines copied as they are
@@ -122,6 +126,7 @@ export function readFastHead(head: string): FastHead | undefined {
         for (const token of head.slice(colon + 1, eol).split(",")) {
           const t = token.trim().toLowerCase();
           if (t === "close") h.close = true;
+          else if (t === "upgrade") connectionUpgrade = true;
           else if (t !== "keep-alive" && t !== "") return undefined; // names other headers to drop: the spine does that
         }
       } else if (name === "x-forwarded-for") h.xForwardedFor = join(h.xForwardedFor, value(head, colon, eol));
@@ -141,6 +146,9 @@ export function readFastHead(head: string): FastHead | undefined {
       } else if (name === "expect") {
         if (value(head, colon, eol).toLowerCase() !== "100-continue") return undefined; // the spine answers other expectations
         h.expectContinue = true;
+      } else if (name === "upgrade") {
+        h.upgrade = true;
+        drop = false;
       } else if (SLOW.has(name)) return undefined;
       else if (readsAsOurs(name)) drop = true; // X_Forwarded_For: dropped, as request-check.ts does
       else if (!HOP.has(name)) {
@@ -158,6 +166,8 @@ export function readFastHead(head: string): FastHead | undefined {
   }
   kept += head.slice(from, last);
   if (hostLine < 0 || (h.chunked && h.bodyLength >= 0)) return undefined;
+  // An invalid subprotocol offer is answered 400 by the spine (ws/handshake.ts) before any member.
+  if (h.upgrade !== connectionUpgrade || (h.upgrade && (h.bodyLength > 0 || h.chunked || !validOffer(head)))) return undefined;
   const name = cachedHostName(h.hostHeader);
   if (name === undefined) return undefined;
   h.hostName = name;
@@ -175,6 +185,16 @@ function cachedHostName(header: string): string | undefined {
     lastHost = header;
   }
   return lastName;
+}
+
+const OFFER = /\r\nsec-websocket-protocol:([^\r]*)/gi;
+
+/** RFC 6455 4.1: the offered subprotocols (every Sec-WebSocket-Protocol line) are unique tokens. */
+function validOffer(head: string): boolean {
+  if (!/\r\nsec-websocket-protocol:/i.test(head)) return true;
+  const offers: string[] = [];
+  for (const m of head.matchAll(OFFER)) for (const p of m[1]!.split(",")) if (p.trim() !== "") offers.push(p.trim());
+  return validProtocols(offers);
 }
 
 function value(head: string, colon: number, eol: number): string {

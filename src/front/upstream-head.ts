@@ -35,7 +35,8 @@ export function upstreamHead(x: UpstreamHeadInput, member: Member): string {
   const xport = trusted && h.xForwardedPort !== null ? h.xForwardedPort : String(x.port);
   const line = `${h.method} ${upstreamTarget(x, member)} HTTP/1.1\r\n`;
   const fields = `${h.beforeHost}host: ${host}\r\n${h.afterHost}${trusted ? h.trustedOnly : ""}` +
-    `x-forwarded-for: ${xff}\r\nx-forwarded-proto: ${proto}\r\nx-forwarded-host: ${xhost}\r\nx-forwarded-port: ${xport}\r\n`;
+    `x-forwarded-for: ${xff}\r\nx-forwarded-proto: ${proto}\r\nx-forwarded-host: ${xhost}\r\nx-forwarded-port: ${xport}\r\n` +
+    (h.upgrade ? "connection: upgrade\r\n" : "");
   const rules = x.route.requestRules;
   if (!rules) return `${line}${fields}\r\n`;
   const headers = new Headers();

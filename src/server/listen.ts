@@ -11,6 +11,7 @@ import { createWebSocketHandler } from "../ws/relay.ts";
 import type { WsData } from "../ws/pump.ts";
 import { plainIp } from "../proxy/headers.ts";
 import { fastLanes } from "../front/plan.ts";
+import { redirectLanes } from "../front/redirect-plan.ts";
 import { listenFront, type Front } from "./front.ts";
 
 export interface Running {
@@ -46,7 +47,7 @@ export function listen(rt: Runtime, deps: HandlerDeps, tls?: ReadonlyMap<number,
   const websocket = createWebSocketHandler({ idleTimeoutSec: rt.websocket.idleTimeoutSec, maxPayloadLength: rt.websocket.maxMessageSize });
   // Plain listeners get the socket front (server/front.ts); EDGE_FAST_LANE=0 serves them with
   // Bun.serve alone, for comparison.
-  const fronted = (l: Runtime["listeners"][number]) => !l.tls && !l.redirectHttps && process.env.EDGE_FAST_LANE !== "0";
+  const fronted = (l: Runtime["listeners"][number]) => !l.tls && process.env.EDGE_FAST_LANE !== "0";
   const lanes = fastLanes(rt, deps.stickyCookie !== undefined);
   const fronts: (Front | undefined)[] = [];
   const options = rt.listeners.map((l, i) => {
@@ -55,8 +56,8 @@ export function listen(rt: Runtime, deps: HandlerDeps, tls?: ReadonlyMap<number,
     let handlerDeps = deps;
     let port = l.port;
     let hostname = l.host;
-    if (fronted(l) && !l.redirectHttps) {
-      const front = listenFront({ hostname: l.host, port: l.port, idleTimeoutSec: Math.ceil(rt.clientTimeouts.keepAlive / 1000), clientTimeouts: rt.clientTimeouts, lanes, deps: { ...deps, choose: deps.choose ?? ((p, x, t) => p.pool.pick({ clientIp: x.clientIp }, t)), outcome: deps.outcome ?? (() => {}), isTrustedProxy: rt.isTrustedProxy, scheme: "http", stickyCookie: deps.stickyCookie } });
+    if (fronted(l)) {
+      const front = listenFront({ hostname: l.host, port: l.port, idleTimeoutSec: Math.ceil(rt.clientTimeouts.keepAlive / 1000), clientTimeouts: rt.clientTimeouts, lanes: l.redirectHttps ? redirectLanes(l.redirectHttps) : lanes, deps: { ...deps, choose: deps.choose ?? ((p, x, t) => p.pool.pick({ clientIp: x.clientIp }, t)), outcome: deps.outcome ?? (() => {}), isTrustedProxy: rt.isTrustedProxy, wsIdleMs: rt.websocket.idleTimeoutSec * 1000, scheme: "http", stickyCookie: deps.stickyCookie } });
       fronts[i] = front;
       const registry = front.registry;
       handlerDeps = { ...deps, clientIp: (req, server) => { const a = server.requestIP(req); return registry.clientIp(a?.port) ?? plainIp(a?.address ?? "-"); } };

@@ -37,7 +37,7 @@ function context(): { ctx: FrontContext; logged: number[] } {
   const pool = { name: "empty", retries: 0, failOnStatus: new Set() } as unknown as RuntimePool;
   const ctx: FrontContext = {
     deps: {
-      choose: () => undefined, outcome: () => {}, isTrustedProxy: () => false, deadlines: new Deadlines(),
+      choose: () => undefined, outcome: () => {}, isTrustedProxy: () => false, deadlines: new Deadlines(), wsIdleMs: 1000,
       events: () => {}, access: (e) => logged.push(e.status), lanes: new Map(), scheme: "http", port: 80,
     },
     plan: (h) => ({ route, pool, path: h.rawPath, canonical: h.rawPath }),

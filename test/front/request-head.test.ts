@@ -298,3 +298,18 @@ describe("headEnd", () => {
     expect(MAX_FAST_HEAD).toBe(16384);
   });
 });
+
+describe("Upgrade requests", () => {
+  const up = "Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: k\r\n";
+  test("an Upgrade named in Connection is the lane's, its lines kept", () => {
+    const h = readFastHead(withLine(`${up}Sec-WebSocket-Protocol: chat, chat.v2`))!;
+    expect(h.upgrade).toBe(true);
+    expect(h.beforeHost + h.afterHost).toContain("Upgrade: websocket\r\n");
+    expect(h.beforeHost + h.afterHost).toContain("Sec-WebSocket-Protocol: chat, chat.v2\r\n");
+  });
+  test("an invalid offer, an Upgrade not named in Connection, or a body are left to the spine", () => {
+    for (const extra of [`${up}Sec-WebSocket-Protocol: a, A`, `${up}Sec-WebSocket-Protocol: a b`, "Upgrade: websocket", `${up}Content-Length: 2`]) {
+      expect([extra, readFastHead(withLine(extra))]).toEqual([extra, undefined]);
+    }
+  });
+});
