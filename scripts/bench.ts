@@ -14,7 +14,7 @@ import type { LegName, Upstreams } from "./bench/legs.ts";
 import { canPin, pinned, pinSelf, spawnPiped, stopAll } from "./bench/proc.ts";
 import { printTable, summarize } from "./bench/report.ts";
 import { runLegRound, WRK_CPU, type LegRound, type LegSource } from "./bench/runner.ts";
-import { SCENARIOS } from "./bench/scenarios.ts";
+import { needsCerts, SCENARIOS } from "./bench/scenarios.ts";
 import { ensureTools, toolVersion } from "./bench/setup.ts";
 
 let args: ReturnType<typeof parseBenchArgs>;
@@ -63,11 +63,12 @@ const cleanup = async () => {
 process.on("SIGINT", cleanup);
 process.on("SIGTERM", cleanup);
 
-// HTTPS scenarios: one certificate for every leg, made by our own CLI (dist/proxy cert),
-// which the bench thereby exercises too. Without dist/proxy they are skipped, saying so.
+// HTTPS scenarios and the https:// members: one certificate for every leg and member, made
+// by our own CLI (dist/proxy cert), which the bench thereby exercises too. Without dist/proxy
+// they are skipped, saying so.
 let certs: BenchCerts | null = null;
 let noTls = "";
-if (SCENARIOS.some((s) => s.tls)) {
+if (SCENARIOS.some(needsCerts)) {
   if (!existsSync("dist/proxy")) noTls = "dist/proxy not found (its `cert` command makes the certificates)";
   else {
     const made = await makeBenchCerts([resolve("dist/proxy")], dir);
@@ -78,7 +79,8 @@ if (SCENARIOS.some((s) => s.tls)) {
 }
 
 pinSelf(WRK_CPU);
-const upstream = spawnPiped(pinned(WRK_CPU, [process.execPath, `${import.meta.dir}/bench/upstream.ts`, ...args.upstreamPorts.map(String)]));
+const memberTls = certs === null ? [] : ["--tls", certs.cert, certs.key];
+const upstream = spawnPiped(pinned(WRK_CPU, [process.execPath, `${import.meta.dir}/bench/upstream.ts`, ...args.upstreamPorts.map(String), ...memberTls]));
 const up: Upstreams = await (async () => {
   const reader = upstream.stdout.getReader();
   const timer = setTimeout(() => upstream.kill("SIGKILL"), 10_000);
@@ -86,14 +88,15 @@ const up: Upstreams = await (async () => {
   clearTimeout(timer);
   reader.releaseLock();
   if (value === undefined) throw new Error("upstream members did not start");
-  const { ports } = JSON.parse(new TextDecoder().decode(value)) as { ports: number[] };
-  return { ports, pid: upstream.pid };
+  const { ports, tlsPorts } = JSON.parse(new TextDecoder().decode(value)) as { ports: number[]; tlsPorts: number[] };
+  return { ports, tlsPorts, pid: upstream.pid };
 })();
 
 console.log(`edge-proxy bench: ${args.rounds} rounds x ${SCENARIOS.length} scenarios x ${args.duration}s (after ${args.warmup}s of warm-up per leg), legs ${legs.join(", ")}`);
-console.log(`upstream members on 127.0.0.1:${up.ports.join(", 127.0.0.1:")}; ${canPin ? "proxy on CPU 0, wrk + members on CPU 1" : "taskset missing: no CPU pinning"}`);
+console.log(`upstream members on 127.0.0.1:${up.ports.join(", 127.0.0.1:")}${up.tlsPorts.length === 0 ? "" : ` and https://127.0.0.1:${up.tlsPorts.join(", https://127.0.0.1:")}`}; ${canPin ? "proxy on CPU 0, wrk + members on CPU 1" : "taskset missing: no CPU pinning"}`);
 if (legs.includes("proxy")) console.log(`proxy leg: ${proxyDesc}`);
-if (certs !== null) console.log(`HTTPS: every leg terminates TLS on a second port with ${certs.cert} (dist/proxy cert ca + issue; trusted via ${certs.caCert})`);
+if (certs !== null) console.log(`HTTPS: every leg terminates TLS on a second port with ${certs.cert} (dist/proxy cert ca + issue; trusted via ${certs.caCert}); /s/ goes to the https:// members, verified against the same CA`);
+console.log("access logs: every leg writes one line per request to a file (nginx buffer=16k flush=100ms; proxy its own accessLog; haproxy httplog lines on stdout, redirected to the file)");
 
 const rounds: LegRound[] = [];
 try {
@@ -116,7 +119,10 @@ printTable(figures, legSummaries);
 
 const report = {
   date: new Date().toISOString(),
-  settings: { rounds: args.rounds, durationSeconds: args.duration, warmupSeconds: args.warmup, retries: args.retries, wrk: "wrk -t1 --latency --timeout 5s", pinned: canPin, proxyCpu: 0, wrkCpu: WRK_CPU },
+  settings: {
+    rounds: args.rounds, durationSeconds: args.duration, warmupSeconds: args.warmup, retries: args.retries, wrk: "wrk -t1 --latency --timeout 5s (POST: -s post.lua, 1 KiB body)", pinned: canPin, proxyCpu: 0, wrkCpu: WRK_CPU,
+    accessLogs: { nginx: "access_log FILE combined buffer=16k flush=100ms", proxy: "accessLog { format: combined, path: FILE }", haproxy: "option httplog, log stdout format raw; stdout redirected to FILE (one write per line)" },
+  },
   versions: {
     bun: Bun.version,
     nginx: legs.includes("nginx") ? toolVersion(["nginx", "-v"]) : null,

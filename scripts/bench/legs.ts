@@ -1,7 +1,13 @@
 // The proxies under test ("legs"): how to configure and start each one in front of the two
 // upstream members. Each leg starts pinned to CPU 0 and listens on 127.0.0.1 only: on a
 // plain HTTP port and, for the HTTPS scenarios, on a second port where it terminates TLS
-// itself (same process, same upstream pool; the upstreams stay plain HTTP).
+// itself (same process, same upstream pool). /s/ goes to the two https:// members (when the
+// bench has certificates), verified against the bench CA with keep-alive and TLS session
+// reuse on every leg. Every leg writes an access line per request to a file, logs/access.log:
+//   nginx    `access_log ... combined buffer=16k flush=100ms`
+//   proxy    its own accessLog (format combined; it batches writes the same way)
+//   haproxy  2.6 cannot write a file itself: `log stdout format raw` with `option httplog`,
+//            the bench pointing its stdout at the file (one write(2) per request, unbuffered)
 import { mkdirSync } from "node:fs";
 import { relative } from "node:path";
 import type { BenchCerts } from "./certs.ts";
@@ -11,21 +17,43 @@ export type LegName = "nginx" | "haproxy" | "proxy";
 export const LEG_NAMES: LegName[] = ["nginx", "haproxy", "proxy"];
 
 /** The two upstream members: their ports and the pid of the process serving both. */
-export type Upstreams = { ports: number[]; pid?: number };
+export type Upstreams = { ports: number[]; tlsPorts: number[]; pid?: number };
 
 /** The HTTPS listener of a leg: its port and the certificate it serves (certs.ts). */
 export type LegTls = { port: number; certs: BenchCerts };
 
 const PROXY_CPU = 0;
 
+/** The file every leg's access lines go to. */
+export const accessLogPath = (dir: string): string => `${dir}/access.log`;
+
+/** https:// members only with certificates to verify them by. */
+const tlsMembers = (up: Upstreams, tls: LegTls | null): number[] => (tls === null ? [] : up.tlsPorts);
+
 function nginxConf(dir: string, port: number, up: Upstreams, tls: LegTls | null): string {
   const servers = up.ports.map((p) => `    server 127.0.0.1:${p};`).join("\n");
+  const https = tlsMembers(up, tls);
+  const tlsUpstream = https.length === 0 ? "" : `
+  upstream bench_tls {
+${https.map((p) => `    server 127.0.0.1:${p};`).join("\n")}
+    keepalive 64;
+  }`;
+  const tlsLocation = https.length === 0 ? "" : `
+    location /s/ {
+      proxy_pass https://bench_tls;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_ssl_session_reuse on;
+      proxy_ssl_verify on;
+      proxy_ssl_trusted_certificate ${tls!.certs.caCert};
+      proxy_ssl_name localhost;
+    }`;
   return `worker_processes 1;
 pid ${dir}/nginx.pid;
 error_log ${dir}/error.log warn;
 events { worker_connections 4096; }
 http {
-  access_log off;
+  access_log ${accessLogPath(dir)} combined buffer=16k flush=100ms;
   client_body_temp_path ${dir}/body;
   proxy_temp_path ${dir}/proxy;
   fastcgi_temp_path ${dir}/fastcgi;
@@ -34,7 +62,7 @@ http {
   upstream bench {
 ${servers}
     keepalive 64;
-  }
+  }${tlsUpstream}
   server {
     listen 127.0.0.1:${port};${
       tls === null
@@ -51,7 +79,7 @@ ${servers}
       proxy_pass http://bench;
       proxy_http_version 1.1;
       proxy_set_header Connection "";
-    }
+    }${tlsLocation}
   }
 }
 `;
@@ -59,11 +87,20 @@ ${servers}
 
 function haproxyConf(port: number, up: Upstreams, tls: LegTls | null): string {
   const servers = up.ports.map((p, i) => `  server m${i + 1} 127.0.0.1:${p}`).join("\n");
+  const https = tlsMembers(up, tls);
+  // HAProxy keeps a TLS session per server and resumes it by default.
+  const tlsBackend = https.length === 0 ? "" : `backend be_tls
+  balance roundrobin
+${https.map((p, i) => `  server t${i + 1} 127.0.0.1:${p} ssl verify required ca-file ${tls!.certs.caCert} verifyhost localhost`).join("\n")}
+`;
   return `global
   nbthread 1
   maxconn 4096
+  log stdout format raw local0 info
 defaults
   mode http
+  log global
+  option httplog
   option http-keep-alive
   http-reuse always
   timeout connect 5s
@@ -71,25 +108,27 @@ defaults
   timeout server 30s
 frontend fe
   bind 127.0.0.1:${port}${tls === null ? "" : `\n  bind 127.0.0.1:${tls.port} ssl crt ${tls.certs.combined}`}
-  default_backend be
+${https.length === 0 ? "" : "  use_backend be_tls if { path_beg /s/ }\n"}  default_backend be
 backend be
   balance roundrobin
 ${servers}
-`;
+${tlsBackend}`;
 }
 
 /**
- * The routes.json contract (docs/configuration.md): one plain listener (first, so that
- * single-listener stand-ins serve it), an optional TLS listener whose certificate paths are
- * relative to routes.json (dir), one pool of two members.
+ * The routes.json contract (docs/): one plain listener (first, so that single-listener
+ * stand-ins serve it), an optional TLS listener whose certificate paths are relative to
+ * routes.json (dir), a pool of two http:// members and, with certificates, one of two https://.
  */
 export function routesJson(dir: string, port: number, up: Upstreams, tls: LegTls | null): object {
   const https = tls === null ? [] : [{ port: tls.port, host: "127.0.0.1", tls: { certificates: [{ cert: relative(dir, tls.certs.cert), key: relative(dir, tls.certs.key) }] } }];
+  const members = tlsMembers(up, tls);
+  const tlsPool = members.length === 0 ? {} : { benchTls: { members: members.map((p) => ({ url: `https://127.0.0.1:${p}` })), tls: { ca: relative(dir, tls!.certs.caCert) } } };
   return {
     listeners: [{ port, host: "127.0.0.1" }, ...https],
-    pools: { bench: { members: up.ports.map((p) => ({ url: `http://127.0.0.1:${p}` })) } },
-    routes: [{ path: "/", pool: "bench" }],
-    accessLog: { format: "combined", path: "/dev/null" },
+    pools: { bench: { members: up.ports.map((p) => ({ url: `http://127.0.0.1:${p}` })) }, ...tlsPool },
+    routes: [...(members.length === 0 ? [] : [{ path: "/s", pool: "benchTls" }]), { path: "/", pool: "bench" }],
+    accessLog: { format: "combined", path: accessLogPath(dir) },
   };
 }
 
@@ -99,6 +138,7 @@ export function routesJson(dir: string, port: number, up: Upstreams, tls: LegTls
  */
 export async function prepareLeg(name: LegName, dir: string, port: number, up: Upstreams, proxyCmd: string[], tls: LegTls | null): Promise<string[]> {
   mkdirSync(dir, { recursive: true });
+  await Bun.write(accessLogPath(dir), ""); // haproxy's stdout is opened on it before it starts
   if (name === "nginx") {
     await Bun.write(`${dir}/nginx.conf`, nginxConf(dir, port, up, tls));
     // -e: the startup error log, otherwise /var/log/nginx/error.log; -g: stay in the foreground.

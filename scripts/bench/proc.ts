@@ -25,8 +25,9 @@ export function track(p: Subprocess): () => void {
 }
 
 /** Spawns a long-running server; stdout is discarded (access logs), stderr goes to logPath. */
-export function spawnServer(cmd: string[], logPath: string): Subprocess {
-  const p = Bun.spawn(cmd, { stdin: "ignore", stdout: "ignore", stderr: Bun.file(logPath) });
+/** stderr to logPath; stdout to stdoutPath (HAProxy's access lines, legs.ts) or nowhere. */
+export function spawnServer(cmd: string[], logPath: string, stdoutPath?: string): Subprocess {
+  const p = Bun.spawn(cmd, { stdin: "ignore", stdout: stdoutPath === undefined ? "ignore" : Bun.file(stdoutPath), stderr: Bun.file(logPath) });
   children.add(p);
   return p;
 }

@@ -17,6 +17,8 @@ export type Figure = {
   transferBytesPerSec: number | null;
   peakRssKb: number | null; // highest peak over rounds
   ratioToNginx: number | null;
+  /** p99 / NGINX's p99: above 1 is slower at the tail. */
+  p99RatioToNginx: number | null;
   valid: boolean; // false when any round had a non-2xx, a socket error or a member problem
   problems: string[];
 };
@@ -57,6 +59,7 @@ export function summarize(rounds: LegRound[], legs: LegName[]): { figures: Figur
         transferBytesPerSec: median(runs.map((r) => r.transferBytesPerSec)),
         peakRssKb: peaks.length === 0 ? null : Math.max(...peaks),
         ratioToNginx: null,
+        p99RatioToNginx: null,
         valid: all.every((r) => r.valid),
         problems: [...new Set(all.flatMap((r) => r.problems))],
       });
@@ -66,6 +69,7 @@ export function summarize(rounds: LegRound[], legs: LegName[]): { figures: Figur
     const ng = figures.find((g) => g.scenario === f.scenario && g.leg === "nginx");
     // Only a valid NGINX figure is a yardstick.
     if (ng?.rps != null && ng.valid && f.rps !== null) f.ratioToNginx = f.rps / ng.rps;
+    if (ng?.p99Ms != null && ng.valid && ng.p99Ms > 0 && f.p99Ms !== null) f.p99RatioToNginx = f.p99Ms / ng.p99Ms;
   }
   const summaries = legs.map((leg) => {
     const rs = rounds.filter((r) => r.leg === leg);
@@ -80,7 +84,7 @@ const lat = (v: number | null) => (v === null ? "-" : v >= 1 ? `${v.toFixed(2)}m
 const rate = (b: number | null) => (b === null ? "-" : b >= 1024 ** 3 ? `${(b / 1024 ** 3).toFixed(2)} GB/s` : `${(b / 1024 ** 2).toFixed(1)} MB/s`);
 
 export function printTable(figures: Figure[], legs: LegSummary[]): void {
-  const head = ["scenario", "leg", "req/s", "spread", "x nginx", "p50", "p99", "transfer", "peak RSS", "status"];
+  const head = ["scenario", "leg", "req/s", "spread", "x nginx", "p50", "p99", "p99 x nginx", "transfer", "peak RSS", "status"];
   const rows = figures.map((f) => [
     f.label,
     f.leg,
@@ -89,6 +93,7 @@ export function printTable(figures: Figure[], legs: LegSummary[]): void {
     f.ratioToNginx === null ? "-" : `${f.ratioToNginx.toFixed(2)}x`,
     lat(f.p50Ms),
     lat(f.p99Ms),
+    f.p99RatioToNginx === null ? "-" : `${f.p99RatioToNginx.toFixed(2)}x`,
     rate(f.transferBytesPerSec),
     mb(f.peakRssKb),
     !f.valid ? "INVALID" : f.noisyRounds > 0 ? `noisy ${f.noisyRounds}/${f.rounds}` : "ok",
@@ -105,10 +110,12 @@ export function printTable(figures: Figure[], legs: LegSummary[]): void {
     if (f !== undefined && !f.valid) console.log(`    ^ ${f.problems.join("; ")}`);
   }
   console.log(`\nreq/s, p50, p99: medians over the quiet rounds (all rounds if none was quiet); spread: (max-min)/median; peak RSS: highest over rounds.`);
+  console.log(`x nginx: req/s over NGINX's (higher is better); p99 x nginx: p99 over NGINX's p99 (lower is better).`);
   console.log(`noisy k/n: in k of n rounds other programs used > ${NOISE_LIMIT * 100}% of the machine's CPU even after retries.`);
   console.log(`idle RSS: ${legs.map((l) => `${l.leg} ${mb(l.idleRssKb)}`).join(", ")}`);
   if (figures.some((f) => SCENARIOS.find((s) => s.id === f.scenario)?.tls === true)) {
     console.log(`HTTPS: x nginx is against NGINX's HTTPS figure; keep-alive, upstreams plain HTTP; one EC P-256 certificate for all legs.`);
+    console.log(`https:// members: plain listener, members verified against the bench CA, keep-alive and TLS session reuse on every leg.`);
     console.log(`HTTPS negotiated with OpenSSL's client (as wrk): ${legs.map((l) => `${l.leg} ${l.tlsNegotiated ?? "?"}`).join(", ")}`);
   }
   for (const l of legs) for (const e of l.errors) console.log(`${l.leg} failed in ${e}`);

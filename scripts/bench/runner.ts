@@ -2,11 +2,11 @@
 // there are certificates, over HTTPS), measure idle RSS, warm up, run every scenario while
 // sampling RSS, check the members' request counts, stop.
 import { negotiated, type BenchCerts } from "./certs.ts";
-import { prepareLeg, type LegName, type LegTls, type Upstreams } from "./legs.ts";
+import { accessLogPath, prepareLeg, type LegName, type LegTls, type Upstreams } from "./legs.ts";
 import { freePort, rssKb, sampleRss, spawnServer, stop, tree, waitReady } from "./proc.ts";
 import { startNoise } from "./noise.ts";
-import { SCENARIOS } from "./scenarios.ts";
-import { runWrk, type WrkResult } from "./wrk.ts";
+import { SCENARIOS, toHttpsMembers } from "./scenarios.ts";
+import { POST_LUA, runWrk, type WrkResult } from "./wrk.ts";
 
 export const WRK_CPU = 1;
 /** Above this share of the machine used by other programs during a run, the figure is "noisy". */
@@ -36,10 +36,11 @@ export type LegRound = {
  */
 export type LegSource = { kind: "spawn"; proxyCmd: string[] } | { kind: "target"; url: string; tlsUrl: string | null; pid: number | null };
 
-async function memberCounts(up: Upstreams): Promise<number[]> {
+/** Requests answered so far by the plain members, or by the https:// ones. */
+async function memberCounts(up: Upstreams, https: boolean, caPem: string | undefined): Promise<number[]> {
   return Promise.all(
-    up.ports.map(async (p) => {
-      const res = await fetch(`http://127.0.0.1:${p}/__count`);
+    (https ? up.tlsPorts : up.ports).map(async (p) => {
+      const res = await fetch(`${https ? "https" : "http"}://127.0.0.1:${p}/__count`, https ? { tls: { ca: caPem } } : {});
       return ((await res.json()) as { count: number }).count;
     }),
   );
@@ -116,7 +117,7 @@ export async function runLegRound(
       tlsOpts = { ca: certs.caPem };
     }
     const cmd = await prepareLeg(leg, `${dir}/${leg}`, port, up, src.kind === "spawn" ? src.proxyCmd : [], tls);
-    proc = spawnServer(cmd, log);
+    proc = spawnServer(cmd, log, leg === "haproxy" ? accessLogPath(`${dir}/${leg}`) : undefined);
     base = `http://127.0.0.1:${port}`;
     pid = proc.pid;
   }
@@ -129,6 +130,15 @@ export async function runLegRound(
       if (err !== null) {
         out.error = `${base}${path}: ${err}${p === null ? "" : `\n${await tail(log)}`}`;
         return out;
+      }
+    }
+    // The https:// members, twice (both of them), when this leg has a route to them.
+    let membersSkip = src.kind === "target" && leg === "proxy" ? "its members are its own" : certs === null ? tlsSkip : up.tlsPorts.length === 0 ? "no https:// members" : "";
+    for (let i = 0; i < 2 && membersSkip === ""; i++) {
+      const err = await waitReady(`${base}/s/small`, 16, 10_000, alive);
+      if (err !== null) {
+        out.error = `${base}/s/small: ${err}${p === null ? "" : `\n${await tail(log)}`}`;
+        membersSkip = "its route to the https:// members did not answer";
       }
     }
     // The HTTPS listener, twice (both members). A failure fails the leg but keeps the plain figures.
@@ -149,16 +159,18 @@ export async function runLegRound(
     // runs and 52-54k from about 10 s on (JavaScriptCore's optimizing tiers); NGINX needs none.
     await runWrk(`${base}/small`, 50, warmup, WRK_CPU);
     if (tlsBase !== null) await runWrk(`${tlsBase}/small`, 50, Math.max(1, Math.ceil(warmup / 2)), WRK_CPU);
-    const measure = async (url: string, connections: number): Promise<ScenarioRun> => {
-      const before = await memberCounts(up);
+    const postLua = `${dir}/post.lua`;
+    await Bun.write(postLua, POST_LUA);
+    const measure = async (url: string, connections: number, post: boolean, https: boolean): Promise<ScenarioRun> => {
+      const before = await memberCounts(up, https, certs?.caPem);
       const sampler = pid === null ? null : sampleRss(pid);
       const noise = await startNoise([...pids, ...(up.pid === undefined ? [] : [up.pid])]);
-      const r = await runWrk(url, connections, seconds, WRK_CPU);
+      const r = await runWrk(url, connections, seconds, WRK_CPU, post ? postLua : undefined);
       const peakRssKb = sampler === null ? null : await sampler.stop();
       // Without the target's pid its CPU time would count as foreign: unknown, not noisy.
       const foreignCpu = pid === null ? null : await noise.stop();
       await Bun.sleep(100); // Let in-flight upstream requests land before counting.
-      const after = await memberCounts(up);
+      const after = await memberCounts(up, https, certs?.caPem);
       const deltas = after.map((a, i) => a - (before[i] ?? 0));
       const extra = checkMembers(deltas, r.requests, src.kind === "target" && leg === "proxy");
       if (!alive()) extra.push(`${leg} exited during the run\n${await tail(log)}`);
@@ -169,6 +181,10 @@ export async function runLegRound(
     let skipNoted = false;
     for (const sc of SCENARIOS) {
       const scBase = sc.tls ? tlsBase : base;
+      if (toHttpsMembers(sc) && membersSkip !== "") {
+        console.log(`  ${leg.padEnd(8)} ${sc.label} skipped: ${membersSkip}`);
+        continue;
+      }
       if (scBase === null) {
         if (!skipNoted) console.log(`  ${leg.padEnd(8)} HTTPS scenarios skipped: ${tlsSkip}`);
         skipNoted = true;
@@ -179,11 +195,11 @@ export async function runLegRound(
       let run: ScenarioRun | null = null;
       const problems: string[] = [];
       for (let attempt = 0; attempt <= retries; attempt++) {
-        const r = await measure(scBase + sc.path, sc.connections);
+        const r = await measure(scBase + sc.path, sc.connections, sc.post, toHttpsMembers(sc));
         problems.push(...r.problems);
         if (run === null || (r.foreignCpu ?? 0) < (run.foreignCpu ?? 0)) run = r;
         if ((run.foreignCpu ?? 0) <= NOISE_LIMIT) break;
-        if (attempt < retries) console.log(`  ${leg.padEnd(8)} ${sc.label.padEnd(16)} noisy (others used ${Math.round((r.foreignCpu ?? 0) * 100)}% CPU), retrying`);
+        if (attempt < retries) console.log(`  ${leg.padEnd(8)} ${sc.label.padEnd(21)} noisy (others used ${Math.round((r.foreignCpu ?? 0) * 100)}% CPU), retrying`);
       }
       if (run === null) continue;
       run.scenario = sc.id;
@@ -193,7 +209,7 @@ export async function runLegRound(
       const lat = `p50 ${run.p50Ms?.toFixed(2) ?? "?"}ms p99 ${run.p99Ms?.toFixed(2) ?? "?"}ms`;
       const f = run.foreignCpu;
       const busy = f !== null && f > NOISE_LIMIT ? `  (noisy: others used ${Math.round(f * 100)}% CPU)` : "";
-      console.log(`  ${leg.padEnd(8)} ${sc.label.padEnd(16)} ${Math.round(run.rps).toString().padStart(7)} req/s  ${lat}${busy}${run.valid ? "" : `  INVALID: ${run.problems.join("; ")}`}`);
+      console.log(`  ${leg.padEnd(8)} ${sc.label.padEnd(21)} ${Math.round(run.rps).toString().padStart(7)} req/s  ${lat}${busy}${run.valid ? "" : `  INVALID: ${run.problems.join("; ")}`}`);
     }
   } finally {
     if (p !== null) await stop(p);

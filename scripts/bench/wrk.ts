@@ -51,8 +51,8 @@ export function parseWrk(raw: string, exitCode: number | null): WrkResult {
  * One wrk run: 1 thread (the load generator gets one core, see bench.ts), `connections`
  * keep-alive connections for `seconds`. wrk stops by itself; the kill timer is a backstop.
  */
-export async function runWrk(url: string, connections: number, seconds: number, cpu: number): Promise<WrkResult> {
-  const cmd = pinned(cpu, ["wrk", "-t1", `-c${connections}`, `-d${seconds}s`, "--timeout", "5s", "--latency", url]);
+export async function runWrk(url: string, connections: number, seconds: number, cpu: number, script?: string): Promise<WrkResult> {
+  const cmd = pinned(cpu, ["wrk", "-t1", `-c${connections}`, `-d${seconds}s`, "--timeout", "5s", "--latency", ...(script === undefined ? [] : ["-s", script]), url]);
   const p = Bun.spawn(cmd, { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
   const untrack = track(p);
   const timer = setTimeout(() => p.kill("SIGKILL"), (seconds + 15) * 1000);
@@ -62,3 +62,9 @@ export async function runWrk(url: string, connections: number, seconds: number, 
   untrack();
   return parseWrk(out + err, code);
 }
+
+/** wrk's Lua hook for the POST scenarios: every request a POST with the same 1 KiB body. */
+export const POST_LUA = `wrk.method = "POST"
+wrk.body = string.rep("x", 1024)
+wrk.headers["Content-Type"] = "application/octet-stream"
+`;
