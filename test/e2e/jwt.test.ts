@@ -80,7 +80,7 @@ describe("bad tokens get 401 and never reach the member", () => {
       const before = member.seen.length;
       const res = await get(`/api/${name.replace(/\W/g, "-")}`, bearer(token));
       expect(res.status).toBe(401);
-      expect(res.headers.get("www-authenticate")).toBe('Bearer realm="/api", error="invalid_token"');
+      expect(res.headers.get("www-authenticate")).toBe('Bearer realm="*/api", error="invalid_token"');
       expect(member.seen.length).toBe(before);
       await proxy.waitFor(`401: ${reason}`);
       for (const part of token.split(".").filter(Boolean)) expect(proxy.stderr()).not.toContain(part);
@@ -91,7 +91,7 @@ describe("bad tokens get 401 and never reach the member", () => {
     const before = member.seen.length;
     const res = await get("/api/x", { authorization: "Basic dXNlcjpwYXNz" });
     expect(res.status).toBe(401);
-    expect(res.headers.get("www-authenticate")).toBe('Bearer realm="/api"');
+    expect(res.headers.get("www-authenticate")).toBe('Bearer realm="*/api"');
     expect(member.seen.length).toBe(before);
     await proxy.waitFor("401: no token");
   });
