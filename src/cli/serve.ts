@@ -11,6 +11,13 @@ import { loadRuntime, type Io } from "./check.ts";
 import { createAffinity, type Affinity } from "../health/wire.ts";
 import { loadListenerTls, type TlsSetup } from "../tls/listener-tls.ts";
 import { resolve } from "node:path";
+import { scheduleRenewal } from "./renew.ts";
+
+/**
+ * How long internal certificates live: 90 days, unless EDGE_INTERNAL_CERT_LIFETIME_MS says
+ * otherwise (for watching renewal happen, in tests or a staging run; not a routes.json field).
+ */
+const internalLifetimeMs = Number(process.env.EDGE_INTERNAL_CERT_LIFETIME_MS) > 0 ? Number(process.env.EDGE_INTERNAL_CERT_LIFETIME_MS) : undefined;
 
 export async function runServe(file: string, io: Io): Promise<number> {
   // The event log's format applies from the first line, config errors included: read it before
@@ -22,17 +29,23 @@ export async function runServe(file: string, io: Io): Promise<number> {
   configureEvents(rt.config.eventLog);
   let tls: Map<number, TlsSetup>;
   try {
-    tls = await loadListenerTls(rt, stderrEvents);
+    tls = await loadListenerTls(rt, stderrEvents, { internalLifetimeMs });
   } catch (e) {
     report.err((e as Error).message);
     return 1;
   }
   const started = start(rt, stderrEvents, false, tls);
   if (!started) return 1;
+  const renewal = scheduleRenewal(tls, {
+    load: () => loadListenerTls(rt, stderrEvents, { internalLifetimeMs }),
+    apply: (next) => started.running.reloadTls(next),
+    events: stderrEvents,
+  });
+  process.once("beforeExit", () => renewal.stop());
   // SIGHUP re-reads certificates and keys (Apache graceful, NGINX -s reload) without dropping
   // connections: Bun ignores server.reload({tls}), so listen.ts swaps in a second server.
   process.on("SIGHUP", () => {
-    loadListenerTls(rt, stderrEvents)
+    loadListenerTls(rt, stderrEvents, { internalLifetimeMs })
       .then((next) => started.running.reloadTls(next))
       .then(
         () => stderrEvents("info", "SIGHUP: certificates reloaded"),

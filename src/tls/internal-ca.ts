@@ -22,6 +22,7 @@ export interface InternalCerts {
 
 /** Short enough that a leaked key ages out, long enough to survive a proxy left running a while. */
 export const INTERNAL_LEAF_DAYS = 90;
+const DAY_MS = 86_400_000;
 const DEFAULT_NAMES = ["localhost", "127.0.0.1", "::1"];
 
 /** Writes via a temporary file and rename, so a crash never leaves half a key behind. */
@@ -75,7 +76,7 @@ async function staleReason(certPem: string, keyPem: string, names: string[], caP
   return undefined;
 }
 
-async function ensureLeaf(dataDir: string, stem: string, names: string[], ca: { certPem: string; keyPem: string }, now: Date, log: (m: string) => void): Promise<InternalCert> {
+async function ensureLeaf(dataDir: string, stem: string, names: string[], ca: { certPem: string; keyPem: string }, now: Date, log: (m: string) => void, lifetimeMs: number): Promise<InternalCert> {
   const dir = join(dataDir, "certs");
   ensureDir(dir);
   const certFile = join(dir, `${stem}.crt`);
@@ -88,19 +89,23 @@ async function ensureLeaf(dataDir: string, stem: string, names: string[], ca: { 
     if (!stale) return { names, certPem, keyPem, certFile, keyFile, notAfter: new x509.X509Certificate(certPem).notAfter };
     reason = stale;
   }
-  const leaf = await issueLeaf({ caCertPem: ca.certPem, caKeyPem: ca.keyPem, cn: names[0] ?? stem, sans: names, days: INTERNAL_LEAF_DAYS });
+  const leaf = await issueLeaf({ caCertPem: ca.certPem, caKeyPem: ca.keyPem, cn: names[0] ?? stem, sans: names, days: lifetimeMs / DAY_MS });
   writeAtomic(keyFile, leaf.keyPem, 0o600);
   writeAtomic(certFile, leaf.certPem, 0o644);
   log(`issued internal certificate ${certFile} for ${names.join(", ")} (${reason})`);
   return { names, ...leaf, certFile, keyFile, notAfter: new x509.X509Certificate(leaf.certPem).notAfter };
 }
 
-/** `dataDir` is absolute (resolved against routes.json's directory); `hosts` are the route hosts. */
-export async function ensureInternalCerts(dataDir: string, hosts: Iterable<string>, log: (m: string) => void, now = new Date()): Promise<InternalCerts> {
+/**
+ * `dataDir` is absolute (resolved against routes.json's directory); `hosts` are the route hosts.
+ * `lifetimeMs` is how long new leaves live (90 days; shorter only to watch renewal happen).
+ */
+export async function ensureInternalCerts(dataDir: string, hosts: Iterable<string>, log: (m: string) => void, now = new Date(), lifetimeMs = INTERNAL_LEAF_DAYS * DAY_MS): Promise<InternalCerts> {
   const ca = await loadOrCreateCA(dataDir);
-  const certs = [await ensureLeaf(dataDir, "default", DEFAULT_NAMES, ca, now, log)];
+  const certs = [await ensureLeaf(dataDir, "default", DEFAULT_NAMES, ca, now, log, lifetimeMs)];
   const unique = new Set([...hosts].map((h) => h.toLowerCase()).filter((h) => !DEFAULT_NAMES.includes(h)));
-  for (const h of [...unique].sort()) certs.push(await ensureLeaf(dataDir, fileStem(h), [h], ca, now, log));
-  const renewAt = Math.min(...certs.map((c) => c.notAfter.getTime() - (INTERNAL_LEAF_DAYS * 86_400_000) / 3));
+  for (const h of [...unique].sort()) certs.push(await ensureLeaf(dataDir, fileStem(h), [h], ca, now, log, lifetimeMs));
+  // Due when a third of its life is left, the same rule staleReason applies when it re-reads it.
+  const renewAt = Math.min(...certs.map((c) => c.notAfter.getTime() - (c.notAfter.getTime() - new x509.X509Certificate(c.certPem).notBefore.getTime()) / 3));
   return { caFile: join(dataDir, "ca.crt"), certs, renewAt: new Date(renewAt), caCreated: ca.created };
 }

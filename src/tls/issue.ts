@@ -23,9 +23,10 @@ function serial(): string {
 }
 
 function validity(days: number): { notBefore: Date; notAfter: Date } {
-  // Backdate a little so clients with a slightly slow clock accept a fresh certificate.
+  // Backdate a little so clients with a slightly slow clock accept a fresh certificate (5 min,
+  // or a tenth of a very short life, so that its renewal point stays in the future).
   const now = Date.now();
-  return { notBefore: new Date(now - 5 * 60_000), notAfter: new Date(now + days * DAY) };
+  return { notBefore: new Date(now - Math.min(5 * 60_000, (days * DAY) / 10)), notAfter: new Date(now + days * DAY) };
 }
 
 // A DNS SAN is a preferred-syntax host name (RFC 1034 3.5, RFC 1123 2.1): LDH labels of 1-63

@@ -98,7 +98,7 @@ function toSetup(certs: Loaded[], minVersion: string | undefined, at: string, wa
 }
 
 /** `issueInternal: false` (proxy check) validates without creating or renewing internal certificates. */
-export async function loadListenerTls(rt: Runtime, events: EventLog, opts: { issueInternal?: boolean } = {}): Promise<Map<number, TlsSetup>> {
+export async function loadListenerTls(rt: Runtime, events: EventLog, opts: { issueInternal?: boolean; internalLifetimeMs?: number } = {}): Promise<Map<number, TlsSetup>> {
   const out = new Map<number, TlsSetup>();
   const errors: string[] = [];
   const warn = (m: string) => events("warn", m);
@@ -110,7 +110,7 @@ export async function loadListenerTls(rt: Runtime, events: EventLog, opts: { iss
         if (opts.issueInternal === false) continue;
         const dataDir = resolve(rt.baseDir, rt.config.dataDir);
         const hosts = [...rt.router.routes()].flatMap((r) => (r.host ? [r.host] : []));
-        const internal = await ensureInternalCerts(dataDir, hosts, (m) => events("info", m));
+        const internal = await ensureInternalCerts(dataDir, hosts, (m) => events("info", m), new Date(), opts.internalLifetimeMs);
         if (!trustLogged || internal.caCreated) events("info", `${at}: internal certificates from ${internal.caFile}${internal.caCreated ? " (new CA)" : ""}; clients should trust ${internal.caFile}`);
         trustLogged = true;
         const loaded = internal.certs.map((c) => ({ cert: c.certPem, key: c.keyPem, names: c.names.filter((n) => !isIP(n)) }));

@@ -140,6 +140,33 @@ test('"certificates": "internal": clients trusting <dataDir>/ca.crt get a certif
   }
 });
 
+test("internal certificates renew on a timer while the proxy runs, without a restart", async () => {
+  const dir = tempDir();
+  const serial = async (port: number) => {
+    const cmd = `openssl s_client -connect 127.0.0.1:${port} -servername sso.example.com </dev/null 2>/dev/null | openssl x509 -noout -serial -enddate`;
+    return (await new Response(Bun.spawn(["sh", "-c", cmd], { stdout: "pipe" }).stdout).text()).trim();
+  };
+  const proxy = await startProxy({
+    listeners: [tlsListener("internal")],
+    pools: { plain: { members: [{ url: echo.url }] } },
+    routes: [{ host: "sso.example.com", path: "/", pool: "plain" }],
+  }, { dir, env: { EDGE_INTERNAL_CERT_LIFETIME_MS: "6000" } });
+  try {
+    const port = portOf(proxy.url);
+    const first = await serial(port);
+    expect(first).toContain("serial=");
+    await proxy.waitFor("internal certificates renewed");
+    const second = await serial(port);
+    expect(second).toContain("serial=");
+    expect(second).not.toBe(first);
+    const r = await curlTls(`https://sso.example.com:${port}/`, join(dir, "proxy-data/ca.crt"));
+    expect(r.status).toBe(200);
+    expect(proxy.proc.exitCode).toBeNull();
+  } finally {
+    await proxy.stop();
+  }
+});
+
 test("SIGHUP re-reads the certificates without a restart", async () => {
   const dir = tempDir();
   const ca = await createCA({ cn: "Reload CA" });
