@@ -12,6 +12,7 @@ async function main(args: string[]): Promise<number> {
   if (first === "--help" || first === "-h" || first === "help") return io.out(HELP), 0;
   if (first === "--version" || first === "-v") return io.out(`edge-proxy ${VERSION}`), 0;
   if (first === "check") return runCheck(rest, io);
+  if (first === "token") return (await import("./cli/token.ts")).runToken(rest, io);
   if (first === "cert") {
     const { runCert } = await import("./cli/cert.ts");
     return runCert(rest, io);

@@ -5,6 +5,7 @@ Usage:
   proxy --routes routes.json    serve the given configuration
   proxy check routes.json       validate a configuration and print a summary (like nginx -t)
   proxy cert <command> ...      make and inspect certificates (proxy cert --help)
+  proxy token --secret-file F   mint an admin API token (--scope read|write, --ttl 8h, --subject NAME)
   proxy --help | --version
 
 Options:

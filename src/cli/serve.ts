@@ -8,9 +8,16 @@ import { loadRuntime, type Io } from "./check.ts";
 import { createAffinity, type Affinity } from "../health/wire.ts";
 import { loadListenerTls, type TlsSetup } from "../tls/listener-tls.ts";
 import { resolve } from "node:path";
+import { registryFor, startAdmin } from "./admin.ts";
 
 export async function runServe(file: string, io: Io): Promise<number> {
-  const rt = await loadRuntime(file, io);
+  let rt: Runtime | undefined;
+  try {
+    rt = await loadRuntime(file, io, (config) => registryFor(config, file, stderrEvents));
+  } catch (e) {
+    io.err((e as Error).message);
+    return 1;
+  }
   if (!rt) return 1;
   let tls: Map<number, TlsSetup>;
   try {
@@ -21,6 +28,15 @@ export async function runServe(file: string, io: Io): Promise<number> {
   }
   const started = start(rt, stderrEvents, false, tls);
   if (!started) return 1;
+  const live = rt;
+  let admin: ReturnType<typeof startAdmin>;
+  try {
+    admin = startAdmin({ file, events: stderrEvents, runtime: () => live, listeners: () => started.running.urls.map((u) => new URL(u).host) });
+  } catch (e) {
+    io.err(`admin: cannot start: ${(e as Error).message}`);
+    await started.running.stop(true);
+    return 1;
+  }
   // SIGHUP re-reads certificates and keys (Apache graceful, NGINX -s reload) without dropping
   // connections: Bun ignores server.reload({tls}), so listen.ts swaps in a second server.
   process.on("SIGHUP", () => {
@@ -32,6 +48,7 @@ export async function runServe(file: string, io: Io): Promise<number> {
       );
   });
   await waitForStop(started, rt, stderrEvents);
+  admin?.stop();
   return 0;
 }
 

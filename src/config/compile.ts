@@ -7,7 +7,8 @@ import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { ConfigError } from "./errors.ts";
 import { createMethod } from "../balancer/method.ts";
-import { Member, defaultRoute } from "../balancer/member.ts";
+import { defaultRoute, type Member } from "../balancer/member.ts";
+import { Registry } from "../state/registry.ts";
 import { Pool } from "../balancer/pool.ts";
 import { ipMatcher } from "../net/cidr.ts";
 import { Router } from "../proxy/router.ts";
@@ -24,15 +25,22 @@ export const SERVER_IDLE_MAX_MS = 250_000;
 
 export const DEFAULT_TIMEOUTS: Timeouts = { connect: 5_000, response: 60_000, idle: 60_000 };
 
-export interface CompileOptions { file: string; readText?: (path: string) => string }
+export interface CompileOptions {
+  file: string;
+  readText?: (path: string) => string;
+  /** Where members live across reloads; a fresh one (nothing persisted) by default. */
+  registry?: Registry;
+}
 
 export function compile(config: Config, opts: CompileOptions): Runtime {
   const warnings: string[] = [];
   const pools = new Map<string, RuntimePool>();
   const readText = opts.readText ?? ((p: string) => readFileSync(p, "utf8"));
   const baseDir = dirname(opts.file);
+  const registry = opts.registry ?? new Registry();
+  const buckets = config.admin?.metrics?.buckets;
   for (const [name, pc] of Object.entries(config.pools)) {
-    pools.set(name, compilePool(name, pc, warnings, (file) => {
+    pools.set(name, compilePool(name, pc, warnings, registry, buckets, (file) => {
       try {
         return readText(resolve(baseDir, file));
       } catch (e) {
@@ -40,10 +48,9 @@ export function compile(config: Config, opts: CompileOptions): Runtime {
       }
     }));
   }
-  const routes = config.routes.map((rc, i) => compileRoute(rc, i, pools, warnings));
-  // Accepted so configs written for later releases validate, but nothing serves it yet.
-  if (config.admin) warnings.push(`admin: not yet supported; ${config.admin.listen} is not opened`);
+  const routes = config.routes.map((rc, i) => compileRoute(rc, i, pools, warnings, registry, buckets));
   return {
+    registry,
     config,
     baseDir,
     listeners: config.listeners,
@@ -64,10 +71,10 @@ export function compile(config: Config, opts: CompileOptions): Runtime {
   };
 }
 
-function compilePool(name: string, pc: PoolConfig, warnings: string[], readCa: (file: string) => string): RuntimePool {
+function compilePool(name: string, pc: PoolConfig, warnings: string[], registry: Registry, buckets: readonly number[] | undefined, readCa: (file: string) => string): RuntimePool {
   // Bun's tls.ca wants PEM text; routes.json names a file relative to itself.
   const upstreamTls = pc.tls ? { rejectUnauthorized: pc.tls.verify, ca: pc.tls.ca === undefined ? undefined : readCa(pc.tls.ca), serverName: pc.tls.serverName } : undefined;
-  const members = pc.members.map((m) => new Member({ url: m.url, weight: m.weight, route: m.route ?? defaultRoute(m.url), standby: m.standby, state: m.state }));
+  const members = pc.members.map((m) => registry.member(name, { url: m.url, weight: m.weight, route: m.route ?? defaultRoute(m.url), standby: m.standby, state: m.state, buckets }));
   const transports = new Map<Member, Transport>();
   for (const m of members) {
     if (m.url.protocol === "https:") transports.set(m, new FetchTransport(m.origin, upstreamTls && { verify: upstreamTls.rejectUnauthorized, ca: upstreamTls.ca, serverName: upstreamTls.serverName }));
@@ -77,6 +84,7 @@ function compilePool(name: string, pc: PoolConfig, warnings: string[], readCa: (
   return {
     name,
     pool: new Pool(name, members, createMethod(pc.method)),
+    stats: registry.pool(name),
     transports,
     upstreamTls,
     retries: pc.retries,
@@ -85,7 +93,7 @@ function compilePool(name: string, pc: PoolConfig, warnings: string[], readCa: (
   };
 }
 
-function compileRoute(rc: RouteConfig, index: number, pools: Map<string, RuntimePool>, warnings: string[]): RuntimeRoute {
+function compileRoute(rc: RouteConfig, index: number, pools: Map<string, RuntimePool>, warnings: string[], registry: Registry, buckets: readonly number[] | undefined): RuntimeRoute {
   const where = `routes[${index}]`;
   const pool = rc.pool !== undefined ? pools.get(rc.pool) : undefined;
   const action: RouteAction = pool
@@ -96,9 +104,11 @@ function compileRoute(rc: RouteConfig, index: number, pools: Map<string, Runtime
   if (rc.responseHeaders) warnings.push(...lintHeaderRules(rc.responseHeaders, `${where}.responseHeaders`));
   const upstreamPath = rc.rewritePrefix ?? rc.path;
   const timeouts = { ...(pool?.timeouts ?? DEFAULT_TIMEOUTS), ...rc.timeouts };
+  const label = (rc.host ?? "") + rc.path;
   return {
     index,
-    label: (rc.host ?? "") + rc.path,
+    label,
+    stats: registry.route(label, buckets),
     host: rc.host,
     path: rc.path,
     action,

@@ -6,12 +6,15 @@ import type { Transport } from "../proxy/transport.ts";
 import type { HeaderRules } from "../rewrite/header-rules.ts";
 import type { ReverseMapper } from "../rewrite/reverse.ts";
 import type { Config, ListenerConfig } from "./schema.ts";
+import type { PoolStats, Registry, RouteStats } from "../state/registry.ts";
 
 export interface Timeouts { connect: number; response: number; idle: number }
 
 export interface RuntimePool {
   name: string;
   pool: Pool;
+  /** Counters kept across reloads (the registry's). */
+  stats: PoolStats;
   transports: ReadonlyMap<Member, Transport>;
   retries: number;
   timeouts: Timeouts;
@@ -29,6 +32,8 @@ export type RouteAction =
 export interface RuntimeRoute {
   index: number;
   label: string;                    // for logs: "sso.example.com/apim-token" or "/"
+  /** Counters kept across reloads, keyed by label (metrics/record.ts bumps them). */
+  stats: RouteStats;
   host?: string | undefined;
   path: string;
   action: RouteAction;
@@ -47,6 +52,8 @@ export interface RuntimeRoute {
 
 export interface Runtime {
   config: Config;
+  /** The live members this runtime was compiled against. */
+  registry: Registry;
   baseDir: string;
   listeners: readonly ListenerConfig[];
   router: Router<RuntimeRoute>;

@@ -18,6 +18,7 @@ import { clientHead, hasNoBody, type ClientHead } from "./response-head.ts";
 import { findHeadEnd } from "../upstream/response-head.ts";
 import { IDEMPOTENT, tryFailure } from "./try-failure.ts";
 import { upstreamHead } from "./upstream-head.ts";
+import { recordExchange } from "../metrics/record.ts";
 import type { LaneSocket, LaneUser, MemberLane } from "./upstream-lane.ts";
 
 export interface ClientLink {
@@ -244,7 +245,9 @@ export class FastExchange implements LaneUser {
     const f = tryFailure(e, connected, this.h.method, member, this.pool.name);
     this.deps.outcome(this.pool, member, false, f.reason);
     (this.#tried ??= new Set()).add(member);
+    if (!connected) member.connectFailures++;
     if (f.retryable && this.#attempts <= this.pool.retries && !this.#clientLeft) {
+      this.pool.stats.retries++;
       this.deps.events("warn", `pool=${this.pool.name} member=${member.origin} ${f.reason}; retrying on another member`);
       this.#state = W_HEAD;
       return this.start();
@@ -345,11 +348,15 @@ export class FastExchange implements LaneUser {
 
   #log(status: number): void {
     const h = this.h;
+    const bytes = this.#relay?.bytes ?? 0;
+    const durationMs = performance.now() - this.started;
+    // The lane takes body-less requests only: nothing came in from the client.
+    recordExchange(this.route, this.#member, status, 0, bytes, durationMs);
     this.deps.access({
-      clientIp: this.clientIp, method: h.method, target: h.target, protocol: "HTTP/1.1", status, bytes: this.#relay?.bytes ?? 0,
+      clientIp: this.clientIp, method: h.method, target: h.target, protocol: "HTTP/1.1", status, bytes,
       referer: h.referer, userAgent: h.userAgent, host: h.hostHeader, route: this.route.label,
       // As the spine: pool and member only once one was chosen.
-      pool: this.#member ? this.pool.name : "", member: this.#member?.origin ?? "", durationMs: performance.now() - this.started,
+      pool: this.#member ? this.pool.name : "", member: this.#member?.origin ?? "", durationMs,
     });
   }
 }

@@ -66,6 +66,7 @@ export async function forward(x: Exchange, pool: RuntimePool, body: ReadableStre
         return errorResponse("bad_request", "400 Bad Request: the request body could not be read");
       }
       const reason = describe(e, abort);
+      if (e instanceof ConnectFailure) member.connectFailures++;
       deps.outcome(pool, member, false, reason);
       if (tried === NONE_TRIED) tried = new Set();
       tried.add(member);
@@ -73,6 +74,7 @@ export async function forward(x: Exchange, pool: RuntimePool, body: ReadableStre
       const timedOut = abort.reason instanceof UpstreamTimeout;
       const retryable = e instanceof ConnectFailure ? bodyUntouched : !timedOut && body === null && IDEMPOTENT.has(x.method);
       if (retryable && attempt < pool.retries) {
+        pool.stats.retries++;
         deps.events("warn", `pool=${pool.name} member=${member.origin} ${reason}; retrying on another member`);
         continue;
       }
@@ -90,6 +92,7 @@ export function chooseMember(pool: RuntimePool, x: Exchange, tried: ReadonlySet<
   if (!member) return errorResponse(...noMember(pool, tried));
   x.pool = pool.name;
   x.member = member.origin;
+  x.chosen = member;
   return member;
 }
 
