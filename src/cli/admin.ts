@@ -21,6 +21,7 @@ export interface AdminOptions {
   events: EventLog;
   runtime: () => Runtime;
   listeners: () => string[];
+  connections?: () => ReadonlyMap<string, number>;
   generation?: () => number;
   reload?: () => Promise<ReloadResult>;
 }
@@ -44,7 +45,7 @@ export function startAdmin(opts: AdminOptions): { url: string; stop(): void } | 
       listeners: opts.listeners(),
       generation: opts.generation?.() ?? 1,
       reloads: { success: 0, failure: 0 },
-      connections: new Map(),
+      connections: opts.connections?.() ?? new Map(),
     }),
   });
   const { host, port } = parseHostPort(cfg.listen)!;

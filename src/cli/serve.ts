@@ -31,7 +31,12 @@ export async function runServe(file: string, io: Io): Promise<number> {
   const live = rt;
   let admin: ReturnType<typeof startAdmin>;
   try {
-    admin = startAdmin({ file, events: stderrEvents, runtime: () => live, listeners: () => started.running.urls.map((u) => new URL(u).host) });
+    const hosts = () => started.running.urls.map((u) => new URL(u).host);
+    const connections = () => {
+      const open = started.running.connectionsOpen();
+      return new Map(hosts().flatMap((h, i) => (open[i] === undefined ? [] : [[h, open[i]!] as const])));
+    };
+    admin = startAdmin({ file, events: stderrEvents, runtime: () => live, listeners: hosts, connections });
   } catch (e) {
     io.err(`admin: cannot start: ${(e as Error).message}`);
     await started.running.stop(true);

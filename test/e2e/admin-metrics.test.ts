@@ -21,6 +21,7 @@ test("/metrics passes promtool check metrics and counts every request by member 
     expect(text).toMatch(/^edge_proxy_request_duration_seconds_count\{route="\/",pool="app"\} 10$/m);
     expect(text).toMatch(/^edge_proxy_member_up\{pool="app",member="http:\/\/127\.0\.0\.1:\d+"\} 1$/m);
     expect(text).toMatch(/^edge_proxy_build_info\{version="[^"]+"\} 1$/m);
+    expect(text).toContain(`edge_proxy_connections_open{listener="${new URL(ctx.p.url).host}"} `);
     expect(text).toMatch(/^edge_proxy_sent_bytes_total\{route="\/"\} [1-9]\d*$/m);
   } finally { await ctx.p.stop(); for (const u of ups) u.stop(); }
 });
