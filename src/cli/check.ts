@@ -39,6 +39,18 @@ export async function runCheck(args: string[], io: Io): Promise<number> {
     rt.close();
     return 1;
   }
+  // The admin's key material too: a short secret or a broken JWKS file is found now.
+  const auth = rt.config.admin?.auth;
+  if (auth) {
+    try {
+      const { createVerify } = await import("../admin/auth.ts");
+      createVerify(auth, rt.baseDir);
+    } catch (e) {
+      io.err(`${file}: admin.auth: ${(e as Error).message}`);
+      rt.close();
+      return 1;
+    }
+  }
   io.out(summary(rt));
   io.out(`${file}: configuration is valid`);
   rt.close();

@@ -127,6 +127,15 @@ describe("admin without auth and at load", () => {
     expect(r.stderr).toContain("admin.auth: required when admin.listen is not a loopback address");
   });
 
+  test("proxy check reads the admin secret: a short one is an error naming the file", async () => {
+    const dir = tempDir();
+    writeFile(dir, "admin.secret", "short\n");
+    const file = writeFile(dir, "routes.json", JSON.stringify({ listeners: [{ port: 0 }], pools: { a: { members: [{ url: "http://127.0.0.1:1" }] } }, routes: [{ pool: "a" }], admin: { auth: { secretFile: "admin.secret" } } }));
+    const r = await runBinary(["check", file]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("admin.secret: an admin secret needs at least 32 bytes, this one has 5");
+  });
+
   test("runtime state survives a restart", async () => {
     const ups = [echoUpstream("n1"), echoUpstream("n2")];
     const dir = tempDir();
