@@ -16,6 +16,7 @@ const COMMANDS: Record<string, (args: string[], io: Io) => number | Promise<numb
   schema: runSchema,
   cert: async (args, io) => (await import("./cli/cert.ts")).runCert(args, io),
   import: async (args, io) => (await import("./cli/import.ts")).runImport(args, io),
+  token: async (args, io) => (await import("./cli/token.ts")).runToken(args, io),
   help: () => (io.out(HELP), 0),
 };
 

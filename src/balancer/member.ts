@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { Histogram } from "../metrics/histogram.ts";
 
 /**
  * Administrative state from routes.json. "drain" is Apache `status=+N` / nginx `drain`:
@@ -12,23 +13,42 @@ export interface MemberInit {
   route: string;
   standby: boolean;
   state: MemberState;
+  /** Latency histogram bounds in seconds (admin.metrics.buckets). */
+  buckets?: readonly number[] | undefined;
 }
 
 /** One upstream server of a pool (Apache BalancerMember, nginx `server`). */
 export class Member {
   readonly url: URL;
   readonly origin: string;
-  /** Apache `loadfactor`, 1..100. */
-  readonly weight: number;
-  readonly route: string;
+  /** Apache `loadfactor`, 1..100. Changeable at runtime (admin API); methods read it live. */
+  weight: number;
+  route: string;
   /** Apache `+H` hot standby / nginx `backup`. */
-  readonly standby: boolean;
+  standby: boolean;
   state: MemberState;
+  /** What routes.json says; state/weight differ from these only through a runtime override. */
+  configWeight: number;
+  configState: MemberState;
   /** Owned by health checking; change it through Pool.setStatus. */
   healthy = true;
+  /** Wall-clock ms of the last health change, and why (for the status page and API). */
+  healthSince = Date.now();
+  healthReason = "";
+  /** Wall-clock ms a passive ejection ends; null when probes (not traffic) took it out. */
+  healthUntil: number | null = null;
   inflight = 0;
   bytes = 0;
   served = 0;
+  // Counters for the admin API and /metrics: plain numbers, bumped by metrics/record.ts.
+  requests = 0;
+  errors = 0;
+  bytesIn = 0;
+  bytesOut = 0;
+  connectFailures = 0;
+  ejectionsPassive = 0;
+  ejectionsActive = 0;
+  readonly latency: Histogram;
 
   constructor(init: MemberInit) {
     // Weight is a divisor in bytraffic/bybusyness/iphash: a bad one must fail loudly here.
@@ -41,6 +61,9 @@ export class Member {
     this.route = init.route;
     this.standby = init.standby;
     this.state = init.state;
+    this.configWeight = init.weight;
+    this.configState = init.state;
+    this.latency = new Histogram(init.buckets);
   }
 
   /** Usable for a new, unbound request: healthy and active (drain takes no new sessions). */

@@ -58,6 +58,8 @@ export class Pool {
     }
     if (member.healthy === healthy) return false;
     member.healthy = healthy;
+    member.healthSince = Date.now();
+    if (healthy) member.healthReason = "";
     return true;
   }
 

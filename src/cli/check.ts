@@ -9,14 +9,16 @@ import { parseArgs } from "node:util";
 import { CHECK_HELP } from "./help.ts";
 import { usageError } from "./args.ts";
 import { preflight } from "./preflight.ts";
+import type { Config } from "../config/schema.ts";
+import type { Registry } from "../state/registry.ts";
 
 export interface Io { out: (s: string) => void; err: (s: string) => void }
 
 /** Loads and compiles, or prints every error and returns undefined. */
-export async function loadRuntime(file: string, io: Io): Promise<Runtime | undefined> {
+export async function loadRuntime(file: string, io: Io, registryFor?: (config: Config) => Registry): Promise<Runtime | undefined> {
   try {
     const config = await loadConfigFile(file);
-    return compile(config, { file });
+    return compile(config, { file, registry: registryFor?.(config) });
   } catch (e) {
     if (e instanceof ConfigError) io.err(e.message);
     else io.err(`${file}: ${(e as Error).message}`);
@@ -54,6 +56,18 @@ export async function runCheck(args: string[], io: Io): Promise<number> {
     io.err(`${file}: ${(e as Error).message}`);
     rt.close();
     return 1;
+  }
+  // The admin's key material too: a short secret or a broken JWKS file is found now.
+  const auth = rt.config.admin?.auth;
+  if (auth) {
+    try {
+      const { createVerify } = await import("../admin/auth.ts");
+      createVerify(auth, rt.baseDir);
+    } catch (e) {
+      io.err(`${file}: admin.auth: ${(e as Error).message}`);
+      rt.close();
+      return 1;
+    }
   }
   io.out(summary(rt));
   io.out(`${file}: configuration is valid`);

@@ -11,6 +11,7 @@ Usage:
   proxy cert <command> ...      make and inspect certificates (proxy cert --help)
   proxy import apache|nginx FILE [-o routes.json]
                                 convert an Apache vhost or NGINX config (proxy import --help)
+  proxy token --secret-file F   mint an admin API token (--scope read|write, --ttl 8h, --subject NAME)
   proxy --help | --version
 
 Options:

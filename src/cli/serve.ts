@@ -12,6 +12,7 @@ import { createAffinity, type Affinity } from "../health/wire.ts";
 import { loadListenerTls, type TlsSetup } from "../tls/listener-tls.ts";
 import { resolve } from "node:path";
 import { scheduleRenewal } from "./renew.ts";
+import { registryFor, startAdmin } from "./admin.ts";
 
 /**
  * How long internal certificates live: 90 days, unless EDGE_INTERNAL_CERT_LIFETIME_MS says
@@ -24,7 +25,13 @@ export async function runServe(file: string, io: Io): Promise<number> {
   // validating (a bad eventLog value itself is reported in the default text format).
   configureEvents(peekEventLog(file));
   const report: Io = { out: io.out, err: (s) => (eventSettings().format === "json" ? eachLine(s, (l) => stderrEvents("error", l)) : io.err(s)) };
-  const rt = await loadRuntime(file, report);
+  let rt: Runtime | undefined;
+  try {
+    rt = await loadRuntime(file, report, (config) => registryFor(config, file, stderrEvents));
+  } catch (e) {
+    report.err((e as Error).message);
+    return 1;
+  }
   if (!rt) return 1;
   configureEvents(rt.config.eventLog);
   let tls: Map<number, TlsSetup>;
@@ -36,8 +43,22 @@ export async function runServe(file: string, io: Io): Promise<number> {
   }
   const started = start(rt, stderrEvents, false, tls);
   if (!started) return 1;
+  const live = rt;
+  let admin: ReturnType<typeof startAdmin>;
+  try {
+    const hosts = () => started.running.urls.map((u) => new URL(u).host);
+    const connections = () => {
+      const open = started.running.connectionsOpen();
+      return new Map(hosts().flatMap((h, i) => (open[i] === undefined ? [] : [[h, open[i]!] as const])));
+    };
+    admin = startAdmin({ file, events: stderrEvents, runtime: () => live, listeners: hosts, connections });
+  } catch (e) {
+    report.err(`admin: cannot start: ${(e as Error).message}`);
+    await started.running.stop(true);
+    return 1;
+  }
   const renewal = scheduleRenewal(tls, {
-    load: () => loadListenerTls(rt, stderrEvents, { internalLifetimeMs }),
+    load: () => loadListenerTls(live, stderrEvents, { internalLifetimeMs }),
     apply: (next) => started.running.reloadTls(next),
     events: stderrEvents,
   });
@@ -53,6 +74,7 @@ export async function runServe(file: string, io: Io): Promise<number> {
       );
   });
   await waitForStop(started, rt, stderrEvents);
+  admin?.stop();
   return 0;
 }
 

@@ -7,7 +7,8 @@ import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { ConfigError } from "./errors.ts";
 import { createMethod } from "../balancer/method.ts";
-import { Member, defaultRoute } from "../balancer/member.ts";
+import { defaultRoute, type Member } from "../balancer/member.ts";
+import { Registry } from "../state/registry.ts";
 import { Pool } from "../balancer/pool.ts";
 import { ipMatcher } from "../net/cidr.ts";
 import { Router } from "../proxy/router.ts";
@@ -31,6 +32,8 @@ export interface CompileOptions {
   readText?: (path: string) => string;
   /** The clock JWT checks read (exp, nbf, the JWKS refetch limit); tests inject one. */
   now?: () => number;
+  /** Where members live across reloads; a fresh one (nothing persisted) by default. */
+  registry?: Registry;
 }
 
 export function compile(config: Config, opts: CompileOptions): Runtime {
@@ -38,8 +41,10 @@ export function compile(config: Config, opts: CompileOptions): Runtime {
   const pools = new Map<string, RuntimePool>();
   const readText = opts.readText ?? ((p: string) => readFileSync(p, "utf8"));
   const baseDir = dirname(opts.file);
+  const registry = opts.registry ?? new Registry();
+  const buckets = config.admin?.metrics?.buckets;
   for (const [name, pc] of Object.entries(config.pools)) {
-    pools.set(name, compilePool(name, pc, warnings, (file) => {
+    pools.set(name, compilePool(name, pc, warnings, registry, buckets, (file) => {
       try {
         return readText(resolve(baseDir, file));
       } catch (e) {
@@ -51,10 +56,9 @@ export function compile(config: Config, opts: CompileOptions): Runtime {
     baseDir, readText, now: opts.now,
     fail: (field, message) => { throw new ConfigError(opts.file, [{ path: `routes[${i}].auth.jwt.${field}`, message }]); },
   });
-  const routes = config.routes.map((rc, i) => compileRoute(rc, i, pools, warnings, auth));
-  // Accepted so configs written for later releases validate, but nothing serves it yet.
-  if (config.admin) warnings.push(`admin: not yet supported; ${config.admin.listen} is not opened`);
+  const routes = config.routes.map((rc, i) => compileRoute(rc, i, pools, warnings, registry, buckets, auth));
   return {
+    registry,
     config,
     baseDir,
     listeners: config.listeners,
@@ -81,10 +85,10 @@ export function compile(config: Config, opts: CompileOptions): Runtime {
   };
 }
 
-function compilePool(name: string, pc: PoolConfig, warnings: string[], readCa: (file: string) => string): RuntimePool {
+function compilePool(name: string, pc: PoolConfig, warnings: string[], registry: Registry, buckets: readonly number[] | undefined, readCa: (file: string) => string): RuntimePool {
   // Bun's tls.ca wants PEM text; routes.json names a file relative to itself.
   const upstreamTls = pc.tls ? { rejectUnauthorized: pc.tls.verify, ca: pc.tls.ca === undefined ? undefined : readCa(pc.tls.ca), serverName: pc.tls.serverName } : undefined;
-  const members = pc.members.map((m) => new Member({ url: m.url, weight: m.weight, route: m.route ?? defaultRoute(m.url), standby: m.standby, state: m.state }));
+  const members = pc.members.map((m) => registry.member(name, { url: m.url, weight: m.weight, route: m.route ?? defaultRoute(m.url), standby: m.standby, state: m.state, buckets }));
   const transports = new Map<Member, Transport>();
   const dialers = new Map<Member, Dialer>();
   for (const m of members) {
@@ -97,6 +101,7 @@ function compilePool(name: string, pc: PoolConfig, warnings: string[], readCa: (
   return {
     name,
     pool: new Pool(name, members, createMethod(pc.method)),
+    stats: registry.pool(name),
     transports,
     dialers,
     upstreamTls,
@@ -106,7 +111,7 @@ function compilePool(name: string, pc: PoolConfig, warnings: string[], readCa: (
   };
 }
 
-function compileRoute(rc: RouteConfig, index: number, pools: Map<string, RuntimePool>, warnings: string[], auth: (rc: RouteConfig, i: number) => RouteAuth | undefined): RuntimeRoute {
+function compileRoute(rc: RouteConfig, index: number, pools: Map<string, RuntimePool>, warnings: string[], registry: Registry, buckets: readonly number[] | undefined, auth: (rc: RouteConfig, i: number) => RouteAuth | undefined): RuntimeRoute {
   const where = `routes[${index}]`;
   const pool = rc.pool !== undefined ? pools.get(rc.pool) : undefined;
   const action: RouteAction = pool
@@ -117,10 +122,12 @@ function compileRoute(rc: RouteConfig, index: number, pools: Map<string, Runtime
   if (rc.responseHeaders) warnings.push(...lintHeaderRules(rc.responseHeaders, `${where}.responseHeaders`));
   const upstreamPath = rc.rewritePrefix ?? rc.path;
   const timeouts = { ...(pool?.timeouts ?? DEFAULT_TIMEOUTS), ...rc.timeouts };
+  const label = rc.name ?? `${rc.host ?? "*"}${rc.path}`;
   return {
     index,
-    label: rc.name ?? `${rc.host ?? "*"}${rc.path}`,
+    label,
     auth: auth(rc, index),
+    stats: registry.route(label, buckets),
     host: rc.host,
     path: rc.path,
     action,

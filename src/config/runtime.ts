@@ -8,12 +8,15 @@ import type { Dialer } from "../upstream/dial.ts";
 import type { HeaderRules } from "../rewrite/header-rules.ts";
 import type { ReverseMapper } from "../rewrite/reverse.ts";
 import type { Config, ListenerConfig } from "./schema.ts";
+import type { PoolStats, Registry, RouteStats } from "../state/registry.ts";
 
 export interface Timeouts { connect: number; response: number; idle: number }
 
 export interface RuntimePool {
   name: string;
   pool: Pool;
+  /** Counters kept across reloads (the registry's). */
+  stats: PoolStats;
   transports: ReadonlyMap<Member, Transport>;
   /** How each member is connected to (TLS settings, session), shared by the spine, the fast lane and probes. */
   dialers: ReadonlyMap<Member, Dialer>;
@@ -34,6 +37,8 @@ export interface RuntimeRoute {
   index: number;
   // routes[].name, by default `<host or *><path>` such as "sso.example.com/apim-token" or "*/" (logs, metrics, admin).
   label: string;
+  /** Counters kept across reloads, keyed by label (metrics/record.ts bumps them). */
+  stats: RouteStats;
   host?: string | undefined;
   path: string;
   action: RouteAction;
@@ -59,6 +64,8 @@ export interface ClientTimeouts { header: number; body: number; keepAlive: numbe
 
 export interface Runtime {
   config: Config;
+  /** The live members this runtime was compiled against. */
+  registry: Registry;
   baseDir: string;
   listeners: readonly ListenerConfig[];
   router: Router<RuntimeRoute>;

@@ -7,6 +7,7 @@ import * as v from "valibot";
 import { parseDuration, parseSize } from "./units.ts";
 import { matchPath } from "../proxy/normalize.ts";
 import { authSchema } from "./auth-schema.ts";
+import { parseHostPort } from "../net/host-port.ts";
 
 const MAX_DURATION_MS = 24 * 3_600_000;
 
@@ -192,7 +193,23 @@ export const configSchema = v.strictObject({
   })),
   trustedProxies: v.optional(v.array(v.string()), []),
   dataDir: v.optional(v.string(), "./proxy-data"),
-  admin: v.optional(v.looseObject({ listen: v.string() })),
+  admin: v.optional(v.strictObject({
+    listen: v.optional(v.pipe(v.string(), v.check((s) => parseHostPort(s) !== undefined, 'expected host:port, e.g. "127.0.0.1:9090" or "[::1]:9090"')), "127.0.0.1:9090"),
+    auth: v.optional(v.strictObject({
+      secretFile: v.optional(v.string()),
+      jwksFile: v.optional(v.string()),
+      jwksUrl: v.optional(httpUrl),
+      issuer: v.optional(v.string()),
+      audience: v.optional(v.string()),
+    })),
+    metrics: v.optional(v.strictObject({
+      buckets: v.optional(v.pipe(
+        v.array(v.pipe(v.number(), v.minValue(0, "a bucket bound is a positive number of seconds"))),
+        v.minLength(1, "give at least one bucket bound"),
+        v.check((b) => b.every((x, i) => i === 0 || x > b[i - 1]!), "bucket bounds must increase"),
+      )),
+    })),
+  })),
   shutdownTimeout: v.optional(duration),
   eventLog: v.optional(v.strictObject({
     format: v.optional(v.picklist(["text", "json"], 'expected "text" or "json"'), "text"),

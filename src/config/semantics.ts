@@ -7,6 +7,7 @@ import type { ConfigIssue } from "./errors.ts";
 import { jsonPath } from "./errors.ts";
 import { parseCidr } from "../net/cidr.ts";
 import { authIssues } from "./auth-schema.ts";
+import { isLoopback, parseHostPort } from "../net/host-port.ts";
 
 type Obj = Record<string, unknown>;
 const isObj = (x: unknown): x is Obj => typeof x === "object" && x !== null && !Array.isArray(x);
@@ -76,8 +77,19 @@ export function semanticIssues(raw: unknown): ConfigIssue[] {
     }
     authIssues(r.auth, (keys, message) => at(["routes", i, "auth", ...keys], message));
   });
+  if (isObj(raw.admin)) adminIssues(raw.admin, at);
   list(raw.trustedProxies).forEach((t, i) => {
     if (typeof t === "string" && !parseCidr(t)) at(["trustedProxies", i], `${JSON.stringify(t)} is not an IP address or CIDR such as "10.0.0.0/8"`);
   });
   return out;
+}
+
+/** The admin API changes live state: secure by default, open only on loopback. */
+function adminIssues(admin: Obj, at: (keys: (string | number)[], message: string) => void): void {
+  const listen = typeof admin.listen === "string" ? parseHostPort(admin.listen) : { host: "127.0.0.1", port: 9090 };
+  if (listen && !isLoopback(listen.host) && admin.auth === undefined) at(["admin", "auth"], "required when admin.listen is not a loopback address");
+  if (isObj(admin.auth)) {
+    const given = ["secretFile", "jwksFile", "jwksUrl"].filter((k) => admin.auth && (admin.auth as Obj)[k] !== undefined);
+    if (given.length !== 1) at(["admin", "auth"], `give exactly one of secretFile, jwksFile, jwksUrl (got ${given.length ? given.join(", ") : "none"})`);
+  }
 }

@@ -19,6 +19,7 @@ import { clientHead, hasNoBody, type ClientHead } from "./response-head.ts";
 import { findHeadEnd } from "../upstream/response-head.ts";
 import { IDEMPOTENT, tryFailure } from "./try-failure.ts";
 import { upstreamHead } from "./upstream-head.ts";
+import { recordExchange } from "../metrics/record.ts";
 import type { LaneSocket, LaneUser, MemberLane } from "./upstream-lane.ts";
 
 export interface ClientLink {
@@ -314,7 +315,9 @@ export class FastExchange implements LaneUser {
     this.deps.outcome(this.pool, member, false, f.reason);
     (this.#tried ??= new Set()).add(member);
     this.#timedOut = f.answer[0] === "timeout" ? f.answer : undefined;
+    if (!connected) member.connectFailures++;
     if (f.retryable && this.#attempts <= this.pool.retries && !this.#clientLeft) {
+      this.pool.stats.retries++;
       this.deps.events("warn", `pool=${this.pool.name} member=${member.origin} ${f.reason}; retrying on another member`);
       this.#state = W_HEAD;
       return this.start();
@@ -422,11 +425,14 @@ export class FastExchange implements LaneUser {
 
   #log(status: number, bytes = this.#relay?.bytes ?? 0): void {
     const h = this.h;
+    const durationMs = performance.now() - this.started;
+    // bytesIn: the held request body (as framed by the client), if any.
+    recordExchange(this.route, this.#member, status, this.body?.length ?? 0, bytes, durationMs);
     this.deps.access({
       clientIp: this.clientIp, method: h.method, target: h.target, protocol: "HTTP/1.1", status, bytes,
       referer: h.referer, userAgent: h.userAgent, host: h.hostHeader, route: this.route.label,
       // As the spine: pool and member only once one was chosen.
-      pool: this.#member ? this.pool.name : "", member: this.#member?.origin ?? "", durationMs: performance.now() - this.started,
+      pool: this.#member ? this.pool.name : "", member: this.#member?.origin ?? "", durationMs,
     });
   }
 }

@@ -141,6 +141,9 @@ export class ActiveHealth {
     }
     if (member.healthy && c.bad >= this.#cfg.fall) {
       this.#pool.setStatus(member, false);
+      member.healthReason = `${c.bad} failed probes: ${failure}`;
+      member.ejectionsActive++;
+      member.healthUntil = null;
       this.#log("warn", member, `ejected: ${c.bad} failed health probes in a row, last: ${failure}`);
     } else if (!member.healthy && c.good >= this.#cfg.rise) {
       this.#pool.setStatus(member, true);

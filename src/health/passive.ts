@@ -113,6 +113,9 @@ export class PassiveHealth {
     const ms = Math.min(this.#cfg.ejectFor * 2 ** (streak - 1), this.#cfg.ejectFor * MAX_BACKOFF);
     this.#state.set(member, { kind: "ejected", until: this.#deps.now() + ms });
     const wasUp = this.#pool.setStatus(member, false);
+    member.healthReason = why;
+    member.healthUntil = Date.now() + ms;
+    if (wasUp) member.ejectionsPassive++;
     // A trial member is already out of rotation: its re-ejection is still a state change.
     const recovery = this.#deps.trials ? `for ${ms}ms` : "until health probes pass";
     if (wasUp || fromTrial) this.#log("warn", member, `ejected ${recovery} (ejection ${streak} in a row): ${why}`);

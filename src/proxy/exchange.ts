@@ -1,5 +1,6 @@
 /** What the spine knows about one request once it is routed: built once, read by each step. */
 import type { RuntimeRoute } from "../config/runtime.ts";
+import type { Member } from "../balancer/member.ts";
 
 export interface Exchange {
   req: Request;
@@ -18,6 +19,8 @@ export interface Exchange {
   // Filled in by forwarding, for the access log.
   pool: string;
   member: string;
+  /** The member chosen last (for metrics/record.ts); unset while none was. */
+  chosen?: Member | undefined;
 }
 
 /** What choosing a member may read: the fast lane has no Request, only the Cookie header's value. */

@@ -67,6 +67,7 @@ export async function forward(x: Exchange, pool: RuntimePool, body: ReadableStre
         return errorResponse("bad_request", "400 Bad Request: the request body could not be read");
       }
       const reason = describe(e, abort);
+      if (e instanceof ConnectFailure) member.connectFailures++;
       deps.outcome(pool, member, false, reason);
       if (tried === NONE_TRIED) tried = new Set();
       tried.add(member);
@@ -76,6 +77,7 @@ export async function forward(x: Exchange, pool: RuntimePool, body: ReadableStre
       const retryable = e instanceof ConnectFailure ? bodyUntouched : body === null && IDEMPOTENT.has(x.method);
       timedOut = abort.reason instanceof UpstreamTimeout ? errorResponse("timeout", `504 Gateway Timeout: ${member.origin} did not answer in time`) : undefined;
       if (retryable && attempt < pool.retries) {
+        pool.stats.retries++;
         deps.events("warn", `pool=${pool.name} member=${member.origin} ${reason}; retrying on another member`);
         continue;
       }
@@ -93,6 +95,7 @@ export function chooseMember(pool: RuntimePool, x: Exchange, tried: ReadonlySet<
   if (!member) return errorResponse(...noMember(pool, tried));
   x.pool = pool.name;
   x.member = member.origin;
+  x.chosen = member;
   return member;
 }
 

@@ -21,6 +21,7 @@ import type { Deadlines } from "./deadlines.ts";
 import { ANSWERED_PLAIN, forwardWebSocket, isWebSocketUpgrade, type WebSocketDeps } from "./websocket.ts";
 import type { WsData } from "../ws/pump.ts";
 import { applyAuthHeaders, authorize, unauthorizedResponse } from "../auth/authorize.ts";
+import { recordExchange } from "../metrics/record.ts";
 
 export interface ListenerInfo { port: number; scheme: "http" | "https" }
 export interface HandlerDeps {
@@ -49,11 +50,16 @@ export function createProxyHandler(rt: Runtime, listener: ListenerInfo, deps: Ha
   const fwd: ForwardDeps = { deadlines: deps.deadlines, events: deps.events, isTrustedProxy: rt.isTrustedProxy, choose: deps.choose ?? defaultChoose, outcome: deps.outcome ?? (() => {}) };
 
   const clientIp = deps.clientIp ?? socketIp;
-  const log = (x: Exchange, status: number, bytes: number) => deps.access({
-    clientIp: x.clientIp, method: x.method, target: x.rawTarget, protocol: "HTTP/1.1", status, bytes,
-    referer: x.req.headers.get("referer"), userAgent: x.req.headers.get("user-agent"), host: x.hostHeader,
-    route: x.route.label, pool: x.pool, member: x.member, durationMs: performance.now() - x.started,
-  });
+  const log = (x: Exchange, status: number, bytes: number) => {
+    const durationMs = performance.now() - x.started;
+    // Request bytes as declared: counting a streamed body would cost a transform per request.
+    recordExchange(x.route, x.chosen, status, Number(x.req.headers.get("content-length")) || 0, bytes, durationMs);
+    deps.access({
+      clientIp: x.clientIp, method: x.method, target: x.rawTarget, protocol: "HTTP/1.1", status, bytes,
+      referer: x.req.headers.get("referer"), userAgent: x.req.headers.get("user-agent"), host: x.hostHeader,
+      route: x.route.label, pool: x.pool, member: x.member, durationMs,
+    });
+  };
   const local = (x: Exchange, res: Response, bytes = 0) => {
     log(x, res.status, bytes);
     return res;
@@ -89,7 +95,7 @@ export function createProxyHandler(rt: Runtime, listener: ListenerInfo, deps: Ha
       req, route, method: req.method, rawTarget: rawPath + query, path, canonical, query,
       hostHeader: hostHeader!, hostName: host,
       clientIp: clientIp(req, server), scheme: listener.scheme,
-      listenerPort: listener.port, started, pool: "", member: "",
+      listenerPort: listener.port, started, pool: "", member: "", chosen: undefined,
     };
     if (route.denyMethods.has(x.method)) return local(x, errorResponse("forbidden", `403 Forbidden: method ${x.method} is not allowed here`));
     if (route.auth) {

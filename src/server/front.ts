@@ -16,6 +16,8 @@ export interface Front {
   readonly port: number;
   readonly url: string;
   readonly registry: TunnelRegistry;
+  /** Client connections open now (edge_proxy_connections_open). */
+  open(): number;
   /** Where the spine's server listens; set once it is started. */
   setInternalPort(port: number): void;
   /** Stops accepting; idle connections close now, busy ones after their exchange. */
@@ -74,6 +76,7 @@ export function listenFront(o: FrontOptions): Front {
     port: listener.port,
     url: `http://${host}:${listener.port}/`,
     registry: ctx.registry,
+    open: () => conns.size,
     setInternalPort(port) {
       ctx.internalPort = port;
     },

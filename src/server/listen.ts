@@ -20,6 +20,8 @@ export interface Running {
   /** the public address of each listener, in config order */
   urls: string[];
   stop(closeActive?: boolean): Promise<void>;
+  /** Open client connections per listener, in config order; undefined where Bun.serve cannot tell. */
+  connectionsOpen(): (number | undefined)[];
   /**
    * New certificates without dropping connections: `server.reload({tls})` is ignored by Bun
    * (measured on Bun 1.4), so a second server with the new certificates joins the port through
@@ -109,6 +111,7 @@ export function listen(rt: Runtime, deps: HandlerDeps, tls?: ReadonlyMap<number,
   return {
     servers,
     urls,
+    connectionsOpen: () => rt.listeners.map((_, i) => fronts[i]?.open()),
     async stop(closeActive = false) {
       await Promise.all([...fronts.map((f) => f?.stop(closeActive)), ...servers.map((s) => s.stop(closeActive)), ...draining]);
       lanes.close();

@@ -120,13 +120,25 @@ describe("parseConfigText: valid configs", () => {
     expect(c.accessLog).toEqual({ format: "combined", path: "-" });
   });
 
-  test("tls certificates may be \"internal\"; admin is an open object", () => {
+  test("tls certificates may be \"internal\"; admin listen defaults to loopback 9090", () => {
     const cfg = minimal() as any;
     cfg.listeners = [{ port: 443, tls: { certificates: "internal", minVersion: "TLSv1.3" } }];
-    cfg.admin = { listen: "127.0.0.1:9090", token: "x" };
+    cfg.admin = {};
     const c = parseConfigText(JSON.stringify(cfg));
     expect(c.listeners[0]!.tls!.certificates).toBe("internal");
-    expect(c.admin).toEqual({ listen: "127.0.0.1:9090", token: "x" });
+    expect(c.admin).toEqual({ listen: "127.0.0.1:9090" });
+  });
+
+  test("admin on a non-loopback address without auth is refused; exactly one key source", () => {
+    const cfg = minimal() as any;
+    cfg.admin = { listen: "0.0.0.0:9090" };
+    expect(() => parseConfigText(JSON.stringify(cfg))).toThrow("admin.auth: required when admin.listen is not a loopback address");
+    cfg.admin = { listen: "[::1]:9090", auth: { secretFile: "a", jwksFile: "b" } };
+    expect(() => parseConfigText(JSON.stringify(cfg))).toThrow("admin.auth: give exactly one of secretFile, jwksFile, jwksUrl (got secretFile, jwksFile)");
+    cfg.admin = { listen: "10.0.0.1:9090", auth: { secretFile: "admin.secret" }, metrics: { buckets: [0.1, 1] } };
+    expect(parseConfigText(JSON.stringify(cfg)).admin!.metrics!.buckets).toEqual([0.1, 1]);
+    cfg.admin = { listen: "nowhere", metrics: { buckets: [1, 0.5] } };
+    expect(() => parseConfigText(JSON.stringify(cfg))).toThrow(/admin\.listen: expected host:port[\s\S]*admin\.metrics\.buckets: bucket bounds must increase/);
   });
 });
 

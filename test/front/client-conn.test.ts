@@ -3,6 +3,7 @@
  * requests wait while answers are queued, so a client that sends and never reads cannot make
  * the proxy hold its answers. The pool has no member, so each request is a local 503.
  */
+import { Registry } from "../../src/state/registry.ts";
 import { expect, test } from "bun:test";
 import type { Socket } from "bun";
 import type { RuntimePool, RuntimeRoute } from "../../src/config/runtime.ts";
@@ -33,8 +34,8 @@ function fakeSocket() {
 
 function context(): { ctx: FrontContext; logged: number[] } {
   const logged: number[] = [];
-  const route = { label: "/", timeouts: { connect: 1000, response: 1000, idle: 1000 } } as unknown as RuntimeRoute;
-  const pool = { name: "empty", retries: 0, failOnStatus: new Set() } as unknown as RuntimePool;
+  const route = { label: "/", timeouts: { connect: 1000, response: 1000, idle: 1000 }, stats: new Registry().route("/") } as unknown as RuntimeRoute;
+  const pool = { name: "empty", retries: 0, failOnStatus: new Set(), stats: { retries: 0 } } as unknown as RuntimePool;
   const ctx: FrontContext = {
     deps: {
       choose: () => undefined, outcome: () => {}, isTrustedProxy: () => false, deadlines: new Deadlines(), wsIdleMs: 1000,

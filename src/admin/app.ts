@@ -1,0 +1,136 @@
+/**
+ * The admin listener's Hono app: status page, JSON API, /metrics, health endpoints. Secure by
+ * default: with admin.auth every endpoint but /healthz and /readyz needs a token (bearer or
+ * the page's cookie); without it (loopback only) reads are served and writes refused.
+ */
+import { Hono, type Context } from "hono";
+import { getCookie, setCookie } from "hono/cookie";
+import { vValidator } from "@hono/valibot-validator";
+import * as v from "valibot";
+import type { Runtime } from "../config/runtime.ts";
+import type { Principal, Verify } from "./auth.ts";
+import { renderMetrics, type MetricsInfo } from "./prometheus.ts";
+import { findMember, memberView, poolView, poolsView, statusView, type StatusInfo } from "./views.ts";
+import { loginPage, statusPage } from "./page.ts";
+
+export const SESSION_COOKIE = "edge_proxy_admin";
+
+export type ReloadResult = { generation: number } | { errors: string[] };
+
+export interface AdminDeps {
+  /** The runtime now serving (it changes on reload). */
+  runtime: () => Runtime;
+  verify?: Verify | undefined;
+  info: () => StatusInfo & MetricsInfo;
+  ready: () => boolean;
+  reload?: (() => Promise<ReloadResult>) | undefined;
+}
+
+type Env = { Variables: { who: Principal; session: boolean } };
+
+const NO_AUTH_WRITE = "writes need admin.auth: add \"auth\": { \"secretFile\": \"admin.secret\" } to admin in routes.json (a file of at least 32 random bytes), then mint a token with: proxy token --secret-file admin.secret --scope write";
+
+const memberChange = v.pipe(
+  v.strictObject({
+    state: v.optional(v.picklist(["active", "drain", "disabled"], 'expected "active", "drain" or "disabled"')),
+    weight: v.optional(v.pipe(v.number("expected a number"), v.integer("expected a whole number"), v.minValue(1, "a weight is 1..100"), v.maxValue(100, "a weight is 1..100"))),
+  }),
+  v.check((b) => b.state !== undefined || b.weight !== undefined, "give state or weight"),
+);
+
+export function createAdminApp(deps: AdminDeps): Hono<Env> {
+  const app = new Hono<Env>();
+  const isWrite = (c: Context) => c.req.method !== "GET" && c.req.method !== "HEAD";
+
+  app.get("/healthz", (c) => c.text("ok"));
+  app.get("/readyz", (c) => (deps.ready() ? c.text("ready") : c.text("not ready", 503)));
+
+  app.post("/login", async (c) => {
+    if (!deps.verify) return c.redirect("/", 303);
+    const form = await c.req.parseBody();
+    const token = typeof form.token === "string" ? form.token.trim() : "";
+    const who = token ? await deps.verify(token) : undefined;
+    if (!who) return c.html(loginPage("that token is not valid (expired, wrong key, or no read/write scope)"), 401);
+    setCookie(c, SESSION_COOKIE, token, { httpOnly: true, sameSite: "Strict", path: "/" });
+    return c.redirect("/", 303);
+  });
+
+  // Who is asking: a bearer token, else the page's session cookie.
+  app.use("*", async function authenticate(c, next) {
+    if (!deps.verify) {
+      if (isWrite(c)) return c.json({ error: NO_AUTH_WRITE }, 403);
+      c.set("who", { sub: "anonymous", scope: "read" });
+      c.set("session", false);
+      return next();
+    }
+    const header = c.req.header("authorization");
+    const bearer = header?.match(/^Bearer\s+(\S+)$/i)?.[1];
+    const cookie = bearer ? undefined : getCookie(c, SESSION_COOKIE);
+    const who = bearer ? await deps.verify(bearer) : cookie ? await deps.verify(cookie) : undefined;
+    if (!who) {
+      if (c.req.method === "GET" && c.req.path === "/") return c.html(loginPage());
+      c.header("WWW-Authenticate", 'Bearer realm="edge-proxy admin"');
+      return c.json({ error: "a token is required: Authorization: Bearer <token> (make one with proxy token)" }, 401);
+    }
+    if (isWrite(c) && who.scope !== "write") return c.json({ error: `token of ${who.sub} has scope read; this needs scope write` }, 403);
+    // CSRF: a browser sends the cookie on cross-site requests too; its Origin says where from.
+    if (cookie && isWrite(c) && c.req.header("origin") !== new URL(c.req.url).origin) {
+      return c.json({ error: "cookie session write without a matching Origin header refused (CSRF)" }, 403);
+    }
+    c.set("who", who);
+    c.set("session", cookie !== undefined);
+    return next();
+  });
+
+  app.get("/", (c) => c.html(statusPage(c.get("session") || !deps.verify)));
+  app.get("/api/v1/status", (c) => c.json(statusView(deps.runtime(), deps.info())));
+  app.get("/api/v1/pools", (c) => c.json(poolsView(deps.runtime())));
+  app.get("/api/v1/pools/:pool", (c) => {
+    const rt = deps.runtime();
+    const p = rt.pools.get(c.req.param("pool"));
+    return p ? c.json(poolView(rt, p)) : c.json({ error: `no pool named ${JSON.stringify(c.req.param("pool"))}` }, 404);
+  });
+
+  const target = (c: Context) => {
+    const rt = deps.runtime();
+    const p = rt.pools.get(c.req.param("pool")!);
+    if (!p) return { error: `no pool named ${JSON.stringify(c.req.param("pool"))}` } as const;
+    const m = findMember(p, c.req.param("member")!);
+    if (!m) return { error: `pool ${p.name} has no member with route ${JSON.stringify(c.req.param("member"))}` } as const;
+    return { rt, p, m };
+  };
+
+  app.patch(
+    "/api/v1/pools/:pool/members/:member",
+    vValidator("json", memberChange, (r, c) => {
+      if (!r.success) {
+        const issues = r.issues.map((i) => ({ path: (i.path ?? []).map((k) => String(k.key)).join("."), message: i.message }));
+        return c.json({ error: "invalid body: " + issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; "), issues }, 400);
+      }
+    }),
+    (c) => {
+      const t = target(c);
+      if ("error" in t) return c.json({ error: t.error }, 404);
+      t.rt.registry.change(t.p.name, t.m, c.req.valid("json"), c.get("who").sub);
+      return c.json(memberView(t.rt, t.p.name, t.m));
+    },
+  );
+
+  app.delete("/api/v1/pools/:pool/members/:member/override", (c) => {
+    const t = target(c);
+    if ("error" in t) return c.json({ error: t.error }, 404);
+    t.rt.registry.reset(t.p.name, t.m, c.get("who").sub);
+    return c.json(memberView(t.rt, t.p.name, t.m));
+  });
+
+  app.post("/api/v1/reload", async (c) => {
+    if (!deps.reload) return c.json({ error: "reload is not available in this build; restart the proxy to load routes.json" }, 501);
+    const r = await deps.reload();
+    return "errors" in r ? c.json(r, 422) : c.json(r);
+  });
+
+  app.get("/metrics", (c) => c.body(renderMetrics(deps.runtime(), deps.info()), 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" }));
+  app.notFound((c) => c.json({ error: `no admin endpoint ${c.req.method} ${c.req.path}` }, 404));
+  app.onError((e, c) => c.json({ error: `admin: ${e.message}` }, 500));
+  return app;
+}

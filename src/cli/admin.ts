@@ -1,0 +1,57 @@
+/** Composition of the admin listener: the Hono app on its own Bun.serve, never a data-plane port. */
+import { resolve } from "node:path";
+import type { Runtime } from "../config/runtime.ts";
+import type { EventLog } from "../log/events.ts";
+import { createVerify } from "../admin/auth.ts";
+import { createAdminApp, type ReloadResult } from "../admin/app.ts";
+import { parseHostPort } from "../net/host-port.ts";
+import { Registry } from "../state/registry.ts";
+import { fileStore } from "../state/overrides.ts";
+import type { Config } from "../config/schema.ts";
+import { VERSION } from "../version.ts";
+
+/** The registry for a config: members persist their runtime overrides in <dataDir>/runtime-state.json. */
+export function registryFor(config: Config, file: string, events: EventLog): Registry {
+  const dataDir = resolve(resolve(file, ".."), config.dataDir);
+  return new Registry(fileStore(resolve(dataDir, "runtime-state.json")), events);
+}
+
+export interface AdminOptions {
+  file: string;
+  events: EventLog;
+  runtime: () => Runtime;
+  listeners: () => string[];
+  connections?: () => ReadonlyMap<string, number>;
+  generation?: () => number;
+  reload?: () => Promise<ReloadResult>;
+}
+
+/** Starts the admin listener when routes.json has `admin`; throws with the reason if it cannot. */
+export function startAdmin(opts: AdminOptions): { url: string; stop(): void } | undefined {
+  const rt = opts.runtime();
+  const cfg = rt.config.admin;
+  if (!cfg) return undefined;
+  const verify = cfg.auth ? createVerify(cfg.auth, rt.baseDir) : undefined;
+  const startedAt = Date.now();
+  const loadedAt = Date.now();
+  const app = createAdminApp({
+    runtime: opts.runtime,
+    verify,
+    ready: () => true,
+    reload: opts.reload,
+    info: () => ({
+      version: VERSION, startedAt,
+      config: { file: resolve(opts.file), generation: opts.generation?.() ?? 1, loadedAt },
+      listeners: opts.listeners(),
+      generation: opts.generation?.() ?? 1,
+      reloads: { success: 0, failure: 0 },
+      connections: opts.connections?.() ?? new Map(),
+    }),
+  });
+  const { host, port } = parseHostPort(cfg.listen)!;
+  const server = Bun.serve({ hostname: host, port, development: false, fetch: app.fetch });
+  const shown = host.includes(":") ? `[${host}]` : host;
+  const url = `http://${shown}:${server.port}`;
+  opts.events("info", `admin listening on ${url}${verify ? "" : " (no admin.auth: read-only)"}`);
+  return { url, stop: () => void server.stop(true) };
+}

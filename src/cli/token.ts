@@ -1,0 +1,54 @@
+/** `proxy token --secret-file F [--scope read|write] [--ttl 8h] [--subject NAME] [--issuer I] [--audience A]`. */
+import { userInfo } from "node:os";
+import { parseArgs } from "node:util";
+import { SignJWT } from "jose";
+import { DEFAULT_AUDIENCE, DEFAULT_ISSUER, readSecret } from "../admin/auth.ts";
+import { parseDuration } from "../config/units.ts";
+import type { Io } from "./check.ts";
+
+const USAGE = "usage: proxy token --secret-file FILE [--scope read|write] [--ttl 1h] [--subject NAME] [--issuer ISS] [--audience AUD]";
+
+export async function runToken(args: string[], io: Io, now = Date.now()): Promise<number> {
+  let values: Record<string, string | undefined>;
+  try {
+    values = parseArgs({
+      args,
+      options: { "secret-file": { type: "string" }, scope: { type: "string" }, ttl: { type: "string" }, subject: { type: "string" }, issuer: { type: "string" }, audience: { type: "string" } },
+      strict: true,
+      allowPositionals: false,
+    }).values as Record<string, string | undefined>;
+  } catch (e) {
+    return io.err(`${(e as Error).message}\n${USAGE}`), 2;
+  }
+  const file = values["secret-file"];
+  if (!file) return io.err(`--secret-file is required\n${USAGE}`), 2;
+  const scope = values.scope ?? "read";
+  if (scope !== "read" && scope !== "write") return io.err(`--scope: expected read or write, got ${JSON.stringify(scope)}`), 2;
+  const ttlMs = parseDuration(values.ttl ?? "1h");
+  if (ttlMs === undefined || ttlMs <= 0) return io.err(`--ttl: ${JSON.stringify(values.ttl)} is not a duration such as "8h" or "30m"`), 2;
+  let secret: Uint8Array;
+  try {
+    secret = readSecret(file);
+  } catch (e) {
+    return io.err((e as Error).message), 1;
+  }
+  const iat = Math.floor(now / 1000);
+  const token = await new SignJWT({ scope })
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setIssuer(values.issuer ?? DEFAULT_ISSUER)
+    .setAudience(values.audience ?? DEFAULT_AUDIENCE)
+    .setSubject(values.subject ?? userName())
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + Math.ceil(ttlMs / 1000))
+    .sign(secret);
+  io.out(token);
+  return 0;
+}
+
+function userName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? "admin";
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * The live members, keyed by pool name + member URL: compile asks here instead of creating
+ * members, so a reload keeps each member's health, admin state and counters (Caddy keeps its
+ * upstream hosts across config loads the same way). Runtime overrides (drain, disable, weight
+ * from the admin API) are applied here, against routes.json, with one precedence rule: an
+ * override holds while the routes.json value it was made against is unchanged; an edit of that
+ * value in routes.json wins and drops the override (logged).
+ */
+import { Member, type MemberInit, type MemberState } from "../balancer/member.ts";
+import type { EventLog } from "../log/events.ts";
+import { Histogram } from "../metrics/histogram.ts";
+import { memoryStore, type MemberOverride, type OverrideMap, type OverrideStore } from "./overrides.ts";
+
+/** Counters of one pool that outlive its config. */
+export interface PoolStats { retries: number }
+
+/** Counters of one route (by its label): requests by member and status, bytes, latency. */
+export interface RouteStats {
+  requests: number;
+  bytesIn: number;
+  bytesOut: number;
+  latency: Histogram;
+  /** Member (null: none chosen) -> status -> count. Filled on first sight, then only bumped. */
+  codes: Map<Member | null, Map<number, number>>;
+}
+
+export interface MemberChange { state?: MemberState | undefined; weight?: number | undefined }
+
+export class Registry {
+  readonly #members = new Map<string, Member>();
+  readonly #pools = new Map<string, PoolStats>();
+  readonly #routes = new Map<string, RouteStats>();
+  readonly #store: OverrideStore;
+  readonly #events: EventLog;
+  #overrides: OverrideMap;
+
+  constructor(store: OverrideStore = memoryStore(), events: EventLog = () => {}) {
+    this.#store = store;
+    this.#events = events;
+    this.#overrides = store.load();
+  }
+
+  /** The member for pool + URL, created once; config fields refreshed, overrides applied. */
+  member(pool: string, init: MemberInit): Member {
+    const key = `${pool} ${new URL(init.url).href}`;
+    let m = this.#members.get(key);
+    if (!m) this.#members.set(key, (m = new Member(init)));
+    m.route = init.route;
+    m.standby = init.standby;
+    m.configState = init.state;
+    m.configWeight = init.weight;
+    this.#apply(pool, m);
+    return m;
+  }
+
+  /** Keeps only these members (after a reload): the rest left the config. */
+  retain(keep: Iterable<Member>): void {
+    const live = new Set(keep);
+    for (const [k, m] of this.#members) if (!live.has(m)) this.#members.delete(k);
+  }
+
+  pool(name: string): PoolStats {
+    let p = this.#pools.get(name);
+    if (!p) this.#pools.set(name, (p = { retries: 0 }));
+    return p;
+  }
+
+  route(label: string, buckets?: readonly number[]): RouteStats {
+    let r = this.#routes.get(label);
+    if (!r) this.#routes.set(label, (r = { requests: 0, bytesIn: 0, bytesOut: 0, latency: new Histogram(buckets), codes: new Map() }));
+    return r;
+  }
+
+  /** A runtime change by `who` (a token's sub): effective at once, persisted, one log line per field. */
+  change(pool: string, m: Member, change: MemberChange, who: string): void {
+    const ov = this.#entry(pool, m, true)!;
+    if (change.state !== undefined) {
+      this.#log(who, pool, m, "state", m.state, change.state);
+      ov.state = change.state === m.configState ? undefined : { value: change.state, config: m.configState };
+    }
+    if (change.weight !== undefined) {
+      this.#log(who, pool, m, "weight", m.weight, change.weight);
+      ov.weight = change.weight === m.configWeight ? undefined : { value: change.weight, config: m.configWeight };
+    }
+    this.#apply(pool, m);
+    this.#save();
+  }
+
+  /** Drops the member's overrides: back to routes.json. */
+  reset(pool: string, m: Member, who: string): void {
+    if (m.state !== m.configState) this.#log(who, pool, m, "state", m.state, m.configState);
+    if (m.weight !== m.configWeight) this.#log(who, pool, m, "weight", m.weight, m.configWeight);
+    delete this.#overrides[pool]?.[m.url.href];
+    this.#apply(pool, m);
+    this.#save();
+  }
+
+  overridden(pool: string, m: Member): boolean {
+    const ov = this.#entry(pool, m, false);
+    return ov?.state !== undefined || ov?.weight !== undefined;
+  }
+
+  #apply(pool: string, m: Member): void {
+    const ov = this.#entry(pool, m, false);
+    m.state = this.#pick(pool, m, ov, "state", m.configState) as MemberState;
+    m.weight = this.#pick(pool, m, ov, "weight", m.configWeight) as number;
+    if (ov && ov.state === undefined && ov.weight === undefined) delete this.#overrides[pool]![m.url.href];
+  }
+
+  #pick(pool: string, m: Member, ov: MemberOverride | undefined, field: keyof MemberOverride, config: MemberState | number): MemberState | number {
+    const o = ov?.[field];
+    if (!o) return config;
+    if (o.config === config) return o.value;
+    this.#events("warn", `pool=${pool} member=${m.url.href} routes.json changed ${field} from ${o.config} to ${config}: the runtime override ${field}=${o.value} is dropped`);
+    ov![field] = undefined;
+    this.#save();
+    return config;
+  }
+
+  #entry(pool: string, m: Member, create: boolean): MemberOverride | undefined {
+    const byUrl = this.#overrides[pool] ?? (create ? (this.#overrides[pool] = {}) : undefined);
+    if (!byUrl) return undefined;
+    return byUrl[m.url.href] ?? (create ? (byUrl[m.url.href] = {}) : undefined);
+  }
+
+  #log(who: string, pool: string, m: Member, field: string, from: unknown, to: unknown): void {
+    this.#events("info", `admin: ${who} set pool=${pool} member=${m.url.href} ${field} ${from} -> ${to}`);
+  }
+
+  #save(): void {
+    const clean: OverrideMap = {};
+    for (const [pool, byUrl] of Object.entries(this.#overrides)) {
+      for (const [url, ov] of Object.entries(byUrl)) {
+        if (ov.state === undefined && ov.weight === undefined) continue;
+        (clean[pool] ??= {})[url] = ov;
+      }
+    }
+    try {
+      this.#store.save(clean);
+    } catch (e) {
+      this.#events("error", `cannot save runtime state: ${(e as Error).message}; the change holds until restart`);
+    }
+  }
+}

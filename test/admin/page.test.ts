@@ -1,0 +1,13 @@
+import { expect, test } from "bun:test";
+import { loginPage, statusPage } from "../../src/admin/page.ts";
+
+test("the pages load nothing from elsewhere and the status page polls at least once a second", async () => {
+  const page = String(await statusPage(true));
+  expect(page).not.toMatch(/(src|href)=["']?(https?:)?\/\//);
+  expect(page).toContain('fetch("/api/v1/status"');
+  const every = Number(/setInterval\(refresh, (\d+)\)/.exec(page)?.[1]);
+  expect(every).toBeLessThanOrEqual(1000);
+  const login = String(await loginPage("bad <token>"));
+  expect(login).toContain("bad &lt;token&gt;"); // escaped by the html helper
+  expect(login).toContain('action="/login"');
+});

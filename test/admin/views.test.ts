@@ -1,0 +1,18 @@
+import { expect, test } from "bun:test";
+import { findMember, memberView } from "../../src/admin/views.ts";
+import { compile } from "../../src/config/compile.ts";
+import { parseConfigText } from "../../src/config/load.ts";
+
+test("health reads up, ejected (with until) or down from the live member; members found by route", () => {
+  const rt = compile(parseConfigText(JSON.stringify({ listeners: [{ port: 0 }], pools: { p: { members: [{ url: "http://10.0.0.1:8080/base", route: "a" }] } }, routes: [{ pool: "p" }] })), { file: "/tmp/r.json" });
+  const rp = rt.pools.get("p")!;
+  const m = findMember(rp, "a")!;
+  expect(memberView(rt, "p", m)).toMatchObject({ url: "http://10.0.0.1:8080/base", health: { status: "up", until: null } });
+  rp.pool.setStatus(m, false);
+  m.healthUntil = Date.UTC(2030, 0, 1);
+  m.healthReason = "1 failure(s)";
+  expect(memberView(rt, "p", m).health).toMatchObject({ status: "ejected", reason: "1 failure(s)", until: "2030-01-01T00:00:00.000Z" });
+  m.healthUntil = null;
+  expect(memberView(rt, "p", m).health.status).toBe("down");
+  expect(findMember(rp, "zz")).toBeUndefined();
+});

@@ -1,0 +1,21 @@
+import { expect, test } from "bun:test";
+import { decodeJwt, jwtVerify } from "jose";
+import { join } from "node:path";
+import { writeFileSync } from "node:fs";
+import { runToken } from "../../src/cli/token.ts";
+import { makeTempDir } from "../temp-dirs.ts";
+
+test("proxy token prints an HS256 token with the contract's claims; bad options are usage errors", async () => {
+  const file = join(makeTempDir("edge-token-"), "admin.secret");
+  writeFileSync(file, "k".repeat(40) + "\n");
+  const out: string[] = [], err: string[] = [];
+  const io = { out: (s: string) => out.push(s), err: (s: string) => err.push(s) };
+  expect(await runToken(["--secret-file", file, "--scope", "write", "--ttl", "8h", "--subject", "ops"], io, 1_000_000_000)).toBe(0);
+  const claims = decodeJwt(out[0]!);
+  expect(claims).toEqual({ scope: "write", iss: "edge-proxy", aud: "edge-proxy-admin", sub: "ops", iat: 1_000_000, exp: 1_000_000 + 8 * 3600 });
+  await jwtVerify(out[0]!, new TextEncoder().encode("k".repeat(40)), { currentDate: new Date(1_000_000_000) });
+  expect(await runToken(["--secret-file", file, "--scope", "admin"], io)).toBe(2);
+  expect(await runToken(["--scope", "read"], io)).toBe(2);
+  expect(err.join("\n")).toContain("--secret-file is required");
+  expect(err.join("\n")).not.toContain("k".repeat(40)); // the secret is never printed
+});

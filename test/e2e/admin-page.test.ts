@@ -1,0 +1,37 @@
+/** The status page in headless Chromium (Debian's, via playwright-core): log in, see members, drain. */
+import { expect, test } from "bun:test";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+import { echoUpstream } from "./harness.ts";
+import { adminProxy, token } from "./admin-harness.ts";
+
+const REPORTS = join(import.meta.dir, "../../reports");
+
+test("log in with a token, see every member, press drain: page and API change within a second", async () => {
+  const ups = [echoUpstream("n1"), echoUpstream("n2"), echoUpstream("n3")];
+  const ctx = await adminProxy(ups);
+  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox"] });
+  try {
+    for (let i = 0; i < 6; i++) await (await fetch(ctx.p.url + "/")).text();
+    const write = await token(ctx.dir, "write", "pat");
+    const page = await browser.newPage({ viewport: { width: 1400, height: 600 } });
+    await page.goto(ctx.admin + "/");
+    await page.fill("input[name=token]", write);
+    await page.click("button[type=submit]");
+    for (const n of ["n1", "n2", "n3"]) await page.locator(`tr[data-member="${n}"]`).waitFor({ timeout: 5000 });
+    const started = Date.now();
+    await page.click('tr[data-member="n2"] button[data-a="drain"]');
+    await page.locator('tr[data-member="n2"] td.state .drain').waitFor({ timeout: 1000 });
+    const api = (await (await fetch(ctx.admin + "/api/v1/pools/app", { headers: { authorization: `Bearer ${write}` } })).json()) as any;
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(api.members[1]).toMatchObject({ route: "n2", state: "drain", overridden: true });
+    mkdirSync(REPORTS, { recursive: true });
+    await page.screenshot({ path: join(REPORTS, "admin-status-page.png"), fullPage: true });
+    expect(ctx.p.stderr()).toContain("admin: pat set pool=app");
+  } finally {
+    await browser.close();
+    await ctx.p.stop();
+    for (const u of ups) u.stop();
+  }
+}, 30_000);

@@ -1,0 +1,153 @@
+/** The admin listener on the compiled binary: API shapes, auth, live member changes, persistence, metrics. */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { echoUpstream, runBinary, tempDir, writeFile } from "./harness.ts";
+import { adminProxy, token } from "./admin-harness.ts";
+
+const names = async (url: string, n: number, headers: Record<string, string> = {}) => {
+  const seen: string[] = [];
+  for (let i = 0; i < n; i++) seen.push(((await (await fetch(url, { headers })).json()) as { name: string }).name);
+  return seen;
+};
+
+describe("admin API", () => {
+  const ups = [echoUpstream("n1"), echoUpstream("n2")];
+  let ctx: Awaited<ReturnType<typeof adminProxy>>;
+  let write: string, read: string;
+  beforeAll(async () => {
+    ctx = await adminProxy(ups, { sticky: true });
+    write = await token(ctx.dir, "write");
+    read = await token(ctx.dir, "read", "bob");
+  });
+  afterAll(async () => { await ctx.p.stop(); for (const u of ups) u.stop(); });
+  const api = (path: string, init: RequestInit & { tok?: string } = {}) =>
+    fetch(ctx.admin + path, { ...init, headers: { ...(init.tok ? { authorization: `Bearer ${init.tok}` } : {}), "content-type": "application/json", ...(init.headers as Record<string, string> ?? {}) } });
+
+  test("status, pools and one pool have the contract's shapes", async () => {
+    await names(ctx.p.url + "/", 4);
+    const s = await (await api("/api/v1/status", { tok: read })).json() as any;
+    expect(Object.keys(s).sort()).toEqual(["config", "listeners", "pools", "routes", "startedAt", "version"]);
+    expect(s.config.generation).toBe(1);
+    const pool = (await (await api("/api/v1/pools/app", { tok: read })).json()) as any;
+    expect(pool).toMatchObject({ name: "app", method: "byrequests", sticky: true });
+    const m = pool.members[0];
+    expect(Object.keys(m).sort()).toEqual(["bytesIn", "bytesOut", "configState", "configWeight", "errors", "health", "inFlight", "latency", "overridden", "requests", "route", "standby", "state", "url", "weight"].sort());
+    expect(m).toMatchObject({ route: "n1", url: ups[0]!.url, weight: 1, state: "active", overridden: false, health: { status: "up", until: null } });
+    expect(pool.members[0].requests + pool.members[1].requests).toBe(4);
+    expect(Object.keys(await (await api("/api/v1/pools", { tok: read })).json() as object)).toEqual(["app"]);
+    const missing = await api("/api/v1/pools/nope", { tok: read });
+    expect(missing.status).toBe(404);
+    expect(((await missing.json()) as any).error).toContain("nope");
+  });
+
+  test("healthz and readyz need no token; everything else does", async () => {
+    expect(await (await fetch(ctx.admin + "/healthz")).text()).toBe("ok");
+    expect((await fetch(ctx.admin + "/readyz")).status).toBe(200);
+    const r = await fetch(ctx.admin + "/api/v1/status");
+    expect(r.status).toBe(401);
+    expect(r.headers.get("www-authenticate")).toStartWith("Bearer");
+  });
+
+  test("write without token 401, with a read token 403, bad body 400 with issues", async () => {
+    expect((await api("/api/v1/pools/app/members/n1", { method: "PATCH", body: '{"state":"drain"}' })).status).toBe(401);
+    expect((await api("/api/v1/pools/app/members/n1", { method: "PATCH", body: '{"state":"drain"}', tok: read })).status).toBe(403);
+    const bad = await api("/api/v1/pools/app/members/n1", { method: "PATCH", body: '{"weight":0}', tok: write });
+    expect(bad.status).toBe(400);
+    const body = (await bad.json()) as any;
+    expect(body.issues[0]).toEqual({ path: "weight", message: "a weight is 1..100" });
+  });
+
+  test("a cookie session write needs a matching Origin", async () => {
+    const login = await fetch(ctx.admin + "/login", { method: "POST", body: new URLSearchParams({ token: write }), redirect: "manual" });
+    expect(login.status).toBe(303);
+    const cookie = login.headers.get("set-cookie")!;
+    expect(cookie).toContain("HttpOnly");
+    expect(cookie).toContain("SameSite=Strict");
+    const session = cookie.split(";")[0]!;
+    const patch = (origin?: string) => fetch(ctx.admin + "/api/v1/pools/app/members/n2", { method: "PATCH", body: '{"weight":2}', headers: { cookie: session, "content-type": "application/json", ...(origin ? { origin } : {}) } });
+    expect((await patch("http://evil.example")).status).toBe(403);
+    expect((await patch()).status).toBe(403);
+    expect((await patch(ctx.admin)).status).toBe(200);
+    expect((await api("/api/v1/pools/app/members/n2/override", { method: "DELETE", tok: write })).status).toBe(200);
+  });
+
+  test("drain: new requests avoid the member, its sticky sessions stay; enable brings it back", async () => {
+    // A session on n1.
+    let jar = "";
+    for (let i = 0; i < 4 && !jar; i++) {
+      const r = await fetch(ctx.p.url + "/");
+      const body = (await r.json()) as { name: string };
+      if (body.name === "n1") jar = r.headers.get("set-cookie")!.split(";")[0]!;
+    }
+    expect(jar).toContain("JSESSIONID=");
+    const r = await api("/api/v1/pools/app/members/n1", { method: "PATCH", body: '{"state":"drain"}', tok: write });
+    expect(r.status).toBe(200);
+    expect(((await r.json()) as any)).toMatchObject({ state: "drain", configState: "active", overridden: true });
+    expect(new Set(await names(ctx.p.url + "/", 6))).toEqual(new Set(["n2"]));
+    expect(new Set(await names(ctx.p.url + "/", 3, { cookie: jar }))).toEqual(new Set(["n1"]));
+    await api("/api/v1/pools/app/members/n1", { method: "PATCH", body: '{"state":"disabled"}', tok: write });
+    expect(new Set(await names(ctx.p.url + "/", 3, { cookie: jar }))).toEqual(new Set(["n2"]));
+    await api("/api/v1/pools/app/members/n1", { method: "PATCH", body: '{"state":"active"}', tok: write });
+    expect(new Set(await names(ctx.p.url + "/", 4))).toEqual(new Set(["n1", "n2"]));
+    expect(ctx.p.stderr()).toMatch(/admin: alice set pool=app member=\S+ state drain -> disabled/);
+  });
+
+  test("a weight change is visible in the spread", async () => {
+    await api("/api/v1/pools/app/members/n2", { method: "PATCH", body: '{"weight":3}', tok: write });
+    const seen = await names(ctx.p.url + "/", 8);
+    expect(seen.filter((n) => n === "n2").length).toBe(6);
+    await api("/api/v1/pools/app/members/n2/override", { method: "DELETE", tok: write });
+    const even = await names(ctx.p.url + "/", 8);
+    expect(even.filter((n) => n === "n2").length).toBe(4);
+  });
+
+  test("reload without a reload implementation is a clear 501", async () => {
+    const r = await api("/api/v1/reload", { method: "POST", tok: write });
+    expect(r.status).toBe(501);
+    expect(((await r.json()) as any).error).toContain("reload");
+  });
+});
+
+describe("admin without auth and at load", () => {
+  test("loopback without auth: reads served, writes 403 saying how to configure admin.auth", async () => {
+    const up = echoUpstream("n1");
+    const ctx = await adminProxy([up], { auth: false });
+    try {
+      expect((await fetch(ctx.admin + "/api/v1/pools")).status).toBe(200);
+      const w = await fetch(ctx.admin + "/api/v1/pools/app/members/n1", { method: "PATCH", body: '{"state":"drain"}', headers: { "content-type": "application/json" } });
+      expect(w.status).toBe(403);
+      expect(((await w.json()) as any).error).toContain("admin.auth");
+    } finally { await ctx.p.stop(); up.stop(); }
+  });
+
+  test("a non-loopback admin without auth is refused at load", async () => {
+    const dir = tempDir();
+    const file = writeFile(dir, "routes.json", JSON.stringify({ listeners: [{ port: 0 }], pools: { a: { members: [{ url: "http://127.0.0.1:1" }] } }, routes: [{ pool: "a" }], admin: { listen: "0.0.0.0:9090" } }));
+    const r = await runBinary(["--routes", file]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("admin.auth: required when admin.listen is not a loopback address");
+  });
+
+  test("proxy check reads the admin secret: a short one is an error naming the file", async () => {
+    const dir = tempDir();
+    writeFile(dir, "admin.secret", "short\n");
+    const file = writeFile(dir, "routes.json", JSON.stringify({ listeners: [{ port: 0 }], pools: { a: { members: [{ url: "http://127.0.0.1:1" }] } }, routes: [{ pool: "a" }], admin: { auth: { secretFile: "admin.secret" } } }));
+    const r = await runBinary(["check", file]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("admin.secret: an admin secret needs at least 32 bytes, this one has 5");
+  });
+
+  test("runtime state survives a restart", async () => {
+    const ups = [echoUpstream("n1"), echoUpstream("n2")];
+    const dir = tempDir();
+    let ctx = await adminProxy(ups, { dir });
+    const write = await token(dir, "write");
+    await fetch(ctx.admin + "/api/v1/pools/app/members/n1", { method: "PATCH", body: '{"state":"drain","weight":5}', headers: { authorization: `Bearer ${write}`, "content-type": "application/json" } });
+    await ctx.p.stop();
+    ctx = await adminProxy(ups, { dir });
+    try {
+      const m = ((await (await fetch(ctx.admin + "/api/v1/pools/app", { headers: { authorization: `Bearer ${write}` } })).json()) as any).members[0];
+      expect(m).toMatchObject({ state: "drain", weight: 5, overridden: true });
+      expect(new Set(await names(ctx.p.url + "/", 4))).toEqual(new Set(["n2"]));
+    } finally { await ctx.p.stop(); for (const u of ups) u.stop(); }
+  });
+});

@@ -1,0 +1,66 @@
+import { describe, expect, test } from "bun:test";
+import { Registry } from "../../src/state/registry.ts";
+import { memoryStore } from "../../src/state/overrides.ts";
+
+const init = (over: Partial<{ url: string; weight: number; state: "active" | "drain" | "disabled" }> = {}) => ({ url: "http://10.0.0.1:8080", weight: 1, route: "n1", standby: false, state: "active" as const, ...over });
+
+describe("Registry", () => {
+  test("the same pool + URL gives the same member object, so a reload keeps its state", () => {
+    const r = new Registry();
+    const a = r.member("app", init());
+    a.requests = 7;
+    a.healthy = false;
+    const b = r.member("app", init({ weight: 3 }));
+    expect(b).toBe(a);
+    expect(b.requests).toBe(7);
+    expect(b.weight).toBe(3);
+    expect(r.member("other", init())).not.toBe(a);
+  });
+
+  test("a change is applied at once, persisted with the routes.json value, and logged with who", () => {
+    const store = memoryStore();
+    const lines: string[] = [];
+    const r = new Registry(store, (_l, m) => lines.push(m));
+    const m = r.member("app", init());
+    r.change("app", m, { state: "drain", weight: 4 }, "alice");
+    expect(m.state).toBe("drain");
+    expect(m.weight).toBe(4);
+    expect(r.overridden("app", m)).toBe(true);
+    expect(store.saved).toEqual({ app: { "http://10.0.0.1:8080/": { state: { value: "drain", config: "active" }, weight: { value: 4, config: 1 } } } });
+    expect(lines).toEqual([
+      "admin: alice set pool=app member=http://10.0.0.1:8080/ state active -> drain",
+      "admin: alice set pool=app member=http://10.0.0.1:8080/ weight 1 -> 4",
+    ]);
+    r.reset("app", m, "alice");
+    expect([m.state, m.weight, r.overridden("app", m)]).toEqual(["active", 1, false]);
+    expect(store.saved).toEqual({});
+  });
+
+  test("overrides survive a restart while routes.json is unchanged; an edit of that field wins", () => {
+    const store = memoryStore({ app: { "http://10.0.0.1:8080/": { state: { value: "drain", config: "active" }, weight: { value: 4, config: 1 } } } });
+    const lines: string[] = [];
+    const r = new Registry(store, (_l, m) => lines.push(m));
+    const m = r.member("app", init({ weight: 2 }));
+    expect(m.state).toBe("drain");
+    expect(m.weight).toBe(2);
+    expect(lines.join("\n")).toContain("routes.json changed weight from 1 to 2: the runtime override weight=4 is dropped");
+    expect(store.saved).toEqual({ app: { "http://10.0.0.1:8080/": { state: { value: "drain", config: "active" } } } });
+  });
+
+  test("setting a field back to its routes.json value drops that override", () => {
+    const r = new Registry();
+    const m = r.member("app", init());
+    r.change("app", m, { state: "disabled" }, "a");
+    r.change("app", m, { state: "active" }, "a");
+    expect(r.overridden("app", m)).toBe(false);
+  });
+
+  test("retain forgets members that left the config; pool and route stats are kept by name", () => {
+    const r = new Registry();
+    const a = r.member("app", init());
+    r.retain([]);
+    expect(r.member("app", init())).not.toBe(a);
+    expect(r.pool("app")).toBe(r.pool("app"));
+    expect(r.route("/")).toBe(r.route("/"));
+  });
+});
