@@ -16,12 +16,12 @@ test("/metrics passes promtool check metrics and counts every request by member 
     const [out, err, code] = [await new Response(proc.stdout).text(), await new Response(proc.stderr).text(), await proc.exited];
     expect({ code, out, err }).toEqual({ code: 0, out: "", err: "" });
     const count = (re: RegExp) => [...text.matchAll(re)].reduce((s, m) => s + Number(m[1]), 0);
-    expect(count(/^edge_proxy_requests_total\{route="\/",pool="app",member="http:\/\/127\.0\.0\.1:\d+",code="200"\} (\d+)$/gm)).toBe(10);
-    for (const u of ups) expect(text).toContain(`edge_proxy_requests_total{route="/",pool="app",member="${u.url}",code="200"} 5`);
-    expect(text).toMatch(/^edge_proxy_request_duration_seconds_count\{route="\/",pool="app"\} 10$/m);
+    expect(count(/^edge_proxy_requests_total\{route="\*\/",pool="app",member="http:\/\/127\.0\.0\.1:\d+",code="200"\} (\d+)$/gm)).toBe(10);
+    for (const u of ups) expect(text).toContain(`edge_proxy_requests_total{route="*/",pool="app",member="${u.url}",code="200"} 5`);
+    expect(text).toMatch(/^edge_proxy_request_duration_seconds_count\{route="\*\/",pool="app"\} 10$/m);
     expect(text).toMatch(/^edge_proxy_member_up\{pool="app",member="http:\/\/127\.0\.0\.1:\d+"\} 1$/m);
     expect(text).toMatch(/^edge_proxy_build_info\{version="[^"]+"\} 1$/m);
     expect(text).toContain(`edge_proxy_connections_open{listener="${new URL(ctx.p.url).host}"} `);
-    expect(text).toMatch(/^edge_proxy_sent_bytes_total\{route="\/"\} [1-9]\d*$/m);
+    expect(text).toMatch(/^edge_proxy_sent_bytes_total\{route="\*\/"\} [1-9]\d*$/m);
   } finally { await ctx.p.stop(); for (const u of ups) u.stop(); }
 });
