@@ -18,9 +18,12 @@ async function main(args: string[]): Promise<number> {
   }
   if (first === undefined) return runDemo(io);
   if (first === "--routes" || first.startsWith("--routes=")) {
-    const file = first.includes("=") ? first.slice("--routes=".length) : rest[0];
+    const file = first.includes("=") ? first.slice("--routes=".length) : rest.shift();
     if (!file) return io.err("--routes needs a file: proxy --routes routes.json"), 2;
-    return runServe(file, io);
+    const flags = { watch: rest.includes("--watch") };
+    const unknown = rest.filter((a) => a !== "--watch");
+    if (unknown.length) return io.err(`unknown argument ${JSON.stringify(unknown[0])}\n\n${HELP}`), 2;
+    return runServe(file, io, flags);
   }
   io.err(`unknown argument ${JSON.stringify(first)}\n\n${HELP}`);
   return 2;

@@ -4,14 +4,17 @@ import { ConfigError } from "../config/errors.ts";
 import { compile } from "../config/compile.ts";
 import type { Runtime } from "../config/runtime.ts";
 import { loadListenerTls } from "../tls/listener-tls.ts";
+import type { MemberRegistry } from "../state/registry.ts";
 
 export interface Io { out: (s: string) => void; err: (s: string) => void }
 
 /** Loads and compiles, or prints every error and returns undefined. */
-export async function loadRuntime(file: string, io: Io): Promise<Runtime | undefined> {
+export async function loadRuntime(file: string, io: Io, registry?: MemberRegistry): Promise<Runtime | undefined> {
   try {
     const config = await loadConfigFile(file);
-    return compile(config, { file });
+    const rt = compile(config, { file, members: registry });
+    registry?.commit();
+    return rt;
   } catch (e) {
     if (e instanceof ConfigError) io.err(e.message);
     else io.err(`${file}: ${(e as Error).message}`);

@@ -9,7 +9,9 @@ Usage:
 
 Options:
   --routes FILE   the configuration (see README.md and the routes.json reference)
+  --watch         reload when the routes file changes (also a Kubernetes ConfigMap symlink swap)
   --quiet         no access log lines for the demo
 
-Signals: SIGTERM/SIGINT stop gracefully (in-flight requests finish).
+Signals: SIGHUP reloads routes.json and certificates (a bad file keeps the running one);
+SIGTERM/SIGINT stop gracefully (in-flight requests finish).
 `;

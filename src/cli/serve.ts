@@ -1,4 +1,4 @@
-/** `proxy --routes routes.json`: load, compile, listen; stop gracefully on SIGTERM/SIGINT. */
+/** `proxy --routes routes.json [--watch]`: load, compile, listen; reload on SIGHUP; stop gracefully on SIGTERM/SIGINT. */
 import type { Runtime } from "../config/runtime.ts";
 import { createAccessLog, fileSink } from "../log/access.ts";
 import { stderrEvents, type EventLog } from "../log/events.ts";
@@ -8,9 +8,15 @@ import { loadRuntime, type Io } from "./check.ts";
 import { createAffinity, type Affinity } from "../health/wire.ts";
 import { loadListenerTls, type TlsSetup } from "../tls/listener-tls.ts";
 import { resolve } from "node:path";
+import type { HandlerDeps } from "../proxy/handler.ts";
+import { MemberRegistry } from "../state/registry.ts";
+import { createReloader, watchFile } from "./reload.ts";
 
-export async function runServe(file: string, io: Io): Promise<number> {
-  const rt = await loadRuntime(file, io);
+export interface ServeFlags { watch?: boolean }
+
+export async function runServe(file: string, io: Io, flags: ServeFlags = {}): Promise<number> {
+  const registry = new MemberRegistry();
+  const rt = await loadRuntime(file, io, registry);
   if (!rt) return 1;
   let tls: Map<number, TlsSetup>;
   try {
@@ -21,17 +27,12 @@ export async function runServe(file: string, io: Io): Promise<number> {
   }
   const started = start(rt, stderrEvents, false, tls);
   if (!started) return 1;
-  // SIGHUP re-reads certificates and keys (Apache graceful, NGINX -s reload) without dropping
-  // connections: Bun ignores server.reload({tls}), so listen.ts swaps in a second server.
-  process.on("SIGHUP", () => {
-    loadListenerTls(rt, stderrEvents)
-      .then((next) => started.running.reloadTls(next))
-      .then(
-        () => stderrEvents("info", "SIGHUP: certificates reloaded"),
-        (e: Error) => stderrEvents("error", `SIGHUP: ${e.message}; still serving the old certificates`),
-      );
-  });
-  await waitForStop(started, rt, stderrEvents);
+  const reloader = createReloader({ rt, affinity: started.affinity, running: started.running, tls }, { file, events: stderrEvents, registry, hooks: started.hooks });
+  // NGINX `-s reload`: routes, pools, members and certificates, validated before anything changes.
+  process.on("SIGHUP", () => void reloader.reload("SIGHUP"));
+  if (flags.watch) watchFile(file, () => void reloader.reload("--watch"));
+  // The live runtime and affinity are the reloader's: stop closes what is running then.
+  await waitForStop(started, () => reloader.live, stderrEvents);
   return 0;
 }
 
@@ -40,6 +41,8 @@ export interface Started {
   affinity: Affinity;
   /** Writes out the access log's pending lines (awaited before exit: a pipe may not take them at once). */
   flushLog: () => void | Promise<unknown>;
+  /** The spine's hooks for an affinity: a reload builds a new affinity and swaps these in. */
+  hooks: (affinity: Affinity) => HandlerDeps;
 }
 
 /** Binds every listener, or reports the one that failed and binds none. */
@@ -51,20 +54,23 @@ export function start(rt: Runtime, events: EventLog, quietAccess = false, tls?: 
   const access = sink ? createAccessLog(logCfg.format, sink) : () => {};
   // Stickiness and health wrap the pool's method; they reach the spine only through these hooks.
   const affinity = createAffinity(rt, { events });
+  const deadlines = new Deadlines();
+  const hooks = (a: Affinity): HandlerDeps => ({ deadlines, events, access, choose: a.choose, outcome: a.outcome, onResponse: a.onResponse, stickyCookie: a.stickyCookie });
   try {
-    const running = listen(rt, { deadlines: new Deadlines(), events, access, choose: affinity.choose, outcome: affinity.outcome, onResponse: affinity.onResponse, stickyCookie: affinity.stickyCookie }, tls);
+    const running = listen(rt, hooks(affinity), tls);
     for (const url of running.urls) events("info", `listening on ${url}`);
     affinity.start();
-    return { running, affinity, flushLog: () => sink?.flush() };
+    return { running, affinity, hooks, flushLog: () => sink?.flush() };
   } catch (e) {
     events("error", `cannot listen: ${(e as Error).message}`);
     return undefined;
   }
 }
 
-export function waitForStop({ running, affinity, flushLog }: Started, rt: Runtime, events: EventLog): Promise<void> {
+export function waitForStop({ running, flushLog }: Started, current: () => { rt: Runtime; affinity: Affinity }, events: EventLog): Promise<void> {
   return new Promise((done) => {
     const stop = async (sig: string) => {
+      const { rt, affinity } = current();
       events("info", `${sig}: stopping; in-flight requests finish`);
       affinity.stop();
       // In-flight requests get a grace period, then whatever is left (long downloads,

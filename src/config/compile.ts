@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { ConfigError } from "./errors.ts";
 import { createMethod } from "../balancer/method.ts";
-import { Member, defaultRoute } from "../balancer/member.ts";
+import { Member, defaultRoute, type MemberInit } from "../balancer/member.ts";
 import { Pool } from "../balancer/pool.ts";
 import { ipMatcher } from "../net/cidr.ts";
 import { Router } from "../proxy/router.ts";
@@ -24,7 +24,14 @@ export const SERVER_IDLE_MAX_MS = 250_000;
 
 export const DEFAULT_TIMEOUTS: Timeouts = { connect: 5_000, response: 60_000, idle: 60_000 };
 
-export interface CompileOptions { file: string; readText?: (path: string) => string }
+export interface CompileOptions {
+  file: string;
+  readText?: (path: string) => string;
+  /** Where members come from (state/registry.ts): a reload reuses the running ones. */
+  members?: { member(pool: string, url: string, init: MemberInit): Member };
+  /** The running configuration: members that stay keep its upstream transports (keep-alive connections). */
+  previous?: Runtime;
+}
 
 export function compile(config: Config, opts: CompileOptions): Runtime {
   const warnings: string[] = [];
@@ -32,7 +39,7 @@ export function compile(config: Config, opts: CompileOptions): Runtime {
   const readText = opts.readText ?? ((p: string) => readFileSync(p, "utf8"));
   const baseDir = dirname(opts.file);
   for (const [name, pc] of Object.entries(config.pools)) {
-    pools.set(name, compilePool(name, pc, warnings, (file) => {
+    pools.set(name, compilePool(name, pc, warnings, opts, (file) => {
       try {
         return readText(resolve(baseDir, file));
       } catch (e) {
@@ -64,13 +71,20 @@ export function compile(config: Config, opts: CompileOptions): Runtime {
   };
 }
 
-function compilePool(name: string, pc: PoolConfig, warnings: string[], readCa: (file: string) => string): RuntimePool {
+function compilePool(name: string, pc: PoolConfig, warnings: string[], opts: CompileOptions, readCa: (file: string) => string): RuntimePool {
   // Bun's tls.ca wants PEM text; routes.json names a file relative to itself.
   const upstreamTls = pc.tls ? { rejectUnauthorized: pc.tls.verify, ca: pc.tls.ca === undefined ? undefined : readCa(pc.tls.ca), serverName: pc.tls.serverName } : undefined;
-  const members = pc.members.map((m) => new Member({ url: m.url, weight: m.weight, route: m.route ?? defaultRoute(m.url), standby: m.standby, state: m.state }));
+  const members = pc.members.map((m) => {
+    const init = { url: m.url, weight: m.weight, route: m.route ?? defaultRoute(m.url), standby: m.standby, state: m.state };
+    return opts.members ? opts.members.member(name, m.url, init) : new Member(init);
+  });
   const transports = new Map<Member, Transport>();
+  const before = opts.previous?.pools.get(name);
+  const sameTls = before !== undefined && JSON.stringify(before.upstreamTls) === JSON.stringify(upstreamTls);
   for (const m of members) {
-    if (m.url.protocol === "https:") transports.set(m, new FetchTransport(m.origin, upstreamTls && { verify: upstreamTls.rejectUnauthorized, ca: upstreamTls.ca, serverName: upstreamTls.serverName }));
+    const kept = sameTls ? before.transports.get(m) : undefined;
+    if (kept) transports.set(m, kept);
+    else if (m.url.protocol === "https:") transports.set(m, new FetchTransport(m.origin, upstreamTls && { verify: upstreamTls.rejectUnauthorized, ca: upstreamTls.ca, serverName: upstreamTls.serverName }));
     else transports.set(m, createHttpTransport(m.url));
   }
   if (pc.tls && pc.tls.verify === false) warnings.push(`pools.${name}.tls.verify is false: upstream certificates are not checked (like Apache SSLProxyVerify none)`);

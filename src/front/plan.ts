@@ -17,14 +17,15 @@ export interface FastLanes {
   close(): void;
 }
 
-export function fastLanes(rt: Runtime, sticky: boolean): FastLanes {
+/** `previous`: a reload's running lanes; members that stay keep theirs (and its idle keep-alive sockets). */
+export function fastLanes(rt: Runtime, sticky: boolean, previous?: ReadonlyMap<Member, MemberLane>): FastLanes {
   const pools = new Set<RuntimePool>();
   const lanes = new Map<Member, MemberLane>();
   for (const [name, pool] of rt.pools) {
     const members = pool.pool.members;
     if ((rt.config.pools[name]?.sticky && !sticky) || !members.every((m) => m.url.protocol === "http:")) continue;
     pools.add(pool);
-    for (const m of members) lanes.set(m, new MemberLane(m.url));
+    for (const m of members) lanes.set(m, previous?.get(m) ?? new MemberLane(m.url));
   }
   return {
     lanes,

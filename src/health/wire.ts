@@ -47,7 +47,8 @@ export interface AffinityDeps {
   every?: (ms: number, fn: () => void) => () => void;
 }
 
-export function createAffinity(rt: Runtime, deps: AffinityDeps): Affinity {
+/** `previous`: the running configuration's affinity, whose passive health state members keep across a reload. */
+export function createAffinity(rt: Runtime, deps: AffinityDeps, previous?: Affinity): Affinity {
   const now = deps.now ?? (() => performance.now());
   const readText = deps.readText ?? ((p: string) => readFileSync(p, "utf8"));
   const pools = new Map<string, PoolAffinity>();
@@ -59,9 +60,12 @@ export function createAffinity(rt: Runtime, deps: AffinityDeps): Affinity {
     const tls: ProbeTls | undefined = pc.tls
       ? { verify: pc.tls.verify, ca: pc.tls.ca === undefined ? undefined : readText(resolve(rt.baseDir, pc.tls.ca)), serverName: pc.tls.serverName }
       : undefined;
+    const passive = new PassiveHealth(rp.pool, passiveCfg, { now, events: deps.events, trials: activeCfg === undefined });
+    const before = previous?.pools.get(name)?.passive;
+    if (before) passive.adopt(before);
     pools.set(name, {
       sticky: pc.sticky ? new Sticky(pc.sticky) : undefined,
-      passive: new PassiveHealth(rp.pool, passiveCfg, { now, events: deps.events, trials: activeCfg === undefined }),
+      passive,
       active: activeCfg ? new ActiveHealth(rp.pool, activeCfg, { events: deps.events, fetch: deps.fetch ?? fetch, tls, every: deps.every }) : undefined,
     });
   }

@@ -16,6 +16,8 @@ export interface Front {
   readonly registry: TunnelRegistry;
   /** Where the spine's server listens; set once it is started. */
   setInternalPort(port: number): void;
+  /** A reload: new requests get these lanes and hooks; exchanges in flight finish with theirs. */
+  swap(lanes: FastLanes, deps: FrontOptions["deps"]): void;
   /** Stops accepting; idle connections close now, busy ones after their exchange. */
   stop(closeActive: boolean): Promise<void>;
 }
@@ -72,6 +74,10 @@ export function listenFront(o: FrontOptions): Front {
     registry: ctx.registry,
     setInternalPort(port) {
       ctx.internalPort = port;
+    },
+    swap(lanes, deps) {
+      ctx.deps = { ...deps, port: listener.port, lanes: lanes.lanes };
+      ctx.plan = lanes.plan;
     },
     async stop(closeActive) {
       ctx.stopping = true;
