@@ -20,7 +20,10 @@ async function main(args: string[]): Promise<number> {
   if (first === "--routes" || first.startsWith("--routes=")) {
     const file = first.includes("=") ? first.slice("--routes=".length) : rest.shift();
     if (!file) return io.err("--routes needs a file: proxy --routes routes.json"), 2;
-    const flags = { watch: rest.includes("--watch") };
+    const userAt = rest.indexOf("--user");
+    const user = userAt >= 0 ? rest.splice(userAt, 2)[1] : undefined;
+    if (userAt >= 0 && !user) return io.err("--user needs a user name: proxy --routes routes.json --user nobody"), 2;
+    const flags = { watch: rest.includes("--watch"), user };
     const unknown = rest.filter((a) => a !== "--watch");
     if (unknown.length) return io.err(`unknown argument ${JSON.stringify(unknown[0])}\n\n${HELP}`), 2;
     return runServe(file, io, flags);

@@ -10,6 +10,7 @@ Usage:
 Options:
   --routes FILE   the configuration (see README.md and the routes.json reference)
   --watch         reload when the routes file changes (also a Kubernetes ConfigMap symlink swap)
+  --user NAME     bind the ports as root, then run as NAME
   --quiet         no access log lines for the demo
 
 Signals: SIGHUP reloads routes.json and certificates (a bad file keeps the running one);

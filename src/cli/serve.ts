@@ -11,8 +11,9 @@ import { resolve } from "node:path";
 import type { HandlerDeps } from "../proxy/handler.ts";
 import { MemberRegistry } from "../state/registry.ts";
 import { createReloader, watchFile } from "./reload.ts";
+import { dropPrivileges, lowPortHelp } from "./privileges.ts";
 
-export interface ServeFlags { watch?: boolean }
+export interface ServeFlags { watch?: boolean; user?: string | undefined }
 
 export async function runServe(file: string, io: Io, flags: ServeFlags = {}): Promise<number> {
   const registry = new MemberRegistry();
@@ -27,6 +28,15 @@ export async function runServe(file: string, io: Io, flags: ServeFlags = {}): Pr
   }
   const started = start(rt, stderrEvents, false, tls);
   if (!started) return 1;
+  if (flags.user) {
+    const problem = dropPrivileges(flags.user);
+    if (problem) {
+      stderrEvents("error", problem);
+      await started.running.stop(true);
+      return 1;
+    }
+    stderrEvents("info", `running as ${flags.user} (uid ${process.getuid?.()})`);
+  }
   const reloader = createReloader({ rt, affinity: started.affinity, running: started.running, tls }, { file, events: stderrEvents, registry, hooks: started.hooks });
   // NGINX `-s reload`: routes, pools, members and certificates, validated before anything changes.
   process.on("SIGHUP", () => void reloader.reload("SIGHUP"));
@@ -62,7 +72,9 @@ export function start(rt: Runtime, events: EventLog, quietAccess = false, tls?: 
     affinity.start();
     return { running, affinity, hooks, flushLog: () => sink?.flush() };
   } catch (e) {
-    events("error", `cannot listen: ${(e as Error).message}`);
+    const low = rt.listeners.find((l) => l.port > 0 && l.port < 1024);
+    const denied = /EACCES|permission denied/i.test(String((e as NodeJS.ErrnoException).code ?? (e as Error).message));
+    events("error", `cannot listen: ${(e as Error).message}${denied && low ? `\n${lowPortHelp(low.port)}` : ""}`);
     return undefined;
   }
 }
