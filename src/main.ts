@@ -1,9 +1,11 @@
 /** Entry point of `dist/proxy`: argv -> subcommand. The only place that calls process.exit. */
 import { HELP } from "./cli/help.ts";
-import { runCheck, type Io } from "./cli/check.ts";
+import { loadRuntime, runCheck, type Io } from "./cli/check.ts";
 import { runServe } from "./cli/serve.ts";
 import { runDemo } from "./cli/demo.ts";
 import { VERSION } from "./version.ts";
+import { runSupervisor, workerCount, WORKER_ENV } from "./cli/workers.ts";
+import { stderrEvents } from "./log/events.ts";
 
 const io: Io = { out: (s) => console.log(s), err: (s) => console.error(s) };
 
@@ -23,9 +25,21 @@ async function main(args: string[]): Promise<number> {
     const userAt = rest.indexOf("--user");
     const user = userAt >= 0 ? rest.splice(userAt, 2)[1] : undefined;
     if (userAt >= 0 && !user) return io.err("--user needs a user name: proxy --routes routes.json --user nobody"), 2;
+    const workersAt = rest.indexOf("--workers");
+    const workersSpec = workersAt >= 0 ? rest.splice(workersAt, 2)[1] : undefined;
+    const workers = workersSpec === undefined ? undefined : workerCount(workersSpec);
+    if (workersAt >= 0 && workers === undefined) return io.err(`--workers: expected a number 1..256 or auto, got ${JSON.stringify(workersSpec ?? "")}`), 2;
     const flags = { watch: rest.includes("--watch"), user };
     const unknown = rest.filter((a) => a !== "--watch");
     if (unknown.length) return io.err(`unknown argument ${JSON.stringify(unknown[0])}\n\n${HELP}`), 2;
+    // The supervisor binds nothing; its workers (same argv, role in the environment) do.
+    if (workers !== undefined && process.env[WORKER_ENV] === undefined) {
+      // Validated once here: a bad file must not become N workers crash-looping.
+      const rt = await loadRuntime(file, io);
+      if (!rt) return 1;
+      rt.close();
+      return runSupervisor(workers, stderrEvents);
+    }
     return runServe(file, io, flags);
   }
   io.err(`unknown argument ${JSON.stringify(first)}\n\n${HELP}`);

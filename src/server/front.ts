@@ -46,6 +46,8 @@ export function listenFront(o: FrontOptions): Front {
     hostname: o.hostname,
     port: o.port,
     allowHalfOpen: true, // a client's FIN after its request still gets the answer (ClientConn.onEnd)
+    // --workers: every worker binds the same port and the kernel spreads connections.
+    ...(process.env.EDGE_PROXY_WORKER !== undefined ? { reusePort: true } : {}),
     socket: {
       open(s: Socket<ClientConn>) {
         s.setNoDelay(true);

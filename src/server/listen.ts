@@ -37,6 +37,9 @@ export interface Running {
 
 type ServeOptions = Bun.Serve.Options<WsData>;
 
+/** A `--workers` worker shares its ports with the others (SO_REUSEPORT, cli/workers.ts). */
+export const SHARED_PORTS = process.env.EDGE_PROXY_WORKER !== undefined;
+
 const frontDeps = (rt: Runtime, deps: HandlerDeps) => ({ ...deps, choose: deps.choose ?? ((p, x, t) => p.pool.pick({ clientIp: x.clientIp }, t)), outcome: deps.outcome ?? (() => {}), isTrustedProxy: rt.isTrustedProxy, scheme: "http" as const, stickyCookie: deps.stickyCookie }) satisfies Parameters<typeof listenFront>[0]["deps"];
 
 /** The spine behind a socket front learns the client's address from the tunnel, not the socket. */
@@ -48,7 +51,7 @@ const tunnelled = (deps: HandlerDeps, registry: Front["registry"]): HandlerDeps 
 /** Fails like a plain bind would when something already owns the port: SO_REUSEPORT would
  *  otherwise silently share it with a second proxy started by mistake. */
 function probeFree(hostname: string, port: number): void {
-  if (port === 0) return;
+  if (port === 0 || SHARED_PORTS) return;
   const probe = Bun.serve({ port, hostname, fetch: () => new Response(null) });
   probe.stop(true);
 }
@@ -102,7 +105,7 @@ export function listen(rt: Runtime, deps: HandlerDeps, tls?: ReadonlyMap<number,
     for (const [i, o] of options.entries()) {
       const setup = tls?.get(i);
       if (!setup) {
-        const server = Bun.serve<WsData>(o);
+        const server = Bun.serve<WsData>(SHARED_PORTS ? { ...o, reusePort: true } : o);
         servers.push(server);
         fronts[i]?.setInternalPort(server.port!);
         continue;

@@ -51,7 +51,7 @@ describe("reload on SIGHUP", () => {
       const before = ok;
       await reload(p, steps[i % steps.length]!(), i + 2);
       // each generation serves before the next reload
-      while (ok < before + 20) await Bun.sleep(5);
+      while (ok < before + 20 && failed.length === 0 && p.proc.exitCode === null) await Bun.sleep(5);
     }
     running = false;
     await Promise.all(clients);
