@@ -10,13 +10,17 @@ import { loadListenerTls, type TlsSetup } from "../tls/listener-tls.ts";
 import { resolve } from "node:path";
 import type { HandlerDeps } from "../proxy/handler.ts";
 import { MemberRegistry } from "../state/registry.ts";
-import { createReloader, watchFile } from "./reload.ts";
+import { createReloader, watchFile, type Reloader } from "./reload.ts";
 import { dropPrivileges, lowPortHelp } from "./privileges.ts";
 
 export interface ServeFlags { watch?: boolean; user?: string | undefined }
 
 export async function runServe(file: string, io: Io, flags: ServeFlags = {}): Promise<number> {
   const registry = new MemberRegistry();
+  // Installed before any port is bound: a HUP sent as soon as "listening on" appears must find
+  // the handler (the default action of SIGHUP ends the process).
+  let reloader: Reloader | undefined;
+  process.on("SIGHUP", () => (reloader ? void reloader.reload("SIGHUP") : stderrEvents("warn", "SIGHUP before start-up finished: ignored")));
   const rt = await loadRuntime(file, io, registry);
   if (!rt) return 1;
   let tls: Map<number, TlsSetup>;
@@ -37,12 +41,12 @@ export async function runServe(file: string, io: Io, flags: ServeFlags = {}): Pr
     }
     stderrEvents("info", `running as ${flags.user} (uid ${process.getuid?.()})`);
   }
-  const reloader = createReloader({ rt, affinity: started.affinity, running: started.running, tls }, { file, events: stderrEvents, registry, hooks: started.hooks });
+  reloader = createReloader({ rt, affinity: started.affinity, running: started.running, tls }, { file, events: stderrEvents, registry, hooks: started.hooks });
   // NGINX `-s reload`: routes, pools, members and certificates, validated before anything changes.
-  process.on("SIGHUP", () => void reloader.reload("SIGHUP"));
-  if (flags.watch) watchFile(file, () => void reloader.reload("--watch"));
+  const live = reloader;
+  if (flags.watch) watchFile(file, () => void live.reload("--watch"));
   // The live runtime and affinity are the reloader's: stop closes what is running then.
-  await waitForStop(started, () => reloader.live, stderrEvents);
+  await waitForStop(started, () => live.live, stderrEvents);
   return 0;
 }
 

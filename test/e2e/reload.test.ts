@@ -19,7 +19,10 @@ function config(members: string[], routes: { path: string }[], extra: object = {
 async function reload(p: RunningProxy, cfg: object, gen: number) {
   writeFileSync(join(p.dir, "routes.json"), JSON.stringify(cfg));
   p.proc.kill("SIGHUP");
-  await p.waitFor(`generation ${gen};`);
+  await Promise.race([
+    p.waitFor(`generation ${gen};`),
+    p.proc.exited.then((code) => { throw new Error(`proxy exited with ${code} while reloading:\n${p.stderr()}`); }),
+  ]);
 }
 
 describe("reload on SIGHUP", () => {
@@ -29,7 +32,7 @@ describe("reload on SIGHUP", () => {
     const failed: string[] = [];
     let running = true;
     const client = async (keepalive: boolean) => {
-      while (running) {
+      while (running && failed.length < 100) {
         try {
           const r = await fetch(p.url + "/x", { keepalive, headers: keepalive ? {} : { connection: "close" } });
           await r.text();
