@@ -62,9 +62,11 @@ export function createReloader(first: Live, d: ReloaderDeps): Reloader {
       return fail(trigger, [`listeners: ${listenerChange.join(", ")}: adding or removing a listener needs a restart (routes, pools and members reload without one)`]);
     }
     let tls: ReadonlyMap<number, TlsSetup>;
+    let certs = false;
     try {
       tls = await loadListenerTls(rt, d.events);
-      if (certsChanged(live.tls, tls)) await live.running.reloadTls(tls);
+      certs = certsChanged(live.tls, tls);
+      if (certs) await live.running.reloadTls(tls);
     } catch (e) {
       return fail(trigger, [(e as Error).message]);
     }
@@ -77,7 +79,7 @@ export function createReloader(first: Live, d: ReloaderDeps): Reloader {
     affinity.start();
     live = { rt, affinity, running: old.running, tls };
     generation++;
-    d.events("info", `reload (${trigger}): generation ${generation}; ${describe(old.rt, rt)}`);
+    d.events("info", `reload (${trigger}): generation ${generation}; ${describe(old.rt, rt)}; certificates ${certs ? "reloaded" : "unchanged"}`);
     // Requests still on the old plan get shutdownTimeout before its retired connections close.
     setTimeout(() => {
       closeLanes();
