@@ -1,12 +1,14 @@
 /** Entry point of `dist/proxy`: argv -> subcommand. The only place that calls process.exit. */
 import { parseArgs } from "node:util";
 import { HELP } from "./cli/help.ts";
-import { runCheck, type Io } from "./cli/check.ts";
+import { loadRuntime, runCheck, type Io } from "./cli/check.ts";
 import { runServe } from "./cli/serve.ts";
 import { runDemo } from "./cli/demo.ts";
 import { runSchema } from "./cli/schema.ts";
 import { usageError } from "./cli/args.ts";
 import { VERSION } from "./version.ts";
+import { runSupervisor, workerCount, WORKER_ENV } from "./cli/workers.ts";
+import { stderrEvents } from "./log/events.ts";
 
 const io: Io = { out: (s) => console.log(s), err: (s) => console.error(s) };
 
@@ -23,6 +25,9 @@ const COMMANDS: Record<string, (args: string[], io: Io) => number | Promise<numb
 /** Options of serving (no subcommand). */
 const SERVE_OPTIONS = {
   routes: { type: "string" },
+  watch: { type: "boolean" },
+  workers: { type: "string" },
+  user: { type: "string" },
   quiet: { type: "boolean" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "v" },
@@ -42,8 +47,23 @@ async function main(args: string[]): Promise<number> {
   if (values.help) return io.out(HELP), 0;
   if (values.version) return io.out(`edge-proxy ${VERSION}`), 0;
   if (values.routes === "") return io.err("--routes needs a file: proxy --routes routes.json"), 2;
-  if (values.routes !== undefined) return runServe(values.routes, io);
-  return runDemo(io, undefined, values.quiet);
+  if (values.routes === undefined) {
+    if (values.watch || values.user !== undefined || values.workers !== undefined) return io.err("--watch, --user and --workers need --routes FILE"), 2;
+    return runDemo(io, undefined, values.quiet);
+  }
+  const file = values.routes;
+  if (values.user === "") return io.err("--user needs a user name: proxy --routes routes.json --user nobody"), 2;
+  const workers = values.workers === undefined ? undefined : workerCount(values.workers);
+  if (values.workers !== undefined && workers === undefined) return io.err(`--workers: expected a number 1..256 or auto, got ${JSON.stringify(values.workers)}`), 2;
+  // The supervisor binds nothing; its workers (same argv, role in the environment) do.
+  if (workers !== undefined && process.env[WORKER_ENV] === undefined) {
+    // Validated once here: a bad file must not become N workers crash-looping.
+    const rt = await loadRuntime(file, io);
+    if (!rt) return 1;
+    rt.close();
+    return runSupervisor(workers, stderrEvents);
+  }
+  return runServe(file, io, { watch: values.watch === true, user: values.user });
 }
 
 // A bug must not print Bun's minified source and a stack trace at the operator: one line, exit 70 (EX_SOFTWARE).

@@ -22,8 +22,9 @@ export interface AdminOptions {
   runtime: () => Runtime;
   listeners: () => string[];
   connections?: () => ReadonlyMap<string, number>;
-  generation?: () => number;
   reload?: () => Promise<ReloadResult>;
+  /** The reloader's figures: generation, reload results, when the running config was loaded. */
+  reloads?: () => { generation: number; success: number; failure: number; loadedAt: number };
 }
 
 /** Starts the admin listener when routes.json has `admin`; throws with the reason if it cannot. */
@@ -33,20 +34,23 @@ export function startAdmin(opts: AdminOptions): { url: string; stop(): void } | 
   if (!cfg) return undefined;
   const verify = cfg.auth ? createVerify(cfg.auth, rt.baseDir) : undefined;
   const startedAt = Date.now();
-  const loadedAt = Date.now();
+  const figures = () => opts.reloads?.() ?? { generation: 1, success: 0, failure: 0, loadedAt: startedAt };
   const app = createAdminApp({
     runtime: opts.runtime,
     verify,
     ready: () => true,
     reload: opts.reload,
-    info: () => ({
-      version: VERSION, startedAt,
-      config: { file: resolve(opts.file), generation: opts.generation?.() ?? 1, loadedAt },
-      listeners: opts.listeners(),
-      generation: opts.generation?.() ?? 1,
-      reloads: { success: 0, failure: 0 },
-      connections: opts.connections?.() ?? new Map(),
-    }),
+    info: () => {
+      const f = figures();
+      return {
+        version: VERSION, startedAt,
+        config: { file: resolve(opts.file), generation: f.generation, loadedAt: f.loadedAt },
+        listeners: opts.listeners(),
+        generation: f.generation,
+        reloads: { success: f.success, failure: f.failure },
+        connections: opts.connections?.() ?? new Map(),
+      };
+    },
   });
   const { host, port } = parseHostPort(cfg.listen)!;
   const server = Bun.serve({ hostname: host, port, development: false, fetch: app.fetch });

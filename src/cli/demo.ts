@@ -40,7 +40,7 @@ Try:
   curl -i http://127.0.0.1:${port}/blocked     # answered by the proxy itself (403)
 Then write a routes.json (see examples/routes.json) and run: proxy --routes routes.json
 Ctrl-C stops.`);
-  await waitForStop(started, rt, stderrEvents);
+  await waitForStop(started, () => ({ rt, affinity: started.affinity }), stderrEvents);
   for (const u of upstreams) u.stop(true);
   return 0;
 }

@@ -16,10 +16,14 @@ Usage:
 
 Options:
   --routes FILE   the configuration
+  --watch         reload when the routes file changes (also a Kubernetes ConfigMap symlink swap)
+  --workers N     run N processes (or "auto": one per CPU) on the same ports
+  --user NAME     bind the ports as root, then run as NAME
   --quiet         no access log lines for the demo
 
 Every subcommand answers --help.
-Signals: SIGTERM/SIGINT stop gracefully (in-flight requests finish).
+Signals: SIGHUP reloads routes.json and certificates (a bad file keeps the running one);
+SIGTERM/SIGINT stop gracefully (in-flight requests finish).
 ${REFERENCE_HINT}
 `;
 

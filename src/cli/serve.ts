@@ -1,4 +1,4 @@
-/** `proxy --routes routes.json`: load, compile, listen; stop gracefully on SIGTERM/SIGINT. */
+/** `proxy --routes routes.json [--watch]`: load, compile, listen; reload on SIGHUP; stop gracefully on SIGTERM/SIGINT. */
 import type { Runtime } from "../config/runtime.ts";
 import { createAccessLog, fileSink } from "../log/access.ts";
 import { configureEvents, eventSettings, stderrEvents, type EventLog } from "../log/events.ts";
@@ -11,8 +11,11 @@ import { loadRuntime, type Io } from "./check.ts";
 import { createAffinity, type Affinity } from "../health/wire.ts";
 import { loadListenerTls, type TlsSetup } from "../tls/listener-tls.ts";
 import { resolve } from "node:path";
+import type { HandlerDeps } from "../proxy/handler.ts";
 import { scheduleRenewal } from "./renew.ts";
 import { registryFor, startAdmin } from "./admin.ts";
+import { createReloader, watchFile, type Reloader } from "./reload.ts";
+import { dropPrivileges, lowPortHelp } from "./privileges.ts";
 
 /**
  * How long internal certificates live: 90 days, unless EDGE_INTERNAL_CERT_LIFETIME_MS says
@@ -20,7 +23,13 @@ import { registryFor, startAdmin } from "./admin.ts";
  */
 const internalLifetimeMs = Number(process.env.EDGE_INTERNAL_CERT_LIFETIME_MS) > 0 ? Number(process.env.EDGE_INTERNAL_CERT_LIFETIME_MS) : undefined;
 
-export async function runServe(file: string, io: Io): Promise<number> {
+export interface ServeFlags { watch?: boolean; user?: string | undefined }
+
+export async function runServe(file: string, io: Io, flags: ServeFlags = {}): Promise<number> {
+  // Installed before any port is bound: a HUP sent as soon as "listening on" appears must find
+  // the handler (the default action of SIGHUP ends the process).
+  let reloader: Reloader | undefined;
+  process.on("SIGHUP", () => (reloader ? void reloader.reload("SIGHUP") : stderrEvents("warn", "SIGHUP before start-up finished: ignored")));
   // The event log's format applies from the first line, config errors included: read it before
   // validating (a bad eventLog value itself is reported in the default text format).
   configureEvents(peekEventLog(file));
@@ -43,7 +52,18 @@ export async function runServe(file: string, io: Io): Promise<number> {
   }
   const started = start(rt, stderrEvents, false, tls);
   if (!started) return 1;
-  const live = rt;
+  if (flags.user) {
+    const problem = dropPrivileges(flags.user);
+    if (problem) {
+      stderrEvents("error", problem);
+      await started.running.stop(true);
+      return 1;
+    }
+    stderrEvents("info", `running as ${flags.user} (uid ${process.getuid?.()})`);
+  }
+  // NGINX `-s reload`: routes, pools, members and certificates, validated before anything changes.
+  const live = createReloader({ rt, affinity: started.affinity, running: started.running, tls }, { file, events: stderrEvents, hooks: started.hooks, internalLifetimeMs });
+  reloader = live;
   let admin: ReturnType<typeof startAdmin>;
   try {
     const hosts = () => started.running.urls.map((u) => new URL(u).host);
@@ -51,29 +71,21 @@ export async function runServe(file: string, io: Io): Promise<number> {
       const open = started.running.connectionsOpen();
       return new Map(hosts().flatMap((h, i) => (open[i] === undefined ? [] : [[h, open[i]!] as const])));
     };
-    admin = startAdmin({ file, events: stderrEvents, runtime: () => live, listeners: hosts, connections });
+    admin = startAdmin({ file, events: stderrEvents, runtime: () => live.live.rt, listeners: hosts, connections, reload: () => live.reload("API"), reloads: () => live.stats });
   } catch (e) {
     report.err(`admin: cannot start: ${(e as Error).message}`);
     await started.running.stop(true);
     return 1;
   }
   const renewal = scheduleRenewal(tls, {
-    load: () => loadListenerTls(live, stderrEvents, { internalLifetimeMs }),
+    load: () => loadListenerTls(live.live.rt, stderrEvents, { internalLifetimeMs }),
     apply: (next) => started.running.reloadTls(next),
     events: stderrEvents,
   });
   process.once("beforeExit", () => renewal.stop());
-  // SIGHUP re-reads certificates and keys (Apache graceful, NGINX -s reload) without dropping
-  // connections: Bun ignores server.reload({tls}), so listen.ts swaps in a second server.
-  process.on("SIGHUP", () => {
-    loadListenerTls(rt, stderrEvents, { internalLifetimeMs })
-      .then((next) => started.running.reloadTls(next))
-      .then(
-        () => stderrEvents("info", "SIGHUP: certificates reloaded"),
-        (e: Error) => stderrEvents("error", `SIGHUP: ${e.message}; still serving the old certificates`),
-      );
-  });
-  await waitForStop(started, rt, stderrEvents);
+  if (flags.watch) watchFile(file, () => void live.reload("--watch"));
+  // The live runtime and affinity are the reloader's: stop closes what is running then.
+  await waitForStop(started, () => live.live, stderrEvents);
   admin?.stop();
   return 0;
 }
@@ -83,6 +95,8 @@ export interface Started {
   affinity: Affinity;
   /** Writes out the access log's pending lines (awaited before exit: a pipe may not take them at once). */
   flushLog: () => void | Promise<unknown>;
+  /** The spine's hooks for an affinity: a reload builds a new affinity and swaps these in. */
+  hooks: (affinity: Affinity) => HandlerDeps;
 }
 
 /** Binds every listener, or reports the one that failed and binds none. */
@@ -100,24 +114,29 @@ export function start(rt: Runtime, events: EventLog, quietAccess = false, tls?: 
   const access = sink ? createAccessLog(logCfg.format, sink) : () => {};
   // Stickiness and health wrap the pool's method; they reach the spine only through these hooks.
   const affinity = createAffinity(rt, { events });
+  const deadlines = new Deadlines();
+  const hooks = (a: Affinity): HandlerDeps => ({ deadlines, events, access, choose: a.choose, outcome: a.outcome, onResponse: a.onResponse, stickyCookie: a.stickyCookie });
   try {
-    const running = listen(rt, { deadlines: new Deadlines(), events, access, choose: affinity.choose, outcome: affinity.outcome, onResponse: affinity.onResponse, stickyCookie: affinity.stickyCookie }, tls);
+    const running = listen(rt, hooks(affinity), tls);
     for (const url of running.urls) events("info", `listening on ${url}`);
     affinity.start();
     for (const r of rt.router.routes()) r.auth?.keys.warm(events); // JWKS URLs fetch now, in the background
-    return { running, affinity, flushLog: () => sink?.flush() };
+    return { running, affinity, hooks, flushLog: () => sink?.flush() };
   } catch (e) {
     // Something took a port between the preflight probe and the bind: still name the listener.
     const i = rt.listeners.findIndex((l) => (e as Error).message.includes(String(l.port)));
     const l = rt.listeners[Math.max(0, i)]!;
-    events("error", i >= 0 ? formatIssue(bindIssue(e, l.host, l.port, i)).trim() : `cannot listen: ${(e as Error).message}`);
+    const low = rt.listeners.find((x) => x.port > 0 && x.port < 1024);
+    const denied = /EACCES|permission denied/i.test(String((e as NodeJS.ErrnoException).code ?? (e as Error).message));
+    events("error", (i >= 0 ? formatIssue(bindIssue(e, l.host, l.port, i)).trim() : `cannot listen: ${(e as Error).message}`) + (denied && low ? `\n${lowPortHelp(low.port)}` : ""));
     return undefined;
   }
 }
 
-export function waitForStop({ running, affinity, flushLog }: Started, rt: Runtime, events: EventLog): Promise<void> {
+export function waitForStop({ running, flushLog }: Started, current: () => { rt: Runtime; affinity: Affinity }, events: EventLog): Promise<void> {
   return new Promise((done) => {
     const stop = async (sig: string) => {
+      const { rt, affinity } = current();
       events("info", `${sig}: stopping; in-flight requests finish`);
       affinity.stop();
       // In-flight requests get a grace period, then whatever is left (long downloads,

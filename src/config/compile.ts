@@ -34,6 +34,8 @@ export interface CompileOptions {
   now?: () => number;
   /** Where members live across reloads; a fresh one (nothing persisted) by default. */
   registry?: Registry;
+  /** The running configuration: members that stay keep its dialers and transports (TLS session, keep-alive connections). */
+  previous?: Runtime;
 }
 
 export function compile(config: Config, opts: CompileOptions): Runtime {
@@ -44,7 +46,7 @@ export function compile(config: Config, opts: CompileOptions): Runtime {
   const registry = opts.registry ?? new Registry();
   const buckets = config.admin?.metrics?.buckets;
   for (const [name, pc] of Object.entries(config.pools)) {
-    pools.set(name, compilePool(name, pc, warnings, registry, buckets, (file) => {
+    pools.set(name, compilePool(name, pc, warnings, registry, buckets, opts.previous, (file) => {
       try {
         return readText(resolve(baseDir, file));
       } catch (e) {
@@ -85,13 +87,23 @@ export function compile(config: Config, opts: CompileOptions): Runtime {
   };
 }
 
-function compilePool(name: string, pc: PoolConfig, warnings: string[], registry: Registry, buckets: readonly number[] | undefined, readCa: (file: string) => string): RuntimePool {
+function compilePool(name: string, pc: PoolConfig, warnings: string[], registry: Registry, buckets: readonly number[] | undefined, previous: Runtime | undefined, readCa: (file: string) => string): RuntimePool {
   // Bun's tls.ca wants PEM text; routes.json names a file relative to itself.
   const upstreamTls = pc.tls ? { rejectUnauthorized: pc.tls.verify, ca: pc.tls.ca === undefined ? undefined : readCa(pc.tls.ca), serverName: pc.tls.serverName } : undefined;
   const members = pc.members.map((m) => registry.member(name, { url: m.url, weight: m.weight, route: m.route ?? defaultRoute(m.url), standby: m.standby, state: m.state, buckets }));
   const transports = new Map<Member, Transport>();
   const dialers = new Map<Member, Dialer>();
+  const before = previous?.pools.get(name);
+  const sameTls = before !== undefined && JSON.stringify(before.upstreamTls) === JSON.stringify(upstreamTls);
   for (const m of members) {
+    // A member that stays, with the same TLS settings, keeps its connections across a reload.
+    const keptDialer = sameTls ? before.dialers.get(m) : undefined;
+    const keptTransport = sameTls ? before.transports.get(m) : undefined;
+    if (keptDialer && keptTransport) {
+      dialers.set(m, keptDialer);
+      transports.set(m, keptTransport);
+      continue;
+    }
     // http:// and https:// members on the same client; only the dialer knows TLS.
     const dialer = new Dialer(m.url, upstreamTls && { verify: upstreamTls.rejectUnauthorized, ca: upstreamTls.ca, serverName: upstreamTls.serverName });
     dialers.set(m, dialer);

@@ -20,7 +20,8 @@ export interface FastLanes {
   close(): void;
 }
 
-export function fastLanes(rt: Runtime, sticky: boolean): FastLanes {
+/** `previous`: a reload's running lanes; members that stay keep theirs (and its idle keep-alive sockets). */
+export function fastLanes(rt: Runtime, sticky: boolean, previous?: ReadonlyMap<Member, MemberLane>): FastLanes {
   const pools = new Set<RuntimePool>();
   const lanes = new Map<Member, MemberLane>();
   for (const [name, pool] of rt.pools) {
@@ -28,7 +29,7 @@ export function fastLanes(rt: Runtime, sticky: boolean): FastLanes {
     // http:// and https:// members alike: the dialer carries the pool's upstream TLS.
     if (rt.config.pools[name]?.sticky && !sticky) continue;
     pools.add(pool);
-    for (const m of members) lanes.set(m, new MemberLane(pool.dialers.get(m)!));
+    for (const m of members) lanes.set(m, previous?.get(m) ?? new MemberLane(pool.dialers.get(m)!));
   }
   return {
     lanes,

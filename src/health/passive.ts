@@ -86,6 +86,16 @@ export class PassiveHealth {
     }
   }
 
+  /** A reload: members that stayed keep their ejection, failures and streak from the running pool. */
+  adopt(previous: PassiveHealth): void {
+    for (const m of this.#pool.members) {
+      const st = previous.#state.get(m);
+      if (st) this.#state.set(m, st);
+      const streak = previous.#streak.get(m);
+      if (streak !== undefined) this.#streak.set(m, streak);
+    }
+  }
+
   /** Milliseconds the member stays ejected, or undefined when it is not ejected (for status pages). */
   ejectedFor(member: Member): number | undefined {
     const st = this.#stateOf(member);

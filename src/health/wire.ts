@@ -42,7 +42,8 @@ export interface AffinityDeps {
   every?: (ms: number, fn: () => void) => () => void;
 }
 
-export function createAffinity(rt: Runtime, deps: AffinityDeps): Affinity {
+/** `previous`: the running configuration's affinity, whose passive health state members keep across a reload. */
+export function createAffinity(rt: Runtime, deps: AffinityDeps, previous?: Affinity): Affinity {
   const now = deps.now ?? (() => performance.now());
   const pools = new Map<string, PoolAffinity>();
   for (const [name, rp] of rt.pools) {
@@ -50,9 +51,12 @@ export function createAffinity(rt: Runtime, deps: AffinityDeps): Affinity {
     if (!pc) continue;
     const activeCfg = pc.health?.active;
     const passiveCfg = pc.health?.passive ?? PASSIVE_DEFAULTS;
+    const passive = new PassiveHealth(rp.pool, passiveCfg, { now, events: deps.events, trials: activeCfg === undefined });
+    const before = previous?.pools.get(name)?.passive;
+    if (before) passive.adopt(before);
     pools.set(name, {
       sticky: pc.sticky ? new Sticky(pc.sticky) : undefined,
-      passive: new PassiveHealth(rp.pool, passiveCfg, { now, events: deps.events, trials: activeCfg === undefined }),
+      passive,
       active: activeCfg ? new ActiveHealth(rp.pool, activeCfg, { events: deps.events, dialers: rp.dialers, every: deps.every }) : undefined,
     });
   }

@@ -20,6 +20,8 @@ export interface Front {
   open(): number;
   /** Where the spine's server listens; set once it is started. */
   setInternalPort(port: number): void;
+  /** A reload: new requests get these lanes and hooks; exchanges in flight finish with theirs. */
+  swap(lanes: FastLanes, deps: FrontOptions["deps"]): void;
   /** Stops accepting; idle connections close now, busy ones after their exchange. */
   stop(closeActive: boolean): Promise<void>;
 }
@@ -50,6 +52,8 @@ export function listenFront(o: FrontOptions): Front {
     hostname: o.hostname,
     port: o.port,
     allowHalfOpen: true, // a client's FIN after its request still gets the answer (ClientConn.onEnd)
+    // --workers: every worker binds the same port and the kernel spreads connections.
+    ...(process.env.EDGE_PROXY_WORKER !== undefined ? { reusePort: true } : {}),
     socket: {
       open(s: Socket<ClientConn>) {
         s.setNoDelay(true);
@@ -79,6 +83,10 @@ export function listenFront(o: FrontOptions): Front {
     open: () => conns.size,
     setInternalPort(port) {
       ctx.internalPort = port;
+    },
+    swap(lanes, deps) {
+      ctx.deps = { ...deps, port: listener.port, lanes: lanes.lanes };
+      ctx.plan = lanes.plan;
     },
     async stop(closeActive) {
       ctx.stopping = true;

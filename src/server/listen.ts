@@ -29,14 +29,32 @@ export interface Running {
    * All-or-nothing: if any new server fails to start, the old ones keep serving.
    */
   reloadTls(tls: ReadonlyMap<number, TlsSetup>): Promise<void>;
+  /**
+   * A reload with the same listeners: new requests are served by `rt` from now on, inside the
+   * listeners already bound (a second server on the port would drop queued connections); those
+   * in flight finish with the plan they started with. Returns a function that closes the fast
+   * lanes of members `rt` no longer has (call it once the old requests had their time).
+   */
+  swap(rt: Runtime, deps: HandlerDeps): () => void;
 }
 
 type ServeOptions = Bun.Serve.Options<WsData>;
 
+/** A `--workers` worker shares its ports with the others (SO_REUSEPORT, cli/workers.ts). */
+export const SHARED_PORTS = process.env.EDGE_PROXY_WORKER !== undefined;
+
+const frontDeps = (rt: Runtime, deps: HandlerDeps) => ({ ...deps, choose: deps.choose ?? ((p, x, t) => p.pool.pick({ clientIp: x.clientIp }, t)), outcome: deps.outcome ?? (() => {}), isTrustedProxy: rt.isTrustedProxy, wsIdleMs: rt.websocket.idleTimeoutSec * 1000, scheme: "http" as const, stickyCookie: deps.stickyCookie }) satisfies Parameters<typeof listenFront>[0]["deps"];
+
+/** The spine behind a socket front learns the client's address from the tunnel, not the socket. */
+const tunnelled = (deps: HandlerDeps, registry: Front["registry"]): HandlerDeps => ({
+  ...deps,
+  clientIp: (req, server) => { const a = server.requestIP(req); return registry.clientIp(a?.port) ?? plainIp(a?.address ?? "-"); },
+});
+
 /** Fails like a plain bind would when something already owns the port: SO_REUSEPORT would
  *  otherwise silently share it with a second proxy started by mistake. */
 function probeFree(hostname: string, port: number): void {
-  if (port === 0) return;
+  if (port === 0 || SHARED_PORTS) return;
   const probe = Bun.serve({ port, hostname, fetch: () => new Response(null) });
   probe.stop(true);
 }
@@ -50,7 +68,12 @@ export function listen(rt: Runtime, deps: HandlerDeps, tls?: ReadonlyMap<number,
   // Plain listeners get the socket front (server/front.ts); EDGE_FAST_LANE=0 serves them with
   // Bun.serve alone, for comparison.
   const fronted = (l: Runtime["listeners"][number]) => !l.tls && process.env.EDGE_FAST_LANE !== "0";
-  const lanes = fastLanes(rt, deps.stickyCookie !== undefined);
+  let lanes = fastLanes(rt, deps.stickyCookie !== undefined);
+  // A redirectHttps listener's front answers every request itself (front/redirect-plan.ts).
+  const frontLanes = (next: Runtime, i: number) => {
+    const r = next.listeners[i]?.redirectHttps;
+    return r ? redirectLanes(r) : lanes;
+  };
   const fronts: (Front | undefined)[] = [];
   const options = rt.listeners.map((l, i) => {
     if (l.tls && !tls?.get(i)) throw new Error(`listeners[${i}].tls: no certificates loaded for this listener (loadListenerTls must run before listen)`);
@@ -59,10 +82,10 @@ export function listen(rt: Runtime, deps: HandlerDeps, tls?: ReadonlyMap<number,
     let port = l.port;
     let hostname = l.host;
     if (fronted(l)) {
-      const front = listenFront({ hostname: l.host, port: l.port, idleTimeoutSec: Math.ceil(rt.clientTimeouts.keepAlive / 1000), clientTimeouts: rt.clientTimeouts, lanes: l.redirectHttps ? redirectLanes(l.redirectHttps) : lanes, deps: { ...deps, choose: deps.choose ?? ((p, x, t) => p.pool.pick({ clientIp: x.clientIp }, t)), outcome: deps.outcome ?? (() => {}), isTrustedProxy: rt.isTrustedProxy, wsIdleMs: rt.websocket.idleTimeoutSec * 1000, scheme: "http", stickyCookie: deps.stickyCookie } });
+      const front = listenFront({ hostname: l.host, port: l.port, idleTimeoutSec: Math.ceil(rt.clientTimeouts.keepAlive / 1000), clientTimeouts: rt.clientTimeouts, lanes: frontLanes(rt, i), deps: frontDeps(rt, deps) });
       fronts[i] = front;
       const registry = front.registry;
-      handlerDeps = { ...deps, clientIp: (req, server) => { const a = server.requestIP(req); return registry.clientIp(a?.port) ?? plainIp(a?.address ?? "-"); } };
+      handlerDeps = tunnelled(deps, registry);
       port = 0;
       hostname = "127.0.0.1";
       // The spine reports the public port (X-Forwarded-Port), not the internal one.
@@ -90,7 +113,7 @@ export function listen(rt: Runtime, deps: HandlerDeps, tls?: ReadonlyMap<number,
     for (const [i, o] of options.entries()) {
       const setup = tls?.get(i);
       if (!setup) {
-        const server = Bun.serve<WsData>(o);
+        const server = Bun.serve<WsData>(SHARED_PORTS ? { ...o, reusePort: true } : o);
         servers.push(server);
         fronts[i]?.setInternalPort(server.port!);
         continue;
@@ -105,6 +128,12 @@ export function listen(rt: Runtime, deps: HandlerDeps, tls?: ReadonlyMap<number,
     throw e;
   }
   const urls = servers.map((s, i) => fronts[i]?.url ?? s.url.href);
+  const fetchFor = (next: Runtime, d: HandlerDeps, i: number) => {
+    const l = next.listeners[i]!;
+    const front = fronts[i];
+    if (l.redirectHttps) return redirectToHttps(l.redirectHttps);
+    return createProxyHandler(next, { port: front ? front.port : servers[i]!.port ?? l.port, scheme: l.tls ? "https" : "http" }, front ? tunnelled(d, front.registry) : d);
+  };
   // Old servers still finishing in-flight requests after a reload; stop() waits for them too.
   const draining = new Set<Promise<void>>();
 
@@ -115,6 +144,20 @@ export function listen(rt: Runtime, deps: HandlerDeps, tls?: ReadonlyMap<number,
     async stop(closeActive = false) {
       await Promise.all([...fronts.map((f) => f?.stop(closeActive)), ...servers.map((s) => s.stop(closeActive)), ...draining]);
       lanes.close();
+    },
+    swap(next, d) {
+      const before = lanes;
+      lanes = fastLanes(next, d.stickyCookie !== undefined, before.lanes);
+      for (const [i, server] of servers.entries()) {
+        const fetch = fetchFor(next, d, i);
+        options[i] = { ...options[i]!, fetch };
+        server.reload({ fetch, error: options[i]!.error, websocket });
+        fronts[i]?.swap(frontLanes(next, i), frontDeps(next, d));
+      }
+      const kept = new Set(lanes.lanes.values());
+      return () => {
+        for (const lane of before.lanes.values()) if (!kept.has(lane)) lane.close();
+      };
     },
     async reloadTls(next) {
       const started: [number, Server<WsData>][] = [];

@@ -50,10 +50,11 @@ function collect(stream: ReadableStream<Uint8Array>) {
   };
 }
 
-export async function startProxy(config: object, opts: { dir?: string; env?: Record<string, string>; args?: string[] } = {}): Promise<RunningProxy> {
+/** `skipWrite`: routes.json is already in `dir` (a test laid it out itself); `config` only says how many listeners. */
+export async function startProxy(config: object, opts: { dir?: string; env?: Record<string, string>; args?: string[]; skipWrite?: boolean } = {}): Promise<RunningProxy> {
   const dir = opts.dir ?? tempDir();
   const file = join(dir, "routes.json");
-  writeFileSync(file, JSON.stringify(config, null, 2));
+  if (!opts.skipWrite) writeFileSync(file, JSON.stringify(config, null, 2));
   const proc = Bun.spawn([BINARY, "--routes", file, ...(opts.args ?? [])], { stdin: "ignore", stdout: "pipe", stderr: "pipe", env: { ...process.env, ...opts.env } });
   const err = collect(proc.stderr);
   const out = collect(proc.stdout);

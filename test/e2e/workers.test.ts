@@ -1,0 +1,61 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { closedPort, echoUpstream, startProxy } from "./harness.ts";
+
+const up = echoUpstream("a");
+afterAll(() => up.stop());
+
+/** The pids owning the proxy's side of established connections to `port` (iproute2 ss). */
+async function ownersOf(port: number): Promise<Set<number>> {
+  const out = await new Response(Bun.spawn(["ss", "-tnpH", "state", "established", `( sport = :${port} )`], { stdout: "pipe" }).stdout).text();
+  return new Set([...out.matchAll(/pid=(\d+)/g)].map((m) => Number(m[1])));
+}
+
+/** Opens `n` keep-alive connections, each answered once, and leaves them open. */
+async function holdConnections(port: number, n: number) {
+  const socks = await Promise.all(Array.from({ length: n }, () => new Promise<Bun.Socket>((ok) => {
+    void Bun.connect({ hostname: "127.0.0.1", port, socket: { open: (s) => { s.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n"); }, data: (s) => ok(s) } });
+  })));
+  return () => socks.forEach((s) => s.end());
+}
+
+describe("--workers 2", () => {
+  test("serves from both processes and survives kill -9 of one with no failed request", async () => {
+    const port = closedPort();
+    const p = await startProxy({
+      listeners: [{ port, host: "127.0.0.1" }], pools: { web: { members: [{ url: up.url }] } },
+      routes: [{ path: "/", pool: "web" }], accessLog: { format: "combined", path: "/dev/null" },
+    }, { args: ["--workers", "2"] });
+    await p.waitFor(/listening on[\s\S]*listening on/);
+    const pids = () => [...p.stderr().matchAll(/worker \d started \(pid (\d+)\)/g)].map((m) => Number(m[1]));
+    expect(pids()).toHaveLength(2);
+    const release = await holdConnections(port, 40);
+    const owners = await ownersOf(port);
+    release();
+    expect([...owners].sort()).toEqual([...pids()].sort());
+
+    let failed = 0, ok = 0, running = true;
+    const client = async () => {
+      while (running) {
+        try {
+          const r = await fetch(`http://127.0.0.1:${port}/`, { headers: { connection: "close" } });
+          await r.text();
+          r.status === 200 ? ok++ : failed++;
+        } catch {
+          failed++;
+        }
+      }
+    };
+    const victim = pids()[0]!;
+    process.kill(victim, "SIGKILL");
+    await p.waitFor("restarting in");
+    await p.waitFor(/worker 0 started[\s\S]*worker 0 started/);
+    await p.waitFor(/(listening on[\s\S]*){3}/);
+    const clients = [client(), client()];
+    while (ok < 200 && failed === 0) await Bun.sleep(5);
+    running = false;
+    await Promise.all(clients);
+    expect(failed).toBe(0);
+    await p.stop();
+    expect(p.stderr()).toContain("SIGTERM: stopping 2 workers");
+  }, 60_000);
+});
