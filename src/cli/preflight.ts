@@ -7,6 +7,8 @@ import { accessSync, constants, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { ConfigIssue } from "../config/errors.ts";
 import type { Runtime } from "../config/runtime.ts";
+import { SHARED_PORTS } from "../server/listen.ts";
+import { lowPortHelp } from "./privileges.ts";
 
 export interface Preflight { errors: ConfigIssue[]; inUse: ConfigIssue[] }
 
@@ -19,7 +21,8 @@ export function preflight(rt: Runtime): Preflight {
     if (problem) errors.push({ path: "accessLog.path", message: `${JSON.stringify(logPath)}: ${problem} (relative paths start at the directory of routes.json; "-" is standard output)` });
   }
   rt.listeners.forEach((l, i) => {
-    const issue = probeBind(l.host, l.port, i);
+    // A --workers worker shares its ports with its siblings (SO_REUSEPORT): "in use" is them.
+    const issue = SHARED_PORTS ? undefined : probeBind(l.host, l.port, i);
     if (issue?.inUse) inUse.push(issue);
     else if (issue) errors.push(issue);
   });
@@ -64,7 +67,7 @@ export function probeBind(host: string, port: number, i: number): (ConfigIssue &
 export function bindIssue(e: unknown, host: string, port: number, i: number): ConfigIssue & { inUse?: boolean } {
   const code = (e as { code?: string }).code;
   if (code === "EADDRINUSE") return { path: `listeners[${i}].port`, message: `${port} is in use (on ${host}); stop what listens there or choose another port`, inUse: true };
-  if (code === "EACCES") return { path: `listeners[${i}].port`, message: `${port} needs root or CAP_NET_BIND_SERVICE to bind; use a port above 1023 or grant the capability` };
+  if (code === "EACCES") return { path: `listeners[${i}].port`, message: `${port} needs root or CAP_NET_BIND_SERVICE to bind; use a port above 1023, or:\n${lowPortHelp(port)}` };
   if (code === "EADDRNOTAVAIL") return { path: `listeners[${i}].host`, message: `${JSON.stringify(host)} is not an address of this machine; use one of its addresses, or "0.0.0.0" for all` };
   return { path: `listeners[${i}].host`, message: `cannot bind ${JSON.stringify(host)}: not an IP address of this machine or a name that resolves to one (${(e as Error).message})` };
 }

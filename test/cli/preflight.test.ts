@@ -46,6 +46,10 @@ describe("probeBind", () => {
 
   test("permission denied names the port and the fix", () => {
     const e = Object.assign(new Error("Failed to listen"), { code: "EACCES" });
-    expect(bindIssue(e, "0.0.0.0", 443, 0)).toEqual({ path: "listeners[0].port", message: "443 needs root or CAP_NET_BIND_SERVICE to bind; use a port above 1023 or grant the capability" });
+    const issue = bindIssue(e, "0.0.0.0", 443, 0);
+    expect(issue.path).toBe("listeners[0].port");
+    expect(issue.message).toStartWith("443 needs root or CAP_NET_BIND_SERVICE to bind; use a port above 1023, or:");
+    // the three ways out
+    for (const way of ["--user NAME", "setcap cap_net_bind_service", "AmbientCapabilities=CAP_NET_BIND_SERVICE"]) expect(issue.message).toContain(way);
   });
 });

@@ -17,7 +17,7 @@ describe("reload", () => {
     const a = rt(["http://10.0.0.1:80", "http://10.0.0.2:80"], ["/"]);
     const b = rt(["http://10.0.0.2:80", "http://10.0.0.3:80"], ["/", "/api"]);
     const line = changes(a, b);
-    expect(line).toContain("routes +/api->web");
+    expect(line).toContain("routes +*/api->web");
     expect(line).toContain("members +web http://10.0.0.3/ -web http://10.0.0.1/");
     expect(line).toContain("pools unchanged");
     expect(changes(a, a)).toBe("routes unchanged; pools unchanged; members unchanged; listeners unchanged");

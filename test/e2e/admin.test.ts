@@ -1,5 +1,6 @@
 /** The admin listener on the compiled binary: API shapes, auth, live member changes, persistence, metrics. */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync, writeFileSync } from "node:fs";
 import { echoUpstream, runBinary, tempDir, writeFile } from "./harness.ts";
 import { adminProxy, token } from "./admin-harness.ts";
 
@@ -100,10 +101,25 @@ describe("admin API", () => {
     expect(even.filter((n) => n === "n2").length).toBe(4);
   });
 
-  test("reload without a reload implementation is a clear 501", async () => {
-    const r = await api("/api/v1/reload", { method: "POST", tok: write });
-    expect(r.status).toBe(501);
-    expect(((await r.json()) as any).error).toContain("reload");
+  test("POST /api/v1/reload reloads routes.json: 200 with the generation, 422 with every error and the running config kept", async () => {
+    const file = `${ctx.dir}/routes.json`;
+    const good = readFileSync(file, "utf8");
+    const ok = await api("/api/v1/reload", { method: "POST", tok: write });
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ generation: 2 });
+    writeFileSync(file, good.replace('"pool": "app"', '"pool": "nope"'));
+    const bad = await api("/api/v1/reload", { method: "POST", tok: write });
+    expect(bad.status).toBe(422);
+    expect(((await bad.json()) as { errors: string[] }).errors).toContain('routes[0].pool: no pool named "nope" (pools: app)');
+    writeFileSync(file, good);
+    expect((await fetch(ctx.p.url + "/")).status).toBe(200);
+    const status = (await (await api("/api/v1/status", { tok: read })).json()) as { config: { generation: number } };
+    expect(status.config.generation).toBe(2);
+    const metrics = await (await api("/metrics", { tok: read })).text();
+    expect(metrics).toContain('edge_proxy_config_reloads_total{result="success"} 1');
+    expect(metrics).toContain('edge_proxy_config_reloads_total{result="failure"} 1');
+    expect(metrics).toMatch(/^edge_proxy_config_generation 2$/m);
+    expect((await api("/api/v1/reload", { method: "POST", tok: read })).status).toBe(403);
   });
 });
 
