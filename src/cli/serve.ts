@@ -31,6 +31,7 @@ export async function runServe(file: string, io: Io): Promise<number> {
         (e: Error) => stderrEvents("error", `SIGHUP: ${e.message}; still serving the old certificates`),
       );
   });
+  watchOperatorSignals(started, stderrEvents);
   await waitForStop(started, rt, stderrEvents);
   return 0;
 }
@@ -40,6 +41,28 @@ export interface Started {
   affinity: Affinity;
   /** Writes out the access log's pending lines (awaited before exit: a pipe may not take them at once). */
   flushLog: () => void | Promise<unknown>;
+  /** Reopens the access log file (USR1). */
+  reopenLog: () => void;
+}
+
+/**
+ * Signals an operator (or logrotate) may send. USR1 reopens log files as Apache (graceful
+ * restart reopens logs) and NGINX (`nginx -s reopen`) do; USR2 and WINCH, NGINX's binary upgrade
+ * and worker shutdown, have no meaning for one process and are logged and ignored; PIPE is
+ * ignored (a peer that went away is that exchange's error, not the process's). Without a
+ * handler Bun's default action ends the process silently, pending access lines lost.
+ */
+export function watchOperatorSignals(started: Started, events: EventLog): void {
+  process.on("SIGUSR1", () => {
+    try {
+      started.reopenLog();
+      events("info", "SIGUSR1: log files reopened");
+    } catch (e) {
+      events("error", `SIGUSR1: cannot reopen the access log: ${(e as Error).message}; still writing to the old file`);
+    }
+  });
+  for (const sig of ["SIGUSR2", "SIGWINCH"] as const) process.on(sig, () => events("warn", `${sig}: ignored (SIGHUP reloads certificates, SIGUSR1 reopens logs, SIGTERM/SIGQUIT stop)`));
+  process.on("SIGPIPE", () => {});
 }
 
 /** Binds every listener, or reports the one that failed and binds none. */
@@ -55,7 +78,7 @@ export function start(rt: Runtime, events: EventLog, quietAccess = false, tls?: 
     const running = listen(rt, { deadlines: new Deadlines(), events, access, choose: affinity.choose, outcome: affinity.outcome, onResponse: affinity.onResponse, stickyCookie: affinity.stickyCookie }, tls);
     for (const url of running.urls) events("info", `listening on ${url}`);
     affinity.start();
-    return { running, affinity, flushLog: () => sink?.flush() };
+    return { running, affinity, flushLog: () => sink?.flush(), reopenLog: () => sink?.reopen?.() };
   } catch (e) {
     events("error", `cannot listen: ${(e as Error).message}`);
     return undefined;
@@ -87,5 +110,7 @@ export function waitForStop({ running, affinity, flushLog }: Started, rt: Runtim
     };
     process.once("SIGTERM", () => void stop("SIGTERM"));
     process.once("SIGINT", () => void stop("SIGINT"));
+    // NGINX: QUIT is the graceful shutdown.
+    process.once("SIGQUIT", () => void stop("SIGQUIT"));
   });
 }
