@@ -23,7 +23,7 @@ Options:
 
 Every subcommand answers --help.
 Signals: SIGHUP reloads routes.json and certificates (a bad file keeps the running one);
-SIGTERM/SIGINT stop gracefully (in-flight requests finish).
+USR1 reopens the log files; SIGTERM/SIGINT/SIGQUIT stop gracefully (in-flight requests finish).
 ${REFERENCE_HINT}
 `;
 

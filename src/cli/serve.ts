@@ -16,6 +16,7 @@ import { scheduleRenewal } from "./renew.ts";
 import { registryFor, startAdmin } from "./admin.ts";
 import { createReloader, watchFile, type Reloader } from "./reload.ts";
 import { dropPrivileges, lowPortHelp } from "./privileges.ts";
+import { watchOperatorSignals } from "./signals.ts";
 
 /**
  * How long internal certificates live: 90 days, unless EDGE_INTERNAL_CERT_LIFETIME_MS says
@@ -83,6 +84,7 @@ export async function runServe(file: string, io: Io, flags: ServeFlags = {}): Pr
     events: stderrEvents,
   });
   process.once("beforeExit", () => renewal.stop());
+  watchOperatorSignals(started, stderrEvents);
   if (flags.watch) watchFile(file, () => void live.reload("--watch"));
   // The live runtime and affinity are the reloader's: stop closes what is running then.
   await waitForStop(started, () => live.live, stderrEvents);
@@ -97,6 +99,8 @@ export interface Started {
   flushLog: () => void | Promise<unknown>;
   /** The spine's hooks for an affinity: a reload builds a new affinity and swaps these in. */
   hooks: (affinity: Affinity) => HandlerDeps;
+  /** Reopens the access log file (USR1). */
+  reopenLog: () => void;
 }
 
 /** Binds every listener, or reports the one that failed and binds none. */
@@ -121,7 +125,7 @@ export function start(rt: Runtime, events: EventLog, quietAccess = false, tls?: 
     for (const url of running.urls) events("info", `listening on ${url}`);
     affinity.start();
     for (const r of rt.router.routes()) r.auth?.keys.warm(events); // JWKS URLs fetch now, in the background
-    return { running, affinity, hooks, flushLog: () => sink?.flush() };
+    return { running, affinity, hooks, flushLog: () => sink?.flush(), reopenLog: () => sink?.reopen?.() };
   } catch (e) {
     // Something took a port between the preflight probe and the bind: still name the listener.
     const i = rt.listeners.findIndex((l) => (e as Error).message.includes(String(l.port)));
@@ -159,6 +163,8 @@ export function waitForStop({ running, flushLog }: Started, current: () => { rt:
     };
     process.once("SIGTERM", () => void stop("SIGTERM"));
     process.once("SIGINT", () => void stop("SIGINT"));
+    // NGINX: QUIT is the graceful shutdown.
+    process.once("SIGQUIT", () => void stop("SIGQUIT"));
   });
 }
 

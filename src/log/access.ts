@@ -22,7 +22,12 @@ export interface AccessEntry {
 }
 
 export type AccessLog = (e: AccessEntry) => void;
-export interface Sink { write(s: string): void; flush(): void | Promise<unknown> }
+export interface Sink {
+  write(s: string): void;
+  flush(): void | Promise<unknown>;
+  /** Opens the path again (USR1 after logrotate moved the file away, as Apache and NGINX do). */
+  reopen?(): void;
+}
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 let cachedSecond = -1;
@@ -82,7 +87,7 @@ function openWriter(path: string): Writer {
  * Bun's writer otherwise makes one write(2) per line, a measurable share of a small request.
  */
 export function fileSink(path: string, flushMs = 100, open: (path: string) => Writer = openWriter): Sink {
-  const writer = open(path);
+  let writer = open(path);
   let pending = "";
   // The promise, when there is one, settles once the writer's own buffer is out too (a pipe
   // may take it in parts): awaited at shutdown even when nothing new is pending.
@@ -101,5 +106,14 @@ export function fileSink(path: string, flushMs = 100, open: (path: string) => Wr
       if (pending.length >= 16384) void flush();
     },
     flush,
+    reopen: () => {
+      if (path === "-") return;
+      // Pending lines go to the old (moved) file first: they belong to the rotated period.
+      const old = writer;
+      if (pending !== "") void old.write(pending);
+      pending = "";
+      writer = open(path);
+      void Promise.resolve(old.flush()).then(() => (old as { end?: () => unknown }).end?.());
+    },
   };
 }
