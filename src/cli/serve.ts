@@ -31,6 +31,8 @@ export async function runServe(file: string, io: Io, flags: ServeFlags = {}): Pr
   // the handler (the default action of SIGHUP ends the process).
   let reloader: Reloader | undefined;
   process.on("SIGHUP", () => (reloader ? void reloader.reload("SIGHUP") : stderrEvents("warn", "SIGHUP before start-up finished: ignored")));
+  let reopenLog = () => {};
+  watchOperatorSignals({ reopenLog: () => reopenLog() }, stderrEvents);
   // The event log's format applies from the first line, config errors included: read it before
   // validating (a bad eventLog value itself is reported in the default text format).
   configureEvents(peekEventLog(file));
@@ -53,6 +55,7 @@ export async function runServe(file: string, io: Io, flags: ServeFlags = {}): Pr
   }
   const started = start(rt, stderrEvents, false, tls);
   if (!started) return 1;
+  reopenLog = started.reopenLog;
   if (flags.user) {
     const problem = dropPrivileges(flags.user);
     if (problem) {
@@ -84,7 +87,6 @@ export async function runServe(file: string, io: Io, flags: ServeFlags = {}): Pr
     events: stderrEvents,
   });
   process.once("beforeExit", () => renewal.stop());
-  watchOperatorSignals(started, stderrEvents);
   if (flags.watch) watchFile(file, () => void live.reload("--watch"));
   // The live runtime and affinity are the reloader's: stop closes what is running then.
   await waitForStop(started, () => live.live, stderrEvents);
