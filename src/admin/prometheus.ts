@@ -9,6 +9,8 @@ export interface MetricsInfo {
   reloads: { success: number; failure: number };
   /** Open client connections per listener `host:port`. */
   connections: ReadonlyMap<string, number>;
+  /** TLS listeners' certificates: listener `host:port`, certificate name, notAfter (Unix seconds). */
+  certificates?: readonly { listener: string; name: string; notAfter: number }[];
 }
 
 // Label values escape backslash, double quote and newline (exposition format 0.0.4).
@@ -66,5 +68,7 @@ export function renderMetrics(rt: Runtime, info: MetricsInfo): string {
   sample("edge_proxy_config_reloads_total", { result: "failure" }, info.reloads.failure);
   family("edge_proxy_config_generation", "gauge", "Generation of the loaded configuration (1 at start).");
   sample("edge_proxy_config_generation", {}, info.generation);
+  family("edge_proxy_certificate_expiry_timestamp_seconds", "gauge", "When a listener's certificate expires (Unix time).");
+  for (const c of info.certificates ?? []) sample("edge_proxy_certificate_expiry_timestamp_seconds", { listener: c.listener, name: c.name }, c.notAfter);
   return out.join("\n") + "\n";
 }

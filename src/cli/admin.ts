@@ -22,6 +22,7 @@ export interface AdminOptions {
   runtime: () => Runtime;
   listeners: () => string[];
   connections?: () => ReadonlyMap<string, number>;
+  certificates?: () => { listener: string; name: string; notAfter: number }[];
   reload?: () => Promise<ReloadResult>;
   /** The reloader's figures: generation, reload results, when the running config was loaded. */
   reloads?: () => { generation: number; success: number; failure: number; loadedAt: number };
@@ -49,6 +50,7 @@ export function startAdmin(opts: AdminOptions): { url: string; stop(): void } | 
         generation: f.generation,
         reloads: { success: f.success, failure: f.failure },
         connections: opts.connections?.() ?? new Map(),
+        certificates: opts.certificates?.() ?? [],
       };
     },
   });

@@ -38,6 +38,8 @@ export interface Reloader {
   reload(trigger: string): Promise<ReloadResult>;
   readonly generation: number;
   readonly live: Live;
+  /** Certificates swapped in outside a reload (internal-certificate renewal). */
+  tlsRenewed(tls: ReadonlyMap<number, TlsSetup>): void;
   /** For the admin API and /metrics. */
   readonly stats: { generation: number; success: number; failure: number; loadedAt: number };
 }
@@ -107,6 +109,9 @@ export function createReloader(first: Live, d: ReloaderDeps): Reloader {
     },
     get live() {
       return live;
+    },
+    tlsRenewed(tls) {
+      live = { ...live, tls };
     },
     get stats() {
       return { generation, success, failure, loadedAt };

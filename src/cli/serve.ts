@@ -17,6 +17,7 @@ import { registryFor, startAdmin } from "./admin.ts";
 import { createReloader, watchFile, type Reloader } from "./reload.ts";
 import { dropPrivileges, lowPortHelp } from "./privileges.ts";
 import { watchOperatorSignals } from "./signals.ts";
+import { certificateExpiries } from "../tls/expiry.ts";
 
 /**
  * How long internal certificates live: 90 days, unless EDGE_INTERNAL_CERT_LIFETIME_MS says
@@ -75,7 +76,8 @@ export async function runServe(file: string, io: Io, flags: ServeFlags = {}): Pr
       const open = started.running.connectionsOpen();
       return new Map(hosts().flatMap((h, i) => (open[i] === undefined ? [] : [[h, open[i]!] as const])));
     };
-    admin = startAdmin({ file, events: stderrEvents, runtime: () => live.live.rt, listeners: hosts, connections, reload: () => live.reload("API"), reloads: () => live.stats });
+    const certificates = () => [...live.live.tls].flatMap(([i, setup]) => certificateExpiries(setup).map((c) => ({ listener: hosts()[i] ?? String(i), ...c })));
+    admin = startAdmin({ file, events: stderrEvents, runtime: () => live.live.rt, listeners: hosts, connections, certificates, reload: () => live.reload("API"), reloads: () => live.stats });
   } catch (e) {
     report.err(`admin: cannot start: ${(e as Error).message}`);
     await started.running.stop(true);
@@ -83,7 +85,10 @@ export async function runServe(file: string, io: Io, flags: ServeFlags = {}): Pr
   }
   const renewal = scheduleRenewal(tls, {
     load: () => loadListenerTls(live.live.rt, stderrEvents, { internalLifetimeMs }),
-    apply: (next) => started.running.reloadTls(next),
+    apply: async (next) => {
+      await started.running.reloadTls(next);
+      live.tlsRenewed(next);
+    },
     events: stderrEvents,
   });
   process.once("beforeExit", () => renewal.stop());
