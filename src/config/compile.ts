@@ -40,7 +40,7 @@ export function compile(config: Config, opts: CompileOptions): Runtime {
       }
     }));
   }
-  const routes = config.routes.map((rc, i) => compileRoute(rc, i, pools, warnings));
+  const routes = config.routes.map((rc, i) => compileRoute(rc, i, pools, warnings, config.routes));
   // Accepted so configs written for later releases validate, but nothing serves it yet.
   if (config.admin) warnings.push(`admin: not yet supported; ${config.admin.listen} is not opened`);
   return {
@@ -85,7 +85,16 @@ function compilePool(name: string, pc: PoolConfig, warnings: string[], readCa: (
   };
 }
 
-function compileRoute(rc: RouteConfig, index: number, pools: Map<string, RuntimePool>, warnings: string[]): RuntimeRoute {
+/** Every other route's reverse mappings: ProxyPassReverse applies vhost-wide in Apache. */
+function reverseSiblings(self: RouteConfig, all: readonly RouteConfig[], pools: Map<string, RuntimePool>) {
+  return all.filter((o) => o !== self && o.reverse && o.pool !== undefined && pools.has(o.pool)).flatMap((o) => {
+    const up = o.rewritePrefix ?? o.path;
+    const members = pools.get(o.pool!)!.pool.members;
+    return [...members.map((m) => joinPath(m.url.origin + m.url.pathname, up)), ...o.reverseAlso].map((upstreamPrefix) => ({ upstreamPrefix, routePrefix: o.path, host: o.host }));
+  });
+}
+
+function compileRoute(rc: RouteConfig, index: number, pools: Map<string, RuntimePool>, warnings: string[], all: readonly RouteConfig[] = [rc]): RuntimeRoute {
   const where = `routes[${index}]`;
   const pool = rc.pool !== undefined ? pools.get(rc.pool) : undefined;
   const action: RouteAction = pool
@@ -116,6 +125,7 @@ function compileRoute(rc: RouteConfig, index: number, pools: Map<string, Runtime
           routePrefix: rc.path,
           upstreamPathPrefix: joinPath(pool.pool.members[0]!.url.pathname, upstreamPath),
           memberHosts: pool.pool.members.map((m) => m.url.hostname),
+          siblings: reverseSiblings(rc, all, pools),
         })
       : undefined,
   };
