@@ -45,6 +45,16 @@ export interface ClientView {
   host: string;
 }
 
+/**
+ * The scheme the client used: a trusted proxy's X-Forwarded-Proto (its first value, the one the
+ * outermost proxy saw, as behind a TLS offloader), else the listener's own.
+ */
+export function clientScheme(listener: "http" | "https", trusted: boolean, forwardedProto: string | null | undefined): "http" | "https" {
+  if (!trusted || !forwardedProto) return listener;
+  const first = forwardedProto.split(",")[0]!.trim().toLowerCase();
+  return first === "https" || first === "http" ? first : listener;
+}
+
 /** Mutates `headers` in place. */
 export type ReverseMapper = (headers: Headers, client: ClientView) => void;
 
