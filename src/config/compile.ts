@@ -58,7 +58,7 @@ export function compile(config: Config, opts: CompileOptions): Runtime {
     baseDir, readText, now: opts.now,
     fail: (field, message) => { throw new ConfigError(opts.file, [{ path: `routes[${i}].auth.jwt.${field}`, message }]); },
   });
-  const routes = config.routes.map((rc, i) => compileRoute(rc, i, pools, warnings, registry, buckets, auth));
+  const routes = config.routes.map((rc, i) => compileRoute(rc, i, pools, warnings, registry, buckets, auth, config.routes));
   return {
     registry,
     config,
@@ -123,7 +123,16 @@ function compilePool(name: string, pc: PoolConfig, warnings: string[], registry:
   };
 }
 
-function compileRoute(rc: RouteConfig, index: number, pools: Map<string, RuntimePool>, warnings: string[], registry: Registry, buckets: readonly number[] | undefined, auth: (rc: RouteConfig, i: number) => RouteAuth | undefined): RuntimeRoute {
+/** Every other route's reverse mappings: ProxyPassReverse applies vhost-wide in Apache. */
+function reverseSiblings(self: RouteConfig, all: readonly RouteConfig[], pools: Map<string, RuntimePool>) {
+  return all.filter((o) => o !== self && o.reverse && o.pool !== undefined && pools.has(o.pool)).flatMap((o) => {
+    const up = o.rewritePrefix ?? o.path;
+    const members = pools.get(o.pool!)!.pool.members;
+    return [...members.map((m) => joinPath(m.url.origin + m.url.pathname, up)), ...o.reverseAlso].map((upstreamPrefix) => ({ upstreamPrefix, routePrefix: o.path, host: o.host }));
+  });
+}
+
+function compileRoute(rc: RouteConfig, index: number, pools: Map<string, RuntimePool>, warnings: string[], registry: Registry, buckets: readonly number[] | undefined, auth: (rc: RouteConfig, i: number) => RouteAuth | undefined, all: readonly RouteConfig[] = [rc]): RuntimeRoute {
   const where = `routes[${index}]`;
   const pool = rc.pool !== undefined ? pools.get(rc.pool) : undefined;
   const action: RouteAction = pool
@@ -158,6 +167,7 @@ function compileRoute(rc: RouteConfig, index: number, pools: Map<string, Runtime
           routePrefix: rc.path,
           upstreamPathPrefix: joinPath(pool.pool.members[0]!.url.pathname, upstreamPath),
           memberHosts: pool.pool.members.map((m) => m.url.hostname),
+          siblings: reverseSiblings(rc, all, pools),
         })
       : undefined,
   };

@@ -4,6 +4,7 @@
  * 502/503/504 texts, respond.ts body rules, the same access log line and health outcomes).
  * A member that dies mid-body cuts the client connection, as respond.ts does.
  */
+import { clientScheme } from "../rewrite/reverse.ts";
 import type { Member } from "../balancer/member.ts";
 import type { RuntimePool, RuntimeRoute } from "../config/runtime.ts";
 import type { AccessLog } from "../log/access.ts";
@@ -188,7 +189,7 @@ export class FastExchange implements LaneUser {
   #headContext() {
     const member = this.#member!;
     const setCookie = this.deps.stickyCookie?.(this.pool, this, member);
-    return { route: this.route, scheme: this.deps.scheme, hostHeader: this.h.hostHeader, clientIp: this.clientIp, member: member.origin, close: this.h.close, setCookie };
+    return { route: this.route, scheme: this.deps.scheme, clientScheme: clientScheme(this.deps.scheme, this.trusted, this.h.xForwardedProto), hostHeader: this.h.hostHeader, clientIp: this.clientIp, member: member.origin, close: this.h.close, setCookie };
   }
 
   #startBody(head: ClientHead, buf: Buffer, end: number): void {

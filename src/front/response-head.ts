@@ -30,6 +30,8 @@ export interface ClientHead extends Framing {
 export interface HeadContext {
   route: RuntimeRoute;
   scheme: "http" | "https";
+  /** The scheme the client used (listener, or a trusted X-Forwarded-Proto): for reverse. */
+  clientScheme?: "http" | "https";
   hostHeader: string;
   clientIp: string;
   member: string;
@@ -125,7 +127,7 @@ function rebuild(buf: Buffer, end: number, cx: HeadContext, isHead: boolean): Cl
   // Framing is ours to state (we relay the body as framed); the rest goes through the spine's steps.
   h.delete("content-length");
   stripHopByHop(h);
-  cx.route.reverse?.(h, { scheme: cx.scheme, host: cx.hostHeader });
+  cx.route.reverse?.(h, { scheme: cx.clientScheme ?? cx.scheme, host: cx.hostHeader });
   cx.route.responseRules?.(h, { route: cx.route.label, member: cx.member, client_ip: cx.clientIp, host: cx.hostHeader, scheme: cx.scheme });
   if (cx.setCookie !== undefined) h.append("set-cookie", cx.setCookie);
   if (!h.has("date")) h.set("date", httpDate());

@@ -6,6 +6,10 @@
  * retries a member whose `retry` expired): success brings it back, failure re-ejects it.
  * With active checks, recovery is left to the probes, so there is no trial.
  * No timers: expiry is noticed lazily in `choose`, from the injected clock.
+ * Panic: when passive health alone has taken out every member that is not disabled, requests
+ * go to the ejected member whose ejection ends first instead of a 503 for everyone (NGINX never
+ * marks its only server unavailable; Envoy ignores health below its panic threshold). A member
+ * that is out for another reason (failing active probes) keeps the pool out of panic.
  */
 import type { Member } from "../balancer/member.ts";
 import type { Pool } from "../balancer/pool.ts";
@@ -40,6 +44,8 @@ export class PassiveHealth {
   readonly #state = new Map<Member, State>();
   /** Ejections in a row per member; cleared by a success. */
   readonly #streak = new Map<Member, number>();
+  /** Inside a panic episode (logged once when it starts and once when it ends). */
+  #panic = false;
 
   constructor(pool: Pool, cfg: PassiveConfig, deps: PassiveDeps) {
     this.#pool = pool;
@@ -52,10 +58,15 @@ export class PassiveHealth {
    * choice lands on such a member, that request is its trial and the member is taken out
    * again until the outcome arrives, so only one trial is ever in flight per member.
    */
-  choose(pick: () => Member | undefined): Member | undefined {
+  choose(pick: () => Member | undefined, tried?: ReadonlySet<Member>): Member | undefined {
     if (this.#deps.trials) this.#admitTrials();
     const chosen = pick();
-    if (chosen && this.#stateOf(chosen).kind === "ready") {
+    if (!chosen) return this.#panicPick(tried);
+    if (this.#panic) {
+      this.#panic = false;
+      this.#deps.events("info", `pool=${this.#pool.name} panic over: a member is available again`);
+    }
+    if (this.#stateOf(chosen).kind === "ready") {
       this.#state.set(chosen, { kind: "trial", since: this.#deps.now() });
       this.#pool.setStatus(chosen, false);
     }
@@ -70,6 +81,8 @@ export class PassiveHealth {
       else this.#eject(member, `trial request failed: ${reason}`);
       return;
     }
+    // In panic, a success of an ejected member is the good news the pool waits for.
+    if (st.kind === "ejected" && ok && this.#panic) return this.#recover(member, "request in panic mode succeeded");
     // Outcomes of requests that started before an ejection say nothing new about it.
     if (st.kind !== "ok") return;
     if (ok) {
@@ -100,6 +113,28 @@ export class PassiveHealth {
   ejectedFor(member: Member): number | undefined {
     const st = this.#stateOf(member);
     return st.kind === "ejected" ? Math.max(0, st.until - this.#deps.now()) : undefined;
+  }
+
+  /** The ejected member whose ejection ends first, when every non-disabled member is ejected. */
+  #panicPick(tried?: ReadonlySet<Member>): Member | undefined {
+    let best: Member | undefined;
+    let bestUntil = Infinity;
+    let live = 0;
+    for (const m of this.#pool.members) {
+      if (m.state === "disabled") continue;
+      live++;
+      const st = this.#stateOf(m);
+      if (st.kind !== "ejected" && st.kind !== "trial") return undefined;
+      // A trial in flight means its ejection already ended: it ranks first.
+      const until = st.kind === "ejected" ? st.until : -Infinity;
+      if (!tried?.has(m) && until < bestUntil) [best, bestUntil] = [m, until];
+    }
+    if (live === 0 || !best) return undefined;
+    if (!this.#panic) {
+      this.#panic = true;
+      this.#log("warn", best, "panic: every member is ejected; sending requests to the one whose ejection ends first");
+    }
+    return best;
   }
 
   #admitTrials(): void {

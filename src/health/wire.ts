@@ -71,7 +71,7 @@ export function createAffinity(rt: Runtime, deps: AffinityDeps, previous?: Affin
       const plain = () => pool.pool.pick({ clientIp: x.clientIp }, tried);
       if (!a) return plain();
       const sticky = a.sticky;
-      return a.passive.choose(sticky ? () => sticky.choose(pool.pool, stickyRequest(x), tried) : plain);
+      return a.passive.choose(sticky ? () => sticky.choose(pool.pool, stickyRequest(x), tried) : plain, tried);
     },
     outcome(pool, member: Member, ok, reason) {
       of(pool)?.passive.outcome(member, ok, reason);

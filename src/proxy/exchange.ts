@@ -14,6 +14,8 @@ export interface Exchange {
   hostName: string;         // lower-case, without port
   clientIp: string;
   scheme: "http" | "https";
+  /** The scheme the client used (listener, or a trusted X-Forwarded-Proto); set by forward. */
+  clientScheme?: "http" | "https";
   listenerPort: number;
   started: number;          // performance.now() at arrival
   // Filled in by forwarding, for the access log.

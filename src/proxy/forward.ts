@@ -6,6 +6,7 @@
  * re-sends POST/PATCH). Statuses: 503 when no member is available, 502 when the
  * upstream failed, 504 when it did not answer within the response timeout.
  */
+import { clientScheme } from "../rewrite/reverse.ts";
 import type { Member } from "../balancer/member.ts";
 import type { RuntimePool } from "../config/runtime.ts";
 import type { EventLog } from "../log/events.ts";
@@ -35,7 +36,9 @@ export interface Forwarded { res: Response; member: Member; abort: Cancel }
 export async function forward(x: Exchange, pool: RuntimePool, body: ReadableStream<Uint8Array> | null, deps: ForwardDeps): Promise<Forwarded | Response> {
   let tried: Set<Member> = NONE_TRIED; // allocated only when a try fails
   const timeouts = x.route.timeouts;
-  const base = prepareHeaders(x, deps.isTrustedProxy(x.clientIp));
+  const trusted = deps.isTrustedProxy(x.clientIp);
+  x.clientScheme = clientScheme(x.scheme, trusted, x.req.headers.get("x-forwarded-proto"));
+  const base = prepareHeaders(x, trusted);
   let timedOut: Response | undefined; // NGINX answers with the last try's error: a timeout stays 504
   for (let attempt = 0; ; attempt++) {
     const member = chooseMember(pool, x, tried, deps);

@@ -28,7 +28,7 @@ export class ClientGone extends Error {
 export function clientHeaders(x: Exchange, res: Response, member: Member): Headers {
   const h = res.headers;
   stripHopByHop(h);
-  x.route.reverse?.(h, { scheme: x.scheme, host: x.hostHeader });
+  x.route.reverse?.(h, { scheme: x.clientScheme ?? x.scheme, host: x.hostHeader });
   x.route.responseRules?.(h, { route: x.route.label, member: member.origin, client_ip: x.clientIp, host: x.hostHeader, scheme: x.scheme });
   return h;
 }

@@ -17,12 +17,42 @@ export interface ReverseInit {
   upstreamPathPrefix: string;
   /** Member hostnames, for Set-Cookie Domain mapping. */
   memberHosts: string[];
+  /**
+   * The other routes' mappings (Apache applies every ProxyPassReverse of the vhost): each
+   * upstream prefix with its route's client-facing prefix and route host. An entry applies when
+   * its host could serve the client's Host (exact, `*.` wildcard, or host-less).
+   */
+  siblings?: { upstreamPrefix: string; routePrefix: string; host?: string | undefined }[];
+}
+
+interface Entry { path: string; routeBase: string; host: string | undefined }
+
+/** Whether a route's host (exact, "*.example.com", or none) could serve this client hostname. */
+export function hostServes(routeHost: string | undefined, clientHost: string): boolean {
+  if (routeHost === undefined) return true;
+  const h = clientHost.toLowerCase();
+  const r = routeHost.toLowerCase();
+  return r.startsWith("*.") ? h.endsWith(r.slice(1)) && h.length > r.length - 1 : h === r;
+}
+
+function hostnameOf(hostHeader: string): string {
+  return hostHeader.startsWith("[") ? hostHeader.slice(0, hostHeader.indexOf("]") + 1) : hostHeader.replace(/:\d*$/, "");
 }
 
 export interface ClientView {
   scheme: "http" | "https";
   /** Host header as received, with port if any. */
   host: string;
+}
+
+/**
+ * The scheme the client used: a trusted proxy's X-Forwarded-Proto (its first value, the one the
+ * outermost proxy saw, as behind a TLS offloader), else the listener's own.
+ */
+export function clientScheme(listener: "http" | "https", trusted: boolean, forwardedProto: string | null | undefined): "http" | "https" {
+  if (!trusted || !forwardedProto) return listener;
+  const first = forwardedProto.split(",")[0]!.trim().toLowerCase();
+  return first === "https" || first === "http" ? first : listener;
 }
 
 /** Mutates `headers` in place. */
@@ -67,30 +97,34 @@ function atBoundary(s: string, i: number): boolean {
 export function compileReverse(init: ReverseInit): ReverseMapper {
   // origin -> path prefixes, longest first (the longest matching prefix wins; Apache takes
   // the first rule in config order, which makes overlapping reverseAlso entries order-dependent).
-  const table = new Map<string, string[]>();
-  for (const prefix of init.upstreamPrefixes) {
+  // The serving route's own entries come first, so they win a tie (the sort is stable).
+  const routeBase = trimSlash(init.routePrefix);
+  const table = new Map<string, Entry[]>();
+  const add = (prefix: string, base: string, host: string | undefined) => {
     const m = ABSOLUTE.exec(prefix);
     if (!m || !Object.hasOwn(DEFAULT_PORT, m[1]!.toLowerCase()) || /[?#]/.test(m[3]!)) {
       throw new Error(`reverse: "${prefix}" is not an http(s) URL prefix without query or fragment`);
     }
     const key = originKey(m[1]!, m[2]!);
-    const paths = table.get(key) ?? [];
+    const entries = table.get(key) ?? [];
     const path = trimSlash(m[3]!);
-    if (!paths.includes(path)) paths.push(path);
-    table.set(key, paths.sort((a, b) => b.length - a.length));
-  }
-  const routeBase = trimSlash(init.routePrefix);
+    if (!entries.some((e) => e.path === path && e.routeBase === base && e.host === host)) entries.push({ path, routeBase: base, host });
+    table.set(key, entries.sort((a, b) => b.path.length - a.path.length));
+  };
+  for (const prefix of init.upstreamPrefixes) add(prefix, routeBase, undefined);
+  for (const s of init.siblings ?? []) add(s.upstreamPrefix, trimSlash(s.routePrefix), s.host);
   const upBase = trimSlash(init.upstreamPathPrefix);
   const hosts = new Set(init.memberHosts.map((h) => h.toLowerCase()));
 
-  function mapUrl(value: string, origin: string): string | undefined {
+  function mapUrl(value: string, origin: string, clientHost: string): string | undefined {
     const m = ABSOLUTE.exec(value);
     if (!m) return undefined; // relative references are left alone, as in Apache
-    const paths = table.get(originKey(m[1]!, m[2]!));
-    if (!paths) return undefined;
+    const entries = table.get(originKey(m[1]!, m[2]!));
+    if (!entries) return undefined;
     const rest = m[3]!;
-    for (const p of paths) {
-      if (rest.startsWith(p) && atBoundary(rest, p.length)) return origin + join(routeBase, rest.slice(p.length));
+    for (const e of entries) {
+      if (!rest.startsWith(e.path) || !atBoundary(rest, e.path.length) || !hostServes(e.host, clientHost)) continue;
+      return origin + join(e.routeBase, rest.slice(e.path.length));
     }
     return undefined;
   }
@@ -140,10 +174,11 @@ export function compileReverse(init: ReverseInit): ReverseMapper {
 
   return function reverse(headers, client) {
     const origin = `${client.scheme}://${client.host}`;
+    const clientHost = hostnameOf(client.host);
     for (const name of URL_HEADERS) {
       const value = headers.get(name);
       if (value === null) continue;
-      const mapped = mapUrl(value, origin);
+      const mapped = mapUrl(value, origin, clientHost);
       if (mapped !== undefined) headers.set(name, mapped);
     }
     if (!cookiesMayChange) return;

@@ -82,3 +82,20 @@ describe("upstream failures get 502/503/504 with a short body, and the proxy kee
     } finally { await p.stop(); big.stop(true); }
   });
 });
+
+describe("panic instead of a self-inflicted outage", () => {
+  test("a one-member pool with a 1s response timeout still answers after a timed-out request", async () => {
+    const up = Bun.serve({ port: 0, hostname: "127.0.0.1", development: false, async fetch(req) {
+      if (new URL(req.url).pathname === "/slow") await Bun.sleep(1500);
+      return new Response("fine");
+    } });
+    const p = await startProxy({ listeners: [listener], pools: { p: { members: [{ url: `http://127.0.0.1:${up.port}` }], timeouts: { response: "1s" } } }, routes: [{ path: "/", pool: "p" }], accessLog: quiet });
+    try {
+      expect((await fetch(p.url + "/slow")).status).toBe(504);
+      const res = await fetch(p.url + "/fast");
+      expect(res.status).toBe(200);
+      expect(await res.text()).toBe("fine");
+      expect(p.stderr()).toContain("panic: every member is ejected");
+    } finally { await p.stop(); up.stop(true); }
+  });
+});

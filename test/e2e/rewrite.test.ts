@@ -66,3 +66,36 @@ describe("response rewriting (ProxyPassReverse, Header edit) through dist/proxy"
     expect(r.headers.get("x-served-by")).toBeNull();
   });
 });
+
+describe("ProxyPassReverse vhost-wide: the seed-002 WSO2 login chain", () => {
+  test("/commonauth's redirect to the internal authenticationendpoint maps through the sibling route, with a trusted X-Forwarded-Proto", async () => {
+    const is: ReturnType<typeof Bun.serve> = Bun.serve({ port: 0, hostname: "127.0.0.1", development: false, fetch(req): Response {
+      const path = new URL(req.url).pathname;
+      if (path === "/commonauth") return new Response(null, { status: 302, headers: { location: "https://localhost:9443/authenticationendpoint/login.do?x=1" } });
+      if (path === "/commonauth/member") return new Response(null, { status: 302, headers: { location: `http://127.0.0.1:${is.port}/authenticationendpoint/retry.do` } });
+      return new Response("login page");
+    } });
+    const member = { url: `http://127.0.0.1:${is.port}` };
+    const p = await startProxy({
+      listeners: [{ port: 0, host: "127.0.0.1" }],
+      trustedProxies: ["127.0.0.1"],
+      pools: { is: { members: [member] } },
+      routes: [
+        { host: "sso.yenlo.com", path: "/is-commonauth", pool: "is", rewritePrefix: "/commonauth", reverseAlso: ["https://localhost:9443/commonauth"] },
+        { host: "sso.yenlo.com", path: "/is-authenticationendpoint", pool: "is", rewritePrefix: "/authenticationendpoint", reverseAlso: ["https://localhost:9443/authenticationendpoint"] },
+        { host: "other.example.com", path: "/elsewhere", pool: "is", rewritePrefix: "/authenticationendpoint" },
+      ],
+      accessLog: { path: "/dev/null" },
+    });
+    try {
+      const get = (path: string, headers: Record<string, string>) => fetch(p.url + path, { redirect: "manual", headers });
+      const behindOffloader = { host: "sso.yenlo.com:8091", "x-forwarded-proto": "https" };
+      const r = await get("/is-commonauth", behindOffloader);
+      expect(r.status).toBe(302);
+      expect(r.headers.get("location")).toBe("https://sso.yenlo.com:8091/is-authenticationendpoint/login.do?x=1");
+      // A member URL of the sibling route maps the same way; the listener's scheme without the header.
+      const m = await get("/is-commonauth/member", { host: "sso.yenlo.com:8091" });
+      expect(m.headers.get("location")).toBe("http://sso.yenlo.com:8091/is-authenticationendpoint/retry.do");
+    } finally { await p.stop(); is.stop(true); }
+  });
+});

@@ -114,15 +114,56 @@ describe("PassiveHealth trial requests (no active checks)", () => {
     expect(choose()).toBe(m1);
   });
 
-  test("with every member ejected there is nothing to choose until a trial is due", () => {
+  test("with every member ejected, a trial that is due goes first", () => {
     const { clock, passive, choose, m1, m2 } = setup();
     passive.outcome(m1, false, "x");
     clock.t += 10_000;
     passive.outcome(m2, false, "x");
-    expect(choose()).toBeUndefined();
     clock.t += 20_000;
-    expect(choose()).toBe(m1);
-    expect(choose()).toBeUndefined();
+    expect(choose()).toBe(m1); // its trial
+    expect(choose()).toBe(m1); // panic: the trial in flight ranks before m2's ejection
+  });
+});
+
+describe("PassiveHealth panic", () => {
+  const choosePassive = (passive: PassiveHealth, pool: Pool, tried: ReadonlySet<Member> = new Set()) =>
+    passive.choose(() => pool.pick({ clientIp: "-" }, tried), tried);
+
+  test("every member ejected: the one whose ejection ends first serves, logged once per episode", () => {
+    const { clock, passive, pool, m1, m2, log } = setup();
+    passive.outcome(m2, false, "x");
+    clock.t += 5_000;
+    passive.outcome(m1, false, "x");
+    log.length = 0;
+    expect(choosePassive(passive, pool)).toBe(m2);
+    expect(choosePassive(passive, pool)).toBe(m2);
+    expect(log.filter((l) => l.includes("panic"))).toHaveLength(1);
+    expect(choosePassive(passive, pool, new Set([m2]))).toBe(m1); // a retry goes to the next one
+    passive.outcome(m2, true, "status 200");
+    expect(m2.healthy).toBe(true);
+    expect(choosePassive(passive, pool)).toBe(m2);
+    expect(log.some((l) => l.includes("panic over"))).toBe(true);
+  });
+
+  test("a one-member pool keeps answering after a failure", () => {
+    const { passive, pool, m1 } = setup({}, true, 1);
+    passive.outcome(m1, false, "timeout");
+    expect(m1.healthy).toBe(false);
+    expect(choosePassive(passive, pool)).toBe(m1);
+  });
+
+  test("a member out for another reason (active probes) keeps the pool out of panic", () => {
+    const { passive, pool, m1, m2 } = setup({}, false);
+    passive.outcome(m1, false, "x");
+    pool.setStatus(m2, false); // what ActiveHealth does after `fall` failed probes
+    expect(choosePassive(passive, pool)).toBeUndefined();
+  });
+
+  test("disabled members are not part of the count and never serve", () => {
+    const { passive, pool, m1, m2 } = setup();
+    m2.state = "disabled";
+    passive.outcome(m1, false, "x");
+    expect(choosePassive(passive, pool)).toBe(m1);
   });
 });
 

@@ -112,3 +112,34 @@ describe("Set-Cookie", () => {
     expect(run(r, {}, ["a=1; Path=/", "b=2; Path=/x"]).getSetCookie()).toEqual(["a=1; Path=/is", "b=2; Path=/is/x"]);
   });
 });
+
+describe("vhost-wide mapping (Apache applies every ProxyPassReverse of the vhost)", () => {
+  // Seed 002: /is-commonauth and /is-authenticationendpoint both map to one Identity Server.
+  const commonauth: ReverseInit = {
+    upstreamPrefixes: ["https://localhost:9443/commonauth"],
+    routePrefix: "/is-commonauth",
+    upstreamPathPrefix: "/commonauth",
+    memberHosts: ["localhost"],
+    siblings: [
+      { upstreamPrefix: "https://localhost:9443/authenticationendpoint", routePrefix: "/is-authenticationendpoint", host: "sso.yenlo.com" },
+      { upstreamPrefix: "https://localhost:9443/", routePrefix: "/is", host: "*.yenlo.com" },
+      { upstreamPrefix: "https://localhost:9443/other", routePrefix: "/elsewhere", host: "other.example.com" },
+    ],
+  };
+  const view: ClientView = { scheme: "https", host: "sso.yenlo.com:8091" };
+
+  test("another route's mapping applies, with the client's Host and port as received", () => {
+    expect(loc(commonauth, "https://localhost:9443/authenticationendpoint/login.do?x=1", view)).toBe("https://sso.yenlo.com:8091/is-authenticationendpoint/login.do?x=1");
+  });
+
+  test("the longest upstream prefix wins across routes; a wildcard host route serves too", () => {
+    expect(loc(commonauth, "https://localhost:9443/commonauth/x", view)).toBe("https://sso.yenlo.com:8091/is-commonauth/x");
+    expect(loc(commonauth, "https://localhost:9443/carbon/", view)).toBe("https://sso.yenlo.com:8091/is/carbon/");
+  });
+
+  test("a route for another host never maps this client's headers", () => {
+    expect(loc(commonauth, "https://localhost:9443/other/y", view)).toBe("https://sso.yenlo.com:8091/is/other/y");
+    expect(loc(commonauth, "https://localhost:9443/other/y", { scheme: "https", host: "other.example.com" })).toBe("https://other.example.com/elsewhere/y");
+    expect(loc(commonauth, "https://localhost:9443/authenticationendpoint/a", { scheme: "http", host: "x.test" })).toBe("https://localhost:9443/authenticationendpoint/a");
+  });
+});
