@@ -69,7 +69,7 @@ describe("response rewriting (ProxyPassReverse, Header edit) through dist/proxy"
 
 describe("ProxyPassReverse vhost-wide: the seed-002 WSO2 login chain", () => {
   test("/commonauth's redirect to the internal authenticationendpoint maps through the sibling route, with a trusted X-Forwarded-Proto", async () => {
-    const is = Bun.serve({ port: 0, hostname: "127.0.0.1", development: false, fetch(req) {
+    const is: Bun.Server<undefined> = Bun.serve({ port: 0, hostname: "127.0.0.1", development: false, fetch(req): Response {
       const path = new URL(req.url).pathname;
       if (path === "/commonauth") return new Response(null, { status: 302, headers: { location: "https://localhost:9443/authenticationendpoint/login.do?x=1" } });
       if (path === "/commonauth/member") return new Response(null, { status: 302, headers: { location: `http://127.0.0.1:${is.port}/authenticationendpoint/retry.do` } });
