@@ -2,7 +2,7 @@
 // one command each. Key files are never overwritten without --force (losing a CA key means
 // reissuing everything it signed); certificates and CSRs are public and simply replaced.
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
-import { createCA, createCsr, issueLeaf, selfSigned, signCsr } from "../tls/issue.ts";
+import { createCA, createCsr, issueLeaf, sanProblem, selfSigned, signCsr } from "../tls/issue.ts";
 import type { KeyOpts } from "../tls/issue.ts";
 import { encryptPrivateKeyPem, generateKeyPair, loadPrivateKey, privateKeyToPem } from "../tls/keys.ts";
 import { formatSummary, keyWarnings, summarizeAll, summarizeCsr } from "../tls/inspect.ts";
@@ -87,7 +87,14 @@ function keyOpts(o: Opts): KeyOpts {
   return { keyType: t, rsaBits: Number(bits) };
 }
 
-const sans = (o: Opts): string[] => (str(o, "san") ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+function sans(o: Opts): string[] {
+  const list = (str(o, "san") ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  for (const s of list) {
+    const why = sanProblem(s);
+    if (why) throw new UsageError(`--san ${JSON.stringify(s)} ${why}`);
+  }
+  return list;
+}
 
 function checkKeyTarget(o: Opts): void {
   const k = req(o, "key");

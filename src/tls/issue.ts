@@ -28,6 +28,20 @@ function validity(days: number): { notBefore: Date; notAfter: Date } {
   return { notBefore: new Date(now - 5 * 60_000), notAfter: new Date(now + days * DAY) };
 }
 
+/**
+ * Why a SAN value is not usable, or undefined: an IP address, or a DNS name of letters, digits
+ * and hyphens per label (RFC 1123 2.1, RFC 5280 4.2.1.6), a leading "*." wildcard allowed
+ * (RFC 6125 6.4.3). Anything else would be written into the certificate and never match.
+ */
+export function sanProblem(value: string): string | undefined {
+  if (isIP(value)) return undefined;
+  const host = value.startsWith("*.") ? value.slice(2) : value;
+  if (host.length > 253) return "is longer than 253 characters";
+  const labels = host.split(".");
+  if (labels.every((l) => /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(l))) return undefined;
+  return "is neither an IP address nor a DNS name (letters, digits, hyphens and dots; \"*.\" only as the first label)";
+}
+
 /** IPs become iPAddress SANs, anything else dNSName; the CN is the SAN when none are given. */
 export function sanNames(cn: string, sans: string[]): X.JsonGeneralNames {
   const list = sans.length > 0 ? sans : [cn];

@@ -115,3 +115,21 @@ describe("usage", () => {
     expect((await cert("frobnicate")).code).toBe(2);
   });
 });
+
+describe("SAN values", () => {
+  test("a SAN that is neither an IP nor a DNS name is refused and nothing is written", async () => {
+    const r = await cert("self-signed", "--cn", "x", "--san", "ok.example.com,bad name!", "--cert", p("bad-san.crt"), "--key", p("bad-san.key"));
+    expect(r.code).not.toBe(0);
+    expect(r.err).toContain('--san "bad name!" is neither an IP address nor a DNS name');
+    expect(existsSync(p("bad-san.crt"))).toBe(false);
+    expect(existsSync(p("bad-san.key"))).toBe(false);
+  });
+
+  test("DNS names, a leading wildcard and IPs are accepted", async () => {
+    const r = await cert("self-signed", "--cn", "x", "--san", "*.yenlo.com,sso-1.yenlo.com,10.0.0.5,::1", "--cert", p("good-san.crt"), "--key", p("good-san.key"));
+    expect(r).toMatchObject({ code: 0, err: "" });
+    const text = openssl(dir, "x509", "-in", "good-san.crt", "-noout", "-ext", "subjectAltName").out;
+    expect(text).toContain("DNS:*.yenlo.com");
+    expect(text).toContain("IP Address:10.0.0.5");
+  });
+});

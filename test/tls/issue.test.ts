@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { CA_DAYS, LEAF_DAYS, createCA, createCsr, issueLeaf, selfSigned, signCsr } from "../../src/tls/issue.ts";
+import { CA_DAYS, LEAF_DAYS, createCA, createCsr, issueLeaf, sanProblem, selfSigned, signCsr } from "../../src/tls/issue.ts";
 import { decryptPrivateKeyPem } from "../../src/tls/keys.ts";
 import { summarize } from "../../src/tls/inspect.ts";
 import { openssl, opensslOk, read, tempDir, write } from "./openssl.ts";
@@ -122,5 +122,12 @@ describe("HTTPS with an issued certificate", () => {
     const p = Bun.spawn(["curl", "-sS", "--cacert", "ss.crt", "--resolve", `self.example.com:${server.port}:127.0.0.1`, `https://self.example.com:${server.port}/`], { cwd: dir, stdout: "pipe" });
     expect(await p.exited).toBe(0);
     expect(await new Response(p.stdout).text()).toBe("self");
+  });
+});
+
+describe("sanProblem", () => {
+  test("IPs, DNS names and a first-label wildcard pass; spaces, bangs, inner wildcards, empty labels fail", () => {
+    for (const ok of ["10.0.0.5", "::1", "a.example.com", "*.example.com", "localhost", "xn--bcher-kva.de"]) expect([ok, sanProblem(ok)]).toEqual([ok, undefined]);
+    for (const bad of ["bad name!", "a.*.example.com", "a..b", "-a.com", "a-.com", "under_score.com", "*", `${"a".repeat(64)}.com`]) expect(sanProblem(bad)).toBeString();
   });
 });
