@@ -11,6 +11,12 @@ import { poolFor, type PoolUse } from "./apache-balancer.ts";
 
 const HOST = /^(\*\.)?[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$/;
 export const ADMIN_LISTEN = "127.0.0.1:9090";
+/**
+ * httpd's defaults for what clients may take: KeepAliveTimeout 5, and mod_reqtimeout's
+ * header=20-40,MinRate=500 body=20,MinRate=500 (loaded by Debian's default config). With no
+ * MinRate here, the header limit is the upper end, 40s: never shorter than httpd allows.
+ */
+const APACHE_CLIENT_TIMEOUTS = { header: 40_000, body: 20_000, keepAlive: 5_000 };
 
 export function importApache(nodes: Node[], draft: Draft, report: Report): void {
   const model = collect(nodes, report);
@@ -33,6 +39,8 @@ export function importApache(nodes: Node[], draft: Draft, report: Report): void 
   for (const st of model.sticky) {
     if (![...model.balancers.values()].some((b) => b.params.get("stickysession")?.split("|")[0] === st.name)) report.skip(st.node, "no balancer's stickysession names this cookie");
   }
+  for (const t of model.clientTimeouts) draft.clientTimeout(t.field, t.ms, t.node);
+  draft.clientTimeoutDefaults(APACHE_CLIENT_TIMEOUTS);
   const log = model.accessLog;
   if (log) {
     if (log.path.startsWith("|")) report.skip(log.node, "piped logs are not supported; the access log goes to a file or standard output");
@@ -133,6 +141,7 @@ function pass(p: Pass, s: Server, use: PoolUse): Json | undefined {
   const rewrite = targetPath || "/";
   if (rewrite !== path && !(rewrite === `${path}/`)) route.rewritePrefix = rewrite;
   if (!(s.preserveHost ?? use.main.preserveHost ?? false)) route.preserveHost = false;
+  if (s.encodedSlashes ?? use.main.encodedSlashes) route.allowEncodedSlashes = true;
   const t = s.timeout;
   if (t !== undefined && t !== use.main.timeout) route.timeouts = { connect: duration(t), response: duration(t), idle: duration(t) };
   const resp = rulesJson({ set: { ...use.main.resp.set, ...s.resp.set }, add: { ...use.main.resp.add, ...s.resp.add }, remove: [...use.main.resp.remove, ...s.resp.remove], edit: [...use.main.resp.edit, ...s.resp.edit] }, true);

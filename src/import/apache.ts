@@ -10,7 +10,7 @@ export interface Server {
   node: Node; port?: number; host?: string; names: string[];
   ssl: { engine: boolean; cert?: string; key?: string; chain?: string; node?: Node };
   proxyVerify?: Node; proxyCa?: string; checkPeerNameOff?: Node;
-  preserveHost?: boolean; timeout?: number;
+  preserveHost?: boolean; timeout?: number; encodedSlashes?: Node;
   passes: Pass[]; reverses: { path: string; url: string; node: Node }[];
   cookiePaths: { from: string; to: string; node: Node }[];
   resp: HeaderRules; req: HeaderRules; rewrite: Rewrite;
@@ -19,6 +19,7 @@ export interface Server {
 }
 export interface Balancer { name: string; node: Node; members: { url: string; params: Map<string, string>; node: Node }[]; params: Map<string, string>; paramNodes: Node[] }
 export interface ApacheModel {
+  clientTimeouts: { field: "header" | "body" | "keepAlive"; ms: number; node: Node }[];
   main: Server; vhosts: Server[]; listens: { host?: string; port: number; node: Node }[];
   balancers: Map<string, Balancer>; passphraseCommand?: string; sticky: StickyCookie[];
   accessLog?: { path: string; format: string; node: Node };
@@ -50,15 +51,13 @@ const WHY: Record<string, string> = {
   loglevel: "the proxy's log level is eventLog.level",
   logformat: "access log formats are combined or json",
   forcetype: "the proxy does not change Content-Type",
-  keepalive: "client keep-alive is always on", keepalivetimeout: "client keep-alive timing is not configured here",
+  keepalive: "client keep-alive is always on",
   sslprotocol: "the proxy offers TLS 1.2 and 1.3 (listeners[].tls.minVersion)", sslciphersuite: "the proxy uses Bun's TLS cipher defaults",
   sslhonorcipherorder: "the proxy uses Bun's TLS cipher defaults", proxyvia: "the proxy sends no Via header",
-  allowencodedslashes: "routes[].allowEncodedSlashes is not yet in this build's schema; encoded slashes answer 404, as httpd's default Off",
-  requestreadtimeout: "clientTimeouts is not yet in this build's schema",
 };
 
 export function collect(nodes: Node[], report: Report): ApacheModel {
-  const model: ApacheModel = { main: newServer({ name: "", args: [], loc: nodes[0]?.loc ?? { file: "", line: 0 }, text: "main server" }), vhosts: [], listens: [], balancers: new Map(), sticky: [] };
+  const model: ApacheModel = { main: newServer({ name: "", args: [], loc: nodes[0]?.loc ?? { file: "", line: 0 }, text: "main server" }), vhosts: [], listens: [], balancers: new Map(), sticky: [], clientTimeouts: [] };
   walk(nodes, model.main, model, report);
   return model;
 }
@@ -144,6 +143,18 @@ function directive(n: Node, s: Server, model: ApacheModel, report: Report, locat
       return void b.paramNodes.push(n);
     }
     case "balancermember": return report.skip(n, "BalancerMember outside <Proxy balancer://> is not converted");
+    case "allowencodedslashes": {
+      const v = (a[0] ?? "").toLowerCase();
+      if (v === "off") return;
+      if (v === "on") report.note(n, "allowEncodedSlashes passes %2F as received, as NoDecode does; httpd On also decodes it before matching");
+      return void (s.encodedSlashes = n);
+    }
+    case "keepalivetimeout": {
+      const m = /^(\d+)(ms)?$/i.exec(a[0] ?? "");
+      if (!m) return report.skip(n, "expected seconds, or milliseconds with ms");
+      return void model.clientTimeouts.push({ field: "keepAlive", ms: Number(m[1]) * (m[2] ? 1 : 1000), node: n });
+    }
+    case "requestreadtimeout": return requestReadTimeout(n, model, report);
     case "proxypreservehost": return void (s.preserveHost = on(n));
     case "proxytimeout": case "timeout": return void (s.timeout = Number(a[0]) * 1000);
     case "header": case "requestheader": {
@@ -182,6 +193,22 @@ function directive(n: Node, s: Server, model: ApacheModel, report: Report, locat
   if (OPEN_ACCESS.test(n.text)) return;
   if (/^(order|allow|deny|require)$/.test(n.name)) return report.skip(n, "access control is not converted: the route serves every client");
   report.skip(n, WHY[n.name] ?? "not supported by the importer");
+}
+
+/**
+ * mod_reqtimeout `header=20-40,MinRate=500 body=20,MinRate=500`: the proxy has no MinRate, so
+ * a range takes its upper end (the longest httpd ever waits) rather than cut off a client
+ * httpd would have served.
+ */
+function requestReadTimeout(n: Node, model: ApacheModel, report: Report): void {
+  for (const w of n.args) {
+    const m = /^(header|body)=(\d+)(?:-(\d+))?(,minrate=\d+)?$/i.exec(w);
+    if (!m) { report.skip(n, `${w}: only header=N[-M] and body=N[-M] convert`); continue; }
+    const ms = Number(m[3] ?? m[2]) * 1000;
+    if (ms === 0) { report.skip(n, `${w}: a disabled limit is not converted`); continue; }
+    if (m[3] || m[4]) report.note(n, `${w}: the proxy has no MinRate; ${m[1]} waits ${ms / 1000}s`);
+    model.clientTimeouts.push({ field: m[1]!.toLowerCase() as "header" | "body", ms, node: n });
+  }
 }
 
 const STATUS: Record<string, number> = { permanent: 301, temp: 302, seeother: 303, gone: 410 };

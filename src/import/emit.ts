@@ -14,6 +14,9 @@ export class Draft {
   private readonly routeAt = new Map<string, Node>();
   accessLog?: Json;
   admin?: Json;
+  /** clientTimeouts is one for the whole proxy: the first value set for a field wins. */
+  readonly clientTimeouts: Json = {};
+  private readonly clientTimeoutAt = new Map<string, Node>();
 
   readonly report: Report;
   private readonly outDir: string;
@@ -46,6 +49,22 @@ export class Draft {
     this.routes.push(route);
   }
 
+  /** Sets clientTimeouts[field] from a directive; a second, different value is reported. */
+  clientTimeout(field: "header" | "body" | "keepAlive", ms: number, from: Node): void {
+    const first = this.clientTimeoutAt.get(field);
+    if (!first) {
+      this.clientTimeoutAt.set(field, from);
+      this.clientTimeouts[field] = duration(ms);
+    } else if (this.clientTimeouts[field] !== duration(ms)) {
+      this.report.skip(from, `clientTimeouts.${field} is one for the whole proxy; kept ${this.clientTimeouts[field]} from ${first.loc.file}:${first.loc.line}`);
+    }
+  }
+
+  /** Fields no directive set get the source server's default, so its behaviour carries over. */
+  clientTimeoutDefaults(defaults: Record<"header" | "body" | "keepAlive", number>): void {
+    for (const [k, ms] of Object.entries(defaults)) this.clientTimeouts[k] ??= duration(ms);
+  }
+
   /** A file path from the source config, expressed relative to where routes.json is written. */
   file(p: string, baseDir: string): string {
     if (isAbsolute(p)) return p;
@@ -66,6 +85,7 @@ export class Draft {
     // listener answers before routing, so it is never used there).
     const routes = this.routes.length ? this.routes : [{ path: "/", respond: { status: 404 } }];
     const out: Json = { listeners: this.listeners, pools, routes };
+    if (Object.keys(this.clientTimeouts).length) out.clientTimeouts = this.clientTimeouts;
     if (this.accessLog) out.accessLog = this.accessLog;
     if (this.admin) out.admin = this.admin;
     return out;

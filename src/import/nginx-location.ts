@@ -69,6 +69,8 @@ export function locationRoute(loc: Node, server: Scope, upstreams: Map<string, U
     draft.pools.set(name, pool);
   }
   route.pool = name;
+  // NGINX never answers %2F with 404: without a URI part it passes the request line as received.
+  route.allowEncodedSlashes = true;
   const rest = target.slice(target.indexOf("//") + 2).replace(/^[^/]*/, "");
   if (rest !== "" && rest !== route.path && rest !== `${route.path}/`) route.rewritePrefix = rest;
   headers(scope, route, report, up);

@@ -8,6 +8,23 @@ import type { Node, Report } from "./report.ts";
 import { parseUpstream, type Upstream } from "./nginx-upstream.ts";
 import { locationRoute, serverRedirect } from "./nginx-location.ts";
 import { Scope } from "./nginx-scope.ts";
+import { nginxMs } from "./nginx-upstream.ts";
+
+const CLIENT_TIMEOUT: Record<string, "header" | "body" | "keepAlive"> = { client_header_timeout: "header", client_body_timeout: "body", keepalive_timeout: "keepAlive" };
+/** NGINX's own defaults (ngx_http_core_module), written out so the import keeps them. */
+const NGINX_CLIENT_TIMEOUTS = { header: 60_000, body: 60_000, keepAlive: 75_000 };
+
+/** client_*_timeout / keepalive_timeout (http or server level) -> clientTimeouts; true when n is one. */
+function clientTimeout(n: Node, draft: Draft, report: Report): boolean {
+  const field = CLIENT_TIMEOUT[n.name];
+  if (!field) return false;
+  const ms = nginxMs(n.args[0] ?? "");
+  if (ms === undefined) report.skip(n, "expected a time such as 60s");
+  else if (ms === 0) report.skip(n, field === "keepAlive" ? "0 turns client keep-alive off; the proxy always keeps connections open" : "0 is not converted");
+  else draft.clientTimeout(field, ms, n);
+  if (n.args[1] !== undefined) report.skip(n, "the second value (the Keep-Alive response header) is not sent");
+  return true;
+}
 
 const MAIN_WHY: Record<string, string> = {
   user: "use proxy --user", worker_processes: "use proxy --workers", pid: "the proxy writes no pid file",
@@ -17,8 +34,7 @@ const MAIN_WHY: Record<string, string> = {
 const HTTP_WHY: Record<string, string> = {
   sendfile: "the proxy serves no files", tcp_nopush: "the proxy sets its own socket options", tcp_nodelay: "the proxy sets its own socket options",
   types: "the proxy serves no files", default_type: "the proxy serves no files", types_hash_max_size: "the proxy serves no files",
-  keepalive_timeout: "clientTimeouts.keepAlive is not yet in this build's schema", client_header_timeout: "clientTimeouts.header is not yet in this build's schema",
-  client_body_timeout: "clientTimeouts.body is not yet in this build's schema", gzip: "the proxy never compresses or decompresses bodies",
+  gzip: "the proxy never compresses or decompresses bodies",
   log_format: "access log formats are combined or json", server_tokens: "the proxy sends no Server header of its own",
   root: "the proxy serves no files", index: "the proxy serves no files", ssl_ciphers: "the proxy uses Bun's TLS cipher defaults",
   ssl_prefer_server_ciphers: "the proxy uses Bun's TLS cipher defaults", ssl_session_cache: "TLS sessions are Bun's", ssl_session_timeout: "TLS sessions are Bun's",
@@ -33,6 +49,7 @@ export function importNginx(nodes: Node[], draft: Draft, report: Report): void {
     for (const n of children) {
       if (n.name === "upstream") { const u = parseUpstream(n, report); upstreams.set(u.name, u); }
       else if (n.name === "server" && n.children) servers.push({ node: n, scope: httpScope });
+      else if (clientTimeout(n, draft, report)) continue;
       else if (HTTP_WHY[n.name]) report.skip(n, HTTP_WHY[n.name]!);
       else if (n.children) report.skip(n, `${n.name} blocks are not converted`);
       else httpScope.add(n);
@@ -41,19 +58,21 @@ export function importNginx(nodes: Node[], draft: Draft, report: Report): void {
   for (const n of nodes) {
     if (n.name === "http" && n.children) http(n.children);
     else if (n.name === "upstream" || n.name === "server") http([n]);
+    else if (clientTimeout(n, draft, report)) continue;
     else if (MAIN_WHY[n.name]) report.skip(n, MAIN_WHY[n.name]!);
     else if (n.children) report.skip(n, `${n.name} blocks are not converted (only http)`);
     else httpScope.add(n);
   }
-  const parsed = servers.map((s) => parseServer(s.node, s.scope, report));
+  const parsed = servers.map((s) => parseServer(s.node, s.scope, draft, report));
   for (const s of parsed) convertServer(s, parsed, upstreams, draft, report);
   httpScope.reportUnused(report);
+  draft.clientTimeoutDefaults(NGINX_CLIENT_TIMEOUTS);
 }
 
 interface Listen { port: number; host?: string; ssl: boolean; isDefault: boolean; node: Node }
 interface ParsedServer { node: Node; scope: Scope; listens: Listen[]; names: string[]; locations: Node[]; redirect?: ReturnType<typeof serverRedirect> }
 
-function parseServer(node: Node, parent: Scope, report: Report): ParsedServer {
+function parseServer(node: Node, parent: Scope, draft: Draft, report: Report): ParsedServer {
   const scope = parent.child();
   const s: ParsedServer = { node, scope, listens: [], names: [], locations: [] };
   let sslOn = false;
@@ -69,6 +88,7 @@ function parseServer(node: Node, parent: Scope, report: Report): ParsedServer {
     } else if (c.name === "server_name") s.names.push(...c.args);
     else if (c.name === "ssl") sslOn = (c.args[0] ?? "") === "on";
     else if (c.name === "location") s.locations.push(c);
+    else if (clientTimeout(c, draft, report)) continue;
     else if (HTTP_WHY[c.name]) report.skip(c, HTTP_WHY[c.name]!);
     else if (c.children) report.skip(c, `${c.name} blocks are not converted`);
     else scope.add(c);

@@ -53,4 +53,22 @@ describe("Apache vhosts as listeners and routes", () => {
     expect(c.json.accessLog).toEqual({ format: "combined", path: "/var/log/a.log" });
     expect(c.lines.join("\n")).toMatch(/:3: not carried over: CustomLog \/var\/log\/b.log/);
   });
+
+  test("KeepAliveTimeout and RequestReadTimeout become clientTimeouts; httpd's 5s and reqtimeout's header=20-40 body=20 where unset", () => {
+    const site = "<VirtualHost *:80>\nProxyPass / http://a:1/\nProxyPassReverse / http://a:1/\n</VirtualHost>\n";
+    expect(convert("apache", site).json.clientTimeouts).toEqual({ header: "40s", body: "20s", keepAlive: "5s" });
+    const c = convert("apache", `KeepAliveTimeout 15\nRequestReadTimeout header=10-30,MinRate=500 body=0\n${site}`);
+    expect(c.json.clientTimeouts).toEqual({ keepAlive: "15s", header: "30s", body: "20s" });
+    expect(c.lines.join("\n")).toMatch(/:2: note: RequestReadTimeout .*header=10-30,MinRate=500: the proxy has no MinRate; header waits 30s/);
+    expect(c.lines.join("\n")).toMatch(/:2: not carried over: RequestReadTimeout .*body=0: a disabled limit/);
+  });
+
+  test("AllowEncodedSlashes NoDecode or On (vhost or server-wide) sets allowEncodedSlashes; Off leaves the 404", () => {
+    const site = (inside: string) => `<VirtualHost *:80>\n${inside}ProxyPass / http://a:1/\nProxyPassReverse / http://a:1/\n</VirtualHost>\n`;
+    expect(routes(convert("apache", site("AllowEncodedSlashes NoDecode\n")))[0]!.allowEncodedSlashes).toBe(true);
+    expect(routes(convert("apache", site("AllowEncodedSlashes Off\n")))[0]!.allowEncodedSlashes).toBeUndefined();
+    const on = convert("apache", `AllowEncodedSlashes On\n${site("")}`);
+    expect(routes(on)[0]!.allowEncodedSlashes).toBe(true);
+    expect(on.lines.join("\n")).toMatch(/:1: note: AllowEncodedSlashes On: .*httpd On also decodes/);
+  });
 });

@@ -26,4 +26,17 @@ describe("emit helpers", () => {
     expect(d.converted()).toBe(true);
     expect(d.toJson()).toEqual({ listeners: [{ port: 80, redirectHttps: { port: 443, status: 301 } }], pools: {}, routes: [{ path: "/", respond: { status: 404 } }] });
   });
+
+  test("clientTimeouts: the first value of a field wins, a different one is reported, defaults fill the rest", () => {
+    const r = new Report();
+    const d = new Draft(r, "/tmp");
+    const at = (line: number) => ({ name: "x", args: [], text: "x", loc: { file: "/c/f.conf", line } });
+    d.clientTimeout("header", 10_000, at(1));
+    d.clientTimeout("header", 10_000, at(2));
+    d.clientTimeout("header", 20_000, at(3));
+    d.clientTimeoutDefaults({ header: 60_000, body: 60_000, keepAlive: 75_000 });
+    expect(d.toJson().clientTimeouts).toEqual({ header: "10s", body: "1m", keepAlive: "75s" });
+    expect(r.lines()).toHaveLength(1);
+    expect(r.lines()[0]).toMatch(/f.conf:3: .*kept 10s from \/c\/f.conf:1/);
+  });
 });

@@ -50,4 +50,9 @@ describe("nginx locations as routes", () => {
     expect(c.lines.join("\n")).toMatch(/proxy_redirect default maps only https:\/\/up\//);
     expect(c.lines.join("\n")).toMatch(/NGINX sends Host: up/);
   });
+
+  test("proxy_pass routes allow encoded slashes, as NGINX passes %2F on; return routes do not need it", () => {
+    const c = convert("nginx", "server { listen 80; location /a { proxy_pass http://a:1; } location /b { return 403; } }\n");
+    expect(routes(c).map((r) => r.allowEncodedSlashes)).toEqual([true, undefined]);
+  });
 });

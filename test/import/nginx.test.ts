@@ -31,4 +31,19 @@ describe("nginx servers as listeners", () => {
     expect(c.lines.join("\n")).toMatch(/:4: not carried over: sendfile on/);
     expect(routes(c).map((r) => r.requestHeaders)).toEqual([{ set: { "X-A": "1" } }, { set: { "X-A": "1" } }]);
   });
+
+  test("client_header_timeout, client_body_timeout and keepalive_timeout become clientTimeouts; NGINX's 60s/60s/75s where unset", () => {
+    const c = convert("nginx", "http {\nkeepalive_timeout 65;\nserver { listen 80; client_header_timeout 10s; location / { proxy_pass http://a:1; } }\n}\n");
+    expect(c.json.clientTimeouts).toEqual({ keepAlive: "65s", header: "10s", body: "1m" });
+    expect(convert("nginx", "server { listen 80; location / { proxy_pass http://a:1; } }\n").json.clientTimeouts).toEqual({ header: "1m", body: "1m", keepAlive: "75s" });
+  });
+
+  test("a second server with another client timeout, keep-alive off and the Keep-Alive header value are reported", () => {
+    const c = convert("nginx", "http {\nserver { listen 80; client_body_timeout 5s; keepalive_timeout 0; location / { proxy_pass http://a:1; } }\nserver { listen 81; client_body_timeout 7s; keepalive_timeout 30s 20s; location / { proxy_pass http://a:1; } }\n}\n");
+    expect(c.json.clientTimeouts).toEqual({ body: "5s", keepAlive: "30s", header: "1m" });
+    const text = c.lines.join("\n");
+    expect(text).toMatch(/:3: not carried over: client_body_timeout 7s: clientTimeouts.body is one for the whole proxy; kept 5s from .*:2/);
+    expect(text).toMatch(/:2: not carried over: keepalive_timeout 0: 0 turns client keep-alive off/);
+    expect(text).toMatch(/:3: not carried over: keepalive_timeout 30s 20s: the second value/);
+  });
 });
