@@ -11,6 +11,8 @@ export interface MemberInit {
   url: string;
   weight: number;
   route: string;
+  /** False when the route was derived from the URL (then route-suffix mode may learn it). */
+  routeExplicit?: boolean;
   standby: boolean;
   state: MemberState;
   /** Latency histogram bounds in seconds (admin.metrics.buckets). */
@@ -23,7 +25,10 @@ export class Member {
   readonly origin: string;
   /** Apache `loadfactor`, 1..100. Changeable at runtime (admin API); methods read it live. */
   weight: number;
+  /** The sticky route; besides routes.json, only Sticky.learn replaces it (route-suffix mode, Tomcat jvmRoute). */
   route: string;
+  /** False when the route was derived from the URL (then route-suffix mode may learn it). */
+  routeExplicit: boolean;
   /** Apache `+H` hot standby / nginx `backup`. */
   standby: boolean;
   state: MemberState;
@@ -59,6 +64,7 @@ export class Member {
     this.origin = this.url.origin;
     this.weight = init.weight;
     this.route = init.route;
+    this.routeExplicit = init.routeExplicit ?? true;
     this.standby = init.standby;
     this.state = init.state;
     this.configWeight = init.weight;

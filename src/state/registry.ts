@@ -45,7 +45,9 @@ export class Registry {
     const key = `${pool} ${new URL(init.url).href}`;
     let m = this.#members.get(key);
     if (!m) this.#members.set(key, (m = new Member(init)));
-    m.route = init.route;
+    // A route learned from the member's Set-Cookie (sticky.learn) outlives reloads while routes.json names none.
+    if (init.routeExplicit !== false || m.routeExplicit) m.route = init.route;
+    m.routeExplicit = init.routeExplicit ?? true;
     m.standby = init.standby;
     m.configState = init.state;
     m.configWeight = init.weight;
