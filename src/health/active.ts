@@ -127,6 +127,11 @@ export class ActiveHealth {
     }
   }
 
+  /** True when the last probe of `member` failed (passive panic mode never picks it then). */
+  failing(member: Member): boolean {
+    return (this.#counts.get(member)?.bad ?? 0) > 0;
+  }
+
   #apply(member: Member, failure: string | undefined): void {
     let c = this.#counts.get(member);
     // Someone else changed the status (passive ejection, its recovery): count from zero,

@@ -21,6 +21,8 @@ export interface PassiveDeps {
   events: EventLog;
   /** False when active checks own recovery (probes only, no trial requests). */
   trials: boolean;
+  /** True while active probes find the member failing: such a member is never a panic pick. */
+  failingProbes?: (member: Member) => boolean;
 }
 
 type State =
@@ -40,6 +42,8 @@ export class PassiveHealth {
   readonly #state = new Map<Member, State>();
   /** Ejections in a row per member; cleared by a success. */
   readonly #streak = new Map<Member, number>();
+  /** In a panic episode (logged once when it starts, once when a normal pick ends it). */
+  #panic = false;
 
   constructor(pool: Pool, cfg: PassiveConfig, deps: PassiveDeps) {
     this.#pool = pool;
@@ -52,9 +56,11 @@ export class PassiveHealth {
    * choice lands on such a member, that request is its trial and the member is taken out
    * again until the outcome arrives, so only one trial is ever in flight per member.
    */
-  choose(pick: () => Member | undefined): Member | undefined {
+  choose(pick: () => Member | undefined, exclude?: ReadonlySet<Member>): Member | undefined {
     if (this.#deps.trials) this.#admitTrials();
-    const chosen = pick();
+    let chosen = pick();
+    if (chosen) this.#panic = false;
+    else chosen = this.#panicPick(exclude);
     if (chosen && this.#stateOf(chosen).kind === "ready") {
       this.#state.set(chosen, { kind: "trial", since: this.#deps.now() });
       this.#pool.setStatus(chosen, false);
@@ -68,6 +74,11 @@ export class PassiveHealth {
     if (st.kind === "trial") {
       if (ok) this.#recover(member, "trial request succeeded");
       else this.#eject(member, `trial request failed: ${reason}`);
+      return;
+    }
+    // A success while in panic is real news: the member is back (nginx clears its failures too).
+    if (st.kind === "ejected" && ok && this.#panic) {
+      this.#recover(member, "request in panic mode succeeded");
       return;
     }
     // Outcomes of requests that started before an ejection say nothing new about it.
@@ -90,6 +101,41 @@ export class PassiveHealth {
   ejectedFor(member: Member): number | undefined {
     const st = this.#stateOf(member);
     return st.kind === "ejected" ? Math.max(0, st.until - this.#deps.now()) : undefined;
+  }
+
+  /**
+   * Panic mode: when passive health alone has taken out every member that is not disabled,
+   * ejecting them all would be a self-inflicted outage. NGINX never marks its only server
+   * unavailable and Envoy ignores outlier status below its panic threshold; here the ejected
+   * member whose ejection ends first still gets new requests. Members the active probes find
+   * failing stay out, so then the caller answers 503.
+   */
+  #panicPick(exclude: ReadonlySet<Member> | undefined): Member | undefined {
+    let best: Member | undefined;
+    let bestEnd = Infinity;
+    for (const m of this.#pool.members) {
+      if (m.state === "disabled") continue;
+      const end = this.#ejectionEnd(m);
+      if (end === undefined) {
+        this.#panic = false;
+        return undefined; // something other than passive ejection keeps this member out
+      }
+      if (exclude?.has(m) || this.#deps.failingProbes?.(m)) continue;
+      if (end < bestEnd) [best, bestEnd] = [m, end];
+    }
+    if (best && !this.#panic) {
+      this.#panic = true;
+      this.#deps.events("warn", `pool=${this.#pool.name} panic: passive health ejected every member; sending new requests to member=${best.origin}, whose ejection ends first`);
+    }
+    return best;
+  }
+
+  /** When the passive ejection of `member` ends (a trial counts as ejected), undefined if it is not passively out. */
+  #ejectionEnd(member: Member): number | undefined {
+    const st = this.#stateOf(member);
+    if (st.kind === "ejected") return st.until;
+    if (st.kind === "trial") return st.since + this.#cfg.ejectFor;
+    return undefined;
   }
 
   #admitTrials(): void {

@@ -50,10 +50,13 @@ export function createAffinity(rt: Runtime, deps: AffinityDeps): Affinity {
     if (!pc) continue;
     const activeCfg = pc.health?.active;
     const passiveCfg = pc.health?.passive ?? PASSIVE_DEFAULTS;
+    const active = activeCfg ? new ActiveHealth(rp.pool, activeCfg, { events: deps.events, dialers: rp.dialers, every: deps.every }) : undefined;
     pools.set(name, {
       sticky: pc.sticky ? new Sticky(pc.sticky) : undefined,
-      passive: new PassiveHealth(rp.pool, passiveCfg, { now, events: deps.events, trials: activeCfg === undefined }),
-      active: activeCfg ? new ActiveHealth(rp.pool, activeCfg, { events: deps.events, dialers: rp.dialers, every: deps.every }) : undefined,
+      passive: new PassiveHealth(rp.pool, passiveCfg, {
+        now, events: deps.events, trials: activeCfg === undefined, failingProbes: active && ((m) => active.failing(m)),
+      }),
+      active,
     });
   }
   const of = (pool: RuntimePool): PoolAffinity | undefined => pools.get(pool.name);
@@ -67,7 +70,7 @@ export function createAffinity(rt: Runtime, deps: AffinityDeps): Affinity {
       const plain = () => pool.pool.pick({ clientIp: x.clientIp }, tried);
       if (!a) return plain();
       const sticky = a.sticky;
-      return a.passive.choose(sticky ? () => sticky.choose(pool.pool, stickyRequest(x), tried) : plain);
+      return a.passive.choose(sticky ? () => sticky.choose(pool.pool, stickyRequest(x), tried) : plain, tried);
     },
     outcome(pool, member: Member, ok, reason) {
       of(pool)?.passive.outcome(member, ok, reason);

@@ -15,7 +15,7 @@ function setup(cfg: Partial<PassiveConfig> = {}, trials = true, n = 2) {
   const passive = new PassiveHealth(pool, { maxFails: 1, window: 10_000, ejectFor: 30_000, ...cfg }, {
     now: () => clock.t, events: (level, msg) => log.push(`${level} ${msg}`), trials,
   });
-  const choose = (tried: ReadonlySet<Member> = new Set()) => passive.choose(() => pool.pick({ clientIp: "-" }, tried));
+  const choose = (tried: ReadonlySet<Member> = new Set()) => passive.choose(() => pool.pick({ clientIp: "-" }, tried), tried);
   return { clock, log, ms, pool, passive, choose, m1: ms[0]!, m2: ms[1]! };
 }
 
@@ -114,14 +114,52 @@ describe("PassiveHealth trial requests (no active checks)", () => {
     expect(choose()).toBe(m1);
   });
 
-  test("with every member ejected there is nothing to choose until a trial is due", () => {
-    const { clock, passive, choose, m1, m2 } = setup();
+  test("with every member ejected, the one whose ejection ends first still serves (panic), logged once", () => {
+    const { clock, passive, choose, m1, m2, log } = setup();
     passive.outcome(m1, false, "x");
     clock.t += 10_000;
     passive.outcome(m2, false, "x");
-    expect(choose()).toBeUndefined();
-    clock.t += 20_000;
     expect(choose()).toBe(m1);
+    expect(choose()).toBe(m1);
+    expect(log.filter((l) => l.includes("panic"))).toHaveLength(1);
+    expect(choose(new Set([m1]))).toBe(m2); // a retry goes to the other ejected member
+    clock.t += 20_000;
+    expect(choose()).toBe(m1); // now its trial
+  });
+
+  test("a success in panic brings the member back; a disabled member never counts", () => {
+    const { passive, choose, m1, m2, pool, log } = setup();
+    m2.state = "disabled";
+    passive.outcome(m1, false, "timeout");
+    expect(m1.healthy).toBe(false);
+    expect(choose()).toBe(m1);
+    passive.outcome(m1, true, "status 200");
+    expect(m1.healthy).toBe(true);
+    expect(pool.pick({ clientIp: "-" })).toBe(m1);
+    expect(log.at(-1)).toContain("recovered: request in panic mode succeeded");
+  });
+
+  test("no panic while a member is out for another reason than passive ejection", () => {
+    const { passive, choose, m1, m2, pool } = setup();
+    passive.outcome(m1, false, "x");
+    pool.setStatus(m2, false); // e.g. taken out by someone else
+    expect(choose()).toBeUndefined();
+  });
+});
+
+describe("PassiveHealth panic with active checks", () => {
+  test("members failing their probes stay out: nothing to choose", () => {
+    const failing = new Set<Member>();
+    const clock = { t: 0 };
+    const ms = [member(1)];
+    const pool = new Pool("p", ms, first);
+    const passive = new PassiveHealth(pool, { maxFails: 1, window: 10_000, ejectFor: 30_000 }, {
+      now: () => clock.t, events: () => {}, trials: false, failingProbes: (m) => failing.has(m),
+    });
+    const choose = () => passive.choose(() => pool.pick({ clientIp: "-" }));
+    passive.outcome(ms[0]!, false, "timeout");
+    expect(choose()).toBe(ms[0]);
+    failing.add(ms[0]!);
     expect(choose()).toBeUndefined();
   });
 });
