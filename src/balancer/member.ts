@@ -10,6 +10,8 @@ export interface MemberInit {
   url: string;
   weight: number;
   route: string;
+  /** False when the route was derived from the URL (then route-suffix mode may learn it). */
+  routeExplicit?: boolean;
   standby: boolean;
   state: MemberState;
 }
@@ -20,7 +22,9 @@ export class Member {
   readonly origin: string;
   /** Apache `loadfactor`, 1..100. */
   readonly weight: number;
-  readonly route: string;
+  /** The sticky route; replaced only by Sticky.learn (route-suffix mode, Tomcat jvmRoute). */
+  route: string;
+  readonly routeExplicit: boolean;
   /** Apache `+H` hot standby / nginx `backup`. */
   readonly standby: boolean;
   state: MemberState;
@@ -39,6 +43,7 @@ export class Member {
     this.origin = this.url.origin;
     this.weight = init.weight;
     this.route = init.route;
+    this.routeExplicit = init.routeExplicit ?? true;
     this.standby = init.standby;
     this.state = init.state;
   }

@@ -7,7 +7,7 @@
 import type { Member } from "./member.ts";
 import type { PickContext } from "./method.ts";
 import type { Pool } from "./pool.ts";
-import { requestedRoute, type StickyRequest } from "./sticky-route.ts";
+import { cookieValue, requestedRoute, routeOf, type StickyRequest } from "./sticky-route.ts";
 import type { PoolConfig } from "../config/schema.ts";
 
 export type StickyConfig = NonNullable<PoolConfig["sticky"]>;
@@ -45,6 +45,22 @@ export class Sticky {
     }
     // No route, or one naming no member of this pool: a plain balanced request.
     return pool.pick(req, tried);
+  }
+
+  /**
+   * Route-suffix mode with `learn`: a member without an explicit route takes the route of the
+   * session cookie it sets (`JSESSIONID=<id>.<jvmRoute>`, Tomcat), so sessions stick without
+   * configuring every route by hand. Returns the new route when it changed (for the log).
+   */
+  learn(member: Member, setCookies: readonly string[]): string | undefined {
+    if (this.#cfg.mode !== "route-suffix" || this.#cfg.learn === false || member.routeExplicit) return undefined;
+    for (const line of setCookies) {
+      const route = routeOf(cookieValue(line.split(";", 1)[0]!, this.#cfg.cookie));
+      if (route === undefined || route === member.route) continue;
+      member.route = route;
+      return route;
+    }
+    return undefined;
   }
 
   /**

@@ -9,6 +9,7 @@ import { parseArgs } from "node:util";
 import { CHECK_HELP } from "./help.ts";
 import { usageError } from "./args.ts";
 import { preflight } from "./preflight.ts";
+import { unstickableWarnings } from "../config/sticky-check.ts";
 
 export interface Io { out: (s: string) => void; err: (s: string) => void }
 
@@ -36,7 +37,7 @@ export async function runCheck(args: string[], io: Io): Promise<number> {
   if (!file || parsed.positionals.length > 1) return usageError(new Error("give exactly one file"), CHECK_HELP, io);
   const rt = await loadRuntime(file, io);
   if (!rt) return 1;
-  for (const w of rt.warnings) io.err(`warning: ${w}`);
+  for (const w of [...rt.warnings, ...unstickableWarnings(rt.config)]) io.err(`warning: ${w}`);
   // A port in use is only a warning here: the running proxy itself holds it while its next
   // configuration is checked (as nginx -t before a reload). At start it is an error.
   const pre = preflight(rt);

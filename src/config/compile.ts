@@ -84,7 +84,7 @@ export function compile(config: Config, opts: CompileOptions): Runtime {
 function compilePool(name: string, pc: PoolConfig, warnings: string[], readCa: (file: string) => string): RuntimePool {
   // Bun's tls.ca wants PEM text; routes.json names a file relative to itself.
   const upstreamTls = pc.tls ? { rejectUnauthorized: pc.tls.verify, ca: pc.tls.ca === undefined ? undefined : readCa(pc.tls.ca), serverName: pc.tls.serverName } : undefined;
-  const members = pc.members.map((m) => new Member({ url: m.url, weight: m.weight, route: m.route ?? defaultRoute(m.url), standby: m.standby, state: m.state }));
+  const members = pc.members.map((m) => new Member({ url: m.url, weight: m.weight, route: m.route ?? defaultRoute(m.url), routeExplicit: m.route !== undefined, standby: m.standby, state: m.state }));
   const transports = new Map<Member, Transport>();
   const dialers = new Map<Member, Dialer>();
   for (const m of members) {

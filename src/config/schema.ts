@@ -113,6 +113,8 @@ const pool = v.strictObject({
     cookie: v.pipe(v.string(), v.regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, "a cookie name is an RFC 6265 token")),
     mode: v.picklist(["insert", "route-suffix"], 'expected "insert" or "route-suffix"'),
     failover: v.optional(v.boolean(), true),
+    /** route-suffix: learn a member's route from its first `Set-Cookie: <cookie>=<id>.<route>` (Tomcat jvmRoute). */
+    learn: v.optional(v.boolean(), true),
     path: v.optional(v.pipe(v.string(), v.regex(/^\/[\x21-\x2b\x2d-\x3a\x3c-\x7e]*$/, "a cookie path starts with / and has no spaces, commas or semicolons"))),
     secure: v.optional(v.boolean()),
     httpOnly: v.optional(v.boolean()),

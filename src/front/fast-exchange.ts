@@ -35,7 +35,7 @@ export interface ClientLink {
 export interface FastDeps extends Pick<ForwardDeps, "choose" | "outcome" | "isTrustedProxy"> {
   // isTrustedProxy is asked once per connection (client-conn.ts), not per request.
   /** Sticky sessions' Set-Cookie for a response (health/wire.ts), when the pool has them. */
-  stickyCookie?: ((pool: RuntimePool, x: FastExchange, member: Member) => string | undefined) | undefined;
+  stickyCookie?: ((pool: RuntimePool, x: FastExchange, member: Member, upstreamHead?: string) => string | undefined) | undefined;
   deadlines: Deadlines;
   events: EventLog;
   access: AccessLog;
@@ -164,7 +164,8 @@ export class FastExchange implements LaneUser {
       }
       let head: ClientHead;
       try {
-        head = clientHead(buf, end, buf.toString("latin1", 0, end), this.#headContext(), this.h.method === "HEAD");
+        const text = buf.toString("latin1", 0, end);
+        head = clientHead(buf, end, text, this.#headContext(text), this.h.method === "HEAD");
       } catch (e) {
         if (e instanceof UpstreamError) return this.#failed(e, true);
         return this.#ruleFailed(e as Error);
@@ -173,9 +174,9 @@ export class FastExchange implements LaneUser {
     }
   }
 
-  #headContext() {
+  #headContext(upstreamHead: string) {
     const member = this.#member!;
-    const setCookie = this.deps.stickyCookie?.(this.pool, this, member);
+    const setCookie = this.deps.stickyCookie?.(this.pool, this, member, upstreamHead);
     return { route: this.route, scheme: this.deps.scheme, hostHeader: this.h.hostHeader, clientIp: this.clientIp, member: member.origin, close: this.h.close, setCookie };
   }
 

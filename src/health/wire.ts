@@ -22,7 +22,8 @@ export interface Affinity {
   outcome: Outcome;
   onResponse: OnResponse;
   /** The Set-Cookie value a response from `member` must carry (insert mode, route changed), if any. */
-  stickyCookie: (pool: RuntimePool, x: PickInput, member: Member) => string | undefined;
+  /** `upstreamHead`: the member's raw response head, for route learning (route-suffix mode). */
+  stickyCookie: (pool: RuntimePool, x: PickInput, member: Member, upstreamHead?: string) => string | undefined;
   /** Starts the active probes (one immediate round per pool, then every interval). */
   start(): void;
   stop(): void;
@@ -61,7 +62,14 @@ export function createAffinity(rt: Runtime, deps: AffinityDeps): Affinity {
   }
   const of = (pool: RuntimePool): PoolAffinity | undefined => pools.get(pool.name);
   const stickyRequest = (x: PickInput) => ({ cookie: x.cookie !== undefined ? x.cookie : x.req?.headers.get("cookie") ?? null, target: x.rawTarget, clientIp: x.clientIp });
-  const stickyCookie = (pool: RuntimePool, x: PickInput, member: Member) => of(pool)?.sticky?.setCookieFor(stickyRequest(x), member);
+  const learn = (pool: RuntimePool, member: Member, setCookies: readonly string[]) => {
+    const route = of(pool)?.sticky?.learn(member, setCookies);
+    if (route !== undefined) deps.events("info", `pool=${pool.name} member=${member.origin} learned sticky route "${route}" from its Set-Cookie`);
+  };
+  const stickyCookie = (pool: RuntimePool, x: PickInput, member: Member, upstreamHead?: string) => {
+    if (upstreamHead !== undefined && of(pool)?.sticky) learn(pool, member, setCookieLines(upstreamHead));
+    return of(pool)?.sticky?.setCookieFor(stickyRequest(x), member);
+  };
 
   return {
     pools,
@@ -77,6 +85,7 @@ export function createAffinity(rt: Runtime, deps: AffinityDeps): Affinity {
     },
     stickyCookie,
     onResponse(pool, x, member, headers) {
+      if (of(pool)?.sticky) learn(pool, member, headers.getSetCookie());
       const cookie = stickyCookie(pool, x, member);
       // `append`, not `set`: the application's own Set-Cookie headers stay (Apache `Header add`).
       if (cookie) headers.append("set-cookie", cookie);
@@ -88,4 +97,9 @@ export function createAffinity(rt: Runtime, deps: AffinityDeps): Affinity {
       for (const a of pools.values()) a.active?.stop();
     },
   };
+}
+
+/** The values of the Set-Cookie lines of a raw HTTP/1.1 response head. */
+export function setCookieLines(head: string): string[] {
+  return [...head.matchAll(/^set-cookie:[ \t]*(.*?)[ \t]*\r?$/gim)].map((m) => m[1]!);
 }

@@ -10,8 +10,8 @@ const member = (n: number, over: Partial<MemberInit> = {}) =>
 const first: BalancingMethod = { pick: (c) => c[0] };
 const none = new Set<Member>();
 const req = (cookie: string | null, target = "/") => ({ cookie, target, clientIp: "10.0.0.1" });
-const insert = (over: Partial<StickyConfig> = {}): StickyConfig => ({ cookie: "ROUTEID", mode: "insert", failover: true, ...over });
-const suffix = (over: Partial<StickyConfig> = {}): StickyConfig => ({ cookie: "JSESSIONID", mode: "route-suffix", failover: true, ...over });
+const insert = (over: Partial<StickyConfig> = {}): StickyConfig => ({ cookie: "ROUTEID", mode: "insert", failover: true, learn: true, ...over });
+const suffix = (over: Partial<StickyConfig> = {}): StickyConfig => ({ cookie: "JSESSIONID", mode: "route-suffix", failover: true, learn: true, ...over });
 
 describe("sticky-route parsing (Apache find_session_route)", () => {
   test("cookie name is case-sensitive and must start a cookie", () => {
@@ -133,5 +133,32 @@ describe("Sticky.setCookieFor (insert mode)", () => {
 
   test("route-suffix never sets a cookie: the backend owns it", () => {
     expect(new Sticky(suffix()).setCookieFor(req(null), m1)).toBeUndefined();
+  });
+});
+
+describe("Sticky.learn (route-suffix mode, Tomcat jvmRoute)", () => {
+  const derived = () => member(1, { route: "3f2a9c1b", routeExplicit: false });
+
+  test("a member without an explicit route learns it from its session cookie; byRoute finds it", () => {
+    const m = derived();
+    const pool = new Pool("p", [m, member(2)], first);
+    const s = new Sticky(suffix());
+    expect(s.learn(m, ["other=1; Path=/", "JSESSIONID=abc.node7; Path=/; HttpOnly"])).toBe("node7");
+    expect(m.route).toBe("node7");
+    expect(pool.byRoute("node7")).toBe(m);
+    expect(s.learn(m, ["JSESSIONID=def.node7"])).toBeUndefined(); // unchanged: nothing to log
+    expect(s.learn(m, ["JSESSIONID=def.node9"])).toBe("node9"); // re-learned
+    expect(s.choose(pool, { ...req("JSESSIONID=zzz.node9"), clientIp: "-" }, none)).toBe(m);
+  });
+
+  test("explicit routes, learn: false, insert mode and values without a route are left alone", () => {
+    const explicit = member(1);
+    expect(new Sticky(suffix()).learn(explicit, ["JSESSIONID=abc.x"])).toBeUndefined();
+    expect(explicit.route).toBe("node1");
+    const m = derived();
+    expect(new Sticky(suffix({ learn: false })).learn(m, ["JSESSIONID=abc.x"])).toBeUndefined();
+    expect(new Sticky(insert()).learn(m, ["ROUTEID=.x"])).toBeUndefined();
+    expect(new Sticky(suffix()).learn(m, ["JSESSIONID=abc", "XJSESSIONID=a.b"])).toBeUndefined();
+    expect(m.route).toBe("3f2a9c1b");
   });
 });

@@ -85,7 +85,7 @@ describe("parseConfigText: valid configs", () => {
     expect(p.timeouts).toEqual({ connect: 1000, response: 300_000, idle: 250 });
     expect(p.health!.passive).toEqual({ maxFails: 1, window: 10_000, ejectFor: 30_000, failOnStatus: [] });
     expect(p.health!.active).toEqual({ path: "/", method: "GET", interval: 5000, timeout: 2000, expectStatus: "200-399", rise: 2, fall: 3 });
-    expect(p.sticky).toEqual({ cookie: "ROUTEID", mode: "insert", failover: true, maxAge: 3_600_000 });
+    expect(p.sticky).toEqual({ cookie: "ROUTEID", mode: "insert", failover: true, learn: true, maxAge: 3_600_000 });
     expect(c.routes[0]!.maxBodySize).toBe(100 * 1024 * 1024);
     expect(c.routes[0]!.timeouts).toEqual({ response: 2000 });
     expect(c.listeners[1]!.redirectHttps).toEqual({ port: 443, status: 301 });
@@ -107,7 +107,7 @@ describe("parseConfigText: valid configs", () => {
     expect(Object.keys(c.pools)).toEqual(["identity", "apim-gw"]);
     const id = c.pools.identity!;
     expect(id.members.map((m) => [m.route, m.standby])).toEqual([["isNode1", false], ["isNode2", false], [undefined, true]]);
-    expect(id.sticky).toEqual({ cookie: "JSESSIONID", mode: "route-suffix", failover: true });
+    expect(id.sticky).toEqual({ cookie: "JSESSIONID", mode: "route-suffix", failover: true, learn: true });
     expect(id.health!.passive!.failOnStatus).toEqual([503]);
     expect(id.health!.active!.path).toBe("/health");
     expect(id.tls).toEqual({ verify: false });

@@ -2,7 +2,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { compile } from "../../src/config/compile.ts";
 import { parseConfigText } from "../../src/config/load.ts";
-import { createAffinity } from "../../src/health/wire.ts";
+import { createAffinity, setCookieLines } from "../../src/health/wire.ts";
 import { Deadlines } from "../../src/proxy/deadlines.ts";
 import { listen, type Running } from "../../src/server/listen.ts";
 
@@ -133,5 +133,12 @@ describe("createAffinity through the spine", () => {
     expect((await get("ROUTEID=.ra")).body).toBe("B");
     await active.probeOnce();
     expect((await get("ROUTEID=.ra")).body).toBe("A");
+  });
+});
+
+describe("setCookieLines", () => {
+  test("every Set-Cookie value of a raw response head, any case, without line ends", () => {
+    const head = "HTTP/1.1 200 OK\r\nset-cookie: a=1\r\nContent-Type: text/plain\r\nSet-Cookie:  JSESSIONID=abc.node1; Path=/ \r\nX-Set-Cookie: no\r\n\r\n";
+    expect(setCookieLines(head)).toEqual(["a=1", "JSESSIONID=abc.node1; Path=/"]);
   });
 });
