@@ -1,5 +1,6 @@
 /** `proxy --routes routes.json`: load, compile, listen; stop gracefully on SIGTERM/SIGINT. */
 import type { Runtime } from "../config/runtime.ts";
+import { installOperatorSignals } from "./signals.ts";
 import { createAccessLog, fileSink } from "../log/access.ts";
 import { configureEvents, eventSettings, stderrEvents, type EventLog } from "../log/events.ts";
 import { formatIssue } from "../config/errors.ts";
@@ -39,6 +40,7 @@ export async function runServe(file: string, io: Io): Promise<number> {
         (e: Error) => stderrEvents("error", `SIGHUP: ${e.message}; still serving the old certificates`),
       );
   });
+  installOperatorSignals(stderrEvents, started.reopenLog);
   await waitForStop(started, rt, stderrEvents);
   return 0;
 }
@@ -48,6 +50,8 @@ export interface Started {
   affinity: Affinity;
   /** Writes out the access log's pending lines (awaited before exit: a pipe may not take them at once). */
   flushLog: () => void | Promise<unknown>;
+  /** USR1: the access log file is reopened by its path. */
+  reopenLog: () => void;
 }
 
 /** Binds every listener, or reports the one that failed and binds none. */
@@ -70,7 +74,7 @@ export function start(rt: Runtime, events: EventLog, quietAccess = false, tls?: 
     for (const url of running.urls) events("info", `listening on ${url}`);
     affinity.start();
     for (const r of rt.router.routes()) r.auth?.keys.warm(events); // JWKS URLs fetch now, in the background
-    return { running, affinity, flushLog: () => sink?.flush() };
+    return { running, affinity, flushLog: () => sink?.flush(), reopenLog: () => sink?.reopen?.() };
   } catch (e) {
     // Something took a port between the preflight probe and the bind: still name the listener.
     const i = rt.listeners.findIndex((l) => (e as Error).message.includes(String(l.port)));

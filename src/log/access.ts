@@ -3,7 +3,7 @@
  * and duration appended, as NGINX users append $upstream_addr $request_time) or JSON.
  * Lines are batched (fileSink): at most one write per 100 ms or 16 KB, not one per request.
  */
-import { openSync } from "node:fs";
+import { closeSync, openSync } from "node:fs";
 
 export interface AccessEntry {
   clientIp: string;
@@ -22,7 +22,12 @@ export interface AccessEntry {
 }
 
 export type AccessLog = (e: AccessEntry) => void;
-export interface Sink { write(s: string): void; flush(): void | Promise<unknown> }
+export interface Sink {
+  write(s: string): void;
+  flush(): void | Promise<unknown>;
+  /** Closes and reopens the file by its path (after logrotate's `mv`); "-" stays stdout. */
+  reopen?(): void;
+}
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 let cachedSecond = -1;
@@ -69,11 +74,20 @@ export function createAccessLog(format: "combined" | "json", sink: Sink, wallClo
 export interface Writer {
   write(s: string): unknown;
   flush(): number | Promise<number>;
+  /** Writes out what the writer holds and closes the file (the old file, after a reopen). */
+  end?(): unknown;
 }
 
 function openWriter(path: string): Writer {
   // Opened for append, like Apache and NGINX logs: a restart never truncates history.
-  return path === "-" ? Bun.stdout.writer() : Bun.file(openSync(path, "a")).writer();
+  if (path === "-") return Bun.stdout.writer();
+  const fd = openSync(path, "a");
+  const w = Bun.file(fd).writer();
+  return {
+    write: (s) => w.write(s),
+    flush: () => w.flush(),
+    end: () => Promise.resolve(w.end()).finally(() => closeSync(fd)),
+  };
 }
 
 /**
@@ -82,7 +96,7 @@ function openWriter(path: string): Writer {
  * Bun's writer otherwise makes one write(2) per line, a measurable share of a small request.
  */
 export function fileSink(path: string, flushMs = 100, open: (path: string) => Writer = openWriter): Sink {
-  const writer = open(path);
+  let writer = open(path);
   let pending = "";
   // The promise, when there is one, settles once the writer's own buffer is out too (a pipe
   // may take it in parts): awaited at shutdown even when nothing new is pending.
@@ -101,5 +115,15 @@ export function fileSink(path: string, flushMs = 100, open: (path: string) => Wr
       if (pending.length >= 16384) void flush();
     },
     flush,
+    // As NGINX's USR1: lines pending so far go to the old file, the next ones to a new file at
+    // `path`. If the new file cannot be opened the old one is kept and the caller logs why.
+    reopen: () => {
+      if (path === "-") return;
+      flush();
+      const next = open(path);
+      const old = writer;
+      writer = next;
+      void old.end?.();
+    },
   };
 }

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileSink } from "../../src/log/access.ts";
@@ -52,4 +52,24 @@ test("a flush with nothing new still waits for what the writer holds (a pipe who
   await last;
   expect(done).toBe(true);
   expect(written).toEqual(["a\n"]);
+});
+
+test("reopen: pending lines go to the moved file, the next ones to a new file at the path", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "edge-sink-"));
+  try {
+    const path = join(dir, "access.log");
+    const sink = fileSink(path, 60_000);
+    sink.write("before\n");
+    await sink.flush();
+    renameSync(path, path + ".1"); // what logrotate does before its postrotate kill -USR1
+    sink.write("pending\n");
+    sink.reopen!();
+    sink.write("after\n");
+    await sink.flush();
+    await Bun.sleep(0);
+    expect(readFileSync(path + ".1", "utf8")).toBe("before\npending\n");
+    expect(readFileSync(path, "utf8")).toBe("after\n");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
