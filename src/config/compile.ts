@@ -13,6 +13,7 @@ import { ipMatcher } from "../net/cidr.ts";
 import { Router } from "../proxy/router.ts";
 import type { Transport } from "../proxy/transport.ts";
 import { compileHeaderRules, lintHeaderRules } from "../rewrite/header-rules.ts";
+import { vhostSiblings } from "./vhost.ts";
 import { compileReverse } from "../rewrite/reverse.ts";
 import type { Config, PoolConfig, RouteConfig } from "./schema.ts";
 import type { RouteAction, Runtime, RuntimePool, RuntimeRoute, Timeouts } from "./runtime.ts";
@@ -51,7 +52,7 @@ export function compile(config: Config, opts: CompileOptions): Runtime {
     baseDir, readText, now: opts.now,
     fail: (field, message) => { throw new ConfigError(opts.file, [{ path: `routes[${i}].auth.jwt.${field}`, message }]); },
   });
-  const routes = config.routes.map((rc, i) => compileRoute(rc, i, pools, warnings, auth));
+  const routes = config.routes.map((rc, i) => compileRoute(rc, i, pools, warnings, auth, config.routes));
   // Accepted so configs written for later releases validate, but nothing serves it yet.
   if (config.admin) warnings.push(`admin: not yet supported; ${config.admin.listen} is not opened`);
   return {
@@ -106,7 +107,7 @@ function compilePool(name: string, pc: PoolConfig, warnings: string[], readCa: (
   };
 }
 
-function compileRoute(rc: RouteConfig, index: number, pools: Map<string, RuntimePool>, warnings: string[], auth: (rc: RouteConfig, i: number) => RouteAuth | undefined): RuntimeRoute {
+function compileRoute(rc: RouteConfig, index: number, pools: Map<string, RuntimePool>, warnings: string[], auth: (rc: RouteConfig, i: number) => RouteAuth | undefined, all: readonly RouteConfig[]): RuntimeRoute {
   const where = `routes[${index}]`;
   const pool = rc.pool !== undefined ? pools.get(rc.pool) : undefined;
   const action: RouteAction = pool
@@ -135,13 +136,23 @@ function compileRoute(rc: RouteConfig, index: number, pools: Map<string, Runtime
     allowEncodedSlashes: rc.allowEncodedSlashes,
     reverse: pool && rc.reverse
       ? compileReverse({
-          upstreamPrefixes: [...pool.pool.members.map((m) => joinPath(m.url.origin + m.url.pathname, upstreamPath)), ...rc.reverseAlso],
+          upstreamPrefixes: upstreamPrefixes(rc, pool),
           routePrefix: rc.path,
           upstreamPathPrefix: joinPath(pool.pool.members[0]!.url.pathname, upstreamPath),
           memberHosts: pool.pool.members.map((m) => m.url.hostname),
+          others: vhostSiblings(rc, all).flatMap((o) => {
+            const p = o.pool !== undefined ? pools.get(o.pool) : undefined;
+            return p ? [{ upstreamPrefixes: upstreamPrefixes(o, p), routePrefix: o.path }] : [];
+          }),
         })
       : undefined,
   };
+}
+
+/** What `reverse` maps back for a route: each member URL with its rewritePrefix, and every reverseAlso. */
+function upstreamPrefixes(rc: RouteConfig, pool: RuntimePool): string[] {
+  const upstreamPath = rc.rewritePrefix ?? rc.path;
+  return [...pool.pool.members.map((m) => joinPath(m.url.origin + m.url.pathname, upstreamPath)), ...rc.reverseAlso];
 }
 
 /** Joins URL path pieces without doubling or losing the slash between them. */

@@ -17,6 +17,11 @@ export interface ReverseInit {
   upstreamPathPrefix: string;
   /** Member hostnames, for Set-Cookie Domain mapping. */
   memberHosts: string[];
+  /**
+   * The other routes of the same vhost (Apache's ProxyPassReverse applies every mapping of
+   * the vhost, not only the serving one's): their upstream prefixes map back to their paths.
+   */
+  others?: { upstreamPrefixes: string[]; routePrefix: string }[];
 }
 
 export interface ClientView {
@@ -67,8 +72,10 @@ function atBoundary(s: string, i: number): boolean {
 export function compileReverse(init: ReverseInit): ReverseMapper {
   // origin -> path prefixes, longest first (the longest matching prefix wins; Apache takes
   // the first rule in config order, which makes overlapping reverseAlso entries order-dependent).
-  const table = new Map<string, string[]>();
-  for (const prefix of init.upstreamPrefixes) {
+  // Each entry: upstream path prefix -> client-facing route base. The serving route's own
+  // mappings come first, so on an equal prefix it wins over a sibling.
+  const table = new Map<string, { path: string; base: string }[]>();
+  const add = (prefix: string, routePrefix: string) => {
     const m = ABSOLUTE.exec(prefix);
     if (!m || !Object.hasOwn(DEFAULT_PORT, m[1]!.toLowerCase()) || /[?#]/.test(m[3]!)) {
       throw new Error(`reverse: "${prefix}" is not an http(s) URL prefix without query or fragment`);
@@ -76,9 +83,12 @@ export function compileReverse(init: ReverseInit): ReverseMapper {
     const key = originKey(m[1]!, m[2]!);
     const paths = table.get(key) ?? [];
     const path = trimSlash(m[3]!);
-    if (!paths.includes(path)) paths.push(path);
-    table.set(key, paths.sort((a, b) => b.length - a.length));
-  }
+    if (!paths.some((p) => p.path === path)) paths.push({ path, base: trimSlash(routePrefix) });
+    // Stable sort: equal lengths keep insertion order (own route first).
+    table.set(key, paths.sort((a, b) => b.path.length - a.path.length));
+  };
+  for (const prefix of init.upstreamPrefixes) add(prefix, init.routePrefix);
+  for (const o of init.others ?? []) for (const prefix of o.upstreamPrefixes) add(prefix, o.routePrefix);
   const routeBase = trimSlash(init.routePrefix);
   const upBase = trimSlash(init.upstreamPathPrefix);
   const hosts = new Set(init.memberHosts.map((h) => h.toLowerCase()));
@@ -89,8 +99,8 @@ export function compileReverse(init: ReverseInit): ReverseMapper {
     const paths = table.get(originKey(m[1]!, m[2]!));
     if (!paths) return undefined;
     const rest = m[3]!;
-    for (const p of paths) {
-      if (rest.startsWith(p) && atBoundary(rest, p.length)) return origin + join(routeBase, rest.slice(p.length));
+    for (const { path, base } of paths) {
+      if (rest.startsWith(path) && atBoundary(rest, path.length)) return origin + join(base, rest.slice(path.length));
     }
     return undefined;
   }

@@ -112,3 +112,24 @@ describe("Set-Cookie", () => {
     expect(run(r, {}, ["a=1; Path=/", "b=2; Path=/x"]).getSetCookie()).toEqual(["a=1; Path=/is", "b=2; Path=/is/x"]);
   });
 });
+
+describe("reverse across the vhost (Apache ProxyPassReverse applies every mapping)", () => {
+  test("a redirect into a sibling route's upstream maps to that route; the longest prefix wins", () => {
+    const rev = compileReverse({
+      upstreamPrefixes: ["https://localhost:9443/commonauth"], routePrefix: "/is-commonauth", upstreamPathPrefix: "/commonauth", memberHosts: ["localhost"],
+      others: [
+        { upstreamPrefixes: ["https://localhost:9443/authenticationendpoint"], routePrefix: "/is-authenticationendpoint" },
+        { upstreamPrefixes: ["https://localhost:9443/"], routePrefix: "/is" },
+      ],
+    });
+    const h = new Headers({ location: "https://localhost:9443/authenticationendpoint/login.do?x=1" });
+    rev(h, { scheme: "https", host: "sso.yenlo.com:8091" });
+    expect(h.get("location")).toBe("https://sso.yenlo.com:8091/is-authenticationendpoint/login.do?x=1");
+    const own = new Headers({ location: "https://localhost:9443/commonauth/x" });
+    rev(own, { scheme: "https", host: "sso" });
+    expect(own.get("location")).toBe("https://sso/is-commonauth/x");
+    const root = new Headers({ location: "https://localhost:9443/oauth2/token" });
+    rev(root, { scheme: "http", host: "sso" });
+    expect(root.get("location")).toBe("http://sso/is/oauth2/token");
+  });
+});
