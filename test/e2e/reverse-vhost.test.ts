@@ -4,7 +4,7 @@ import { startProxy } from "./harness.ts";
 // Seed 002's WSO2 login chain: /commonauth redirects into /authenticationendpoint, which the
 // client reaches through a different route to the same Identity Server (httpd maps it so).
 test("a member's redirect into another route's upstream comes back through that route, with the client's Host", async () => {
-  const is = Bun.serve({ port: 0, hostname: "127.0.0.1", development: false, fetch: (req) => {
+  const is: ReturnType<typeof Bun.serve> = Bun.serve({ port: 0, hostname: "127.0.0.1", development: false, fetch: (req: Request): Response => {
     const u = new URL(req.url);
     if (u.pathname.startsWith("/commonauth")) return new Response(null, { status: 302, headers: { location: `http://127.0.0.1:${is.port}/authenticationendpoint/login.do?x=1` } });
     return new Response("login page");
