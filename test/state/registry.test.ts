@@ -17,6 +17,15 @@ describe("Registry", () => {
     expect(r.member("other", init())).not.toBe(a);
   });
 
+  test("a route learned from Set-Cookie outlives a reload while routes.json names none; an explicit route replaces it", () => {
+    const r = new Registry();
+    const m = r.member("app", { ...init(), route: "a1b2c3d4", routeExplicit: false });
+    m.route = "isNode1"; // what Sticky.learn does
+    expect(r.member("app", { ...init(), route: "a1b2c3d4", routeExplicit: false }).route).toBe("isNode1");
+    expect(r.member("app", { ...init(), route: "node9", routeExplicit: true }).route).toBe("node9");
+    expect(r.member("app", { ...init(), route: "a1b2c3d4", routeExplicit: false }).route).toBe("a1b2c3d4");
+  });
+
   test("a change is applied at once, persisted with the routes.json value, and logged with who", () => {
     const store = memoryStore();
     const lines: string[] = [];
