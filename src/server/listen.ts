@@ -13,6 +13,7 @@ import { plainIp } from "../proxy/headers.ts";
 import { fastLanes } from "../front/plan.ts";
 import { redirectLanes } from "../front/redirect-plan.ts";
 import { listenFront, type Front } from "./front.ts";
+import { sniTable, type SniTable } from "./tls-front.ts";
 
 export interface Running {
   /** one per listener, in config order; a TLS reload replaces entries in place (for a fronted listener, its internal server) */
@@ -21,8 +22,9 @@ export interface Running {
   urls: string[];
   stop(closeActive?: boolean): Promise<void>;
   /**
-   * New certificates without dropping connections: `server.reload({tls})` is ignored by Bun
-   * (measured on Bun 1.4), so a second server with the new certificates joins the port through
+   * New certificates without dropping connections: a fronted listener swaps its SNI table in
+   * place (server/tls-front.ts). With EDGE_FAST_LANE=0, `server.reload({tls})` is ignored by
+   * Bun (measured on Bun 1.4), so a second server with the new certificates joins the port through
    * SO_REUSEPORT and the old one stops gracefully, finishing its in-flight requests.
    * All-or-nothing: if any new server fails to start, the old ones keep serving.
    */
@@ -47,7 +49,7 @@ export function listen(rt: Runtime, deps: HandlerDeps, tls?: ReadonlyMap<number,
   const websocket = createWebSocketHandler({ idleTimeoutSec: rt.websocket.idleTimeoutSec, maxPayloadLength: rt.websocket.maxMessageSize });
   // Plain listeners get the socket front (server/front.ts); EDGE_FAST_LANE=0 serves them with
   // Bun.serve alone, for comparison.
-  const fronted = (l: Runtime["listeners"][number]) => !l.tls && process.env.EDGE_FAST_LANE !== "0";
+  const fronted = (_l: Runtime["listeners"][number]) => process.env.EDGE_FAST_LANE !== "0";
   const lanes = fastLanes(rt, deps.stickyCookie !== undefined);
   const fronts: (Front | undefined)[] = [];
   const options = rt.listeners.map((l, i) => {
@@ -57,7 +59,8 @@ export function listen(rt: Runtime, deps: HandlerDeps, tls?: ReadonlyMap<number,
     let port = l.port;
     let hostname = l.host;
     if (fronted(l)) {
-      const front = listenFront({ hostname: l.host, port: l.port, idleTimeoutSec: Math.ceil(rt.clientTimeouts.keepAlive / 1000), clientTimeouts: rt.clientTimeouts, lanes: l.redirectHttps ? redirectLanes(l.redirectHttps) : lanes, deps: { ...deps, choose: deps.choose ?? ((p, x, t) => p.pool.pick({ clientIp: x.clientIp }, t)), outcome: deps.outcome ?? (() => {}), isTrustedProxy: rt.isTrustedProxy, wsIdleMs: rt.websocket.idleTimeoutSec * 1000, scheme: "http", stickyCookie: deps.stickyCookie } });
+      if (l.tls) probeFree(l.host, l.port);
+      const front = listenFront({ tls: tls?.get(i), hostname: l.host, port: l.port, idleTimeoutSec: Math.ceil(rt.clientTimeouts.keepAlive / 1000), clientTimeouts: rt.clientTimeouts, lanes: l.redirectHttps ? redirectLanes(l.redirectHttps) : lanes, deps: { ...deps, choose: deps.choose ?? ((p, x, t) => p.pool.pick({ clientIp: x.clientIp }, t)), outcome: deps.outcome ?? (() => {}), isTrustedProxy: rt.isTrustedProxy, wsIdleMs: rt.websocket.idleTimeoutSec * 1000, scheme, stickyCookie: deps.stickyCookie } });
       fronts[i] = front;
       const registry = front.registry;
       handlerDeps = { ...deps, clientIp: (req, server) => { const a = server.requestIP(req); return registry.clientIp(a?.port) ?? plainIp(a?.address ?? "-"); } };
@@ -87,7 +90,7 @@ export function listen(rt: Runtime, deps: HandlerDeps, tls?: ReadonlyMap<number,
   try {
     for (const [i, o] of options.entries()) {
       const setup = tls?.get(i);
-      if (!setup) {
+      if (!setup || fronts[i]) {
         const server = Bun.serve<WsData>(o);
         servers.push(server);
         fronts[i]?.setInternalPort(server.port!);
@@ -115,11 +118,17 @@ export function listen(rt: Runtime, deps: HandlerDeps, tls?: ReadonlyMap<number,
     },
     async reloadTls(next) {
       const started: [number, Server<WsData>][] = [];
+      const tables: [Front, SniTable][] = [];
       try {
         for (const [i, o] of options.entries()) {
           const setup = next.get(i);
           const old = servers[i];
           if (!setup || !old || !rt.listeners[i]?.tls) continue;
+          const front = fronts[i];
+          if (front) {
+            tables.push([front, sniTable(setup)]);
+            continue;
+          }
           // The real port, not the configured one: port 0 means "any" only the first time.
           started.push([i, Bun.serve<WsData>({ ...o, port: old.port ?? o.port, reusePort: true, tls: setup.entries })]);
         }
@@ -127,6 +136,7 @@ export function listen(rt: Runtime, deps: HandlerDeps, tls?: ReadonlyMap<number,
         for (const [, s] of started) s.stop(true);
         throw new Error(`TLS reload failed, still serving the old certificates: ${(e as Error).message}`);
       }
+      for (const [front, table] of tables) front.setTls(table);
       for (const [i, fresh] of started) {
         const old = servers[i];
         servers[i] = fresh;
