@@ -7,7 +7,6 @@
  * clientTimeouts with a head or a body gets 408 (NGINX client_header_timeout,
  * client_body_timeout), so a slowloris client is cut at the header deadline.
  */
-import type { Socket } from "bun";
 import { errorBytes, type ProxyErrorKind } from "../proxy/errors.ts";
 import { plainIp } from "../proxy/headers.ts";
 import { BODY, ClientDeadline, HEAD, NONE } from "./client-deadline.ts";
@@ -23,6 +22,18 @@ import { WriteQueue } from "./write-queue.ts";
 
 /** Pipelined bytes waiting behind a busy exchange, before reading from the client pauses. */
 const MAX_BUFFERED = 64 * 1024;
+
+/** What a connection needs of its socket: a Bun.listen socket, or a TLS one (server/tls-front.ts). */
+export interface ClientSocket {
+  readonly remoteAddress: string;
+  /** bytes taken; the rest waits for drain */
+  write(bytes: Uint8Array): number;
+  end(): void;
+  terminate(): void;
+  pause(): void;
+  resume(): void;
+  timeout(seconds: number): void;
+}
 
 export class ClientConn implements ClientLink, TunnelClient {
   readonly ip: string;
@@ -42,10 +53,10 @@ export class ClientConn implements ClientLink, TunnelClient {
   #paused = false;
   #looping = false;
 
-  readonly sock: Socket<ClientConn>;
+  readonly sock: ClientSocket;
   readonly ctx: FrontContext;
 
-  constructor(sock: Socket<ClientConn>, ctx: FrontContext) {
+  constructor(sock: ClientSocket, ctx: FrontContext) {
     this.sock = sock;
     this.ctx = ctx;
     this.#out = new WriteQueue(sock);

@@ -1,5 +1,5 @@
 /**
- * A plain-HTTP listener's socket front: Bun.listen on the public port, the fast lane for plain
+ * A listener's socket front: Bun.listen (or node:tls for TLS, tls-front.ts) on the public port, the fast lane for plain
  * requests (src/front/), and an internal Bun.serve (127.0.0.1, ephemeral port) running the
  * full spine for everything else, reached through per-connection tunnels. Measured on the
  * bench: Bun.serve + the spine cost ~33 us of CPU per small request, the lane ~20 us.
@@ -11,6 +11,8 @@ import type { FrontContext } from "../front/front-context.ts";
 import type { FastDeps } from "../front/fast-exchange.ts";
 import type { FastLanes } from "../front/plan.ts";
 import { TunnelRegistry } from "../front/tunnel.ts";
+import type { TlsSetup } from "../tls/listener-tls.ts";
+import { listenTls, type SniTable, type SocketEvents } from "./tls-front.ts";
 
 export interface Front {
   readonly port: number;
@@ -22,6 +24,8 @@ export interface Front {
   setInternalPort(port: number): void;
   /** A reload: new requests get these lanes and hooks; exchanges in flight finish with theirs. */
   swap(lanes: FastLanes, deps: FrontOptions["deps"]): void;
+  /** A TLS listener takes new certificates in place: new handshakes use them, no connection drops. */
+  setTls(table: SniTable): void;
   /** Stops accepting; idle connections close now, busy ones after their exchange. */
   stop(closeActive: boolean): Promise<void>;
 }
@@ -32,6 +36,8 @@ export interface FrontOptions {
   idleTimeoutSec: number;
   clientTimeouts: ClientTimeouts;
   lanes: FastLanes;
+  /** TLS as the transport (node:tls, server/tls-front.ts); plain Bun.listen without it. */
+  tls?: TlsSetup | undefined;
   /** Everything but the listener's port, which is known only once bound. */
   deps: Omit<FastDeps, "port" | "lanes">;
 }
@@ -48,7 +54,24 @@ export function listenFront(o: FrontOptions): Front {
     clientTimeouts: o.clientTimeouts,
     stopping: false,
   };
-  const listener = Bun.listen<ClientConn>({
+  const ev: SocketEvents<ClientConn> = {
+    open(s) {
+      const c = new ClientConn(s, ctx);
+      conns.add(c);
+      s.timeout(o.idleTimeoutSec);
+      return c;
+    },
+    data: (c, d) => c.onData(d),
+    end: (c) => c.onEnd(),
+    drain: (c) => c.onDrain(),
+    timeout: (c) => c.onTimeout(),
+    close(c) {
+      c.onClose();
+      conns.delete(c);
+      if (conns.size === 0) allClosed?.();
+    },
+  };
+  const listener = o.tls ? listenTls(o.hostname, o.port, o.tls, ev) : Bun.listen<ClientConn>({
     hostname: o.hostname,
     port: o.port,
     allowHalfOpen: true, // a client's FIN after its request still gets the answer (ClientConn.onEnd)
@@ -57,20 +80,13 @@ export function listenFront(o: FrontOptions): Front {
     socket: {
       open(s: Socket<ClientConn>) {
         s.setNoDelay(true);
-        const c = new ClientConn(s, ctx);
-        s.data = c;
-        conns.add(c);
-        s.timeout(o.idleTimeoutSec);
+        s.data = ev.open(s);
       },
-      data: (s, d) => s.data.onData(d),
-      end: (s) => s.data.onEnd(),
-      drain: (s) => s.data.onDrain(),
-      timeout: (s) => s.data.onTimeout(),
-      close(s) {
-        s.data.onClose();
-        conns.delete(s.data);
-        if (conns.size === 0) allClosed?.();
-      },
+      data: (s, d) => ev.data(s.data, d),
+      end: (s) => ev.end(s.data),
+      drain: (s) => ev.drain(s.data),
+      timeout: (s) => ev.timeout(s.data),
+      close: (s) => ev.close(s.data),
       error: (s) => s.data.onClose(),
     },
   });
@@ -78,9 +94,12 @@ export function listenFront(o: FrontOptions): Front {
   const host = o.hostname.includes(":") ? `[${o.hostname}]` : o.hostname;
   return {
     port: listener.port,
-    url: `http://${host}:${listener.port}/`,
+    url: `${o.tls ? "https" : "http"}://${host}:${listener.port}/`,
     registry: ctx.registry,
     open: () => conns.size,
+    setTls(table) {
+      if ("setTable" in listener) listener.setTable(table);
+    },
     setInternalPort(port) {
       ctx.internalPort = port;
     },

@@ -13,6 +13,7 @@ import { plainIp } from "../proxy/headers.ts";
 import { fastLanes } from "../front/plan.ts";
 import { redirectLanes } from "../front/redirect-plan.ts";
 import { listenFront, type Front } from "./front.ts";
+import { sniTable, type SniTable } from "./tls-front.ts";
 
 export interface Running {
   /** one per listener, in config order; a TLS reload replaces entries in place (for a fronted listener, its internal server) */
@@ -23,8 +24,9 @@ export interface Running {
   /** Open client connections per listener, in config order; undefined where Bun.serve cannot tell. */
   connectionsOpen(): (number | undefined)[];
   /**
-   * New certificates without dropping connections: `server.reload({tls})` is ignored by Bun
-   * (measured on Bun 1.4), so a second server with the new certificates joins the port through
+   * New certificates without dropping connections: a fronted listener swaps its SNI table in
+   * place (server/tls-front.ts). With EDGE_FAST_LANE=0, `server.reload({tls})` is ignored by
+   * Bun (measured on Bun 1.4), so a second server with the new certificates joins the port through
    * SO_REUSEPORT and the old one stops gracefully, finishing its in-flight requests.
    * All-or-nothing: if any new server fails to start, the old ones keep serving.
    */
@@ -43,7 +45,7 @@ type ServeOptions = Bun.Serve.Options<WsData>;
 /** A `--workers` worker shares its ports with the others (SO_REUSEPORT, cli/workers.ts). */
 export const SHARED_PORTS = process.env.EDGE_PROXY_WORKER !== undefined;
 
-const frontDeps = (rt: Runtime, deps: HandlerDeps) => ({ ...deps, choose: deps.choose ?? ((p, x, t) => p.pool.pick({ clientIp: x.clientIp }, t)), outcome: deps.outcome ?? (() => {}), isTrustedProxy: rt.isTrustedProxy, wsIdleMs: rt.websocket.idleTimeoutSec * 1000, scheme: "http" as const, stickyCookie: deps.stickyCookie }) satisfies Parameters<typeof listenFront>[0]["deps"];
+const frontDeps = (rt: Runtime, deps: HandlerDeps, scheme: "http" | "https") => ({ ...deps, choose: deps.choose ?? ((p, x, t) => p.pool.pick({ clientIp: x.clientIp }, t)), outcome: deps.outcome ?? (() => {}), isTrustedProxy: rt.isTrustedProxy, wsIdleMs: rt.websocket.idleTimeoutSec * 1000, scheme, stickyCookie: deps.stickyCookie }) satisfies Parameters<typeof listenFront>[0]["deps"];
 
 /** The spine behind a socket front learns the client's address from the tunnel, not the socket. */
 const tunnelled = (deps: HandlerDeps, registry: Front["registry"]): HandlerDeps => ({
@@ -67,7 +69,7 @@ export function listen(rt: Runtime, deps: HandlerDeps, tls?: ReadonlyMap<number,
   const websocket = createWebSocketHandler({ idleTimeoutSec: rt.websocket.idleTimeoutSec, maxPayloadLength: rt.websocket.maxMessageSize });
   // Plain listeners get the socket front (server/front.ts); EDGE_FAST_LANE=0 serves them with
   // Bun.serve alone, for comparison.
-  const fronted = (l: Runtime["listeners"][number]) => !l.tls && process.env.EDGE_FAST_LANE !== "0";
+  const fronted = (_l: Runtime["listeners"][number]) => process.env.EDGE_FAST_LANE !== "0";
   let lanes = fastLanes(rt, deps.stickyCookie !== undefined);
   // A redirectHttps listener's front answers every request itself (front/redirect-plan.ts).
   const frontLanes = (next: Runtime, i: number) => {
@@ -82,7 +84,8 @@ export function listen(rt: Runtime, deps: HandlerDeps, tls?: ReadonlyMap<number,
     let port = l.port;
     let hostname = l.host;
     if (fronted(l)) {
-      const front = listenFront({ hostname: l.host, port: l.port, idleTimeoutSec: Math.ceil(rt.clientTimeouts.keepAlive / 1000), clientTimeouts: rt.clientTimeouts, lanes: frontLanes(rt, i), deps: frontDeps(rt, deps) });
+      if (l.tls) probeFree(l.host, l.port);
+      const front = listenFront({ tls: tls?.get(i), hostname: l.host, port: l.port, idleTimeoutSec: Math.ceil(rt.clientTimeouts.keepAlive / 1000), clientTimeouts: rt.clientTimeouts, lanes: frontLanes(rt, i), deps: frontDeps(rt, deps, scheme) });
       fronts[i] = front;
       const registry = front.registry;
       handlerDeps = tunnelled(deps, registry);
@@ -112,8 +115,8 @@ export function listen(rt: Runtime, deps: HandlerDeps, tls?: ReadonlyMap<number,
   try {
     for (const [i, o] of options.entries()) {
       const setup = tls?.get(i);
-      if (!setup) {
-        const server = Bun.serve<WsData>(SHARED_PORTS ? { ...o, reusePort: true } : o);
+      if (!setup || fronts[i]) {
+        const server = Bun.serve<WsData>(SHARED_PORTS && !fronts[i] ? { ...o, reusePort: true } : o);
         servers.push(server);
         fronts[i]?.setInternalPort(server.port!);
         continue;
@@ -152,7 +155,7 @@ export function listen(rt: Runtime, deps: HandlerDeps, tls?: ReadonlyMap<number,
         const fetch = fetchFor(next, d, i);
         options[i] = { ...options[i]!, fetch };
         server.reload({ fetch, error: options[i]!.error, websocket });
-        fronts[i]?.swap(frontLanes(next, i), frontDeps(next, d));
+        fronts[i]?.swap(frontLanes(next, i), frontDeps(next, d, next.listeners[i]?.tls ? "https" : "http"));
       }
       const kept = new Set(lanes.lanes.values());
       return () => {
@@ -161,11 +164,17 @@ export function listen(rt: Runtime, deps: HandlerDeps, tls?: ReadonlyMap<number,
     },
     async reloadTls(next) {
       const started: [number, Server<WsData>][] = [];
+      const tables: [Front, SniTable][] = [];
       try {
         for (const [i, o] of options.entries()) {
           const setup = next.get(i);
           const old = servers[i];
           if (!setup || !old || !rt.listeners[i]?.tls) continue;
+          const front = fronts[i];
+          if (front) {
+            tables.push([front, sniTable(setup)]);
+            continue;
+          }
           // The real port, not the configured one: port 0 means "any" only the first time.
           started.push([i, Bun.serve<WsData>({ ...o, port: old.port ?? o.port, reusePort: true, tls: setup.entries })]);
         }
@@ -173,6 +182,7 @@ export function listen(rt: Runtime, deps: HandlerDeps, tls?: ReadonlyMap<number,
         for (const [, s] of started) s.stop(true);
         throw new Error(`TLS reload failed, still serving the old certificates: ${(e as Error).message}`);
       }
+      for (const [front, table] of tables) front.setTls(table);
       for (const [i, fresh] of started) {
         const old = servers[i];
         servers[i] = fresh;

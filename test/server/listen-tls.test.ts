@@ -47,11 +47,12 @@ test("listen refuses a TLS listener without loaded certificates", () => {
   expect(() => listen(runtimeIn(dir, config), { deadlines: new Deadlines(), events, access: () => {} })).toThrow("listeners[0].tls: no certificates loaded");
 });
 
-test("reloadTls: new connections get the new certificate, a request in flight finishes on the old server", async () => {
+test("reloadTls: new connections get the new certificate on the same listener, a request in flight finishes", async () => {
   const { events } = captureEvents();
   const rt = runtimeIn(dir, config);
   const running = listen(rt, { deadlines: new Deadlines(), events, access: () => {} }, await loadListenerTls(rt, events));
-  const port = running.servers[0]!.port!;
+  const publicPort = () => Number(new URL(running.urls[0]!).port);
+  const port = publicPort();
   try {
     const tls = { ca: ca.certPem, serverName: "app.test" };
     expect(await (await fetch(`https://127.0.0.1:${port}/`, { tls })).text()).toBe("hello");
@@ -64,7 +65,7 @@ test("reloadTls: new connections get the new certificate, a request in flight fi
     write(dir, "app.crt", second.certPem);
     write(dir, "app.key", second.keyPem);
     await running.reloadTls(await loadListenerTls(rt, events));
-    expect(running.servers[0]!.port).toBe(port);
+    expect(publicPort()).toBe(port);
     expect(await servedCn(port)).toBe("subject=CN = second");
 
     release();
@@ -92,7 +93,7 @@ test("a second proxy on the same TLS port fails to bind instead of silently shar
   const rt = runtimeIn(dir, config);
   const running = listen(rt, { deadlines: new Deadlines(), events, access: () => {} }, await loadListenerTls(rt, events));
   try {
-    const busy = { ...config, listeners: [{ ...config.listeners[0]!, port: running.servers[0]!.port }] };
+    const busy = { ...config, listeners: [{ ...config.listeners[0]!, port: Number(new URL(running.urls[0]!).port) }] };
     const rt2 = runtimeIn(dir, busy);
     const tls2 = await loadListenerTls(rt2, events);
     expect(() => listen(rt2, { deadlines: new Deadlines(), events, access: () => {} }, tls2)).toThrow(/in use/);

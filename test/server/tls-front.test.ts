@@ -1,0 +1,68 @@
+import { expect, test } from "bun:test";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { connect } from "node:tls";
+import type { ClientSocket } from "../../src/front/client-conn.ts";
+import { listenTls, sniTable } from "../../src/server/tls-front.ts";
+import type { TlsSetup } from "../../src/tls/listener-tls.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "tls-front-"));
+function selfSigned(cn: string) {
+  execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", join(dir, `${cn}.key`), "-out", join(dir, `${cn}.crt`), "-days", "2", "-subj", `/CN=${cn}`], { stdio: "ignore" });
+  return { cert: readFileSync(join(dir, `${cn}.crt`), "utf8"), key: readFileSync(join(dir, `${cn}.key`), "utf8") };
+}
+const a = selfSigned("a.test"), b = selfSigned("b.test"), c = selfSigned("c.test");
+const setup = (first: typeof a, second: typeof a): TlsSetup => ({ entries: [{ serverName: "a.test", ...first }, { serverName: "*.b.test", ...second }], names: [] });
+
+/** An echo server over the front's socket interface. */
+function echo(s: TlsSetup) {
+  return listenTls<ClientSocket>("127.0.0.1", 0, s, {
+    open: (sock) => sock, data: (sock, d) => void sock.write(d), end: (sock) => sock.end(), drain: () => {}, timeout: () => {}, close: () => {},
+  });
+}
+
+function served(port: number, servername: string | undefined): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = connect({ port, host: "127.0.0.1", rejectUnauthorized: false, ...(servername ? { servername } : {}) }, () => {
+      const cn = String(s.getPeerCertificate().subject?.CN);
+      s.end();
+      resolve(cn);
+    });
+    s.on("error", reject);
+  });
+}
+
+test("each SNI name gets its certificate, wildcards match one label, unknown or no SNI get the first", async () => {
+  const l = echo(setup(a, b));
+  try {
+    expect(await served(l.port, "a.test")).toBe("a.test");
+    expect(await served(l.port, "x.b.test")).toBe("b.test");
+    expect(await served(l.port, "other.test")).toBe("a.test");
+    expect(await served(l.port, undefined)).toBe("a.test");
+  } finally {
+    l.stop();
+  }
+});
+
+test("a new table applies to new handshakes while an open connection keeps working", async () => {
+  const l = echo(setup(a, b));
+  try {
+    const open = connect({ port: l.port, host: "127.0.0.1", rejectUnauthorized: false, servername: "a.test" });
+    await new Promise((r) => open.once("secureConnect", r));
+    l.setTable(sniTable(setup(c, b)));
+    expect(await served(l.port, "a.test")).toBe("c.test");
+    expect(await served(l.port, undefined)).toBe("c.test");
+    open.write("still here");
+    const back = await new Promise<string>((r) => open.once("data", (d) => r(String(d))));
+    expect(back).toBe("still here");
+    open.end();
+  } finally {
+    l.stop();
+  }
+});
+
+test("a table without certificates is refused before anything is swapped", () => {
+  expect(() => sniTable({ entries: [], names: [] })).toThrow("no certificate");
+});
