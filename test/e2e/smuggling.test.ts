@@ -146,7 +146,7 @@ describe("encoded slashes", () => {
   });
 });
 
-describe("over a TLS listener (the spine behind Bun.serve)", () => {
+describe("over a TLS listener (the same socket front as plain listeners)", () => {
   let tp: RunningProxy;
   beforeAll(async () => {
     const dir = tempDir();
@@ -172,11 +172,14 @@ describe("over a TLS listener (the spine behind Bun.serve)", () => {
     });
   }
 
-  test("a GET with a body is refused, never forwarded without it", async () => {
+  test("a GET with a body is forwarded with its framing: the member reads the body as the body", async () => {
     const before = up.requests.length;
     const res = await tlsRequest(`GET /b HTTP/1.1\r\nHost: a\r\nContent-Length: ${HIDDEN.length}\r\nConnection: close\r\n\r\n${HIDDEN}`);
-    expect(status(res)).toBe("400");
-    expect(lines().slice(before)).toEqual([]);
+    expect(status(res)).toBe("200");
+    const seen = up.requests.slice(before);
+    expect(seen.map((r) => r.line)).toEqual(["GET /b HTTP/1.1"]);
+    expect(seen[0]!.body).toBe(HIDDEN);
+    expect(res).not.toContain("/admin/secret");
   });
 
   test("underscored spellings of X-Forwarded-* are dropped", async () => {
