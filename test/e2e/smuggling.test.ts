@@ -148,20 +148,31 @@ describe("encoded slashes", () => {
 
 describe("over a TLS listener (the same socket front as plain listeners)", () => {
   let tp: RunningProxy;
+  let front: RunningProxy;
   beforeAll(async () => {
     const dir = tempDir();
     await binaryCerts(dir, "app.example.com", "app.example.com");
-    tp = await startProxy({
+    const config = {
       listeners: [{ port: 0, host: "127.0.0.1", tls: { certificates: [{ cert: "app.example.com.crt", key: "app.example.com.key" }] } }],
       pools: { u: { members: [{ url: up.url }] } },
       routes: [{ path: "/", pool: "u" }],
       accessLog: { path: "/dev/null" },
-    }, { dir });
+    };
+    // EDGE_FAST_LANE=0 keeps TLS listeners on Bun.serve + the spine, the path this block covers.
+    tp = await startProxy(config, { dir, env: { EDGE_FAST_LANE: "0" } });
+    front = await startProxy(config, { dir });
   });
-  afterAll(() => tp.stop());
+  afterAll(async () => { await tp.stop(); await front.stop(); });
 
-  function tlsRequest(text: string): Promise<string> {
-    const u = new URL(tp.url);
+  test("on the socket front, a GET with a Content-Length body reaches the member with its body", async () => {
+    const before = up.requests.length;
+    const res = await tlsRequest(`GET /b HTTP/1.1\r\nHost: a\r\nContent-Length: ${HIDDEN.length}\r\nConnection: close\r\n\r\n${HIDDEN}`, front);
+    expect(up.requests.slice(before).map((r) => [r.line, r.body])).toEqual([["GET /b HTTP/1.1", HIDDEN]]);
+    expect(status(res)).toBe("200");
+  });
+
+  function tlsRequest(text: string, via: RunningProxy = tp): Promise<string> {
+    const u = new URL(via.url);
     return new Promise((resolve) => {
       let buf = "";
       void Bun.connect({ hostname: "127.0.0.1", port: Number(u.port), tls: { rejectUnauthorized: false, serverName: "app.example.com" }, socket: {
