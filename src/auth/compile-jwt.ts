@@ -3,7 +3,7 @@
  * (a bad key file is a config error with its path, never a 401 at the first request), the
  * jose options are fixed, and the key source keeps its imported keys for every later token.
  */
-import { decodeProtectedHeader, jwtVerify, type JWTVerifyOptions } from "jose";
+import { decodeProtectedHeader, jwtVerify, type JWTPayload, type JWTVerifyOptions } from "jose";
 import { resolve } from "node:path";
 import type { RouteConfig } from "../config/schema.ts";
 import { claimHeaders } from "./claims-headers.ts";
@@ -41,11 +41,16 @@ export function compileJwt(c: JwtConfig, o: JwtCompileOptions): RouteAuth {
     clockTolerance: Math.round(c.clockSkew / 1000),
   };
   const claims = claimHeaders(c.claimsToHeaders);
+  const verified = new VerifiedTokens();
   return {
     token: tokenReader(c.token),
     async verify(token) {
+      const t = now();
+      const hit = verified.get(token, t);
+      if (hit) return { ok: true, claims: hit };
       try {
-        const { payload } = await jwtVerify(token, keys.lookup, { ...options, currentDate: new Date(now()) });
+        const { payload } = await jwtVerify(token, keys.lookup, { ...options, currentDate: new Date(t) });
+        verified.set(token, payload, t);
         return { ok: true, claims: payload };
       } catch (e) {
         return { ok: false, reason: reasonFor(e, headerOf(token)) };
@@ -79,5 +84,32 @@ function headerOf(token: string): { alg?: unknown; kid?: unknown } | undefined {
     return decodeProtectedHeader(token);
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Tokens that passed every check, so a client repeating its token (every request of a session)
+ * costs a map lookup instead of a signature check, as Envoy's jwt_authn jwt_cache_config. An
+ * entry lives until the token's `exp`, and at most CACHE_MS, so a key withdrawn from the JWKS
+ * stops its tokens within that time. Bounded: when full it starts over rather than grow.
+ */
+const CACHE_MS = 60_000;
+const CACHE_MAX = 10_000;
+
+class VerifiedTokens {
+  #map = new Map<string, { claims: JWTPayload; until: number }>();
+
+  get(token: string, now: number): JWTPayload | undefined {
+    const e = this.#map.get(token);
+    if (!e) return undefined;
+    if (now < e.until) return e.claims;
+    this.#map.delete(token);
+    return undefined;
+  }
+
+  set(token: string, claims: JWTPayload, now: number): void {
+    const exp = typeof claims.exp === "number" ? claims.exp * 1000 : Infinity;
+    if (this.#map.size >= CACHE_MAX) this.#map.clear();
+    this.#map.set(token, { claims, until: Math.min(exp, now + CACHE_MS) });
   }
 }

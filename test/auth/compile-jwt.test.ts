@@ -72,3 +72,16 @@ test("the route's token source and claim headers are compiled in", async () => {
   expect(v.claimHeaders).toEqual(["x-user"]);
   expect(v.headersFor({ sub: "alice" })).toEqual([["x-user", "alice"]]);
 });
+
+test("a token that passed is remembered until its exp (at most 60 s), never past it", async () => {
+  let t = T0;
+  const v = verifier({ jwksFile: "jwks.json" }, () => t);
+  const token = await sign(rsa, { sub: "alice", exp: Math.floor(T0 / 1000) + 30 }, T0);
+  expect(await v.verify(token)).toMatchObject({ ok: true, claims: { sub: "alice" } });
+  t = T0 + 20_000;
+  expect(await v.verify(token)).toMatchObject({ ok: true, claims: { sub: "alice" } });
+  t = T0 + 30_000 + 61_000; // past exp and clockSkew
+  expect(await v.verify(token)).toEqual({ ok: false, reason: "expired" });
+  // a tampered copy is a different token: never served from what the original earned
+  expect((await v.verify(tamper(token, { sub: "mallory", exp: Math.floor(T0 / 1000) + 30 }))).ok).toBe(false);
+});
