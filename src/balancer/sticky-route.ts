@@ -1,6 +1,6 @@
 /**
  * Where a sticky route comes from, byte for byte as Apache's mod_proxy_balancer
- * (find_session_route, anchors.md B1): the URL first, then the Cookie header; the route is
+ * (mod_proxy_balancer find_session_route): the URL first, then the Cookie header; the route is
  * everything after the FIRST "." of the value, and a value without "." carries no route.
  */
 
@@ -70,7 +70,7 @@ export interface StickyRequest {
 
 /**
  * The route a request asks for. In route-suffix mode the lower-cased cookie name as a URL
- * parameter wins over the cookie (Apache checks the URL first; tested in anchors.md B1.2).
+ * parameter wins over the cookie (Apache checks the URL first, as mod_proxy_balancer does).
  * In insert mode the proxy owns the cookie, so only the cookie counts.
  */
 export function requestedRoute(src: StickySource, req: StickyRequest): string | undefined {

@@ -1,6 +1,6 @@
 /**
  * Sticky sessions for one pool, with Apache mod_proxy_balancer's decision table
- * (anchors.md B1.4-B1.7): a usable member owning the requested route takes the request;
+ * (mod_proxy_balancer): a usable member owning the requested route takes the request;
  * otherwise the pool's method picks (and insert mode re-issues the cookie), unless
  * `failover: false` and the route belongs to a member of this pool, which is a 503 (AH01167).
  */

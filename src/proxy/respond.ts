@@ -1,7 +1,7 @@
 /**
  * Step 4: the upstream's response as the client receives it: status, headers and bytes
  * unchanged except hop-by-hop headers removed, ProxyPassReverse mapping, then the route's
- * responseHeaders rules (Apache runs mod_headers after the reverse mapping, anchors.md C.1).
+ * responseHeaders rules (Apache runs mod_headers after the ProxyPassReverse mapping).
  * The body streams through a pass-through that counts bytes, enforces the idle timeout, and
  * errors (so the server aborts the client connection) if the upstream dies mid-body, instead
  * of ending the body as if it were complete.
