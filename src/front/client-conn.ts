@@ -19,21 +19,10 @@ import type { FrontContext } from "./front-context.ts";
 import { headEnd, MAX_FAST_HEAD, readFastHead } from "./request-head.ts";
 import type { TunnelClient } from "./tunnel.ts";
 import { WriteQueue } from "./write-queue.ts";
+import type { ClientSocket } from "./client-socket.ts";
 
 /** Pipelined bytes waiting behind a busy exchange, before reading from the client pauses. */
 const MAX_BUFFERED = 64 * 1024;
-
-/** What a connection needs of its socket: a Bun.listen socket, or a TLS one (server/tls-front.ts). */
-export interface ClientSocket {
-  readonly remoteAddress: string;
-  /** bytes taken; the rest waits for drain */
-  write(bytes: Uint8Array): number;
-  end(): void;
-  terminate(): void;
-  pause(): void;
-  resume(): void;
-  timeout(seconds: number): void;
-}
 
 export class ClientConn implements ClientLink, TunnelClient {
   readonly ip: string;

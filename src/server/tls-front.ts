@@ -7,7 +7,7 @@
  * so a SIGHUP needs no second server. Throughput was the same within noise on loopback.
  */
 import { createSecureContext, createServer, type SecureContext, type TLSSocket } from "node:tls";
-import type { ClientSocket } from "../front/client-conn.ts";
+import type { ClientSocket } from "../front/client-socket.ts";
 import type { TlsEntry, TlsSetup } from "../tls/listener-tls.ts";
 
 /** Certificates by SNI name; `fallback` answers no or unknown SNI (entries[0], as Bun.serve). */

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect } from "node:tls";
-import type { ClientSocket } from "../../src/front/client-conn.ts";
+import type { ClientSocket } from "../../src/front/client-socket.ts";
 import { listenTls, sniTable } from "../../src/server/tls-front.ts";
 import type { TlsSetup } from "../../src/tls/listener-tls.ts";
 
