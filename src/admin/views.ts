@@ -5,10 +5,13 @@ import type { Runtime, RuntimePool } from "../config/runtime.ts";
 export interface MemberView {
   route: string; url: string; weight: number; configWeight: number; state: string; configState: string;
   standby: boolean; overridden: boolean;
-  health: { status: "up" | "ejected" | "down"; reason: string; since: string; until: string | null; lastProbe: null };
+  health: { status: "up" | "ejected" | "down"; reason: string; since: string; until: string | null; lastProbe: LastProbe | null };
   inFlight: number; requests: number; errors: number; bytesIn: number; bytesOut: number;
   latency: { p50: number | null; p99: number | null };
 }
+
+/** The last active probe: when it was sent, whether it passed, its duration in ms (0.1 ms steps). */
+export interface LastProbe { at: string; ok: boolean; ms: number }
 
 export interface PoolView { name: string; method: string; sticky: boolean; members: MemberView[] }
 
@@ -24,10 +27,14 @@ export function memberView(rt: Runtime, pool: string, m: Member): MemberView {
   return {
     route: m.route, url: memberUrl(m), weight: m.weight, configWeight: m.configWeight,
     state: m.state, configState: m.configState, standby: m.standby, overridden: rt.registry.overridden(pool, m),
-    health: { status, reason: m.healthReason, since: iso(m.healthSince), until: status === "ejected" ? iso(m.healthUntil!) : null, lastProbe: null },
+    health: { status, reason: m.healthReason, since: iso(m.healthSince), until: status === "ejected" ? iso(m.healthUntil!) : null, lastProbe: lastProbe(m) },
     inFlight: m.inflight, requests: m.requests, errors: m.errors, bytesIn: m.bytesIn, bytesOut: m.bytesOut,
     latency: { p50: m.latency.quantile(0.5), p99: m.latency.quantile(0.99) },
   };
+}
+
+function lastProbe(m: Member): LastProbe | null {
+  return m.lastProbeAt === 0 ? null : { at: iso(m.lastProbeAt), ok: m.lastProbeOk, ms: Math.round(m.lastProbeMs * 10) / 10 };
 }
 
 export function poolView(rt: Runtime, p: RuntimePool): PoolView {

@@ -42,6 +42,10 @@ export class Member {
   healthReason = "";
   /** Wall-clock ms a passive ejection ends; null when probes (not traffic) took it out. */
   healthUntil: number | null = null;
+  /** The last active probe (health/active.ts): wall-clock ms it was sent (0: none yet), passed, how long it took. */
+  lastProbeAt = 0;
+  lastProbeOk = false;
+  lastProbeMs = 0;
   inflight = 0;
   bytes = 0;
   served = 0;

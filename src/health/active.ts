@@ -23,6 +23,8 @@ export interface ActiveDeps {
   /** How each member is connected to (TLS and its session, as real traffic); default: plain settings from its URL. */
   dialers?: ReadonlyMap<Member, Dialer> | undefined;
   send?: ProbeSend | undefined;
+  /** Wall-clock ms, stamped on each probe (Member.lastProbeAt). Default: Date.now. */
+  now?: () => number;
   /** Runs `fn` every `ms`; returns a cancel function. Default: an unref'd setInterval. */
   every?: (ms: number, fn: () => void) => () => void;
 }
@@ -96,7 +98,16 @@ export class ActiveHealth {
 
   /** One round: every member probed in parallel, then rise/fall applied. Never rejects. */
   async probeOnce(): Promise<void> {
-    await Promise.all(this.#pool.members.map(async (m) => this.#apply(m, await this.probe(m))));
+    await Promise.all(this.#pool.members.map(async (m) => {
+      const at = (this.#deps.now ?? Date.now)();
+      const t0 = performance.now();
+      const failure = await this.probe(m);
+      // Stored on the member, so the admin API and the page read it as any other health field.
+      m.lastProbeAt = at;
+      m.lastProbeMs = performance.now() - t0;
+      m.lastProbeOk = failure === undefined;
+      this.#apply(m, failure);
+    }));
   }
 
   /** One probe of one member: undefined when it passed, else why it failed, in the proxy's words. */

@@ -5,8 +5,9 @@ test("the pages load nothing from elsewhere and the status page polls at least o
   const page = String(await statusPage(true));
   expect(page).not.toMatch(/(src|href)=["']?(https?:)?\/\//);
   expect(page).toContain('fetch("/api/v1/status"');
-  const every = Number(/setInterval\(refresh, (\d+)\)/.exec(page)?.[1]);
+  const every = Number(/const EVERY = (\d+);/.exec(page)?.[1]);
   expect(every).toBeLessThanOrEqual(1000);
+  expect(page).toContain("setTimeout(tick, Math.max(0, EVERY - ");
   const login = String(await loginPage("bad <token>"));
   expect(login).toContain("bad &lt;token&gt;"); // escaped by the html helper
   expect(login).toContain('action="/login"');

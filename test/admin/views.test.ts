@@ -16,3 +16,13 @@ test("health reads up, ejected (with until) or down from the live member; member
   expect(memberView(rt, "p", m).health.status).toBe("down");
   expect(findMember(rp, "zz")).toBeUndefined();
 });
+
+test("lastProbe is null until an active probe ran, then its time, result and duration", () => {
+  const rt = compile(parseConfigText(JSON.stringify({ listeners: [{ port: 0 }], pools: { p: { members: [{ url: "http://10.0.0.1:8080", route: "a" }] } }, routes: [{ pool: "p" }] })), { file: "/tmp/r.json" });
+  const m = findMember(rt.pools.get("p")!, "a")!;
+  expect(memberView(rt, "p", m).health.lastProbe).toBeNull();
+  m.lastProbeAt = Date.UTC(2030, 0, 1, 12);
+  m.lastProbeOk = false;
+  m.lastProbeMs = 2.345;
+  expect(memberView(rt, "p", m).health.lastProbe).toEqual({ at: "2030-01-01T12:00:00.000Z", ok: false, ms: 2.3 });
+});

@@ -8,9 +8,9 @@ import { adminProxy, token } from "./admin-harness.ts";
 
 const REPORTS = join(import.meta.dir, "../../reports");
 
-test("log in with a token, see every member, press drain: page and API change within a second", async () => {
+test("log in with a token, see every member and its last probe, press drain: page and API change within a second", async () => {
   const ups = [echoUpstream("n1"), echoUpstream("n2"), echoUpstream("n3")];
-  const ctx = await adminProxy(ups);
+  const ctx = await adminProxy(ups, { health: { active: { path: "/health", interval: "1s" } } });
   const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox"] });
   try {
     for (let i = 0; i < 6; i++) await (await fetch(ctx.p.url + "/")).text();
@@ -19,7 +19,8 @@ test("log in with a token, see every member, press drain: page and API change wi
     await page.goto(ctx.admin + "/");
     await page.fill("input[name=token]", write);
     await page.click("button[type=submit]");
-    for (const n of ["n1", "n2", "n3"]) await page.locator(`tr[data-member="${n}"]`).waitFor({ timeout: 5000 });
+    for (const n of ["n1", "n2", "n3"]) await page.locator(`tr[data-member="${n}"] .probe`).waitFor({ timeout: 5000 });
+    expect(await page.locator('tr[data-member="n1"] .probe').textContent()).toMatch(/^probe ok [\d.]+ ms at \d\d:\d\d:\d\d$/);
     const started = Date.now();
     await page.click('tr[data-member="n2"] button[data-a="drain"]');
     await page.locator('tr[data-member="n2"] td.state .drain').waitFor({ timeout: 1000 });

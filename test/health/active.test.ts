@@ -111,6 +111,22 @@ describe("ActiveHealth against real upstreams", () => {
     expect(ms[0]!.healthy).toBe(true);
     expect(ms[1]!.healthy).toBe(false);
   });
+  test("every probe leaves when it was sent, whether it passed and how long it took on the member", async () => {
+    const up = upstream();
+    servers.push(up.server);
+    const closed = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response("") });
+    const deadUrl = `http://127.0.0.1:${closed.port}`;
+    closed.stop(true);
+    const { active, ms } = setup([up.url, deadUrl], { timeout: 150 }, { now: () => Date.UTC(2030, 0, 1) });
+    expect(ms.map((m) => m.lastProbeAt)).toEqual([0, 0]);
+    await active.probeOnce();
+    expect(ms.map((m) => [m.lastProbeAt, m.lastProbeOk])).toEqual([[Date.UTC(2030, 0, 1), true], [Date.UTC(2030, 0, 1), false]]);
+    expect(ms[0]!.lastProbeMs).toBeGreaterThan(0);
+    up.state.hang = true;
+    await active.probeOnce();
+    expect(ms[0]!.lastProbeOk).toBe(false);
+    expect(ms[0]!.lastProbeMs).toBeGreaterThanOrEqual(145); // the timeout, not an instant failure
+  });
 });
 
 describe("ActiveHealth wiring", () => {
