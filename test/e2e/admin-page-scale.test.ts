@@ -12,6 +12,10 @@ import { chromium, type Page } from "playwright-core";
 import { closedPort, echoUpstream, startProxy, tempDir, writeFile } from "./harness.ts";
 import { token } from "./admin-harness.ts";
 
+// The functions given to page.evaluate run in the browser; this project is type-checked without the DOM library.
+declare const document: { getElementById(id: string): { dataset: Record<string, string | undefined> } | null; querySelectorAll(sel: string): Iterable<DomElement>; documentElement: { outerHTML: string } };
+interface DomElement { textContent: string | null; getAttribute(name: string): string | null; closest(sel: string): DomElement | null }
+
 const REPORTS = join(import.meta.dir, "../../reports");
 const POOLS = 50, MEMBERS = 20;
 const pad = (n: number) => String(n).padStart(2, "0");
