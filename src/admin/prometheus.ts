@@ -17,6 +17,8 @@ export interface MetricsInfo {
 const esc = (s: string) => s.replace(/[\\"\n]/g, (c) => (c === "\n" ? "\\n" : "\\" + c));
 const labels = (l: Record<string, string>) => "{" + Object.entries(l).map(([k, v]) => `${k}="${esc(v)}"`).join(",") + "}";
 
+const REFUSED = new Set([400, 404, 408, 431]);
+
 export function renderMetrics(rt: Runtime, info: MetricsInfo): string {
   const out: string[] = [];
   const family = (name: string, type: string, help: string) => out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
@@ -40,6 +42,10 @@ export function renderMetrics(rt: Runtime, info: MetricsInfo): string {
       for (const [code, n] of byCode) sample("edge_proxy_requests_total", { route: r.label, pool: poolOf(r), member: m ? memberUrl(m) : "", code: String(code) }, n);
     }
   }
+  // Always the codes the fronts refuse with (0 until one happens, so rate() works from the start); others once seen.
+  family("edge_proxy_refused_requests_total", "counter", "Requests answered before routing: malformed 400, slow 408, head too large 431, no route 404.");
+  const refused = rt.registry.refused;
+  for (let code = 100; code < refused.length; code++) if (refused[code] || REFUSED.has(code)) sample("edge_proxy_refused_requests_total", { code: String(code) }, refused[code]!);
   family("edge_proxy_request_duration_seconds", "histogram", "Time from request arrival to the end of the response.");
   for (const r of routes) histogram("edge_proxy_request_duration_seconds", { route: r.label, pool: poolOf(r) }, r.stats.latency);
   family("edge_proxy_member_up", "gauge", "1 when the member is available for new requests.");

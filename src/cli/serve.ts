@@ -18,6 +18,7 @@ import { createReloader, watchFile, type Reloader } from "./reload.ts";
 import { dropPrivileges, lowPortHelp } from "./privileges.ts";
 import { watchOperatorSignals } from "./signals.ts";
 import { certificateExpiries } from "../tls/expiry.ts";
+import { countRefusals } from "../metrics/record.ts";
 
 /**
  * How long internal certificates live: 90 days, unless EDGE_INTERNAL_CERT_LIFETIME_MS says
@@ -122,7 +123,7 @@ export function start(rt: Runtime, events: EventLog, quietAccess = false, tls?: 
   const logCfg = rt.config.accessLog ?? { format: "combined" as const, path: "-" };
   const path = logCfg.path === "-" ? "-" : resolve(rt.baseDir, logCfg.path);
   const sink = quietAccess ? undefined : fileSink(path);
-  const access = sink ? createAccessLog(logCfg.format, sink) : () => {};
+  const access = countRefusals(rt.registry.refused, sink ? createAccessLog(logCfg.format, sink) : () => {});
   // Stickiness and health wrap the pool's method; they reach the spine only through these hooks.
   const affinity = createAffinity(rt, { events });
   const deadlines = new Deadlines();

@@ -9,6 +9,7 @@
 import { Member, type MemberInit, type MemberState } from "../balancer/member.ts";
 import type { EventLog } from "../log/events.ts";
 import { Histogram } from "../metrics/histogram.ts";
+import { refusalCounts, type RefusalCounts } from "../metrics/record.ts";
 import { memoryStore, type MemberOverride, type OverrideMap, type OverrideStore } from "./overrides.ts";
 
 /** Counters of one pool that outlive its config. */
@@ -30,6 +31,8 @@ export class Registry {
   readonly #members = new Map<string, Member>();
   readonly #pools = new Map<string, PoolStats>();
   readonly #routes = new Map<string, RouteStats>();
+  /** Requests refused before routing, by status (metrics/record.ts countRefusals); no route holds them. */
+  readonly refused: RefusalCounts = refusalCounts();
   readonly #store: OverrideStore;
   readonly #events: EventLog;
   #overrides: OverrideMap;

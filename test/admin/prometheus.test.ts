@@ -2,7 +2,7 @@ import { expect, test } from "bun:test";
 import { renderMetrics } from "../../src/admin/prometheus.ts";
 import { compile } from "../../src/config/compile.ts";
 import { parseConfigText } from "../../src/config/load.ts";
-import { recordExchange } from "../../src/metrics/record.ts";
+import { recordExchange, recordRefusal } from "../../src/metrics/record.ts";
 
 test("every family has HELP and TYPE; label values are escaped; histogram buckets are cumulative", () => {
   const rt = compile(parseConfigText(JSON.stringify({
@@ -24,4 +24,21 @@ test("every family has HELP and TYPE; label values are escaped; histogram bucket
   expect(text).toContain("edge_proxy_config_generation 3");
   const families = [...text.matchAll(/^# TYPE (\S+)/gm)].map((x) => x[1]);
   expect(new Set(families).size).toBe(families.length);
+});
+
+test("refused requests: the fronts' codes always, at 0 until one happens; another code once seen", () => {
+  const rt = compile(parseConfigText(JSON.stringify({ listeners: [{ port: 0 }], pools: { app: { members: [{ url: "http://127.0.0.1:1" }] } }, routes: [{ pool: "app" }] })), { file: "/tmp/routes.json" });
+  const info = { version: "1", generation: 1, reloads: { success: 0, failure: 0 }, connections: new Map<string, number>() };
+  const lines = () => renderMetrics(rt, info).split("\n").filter((l) => l.includes("edge_proxy_refused_requests_total"));
+  expect(lines()).toEqual([
+    "# HELP edge_proxy_refused_requests_total Requests answered before routing: malformed 400, slow 408, head too large 431, no route 404.",
+    "# TYPE edge_proxy_refused_requests_total counter",
+    'edge_proxy_refused_requests_total{code="400"} 0',
+    'edge_proxy_refused_requests_total{code="404"} 0',
+    'edge_proxy_refused_requests_total{code="408"} 0',
+    'edge_proxy_refused_requests_total{code="431"} 0',
+  ]);
+  recordRefusal(rt.registry.refused, 404);
+  recordRefusal(rt.registry.refused, 414);
+  expect(lines().slice(3)).toEqual(['edge_proxy_refused_requests_total{code="404"} 1', 'edge_proxy_refused_requests_total{code="408"} 0', 'edge_proxy_refused_requests_total{code="414"} 1', 'edge_proxy_refused_requests_total{code="431"} 0']);
 });
