@@ -8,7 +8,15 @@
 import { readdirSync, statSync, existsSync } from "node:fs";
 import { join } from "node:path";
 
-const out = "dist/proxy";
+/**
+ * The compile command. `counting` is folded in at build time (src/metrics/record.ts COUNTING):
+ * "on" for every shipped binary, "off" only for the metrics A/B bench's comparison binary.
+ */
+export function compileCommand(out: string, counting: "on" | "off" = "on"): string[] {
+  return [process.execPath, "build", "--compile", "--production", "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig",
+    "--define", `process.env.EDGE_PROXY_COUNTING=${JSON.stringify(counting)}`, "src/main.ts", "--outfile", out];
+}
+
 function newest(dir: string): number {
   let t = 0;
   for (const e of readdirSync(dir, { withFileTypes: true })) {
@@ -17,11 +25,15 @@ function newest(dir: string): number {
   }
   return t;
 }
-const force = process.argv.includes("--force");
-if (!force && existsSync(out) && statSync(out).mtimeMs > Math.max(newest("src"), newest("docs"), statSync("package.json").mtimeMs)) {
-  console.log(`${out} is up to date`);
-  process.exit(0);
+
+if (import.meta.main) {
+  const out = "dist/proxy";
+  const force = process.argv.includes("--force");
+  if (!force && existsSync(out) && statSync(out).mtimeMs > Math.max(newest("src"), newest("docs"), statSync("package.json").mtimeMs)) {
+    console.log(`${out} is up to date`);
+    process.exit(0);
+  }
+  const proc = Bun.spawnSync(compileCommand(out), { stdout: "inherit", stderr: "inherit" });
+  if (proc.exitCode !== 0) process.exit(proc.exitCode ?? 1);
+  console.log(`built ${out}`);
 }
-const proc = Bun.spawnSync([process.execPath, "build", "--compile", "--production", "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig", "src/main.ts", "--outfile", out], { stdout: "inherit", stderr: "inherit" });
-if (proc.exitCode !== 0) process.exit(proc.exitCode ?? 1);
-console.log(`built ${out}`);
