@@ -5,7 +5,8 @@
  * Sections off screen are skipped by the browser (CSS content-visibility). The next fetch is
  * scheduled after the current one has finished, so a slow redraw cannot pile up behind itself.
  * #meta carries data-refreshes (finished redraws) and data-render-ms (the last redraw's script
- * time), for people checking the page and for its tests.
+ * time), for people checking the page and for its tests. A button's answer (the updated member)
+ * is drawn into its row at once, before the next refresh.
  */
 export const REFRESH_MS = 1000;
 
@@ -27,8 +28,17 @@ function rate(key, requests, now, seen) {
 async function act(pool, member, body, method) {
   const url = "/api/v1/pools/" + encodeURIComponent(pool) + "/members/" + encodeURIComponent(member) + (method === "DELETE" ? "/override" : "");
   const r = await fetch(url, { method: method || "PATCH", headers: { "content-type": "application/json" }, body: body ? JSON.stringify(body) : undefined, credentials: "same-origin" });
-  if (!r.ok) $("err").textContent = (await r.json()).error;
-  else { $("err").textContent = ""; tick(); }
+  const answer = await r.json();
+  if (!r.ok) return void ($("err").textContent = answer.error);
+  $("err").textContent = "";
+  paint(pool, answer, Date.now(), new Set()); // the updated Member, at once: no wait for a refresh under way
+  tick();
+}
+function paint(pool, m, now, seen) {
+  const row = rows.get(pool + "\\0" + m.route), html = cells(pool, m, now, seen);
+  if (!row || html === row.html) return;
+  const typing = document.activeElement && document.activeElement.classList.contains("w") ? document.activeElement : null;
+  if (!typing || !row.tr.contains(typing)) row.tr.innerHTML = row.html = html; // not under a weight being typed
 }
 function health(h) {
   const probe = h.lastProbe ? ' <small class="probe">probe ' + (h.lastProbe.ok ? "ok" : '<b class="ov">failed</b>') + " " + h.lastProbe.ms + " ms at " + hms(h.lastProbe.at) + "</small>" : "";
@@ -67,12 +77,7 @@ async function refresh() {
   if (routes !== routesHtml) $("routes").innerHTML = routesHtml = routes;
   const pools = Object.values(s.pools);
   layout(pools);
-  const typing = document.activeElement && document.activeElement.classList.contains("w") ? document.activeElement : null;
-  for (const p of pools) for (const m of p.members) {
-    const row = rows.get(p.name + "\\0" + m.route), html = cells(p.name, m, now, seen);
-    if (html === row.html || (typing && row.tr.contains(typing))) continue; // not under a weight being typed
-    row.tr.innerHTML = row.html = html;
-  }
+  for (const p of pools) for (const m of p.members) paint(p.name, m, now, seen);
   for (const k of hist.keys()) if (!seen.has(k)) hist.delete(k); // members and routes gone after a reload
   meta.dataset.renderMs = (performance.now() - t0).toFixed(1);
   meta.dataset.refreshes = String(Number(meta.dataset.refreshes || 0) + 1);

@@ -5,5 +5,5 @@ test("the page script is valid JavaScript, refreshes at least once a second and 
   expect(() => new Function(SCRIPT)).not.toThrow();
   expect(REFRESH_MS).toBeLessThanOrEqual(1000);
   expect(SCRIPT).toContain(`const EVERY = ${REFRESH_MS};`);
-  expect(SCRIPT).toContain("if (html === row.html");
+  expect(SCRIPT).toContain("html === row.html) return;");
 });
