@@ -11,7 +11,7 @@ table{border-collapse:collapse;width:100%}td,th{padding:2px 6px;border-bottom:1p
 th{background:#f3f3f3}.up{color:#fff;background:#2a8a3a}.ejected{color:#000;background:#f0b400}.down{color:#fff;background:#c0392b}
 .badge{padding:1px 6px;border-radius:3px}.drain{color:#8a5a00;font-weight:600}.disabled{color:#999;font-weight:600}.ov{color:#b00}
 button{font-size:12px;margin-right:2px}input.w{width:3em}#meta{color:#555}.num{text-align:right}.probe{color:#555}
-section{content-visibility:auto;contain-intrinsic-size:auto 560px}`;
+section{content-visibility:auto;contain-intrinsic-size:auto 560px}td.state{white-space:normal}`;
 
 export function statusPage(_session: boolean) {
   return html`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>edge-proxy status</title><style>${raw(STYLE)}</style></head>
