@@ -83,10 +83,17 @@ describe("--workers 2: the admin listener", () => {
     // The JSON API sums the same counters.
     const pool = (await (await admin("/api/v1/pools/app")).json()) as { members: { route: string; requests: number }[] };
     expect(pool.members.reduce((s, m) => s + m.requests, 0)).toBe(160);
+
+    // A reload through the API reloads every worker before it answers; the drain outlives it.
+    const reload = await admin("/api/v1/reload", { method: "POST", scope: "write" });
+    expect(await reload.json()).toEqual({ generation: 2, workers: { total: 2, answered: 2, missing: [] } });
+    expect(p.stderr().match(/reload \(API\): generation 2/g)).toHaveLength(2);
+    const again = await Promise.all(Array.from({ length: 20 }, () => fetch(`http://127.0.0.1:${port}/`, { headers: { connection: "close" } }).then((r) => name(r.text()))));
+    expect(new Set(again)).toEqual(new Set(["a"]));
   }, 60_000);
 
   test("a worker that does not answer (stopped) delays the API by its timeout only, and the answer says so", async () => {
-    running?.stop();
+    await running?.stop();
     const { p, pids, admin } = await twoWorkers({ EDGE_ADMIN_WORKER_TIMEOUT_MS: "1000" });
     running = p;
     const stopped = pids[1]!;
