@@ -34,6 +34,13 @@ export async function answerOf(res: Response, id: number): Promise<AdminAnswer> 
   return { kind: "admin-answer", id, status: res.status, headers: [...res.headers], body: await res.text() };
 }
 
+/** A worker's first message: its admin app listens for calls from now on (one sent earlier is lost). */
+export interface AdminReady { kind: "admin-ready" }
+
+export function isAdminReady(m: unknown): m is AdminReady {
+  return typeof m === "object" && m !== null && (m as AdminReady).kind === "admin-ready";
+}
+
 export function isAdminCall(m: unknown): m is AdminCall {
   return typeof m === "object" && m !== null && (m as AdminCall).kind === "admin-call";
 }
@@ -47,6 +54,6 @@ export interface WorkerLink {
   readonly index: number;
   /** undefined while the worker is not running (crashed, waiting for its restart). */
   readonly pid: number | undefined;
-  /** The worker's answer; rejects with the reason (not running, exited, no answer in `timeoutMs`). */
+  /** The worker's answer; rejects with the reason (not running, starting, exited, no answer in `timeoutMs`). */
   ask(call: AdminCall, timeoutMs: number): Promise<AdminAnswer>;
 }

@@ -64,6 +64,7 @@ export function startAdmin(opts: AdminOptions): { url: string; stop(): void } | 
       if (isAdminCall(m)) send(await answerOf(await app.fetch(requestOf(m)), m.id));
     };
     process.on("message", onCall);
+    send({ kind: "admin-ready" });
     return { url: "", stop: () => void process.off("message", onCall) };
   }
   const { host, port } = parseHostPort(cfg.listen)!;

@@ -13,6 +13,7 @@ import type { EventLog } from "../log/events.ts";
 import { createFanout } from "../admin/fanout.ts";
 import { parseHostPort } from "../net/host-port.ts";
 import { WorkerSlot } from "./worker-link.ts";
+import { isAdminReady } from "../admin/ipc.ts";
 
 export const WORKER_ENV = "EDGE_PROXY_WORKER";
 
@@ -64,7 +65,10 @@ export async function runSupervisor(n: number, events: EventLog, admin?: Supervi
   const spawn = (i: number) => {
     const startedAt = performance.now();
     const slot = slots[i]!;
-    const proc = Bun.spawn(cmd, { env: { ...process.env, [WORKER_ENV]: String(i) }, stdio: ["ignore", "inherit", "inherit"], serialization: "json", ipc: (m) => slot.onMessage(m) });
+    const proc = Bun.spawn(cmd, { env: { ...process.env, [WORKER_ENV]: String(i) }, stdio: ["ignore", "inherit", "inherit"], serialization: "json", ipc: (m) => {
+      slot.onMessage(m);
+      if (isAdminReady(m)) events("info", `worker ${i} (pid ${proc.pid}) answers admin calls`);
+    } });
     procs[i] = proc;
     slot.attach(proc);
     events("info", `worker ${i} started (pid ${proc.pid})`);
