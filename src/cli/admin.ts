@@ -61,7 +61,10 @@ export function startAdmin(opts: AdminOptions): { url: string; stop(): void } | 
   if (process.env[WORKER_ENV] !== undefined && process.send) {
     const send = process.send.bind(process);
     const onCall = async (m: unknown) => {
-      if (isAdminCall(m)) send(await answerOf(await app.fetch(requestOf(m)), m.id));
+      if (!isAdminCall(m)) return;
+      // Every call gets an answer, an error too: silence would cost the API its timeout.
+      const res = await Promise.resolve(app.fetch(requestOf(m))).catch((e: Error) => Response.json({ error: `admin: ${e.message}` }, { status: 500 }));
+      send(await answerOf(res, m.id));
     };
     process.on("message", onCall);
     send({ kind: "admin-ready" });
