@@ -16,6 +16,7 @@ import { printTable, summarize } from "./bench/report.ts";
 import { runLegRound, WRK_CPU, type LegRound, type LegSource } from "./bench/runner.ts";
 import { needsCerts, SCENARIOS } from "./bench/scenarios.ts";
 import { ensureTools, toolVersion } from "./bench/setup.ts";
+import { runTwoWorkers } from "./bench/workers-leg.ts";
 
 let args: ReturnType<typeof parseBenchArgs>;
 try {
@@ -24,6 +25,9 @@ try {
   console.error(`${e instanceof Error ? e.message : String(e)}\n${USAGE}`);
   process.exit(2);
 }
+
+// Its own scenario group, run on its own: the single-CPU legs below stay as they are.
+if (args.twoWorkers) process.exit(await runTwoWorkers({ rounds: args.rounds, duration: args.duration, warmup: args.warmup, proxyCmd: args.proxyCmd ?? ["./dist/proxy"], out: args.out }));
 
 const missing = ensureTools(["wrk", ...args.only.filter((l) => l !== "proxy")]);
 if (missing.includes("wrk")) {

@@ -61,7 +61,8 @@ async function main(args: string[]): Promise<number> {
     const rt = await loadRuntime(file, io);
     if (!rt) return 1;
     rt.close();
-    return runSupervisor(workers, stderrEvents);
+    const admin = rt.config.admin;
+    return runSupervisor(workers, stderrEvents, admin && { listen: admin.listen, auth: admin.auth !== undefined });
   }
   return runServe(file, io, { watch: values.watch === true, user: values.user });
 }

@@ -14,6 +14,8 @@ export type BenchArgs = {
   proxyCmd: string[] | null;
   upstreamPorts: number[];
   out: string;
+  /** Run the two-worker group (workers-leg.ts) instead of the single-CPU legs. */
+  twoWorkers: boolean;
 };
 
 export const USAGE = `usage: bun scripts/bench.ts [options]
@@ -31,7 +33,11 @@ export const USAGE = `usage: bun scripts/bench.ts [options]
                         for the HTTPS scenarios; its certificate is not checked
   --target-pid PID      with --target: its pid, to report RSS
   --upstream-ports A,B  fixed ports for the two upstream members (for --target set-ups)
-  --out FILE            JSON report (default reports/bench.json)`;
+  --out FILE            JSON report (default reports/bench.json; reports/bench-workers.json
+                        with --two-workers)
+  --two-workers         instead of the single-CPU legs: edge-proxy --workers 2 against NGINX
+                        worker_processes 2, both unpinned, GET c=50 and c=256, as a ratio
+                        (takes --rounds, --duration, --warmup, --proxy-cmd, --out)`;
 
 function positiveInt(name: string, v: string | undefined, dflt: number): number {
   if (v === undefined) return dflt;
@@ -55,6 +61,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       "proxy-cmd": { type: "string" },
       "upstream-ports": { type: "string" },
       out: { type: "string" },
+      "two-workers": { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -88,6 +95,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     // Split on blanks: enough for the commands this is meant for (no quoting support).
     proxyCmd: values["proxy-cmd"]?.trim().split(/\s+/) ?? null,
     upstreamPorts,
-    out: values.out ?? "reports/bench.json",
+    out: values.out ?? (values["two-workers"] === true ? "reports/bench-workers.json" : "reports/bench.json"),
+    twoWorkers: values["two-workers"] === true,
   };
 }

@@ -30,7 +30,7 @@ export const accessLogPath = (dir: string): string => `${dir}/access.log`;
 /** https:// members only with certificates to verify them by. */
 const tlsMembers = (up: Upstreams, tls: LegTls | null): number[] => (tls === null ? [] : up.tlsPorts);
 
-function nginxConf(dir: string, port: number, up: Upstreams, tls: LegTls | null): string {
+function nginxConf(dir: string, port: number, up: Upstreams, tls: LegTls | null, workers: number): string {
   const servers = up.ports.map((p) => `    server 127.0.0.1:${p};`).join("\n");
   const https = tlsMembers(up, tls);
   const tlsUpstream = https.length === 0 ? "" : `
@@ -48,7 +48,7 @@ ${https.map((p) => `    server 127.0.0.1:${p};`).join("\n")}
       proxy_ssl_trusted_certificate ${tls!.certs.caCert};
       proxy_ssl_name localhost;
     }`;
-  return `worker_processes 1;
+  return `worker_processes ${workers};
 pid ${dir}/nginx.pid;
 error_log ${dir}/error.log warn;
 events { worker_connections 4096; }
@@ -136,19 +136,23 @@ export function routesJson(dir: string, port: number, up: Upstreams, tls: LegTls
  * Writes the leg's configuration under dir and returns the command that runs it in the
  * foreground (never the distro's service: we own the process and kill it afterwards).
  */
-export async function prepareLeg(name: LegName, dir: string, port: number, up: Upstreams, proxyCmd: string[], tls: LegTls | null): Promise<string[]> {
+export async function prepareLeg(name: LegName, dir: string, port: number, up: Upstreams, proxyCmd: string[], tls: LegTls | null, workers?: number): Promise<string[]> {
   mkdirSync(dir, { recursive: true });
   await Bun.write(accessLogPath(dir), ""); // haproxy's stdout is opened on it before it starts
+  // `workers` (the two-worker group, workers-leg.ts): NGINX worker_processes N against
+  // edge-proxy --workers N, both unpinned; without it, one CPU each.
+  const place = (cmd: string[]) => (workers === undefined ? pinned(PROXY_CPU, cmd) : cmd);
   if (name === "nginx") {
-    await Bun.write(`${dir}/nginx.conf`, nginxConf(dir, port, up, tls));
+    await Bun.write(`${dir}/nginx.conf`, nginxConf(dir, port, up, tls, workers ?? 1));
     // -e: the startup error log, otherwise /var/log/nginx/error.log; -g: stay in the foreground.
-    return pinned(PROXY_CPU, ["nginx", "-p", dir, "-e", `${dir}/error.log`, "-c", `${dir}/nginx.conf`, "-g", "daemon off;"]);
+    return place(["nginx", "-p", dir, "-e", `${dir}/error.log`, "-c", `${dir}/nginx.conf`, "-g", "daemon off;"]);
   }
+  if (name === "haproxy" && workers !== undefined) throw new Error("the two-worker group compares NGINX and edge-proxy only");
   if (name === "haproxy") {
     await Bun.write(`${dir}/haproxy.cfg`, haproxyConf(port, up, tls));
     // -db: foreground, no daemon.
     return pinned(PROXY_CPU, ["haproxy", "-db", "-f", `${dir}/haproxy.cfg`]);
   }
   await Bun.write(`${dir}/routes.json`, JSON.stringify(routesJson(dir, port, up, tls), null, 2));
-  return pinned(PROXY_CPU, [...proxyCmd, "--routes", `${dir}/routes.json`]);
+  return place([...proxyCmd, "--routes", `${dir}/routes.json`, ...(workers === undefined ? [] : ["--workers", String(workers)])]);
 }

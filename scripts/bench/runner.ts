@@ -37,7 +37,7 @@ export type LegRound = {
 export type LegSource = { kind: "spawn"; proxyCmd: string[] } | { kind: "target"; url: string; tlsUrl: string | null; pid: number | null };
 
 /** Requests answered so far by the plain members, or by the https:// ones. */
-async function memberCounts(up: Upstreams, https: boolean, caPem: string | undefined): Promise<number[]> {
+export async function memberCounts(up: Upstreams, https: boolean, caPem: string | undefined): Promise<number[]> {
   return Promise.all(
     (https ? up.tlsPorts : up.ports).map(async (p) => {
       const res = await fetch(`${https ? "https" : "http"}://127.0.0.1:${p}/__count`, https ? { tls: { ca: caPem } } : {});
@@ -50,7 +50,7 @@ async function memberCounts(up: Upstreams, https: boolean, caPem: string | undef
  * Every request wrk counted must have reached a member, and both members must have had a
  * share: a proxy that answers by itself or has ejected a member is not doing the same work.
  */
-function checkMembers(deltas: number[], wrkRequests: number, target: boolean): string[] {
+export function checkMembers(deltas: number[], wrkRequests: number, target: boolean): string[] {
   const total = deltas.reduce((a, b) => a + b, 0);
   if (total === 0 && target) return []; // The target proxies to members of its own.
   const problems: string[] = [];

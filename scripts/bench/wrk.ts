@@ -50,9 +50,11 @@ export function parseWrk(raw: string, exitCode: number | null): WrkResult {
 /**
  * One wrk run: 1 thread (the load generator gets one core, see bench.ts), `connections`
  * keep-alive connections for `seconds`. wrk stops by itself; the kill timer is a backstop.
+ * `cpu` null: unpinned, with `threads` threads (the two-worker group, workers-leg.ts).
  */
-export async function runWrk(url: string, connections: number, seconds: number, cpu: number, script?: string): Promise<WrkResult> {
-  const cmd = pinned(cpu, ["wrk", "-t1", `-c${connections}`, `-d${seconds}s`, "--timeout", "5s", "--latency", ...(script === undefined ? [] : ["-s", script]), url]);
+export async function runWrk(url: string, connections: number, seconds: number, cpu: number | null, script?: string, threads = 1): Promise<WrkResult> {
+  const args = ["wrk", `-t${threads}`, `-c${connections}`, `-d${seconds}s`, "--timeout", "5s", "--latency", ...(script === undefined ? [] : ["-s", script]), url];
+  const cmd = cpu === null ? args : pinned(cpu, args);
   const p = Bun.spawn(cmd, { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
   const untrack = track(p);
   const timer = setTimeout(() => p.kill("SIGKILL"), (seconds + 15) * 1000);

@@ -9,6 +9,8 @@ import { Registry } from "../state/registry.ts";
 import { fileStore } from "../state/overrides.ts";
 import type { Config } from "../config/schema.ts";
 import { VERSION } from "../version.ts";
+import { answerOf, isAdminCall, requestOf } from "../admin/ipc.ts";
+import { WORKER_ENV } from "./workers.ts";
 
 /** The registry for a config: members persist their runtime overrides in <dataDir>/runtime-state.json. */
 export function registryFor(config: Config, file: string, events: EventLog): Registry {
@@ -54,6 +56,20 @@ export function startAdmin(opts: AdminOptions): { url: string; stop(): void } | 
       };
     },
   });
+  // A --workers worker binds no admin listener: the supervisor owns it and asks every worker
+  // over IPC (cli/workers.ts), so each change reaches this worker's members too.
+  if (process.env[WORKER_ENV] !== undefined && process.send) {
+    const send = process.send.bind(process);
+    const onCall = async (m: unknown) => {
+      if (!isAdminCall(m)) return;
+      // Every call gets an answer, an error too: silence would cost the API its timeout.
+      const res = await Promise.resolve(app.fetch(requestOf(m))).catch((e: Error) => Response.json({ error: `admin: ${e.message}` }, { status: 500 }));
+      send(await answerOf(res, m.id));
+    };
+    process.on("message", onCall);
+    send({ kind: "admin-ready" });
+    return { url: "", stop: () => void process.off("message", onCall) };
+  }
   const { host, port } = parseHostPort(cfg.listen)!;
   const server = Bun.serve({ hostname: host, port, development: false, fetch: app.fetch });
   const shown = host.includes(":") ? `[${host}]` : host;

@@ -3,11 +3,17 @@
  * kernel spreads new connections), under this supervisor. A worker learns its role from the
  * environment, not argv: in a `bun build --compile` binary cluster.fork() inserts an extra argv
  * entry. A crashed worker is restarted with backoff (NGINX's master does the same, without
- * backoff); HUP, USR1, TERM and INT are passed on to every worker.
+ * backoff); HUP, USR1, TERM and INT are passed on to every worker. The admin listener is the
+ * supervisor's (admin/fanout.ts): it stays up while workers restart, and it reaches each worker
+ * over the IPC channel Bun.spawn opens, so one change applies everywhere before it is answered.
  */
 import type { Subprocess } from "bun";
 import { availableParallelism } from "node:os";
 import type { EventLog } from "../log/events.ts";
+import { createFanout } from "../admin/fanout.ts";
+import { parseHostPort } from "../net/host-port.ts";
+import { WorkerSlot } from "./worker-link.ts";
+import { isAdminReady } from "../admin/ipc.ts";
 
 export const WORKER_ENV = "EDGE_PROXY_WORKER";
 
@@ -29,17 +35,45 @@ export function selfCommand(argv = process.argv, execPath = process.execPath): s
   return compiled ? [execPath, ...argv.slice(2)] : [execPath, script, ...argv.slice(2)];
 }
 
-export async function runSupervisor(n: number, events: EventLog): Promise<number> {
+/**
+ * How long the admin listener waits for one worker's answer (EDGE_ADMIN_WORKER_TIMEOUT_MS, for
+ * tests and very busy machines; not a routes.json field).
+ */
+const workerTimeoutMs = Number(process.env.EDGE_ADMIN_WORKER_TIMEOUT_MS) > 0 ? Number(process.env.EDGE_ADMIN_WORKER_TIMEOUT_MS) : 5000;
+
+/** routes.json's `admin`, as the supervisor needs it. */
+export interface SupervisorAdmin { listen: string; auth: boolean }
+
+export async function runSupervisor(n: number, events: EventLog, admin?: SupervisorAdmin): Promise<number> {
   const cmd = selfCommand();
   const procs: (Subprocess | undefined)[] = [];
+  const slots = Array.from({ length: n }, (_, i) => new WorkerSlot(i));
   const crashes = new Array<number>(n).fill(0);
   let stopping = false;
+  let server: ReturnType<typeof Bun.serve> | undefined;
+  if (admin) {
+    const { host, port } = parseHostPort(admin.listen)!;
+    try {
+      server = Bun.serve({ hostname: host, port, development: false, fetch: createFanout({ workers: () => slots, timeoutMs: workerTimeoutMs }) });
+    } catch (e) {
+      events("error", `admin: cannot listen on ${admin.listen}: ${(e as Error).message}`);
+      return 1;
+    }
+    const shown = host.includes(":") ? `[${host}]` : host;
+    events("info", `admin listening on http://${shown}:${server.port} for ${n} workers${admin.auth ? "" : " (no admin.auth: read-only)"}`);
+  }
   const spawn = (i: number) => {
     const startedAt = performance.now();
-    const proc = Bun.spawn(cmd, { env: { ...process.env, [WORKER_ENV]: String(i) }, stdio: ["ignore", "inherit", "inherit"] });
+    const slot = slots[i]!;
+    const proc = Bun.spawn(cmd, { env: { ...process.env, [WORKER_ENV]: String(i) }, stdio: ["ignore", "inherit", "inherit"], serialization: "json", ipc: (m) => {
+      slot.onMessage(m);
+      if (isAdminReady(m)) events("info", `worker ${i} (pid ${proc.pid}) answers admin calls`);
+    } });
     procs[i] = proc;
+    slot.attach(proc);
     events("info", `worker ${i} started (pid ${proc.pid})`);
     void proc.exited.then((code) => {
+      slot.detach(proc, "exited");
       if (stopping) return;
       // A worker that ran a while was not crash-looping: start its backoff over.
       crashes[i] = performance.now() - startedAt > 10_000 ? 1 : crashes[i]! + 1;
@@ -55,6 +89,7 @@ export async function runSupervisor(n: number, events: EventLog): Promise<number
       stopping = true;
       events("info", `${sig}: stopping ${n} workers`);
       for (const p of procs) p?.kill(sig);
+      void server?.stop(true);
       void Promise.all(procs.map((p) => p?.exited)).then(() => done());
     };
     process.once("SIGTERM", () => stop("SIGTERM"));

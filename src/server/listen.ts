@@ -69,7 +69,9 @@ export function listen(rt: Runtime, deps: HandlerDeps, tls?: ReadonlyMap<number,
   const websocket = createWebSocketHandler({ idleTimeoutSec: rt.websocket.idleTimeoutSec, maxPayloadLength: rt.websocket.maxMessageSize });
   // Plain listeners get the socket front (server/front.ts); EDGE_FAST_LANE=0 serves them with
   // Bun.serve alone, for comparison.
-  const fronted = (_l: Runtime["listeners"][number]) => process.env.EDGE_FAST_LANE !== "0";
+  // Under --workers a TLS listener stays on Bun.serve (reusePort): the node:tls front binds
+  // without SO_REUSEPORT, so a second worker could not share its port.
+  const fronted = (l: Runtime["listeners"][number]) => process.env.EDGE_FAST_LANE !== "0" && !(SHARED_PORTS && l.tls);
   let lanes = fastLanes(rt, deps.stickyCookie !== undefined);
   // A redirectHttps listener's front answers every request itself (front/redirect-plan.ts).
   const frontLanes = (next: Runtime, i: number) => {

@@ -38,8 +38,9 @@ export function fileStore(path: string): OverrideStore {
     },
     save(map) {
       mkdirSync(dirname(path), { recursive: true });
-      // Written beside and renamed: a crash mid-write never leaves half a file.
-      const tmp = `${path}.tmp`;
+      // Written beside and renamed: a crash mid-write never leaves half a file. The name is the
+      // process's own: --workers workers all save the same change at the same moment.
+      const tmp = `${path}.${process.pid}.tmp`;
       writeFileSync(tmp, JSON.stringify({ version: 1, overrides: map }, null, 2) + "\n");
       renameSync(tmp, path);
     },

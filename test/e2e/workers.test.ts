@@ -1,22 +1,12 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { closedPort, echoUpstream, startProxy } from "./harness.ts";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { closedPort, echoUpstream, startProxy, tempDir } from "./harness.ts";
+import { binaryCerts } from "./tls-harness.ts";
+import { holdConnections, ownersOf } from "./workers-harness.ts";
 
 const up = echoUpstream("a");
 afterAll(() => up.stop());
-
-/** The pids owning the proxy's side of established connections to `port` (iproute2 ss). */
-async function ownersOf(port: number): Promise<Set<number>> {
-  const out = await new Response(Bun.spawn(["ss", "-tnpH", "state", "established", `( sport = :${port} )`], { stdout: "pipe" }).stdout).text();
-  return new Set([...out.matchAll(/pid=(\d+)/g)].map((m) => Number(m[1])));
-}
-
-/** Opens `n` keep-alive connections, each answered once, and leaves them open. */
-async function holdConnections(port: number, n: number) {
-  const socks = await Promise.all(Array.from({ length: n }, () => new Promise<Bun.Socket>((ok) => {
-    void Bun.connect({ hostname: "127.0.0.1", port, socket: { open: (s) => { s.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n"); }, data: (s) => ok(s) } });
-  })));
-  return () => socks.forEach((s) => s.end());
-}
 
 describe("--workers 2", () => {
   test("serves from both processes and survives kill -9 of one with no failed request", async () => {
@@ -28,9 +18,9 @@ describe("--workers 2", () => {
     await p.waitFor(/listening on[\s\S]*listening on/);
     const pids = () => [...p.stderr().matchAll(/worker \d started \(pid (\d+)\)/g)].map((m) => Number(m[1]));
     expect(pids()).toHaveLength(2);
-    const release = await holdConnections(port, 40);
-    const owners = await ownersOf(port);
-    release();
+    const held = await holdConnections(port, 40);
+    const owners = new Set((await ownersOf(port)).values());
+    held.forEach((c) => c.close());
     expect([...owners].sort()).toEqual([...pids()].sort());
 
     let failed = 0, ok = 0, running = true;
@@ -57,5 +47,28 @@ describe("--workers 2", () => {
     expect(failed).toBe(0);
     await p.stop();
     expect(p.stderr()).toContain("SIGTERM: stopping 2 workers");
+  }, 60_000);
+
+  test("serves HTTPS from both processes on one TLS listener", async () => {
+    const dir = tempDir();
+    await binaryCerts(dir, "localhost", "localhost,127.0.0.1");
+    const port = closedPort();
+    const p = await startProxy({
+      listeners: [{ port, host: "127.0.0.1", tls: { certificates: [{ cert: "localhost.crt", key: "localhost.key" }] } }],
+      pools: { web: { members: [{ url: up.url }] } },
+      routes: [{ path: "/", pool: "web" }], accessLog: { format: "combined", path: "/dev/null" },
+    }, { dir, args: ["--workers", "2"] });
+    await p.waitFor(/listening on[\s\S]*listening on/);
+    const pids = [...p.stderr().matchAll(/worker \d started \(pid (\d+)\)/g)].map((m) => Number(m[1]));
+    const held = await holdConnections(port, 40, { ca: readFileSync(join(dir, "ca.crt"), "utf8"), serverName: "localhost" });
+    const owners = await ownersOf(port);
+    // Every held connection was answered over TLS; the kernel gave some to each worker.
+    const bodies = await Promise.all(held.map((c) => c.get("/both")));
+    held.forEach((c) => c.close());
+    expect(bodies.every((b) => (JSON.parse(b) as { path: string }).path === "/both")).toBe(true);
+    expect(new Set(held.map((c) => owners.get(c.localPort)))).toEqual(new Set(pids));
+    // No worker crash-looped on the shared port.
+    expect(p.stderr()).not.toContain("restarting in");
+    await p.stop();
   }, 60_000);
 });
