@@ -1,4 +1,6 @@
 import { afterAll, describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { closedPort, echoUpstream, startProxy } from "./harness.ts";
 
 const up = echoUpstream("a");
@@ -57,5 +59,29 @@ describe("--workers 2", () => {
     expect(failed).toBe(0);
     await p.stop();
     expect(p.stderr()).toContain("SIGTERM: stopping 2 workers");
+  }, 60_000);
+
+  test("a HUP that adds a listener has each worker bind it (SO_REUSEPORT), and one that removes it has each let go", async () => {
+    const [port, added] = [closedPort(), closedPort()];
+    const cfg = (ports: number[]) => ({
+      listeners: ports.map((p) => ({ port: p, host: "127.0.0.1" })), pools: { web: { members: [{ url: up.url }] } },
+      routes: [{ path: "/", pool: "web" }], accessLog: { format: "combined", path: "/dev/null" },
+    });
+    const p = await startProxy(cfg([port]), { args: ["--workers", "2"] });
+    await p.waitFor(/listening on[\s\S]*listening on/);
+    const pids = [...p.stderr().matchAll(/worker \d started \(pid (\d+)\)/g)].map((m) => Number(m[1]));
+    writeFileSync(join(p.dir, "routes.json"), JSON.stringify(cfg([port, added])));
+    p.proc.kill("SIGHUP");
+    await p.waitFor(new RegExp(`(generation 2;.*listeners \\+http://127\\.0\\.0\\.1:${added}/[\\s\\S]*){2}`));
+    const release = await holdConnections(added, 40);
+    const owners = await ownersOf(added);
+    release();
+    expect([...owners].sort()).toEqual([...pids].sort());
+    writeFileSync(join(p.dir, "routes.json"), JSON.stringify(cfg([port])));
+    p.proc.kill("SIGHUP");
+    await p.waitFor(/(generation 3;.*listeners -http[\s\S]*){2}/);
+    expect(await fetch(`http://127.0.0.1:${added}/`, { keepalive: false }).then(() => "answered", () => "refused")).toBe("refused");
+    expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(200);
+    await p.stop();
   }, 60_000);
 });
