@@ -41,6 +41,8 @@ export interface Reloader {
   readonly live: Live;
   /** Certificates swapped in outside a reload (internal-certificate renewal). */
   tlsRenewed(tls: ReadonlyMap<number, TlsSetup>): void;
+  /** Called after each successful reload (the renewal timer re-arms for the new listeners). */
+  onReload(f: () => void): void;
   /** For the admin API and /metrics. */
   readonly stats: { generation: number; success: number; failure: number; loadedAt: number };
 }
@@ -53,6 +55,7 @@ export function createReloader(first: Live, d: ReloaderDeps): Reloader {
   let loadedAt = Date.now();
   // One reload at a time: a SIGHUP during a --watch reload waits for it, then runs on the newer file.
   let queue: Promise<unknown> = Promise.resolve();
+  const reloaded: (() => void)[] = [];
   const fail = (trigger: string, errors: string[]): ReloadResult => {
     failure++;
     d.events("error", `reload (${trigger}) failed, still serving generation ${generation}:\n  ${errors.join("\n  ")}`);
@@ -97,6 +100,7 @@ export function createReloader(first: Live, d: ReloaderDeps): Reloader {
       const kept = new Set([...rt.pools.values()].flatMap((p) => [...p.transports.values()]));
       for (const p of old.rt.pools.values()) for (const t of p.transports.values()) if (!kept.has(t)) t.close();
     }, old.rt.shutdownTimeoutMs).unref?.();
+    for (const f of reloaded) f();
     return { generation };
   }
   return {
@@ -113,6 +117,9 @@ export function createReloader(first: Live, d: ReloaderDeps): Reloader {
     },
     tlsRenewed(tls) {
       live = { ...live, tls };
+    },
+    onReload(f) {
+      reloaded.push(f);
     },
     get stats() {
       return { generation, success, failure, loadedAt };

@@ -83,14 +83,20 @@ export async function runServe(file: string, io: Io, flags: ServeFlags = {}): Pr
     await started.running.stop(true);
     return 1;
   }
-  const renewal = scheduleRenewal(tls, {
-    load: () => loadListenerTls(live.live.rt, stderrEvents, { internalLifetimeMs }),
+  let loadedFor: Runtime | undefined;
+  const renew = (from: ReadonlyMap<number, TlsSetup>) => scheduleRenewal(from, {
+    load: () => loadListenerTls((loadedFor = live.live.rt), stderrEvents, { internalLifetimeMs }),
     apply: async (next) => {
+      // A reload in between re-read every certificate, and its listeners may sit at other indexes.
+      if (loadedFor !== live.live.rt) return;
       await started.running.reloadTls(next);
       live.tlsRenewed(next);
     },
     events: stderrEvents,
   });
+  let renewal = renew(tls);
+  // A reload may add a listener with internal certificates, or bring other renewal dates: re-arm.
+  live.onReload(() => (renewal.stop(), (renewal = renew(live.live.tls))));
   process.once("beforeExit", () => renewal.stop());
   if (flags.watch) watchFile(file, () => void live.reload("--watch"));
   // The live runtime and affinity are the reloader's: stop closes what is running then.

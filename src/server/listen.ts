@@ -61,6 +61,7 @@ export interface Clock { after(ms: number, fn: () => void): () => void }
 const realClock: Clock = {
   after(ms, fn) {
     const t = setTimeout(fn, ms);
+    t.unref?.(); // a drain deadline is never why the process stays up after stop()
     return () => clearTimeout(t);
   },
 };

@@ -51,18 +51,22 @@ describe("reload", () => {
     const hooks = () => ({ deadlines: new Deadlines(), events, access: () => {} });
     const running = listen(first, hooks(), new Map());
     const r = createReloader({ rt: first, affinity, running, tls: new Map() }, { file, events, hooks });
+    let reloaded = 0;
+    r.onReload(() => reloaded++);
     const busy = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
     try {
       writeFileSync(file, cfg([0, busy.port]));
       expect(await r.reload("test")).toEqual({ errors: [`listeners[1].port: ${busy.port} is in use (on 127.0.0.1); stop what listens there or choose another port`] });
       expect(lines.at(-1)).toStartWith("error reload (test) failed, still serving generation 1:");
       expect(running.urls).toHaveLength(1);
+      expect(reloaded).toBe(0);
       writeFileSync(file, cfg([0, 0]));
       expect(await r.reload("test")).toEqual({ generation: 2 });
       expect(lines).toContain(`info listening on ${running.urls[1]}`);
       expect(lines.at(-1)).toContain(`; listeners +${running.urls[1]}; certificates unchanged`);
       expect(await (await fetch(running.urls[1]!)).text()).toBe("listeners 2");
       expect(r.stats).toMatchObject({ generation: 2, success: 1, failure: 1 });
+      expect(reloaded).toBe(1);
     } finally {
       busy.stop(true);
       r.live.affinity.stop();

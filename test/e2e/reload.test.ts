@@ -6,7 +6,7 @@ import { echoUpstream, startProxy, tempDir, type RunningProxy } from "./harness.
 const ups = [echoUpstream("a"), echoUpstream("b"), echoUpstream("c")];
 afterAll(() => ups.forEach((u) => u.stop()));
 
-function config(members: string[], routes: { path: string }[], extra: object = {}): { listeners: object[] } {
+function config(members: string[], routes: { path: string }[], extra: object = {}): { listeners: object[]; [field: string]: unknown } {
   return {
     listeners: [{ port: 0, host: "127.0.0.1" }],
     pools: { web: { members: members.map((url) => ({ url })) } },
