@@ -84,9 +84,8 @@ function serveOptions(sh: Shared, fetch: ReturnType<typeof spine>) {
   };
 }
 
-/** Binds listeners[i] or throws (nothing is left bound then). */
-export function bindListener(l: ListenerConfig, i: number, s: Serving, sh: Shared, setup: TlsSetup | undefined): Bound {
-  if (l.tls && !setup) throw new Error(`listeners[${i}].tls: no certificates loaded for this listener (loadListenerTls must run before listen)`);
+/** Binds the listener, with `setup` when it has `tls`, or throws (nothing is left bound then). */
+export function bindListener(l: ListenerConfig, s: Serving, sh: Shared, setup: TlsSetup | undefined): Bound {
   // Plain and TLS listeners get the socket front; EDGE_FAST_LANE=0 serves them with Bun.serve alone, for comparison.
   return process.env.EDGE_FAST_LANE !== "0" ? bindFront(l, s, sh, setup) : bindServe(l, s, sh, setup);
 }

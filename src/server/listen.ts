@@ -92,7 +92,7 @@ export function listen(rt: Runtime, deps: HandlerDeps, tls?: ReadonlyMap<number,
       deps.events("warn", `listener ${b.url} (removed): still busy after ${ms} ms (shutdownTimeout): closing its remaining connections`);
       void b.stop(true).then(done);
     });
-    void b.stop(false).then(done);
+    void b.stop(false).then(() => draining.has(b) && (done(), deps.events("info", `listener ${b.url} (removed): its last connection closed`)));
   };
 
   return {
@@ -172,11 +172,13 @@ function swapTls(pairs: [Bound, TlsSetup | undefined][]): boolean {
 function bindAll(rt: Runtime, which: number[], s: Serving, sh: Shared, tls: ReadonlyMap<number, TlsSetup> | undefined): Bound[] {
   const out: Bound[] = [];
   for (const i of which) {
+    const l = rt.listeners[i]!;
     try {
-      out.push(bindListener(rt.listeners[i]!, i, s, sh, tls?.get(i)));
+      if (l.tls && !tls?.get(i)) throw new Error(`listeners[${i}].tls: no certificates loaded for this listener (loadListenerTls must run before listen)`);
+      out.push(bindListener(l, s, sh, tls?.get(i)));
     } catch (e) {
       for (const b of out) void b.stop(true);
-      throw (e as Error).message.startsWith(`listeners[${i}]`) ? e : new ListenerBindError(i, e);
+      throw l.tls && !tls?.get(i) ? e : new ListenerBindError(i, e);
     }
   }
   return out;

@@ -117,6 +117,7 @@ describe.each([["socket front", undefined], ["Bun.serve alone", "0"]])("apply wi
     // Once its last connection closed, the drain no longer needs its deadline.
     for (let i = 0; i < 200 && due.size > 0; i++) await Bun.sleep(10);
     expect(due.size).toBe(0);
+    expect(lines).toContain(`info listener ${gone} (removed): its last connection closed`);
     expect(lines.join("\n")).not.toContain("still busy");
   }));
 
