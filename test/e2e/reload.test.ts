@@ -20,7 +20,7 @@ async function reload(p: RunningProxy, cfg: object, gen: number) {
   writeFileSync(join(p.dir, "routes.json"), JSON.stringify(cfg));
   p.proc.kill("SIGHUP");
   await Promise.race([
-    p.waitFor(`generation ${gen};`),
+    p.waitFor(new RegExp(`generation ${gen};.*\\n`)), // the whole line: tests read what changed from it
     p.proc.exited.then((code) => { throw new Error(`proxy exited with ${code} while reloading:\n${p.stderr()}`); }),
   ]);
 }
