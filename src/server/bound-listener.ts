@@ -36,7 +36,10 @@ export interface Bound {
   open(): number | undefined;
   /** New requests get `s` (and this listener's entry of its config); in-flight ones finish with theirs. */
   swap(l: ListenerConfig, s: Serving): void;
-  /** New certificates, checked before anything changes: `commit` swaps them in, `abort` undoes. */
+  /**
+   * New certificates, checked before anything changes: `commit` swaps them in, `abort` undoes.
+   * Call one of them at once: with Bun.serve alone the new server already shares the port.
+   */
   prepareTls(setup: TlsSetup): { commit(): void; abort(): void };
   /** Stops accepting; idle connections close now, busy ones after their exchange (all now with closeActive). */
   stop(closeActive: boolean): Promise<void>;
