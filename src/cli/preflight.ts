@@ -7,7 +7,7 @@ import { accessSync, constants, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { ConfigIssue } from "../config/errors.ts";
 import type { Runtime } from "../config/runtime.ts";
-import { SHARED_PORTS } from "../server/listen.ts";
+import { SHARED_PORTS } from "../server/bound-listener.ts";
 import { lowPortHelp } from "./privileges.ts";
 
 export interface Preflight { errors: ConfigIssue[]; inUse: ConfigIssue[] }

@@ -13,7 +13,8 @@ import type { Runtime } from "../config/runtime.ts";
 import { createAffinity, type Affinity } from "../health/wire.ts";
 import type { EventLog } from "../log/events.ts";
 import type { HandlerDeps } from "../proxy/handler.ts";
-import type { Running } from "../server/listen.ts";
+import { ListenerBindError, type Applied, type Running } from "../server/listen.ts";
+import { bindIssue } from "./preflight.ts";
 import { loadListenerTls, type TlsSetup } from "../tls/listener-tls.ts";
 
 export type ReloadResult = { generation: number } | { errors: string[] };
@@ -40,6 +41,8 @@ export interface Reloader {
   readonly live: Live;
   /** Certificates swapped in outside a reload (internal-certificate renewal). */
   tlsRenewed(tls: ReadonlyMap<number, TlsSetup>): void;
+  /** Called after each successful reload (the renewal timer re-arms for the new listeners). */
+  onReload(f: () => void): void;
   /** For the admin API and /metrics. */
   readonly stats: { generation: number; success: number; failure: number; loadedAt: number };
 }
@@ -52,6 +55,7 @@ export function createReloader(first: Live, d: ReloaderDeps): Reloader {
   let loadedAt = Date.now();
   // One reload at a time: a SIGHUP during a --watch reload waits for it, then runs on the newer file.
   let queue: Promise<unknown> = Promise.resolve();
+  const reloaded: (() => void)[] = [];
   const fail = (trigger: string, errors: string[]): ReloadResult => {
     failure++;
     d.events("error", `reload (${trigger}) failed, still serving generation ${generation}:\n  ${errors.join("\n  ")}`);
@@ -64,24 +68,23 @@ export function createReloader(first: Live, d: ReloaderDeps): Reloader {
     } catch (e) {
       return fail(trigger, e instanceof ConfigError ? e.issues.map((i) => `${i.path || "(top level)"}: ${i.message}`) : [`${d.file}: ${(e as Error).message}`]);
     }
-    const listenerChange = diffKeys(live.rt.listeners.map(listenerKey), rt.listeners.map(listenerKey));
-    if (listenerChange.length) {
-      return fail(trigger, [`listeners: ${listenerChange.join(", ")}: adding or removing a listener needs a restart (routes, pools and members reload without one)`]);
-    }
     let tls: ReadonlyMap<number, TlsSetup>;
-    let certs = false;
     try {
       tls = await loadListenerTls(rt, d.events, { internalLifetimeMs: d.internalLifetimeMs });
-      certs = certsChanged(live.tls, tls);
-      if (certs) await live.running.reloadTls(tls);
     } catch (e) {
       return fail(trigger, [(e as Error).message]);
+    }
+    const affinity = createAffinity(rt, { events: d.events }, live.affinity);
+    let applied: Applied;
+    try {
+      // Binds added listeners and swaps certificates first: a port in use changes nothing.
+      applied = live.running.apply(rt, d.hooks(affinity), tls);
+    } catch (e) {
+      return fail(trigger, listenerErrors(e, rt));
     }
     // Members that left routes.json are forgotten; those that stay are the same objects.
     rt.registry.retain([...rt.pools.values()].flatMap((p) => p.pool.members));
     for (const w of rt.warnings) d.events("warn", w);
-    const affinity = createAffinity(rt, { events: d.events }, live.affinity);
-    const closeLanes = live.running.swap(rt, d.hooks(affinity));
     const old = live;
     old.affinity.stop();
     affinity.start();
@@ -89,13 +92,15 @@ export function createReloader(first: Live, d: ReloaderDeps): Reloader {
     generation++;
     success++;
     loadedAt = Date.now();
-    d.events("info", `reload (${trigger}): generation ${generation}; ${describe(old.rt, rt)}; certificates ${certs ? "reloaded" : "unchanged"}`);
+    for (const url of applied.added) d.events("info", `listening on ${url}`);
+    d.events("info", `reload (${trigger}): generation ${generation}; ${describe(old.rt, rt, applied)}; certificates ${applied.certificates ? "reloaded" : "unchanged"}`);
     // Requests still on the old plan get shutdownTimeout before its retired connections close.
     setTimeout(() => {
-      closeLanes();
+      applied.closeLanes();
       const kept = new Set([...rt.pools.values()].flatMap((p) => [...p.transports.values()]));
       for (const p of old.rt.pools.values()) for (const t of p.transports.values()) if (!kept.has(t)) t.close();
     }, old.rt.shutdownTimeoutMs).unref?.();
+    for (const f of reloaded) f();
     return { generation };
   }
   return {
@@ -112,6 +117,9 @@ export function createReloader(first: Live, d: ReloaderDeps): Reloader {
     },
     tlsRenewed(tls) {
       live = { ...live, tls };
+    },
+    onReload(f) {
+      reloaded.push(f);
     },
     get stats() {
       return { generation, success, failure, loadedAt };
@@ -141,22 +149,24 @@ export function watchFile(file: string, onChange: () => void, settleMs = 150): (
   return () => w.close();
 }
 
-const listenerKey = (l: Runtime["listeners"][number]) => `${l.host}:${l.port}${l.tls ? " tls" : ""}${l.redirectHttps ? ` redirect:${l.redirectHttps.port}` : ""}`;
-
 function diffKeys(before: string[], after: string[]): string[] {
   const a = new Set(after), b = new Set(before);
   return [...after.filter((k) => !b.has(k)).map((k) => `+${k}`), ...before.filter((k) => !a.has(k)).map((k) => `-${k}`)];
 }
 
-function certsChanged(a: ReadonlyMap<number, TlsSetup>, b: ReadonlyMap<number, TlsSetup>): boolean {
-  const pems = (m: ReadonlyMap<number, TlsSetup>) => JSON.stringify([...m].map(([i, s]) => [i, s.entries]));
-  return pems(a) !== pems(b);
+/** A bind's error as start-up names it (listeners[i].port: 8443 is in use ...); others as they are. */
+function listenerErrors(e: unknown, rt: Runtime): string[] {
+  if (e instanceof ConfigError) return e.issues.map((i) => `${i.path}: ${i.message}`);
+  if (!(e instanceof ListenerBindError)) return [(e as Error).message];
+  const l = rt.listeners[e.index]!;
+  const issue = bindIssue(e.cause, l.host, l.port, e.index);
+  return [`${issue.path}: ${issue.message}`];
 }
 
 const memberKey = (pool: string, url: string): string => `${pool} ${url}`;
 
 /** "routes +2 -0, pools +0 -1, members +1 -1 (api http://...)" for the reload's log line. */
-export function describe(before: Runtime, after: Runtime): string {
+export function describe(before: Runtime, after: Runtime, listeners: Pick<Applied, "added" | "removed"> = { added: [], removed: [] }): string {
   const routes = (rt: Runtime) => [...rt.router.routes()].map((r) => `${r.label}->${r.action.kind === "pool" ? r.action.pool.name : r.action.kind}`);
   const members = (rt: Runtime) => [...rt.pools.values()].flatMap((p) => p.pool.members.map((m) => memberKey(p.name, m.url.href)));
   const part = (name: string, d: string[]) => `${name} ${d.length ? d.join(" ") : "unchanged"}`;
@@ -164,6 +174,6 @@ export function describe(before: Runtime, after: Runtime): string {
     part("routes", diffKeys(routes(before), routes(after))),
     part("pools", diffKeys([...before.pools.keys()], [...after.pools.keys()])),
     part("members", diffKeys(members(before), members(after))),
-    "listeners unchanged",
+    part("listeners", [...listeners.added.map((u) => `+${u}`), ...listeners.removed.map((u) => `-${u}`)]),
   ].join("; ");
 }

@@ -6,7 +6,7 @@ import { formatIssue } from "../config/errors.ts";
 import { bindIssue, preflight } from "./preflight.ts";
 import { readFileSync } from "node:fs";
 import { Deadlines } from "../proxy/deadlines.ts";
-import { listen, type Running } from "../server/listen.ts";
+import { listen, ListenerBindError, type Running } from "../server/listen.ts";
 import { loadRuntime, type Io } from "./check.ts";
 import { createAffinity, type Affinity } from "../health/wire.ts";
 import { loadListenerTls, type TlsSetup } from "../tls/listener-tls.ts";
@@ -84,14 +84,20 @@ export async function runServe(file: string, io: Io, flags: ServeFlags = {}): Pr
     await started.running.stop(true);
     return 1;
   }
-  const renewal = scheduleRenewal(tls, {
-    load: () => loadListenerTls(live.live.rt, stderrEvents, { internalLifetimeMs }),
+  let loadedFor: Runtime | undefined;
+  const renew = (from: ReadonlyMap<number, TlsSetup>) => scheduleRenewal(from, {
+    load: () => loadListenerTls((loadedFor = live.live.rt), stderrEvents, { internalLifetimeMs }),
     apply: async (next) => {
+      // A reload in between re-read every certificate, and its listeners may sit at other indexes.
+      if (loadedFor !== live.live.rt) return;
       await started.running.reloadTls(next);
       live.tlsRenewed(next);
     },
     events: stderrEvents,
   });
+  let renewal = renew(tls);
+  // A reload may add a listener with internal certificates, or bring other renewal dates: re-arm.
+  live.onReload(() => (renewal.stop(), (renewal = renew(live.live.tls))));
   process.once("beforeExit", () => renewal.stop());
   if (flags.watch) watchFile(file, () => void live.reload("--watch"));
   // The live runtime and affinity are the reloader's: stop closes what is running then.
@@ -136,11 +142,12 @@ export function start(rt: Runtime, events: EventLog, quietAccess = false, tls?: 
     return { running, affinity, hooks, flushLog: () => sink?.flush(), reopenLog: () => sink?.reopen?.() };
   } catch (e) {
     // Something took a port between the preflight probe and the bind: still name the listener.
-    const i = rt.listeners.findIndex((l) => (e as Error).message.includes(String(l.port)));
+    const i = e instanceof ListenerBindError ? e.index : -1;
+    const cause = e instanceof ListenerBindError ? e.cause : e;
     const l = rt.listeners[Math.max(0, i)]!;
     const low = rt.listeners.find((x) => x.port > 0 && x.port < 1024);
-    const denied = /EACCES|permission denied/i.test(String((e as NodeJS.ErrnoException).code ?? (e as Error).message));
-    events("error", (i >= 0 ? formatIssue(bindIssue(e, l.host, l.port, i)).trim() : `cannot listen: ${(e as Error).message}`) + (denied && low ? `\n${lowPortHelp(low.port)}` : ""));
+    const denied = /EACCES|permission denied/i.test(String((cause as NodeJS.ErrnoException).code ?? (cause as Error).message));
+    events("error", (i >= 0 ? formatIssue(bindIssue(cause, l.host, l.port, i)).trim() : `cannot listen: ${(e as Error).message}`) + (denied && low ? `\n${lowPortHelp(low.port)}` : ""));
     return undefined;
   }
 }

@@ -1,198 +1,185 @@
 /**
- * The only module (with tls/) that touches Bun.serve: one server per listener.
- * `development: false` because Bun's development error page leaks stack traces.
+ * The listeners of a running proxy (one bound-listener.ts each, in config order), and the one
+ * place a reload changes them: kept listeners serve the new plan in place, added ones are bound,
+ * removed ones stop accepting and drain for shutdownTimeout, as SIGTERM does.
  */
 import type { Server } from "bun";
+import { ConfigError } from "../config/errors.ts";
 import type { Runtime } from "../config/runtime.ts";
-import { createProxyHandler, type HandlerDeps } from "../proxy/handler.ts";
-import { redirectToHttps } from "../proxy/redirect-https.ts";
+import { fastLanes } from "../front/plan.ts";
+import type { HandlerDeps } from "../proxy/handler.ts";
 import type { TlsSetup } from "../tls/listener-tls.ts";
 import { createWebSocketHandler } from "../ws/relay.ts";
 import type { WsData } from "../ws/pump.ts";
-import { plainIp } from "../proxy/headers.ts";
-import { fastLanes } from "../front/plan.ts";
-import { redirectLanes } from "../front/redirect-plan.ts";
-import { listenFront, type Front } from "./front.ts";
-import { sniTable, type SniTable } from "./tls-front.ts";
+import { bindListener, type Bound, type Serving, type Shared } from "./bound-listener.ts";
+import { planListeners } from "./listener-plan.ts";
 
 export interface Running {
-  /** one per listener, in config order; a TLS reload replaces entries in place (for a fronted listener, its internal server) */
-  servers: Server<WsData>[];
+  /** one per listener, in config order (for a fronted listener, its internal server) */
+  readonly servers: Server<WsData>[];
   /** the public address of each listener, in config order */
-  urls: string[];
+  readonly urls: string[];
   stop(closeActive?: boolean): Promise<void>;
   /** Open client connections per listener, in config order; undefined where Bun.serve cannot tell. */
   connectionsOpen(): (number | undefined)[];
   /**
-   * New certificates without dropping connections: a fronted listener swaps its SNI table in
-   * place (server/tls-front.ts). With EDGE_FAST_LANE=0, `server.reload({tls})` is ignored by
-   * Bun (measured on Bun 1.4), so a second server with the new certificates joins the port through
-   * SO_REUSEPORT and the old one stops gracefully, finishing its in-flight requests.
-   * All-or-nothing: if any new server fails to start, the old ones keep serving.
+   * New certificates for the same listeners, without dropping connections (bound-listener.ts).
+   * All-or-nothing: if any listener refuses them, every one keeps its old certificates.
    */
   reloadTls(tls: ReadonlyMap<number, TlsSetup>): Promise<void>;
   /**
-   * A reload with the same listeners: new requests are served by `rt` from now on, inside the
-   * listeners already bound (a second server on the port would drop queued connections); those
-   * in flight finish with the plan they started with. Returns a function that closes the fast
-   * lanes of members `rt` no longer has (call it once the old requests had their time).
+   * A reload: `rt` serves new requests from now on; those in flight finish with the plan they
+   * started with. All-or-nothing: a listener that cannot be bound (ListenerBindError), a port
+   * still held by a removed listener (ConfigError) or refused certificates change nothing.
    */
-  swap(rt: Runtime, deps: HandlerDeps): () => void;
+  apply(rt: Runtime, deps: HandlerDeps, tls: ReadonlyMap<number, TlsSetup>): Applied;
 }
 
-type ServeOptions = Bun.Serve.Options<WsData>;
-
-/** A `--workers` worker shares its ports with the others (SO_REUSEPORT, cli/workers.ts). */
-export const SHARED_PORTS = process.env.EDGE_PROXY_WORKER !== undefined;
-
-const frontDeps = (rt: Runtime, deps: HandlerDeps, scheme: "http" | "https") => ({ ...deps, choose: deps.choose ?? ((p, x, t) => p.pool.pick({ clientIp: x.clientIp }, t)), outcome: deps.outcome ?? (() => {}), isTrustedProxy: rt.isTrustedProxy, wsIdleMs: rt.websocket.idleTimeoutSec * 1000, scheme, stickyCookie: deps.stickyCookie }) satisfies Parameters<typeof listenFront>[0]["deps"];
-
-/** The spine behind a socket front learns the client's address from the tunnel, not the socket. */
-const tunnelled = (deps: HandlerDeps, registry: Front["registry"]): HandlerDeps => ({
-  ...deps,
-  clientIp: (req, server) => { const a = server.requestIP(req); return registry.clientIp(a?.port) ?? plainIp(a?.address ?? "-"); },
-});
-
-/** Fails like a plain bind would when something already owns the port: SO_REUSEPORT would
- *  otherwise silently share it with a second proxy started by mistake. */
-function probeFree(hostname: string, port: number): void {
-  if (port === 0 || SHARED_PORTS) return;
-  const probe = Bun.serve({ port, hostname, fetch: () => new Response(null) });
-  probe.stop(true);
+export interface Applied {
+  /** public URLs of the listeners bound and of those draining */
+  added: string[];
+  removed: string[];
+  /** a kept listener took new certificates */
+  certificates: boolean;
+  /** Closes the fast lanes of members the new plan no longer has (once old requests had their time). */
+  closeLanes(): void;
 }
 
-export function listen(rt: Runtime, deps: HandlerDeps, tls?: ReadonlyMap<number, TlsSetup>): Running {
+/** A listener of the new configuration that could not be bound; `cause` is the bind's error. */
+export class ListenerBindError extends Error {
+  readonly index: number;
+  override readonly cause: unknown;
+  constructor(index: number, cause: unknown) {
+    super(`listeners[${index}]: ${(cause as Error).message}`);
+    this.index = index;
+    this.cause = cause;
+  }
+}
+
+/** Injectable for tests: a removed listener's drain deadline. */
+export interface Clock { after(ms: number, fn: () => void): () => void }
+const realClock: Clock = {
+  after(ms, fn) {
+    const t = setTimeout(fn, ms);
+    t.unref?.(); // a drain deadline is never why the process stays up after stop()
+    return () => clearTimeout(t);
+  },
+};
+
+export function listen(rt: Runtime, deps: HandlerDeps, tls?: ReadonlyMap<number, TlsSetup>, clock: Clock = realClock): Running {
   // Bun closes a connection idle for idleTimeout seconds, including while it waits for our
   // response (Bun 1.4 behaviour), so it must outlast the longest response timeout (max 255 s).
   const longest = Math.max(...[...rt.router.routes()].map((r) => r.timeouts.response), 60_000);
-  const idleTimeout = Math.min(255, Math.max(75, Math.ceil(longest / 1000) + 5));
-  const websocket = createWebSocketHandler({ idleTimeoutSec: rt.websocket.idleTimeoutSec, maxPayloadLength: rt.websocket.maxMessageSize });
-  // Plain listeners get the socket front (server/front.ts); EDGE_FAST_LANE=0 serves them with
-  // Bun.serve alone, for comparison.
-  // Under --workers a TLS listener stays on Bun.serve (reusePort): the node:tls front binds
-  // without SO_REUSEPORT, so a second worker could not share its port.
-  const fronted = (l: Runtime["listeners"][number]) => process.env.EDGE_FAST_LANE !== "0" && !(SHARED_PORTS && l.tls);
-  let lanes = fastLanes(rt, deps.stickyCookie !== undefined);
-  // A redirectHttps listener's front answers every request itself (front/redirect-plan.ts).
-  const frontLanes = (next: Runtime, i: number) => {
-    const r = next.listeners[i]?.redirectHttps;
-    return r ? redirectLanes(r) : lanes;
+  const sh: Shared = {
+    idleTimeout: Math.min(255, Math.max(75, Math.ceil(longest / 1000) + 5)),
+    websocket: createWebSocketHandler({ idleTimeoutSec: rt.websocket.idleTimeoutSec, maxPayloadLength: rt.websocket.maxMessageSize }),
+    events: deps.events,
   };
-  const fronts: (Front | undefined)[] = [];
-  const options = rt.listeners.map((l, i) => {
-    if (l.tls && !tls?.get(i)) throw new Error(`listeners[${i}].tls: no certificates loaded for this listener (loadListenerTls must run before listen)`);
-    const scheme = l.tls ? "https" : "http";
-    let handlerDeps = deps;
-    let port = l.port;
-    let hostname = l.host;
-    if (fronted(l)) {
-      if (l.tls) probeFree(l.host, l.port);
-      const front = listenFront({ tls: tls?.get(i), hostname: l.host, port: l.port, idleTimeoutSec: Math.ceil(rt.clientTimeouts.keepAlive / 1000), clientTimeouts: rt.clientTimeouts, lanes: frontLanes(rt, i), deps: frontDeps(rt, deps, scheme) });
-      fronts[i] = front;
-      const registry = front.registry;
-      handlerDeps = tunnelled(deps, registry);
-      port = 0;
-      hostname = "127.0.0.1";
-      // The spine reports the public port (X-Forwarded-Port), not the internal one.
-      return { ...serveOptions(l.redirectHttps ? redirectToHttps(l.redirectHttps) : createProxyHandler(rt, { port: front.port, scheme }, handlerDeps)), port, hostname };
-    }
-    const fetch = l.redirectHttps ? redirectToHttps(l.redirectHttps) : createProxyHandler(rt, { port: l.port, scheme }, handlerDeps);
-    return { ...serveOptions(fetch), port, hostname };
-  });
-  function serveOptions(fetch: (req: Request, server: Server<WsData>) => Bun.MaybePromise<Response | undefined>) {
-    return {
-      development: false,
-      idleTimeout,
-      // Bodies stream through; the per-route maxBodySize is ours to enforce, not Bun's 128 MB default.
-      maxRequestBodySize: Number.MAX_SAFE_INTEGER,
-      fetch,
-      websocket,
-      error(e: Error) {
-        deps.events("error", `internal error: ${e.message}`);
-        return new Response("500 Internal Server Error\n", { status: 500, headers: { "content-type": "text/plain" } });
-      },
-    };
-  }
-  const servers: Server<WsData>[] = [];
+  let serving: Serving = { rt, deps, lanes: fastLanes(rt, deps.stickyCookie !== undefined) };
+  let bound: Bound[];
   try {
-    for (const [i, o] of options.entries()) {
-      const setup = tls?.get(i);
-      if (!setup || fronts[i]) {
-        const server = Bun.serve<WsData>(SHARED_PORTS && !fronts[i] ? { ...o, reusePort: true } : o);
-        servers.push(server);
-        fronts[i]?.setInternalPort(server.port!);
-        continue;
-      }
-      probeFree(o.hostname, o.port);
-      servers.push(Bun.serve<WsData>({ ...o, reusePort: true, tls: setup.entries }));
-    }
+    bound = bindAll(rt, [...rt.listeners.keys()], serving, sh, tls);
   } catch (e) {
-    for (const s of servers) s.stop(true);
-    for (const f of fronts) void f?.stop(true);
-    lanes.close();
+    serving.lanes.close();
     throw e;
   }
-  const urls = servers.map((s, i) => fronts[i]?.url ?? s.url.href);
-  const fetchFor = (next: Runtime, d: HandlerDeps, i: number) => {
-    const l = next.listeners[i]!;
-    const front = fronts[i];
-    if (l.redirectHttps) return redirectToHttps(l.redirectHttps);
-    return createProxyHandler(next, { port: front ? front.port : servers[i]!.port ?? l.port, scheme: l.tls ? "https" : "http" }, front ? tunnelled(d, front.registry) : d);
+  // Removed listeners still finishing their connections; stop() ends them too.
+  const draining = new Set<Bound>();
+  const drain = (b: Bound, ms: number) => {
+    draining.add(b);
+    const done = () => (cancel(), draining.delete(b));
+    const cancel = clock.after(ms, () => {
+      deps.events("warn", `listener ${b.url} (removed): still busy after ${ms} ms (shutdownTimeout): closing its remaining connections`);
+      void b.stop(true).then(done);
+    });
+    void b.stop(false).then(() => draining.has(b) && (done(), deps.events("info", `listener ${b.url} (removed): its last connection closed`)));
   };
-  // Old servers still finishing in-flight requests after a reload; stop() waits for them too.
-  const draining = new Set<Promise<void>>();
 
   return {
-    servers,
-    urls,
-    connectionsOpen: () => rt.listeners.map((_, i) => fronts[i]?.open()),
+    get servers() { return bound.map((b) => b.server); },
+    get urls() { return bound.map((b) => b.url); },
+    connectionsOpen: () => bound.map((b) => b.open()),
     async stop(closeActive = false) {
-      await Promise.all([...fronts.map((f) => f?.stop(closeActive)), ...servers.map((s) => s.stop(closeActive)), ...draining]);
-      lanes.close();
-    },
-    swap(next, d) {
-      const before = lanes;
-      lanes = fastLanes(next, d.stickyCookie !== undefined, before.lanes);
-      for (const [i, server] of servers.entries()) {
-        const fetch = fetchFor(next, d, i);
-        options[i] = { ...options[i]!, fetch };
-        server.reload({ fetch, error: options[i]!.error, websocket });
-        fronts[i]?.swap(frontLanes(next, i), frontDeps(next, d, next.listeners[i]?.tls ? "https" : "http"));
-      }
-      const kept = new Set(lanes.lanes.values());
-      return () => {
-        for (const lane of before.lanes.values()) if (!kept.has(lane)) lane.close();
-      };
+      await Promise.all([...bound, ...draining].map((b) => b.stop(closeActive)));
+      serving.lanes.close();
     },
     async reloadTls(next) {
-      const started: [number, Server<WsData>][] = [];
-      const tables: [Front, SniTable][] = [];
+      swapTls(bound.map((b, i) => [b, next.get(i)]));
+      tls = next;
+    },
+    apply(next, d, nextTls) {
+      const plan = planListeners(serving.rt.listeners, next.listeners);
+      if (plan.conflicts.length) throw new ConfigError("listeners", plan.conflicts);
+      const before = serving;
+      const ns: Serving = { rt: next, deps: d, lanes: fastLanes(next, d.stickyCookie !== undefined, before.lanes.lanes) };
+      const closeLanes = () => closeAllBut(before.lanes.lanes, ns.lanes.lanes);
+      // Lanes of members new in `next`, if this reload is undone.
+      const undoLanes = () => closeAllBut(ns.lanes.lanes, before.lanes.lanes);
+      let fresh: Bound[];
       try {
-        for (const [i, o] of options.entries()) {
-          const setup = next.get(i);
-          const old = servers[i];
-          if (!setup || !old || !rt.listeners[i]?.tls) continue;
-          const front = fronts[i];
-          if (front) {
-            tables.push([front, sniTable(setup)]);
-            continue;
-          }
-          // The real port, not the configured one: port 0 means "any" only the first time.
-          started.push([i, Bun.serve<WsData>({ ...o, port: old.port ?? o.port, reusePort: true, tls: setup.entries })]);
-        }
+        fresh = bindAll(next, plan.added, ns, sh, nextTls);
       } catch (e) {
-        for (const [, s] of started) s.stop(true);
-        throw new Error(`TLS reload failed, still serving the old certificates: ${(e as Error).message}`);
+        undoLanes();
+        throw e;
       }
-      for (const [front, table] of tables) front.setTls(table);
-      for (const [i, fresh] of started) {
-        const old = servers[i];
-        servers[i] = fresh;
-        if (!old) continue;
-        const done = old.stop(false).catch(() => {});
-        draining.add(done);
-        void done.finally(() => draining.delete(done));
+      const after: Bound[] = new Array(next.listeners.length);
+      plan.added.forEach((j, k) => (after[j] = fresh[k]!));
+      for (const [i, j] of plan.kept) after[j] = bound[i]!;
+      let certificates: boolean;
+      try {
+        certificates = swapTls(plan.kept.map(([i, j]) => [bound[i]!, changed(tls?.get(i), nextTls.get(j))]));
+      } catch (e) {
+        for (const b of fresh) void b.stop(true);
+        undoLanes();
+        throw e;
       }
+      for (const [, j] of plan.kept) after[j]!.swap(next.listeners[j]!, ns);
+      const removed = plan.removed.map((i) => bound[i]!);
+      // The old generation's shutdownTimeout: the connections being drained were accepted under it (NGINX's old workers keep theirs too).
+      for (const b of removed) drain(b, before.rt.shutdownTimeoutMs);
+      bound = after;
+      serving = ns;
+      tls = nextTls;
+      return { added: fresh.map((b) => b.url), removed: removed.map((b) => b.url), certificates, closeLanes };
     },
   };
+}
+
+function closeAllBut(lanes: Serving["lanes"]["lanes"], keep: Serving["lanes"]["lanes"]): void {
+  const kept = new Set(keep.values());
+  for (const lane of lanes.values()) if (!kept.has(lane)) lane.close();
+}
+
+/** The new setup when its certificates differ from the running ones. */
+function changed(a: TlsSetup | undefined, b: TlsSetup | undefined): TlsSetup | undefined {
+  return b && JSON.stringify(a?.entries) !== JSON.stringify(b.entries) ? b : undefined;
+}
+
+/** Every listener takes its new certificates, or none does. True when any did. */
+function swapTls(pairs: [Bound, TlsSetup | undefined][]): boolean {
+  const prepared: ReturnType<Bound["prepareTls"]>[] = [];
+  try {
+    for (const [b, setup] of pairs) if (setup && b.tls) prepared.push(b.prepareTls(setup));
+  } catch (e) {
+    for (const p of prepared) p.abort();
+    throw new Error(`TLS reload failed, still serving the old certificates: ${(e as Error).message}`);
+  }
+  for (const p of prepared) p.commit();
+  return prepared.length > 0;
+}
+
+/** Binds rt.listeners[i] for each of `which`, or none of them. */
+function bindAll(rt: Runtime, which: number[], s: Serving, sh: Shared, tls: ReadonlyMap<number, TlsSetup> | undefined): Bound[] {
+  const out: Bound[] = [];
+  for (const i of which) {
+    const l = rt.listeners[i]!;
+    try {
+      if (l.tls && !tls?.get(i)) throw new Error(`listeners[${i}].tls: no certificates loaded for this listener (loadListenerTls must run before listen)`);
+      out.push(bindListener(l, s, sh, tls?.get(i)));
+    } catch (e) {
+      for (const b of out) void b.stop(true);
+      throw l.tls && !tls?.get(i) ? e : new ListenerBindError(i, e);
+    }
+  }
+  return out;
 }

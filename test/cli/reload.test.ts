@@ -1,9 +1,12 @@
 import { describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe as changes, watchFile } from "../../src/cli/reload.ts";
+import { createReloader, describe as changes, watchFile } from "../../src/cli/reload.ts";
 import { compile } from "../../src/config/compile.ts";
-import { parseConfigText } from "../../src/config/load.ts";
+import { loadConfigFile, parseConfigText } from "../../src/config/load.ts";
+import { createAffinity } from "../../src/health/wire.ts";
+import { Deadlines } from "../../src/proxy/deadlines.ts";
+import { listen } from "../../src/server/listen.ts";
 import { makeTempDir } from "../temp-dirs.ts";
 
 const rt = (members: string[], paths: string[]) => compile(parseConfigText(JSON.stringify({
@@ -23,6 +26,52 @@ describe("reload", () => {
     expect(changes(a, a)).toBe("routes unchanged; pools unchanged; members unchanged; listeners unchanged");
     a.close();
     b.close();
+  });
+
+  test("the log line names the listeners added and removed by their address", () => {
+    const a = rt(["http://10.0.0.1:80"], ["/"]);
+    expect(changes(a, a, { added: ["http://127.0.0.1:8081/"], removed: ["https://127.0.0.1:8443/"] })).toEndWith("listeners +http://127.0.0.1:8081/ -https://127.0.0.1:8443/");
+    a.close();
+  });
+
+  test("a reload that adds a listener binds it; one whose port is in use keeps the running generation", async () => {
+    const dir = makeTempDir("edge-reload-");
+    const file = join(dir, "routes.json");
+    const cfg = (ports: number[]) => JSON.stringify({
+      listeners: ports.map((port) => ({ port, host: "127.0.0.1" })),
+      pools: {},
+      routes: [{ path: "/", respond: { status: 200, body: `listeners ${ports.length}` } }],
+      accessLog: { format: "combined", path: "/dev/null" },
+    });
+    writeFileSync(file, cfg([0]));
+    const lines: string[] = [];
+    const events = (level: string, m: string) => void lines.push(`${level} ${m}`);
+    const first = compile(await loadConfigFile(file), { file });
+    const affinity = createAffinity(first, { events });
+    const hooks = () => ({ deadlines: new Deadlines(), events, access: () => {} });
+    const running = listen(first, hooks(), new Map());
+    const r = createReloader({ rt: first, affinity, running, tls: new Map() }, { file, events, hooks });
+    let reloaded = 0;
+    r.onReload(() => reloaded++);
+    const busy = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    try {
+      writeFileSync(file, cfg([0, busy.port]));
+      expect(await r.reload("test")).toEqual({ errors: [`listeners[1].port: ${busy.port} is in use (on 127.0.0.1); stop what listens there or choose another port`] });
+      expect(lines.at(-1)).toStartWith("error reload (test) failed, still serving generation 1:");
+      expect(running.urls).toHaveLength(1);
+      expect(reloaded).toBe(0);
+      writeFileSync(file, cfg([0, 0]));
+      expect(await r.reload("test")).toEqual({ generation: 2 });
+      expect(lines).toContain(`info listening on ${running.urls[1]}`);
+      expect(lines.at(-1)).toContain(`; listeners +${running.urls[1]}; certificates unchanged`);
+      expect(await (await fetch(running.urls[1]!)).text()).toBe("listeners 2");
+      expect(r.stats).toMatchObject({ generation: 2, success: 1, failure: 1 });
+      expect(reloaded).toBe(1);
+    } finally {
+      busy.stop(true);
+      r.live.affinity.stop();
+      await running.stop(true);
+    }
   });
 
   test("--watch fires once the file's text changes, not for a rewrite of the same text", async () => {

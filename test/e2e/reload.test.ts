@@ -6,7 +6,7 @@ import { echoUpstream, startProxy, tempDir, type RunningProxy } from "./harness.
 const ups = [echoUpstream("a"), echoUpstream("b"), echoUpstream("c")];
 afterAll(() => ups.forEach((u) => u.stop()));
 
-function config(members: string[], routes: { path: string }[], extra: object = {}) {
+function config(members: string[], routes: { path: string }[], extra: object = {}): { listeners: object[]; [field: string]: unknown } {
   return {
     listeners: [{ port: 0, host: "127.0.0.1" }],
     pools: { web: { members: members.map((url) => ({ url })) } },
@@ -20,41 +20,68 @@ async function reload(p: RunningProxy, cfg: object, gen: number) {
   writeFileSync(join(p.dir, "routes.json"), JSON.stringify(cfg));
   p.proc.kill("SIGHUP");
   await Promise.race([
-    p.waitFor(`generation ${gen};`),
+    p.waitFor(new RegExp(`generation ${gen};.*\\n`)), // the whole line: tests read what changed from it
     p.proc.exited.then((code) => { throw new Error(`proxy exited with ${code} while reloading:\n${p.stderr()}`); }),
   ]);
 }
 
 describe("reload on SIGHUP", () => {
-  test("20 reloads under keep-alive and new-connection load fail no request", async () => {
+  test("20 reloads (routes, members, a listener added and later removed) under keep-alive and new-connection load fail no request", async () => {
     const p = await startProxy(config([ups[0]!.url], [{ path: "/" }]));
     let ok = 0;
+    let onAdded = 0;
     const failed: string[] = [];
     let running = true;
-    const client = async (keepalive: boolean) => {
-      while (running && failed.length < 100) {
+    const client = async (url: string, keepalive: boolean, go = () => running, served = () => ok++) => {
+      while (go() && failed.length < 100) {
         try {
-          const r = await fetch(p.url + "/x", { keepalive, headers: keepalive ? {} : { connection: "close" } });
+          const r = await fetch(url + "/x", { keepalive, headers: keepalive ? {} : { connection: "close" } });
           await r.text();
-          if (r.status === 200) ok++;
-          else failed.push(`status ${r.status}`);
+          if (r.status === 200) served();
+          else failed.push(`${url}: status ${r.status}`);
         } catch (e) {
-          failed.push((e as Error).message);
+          failed.push(`${url}: ${(e as Error).message}`);
         }
       }
     };
-    const clients = [client(true), client(true), client(false), client(false)];
+    const clients = [client(p.url, true), client(p.url, true), client(p.url, false), client(p.url, false)];
     const steps = [
       () => config([ups[0]!.url], [{ path: "/" }, { path: "/added" }]),
       () => config([ups[0]!.url, ups[1]!.url], [{ path: "/" }, { path: "/added" }]),
       () => config([ups[1]!.url, ups[2]!.url], [{ path: "/" }]),
       () => config([ups[0]!.url], [{ path: "/" }]),
     ];
+    // Reload 7 adds a second listener (port 0: the reload's line says where it is bound), reload 14 removes it.
+    const second = (i: number) => i >= 6 && i < 13;
+    let added = "";
+    let sideRunning = false;
+    let side: Promise<void>[] = [];
     for (let i = 0; i < 20; i++) {
       const before = ok;
-      await reload(p, steps[i % steps.length]!(), i + 2);
-      // each generation serves before the next reload
-      while (ok < before + 20 && failed.length === 0 && p.proc.exitCode === null) await Bun.sleep(5);
+      const beforeAdded = onAdded;
+      const cfg = steps[i % steps.length]!();
+      if (!second(i) && second(i - 1)) {
+        // Clients leave the listener before it goes: once removed it accepts no new connection.
+        sideRunning = false;
+        await Promise.all(side);
+      }
+      await reload(p, second(i) ? { ...cfg, listeners: [...cfg.listeners, { port: 0, host: "127.0.0.1" }] } : cfg, i + 2);
+      const line = p.stderr().split("\n").find((l) => l.includes(`generation ${i + 2};`))!;
+      if (second(i) && !second(i - 1)) {
+        added = /listeners \+(\S+);/.exec(line)?.[1]?.replace(/\/$/, "") ?? "";
+        expect(added).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+        expect(p.stderr()).toContain(`listening on ${added}/`);
+        sideRunning = true;
+        side = [client(added, true, () => sideRunning, () => (ok++, onAdded++)), client(added, false, () => sideRunning, () => (ok++, onAdded++))];
+      } else if (!second(i) && second(i - 1)) {
+        expect(line).toContain(`listeners -${added}/;`);
+        expect(await fetch(added + "/x", { keepalive: false }).then(() => "answered", () => "refused")).toBe("refused");
+      } else {
+        expect(line).toContain("listeners unchanged");
+      }
+      // each generation serves before the next reload, on the added listener too while it is there
+      const served = () => ok >= before + 20 && (!second(i) || onAdded >= beforeAdded + 5);
+      while (!served() && failed.length === 0 && p.proc.exitCode === null) await Bun.sleep(5);
     }
     running = false;
     await Promise.all(clients);
@@ -63,6 +90,7 @@ describe("reload on SIGHUP", () => {
     await p.stop();
     expect(failed).toEqual([]);
     expect(ok).toBeGreaterThan(400);
+    expect(onAdded).toBeGreaterThanOrEqual(35);
     expect(p.stderr()).toContain("members +web http://127.0.0.1");
   }, 120_000);
 
@@ -75,6 +103,19 @@ describe("reload on SIGHUP", () => {
     expect(p.stderr()).toContain("shutdownTimeout");
     const r = await fetch(p.url + "/");
     expect(((await r.json()) as { name: string }).name).toBe("a");
+    await p.stop();
+  });
+
+  test("a reload adding a listener on a port in use keeps the running configuration and names the listener", async () => {
+    const p = await startProxy(config([ups[0]!.url], [{ path: "/" }]));
+    const busy = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    const cfg = config([ups[1]!.url], [{ path: "/" }]);
+    writeFileSync(join(p.dir, "routes.json"), JSON.stringify({ ...cfg, listeners: [...cfg.listeners, { port: busy.port, host: "127.0.0.1" }] }));
+    p.proc.kill("SIGHUP");
+    await p.waitFor("failed, still serving generation 1");
+    expect(p.stderr()).toContain(`listeners[1].port: ${busy.port} is in use (on 127.0.0.1)`);
+    expect(((await (await fetch(p.url + "/")).json()) as { name: string }).name).toBe("a");
+    busy.stop(true);
     await p.stop();
   });
 

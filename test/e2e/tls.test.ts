@@ -192,3 +192,23 @@ test("SIGHUP re-reads the certificates without a restart", async () => {
     await proxy.stop();
   }
 });
+
+test("a reload that adds an HTTPS listener with internal certificates serves it and renews them on the timer", async () => {
+  const dir = tempDir();
+  const cfg = (listeners: object[]) => ({ listeners, pools: { plain: { members: [{ url: echo.url }] } }, routes: [{ host: "sso.example.com", path: "/", pool: "plain" }] });
+  const plain = { port: 0, host: "127.0.0.1" };
+  const proxy = await startProxy(cfg([plain]), { dir, env: { EDGE_INTERNAL_CERT_LIFETIME_MS: "6000" } });
+  try {
+    writeFile(dir, "routes.json", JSON.stringify(cfg([plain, tlsListener("internal")])));
+    proxy.proc.kill("SIGHUP");
+    await proxy.waitFor(/generation 2;.*listeners \+https:\/\/127\.0\.0\.1:\d+\//);
+    const url = /listeners \+(https:\S+\/);/.exec(proxy.stderr())![1]!;
+    const r = await curlTls(`https://sso.example.com:${portOf(url)}/`, join(dir, "proxy-data/ca.crt"));
+    expect(r.status).toBe(200);
+    // Renewal was armed by the reload: the listener was not there at start.
+    await proxy.waitFor("internal certificates renewed");
+    expect((await curlTls(`https://sso.example.com:${portOf(url)}/`, join(dir, "proxy-data/ca.crt"))).status).toBe(200);
+  } finally {
+    await proxy.stop();
+  }
+}, 30_000);

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { closedPort, echoUpstream, startProxy, tempDir } from "./harness.ts";
 import { binaryCerts } from "./tls-harness.ts";
@@ -69,6 +69,30 @@ describe("--workers 2", () => {
     expect(new Set(held.map((c) => owners.get(c.localPort)))).toEqual(new Set(pids));
     // No worker crash-looped on the shared port.
     expect(p.stderr()).not.toContain("restarting in");
+    await p.stop();
+  }, 60_000);
+
+  test("a HUP that adds a listener has each worker bind it (SO_REUSEPORT), and one that removes it has each let go", async () => {
+    const [port, added] = [closedPort(), closedPort()];
+    const cfg = (ports: number[]) => ({
+      listeners: ports.map((p) => ({ port: p, host: "127.0.0.1" })), pools: { web: { members: [{ url: up.url }] } },
+      routes: [{ path: "/", pool: "web" }], accessLog: { format: "combined", path: "/dev/null" },
+    });
+    const p = await startProxy(cfg([port]), { args: ["--workers", "2"] });
+    await p.waitFor(/listening on[\s\S]*listening on/);
+    const pids = [...p.stderr().matchAll(/worker \d started \(pid (\d+)\)/g)].map((m) => Number(m[1]));
+    writeFileSync(join(p.dir, "routes.json"), JSON.stringify(cfg([port, added])));
+    p.proc.kill("SIGHUP");
+    await p.waitFor(new RegExp(`(generation 2;.*listeners \\+http://127\\.0\\.0\\.1:${added}/[\\s\\S]*){2}`));
+    const held = await holdConnections(added, 40);
+    const owners = new Set((await ownersOf(added)).values());
+    held.forEach((c) => c.close());
+    expect([...owners].sort()).toEqual([...pids].sort());
+    writeFileSync(join(p.dir, "routes.json"), JSON.stringify(cfg([port])));
+    p.proc.kill("SIGHUP");
+    await p.waitFor(/(generation 3;.*listeners -http[\s\S]*){2}/);
+    expect(await fetch(`http://127.0.0.1:${added}/`, { keepalive: false }).then(() => "answered", () => "refused")).toBe("refused");
+    expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(200);
     await p.stop();
   }, 60_000);
 });
