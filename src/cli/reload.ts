@@ -12,8 +12,7 @@ import { loadConfigFile } from "../config/load.ts";
 import type { Runtime } from "../config/runtime.ts";
 import { createAffinity, type Affinity } from "../health/wire.ts";
 import type { EventLog } from "../log/events.ts";
-import type { HandlerDeps } from "../proxy/handler.ts";
-import { ListenerBindError, type Applied, type Running } from "../server/listen.ts";
+import { ListenerBindError, type Applied, type ListenDeps, type Running } from "../server/listen.ts";
 import { bindIssue } from "./preflight.ts";
 import { loadListenerTls, type TlsSetup } from "../tls/listener-tls.ts";
 
@@ -31,8 +30,8 @@ export interface ReloaderDeps {
   events: EventLog;
   /** Internal certificates' lifetime, as at start (cli/serve.ts). */
   internalLifetimeMs?: number | undefined;
-  /** The spine's hooks for a runtime and its affinity (access log and deadlines stay the same). */
-  hooks: (affinity: Affinity) => HandlerDeps;
+  /** The engine's hooks for a runtime and its affinity (access log and deadlines stay the same). */
+  hooks: (affinity: Affinity) => ListenDeps;
 }
 
 export interface Reloader {
@@ -95,11 +94,7 @@ export function createReloader(first: Live, d: ReloaderDeps): Reloader {
     for (const url of applied.added) d.events("info", `listening on ${url}`);
     d.events("info", `reload (${trigger}): generation ${generation}; ${describe(old.rt, rt, applied)}; certificates ${applied.certificates ? "reloaded" : "unchanged"}`);
     // Requests still on the old plan get shutdownTimeout before its retired connections close.
-    setTimeout(() => {
-      applied.closeLanes();
-      const kept = new Set([...rt.pools.values()].flatMap((p) => [...p.transports.values()]));
-      for (const p of old.rt.pools.values()) for (const t of p.transports.values()) if (!kept.has(t)) t.close();
-    }, old.rt.shutdownTimeoutMs).unref?.();
+    setTimeout(() => applied.closeLanes(), old.rt.shutdownTimeoutMs).unref?.();
     for (const f of reloaded) f();
     return { generation };
   }

@@ -11,7 +11,7 @@ import { loadRuntime, type Io } from "./check.ts";
 import { createAffinity, type Affinity } from "../health/wire.ts";
 import { loadListenerTls, type TlsSetup } from "../tls/listener-tls.ts";
 import { resolve } from "node:path";
-import type { HandlerDeps } from "../proxy/handler.ts";
+import type { ListenDeps } from "../server/listen.ts";
 import { scheduleRenewal } from "./renew.ts";
 import { registryFor, startAdmin } from "./admin.ts";
 import { createReloader, watchFile, type Reloader } from "./reload.ts";
@@ -111,8 +111,8 @@ export interface Started {
   affinity: Affinity;
   /** Writes out the access log's pending lines (awaited before exit: a pipe may not take them at once). */
   flushLog: () => void | Promise<unknown>;
-  /** The spine's hooks for an affinity: a reload builds a new affinity and swaps these in. */
-  hooks: (affinity: Affinity) => HandlerDeps;
+  /** The engine's hooks for an affinity: a reload builds a new affinity and swaps these in. */
+  hooks: (affinity: Affinity) => ListenDeps;
   /** Reopens the access log file (USR1). */
   reopenLog: () => void;
 }
@@ -133,7 +133,7 @@ export function start(rt: Runtime, events: EventLog, quietAccess = false, tls?: 
   // Stickiness and health wrap the pool's method; they reach the spine only through these hooks.
   const affinity = createAffinity(rt, { events });
   const deadlines = new Deadlines();
-  const hooks = (a: Affinity): HandlerDeps => ({ deadlines, events, access, choose: a.choose, outcome: a.outcome, onResponse: a.onResponse, stickyCookie: a.stickyCookie });
+  const hooks = (a: Affinity): ListenDeps => ({ deadlines, events, access, choose: a.choose, outcome: a.outcome, stickyCookie: a.stickyCookie });
   try {
     const running = listen(rt, hooks(affinity), tls);
     for (const url of running.urls) events("info", `listening on ${url}`);

@@ -12,12 +12,10 @@ import { Registry } from "../state/registry.ts";
 import { Pool } from "../balancer/pool.ts";
 import { ipMatcher } from "../net/cidr.ts";
 import { Router } from "../proxy/router.ts";
-import type { Transport } from "../proxy/transport.ts";
 import { compileHeaderRules, lintHeaderRules } from "../rewrite/header-rules.ts";
 import { compileReverse } from "../rewrite/reverse.ts";
 import type { Config, PoolConfig, RouteConfig } from "./schema.ts";
 import type { RouteAction, Runtime, RuntimePool, RuntimeRoute, Timeouts } from "./runtime.ts";
-import { createHttpTransport } from "../proxy/http-transport.ts";
 import { Dialer } from "../upstream/dial.ts";
 import { compileJwt } from "../auth/compile-jwt.ts";
 import type { RouteAuth } from "../auth/route-auth.ts";
@@ -34,7 +32,7 @@ export interface CompileOptions {
   now?: () => number;
   /** Where members live across reloads; a fresh one (nothing persisted) by default. */
   registry?: Registry;
-  /** The running configuration: members that stay keep its dialers and transports (TLS session, keep-alive connections). */
+  /** The running configuration: members that stay keep its dialers (TLS session). */
   previous?: Runtime;
 }
 
@@ -81,7 +79,6 @@ export function compile(config: Config, opts: CompileOptions): Runtime {
     },
     warnings,
     close() {
-      for (const p of pools.values()) for (const t of p.transports.values()) t.close();
       for (const r of routes) r.auth?.keys.close();
     },
   };
@@ -91,30 +88,25 @@ function compilePool(name: string, pc: PoolConfig, warnings: string[], registry:
   // Bun's tls.ca wants PEM text; routes.json names a file relative to itself.
   const upstreamTls = pc.tls ? { rejectUnauthorized: pc.tls.verify, ca: pc.tls.ca === undefined ? undefined : readCa(pc.tls.ca), serverName: pc.tls.serverName } : undefined;
   const members = pc.members.map((m) => registry.member(name, { url: m.url, weight: m.weight, route: m.route ?? defaultRoute(m.url), routeExplicit: m.route !== undefined, standby: m.standby, state: m.state, buckets }));
-  const transports = new Map<Member, Transport>();
   const dialers = new Map<Member, Dialer>();
   const before = previous?.pools.get(name);
   const sameTls = before !== undefined && JSON.stringify(before.upstreamTls) === JSON.stringify(upstreamTls);
   for (const m of members) {
     // A member that stays, with the same TLS settings, keeps its connections across a reload.
     const keptDialer = sameTls ? before.dialers.get(m) : undefined;
-    const keptTransport = sameTls ? before.transports.get(m) : undefined;
-    if (keptDialer && keptTransport) {
+    if (keptDialer) {
       dialers.set(m, keptDialer);
-      transports.set(m, keptTransport);
       continue;
     }
     // http:// and https:// members on the same client; only the dialer knows TLS.
     const dialer = new Dialer(m.url, upstreamTls && { verify: upstreamTls.rejectUnauthorized, ca: upstreamTls.ca, serverName: upstreamTls.serverName });
     dialers.set(m, dialer);
-    transports.set(m, createHttpTransport(dialer));
   }
   if (pc.tls && pc.tls.verify === false) warnings.push(`pools.${name}.tls.verify is false: upstream certificates are not checked (like Apache SSLProxyVerify none)`);
   return {
     name,
     pool: new Pool(name, members, createMethod(pc.method)),
     stats: registry.pool(name),
-    transports,
     dialers,
     upstreamTls,
     retries: pc.retries,

@@ -3,7 +3,6 @@ import type { RouteAuth } from "../auth/route-auth.ts";
 import type { Member } from "../balancer/member.ts";
 import type { Pool } from "../balancer/pool.ts";
 import type { Router } from "../proxy/router.ts";
-import type { Transport } from "../proxy/transport.ts";
 import type { Dialer } from "../upstream/dial.ts";
 import type { HeaderRules } from "../rewrite/header-rules.ts";
 import type { ReverseMapper } from "../rewrite/reverse.ts";
@@ -17,8 +16,7 @@ export interface RuntimePool {
   pool: Pool;
   /** Counters kept across reloads (the registry's). */
   stats: PoolStats;
-  transports: ReadonlyMap<Member, Transport>;
-  /** How each member is connected to (TLS settings, session), shared by the spine, the fast lane and probes. */
+  /** How each member is connected to (TLS settings, session), shared by the engine and probes. */
   dialers: ReadonlyMap<Member, Dialer>;
   retries: number;
   timeouts: Timeouts;

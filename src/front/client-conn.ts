@@ -1,37 +1,40 @@
 /**
- * One client connection on a plain listener. Each request head is offered to the fast lane
- * (request-head.ts decides what qualifies); the first one that does not qualify turns the
- * connection into a tunnel to the full spine for the rest of its life (tunnel.ts), every
- * byte of it checked on the way (tunnel-gate.ts). Responses leave in request order: a
- * pipelined request waits in the buffer until the one before is done. A client slower than
- * clientTimeouts with a head or a body gets 408 (NGINX client_header_timeout,
- * client_body_timeout), so a slowloris client is cut at the header deadline.
+ * One client connection, plain or TLS (the socket under it is client-socket.ts): the engine's
+ * per-connection state machine. Each request head is read strictly (request-head.ts) and
+ * planned (plan.ts); a body up to HOLD_MAX is read whole first (held-body.ts), a larger one
+ * streams once a member connection is ready (request-body.ts); after a 101 the connection is
+ * bytes (byte-tunnel.ts). Responses leave in request order: a pipelined request waits in the
+ * buffer until the one before is done. A client slower than clientTimeouts with a head or a
+ * body gets 408 (NGINX client_header_timeout, client_body_timeout), so a slowloris client is
+ * cut at the header deadline.
  */
 import { errorBytes, type ProxyErrorKind } from "../proxy/errors.ts";
 import { plainIp } from "../proxy/headers.ts";
 import { BODY, ClientDeadline, HEAD, NONE } from "./client-deadline.ts";
 import { LocalAnswer, localEntry } from "./local-answer.ts";
-import { heldBodyEnd, TUNNEL, WAIT } from "./held-body.ts";
-import { refusedEntry } from "./request-check.ts";
-import { CONTINUE, SpineLink } from "./spine-link.ts";
+import { heldBodyEnd, STREAM, TOO_LARGE, WAIT } from "./held-body.ts";
+import { BadHead, refusedEntry } from "./request-check.ts";
+import { RequestBody } from "./request-body.ts";
 import { FastExchange, type ClientLink } from "./fast-exchange.ts";
 import type { FrontContext } from "./front-context.ts";
-import { headEnd, MAX_FAST_HEAD, readFastHead } from "./request-head.ts";
-import type { TunnelClient } from "./tunnel.ts";
+import { headEnd, MAX_HEAD, readFastHead, type FastHead } from "./request-head.ts";
 import { WriteQueue } from "./write-queue.ts";
 import type { ClientSocket } from "./client-socket.ts";
 
 /** Pipelined bytes waiting behind a busy exchange, before reading from the client pauses. */
 const MAX_BUFFERED = 64 * 1024;
+/** RFC 9110 10.1.1: a client that asked waits for this before it sends the body. */
+const CONTINUE = Buffer.from("HTTP/1.1 100 Continue\r\n\r\n");
 
-export class ClientConn implements ClientLink, TunnelClient {
+export class ClientConn implements ClientLink {
   readonly ip: string;
   readonly trusted: boolean;
   #buf: Buffer | undefined;
   #busy: FastExchange | undefined;
-  #spine: SpineLink | undefined;
   /** An upgraded exchange: client bytes are its, as they come. */
   #raw: FastExchange | undefined;
+  /** The exchange whose streamed request body the client is sending. */
+  #bodyTo: FastExchange | undefined;
   readonly #deadline: ClientDeadline;
   #continued = false;
   readonly #out: WriteQueue;
@@ -57,13 +60,13 @@ export class ClientConn implements ClientLink, TunnelClient {
 
   /** Nothing in flight: safe to close (keep-alive timeout, shutdown). */
   get idle(): boolean {
-    return !this.#busy && !this.#spine && this.#out.empty;
+    return !this.#busy && this.#out.empty;
   }
 
   onData(d: Buffer): void {
     if (this.#raw) return this.#raw.fromClient(d);
     if (this.#closeWhenFlushed) return; // after Connection: close nothing more is read (RFC 9112 9.6)
-    if (this.#spine) return this.#feed(d);
+    if (this.#bodyTo) return this.#toBody(d);
     this.#buf = this.#buf ? Buffer.concat([this.#buf, d]) : d;
     if (this.#busy || !this.#out.empty) {
       if (this.#buf.byteLength > MAX_BUFFERED) this.pauseReading();
@@ -78,77 +81,91 @@ export class ClientConn implements ClientLink, TunnelClient {
     try {
       // A pipelined request waits until the answers before it are out: a client that sends
       // and never reads must not make us hold its answers (backpressure through the kernel).
-      while (this.#buf && !this.#busy && !this.#spine && !this.#closeWhenFlushed && !this.#closed && this.#out.empty) {
+      while (this.#buf && !this.#busy && !this.#closeWhenFlushed && !this.#closed && this.#out.empty) {
         const buf = this.#buf;
         const end = headEnd(buf);
-        if (end === -1 && buf.byteLength <= MAX_FAST_HEAD) return this.#deadline.set(HEAD);
-        if (end > MAX_FAST_HEAD || end < 0) return this.#toTunnel(); // the gate answers 400 or 431
+        if (end === -2) return this.#refuse("bad_request", "400 Bad Request: a line ends in a bare LF");
+        if (end === -1 && buf.byteLength <= MAX_HEAD) return this.#deadline.set(HEAD);
+        if (end === -1 || end > MAX_HEAD) return this.#refuse("head_too_large", "431 Request Header Fields Too Large");
         const started = performance.now();
-        const head = end > 0 ? readFastHead(buf.toString("latin1", 0, end)) : undefined;
-        const plan = head && !this.ctx.stopping ? this.ctx.plan(head) : undefined;
-        if (!head || !plan) return this.#toTunnel();
-        if (plan instanceof LocalAnswer) {
-          // A body would have to be read past first: such requests stay the spine's.
-          if (head.bodyLength > 0 || head.chunked) return this.#toTunnel();
-          this.#buf = end < buf.byteLength ? buf.subarray(end) : undefined;
-          if (this.#deadline.running) this.#deadline.set(NONE);
-          this.send(plan.bytes);
-          this.ctx.deps.access(localEntry(this.ip, head, plan, started));
-          this.done(!head.close);
-          continue;
+        let head: FastHead;
+        try {
+          head = readFastHead(buf.toString("latin1", 0, end));
+        } catch (e) {
+          if (e instanceof BadHead) return this.#refuse(e.kind, e.message);
+          throw e;
         }
-        const bodyEnd = head.bodyLength > 0 || head.chunked ? heldBodyEnd(head, buf, end, plan.route.maxBodySize) : end;
-        if (bodyEnd === WAIT) {
-          // RFC 9110 10.1.1: a client that asked waits for 100 before it sends the body.
-          if (head.expectContinue && !this.#continued) {
-            this.#continued = true;
-            this.send(CONTINUE);
-          }
-          return this.#deadline.set(BODY);
-        }
-        this.#continued = false;
-        if (bodyEnd === TUNNEL) return this.#toTunnel();
-        this.#buf = bodyEnd < buf.byteLength ? buf.subarray(bodyEnd) : undefined;
-        if (this.#deadline.running) this.#deadline.set(NONE);
-        const body = bodyEnd > end ? buf.subarray(end, bodyEnd) : undefined;
-        this.#busy = new FastExchange(this, head, plan.path, plan.canonical, plan.route, plan.pool, this.ctx.deps, started, body);
-        this.#busy.start();
+        if (!this.#serve(head, buf, end, started)) return;
       }
     } finally {
       this.#looping = false;
       // Nothing in flight and nothing more will come: a half-closed client has all its answers.
-      if (this.#readEnded && !this.#busy && !this.#spine && !this.#closeWhenFlushed && this.#out.empty) this.#closeAfterFlush();
+      if (this.#readEnded && !this.#busy && !this.#closeWhenFlushed && this.#out.empty) this.#closeAfterFlush();
     }
   }
 
-  #toTunnel(): void {
-    const first = this.#buf!;
-    this.#buf = undefined;
-    this.sock.timeout(0); // the spine's server keeps its own idle timeout
-    this.#spine = new SpineLink(this, this.ctx, this.#continued);
-    this.#feed(first);
+  /** One request whose head ends at `end`; false when it waits for more of its body. */
+  #serve(head: FastHead, buf: Buffer, end: number, started: number): boolean {
+    let plan = this.ctx.plan(head);
+    const local = plan instanceof LocalAnswer;
+    const max = plan instanceof LocalAnswer ? undefined : plan.route.maxBodySize;
+    let bodyEnd = end;
+    if (head.bodyLength > 0 || head.chunked) {
+      try {
+        bodyEnd = heldBodyEnd(head, buf, end, max);
+      } catch (e) {
+        if (!(e instanceof BadHead)) throw e;
+        this.#refuse(e.kind, e.message);
+        return false;
+      }
+      if (bodyEnd === TOO_LARGE) {
+        this.#refuse("too_large", `413 Content Too Large: the body exceeds ${max} bytes`);
+        return false;
+      }
+      // A local answer does not wait for a body it would only discard: answered, then closed.
+      if (local && (bodyEnd === STREAM || (bodyEnd === WAIT && head.expectContinue))) {
+        head.close = true;
+        plan = this.ctx.plan(head);
+        bodyEnd = buf.byteLength;
+      }
+      if (bodyEnd === WAIT) {
+        if (head.expectContinue && !this.#continued) {
+          this.#continued = true;
+          this.send(CONTINUE);
+        }
+        this.#deadline.set(BODY);
+        return false;
+      }
+    }
+    const streamed = bodyEnd === STREAM;
+    if (streamed && head.expectContinue && !this.#continued) this.send(CONTINUE);
+    this.#continued = false;
+    const rest = streamed ? end : bodyEnd;
+    this.#buf = rest < buf.byteLength ? buf.subarray(rest) : undefined;
+    if (this.#deadline.running) this.#deadline.set(NONE);
+    if (plan instanceof LocalAnswer) {
+      this.send(plan.bytes);
+      this.ctx.deps.access(localEntry(this.ip, head, plan, started));
+      this.done(!head.close);
+      return true;
+    }
+    const body = !streamed && bodyEnd > end ? buf.subarray(end, bodyEnd) : undefined;
+    const stream = streamed ? new RequestBody(head, max) : undefined;
+    this.#busy = new FastExchange(this, head, plan.path, plan.canonical, plan.route, plan.pool, this.ctx.deps, started, body, stream);
+    this.#busy.start();
+    return true;
   }
 
-  #feed(d: Buffer): void {
-    const bad = this.#spine!.feed(d);
-    if (bad) return this.#refuse(bad.kind, bad.message);
-    this.#deadline.set(this.#spine!.deadline);
-  }
-
-  /**
-   * 400, 408 or 431, then close. Once bytes went into the tunnel an answer from the spine may
-   * be on its way, so the connection is cut instead of answered.
-   */
+  /** 400, 408, 413 or 431, then close (a stalled streamed body: its exchange logs the 408). */
   #refuse(kind: ProxyErrorKind, detail: string): void {
     this.#deadline.set(NONE);
     const status = errorBytes(kind, detail, true);
-    this.ctx.deps.access(refusedEntry(this.ip, status.status));
     this.#buf = undefined;
-    if (this.#spine?.tunnel) {
-      this.#spine.tunnel.clientClosed();
-      return this.abort();
-    }
-    this.#spine = undefined;
+    const busy = this.#busy;
+    if (busy) {
+      this.#busy = this.#bodyTo = undefined;
+      if (!busy.bodyStalled()) return this.abort();
+    } else this.ctx.deps.access(refusedEntry(this.ip, status.status));
     this.send(status.bytes);
     this.#closeAfterFlush();
   }
@@ -161,8 +178,7 @@ export class ClientConn implements ClientLink, TunnelClient {
     if (!this.#out.flush()) return;
     if (this.#closeWhenFlushed) return void this.sock.end();
     this.#busy?.clientDrained();
-    this.#spine?.tunnel?.clientDrained();
-    if (!this.#busy && !this.#spine) {
+    if (!this.#busy) {
       this.resumeReading();
       this.#next();
     }
@@ -176,9 +192,39 @@ export class ClientConn implements ClientLink, TunnelClient {
     if (early) x.fromClient(early);
   }
 
+  streamBody(x: FastExchange): void {
+    this.#bodyTo = x;
+    const pending = this.#buf;
+    this.#buf = undefined;
+    this.resumeReading();
+    if (pending) this.#toBody(pending);
+    else this.#deadline.set(BODY);
+    // The client half-closed before its body was complete: it never will be.
+    if (this.#bodyTo && this.#readEnded) this.#clientLeftMidBody();
+  }
+
+  #toBody(d: Buffer): void {
+    this.#deadline.set(BODY); // pushed on by every read
+    const rest = this.#bodyTo!.requestData(d);
+    if (rest) this.#buf = this.#buf ? Buffer.concat([this.#buf, rest]) : rest;
+  }
+
+  bodyEnded(): void {
+    this.#bodyTo = undefined;
+    if (this.#deadline.running) this.#deadline.set(NONE);
+  }
+
+  #clientLeftMidBody(): void {
+    const busy = this.#busy;
+    this.#busy = this.#bodyTo = undefined;
+    busy?.clientGone();
+    this.abort();
+  }
+
   done(keepAlive: boolean): void {
     this.#busy = undefined;
     this.#raw = undefined;
+    if (this.#bodyTo) this.bodyEnded();
     if (!keepAlive || this.ctx.stopping) return this.#closeAfterFlush();
     if (!this.#out.empty) return; // onDrain goes on once the answers are out
     this.resumeReading();
@@ -204,35 +250,26 @@ export class ClientConn implements ClientLink, TunnelClient {
     }
   }
 
-  tunnelClosed(): void {
-    this.#closeAfterFlush();
-  }
-
   #closeAfterFlush(): void {
     this.#closeWhenFlushed = true;
     if (this.#out.empty) this.sock.end();
   }
 
-  /**
-   * The client sent FIN after its request (`allowHalfOpen`): it still gets the answers, as
-   * NGINX and HAProxy answer a half-closed client. A tunnelled connection closes as before:
-   * the spine's Bun.serve does not answer half-closed connections.
-   */
+  /** The client sent FIN after its request (`allowHalfOpen`): it still gets the answers, as NGINX and HAProxy answer a half-closed client. */
   onEnd(): void {
     this.#readEnded = true;
     if (this.#busy?.h.upgrade) return this.#busy.clientEnded();
-    if (this.#spine) return void this.sock.end();
+    if (this.#bodyTo) return this.#clientLeftMidBody();
     if (!this.#busy) this.#next();
   }
 
   onClose(): void {
-    if (this.#closed && !this.#busy && !this.#spine) return;
+    if (this.#closed && !this.#busy) return;
     this.#closed = true;
     if (this.#deadline.running) this.#deadline.set(NONE);
     const busy = this.#busy;
-    this.#busy = undefined;
+    this.#busy = this.#bodyTo = undefined;
     busy?.clientGone();
-    this.#spine?.tunnel?.clientClosed();
   }
 
   /** Keep-alive timeout: only an idle connection is closed; a slow member has its own deadlines. */

@@ -11,16 +11,18 @@ import type { AccessLog } from "../log/access.ts";
 import type { EventLog } from "../log/events.ts";
 import type { Deadlines, Watch } from "../proxy/deadlines.ts";
 import { errorBytes, type ProxyErrorKind } from "../proxy/errors.ts";
-import { noMember, type ForwardDeps } from "../proxy/forward.ts";
 import { UpstreamError } from "../upstream/errors.ts";
 import { ByteTunnel } from "./byte-tunnel.ts";
 import { BodyRelay, CHUNKED, headAndBody, UNTIL_CLOSE } from "./body-relay.ts";
 import type { FastHead } from "./request-head.ts";
 import { clientHead, hasNoBody, type ClientHead } from "./response-head.ts";
 import { findHeadEnd } from "../upstream/response-head.ts";
-import { IDEMPOTENT, tryFailure } from "./try-failure.ts";
+import { IDEMPOTENT, noMember, tryFailure } from "./try-failure.ts";
 import { upstreamHead } from "./upstream-head.ts";
 import { recordExchange } from "../metrics/record.ts";
+import { authorizeHead } from "./auth-step.ts";
+import type { LocalAnswer } from "./local-answer.ts";
+import { BodyTooLarge, type RequestBody } from "./request-body.ts";
 import type { LaneSocket, LaneUser, MemberLane } from "./upstream-lane.ts";
 
 export interface ClientLink {
@@ -37,10 +39,25 @@ export interface ClientLink {
   resumeReading(): void;
   /** After a 101: every later client byte goes to `x.fromClient`. */
   upgraded(x: FastExchange): void;
+  /** The member connection is ready for a streamed body: client bytes go to `x.requestData`. */
+  streamBody(x: FastExchange): void;
+  /** The streamed body is complete: later bytes are the next request. */
+  bodyEnded(): void;
 }
 
-export interface FastDeps extends Pick<ForwardDeps, "choose" | "outcome" | "isTrustedProxy"> {
-  // isTrustedProxy is asked once per connection (client-conn.ts), not per request.
+/** What choosing a member may read of a request (sticky sessions, ip-hash). */
+export interface PickInput {
+  clientIp: string;
+  rawTarget: string;
+  cookie: string | null;
+}
+
+export interface FastDeps {
+  /** Asked once per connection (client-conn.ts), not per request. */
+  isTrustedProxy: (ip: string) => boolean;
+  choose: (pool: RuntimePool, x: PickInput, tried: ReadonlySet<Member>) => Member | undefined;
+  /** Passive health: what happened on one try. */
+  outcome: (pool: RuntimePool, member: Member, ok: boolean, reason: string) => void;
   /** Sticky sessions' Set-Cookie for a response (health/wire.ts), when the pool has them. */
   stickyCookie?: ((pool: RuntimePool, x: FastExchange, member: Member, upstreamHead?: string) => string | undefined) | undefined;
   deadlines: Deadlines;
@@ -76,6 +93,9 @@ export class FastExchange implements LaneUser {
   #waitingDrain = false;
   /** The client left while we waited for the head: the try still runs to its outcome. */
   #clientLeft = false;
+  #authorized = false;
+  /** Bytes of a streamed body reached a member: the request cannot be tried again. */
+  #bodySent = false;
 
   readonly client: ClientLink;
   readonly h: FastHead;
@@ -87,11 +107,13 @@ export class FastExchange implements LaneUser {
   readonly started: number;
   /** The whole request body, read before the member was chosen (held-body.ts). */
   readonly body: Uint8Array | undefined;
+  /** A body too large to hold, streamed once a member connection is ready (request-body.ts). */
+  readonly stream: RequestBody | undefined;
   /** What the member's socket has not taken yet. */
   #unsent: Uint8Array | undefined;
   #tunnel: ByteTunnel | undefined;
 
-  constructor(client: ClientLink, h: FastHead, path: string, canonical: string, route: RuntimeRoute, pool: RuntimePool, deps: FastDeps, started: number, body?: Uint8Array) {
+  constructor(client: ClientLink, h: FastHead, path: string, canonical: string, route: RuntimeRoute, pool: RuntimePool, deps: FastDeps, started: number, body?: Uint8Array, stream?: RequestBody) {
     this.client = client;
     this.h = h;
     this.path = path;
@@ -101,6 +123,7 @@ export class FastExchange implements LaneUser {
     this.deps = deps;
     this.started = started;
     this.body = body;
+    this.stream = stream;
     this.clientIp = client.ip;
     this.rawTarget = h.target;
     this.query = h.query;
@@ -112,7 +135,13 @@ export class FastExchange implements LaneUser {
   /** For sticky sessions (PickInput). */
   get cookie(): string | null { return this.h.cookie; }
 
+  /** A streamed body is still coming from the client: neither connection can be reused. */
+  get #bodyOpen(): boolean {
+    return this.stream !== undefined && !this.stream.done;
+  }
+
   start(): void {
+    if (this.route.auth && !this.#authorized) return this.#authorize();
     const member = this.deps.choose(this.pool, this, this.#tried ?? NONE);
     // NGINX answers with the last try's error: a timeout stays a 504 when no member is left.
     if (!member) return this.#answer(...(this.#timedOut ?? noMember(this.pool, this.#tried ?? NONE)));
@@ -121,9 +150,22 @@ export class FastExchange implements LaneUser {
     member.begin();
     this.#watch = this.deps.deadlines.watch(this.route.timeouts.response, () => this.#failed(new UpstreamError("ETIMEDOUT", "upstream response timeout"), true));
     const lane = this.deps.lanes.get(member)!;
-    const sock = lane.take(this);
+    // A streamed body cannot be replayed, so it never risks a pooled connection the member
+    // may be closing (the keep-alive race, RFC 9112 9.3.1).
+    const sock = this.stream ? undefined : lane.take(this);
     if (sock) return this.#sendOn(sock, true);
     this.#connect(lane, member);
+  }
+
+  #authorize(): void {
+    this.#authorized = true;
+    authorizeHead(this.route, this.h, this.clientIp, this.deps.events).then(
+      (refusal) => this.#state === W_HEAD && !this.#member && (refusal ? this.#local(refusal) : this.start()),
+      (e: Error) => {
+        this.deps.events("error", `auth route=${this.route.label}: ${e.message}`);
+        if (this.#state === W_HEAD && !this.#member) this.#answer("unavailable", "503 Service Unavailable: the token could not be checked");
+      },
+    );
   }
 
   #connect(lane: MemberLane, member: Member): void {
@@ -143,18 +185,69 @@ export class FastExchange implements LaneUser {
     } catch (e) {
       return this.#ruleFailed(e as Error); // a requestHeaders rule refused a value
     }
-    if (!this.body) return void s.write(head);
-    const bytes = Buffer.concat([Buffer.from(head, "latin1"), this.body]);
+    if (!this.body && !this.h.latin1) s.write(head);
+    else if (!this.body) this.#writeBody(s, Buffer.from(head, "latin1"));
+    else this.#writeBody(s, Buffer.concat([Buffer.from(head, "latin1"), this.body]));
+    if (this.stream) {
+      this.#bodySent = true;
+      this.client.streamBody(this);
+    }
+  }
+
+  #writeBody(s: LaneSocket, bytes: Uint8Array): void {
+    if (this.#unsent) {
+      this.#unsent = Buffer.concat([this.#unsent, bytes]);
+      return;
+    }
     const n = s.write(bytes);
-    this.#unsent = n < bytes.byteLength ? bytes.subarray(Math.max(n, 0)) : undefined;
+    this.#unsent = n < bytes.byteLength ? Buffer.from(bytes.subarray(Math.max(n, 0))) : undefined;
+  }
+
+  /**
+   * Client bytes while a streamed body is open: the body's part goes to the member (the client
+   * paused while the member's socket is full); what follows it is handed back.
+   */
+  requestData(d: Buffer): Buffer | undefined {
+    const stream = this.stream!;
+    let end: number;
+    try {
+      end = stream.take(d, 0);
+    } catch (e) {
+      this.#bodyFailed(e as Error);
+      return undefined;
+    }
+    const s = this.#sock;
+    if (s && end > 0 && (this.#state === W_HEAD || this.#state === W_BODY)) {
+      this.#writeBody(s, end === d.byteLength ? d : d.subarray(0, end));
+      if (this.#unsent) this.client.pauseReading();
+      // Sending counts as progress (NGINX proxy_send_timeout): the response wait starts again.
+      if (this.#watch && this.#state === W_HEAD) this.deps.deadlines.extend(this.#watch, this.route.timeouts.response);
+    }
+    if (stream.done) this.client.bodyEnded();
+    return end < d.byteLength ? d.subarray(end) : undefined;
+  }
+
+  /** Malformed chunking or past maxBodySize mid-stream: 400 or 413 if nothing was answered, else a cut. */
+  #bodyFailed(e: Error): void {
+    const tooLarge = e instanceof BodyTooLarge;
+    if (this.#state === W_BODY) return this.#cut(e);
+    if (this.#state !== W_HEAD) return;
+    const member = this.#member;
+    this.#stop();
+    if (member) {
+      member.end(0);
+      this.deps.outcome(this.pool, member, true, "request body refused");
+    }
+    this.#answer(tooLarge ? "too_large" : "bad_request", tooLarge ? `413 Content Too Large: the body exceeds ${this.route.maxBodySize} bytes` : e.message);
   }
 
   upstreamDrain(s: LaneSocket): void {
     if (this.#tunnel) return this.#tunnel.memberDrained();
     const rest = this.#unsent;
     if (!rest || s !== this.#sock) return;
-    const n = s.write(rest);
-    this.#unsent = n < rest.byteLength ? rest.subarray(Math.max(n, 0)) : undefined;
+    this.#unsent = undefined;
+    this.#writeBody(s, rest);
+    if (!this.#unsent && this.#bodyOpen) this.client.resumeReading();
   }
 
   upstreamData(s: LaneSocket, d: Buffer): void {
@@ -197,7 +290,7 @@ export class FastExchange implements LaneUser {
     if (this.#clientLeft) return this.#abandoned(head.status);
     this.#head = head;
     this.#relay = new BodyRelay(hasNoBody(head.status, this.h.method === "HEAD") ? 0 : head.chunked ? CHUNKED : head.contentLength >= 0 ? head.contentLength : UNTIL_CLOSE);
-    if (head.upstreamClose || this.h.upgrade) this.#reusable = false; // an Upgrade answered without 101: the member's state is unknown
+    if (head.upstreamClose || this.h.upgrade || this.h.http10) this.#reusable = false; // an Upgrade answered without 101: the member's state is unknown
     this.#relayBody(buf, end, head);
   }
 
@@ -301,7 +394,7 @@ export class FastExchange implements LaneUser {
     if (this.#state !== W_HEAD) return;
     // The keep-alive race (RFC 9112 9.3.1): a pooled connection closed as we reused it. Replayed
     // once on a fresh connection to the same member, for idempotent methods (replay-policy.ts).
-    if (this.#reused && this.#partial === undefined && IDEMPOTENT.has(this.h.method)) {
+    if (this.#reused && this.#partial === undefined && IDEMPOTENT.has(this.h.method) && !this.stream) {
       this.#reused = false;
       return this.#connect(this.deps.lanes.get(this.#member!)!, this.#member!);
     }
@@ -318,7 +411,7 @@ export class FastExchange implements LaneUser {
     (this.#tried ??= new Set()).add(member);
     this.#timedOut = f.answer[0] === "timeout" ? f.answer : undefined;
     if (!connected) member.connectFailures++;
-    if (f.retryable && this.#attempts <= this.pool.retries && !this.#clientLeft) {
+    if (f.retryable && !this.#bodySent && this.#attempts <= this.pool.retries && !this.#clientLeft) {
       this.pool.stats.retries++;
       this.deps.events("warn", `pool=${this.pool.name} member=${member.origin} ${f.reason}; retrying on another member`);
       this.#state = W_HEAD;
@@ -359,14 +452,14 @@ export class FastExchange implements LaneUser {
     this.#sock = undefined;
     if (sock) {
       if (this.#waitingDrain) sock.resume(); // every byte is read; an idle socket must see its close
-      if (this.#reusable) this.deps.lanes.get(member)!.release(sock);
+      if (this.#reusable && !this.#bodyOpen) this.deps.lanes.get(member)!.release(sock);
       else { sock.data.user = undefined; sock.end(); }
     }
     member.end(this.#relay!.bytes);
     const status = this.#head!.status;
     this.deps.outcome(this.pool, member, !this.pool.failOnStatus.has(status), `status ${status}`);
     this.#log(status);
-    this.client.done(!this.h.close && !this.#head!.closeDelimited);
+    this.client.done(!this.h.close && !this.#head!.closeDelimited && !this.#bodyOpen);
   }
 
   /**
@@ -383,7 +476,7 @@ export class FastExchange implements LaneUser {
       this.#member.end(0);
       return this.#log(499);
     }
-    if (this.#state === W_HEAD && this.#member) {
+    if (this.#state === W_HEAD && this.#member && !this.#bodyOpen) {
       this.#clientLeft = true;
       return;
     }
@@ -397,6 +490,25 @@ export class FastExchange implements LaneUser {
     this.#log(answered ? this.#head!.status : 499);
   }
 
+  /**
+   * The client's streamed body stalled past clientTimeouts.body: the try ends, and it is not
+   * the member's fault. True when no response byte went out, so the client may get the 408.
+   */
+  bodyStalled(): boolean {
+    if (this.#state !== W_HEAD) {
+      this.clientGone();
+      return false;
+    }
+    const member = this.#member;
+    this.#stop();
+    if (member) {
+      member.end(0);
+      this.deps.outcome(this.pool, member, true, "client body stalled");
+    }
+    this.#log(408);
+    return true;
+  }
+
   /** The head came after the client left: the member answered (its outcome counts), nobody reads it. */
   #abandoned(status: number): void {
     const member = this.#member!;
@@ -407,12 +519,22 @@ export class FastExchange implements LaneUser {
   }
 
   #answer(kind: ProxyErrorKind, detail: string): void {
+    const close = this.h.close || this.#bodyOpen;
+    const { status, bytes } = errorBytes(kind, detail, close);
+    this.#send(status, bytes, 0, close);
+  }
+
+  /** The proxy's own answer (a 401 of the route's auth). */
+  #local(a: LocalAnswer): void {
+    this.#send(a.status, a.bytes, a.bodyBytes, this.h.close || this.#bodyOpen);
+  }
+
+  #send(status: number, bytes: Uint8Array, bodyBytes: number, close: boolean): void {
     this.#state = W_OVER;
     if (this.#clientLeft) return this.#log(499);
-    const { status, bytes } = errorBytes(kind, detail, this.h.close);
     this.client.send(bytes);
-    this.#log(status);
-    this.client.done(!this.h.close);
+    this.#log(status, bodyBytes);
+    this.client.done(!close);
   }
 
   /** Ends this try: no more timers, the upstream connection dropped (it is mid-exchange). */
@@ -429,7 +551,7 @@ export class FastExchange implements LaneUser {
     const h = this.h;
     const durationMs = performance.now() - this.started;
     // bytesIn: the held request body (as framed by the client), if any.
-    recordExchange(this.route, this.#member, status, this.body?.length ?? 0, bytes, durationMs);
+    recordExchange(this.route, this.#member, status, this.body?.length ?? this.stream?.bytes ?? 0, bytes, durationMs);
     this.deps.access({
       clientIp: this.clientIp, method: h.method, target: h.target, protocol: "HTTP/1.1", status, bytes,
       referer: h.referer, userAgent: h.userAgent, host: h.hostHeader, route: this.route.label,

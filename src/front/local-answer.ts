@@ -1,7 +1,6 @@
 /**
- * The proxy's own answers on the socket front, without the spine: `respond` and `redirect`
- * routes, denyMethods (403), no route or an encoded slash (404), an unusable path (400).
- * Same status, headers and body as the spine's Bun.serve answers (handler.ts, errors.ts).
+ * The proxy's own answers: `respond` and `redirect` routes, denyMethods (403), no route or an
+ * encoded slash (404), an unusable path (400), as bytes ready for the client's socket.
  */
 import { STATUS_CODES } from "node:http";
 import type { RuntimeRoute } from "../config/runtime.ts";
@@ -33,9 +32,9 @@ export function errorAnswer(kind: ProxyErrorKind, detail: string, h: FastHead, r
 }
 
 /** A respond or redirect route's answer (RFC 9110 15.3.5/15.4.5: 204 and 304 carry no length). */
-export function routeAnswer(route: RuntimeRoute, h: FastHead): LocalAnswer | undefined {
+export function routeAnswer(route: RuntimeRoute, h: FastHead): LocalAnswer {
   const a = route.action;
-  if (a.kind === "pool") return undefined;
+  if (a.kind === "pool") throw new Error(`route ${route.label} forwards to a pool: it has no local answer`);
   let head = `HTTP/1.1 ${a.status} ${STATUS_CODES[a.status] ?? "Unknown"}\r\n`;
   let body = "";
   if (a.kind === "redirect") head += `location: ${a.to}\r\n`;

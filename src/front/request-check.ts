@@ -29,10 +29,12 @@ export interface CheckedHead {
   target: string;
 }
 
+export type BadHeadKind = "bad_request" | "head_too_large" | "not_allowed" | "expectation" | "version";
+
 /** Why a head is refused: the answer's kind (400, or 431 for a head too large) and text. */
 export class BadHead extends Error {
-  readonly kind: "bad_request" | "head_too_large";
-  constructor(message: string, kind: "bad_request" | "head_too_large" = "bad_request") {
+  readonly kind: BadHeadKind;
+  constructor(message: string, kind: BadHeadKind = "bad_request") {
     super(message);
     this.kind = kind;
   }

@@ -1,13 +1,13 @@
 /**
- * The fast lane's request reader: accepts only the plainest HTTP/1.1 request head (the common
- * GET of a browser or API client) and reports everything else as `undefined`, which sends the
- * connection to the full spine behind Bun.serve's parser. Being strict here is the safety
- * property: anything unusual (bodies, Upgrade, Expect, obs-fold, bare LF, non-ASCII, absolute
- * targets, odd Host) never reaches this lane's simpler code.
+ * The engine's request-head reader. The header lines are kept as text (what the member gets is
+ * the client's lines minus the ones the proxy removes or sets), and read once for the few
+ * fields the proxy decides by. Being strict is the safety property: what a lenient parser and
+ * a strict member could read two ways (obs-fold, bare LF, controls, duplicate framing) is a
+ * BadHead, answered 400 and the connection closed, never forwarded.
  */
 import { hostName } from "../proxy/host.ts";
 import { readsAsOurs } from "../proxy/headers.ts";
-import { validProtocols } from "../ws/handshake.ts";
+import { BadHead } from "./request-check.ts";
 
 export interface FastHead {
   method: string;
@@ -22,6 +22,8 @@ export interface FastHead {
   afterHost: string;
   userAgent: string | null;
   referer: string | null;
+  /** The Authorization value, for routes with `auth` (the line itself is forwarded). */
+  authorization: string | null;
   /** Cookie lines' values, joined with "; " (RFC 6265 5.4), for sticky sessions. */
   cookie: string | null;
   /** Values the client sent, for trusted proxies (several lines joined with ", "). */
@@ -31,8 +33,12 @@ export interface FastHead {
   xForwardedPort: string | null;
   /** Forwarded and X-Real-IP lines, kept only when the client is a trusted proxy. */
   trustedOnly: string;
-  /** `Connection: close`: answer, then close (RFC 9112 9.6). */
+  /** `Connection: close`, or HTTP/1.0 without keep-alive: answer, then close (RFC 9112 9.3, 9.6). */
   close: boolean;
+  /** An HTTP/1.0 client: its member request asks for no chunked answer (upstream-head.ts). */
+  http10: boolean;
+  /** A field value carries obs-text (bytes >= 0x80): the head goes out as latin1 bytes. */
+  latin1: boolean;
   /** Content-Length, or -1 without one. */
   bodyLength: number;
   /** `Transfer-Encoding: chunked` (the only coding the lane takes; the body goes on as received). */
@@ -50,19 +56,23 @@ const TCHAR = new Uint8Array(128);
 for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TCHAR[c.charCodeAt(0)] = 1;
 /** Lines worth a look start with one of these letters; every other line is copied untouched. */
 const LOOK = new Uint8Array(128);
-for (const c of "cCeEfFhHkKpPrRtTuUxX") LOOK[c.charCodeAt(0)] = 1;
+for (const c of "aAcCeEfFhHkKpPrRtTuUxX") LOOK[c.charCodeAt(0)] = 1;
 /** Lengths of the names looked at below (host, te, cookie, referer, connection...): others are never sliced. */
 const LOOK_LEN = new Uint8Array(32);
-for (const n of [2, 4, 6, 7, 9, 10, 14, 15, 16, 17, 18, 19]) LOOK_LEN[n] = 1;
+for (const n of [2, 4, 6, 7, 9, 10, 13, 14, 15, 16, 17, 18, 19]) LOOK_LEN[n] = 1;
 
-/** Headers that mean "not for the fast lane": a protocol switch, an expectation. */
-const SLOW = new Set(["http2-settings"]);
+const BAD_HOST = "400 Bad Request: missing, invalid or repeated Host header";
+const TE_NOT_CHUNKED = "400 Bad Request: Transfer-Encoding must end in chunked";
+/** Fields a Connection line may not remove from the forwarded request. */
+const PROTECTED = new Set(["host", "content-length", "transfer-encoding"]);
+/** absolute-form (RFC 9112 3.2.2): scheme, authority, then the path and query. */
+const ABSOLUTE = /^https?:\/\/([^/?#@\s]+)(\/[^#]*)?(?:\?([^#]*))?$/i;
 const DIGITS = /^\d{1,15}$/;
 /** RFC 9110 7.6.1 hop-by-hop fields (and the classic RFC 2616 list): never forwarded. */
-const HOP = new Set(["keep-alive", "proxy-connection", "te", "trailer", "proxy-authenticate", "proxy-authorization"]);
+const HOP = new Set(["keep-alive", "proxy-connection", "te", "trailer", "proxy-authenticate", "proxy-authorization", "http2-settings"]);
 
-/** Largest head the lane reads; a longer one goes to the spine (which answers 431 if need be). */
-export const MAX_FAST_HEAD = 16 * 1024;
+/** Largest request head read; a longer one is answered 431 (NGINX large_client_header_buffers 4 8k). */
+export const MAX_HEAD = 32 * 1024;
 
 /** Offset just past the CRLFCRLF ending the head, -1 while incomplete, -2 at a bare LF (not ours). */
 export function headEnd(buf: Uint8Array): number {
@@ -75,28 +85,49 @@ export function headEnd(buf: Uint8Array): number {
   return -1;
 }
 
-/** `head` is latin1 text of the bytes up to and including the final CRLFCRLF. */
-export function readFastHead(head: string): FastHead | undefined {
+/**
+ * `head` is the latin1 text of the bytes up to and including the final CRLFCRLF. Returns the
+ * head to serve, or throws BadHead with the answer (RFC 9112 3, 5, 6.3; RFC 9110 7.6.1):
+ * whatever a lenient parser and a strict member could read two ways is refused.
+ */
+export function readFastHead(head: string): FastHead {
   const eol0 = head.indexOf("\r\n");
   const sp1 = head.indexOf(" ");
-  if (sp1 <= 0 || sp1 > 16 || eol0 < 0) return undefined;
+  if (sp1 <= 0 || sp1 > 32 || eol0 < 0 || sp1 > eol0) throw new BadHead("400 Bad Request: malformed request line");
   for (let i = 0; i < sp1; i++) {
     const c = head.charCodeAt(i);
-    if (c < 65 || c > 90) return undefined; // methods as clients send them: upper-case letters
+    if (c >= 128 || !TCHAR[c]) throw new BadHead("400 Bad Request: malformed request line");
   }
-  if (head.charCodeAt(sp1 + 1) !== 47 || head.slice(eol0 - 9, eol0) !== " HTTP/1.1") return undefined;
-  const target = head.slice(sp1 + 1, eol0 - 9);
+  const sp2 = head.lastIndexOf(" ", eol0);
+  if (sp2 <= sp1 + 1) throw new BadHead("400 Bad Request: malformed request line");
+  let target = head.slice(sp1 + 1, sp2);
   for (let i = 0; i < target.length; i++) {
     const c = target.charCodeAt(i);
-    if (c <= 32 || c >= 127) return undefined;
+    if (c <= 32 || c === 127) throw new BadHead("400 Bad Request: malformed request line");
+  }
+  const method = head.slice(0, sp1);
+  // After the target's checks: the HTTP/2 preface (`PRI * HTTP/2.0`) is a 400, as NGINX answers it.
+  if (target === "*") throw new BadHead("400 Bad Request: the * target is not served here");
+  const http10 = version(head.slice(sp2 + 1, eol0));
+  let authority: string | undefined;
+  if (target.charCodeAt(0) !== 47) {
+    // RFC 9112 3.2.2: absolute-form is accepted and its authority is the host (the Host line is replaced).
+    const abs = ABSOLUTE.exec(target);
+    if (method === "CONNECT") throw new BadHead("405 Method Not Allowed: CONNECT is not served by a reverse proxy", "not_allowed");
+    if (!abs) throw new BadHead("400 Bad Request: malformed request target");
+    authority = abs[1]!;
+    target = abs[2] || (abs[3] !== undefined ? `/?${abs[3]}` : "/");
   }
   const q = target.indexOf("?");
   const h: FastHead = {
-    method: head.slice(0, sp1), target, rawPath: q < 0 ? target : target.slice(0, q), query: q < 0 ? "" : target.slice(q),
-    hostHeader: "", hostName: "", beforeHost: "", afterHost: "", userAgent: null, referer: null, cookie: null,
-    xForwardedFor: null, xForwardedProto: null, xForwardedHost: null, xForwardedPort: null, trustedOnly: "", close: false, bodyLength: -1, chunked: false, expectContinue: false, upgrade: false,
+    method, target, rawPath: q < 0 ? target : target.slice(0, q), query: q < 0 ? "" : target.slice(q),
+    hostHeader: "", hostName: "", beforeHost: "", afterHost: "", userAgent: null, referer: null, cookie: null, authorization: null,
+    xForwardedFor: null, xForwardedProto: null, xForwardedHost: null, xForwardedPort: null, trustedOnly: "", close: http10, http10, latin1: false,
+    bodyLength: -1, chunked: false, expectContinue: false, upgrade: false,
   };
   let connectionUpgrade = false;
+  /** Fields the Connection line names (RFC 9110 7.6.1): removed once all lines are read. */
+  let named: Set<string> | undefined;
   let hostLine = -1;
   let kept = "";
   let from = eol0 + 2; // start of the run of lines copied as they are
@@ -104,21 +135,25 @@ export function readFastHead(head: string): FastHead | undefined {
   for (let pos = eol0 + 2; pos < last;) {
     const eol = head.indexOf("\r\n", pos);
     const colon = head.indexOf(":", pos);
-    if (colon <= pos || colon > eol) return undefined;
+    if (head.charCodeAt(pos) === 32 || head.charCodeAt(pos) === 9) throw new BadHead("400 Bad Request: obs-fold (a field line continued on the next line)");
+    if (colon <= pos || colon > eol) throw new BadHead("400 Bad Request: malformed field line");
     for (let i = pos; i < colon; i++) {
       const c = head.charCodeAt(i);
-      if (c >= 128 || !TCHAR[c]) return undefined; // also rejects obs-fold (a line starting with SP/HTAB)
+      if (c >= 128 || !TCHAR[c]) throw new BadHead("400 Bad Request: malformed field line");
     }
     for (let i = colon + 1; i < eol; i++) {
       const c = head.charCodeAt(i);
-      if ((c < 32 && c !== 9) || c >= 127) return undefined;
+      if (c >= 127) {
+        if (c === 127) throw new BadHead("400 Bad Request: a control character in a field value");
+        h.latin1 = true; // obs-text (RFC 9110 5.5): passed on as the bytes received
+      } else if (c < 32 && c !== 9) throw new BadHead("400 Bad Request: a control character in a field value");
     }
     const c0 = head.charCodeAt(pos);
     if (LOOK[c0] && LOOK_LEN[colon - pos]) {
       const name = head.slice(pos, colon).toLowerCase();
       let drop = true;
       if (name === "host") {
-        if (hostLine >= 0) return undefined;
+        if (hostLine >= 0) throw new BadHead(BAD_HOST);
         h.hostHeader = value(head, colon, eol);
         kept += head.slice(from, pos);
         hostLine = kept.length;
@@ -126,8 +161,9 @@ export function readFastHead(head: string): FastHead | undefined {
         for (const token of head.slice(colon + 1, eol).split(",")) {
           const t = token.trim().toLowerCase();
           if (t === "close") h.close = true;
+          else if (t === "keep-alive") continue; // an HTTP/1.0 client is closed after its answer anyway
           else if (t === "upgrade") connectionUpgrade = true;
-          else if (t !== "keep-alive" && t !== "") return undefined; // names other headers to drop: the spine does that
+          else if (t !== "" && !PROTECTED.has(t)) (named ??= new Set()).add(t);
         }
       } else if (name === "x-forwarded-for") h.xForwardedFor = join(h.xForwardedFor, value(head, colon, eol));
       else if (name === "x-forwarded-proto") h.xForwardedProto = join(h.xForwardedProto, value(head, colon, eol));
@@ -136,21 +172,30 @@ export function readFastHead(head: string): FastHead | undefined {
       else if (name === "forwarded" || name === "x-real-ip") h.trustedOnly += head.slice(pos, eol + 2);
       else if (name === "content-length") {
         const v = value(head, colon, eol);
-        if (h.bodyLength >= 0 || !DIGITS.test(v)) return undefined; // the gate refuses it (request-check.ts)
+        if (h.bodyLength >= 0) throw new BadHead("400 Bad Request: more than one Content-Length");
+        if (!DIGITS.test(v)) throw new BadHead("400 Bad Request: invalid Content-Length");
         h.bodyLength = Number(v);
         drop = false;
       } else if (name === "transfer-encoding") {
-        if (h.chunked || value(head, colon, eol).toLowerCase() !== "chunked") return undefined;
+        // RFC 9112 6.1: chunked is last and only once; HTTP/1.0 has no Transfer-Encoding.
+        const codings = value(head, colon, eol).toLowerCase().split(",").map((t) => t.trim()).filter((t) => t !== "");
+        if (h.chunked || http10 || codings.at(-1) !== "chunked" || codings.indexOf("chunked") !== codings.length - 1) throw new BadHead(TE_NOT_CHUNKED);
         h.chunked = true;
         drop = false;
       } else if (name === "expect") {
-        if (value(head, colon, eol).toLowerCase() !== "100-continue") return undefined; // the spine answers other expectations
+        // RFC 9110 10.1.1: an expectation we cannot meet is answered 417.
+        if (value(head, colon, eol).toLowerCase() !== "100-continue") throw new BadHead("417 Expectation Failed: only 100-continue is understood", "expectation");
         h.expectContinue = true;
       } else if (name === "upgrade") {
-        h.upgrade = true;
+        // RFC 9113 3.1 retired the h2c upgrade: a request offering only it is served as HTTP/1.1.
+        if (value(head, colon, eol).toLowerCase() !== "h2c") {
+          h.upgrade = true;
+          drop = false;
+        }
+      } else if (name === "authorization") {
+        h.authorization = value(head, colon, eol);
         drop = false;
-      } else if (SLOW.has(name)) return undefined;
-      else if (readsAsOurs(name)) drop = true; // X_Forwarded_For: dropped, as request-check.ts does
+      } else if (readsAsOurs(name)) drop = true; // X_Forwarded_For, as NGINX drops underscored names
       else if (!HOP.has(name)) {
         drop = false;
         if (name === "user-agent") h.userAgent = value(head, colon, eol);
@@ -165,15 +210,51 @@ export function readFastHead(head: string): FastHead | undefined {
     pos = eol + 2;
   }
   kept += head.slice(from, last);
-  if (hostLine < 0 || (h.chunked && h.bodyLength >= 0)) return undefined;
-  // An invalid subprotocol offer is answered 400 by the spine (ws/handshake.ts) before any member.
-  if (h.upgrade !== connectionUpgrade || (h.upgrade && (h.bodyLength > 0 || h.chunked || !validOffer(head)))) return undefined;
+  if (h.chunked && h.bodyLength >= 0) throw new BadHead("400 Bad Request: Transfer-Encoding together with Content-Length");
+  if (authority !== undefined) {
+    h.hostHeader = authority;
+    if (hostLine < 0) hostLine = kept.length;
+  }
+  if (hostLine < 0) throw new BadHead(BAD_HOST);
+  // RFC 9110 7.8: an Upgrade not named in Connection is ignored (and not forwarded).
+  if (h.upgrade && !connectionUpgrade) {
+    h.upgrade = false;
+    (named ??= new Set()).add("upgrade");
+  }
+  if (h.upgrade && (h.bodyLength > 0 || h.chunked)) throw new BadHead("400 Bad Request: an Upgrade request with a body is not accepted");
+  // An invalid subprotocol offer is answered before any member (RFC 6455 4.1).
+  if (h.upgrade && !validOffer(head)) throw new BadHead("400 Bad Request: invalid Sec-WebSocket-Protocol offer");
   const name = cachedHostName(h.hostHeader);
-  if (name === undefined) return undefined;
+  if (name === undefined) throw new BadHead(BAD_HOST);
   h.hostName = name;
   h.beforeHost = kept.slice(0, hostLine);
   h.afterHost = kept.slice(hostLine);
+  if (named) {
+    h.beforeHost = withoutFields(h.beforeHost, named);
+    h.afterHost = withoutFields(h.afterHost, named);
+  }
   return h;
+}
+
+/** true for HTTP/1.0; HTTP/1.x above 1 is read as 1.1 (RFC 9110 2.5); another major version is 505. */
+function version(v: string): boolean {
+  if (v === "HTTP/1.1") return false;
+  if (v === "HTTP/1.0") return true;
+  if (!/^HTTP\/\d\.\d$/.test(v)) throw new BadHead("400 Bad Request: malformed request line");
+  if (v.charCodeAt(5) !== 49) throw new BadHead(`505 HTTP Version Not Supported: ${v} is not served here`, "version");
+  return false;
+}
+
+/** Removes the field lines whose (lower-cased) names are in `names`; `lines` is CRLF-terminated lines. */
+export function withoutFields(lines: string, names: ReadonlySet<string>): string {
+  let out = "";
+  for (let pos = 0; pos < lines.length;) {
+    const eol = lines.indexOf("\r\n", pos) + 2;
+    const colon = lines.indexOf(":", pos);
+    if (!names.has(lines.slice(pos, colon).toLowerCase())) out += lines.slice(pos, eol);
+    pos = eol;
+  }
+  return out;
 }
 
 let lastHost = "";
@@ -187,14 +268,22 @@ function cachedHostName(header: string): string | undefined {
   return lastName;
 }
 
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const OFFER = /\r\nsec-websocket-protocol:([^\r]*)/gi;
 
 /** RFC 6455 4.1: the offered subprotocols (every Sec-WebSocket-Protocol line) are unique tokens. */
 function validOffer(head: string): boolean {
   if (!/\r\nsec-websocket-protocol:/i.test(head)) return true;
-  const offers: string[] = [];
-  for (const m of head.matchAll(OFFER)) for (const p of m[1]!.split(",")) if (p.trim() !== "") offers.push(p.trim());
-  return validProtocols(offers);
+  const seen = new Set<string>();
+  for (const m of head.matchAll(OFFER)) {
+    for (const p of m[1]!.split(",")) {
+      const offer = p.trim();
+      if (offer === "") continue;
+      if (!TOKEN.test(offer) || seen.has(offer.toLowerCase())) return false;
+      seen.add(offer.toLowerCase());
+    }
+  }
+  return true;
 }
 
 function value(head: string, colon: number, eol: number): string {

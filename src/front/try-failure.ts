@@ -1,10 +1,11 @@
 /**
- * What a failed try before the response head means, as proxy/forward.ts decides it for the
- * spine: the log reason, whether another member may be tried (a connection never made: any
+ * The one retry rule and the error answers of a try: what a failed try before the response
+ * head means: the log reason, whether another member may be tried (a connection never made: any
  * method; after that, a response timeout included: idempotent methods, as NGINX's
  * proxy_next_upstream error timeout), and the client's answer (504 for timeouts, else 502).
  */
 import type { Member } from "../balancer/member.ts";
+import type { RuntimePool } from "../config/runtime.ts";
 import type { ProxyErrorKind } from "../proxy/errors.ts";
 import { ConnectError, UpstreamError } from "../upstream/errors.ts";
 
@@ -27,4 +28,17 @@ export function tryFailure(e: Error, connected: boolean, method: string, member:
       : connectTimeout ? ["timeout", `504 Gateway Timeout: could not connect to a member of pool ${pool} in time`]
       : ["upstream", `502 Bad Gateway: upstream error from pool ${pool}`],
   };
+}
+
+/**
+ * The answer when the pool offers no member for a try: 502 when every member that could take
+ * it failed; 503 when none is available, or when one is but the request may not go there (a
+ * sticky session whose member failed, with `failover: false`, as Apache nofailover=On).
+ */
+export function noMember(pool: RuntimePool, tried: ReadonlySet<Member>): [ProxyErrorKind, string] {
+  if (tried.size === 0) return ["unavailable", `503 Service Unavailable: no member of pool ${pool.name} is available`];
+  if (pool.pool.members.some((m) => m.available() && !tried.has(m))) {
+    return ["unavailable", `503 Service Unavailable: the session's member of pool ${pool.name} is unavailable and failover is off`];
+  }
+  return ["upstream", `502 Bad Gateway: every member of pool ${pool.name} that was tried failed`];
 }

@@ -1,11 +1,12 @@
 /**
- * The request head a member receives from the fast lane: the client's lines as received
- * (request-head.ts kept them), the path as the spine sends it (upstream-request.ts), Host per
- * preserveHost, then X-Forwarded-* exactly as headers.ts setForwarded sets them.
+ * The request head a member receives: the client's lines as received (request-head.ts kept
+ * them, minus hop-by-hop and what the proxy sets), the path after rewritePrefix and the
+ * member's base path, Host per preserveHost, X-Forwarded-*, then the route's requestHeaders
+ * rules (last, so an Apache set-up's `RequestHeader set X-Forwarded-Port 443` can override).
  */
 import type { Member } from "../balancer/member.ts";
 import type { RuntimeRoute } from "../config/runtime.ts";
-import { upstreamTarget } from "../proxy/upstream-request.ts";
+import { prefixMatches } from "../proxy/router.ts";
 import type { FastHead } from "./request-head.ts";
 
 export interface UpstreamHeadInput {
@@ -21,9 +22,9 @@ export interface UpstreamHeadInput {
 }
 
 /**
- * ASCII (request-head.ts admits nothing else), so the string goes out as its bytes. A route
- * with requestHeaders rules gets them last, on a Headers object, as upstream-request.ts does;
- * a rule that fails (HeaderValueError) throws.
+ * Latin1 text (obs-text in a value is h.latin1: the caller writes it as bytes). A route
+ * with requestHeaders rules gets them last, on a Headers object; a rule that fails
+ * (HeaderValueError) throws.
  */
 export function upstreamHead(x: UpstreamHeadInput, member: Member): string {
   const { h, trusted } = x;
@@ -33,7 +34,8 @@ export function upstreamHead(x: UpstreamHeadInput, member: Member): string {
   const proto = trusted && h.xForwardedProto !== null ? h.xForwardedProto : x.scheme;
   const xhost = trusted && h.xForwardedHost !== null ? h.xForwardedHost : h.hostHeader;
   const xport = trusted && h.xForwardedPort !== null ? h.xForwardedPort : String(x.port);
-  const line = `${h.method} ${upstreamTarget(x, member)} HTTP/1.1\r\n`;
+  // An HTTP/1.0 client's request stays HTTP/1.0, so the member answers it without chunking.
+  const line = `${h.method} ${upstreamTarget(x, member)} ${h.http10 ? "HTTP/1.0" : "HTTP/1.1"}\r\n`;
   const fields = `${h.beforeHost}host: ${host}\r\n${h.afterHost}${trusted ? h.trustedOnly : ""}` +
     `x-forwarded-for: ${xff}\r\nx-forwarded-proto: ${proto}\r\nx-forwarded-host: ${xhost}\r\nx-forwarded-port: ${xport}\r\n` +
     (h.upgrade ? "connection: upgrade\r\n" : "");
@@ -48,4 +50,25 @@ export function upstreamHead(x: UpstreamHeadInput, member: Member): string {
   let text = line;
   for (const [k, v] of headers) text += `${k}: ${v}\r\n`;
   return `${text}\r\n`;
+}
+
+export function upstreamTarget(x: Pick<UpstreamHeadInput, "route" | "path" | "canonical" | "query">, member: Member): string {
+  const { route } = x;
+  let path = x.path;
+  if (route.rewritePrefix !== undefined) {
+    // The route matched the canonical path; when the client spelled the prefix differently
+    // (`/apim%2Dtoken/x`), the canonical form is the one whose prefix can be cut.
+    const src = prefixMatches(route.path, path) ? path : x.canonical;
+    const rest = route.path === "/" ? src : src.slice(route.path.endsWith("/") ? route.path.length - 1 : route.path.length);
+    path = joinRest(route.rewritePrefix, rest);
+  }
+  const base = member.url.pathname;
+  if (base !== "/" && base !== "") path = joinRest(base, path);
+  return path + x.query;
+}
+
+/** `/token` + `/a` = `/token/a`; `/token` + `` = `/token`; `/` + `/a` = `/a` (no doubled slash). */
+function joinRest(prefix: string, rest: string): string {
+  if (rest === "" || rest === "/") return rest === "/" && prefix !== "/" && !prefix.endsWith("/") ? prefix + "/" : prefix;
+  return (prefix.endsWith("/") ? prefix.slice(0, -1) : prefix) + rest;
 }

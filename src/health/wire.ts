@@ -1,26 +1,20 @@
 /**
  * Builds sticky sessions, passive and active health for every pool of a Runtime, and exposes
- * them as the spine's three hooks (HandlerDeps.choose / outcome / onResponse) plus start/stop
- * for the probe timers. Nothing here keeps per-request state: insert mode re-reads the
- * request's route in onResponse, so the hooks stay independent of Exchange's shape.
+ * them as the engine's hooks (choose / outcome / stickyCookie) plus start/stop for the probe
+ * timers. Nothing here keeps per-request state: insert mode re-reads the request's route when
+ * the response head is known, so the hooks stay independent of the exchange's shape.
  */
 import type { Member } from "../balancer/member.ts";
 import { Sticky } from "../balancer/sticky.ts";
 import type { Runtime, RuntimePool } from "../config/runtime.ts";
 import type { EventLog } from "../log/events.ts";
-import type { HandlerDeps } from "../proxy/handler.ts";
-import type { PickInput } from "../proxy/exchange.ts";
+import type { FastDeps, PickInput } from "../front/fast-exchange.ts";
 import { ActiveHealth } from "./active.ts";
 import { PASSIVE_DEFAULTS, PassiveHealth } from "./passive.ts";
 
-type Choose = NonNullable<HandlerDeps["choose"]>;
-type Outcome = NonNullable<HandlerDeps["outcome"]>;
-type OnResponse = NonNullable<HandlerDeps["onResponse"]>;
-
 export interface Affinity {
-  choose: Choose;
-  outcome: Outcome;
-  onResponse: OnResponse;
+  choose: FastDeps["choose"];
+  outcome: FastDeps["outcome"];
   /** The Set-Cookie value a response from `member` must carry (insert mode, route changed), if any. */
   /** `upstreamHead`: the member's raw response head, for route learning (route-suffix mode). */
   stickyCookie: (pool: RuntimePool, x: PickInput, member: Member, upstreamHead?: string) => string | undefined;
@@ -62,7 +56,7 @@ export function createAffinity(rt: Runtime, deps: AffinityDeps, previous?: Affin
     });
   }
   const of = (pool: RuntimePool): PoolAffinity | undefined => pools.get(pool.name);
-  const stickyRequest = (x: PickInput) => ({ cookie: x.cookie !== undefined ? x.cookie : x.req?.headers.get("cookie") ?? null, target: x.rawTarget, clientIp: x.clientIp });
+  const stickyRequest = (x: PickInput) => ({ cookie: x.cookie, target: x.rawTarget, clientIp: x.clientIp });
   const learn = (pool: RuntimePool, member: Member, setCookies: readonly string[]) => {
     const route = of(pool)?.sticky?.learn(member, setCookies);
     if (route !== undefined) deps.events("info", `pool=${pool.name} member=${member.origin} learned sticky route "${route}" from its Set-Cookie`);
@@ -85,12 +79,6 @@ export function createAffinity(rt: Runtime, deps: AffinityDeps, previous?: Affin
       of(pool)?.passive.outcome(member, ok, reason);
     },
     stickyCookie,
-    onResponse(pool, x, member, headers) {
-      if (of(pool)?.sticky) learn(pool, member, headers.getSetCookie());
-      const cookie = stickyCookie(pool, x, member);
-      // `append`, not `set`: the application's own Set-Cookie headers stay (Apache `Header add`).
-      if (cookie) headers.append("set-cookie", cookie);
-    },
     start() {
       for (const a of pools.values()) a.active?.start();
     },

@@ -1,8 +1,8 @@
 /**
- * A listener's socket front: Bun.listen (or node:tls for TLS, tls-front.ts) on the public port, the fast lane for plain
- * requests (src/front/), and an internal Bun.serve (127.0.0.1, ephemeral port) running the
- * full spine for everything else, reached through per-connection tunnels. Measured on the
- * bench: Bun.serve + the spine cost ~33 us of CPU per small request, the lane ~20 us.
+ * A listener: Bun.listen for plain HTTP, node:tls for HTTPS (tls-front.ts), both handing their
+ * sockets to the one engine (src/front/client-conn.ts). Sockets, not Bun.serve, because
+ * measured on the bench: Bun.serve with Request/Response objects cost ~33 us of CPU per small
+ * request, the engine ~20 us.
  */
 import type { Socket } from "bun";
 import type { ClientTimeouts } from "../config/runtime.ts";
@@ -10,18 +10,14 @@ import { ClientConn } from "../front/client-conn.ts";
 import type { FrontContext } from "../front/front-context.ts";
 import type { FastDeps } from "../front/fast-exchange.ts";
 import type { FastLanes } from "../front/plan.ts";
-import { TunnelRegistry } from "../front/tunnel.ts";
 import type { TlsSetup } from "../tls/listener-tls.ts";
 import { listenTls, type SniTable, type SocketEvents } from "./tls-front.ts";
 
 export interface Front {
   readonly port: number;
   readonly url: string;
-  readonly registry: TunnelRegistry;
   /** Client connections open now (edge_proxy_connections_open). */
   open(): number;
-  /** Where the spine's server listens; set once it is started. */
-  setInternalPort(port: number): void;
   /** A reload: new requests get these lanes and hooks; exchanges in flight finish with theirs. */
   swap(lanes: FastLanes, deps: FrontOptions["deps"]): void;
   /** A TLS listener takes new certificates in place: new handshakes use them, no connection drops. */
@@ -48,8 +44,6 @@ export function listenFront(o: FrontOptions): Front {
   const ctx: FrontContext = {
     deps: { ...o.deps, port: o.port, lanes: o.lanes.lanes },
     plan: o.lanes.plan,
-    registry: new TunnelRegistry(),
-    internalPort: 0,
     idleTimeoutSec: o.idleTimeoutSec,
     clientTimeouts: o.clientTimeouts,
     stopping: false,
@@ -95,13 +89,9 @@ export function listenFront(o: FrontOptions): Front {
   return {
     port: listener.port,
     url: `${o.tls ? "https" : "http"}://${host}:${listener.port}/`,
-    registry: ctx.registry,
     open: () => conns.size,
     setTls(table) {
       if ("setTable" in listener) listener.setTable(table);
-    },
-    setInternalPort(port) {
-      ctx.internalPort = port;
     },
     swap(lanes, deps) {
       ctx.deps = { ...deps, port: listener.port, lanes: lanes.lanes };

@@ -3,24 +3,22 @@
  * place a reload changes them: kept listeners serve the new plan in place, added ones are bound,
  * removed ones stop accepting and drain for shutdownTimeout, as SIGTERM does.
  */
-import type { Server } from "bun";
 import { ConfigError } from "../config/errors.ts";
 import type { Runtime } from "../config/runtime.ts";
 import { fastLanes } from "../front/plan.ts";
-import type { HandlerDeps } from "../proxy/handler.ts";
+import type { FastDeps } from "../front/fast-exchange.ts";
 import type { TlsSetup } from "../tls/listener-tls.ts";
-import { createWebSocketHandler } from "../ws/relay.ts";
-import type { WsData } from "../ws/pump.ts";
-import { bindListener, type Bound, type Serving, type Shared } from "./bound-listener.ts";
+import { bindListener, type Bound, type Serving } from "./bound-listener.ts";
 import { planListeners } from "./listener-plan.ts";
 
+/** What the composition (cli/serve.ts) hands the engine: the hooks of stickiness, health and logging. */
+export type ListenDeps = Pick<FastDeps, "deadlines" | "events" | "access" | "stickyCookie"> & Partial<Pick<FastDeps, "choose" | "outcome">>;
+
 export interface Running {
-  /** one per listener, in config order (for a fronted listener, its internal server) */
-  readonly servers: Server<WsData>[];
   /** the public address of each listener, in config order */
   readonly urls: string[];
   stop(closeActive?: boolean): Promise<void>;
-  /** Open client connections per listener, in config order; undefined where Bun.serve cannot tell. */
+  /** Open client connections per listener, in config order. */
   connectionsOpen(): (number | undefined)[];
   /**
    * New certificates for the same listeners, without dropping connections (bound-listener.ts).
@@ -32,7 +30,7 @@ export interface Running {
    * started with. All-or-nothing: a listener that cannot be bound (ListenerBindError), a port
    * still held by a removed listener (ConfigError) or refused certificates change nothing.
    */
-  apply(rt: Runtime, deps: HandlerDeps, tls: ReadonlyMap<number, TlsSetup>): Applied;
+  apply(rt: Runtime, deps: ListenDeps, tls: ReadonlyMap<number, TlsSetup>): Applied;
 }
 
 export interface Applied {
@@ -66,19 +64,11 @@ const realClock: Clock = {
   },
 };
 
-export function listen(rt: Runtime, deps: HandlerDeps, tls?: ReadonlyMap<number, TlsSetup>, clock: Clock = realClock): Running {
-  // Bun closes a connection idle for idleTimeout seconds, including while it waits for our
-  // response (Bun 1.4 behaviour), so it must outlast the longest response timeout (max 255 s).
-  const longest = Math.max(...[...rt.router.routes()].map((r) => r.timeouts.response), 60_000);
-  const sh: Shared = {
-    idleTimeout: Math.min(255, Math.max(75, Math.ceil(longest / 1000) + 5)),
-    websocket: createWebSocketHandler({ idleTimeoutSec: rt.websocket.idleTimeoutSec, maxPayloadLength: rt.websocket.maxMessageSize }),
-    events: deps.events,
-  };
-  let serving: Serving = { rt, deps, lanes: fastLanes(rt, deps.stickyCookie !== undefined) };
+export function listen(rt: Runtime, deps: ListenDeps, tls?: ReadonlyMap<number, TlsSetup>, clock: Clock = realClock): Running {
+  let serving: Serving = { rt, deps, lanes: fastLanes(rt) };
   let bound: Bound[];
   try {
-    bound = bindAll(rt, [...rt.listeners.keys()], serving, sh, tls);
+    bound = bindAll(rt, [...rt.listeners.keys()], serving, tls);
   } catch (e) {
     serving.lanes.close();
     throw e;
@@ -96,7 +86,6 @@ export function listen(rt: Runtime, deps: HandlerDeps, tls?: ReadonlyMap<number,
   };
 
   return {
-    get servers() { return bound.map((b) => b.server); },
     get urls() { return bound.map((b) => b.url); },
     connectionsOpen: () => bound.map((b) => b.open()),
     async stop(closeActive = false) {
@@ -111,13 +100,13 @@ export function listen(rt: Runtime, deps: HandlerDeps, tls?: ReadonlyMap<number,
       const plan = planListeners(serving.rt.listeners, next.listeners);
       if (plan.conflicts.length) throw new ConfigError("listeners", plan.conflicts);
       const before = serving;
-      const ns: Serving = { rt: next, deps: d, lanes: fastLanes(next, d.stickyCookie !== undefined, before.lanes.lanes) };
+      const ns: Serving = { rt: next, deps: d, lanes: fastLanes(next, before.lanes.lanes) };
       const closeLanes = () => closeAllBut(before.lanes.lanes, ns.lanes.lanes);
       // Lanes of members new in `next`, if this reload is undone.
       const undoLanes = () => closeAllBut(ns.lanes.lanes, before.lanes.lanes);
       let fresh: Bound[];
       try {
-        fresh = bindAll(next, plan.added, ns, sh, nextTls);
+        fresh = bindAll(next, plan.added, ns, nextTls);
       } catch (e) {
         undoLanes();
         throw e;
@@ -169,13 +158,13 @@ function swapTls(pairs: [Bound, TlsSetup | undefined][]): boolean {
 }
 
 /** Binds rt.listeners[i] for each of `which`, or none of them. */
-function bindAll(rt: Runtime, which: number[], s: Serving, sh: Shared, tls: ReadonlyMap<number, TlsSetup> | undefined): Bound[] {
+function bindAll(rt: Runtime, which: number[], s: Serving, tls: ReadonlyMap<number, TlsSetup> | undefined): Bound[] {
   const out: Bound[] = [];
   for (const i of which) {
     const l = rt.listeners[i]!;
     try {
       if (l.tls && !tls?.get(i)) throw new Error(`listeners[${i}].tls: no certificates loaded for this listener (loadListenerTls must run before listen)`);
-      out.push(bindListener(l, s, sh, tls?.get(i)));
+      out.push(bindListener(l, s, tls?.get(i)));
     } catch (e) {
       for (const b of out) void b.stop(true);
       throw l.tls && !tls?.get(i) ? e : new ListenerBindError(i, e);

@@ -102,7 +102,9 @@ export function listenTls<C>(hostname: string, port: number, setup: TlsSetup, ev
     s.on("close", () => ev.close(c));
   });
   server.on("error", () => {});
-  server.listen(port, hostname);
+  // --workers: every worker binds the same port and the kernel spreads connections (Bun 1.4.5's
+  // node:tls honours reusePort, measured with two processes on one port).
+  server.listen({ port, host: hostname, reusePort: process.env.EDGE_PROXY_WORKER !== undefined });
   const addr = server.address();
   if (!addr || typeof addr === "string") throw new Error(`cannot listen on ${hostname}:${port} (is the port in use?)`);
   return {

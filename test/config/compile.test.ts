@@ -58,13 +58,13 @@ describe("compile: the spec example", () => {
       expect(ms[1]!.route).toBe("isNode2");
       // Default route: 8 hex chars, stable for the URL.
       expect(ms[2]!.route).toMatch(/^[0-9a-f]{8}$/);
-      expect(id.transports.size).toBe(3);
-      for (const m of ms) expect(id.transports.has(m)).toBe(true);
+      expect(id.dialers.size).toBe(3);
+      for (const m of ms) expect(id.dialers.has(m)).toBe(true);
 
       const gw = rt.pools.get("apim-gw")!;
       expect(gw.pool.members.map((m) => m.url.href)).toEqual(["http://127.0.0.1:8280/"]);
       expect(gw.failOnStatus.size).toBe(0);
-      expect(gw.transports.size).toBe(1);
+      expect(gw.dialers.size).toBe(1);
     });
   });
 

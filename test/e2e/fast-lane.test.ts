@@ -223,7 +223,7 @@ describe("fast lane: the keep-alive race", () => {
 });
 
 describe("fast lane: review fixes", () => {
-  test("a head over 16 KB is the spine's to refuse (431), even when it arrives in one read", async () => {
+  test("a head over 32 KiB is refused (431) before any member, even when it arrives in one read", async () => {
     const up = rawUpstream((s) => s.write(ok("ok")));
     const p = await proxy([up.url]);
     const res = await rawRequest(p.url, `GET / HTTP/1.1\r\nHost: a\r\nX-Big: ${"b".repeat(40_000)}\r\nConnection: close\r\n\r\n`);

@@ -9,7 +9,6 @@ import type { Socket } from "bun";
 import type { RuntimePool, RuntimeRoute } from "../../src/config/runtime.ts";
 import { ClientConn } from "../../src/front/client-conn.ts";
 import type { FrontContext } from "../../src/front/front-context.ts";
-import { TunnelRegistry } from "../../src/front/tunnel.ts";
 import { Deadlines } from "../../src/proxy/deadlines.ts";
 
 function fakeSocket() {
@@ -42,7 +41,7 @@ function context(): { ctx: FrontContext; logged: number[] } {
       events: () => {}, access: (e) => logged.push(e.status), lanes: new Map(), scheme: "http", port: 80,
     },
     plan: (h) => ({ route, pool, path: h.rawPath, canonical: h.rawPath }),
-    registry: new TunnelRegistry(), internalPort: 0, idleTimeoutSec: 10, clientTimeouts: { header: 1000, body: 1000, keepAlive: 10_000 }, stopping: false,
+    idleTimeoutSec: 10, clientTimeouts: { header: 1000, body: 1000, keepAlive: 10_000 }, stopping: false,
   };
   return { ctx, logged };
 }
@@ -73,4 +72,28 @@ test("a client that does not read: the next pipelined request waits for the drai
   expect(logged.length).toBe(4000);
   expect(answers(written)).toBe(4000);
   expect(state.paused).toBe(false);
+});
+
+test("a malformed head is answered 400, logged, and the connection closed; nothing after it is read", () => {
+  const { sock, written, state } = fakeSocket();
+  const { ctx, logged } = context();
+  const conn = new ClientConn(sock, ctx);
+  conn.onData(Buffer.from("GET / HTTP/1.1\r\nHost: a\r\nX-A: one\r\n two\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n", "latin1"));
+  expect(written.join("")).toStartWith("HTTP/1.1 400 Bad Request\r\n");
+  expect(written.join("")).toContain("obs-fold");
+  expect(logged).toEqual([400]);
+  expect(state.ended).toBe(true);
+});
+
+test("a head over 32 KiB is 431; a body over maxBodySize is 413 before any member is chosen", () => {
+  const big = fakeSocket();
+  const a = context();
+  new ClientConn(big.sock, a.ctx).onData(Buffer.from(`GET / HTTP/1.1\r\nHost: a\r\nX-A: ${"a".repeat(70_000)}`, "latin1"));
+  expect(big.written.join("")).toStartWith("HTTP/1.1 431 ");
+  const post = fakeSocket();
+  const b = context();
+  (b.ctx.plan({ rawPath: "/" } as never) as { route: { maxBodySize?: number } }).route.maxBodySize = 10;
+  new ClientConn(post.sock, b.ctx).onData(Buffer.from("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 11\r\n\r\n", "latin1"));
+  expect(post.written.join("")).toStartWith("HTTP/1.1 413 ");
+  expect(b.logged).toEqual([413]);
 });

@@ -28,13 +28,13 @@ const forwarded = (p: FastPlan | LocalAnswer | undefined) => p as FastPlan | und
 const answered = (p: FastPlan | LocalAnswer | undefined) => (p instanceof LocalAnswer ? p.status : undefined);
 
 test("a plain route to a pool of http:// members is the lane's, with the normalized path", () => {
-  const plan = forwarded(fastLanes(rt, false).plan(head("/x/./y/../z?q")));
+  const plan = forwarded(fastLanes(rt).plan(head("/x/./y/../z?q")));
   expect(plan?.pool.name).toBe("plain");
   expect(plan?.path).toBe("/x/z");
 });
 
 test("requestHeaders routes and https:// members are the lane's; local answers, denied methods and bad paths are answered by the front", () => {
-  const lanes = fastLanes(rt, true);
+  const lanes = fastLanes(rt);
   expect(forwarded(lanes.plan(head("/tls/a")))?.pool.name).toBe("tls");
   expect(lanes.lanes.get(rt.pools.get("tls")!.pool.members[0]!)?.dialer.tls).toBe(true);
   expect(forwarded(lanes.plan(head("/rules/a")))?.route.path).toBe("/rules");
@@ -44,11 +44,7 @@ test("requestHeaders routes and https:// members are the lane's; local answers, 
   expect(answered(lanes.plan(head("/a%2Fb")))).toBe(404);
 });
 
-test("a sticky pool is the lane's only when the sticky cookie hook is there", () => {
-  expect(fastLanes(rt, false).plan(head("/sticky/a"))).toBeUndefined();
-  expect(forwarded(fastLanes(rt, true).plan(head("/sticky/a")))?.pool.name).toBe("sticky");
-});
-
-test("a route with auth is the spine's (the lane does not check tokens)", () => {
-  expect(fastLanes(rt, true).plan(head("/auth/a"))).toBeUndefined();
+test("sticky pools and routes with auth are planned like any pool route (the exchange adds the cookie and checks the token)", () => {
+  expect(forwarded(fastLanes(rt).plan(head("/sticky/a")))?.pool.name).toBe("sticky");
+  expect(forwarded(fastLanes(rt).plan(head("/auth/a")))?.route.auth).toBeDefined();
 });

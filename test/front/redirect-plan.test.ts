@@ -14,6 +14,6 @@ test("every request is redirected to the same host, path and query on HTTPS", ()
   expect(Buffer.from(b.bytes).toString("latin1")).toContain("location: https://a.test/a/b?q=1\r\n");
 });
 
-test("a request with a body is left to the gate and the spine", () => {
-  expect(redirectLanes({ port: 443, status: 301 }).plan(head("a.test", "Content-Length: 2\r\n"))).toBeUndefined();
+test("a request with a body is redirected too (the connection reads or skips the body, client-conn.ts)", () => {
+  expect((redirectLanes({ port: 443, status: 301 }).plan(head("a.test", "Content-Length: 2\r\n")) as LocalAnswer).status).toBe(301);
 });

@@ -46,10 +46,10 @@ function proxy(pool: Record<string, unknown>) {
   const affinity = createAffinity(rt, { events: (l, m) => log.push(`${l} ${m}`), now: () => clock.t });
   const running: Running = listen(rt, {
     deadlines: new Deadlines(), events: () => {}, access: () => {},
-    choose: affinity.choose, outcome: affinity.outcome, onResponse: affinity.onResponse,
+    choose: affinity.choose, outcome: affinity.outcome, stickyCookie: affinity.stickyCookie,
   });
   cleanups.push(() => running.stop(true), () => rt.close(), () => affinity.stop());
-  const base = `http://127.0.0.1:${running.servers[0]!.port}`;
+  const base = running.urls[0]!.replace(/\/$/, "");
   const get = async (cookie?: string, path = "/") => {
     const res = await fetch(base + path, { headers: cookie ? { cookie } : {} });
     return { status: res.status, body: await res.text(), cookies: res.headers.getSetCookie() };
@@ -57,7 +57,7 @@ function proxy(pool: Record<string, unknown>) {
   return { get, clock, log, affinity, rt };
 }
 
-describe("createAffinity through the spine", () => {
+describe("createAffinity through the engine", () => {
   test("insert mode: cookie on first visit, none on a hit, a new one after failover", async () => {
     const a = upstream("A");
     const b = upstream("B");

@@ -4,7 +4,6 @@ import { Deadlines } from "../../src/proxy/deadlines.ts";
 import { bindListener, type Bound, type Serving } from "../../src/server/bound-listener.ts";
 import { createCA, issueLeaf } from "../../src/tls/issue.ts";
 import { loadListenerTls } from "../../src/tls/listener-tls.ts";
-import { createWebSocketHandler } from "../../src/ws/relay.ts";
 import { tempDir, write } from "../tls/openssl.ts";
 import { captureEvents, runtimeIn } from "../tls/tls-fixtures.ts";
 
@@ -19,11 +18,10 @@ await leaf("first");
 await leaf("second");
 
 const { events } = captureEvents();
-const sh = { idleTimeout: 75, websocket: createWebSocketHandler({ idleTimeoutSec: 60, maxPayloadLength: 1 << 20 }), events };
 const config = (listener: object) => ({ listeners: [listener], pools: {}, routes: [{ path: "/", respond: { status: 200, body: "hello" } }] });
 const serving = (cfg: object): Serving => {
   const rt = runtimeIn(dir, cfg);
-  return { rt, deps: { deadlines: new Deadlines(), events, access: () => {} }, lanes: fastLanes(rt, false) };
+  return { rt, deps: { deadlines: new Deadlines(), events, access: () => {} }, lanes: fastLanes(rt) };
 };
 
 /** The subject CN a fresh TLS connection is served (openssl is a real, independent client). */
@@ -37,24 +35,13 @@ afterEach(async () => {
   for (const b of bound.splice(0)) await b.stop(true);
 });
 
-describe.each([["socket front", undefined], ["Bun.serve alone", "0"]])("a listener with %s", (_, fastLane) => {
-  const lane = async <T>(f: () => Promise<T>) => {
-    const before = process.env.EDGE_FAST_LANE;
-    if (fastLane === undefined) delete process.env.EDGE_FAST_LANE;
-    else process.env.EDGE_FAST_LANE = fastLane;
-    try {
-      return await f();
-    } finally {
-      if (before === undefined) delete process.env.EDGE_FAST_LANE;
-      else process.env.EDGE_FAST_LANE = before;
-    }
-  };
+describe("a listener", () => {
 
-  test("swap turns redirectHttps on and off in place, on the same port", () => lane(async () => {
+  test("swap turns redirectHttps on and off in place, on the same port", async () => {
     const plain = { port: 0, host: "127.0.0.1" };
     const redirect = { ...plain, redirectHttps: { port: 8443 } };
     const first = serving(config(plain));
-    const b = bindListener(first.rt.listeners[0]!, first, sh, undefined);
+    const b = bindListener(first.rt.listeners[0]!, first, undefined);
     bound.push(b);
     expect(await (await fetch(b.url)).text()).toBe("hello");
     const r = serving(config(redirect));
@@ -64,20 +51,20 @@ describe.each([["socket front", undefined], ["Bun.serve alone", "0"]])("a listen
     const back = serving(config(plain));
     b.swap(back.rt.listeners[0]!, back);
     expect(await (await fetch(b.url)).text()).toBe("hello");
-  }));
+  });
 
-  test("prepared certificates are served after commit, and not after abort", () => lane(async () => {
+  test("prepared certificates are served after commit, and not after abort", async () => {
     const tls = (cn: string) => ({ port: 0, host: "127.0.0.1", tls: { certificates: [{ cert: `${cn}.crt`, key: `${cn}.key` }] } });
     const s = serving(config(tls("first")));
-    const b = bindListener(s.rt.listeners[0]!, s, sh, (await loadListenerTls(s.rt, events)).get(0));
+    const b = bindListener(s.rt.listeners[0]!, s, (await loadListenerTls(s.rt, events)).get(0));
     bound.push(b);
     const next = (await loadListenerTls(runtimeIn(dir, config(tls("second"))), events)).get(0)!;
     const undone = b.prepareTls(next);
     // Bun.serve alone: the prepared server already shares the port (SO_REUSEPORT) until commit or abort.
-    if (fastLane === undefined) expect(await servedCn(b.url)).toBe("subject=CN = first");
+    expect(await servedCn(b.url)).toBe("subject=CN = first");
     undone.abort();
     expect(await servedCn(b.url)).toBe("subject=CN = first");
     b.prepareTls(next).commit();
     expect(await servedCn(b.url)).toBe("subject=CN = second");
-  }));
+  });
 });

@@ -81,7 +81,7 @@ test("redirectHttps listener still answers 301 to https://host:port/path?query",
   const rt = runtimeIn(dir, config);
   const running = listen(rt, { deadlines: new Deadlines(), events, access: () => {} }, await loadListenerTls(rt, events));
   try {
-    const r = await fetch(`http://127.0.0.1:${running.servers[1]!.port}/a/b?x=1`, { headers: { host: "sso.example.com:8080" }, redirect: "manual" });
+    const r = await fetch(`http://127.0.0.1:${new URL(running.urls[1]!).port}/a/b?x=1`, { headers: { host: "sso.example.com:8080" }, redirect: "manual" });
     expect([r.status, r.headers.get("location")]).toEqual([301, "https://sso.example.com:8443/a/b?x=1"]);
   } finally {
     await running.stop(true);

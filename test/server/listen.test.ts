@@ -74,20 +74,9 @@ function freePort(): number {
 const text = async (url: string, init: RequestInit & { tls?: object } = {}) => (await fetch(url, init)).text();
 const refused = (url: string) => fetch(url, { keepalive: false }).then(() => false, () => true);
 
-describe.each([["socket front", undefined], ["Bun.serve alone", "0"]])("apply with %s", (_, fastLane) => {
-  const before = process.env.EDGE_FAST_LANE;
-  const withLane = async <T>(f: () => Promise<T>) => {
-    if (fastLane === undefined) delete process.env.EDGE_FAST_LANE;
-    else process.env.EDGE_FAST_LANE = fastLane;
-    try {
-      return await f();
-    } finally {
-      if (before === undefined) delete process.env.EDGE_FAST_LANE;
-      else process.env.EDGE_FAST_LANE = before;
-    }
-  };
+describe("apply", () => {
 
-  test("binds added plain and TLS listeners that serve the new plan; the kept one keeps its port", () => withLane(async () => {
+  test("binds added plain and TLS listeners that serve the new plan; the kept one keeps its port", async () => {
     const { running, apply } = await start(config("one", [plain()]));
     const kept = running.urls[0]!;
     const applied = await apply(config("two", [plain(), tlsListener, plain()]));
@@ -99,9 +88,9 @@ describe.each([["socket front", undefined], ["Bun.serve alone", "0"]])("apply wi
     expect(await text(kept)).toBe("two");
     expect(await text(running.urls[1]!, { tls: clientTls })).toBe("two");
     expect(await text(running.urls[2]!)).toBe("two");
-  }));
+  });
 
-  test("a removed listener stops accepting, finishes the request in flight, then its drain timer is dropped", () => withLane(async () => {
+  test("a removed listener stops accepting, finishes the request in flight, then its drain timer is dropped", async () => {
     const { clock, due } = manualClock();
     const { running, apply, lines } = await start(config("one", [plain(), plain()]), clock);
     const gone = running.urls[1]!;
@@ -119,9 +108,9 @@ describe.each([["socket front", undefined], ["Bun.serve alone", "0"]])("apply wi
     expect(due.size).toBe(0);
     expect(lines).toContain(`info listener ${gone} (removed): its last connection closed`);
     expect(lines.join("\n")).not.toContain("still busy");
-  }));
+  });
 
-  test("a removed listener still busy at shutdownTimeout has its connections closed", () => withLane(async () => {
+  test("a removed listener still busy at shutdownTimeout has its connections closed", async () => {
     const { clock, fire } = manualClock();
     const { running, apply, lines } = await start(config("one", [plain(), plain()]), clock);
     const inflight = fetch(`${running.urls[1]!}/slow`).then(() => "answered", () => "closed");
@@ -131,9 +120,9 @@ describe.each([["socket front", undefined], ["Bun.serve alone", "0"]])("apply wi
     expect(await inflight).toBe("closed");
     expect(lines.join("\n")).toContain("(removed): still busy after 5000 ms (shutdownTimeout): closing its remaining connections");
     release.resolve();
-  }));
+  });
 
-  test("a port in use fails the whole apply: nothing is bound, the old plan keeps serving", () => withLane(async () => {
+  test("a port in use fails the whole apply: nothing is bound, the old plan keeps serving", async () => {
     const busy = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
     try {
       const { running, apply } = await start(config("one", [plain()]));
@@ -150,7 +139,7 @@ describe.each([["socket front", undefined], ["Bun.serve alone", "0"]])("apply wi
     } finally {
       busy.stop(true);
     }
-  }));
+  });
 });
 
 test("a port still held by a listener the reload removes is refused before anything binds", async () => {

@@ -1,0 +1,37 @@
+/**
+ * A route's `auth` on the engine: the token is checked before a member is chosen (authorize.ts,
+ * the one decision), then the head's lines get the verdict's edits (incoming copies of the claim
+ * headers removed, the claims set) or the client gets the RFC 6750 3 challenge.
+ */
+import type { RuntimeRoute } from "../config/runtime.ts";
+import type { EventLog } from "../log/events.ts";
+import { httpDate } from "../proxy/errors.ts";
+import { authorize } from "../auth/authorize.ts";
+import type { AuthVerdict } from "../auth/route-auth.ts";
+import { LocalAnswer } from "./local-answer.ts";
+import { withoutFields, type FastHead } from "./request-head.ts";
+
+/** undefined: the request goes on, `h` edited for the member; else the 401 to send. */
+export async function authorizeHead(route: RuntimeRoute, h: FastHead, clientIp: string, events: EventLog): Promise<LocalAnswer | undefined> {
+  const verdict = await authorize(route, { authorization: h.authorization, cookie: h.cookie, query: h.query, clientIp }, events);
+  if (!verdict.ok) return unauthorized(verdict, h, route.label);
+  if (verdict.remove.length > 0) {
+    const names = new Set(verdict.remove);
+    h.beforeHost = withoutFields(h.beforeHost, names);
+    h.afterHost = withoutFields(h.afterHost, names);
+  }
+  // headersFor admits only field-value text (claims-headers.ts), so the lines cannot be split.
+  for (const [name, value] of verdict.set) {
+    h.afterHost += `${name}: ${value}\r\n`;
+    if (/[^\x00-\x7f]/.test(value)) h.latin1 = true;
+  }
+  return undefined;
+}
+
+function unauthorized(v: Extract<AuthVerdict, { ok: false }>, h: FastHead, route: string): LocalAnswer {
+  const body = Buffer.from(v.body);
+  const head = `HTTP/1.1 401 Unauthorized\r\nwww-authenticate: ${v.challenge}\r\ncontent-type: text/plain; charset=utf-8\r\n` +
+    `cache-control: no-store\r\ndate: ${httpDate()}\r\ncontent-length: ${body.byteLength}\r\n${h.close ? "connection: close\r\n" : ""}\r\n`;
+  const bytes = h.method === "HEAD" ? Buffer.from(head, "latin1") : Buffer.concat([Buffer.from(head, "latin1"), body]);
+  return new LocalAnswer(401, bytes, h.method === "HEAD" ? 0 : body.byteLength, route);
+}

@@ -1,0 +1,47 @@
+/**
+ * A request body too large to hold (held-body.ts) on its way to the member as it arrives:
+ * where it ends in each client read (Content-Length, or chunked through chunk-scan.ts, the
+ * bytes passed as received), and the route's maxBodySize. What follows the body in a read is
+ * the next pipelined request, handed back to the connection.
+ */
+import { ChunkScan } from "./chunk-scan.ts";
+import type { FastHead } from "./request-head.ts";
+
+/** The body passed the route's maxBodySize: 413 if nothing was answered yet, else a cut. */
+export class BodyTooLarge extends Error {}
+
+export class RequestBody {
+  /** Content-Length bytes still to come (chunked: unused). */
+  #left: number;
+  readonly #scan: ChunkScan | undefined;
+  readonly max: number | undefined;
+  /** Bytes of the body (as framed by the client) taken so far. */
+  bytes = 0;
+  done = false;
+
+  constructor(h: FastHead, max: number | undefined) {
+    this.#left = h.chunked ? 0 : h.bodyLength;
+    this.#scan = h.chunked ? new ChunkScan() : undefined;
+    this.max = max;
+  }
+
+  /**
+   * The end of the body's part of buf[from..] (buf.byteLength when all of it is body). Throws
+   * BadHead for malformed chunking, BodyTooLarge past maxBodySize.
+   */
+  take(buf: Uint8Array, from: number): number {
+    let end: number;
+    if (this.#scan) {
+      const at = this.#scan.scan(buf, from);
+      if (this.max !== undefined && this.#scan.payload > this.max) throw new BodyTooLarge();
+      end = at < 0 ? buf.byteLength : at;
+      this.done = at >= 0;
+    } else {
+      end = Math.min(buf.byteLength, from + this.#left);
+      this.#left -= end - from;
+      this.done = this.#left === 0;
+    }
+    this.bytes += end - from;
+    return end;
+  }
+}
