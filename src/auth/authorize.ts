@@ -1,5 +1,5 @@
 /**
- * The one auth decision both request paths make: a route's token is read, verified, and the
+ * The one auth decision: a route's token is read, verified, and the
  * answer is either the header edits for the member (claims set, incoming copies of those
  * headers removed) or a 401 with the RFC 6750 3 challenge. Every refusal is one log line with
  * its reason; the token is never logged.
@@ -35,17 +35,4 @@ function refuse(route: Authorizable, facts: RequestFacts, log: EventLog, reason:
     challenge: sent ? `${realm}, error="invalid_token"` : realm,
     body: sent ? "401 Unauthorized: the bearer token is not valid here\n" : "401 Unauthorized: a bearer token is required\n",
   };
-}
-
-/** The spine's edit, in place on the client's request headers (upstream-request.ts edits them so too). */
-export function applyAuthHeaders(h: Headers, verdict: Extract<AuthVerdict, { ok: true }>): void {
-  for (const name of verdict.remove) h.delete(name);
-  for (const [name, value] of verdict.set) h.set(name, value);
-}
-
-export function unauthorizedResponse(verdict: Extract<AuthVerdict, { ok: false }>): Response {
-  return new Response(verdict.body, {
-    status: verdict.status,
-    headers: { "www-authenticate": verdict.challenge, "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" },
-  });
 }

@@ -130,7 +130,7 @@ export function start(rt: Runtime, events: EventLog, quietAccess = false, tls?: 
   const path = logCfg.path === "-" ? "-" : resolve(rt.baseDir, logCfg.path);
   const sink = quietAccess ? undefined : fileSink(path);
   const access = countRefusals(rt.registry.refused, sink ? createAccessLog(logCfg.format, sink) : () => {});
-  // Stickiness and health wrap the pool's method; they reach the spine only through these hooks.
+  // Stickiness and health wrap the pool's method; they reach the engine only through these hooks.
   const affinity = createAffinity(rt, { events });
   const deadlines = new Deadlines();
   const hooks = (a: Affinity): ListenDeps => ({ deadlines, events, access, choose: a.choose, outcome: a.outcome, stickyCookie: a.stickyCookie });

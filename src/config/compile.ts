@@ -20,8 +20,6 @@ import { Dialer } from "../upstream/dial.ts";
 import { compileJwt } from "../auth/compile-jwt.ts";
 import type { RouteAuth } from "../auth/route-auth.ts";
 
-/** Bun.serve's idleTimeout cannot exceed 255 s (listen.ts sets it from the longest timeout, up to this). */
-export const SERVER_IDLE_MAX_MS = 250_000;
 
 export const DEFAULT_TIMEOUTS: Timeouts = { connect: 5_000, response: 60_000, idle: 60_000 };
 
@@ -149,7 +147,6 @@ function compileRoute(rc: RouteConfig, index: number, pools: Map<string, Runtime
     denyMethods: new Set(rc.denyMethods),
     maxBodySize: rc.maxBodySize,
     timeouts,
-    outlastsServerIdle: Math.max(timeouts.response, timeouts.idle) > SERVER_IDLE_MAX_MS,
     requestRules: rc.requestHeaders ? compileHeaderRules(rc.requestHeaders, `${where}.requestHeaders`) : undefined,
     responseRules: rc.responseHeaders ? compileHeaderRules(rc.responseHeaders, `${where}.responseHeaders`) : undefined,
     allowEncodedSlashes: rc.allowEncodedSlashes,

@@ -46,8 +46,6 @@ export interface RuntimeRoute {
   denyMethods: ReadonlySet<string>;
   maxBodySize?: number | undefined;
   timeouts: Timeouts;
-  /** The route may wait longer than Bun.serve's idle timeout can (255 s): turn it off per request. */
-  outlastsServerIdle: boolean;
   requestRules?: HeaderRules | undefined;
   responseRules?: HeaderRules | undefined;
   reverse?: ReverseMapper | undefined;

@@ -3,7 +3,7 @@
  * with a length passes through as it came (a range of the read, no copy); a chunked body is
  * decoded and framed again, so the client only ever sees clean CRLF framing without
  * extensions or trailers (the upstream's own may be lenient: RFC 9112 7.1 lets us accept
- * bare LF, not pass it on), as the spine's re-encoding did.
+ * bare LF, not pass it on).
  */
 import { ChunkedDecoder } from "../upstream/chunked-decoder.ts";
 import type { ClientHead } from "./response-head.ts";

@@ -1,8 +1,9 @@
 /**
- * The fast lane's spine for one body-less request on a pool route: pick member -> forward ->
- * relay the response, on raw sockets, with the spine's answers (proxy/forward.ts retries and
- * 502/503/504 texts, respond.ts body rules, the same access log line and health outcomes).
- * A member that dies mid-body cuts the client connection, as respond.ts does.
+ * One exchange on a pool route: (auth) -> pick member -> forward (head, held or streamed body)
+ * -> relay the response, on raw sockets, with one retry rule and one set of 502/503/504 answers
+ * (try-failure.ts). Every exchange ends in #log (member accounting, health outcome, access
+ * line, metrics). A member that dies mid-body cuts the client connection: a truncated body
+ * must not look complete.
  */
 import { clientScheme } from "../rewrite/reverse.ts";
 import type { Member } from "../balancer/member.ts";
@@ -339,7 +340,7 @@ export class FastExchange implements LaneUser {
       over: (out, into, why) => this.#tunnelOver(out, into, why),
     }, this.deps.deadlines, this.deps.wsIdleMs);
     this.#tunnel.fromMember(head);
-    this.#tunnel.bytesOut -= head.byteLength; // the log counts what follows the 101, as the spine
+    this.#tunnel.bytesOut -= head.byteLength; // the log counts what follows the 101
     if (end < buf.byteLength) this.#tunnel.fromMember(buf.subarray(end));
     c.upgraded(this);
   }
@@ -471,7 +472,7 @@ export class FastExchange implements LaneUser {
     if (this.#state === W_OVER) return;
     if (this.#tunnel) return this.#tunnel.close("client went away");
     if (this.#state === W_HEAD && this.#member && this.h.upgrade) {
-      // A handshake the client abandons is nobody's failure (as the spine's websocket.ts): 499 now.
+      // A handshake the client abandons is nobody's failure: 499 now.
       this.#stop();
       this.#member.end(0);
       return this.#log(499);
@@ -555,7 +556,7 @@ export class FastExchange implements LaneUser {
     this.deps.access({
       clientIp: this.clientIp, method: h.method, target: h.target, protocol: "HTTP/1.1", status, bytes,
       referer: h.referer, userAgent: h.userAgent, host: h.hostHeader, route: this.route.label,
-      // As the spine: pool and member only once one was chosen.
+      // Pool and member only once one was chosen.
       pool: this.#member ? this.pool.name : "", member: this.#member?.origin ?? "", durationMs,
     });
   }

@@ -1,9 +1,9 @@
 /**
- * The fast lane's view of an upstream response head. The common head (HTTP/1.1, plain fields,
+ * The engine's view of an upstream response head. The common head (HTTP/1.1, plain fields,
  * framing by Content-Length or chunked) is scanned without building a Headers object and, when
  * nothing in it needs rewriting, goes to the client byte for byte. Anything else takes the
  * slow road: the full parser (src/upstream/response-head.ts, which rejects malformed heads)
- * and the same header steps the spine runs (hop-by-hop, ProxyPassReverse, responseHeaders).
+ * and the header steps (hop-by-hop, ProxyPassReverse, responseHeaders) on a Headers object.
  */
 import { parseResponseHead } from "../upstream/response-head.ts";
 import { UpstreamError } from "../upstream/errors.ts";
@@ -58,7 +58,7 @@ const NOT_PLAIN = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)|(?<!\r)\n|\r\n(?!\r
 
 /**
  * `head` is the latin1 text of buf[0, end). Throws UpstreamError (EMALFORMED) for a head the
- * full parser rejects, as the spine's client does.
+ * full parser rejects.
  */
 export function clientHead(buf: Buffer, end: number, head: string, cx: HeadContext, isHead: boolean): ClientHead {
   return scan(head, cx, isHead) ?? rebuild(buf, end, cx, isHead);
@@ -124,7 +124,7 @@ function rebuild(buf: Buffer, end: number, cx: HeadContext, isHead: boolean): Cl
   const p = parseResponseHead(buf, 0, end);
   if (p.status < 200) throw new UpstreamError("EMALFORMED", `malformed upstream response: unexpected ${p.status} (no upgrade was asked for)`);
   const h = p.headers;
-  // Framing is ours to state (we relay the body as framed); the rest goes through the spine's steps.
+  // Framing is ours to state (we relay the body as framed); the rest goes through the Headers steps.
   h.delete("content-length");
   stripHopByHop(h);
   cx.route.reverse?.(h, { scheme: cx.clientScheme ?? cx.scheme, host: cx.hostHeader });

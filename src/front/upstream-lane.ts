@@ -1,5 +1,5 @@
 /**
- * The fast lane's keep-alive connections to one member (plain or TLS, dial.ts): LIFO idle stack, no cap
+ * The engine's keep-alive connections to one member (plain or TLS, dial.ts): LIFO idle stack, no cap
  * on concurrent connections (NGINX `keepalive` semantics without its throttling). The socket
  * carries bytes only; the exchange that holds it parses and relays (fast-exchange.ts).
  */
@@ -58,7 +58,7 @@ export class MemberLane {
   #sweeper: ReturnType<typeof setInterval> | undefined;
   #closed = false;
 
-  /** One Dialer per member, shared with the spine's client: TLS settings and session in one place. */
+  /** One Dialer per member, shared with the probes: TLS settings and session in one place. */
   constructor(dialer: Dialer) {
     this.dialer = dialer;
   }

@@ -45,8 +45,8 @@ export function recordRefusal(counts: RefusalCounts, status: number): void {
 
 /**
  * The access log, counting on the way the requests refused before routing: the parser's
- * 400/408/431 and "no route" 404s. Every front logs them with route "-" (the fast lane, its
- * tunnel to the spine, TLS listeners on the spine), and they have no route to be counted under.
+ * 400/405/408/413/417/431/505 and "no route" 404s. The engine logs them with route "-", and
+ * they have no route to be counted under.
  */
 export function countRefusals(counts: RefusalCounts, log: AccessLog): AccessLog {
   if (!COUNTING) return log;

@@ -1,8 +1,7 @@
 /**
  * A minimal abort signal for the request path. Creating an AbortController per request and
  * listening on it cost about a quarter of a small request's throughput in Bun (measured:
- * 42k -> 31k req/s), so the spine uses this plain object; only APIs that need a real
- * AbortSignal (Bun's WebSocket client) bridge to one.
+ * 42k -> 31k req/s), so the upstream client (active probes) uses this plain object.
  */
 export interface AbortLike {
   readonly aborted: boolean;

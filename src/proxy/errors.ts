@@ -1,6 +1,6 @@
 /**
  * The proxy's own answers: short plain-text bodies, as NGINX's and HAProxy's error pages are
- * short, and never a stack trace (Bun's `development` error page would leak one).
+ * short, and never a stack trace.
  */
 export type ProxyErrorKind = "bad_request" | "forbidden" | "no_route" | "not_allowed" | "client_timeout" | "too_large" | "expectation" | "head_too_large" | "upstream" | "unavailable" | "timeout" | "version";
 
@@ -12,7 +12,7 @@ const REASON: Record<number, string> = {
   400: "Bad Request", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 408: "Request Timeout", 413: "Content Too Large", 417: "Expectation Failed", 431: "Request Header Fields Too Large", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout", 505: "HTTP Version Not Supported",
 };
 
-/** The same answer as errorResponse, as the bytes of an HTTP/1.1 response (for the fast lane's raw sockets). */
+/** An answer of the proxy's own, as the bytes of an HTTP/1.1 response. */
 export function errorBytes(kind: ProxyErrorKind, detail: string, close: boolean): { status: number; bytes: Uint8Array } {
   const status = STATUS[kind];
   const body = Buffer.from(detail + "\n");
@@ -33,19 +33,5 @@ export function httpDate(): string {
   return dateText;
 }
 
-export function errorResponse(kind: ProxyErrorKind, detail: string): Response {
-  return new Response(detail + "\n", {
-    status: STATUS[kind],
-    headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" },
-  });
-}
-
 /** Apache's AllowEncodedSlashes Off answers 404 too. */
 export const ENCODED_SLASH_404 = "404 Not Found: an encoded / or \\ in the path is not allowed here";
-
-/** Thrown by a response-phase timer so the abort reason says which phase ran out. */
-export class UpstreamTimeout extends Error {
-  constructor(phase: string) {
-    super(`upstream ${phase} timeout`);
-  }
-}

@@ -21,13 +21,6 @@ export function readsAsOurs(lowerName: string): boolean {
   return lowerName.includes("_") && OURS.has(lowerName.replaceAll("_", "-"));
 }
 
-/** Removes the readsAsOurs fields (Headers names are lower case). */
-export function dropUnderscoredOurs(h: Headers): void {
-  let drop: string[] | undefined;
-  for (const name of h.keys()) if (readsAsOurs(name)) (drop ??= []).push(name);
-  if (drop) for (const name of drop) h.delete(name);
-}
-
 export function stripHopByHop(h: Headers): void {
   const conn = h.get("connection");
   if (conn) {
@@ -40,34 +33,6 @@ export function stripHopByHop(h: Headers): void {
     }
   }
   for (const name of HOP_BY_HOP) h.delete(name);
-}
-
-export interface ForwardedInfo {
-  clientIp: string;
-  scheme: "http" | "https";
-  host: string;           // the Host header as received, port included
-  port: number;           // the listener's port
-  trusted: boolean;       // the client is a trusted proxy: keep its X-Forwarded-* values
-}
-
-/**
- * X-Forwarded-For is appended to (the de facto convention, as Apache and NGINX's
- * $proxy_add_x_forwarded_for do); the others describe the client-facing request. From an
- * untrusted client every incoming X-Forwarded-* is replaced and Forwarded/X-Real-IP dropped,
- * so a client cannot spoof its address.
- */
-export function setForwarded(h: Headers, f: ForwardedInfo): void {
-  if (!f.trusted) {
-    // The other spellings of the same claims (RFC 7239 Forwarded, NGINX's X-Real-IP) are not
-    // ours to vouch for either: from an untrusted client they are dropped.
-    h.delete("forwarded");
-    h.delete("x-real-ip");
-  }
-  const prior = f.trusted ? h.get("x-forwarded-for") : null;
-  h.set("x-forwarded-for", prior ? `${prior}, ${f.clientIp}` : f.clientIp);
-  if (!f.trusted || !h.has("x-forwarded-proto")) h.set("x-forwarded-proto", f.scheme);
-  if (!f.trusted || !h.has("x-forwarded-host")) h.set("x-forwarded-host", f.host);
-  if (!f.trusted || !h.has("x-forwarded-port")) h.set("x-forwarded-port", String(f.port));
 }
 
 /** Bun reports IPv4 clients of a dual-stack socket as `::ffff:1.2.3.4`; logs and XFF want `1.2.3.4`. */

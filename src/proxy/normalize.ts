@@ -68,11 +68,3 @@ export function matchPath(raw: string): string | undefined {
   if (p.includes(";")) p = p.split("/").map((seg) => seg.split(";", 1)[0]).join("/");
   return normalizePath(p);
 }
-
-/** Splits a request URL (absolute, as Bun gives it) into the raw path and the query with its "?". */
-export function splitTarget(url: string): { path: string; query: string } {
-  const start = url.indexOf("/", url.indexOf("//") + 2);
-  if (start < 0) return { path: "/", query: "" };
-  const q = url.indexOf("?", start);
-  return q < 0 ? { path: url.slice(start), query: "" } : { path: url.slice(start, q), query: url.slice(q) };
-}

@@ -1,5 +1,5 @@
 /**
- * Step 1 of the spine: which route serves a request.
+ * Which route serves a request.
  * Host first (exact name, then the longest `*.suffix` wildcard, then routes without host),
  * and within the most specific host that has a matching path, the longest path prefix at a
  * segment boundary (NGINX's longest-prefix `location`, not Apache's first-match order).

@@ -39,7 +39,7 @@ export interface Applied {
   removed: string[];
   /** a kept listener took new certificates */
   certificates: boolean;
-  /** Closes the fast lanes of members the new plan no longer has (once old requests had their time). */
+  /** Closes the lanes of members the new plan no longer has (once old requests had their time). */
   closeLanes(): void;
 }
 

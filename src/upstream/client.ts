@@ -61,7 +61,7 @@ export class UpstreamClient implements ConnectionOwner {
   private sweeper: ReturnType<typeof setInterval> | null = null;
   private closed = false;
 
-  /** `origin`: an http:// URL, or a Dialer (https:// members, or one shared with the fast lane). */
+  /** `origin`: an http:// URL, or a Dialer (https:// members, or one shared with the engine). */
   constructor(origin: URL | Dialer, opts: UpstreamClientOptions = {}) {
     if (origin instanceof URL && origin.protocol !== "http:") throw new TypeError(`UpstreamClient needs a Dialer with TLS settings for ${origin.protocol}, got a URL`);
     this.dialer = origin instanceof URL ? new Dialer(origin) : origin;

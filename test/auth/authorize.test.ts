@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { applyAuthHeaders, authorize, unauthorizedResponse } from "../../src/auth/authorize.ts";
+import { authorize } from "../../src/auth/authorize.ts";
 import type { RouteAuth } from "../../src/auth/route-auth.ts";
 import { compileJwt } from "../../src/auth/compile-jwt.ts";
 import { jwks, sign, signingKey } from "./jwt-fixtures.ts";
@@ -18,9 +18,6 @@ test("a valid token: claim headers to set, and every claim header to remove firs
   const v = await authorize(route, facts(`Bearer ${token}`), (_l, m) => lines.push(m));
   expect(v).toEqual({ ok: true, remove: ["x-user", "x-scope"], set: [["x-user", "alice"]] });
   expect(lines).toEqual([]);
-  const h = new Headers({ "X-User": "mallory", "X-Scope": "admin", Accept: "*/*" });
-  if (v.ok) applyAuthHeaders(h, v);
-  expect([...h]).toEqual([["accept", "*/*"], ["x-user", "alice"]]);
 });
 
 test("no token: a challenge without an error code (RFC 6750 3.1), logged as no token", async () => {
@@ -38,12 +35,6 @@ test("a bad token: invalid_token, the reason in one log line that never holds th
   expect(lines).toHaveLength(1);
   expect(lines[0]).toEndWith("401: expired");
   for (const part of token.split(".")) expect(lines[0]).not.toContain(part);
-  if (!v.ok) {
-    const res = unauthorizedResponse(v);
-    expect(res.status).toBe(401);
-    expect(res.headers.get("www-authenticate")).toBe(v.challenge);
-    expect(res.headers.get("cache-control")).toBe("no-store");
-  }
 });
 
 test("a route without auth is let through untouched", async () => {

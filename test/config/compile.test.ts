@@ -215,16 +215,3 @@ describe("compile: other shapes", () => {
     });
   });
 });
-
-describe("routes that may outlast Bun.serve's 255 s idle timeout", () => {
-  test("a 5m response timeout turns the server's idle timeout off for that route only", () => {
-    withRuntime(JSON.stringify({
-      listeners: [{ port: 0 }],
-      pools: { slow: { members: [{ url: "http://127.0.0.1:1" }], timeouts: { response: "5m" } }, fast: { members: [{ url: "http://127.0.0.1:2" }] } },
-      routes: [{ path: "/slow", pool: "slow" }, { path: "/", pool: "fast" }],
-    }), (rt) => {
-      expect(routeAt(rt, 0).outlastsServerIdle).toBe(true);
-      expect(routeAt(rt, 1).outlastsServerIdle).toBe(false);
-    });
-  });
-});

@@ -20,7 +20,7 @@ test("an untrusted client's X-Forwarded-*, Forwarded and X-Real-IP are replaced,
   );
 });
 
-test("a trusted proxy's values are kept and its X-Forwarded-For extended (headers.ts setForwarded)", () => {
+test("a trusted proxy's values are kept and its X-Forwarded-For extended (as NGINX $proxy_add_x_forwarded_for)", () => {
   const head = "GET / HTTP/1.1\r\nHost: shop\r\nX-Forwarded-For: 1.1.1.1\r\nX-Forwarded-Proto: https\r\nX-Real-IP: 1.1.1.1\r\n\r\n";
   const out = upstreamHead(input(head, true), member);
   expect(out).toContain("X-Real-IP: 1.1.1.1\r\n");

@@ -1,0 +1,39 @@
+import { expect, test } from "bun:test";
+import type { RouteAuth } from "../../src/auth/route-auth.ts";
+import { compileJwt } from "../../src/auth/compile-jwt.ts";
+import type { RuntimeRoute } from "../../src/config/runtime.ts";
+import { authorizeHead } from "../../src/front/auth-step.ts";
+import { readFastHead } from "../../src/front/request-head.ts";
+import { jwks, sign, signingKey } from "../auth/jwt-fixtures.ts";
+
+const key = await signingKey("EdDSA", "e1");
+const auth: RouteAuth = compileJwt(
+  { jwksFile: "k.json", requiredClaims: [], claimsToHeaders: { sub: "X-User", scope: "X-Scope" }, clockSkew: 60_000, token: "header" },
+  { baseDir: "/", readText: () => JSON.stringify(jwks(key)), fail: (f, m) => { throw new Error(`${f}: ${m}`); } },
+);
+const route = { label: "api/v1", auth } as unknown as RuntimeRoute;
+const head = (...lines: string[]) => readFastHead(["GET /v1 HTTP/1.1", ...lines, "", ""].join("\r\n"));
+
+test("a valid token: the client's copies of the claim headers are removed and the claims set on the head", async () => {
+  const h = head("X-User: mallory", "Host: api", "X-Scope: admin", `Authorization: Bearer ${await sign(key, { sub: "alice" })}`, "Accept: */*");
+  expect(await authorizeHead(route, h, "10.0.0.9", () => {})).toBeUndefined();
+  const lines = h.beforeHost + h.afterHost;
+  expect(lines).not.toMatch(/mallory|admin/);
+  expect(lines).toContain("Accept: */*\r\n");
+  expect(h.afterHost).toEndWith("x-user: alice\r\n");
+});
+
+test("no token or a bad one: the 401 with the RFC 6750 challenge, no-store, and the body only for non-HEAD", async () => {
+  const none = await authorizeHead(route, head("Host: api"), "10.0.0.9", () => {});
+  const text = Buffer.from(none!.bytes).toString("latin1");
+  expect(none!.status).toBe(401);
+  expect(text).toStartWith("HTTP/1.1 401 Unauthorized\r\nwww-authenticate: Bearer realm=\"api/v1\"\r\n");
+  expect(text).toContain("cache-control: no-store\r\n");
+  expect(text).toEndWith("401 Unauthorized: a bearer token is required\n");
+  const bad = await authorizeHead(route, readFastHead("HEAD /v1 HTTP/1.1\r\nHost: api\r\nAuthorization: Bearer x.y.z\r\nConnection: close\r\n\r\n"), "10.0.0.9", () => {});
+  const badText = Buffer.from(bad!.bytes).toString("latin1");
+  expect(badText).toContain('error="invalid_token"');
+  expect(badText).toContain("connection: close\r\n");
+  expect(badText).toEndWith("\r\n\r\n");
+  expect(bad!.bodyBytes).toBe(0);
+});
