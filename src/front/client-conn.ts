@@ -15,7 +15,8 @@ import { LocalAnswer, localEntry } from "./local-answer.ts";
 import { heldBodyEnd, STREAM, TOO_LARGE, WAIT } from "./held-body.ts";
 import { BadHead, refusedEntry } from "./request-check.ts";
 import { RequestBody } from "./request-body.ts";
-import { FastExchange, type ClientLink } from "./fast-exchange.ts";
+import { FastExchange } from "./fast-exchange.ts";
+import type { ClientLink, StreamingExchange, UpgradedExchange } from "./exchange.ts";
 import type { FrontContext } from "./front-context.ts";
 import { headEnd, MAX_HEAD, readFastHead, type FastHead } from "./request-head.ts";
 import { WriteQueue } from "./write-queue.ts";
@@ -32,9 +33,9 @@ export class ClientConn implements ClientLink {
   #buf: Buffer | undefined;
   #busy: FastExchange | undefined;
   /** An upgraded exchange: client bytes are its, as they come. */
-  #raw: FastExchange | undefined;
+  #raw: UpgradedExchange | undefined;
   /** The exchange whose streamed request body the client is sending. */
-  #bodyTo: FastExchange | undefined;
+  #bodyTo: StreamingExchange | undefined;
   readonly #deadline: ClientDeadline;
   #continued = false;
   readonly #out: WriteQueue;
@@ -184,7 +185,7 @@ export class ClientConn implements ClientLink {
     }
   }
 
-  upgraded(x: FastExchange): void {
+  upgraded(x: UpgradedExchange): void {
     this.#raw = x;
     const early = this.#buf; // sent right after the handshake, before the 101
     this.#buf = undefined;
@@ -192,7 +193,7 @@ export class ClientConn implements ClientLink {
     if (early) x.fromClient(early);
   }
 
-  streamBody(x: FastExchange): void {
+  streamBody(x: StreamingExchange): void {
     this.#bodyTo = x;
     const pending = this.#buf;
     this.#buf = undefined;

@@ -8,9 +8,7 @@
 import { clientScheme } from "../rewrite/reverse.ts";
 import type { Member } from "../balancer/member.ts";
 import type { RuntimePool, RuntimeRoute } from "../config/runtime.ts";
-import type { AccessLog } from "../log/access.ts";
-import type { EventLog } from "../log/events.ts";
-import type { Deadlines, Watch } from "../proxy/deadlines.ts";
+import type { Watch } from "../proxy/deadlines.ts";
 import { errorBytes, type ProxyErrorKind } from "../proxy/errors.ts";
 import { UpstreamError } from "../upstream/errors.ts";
 import { ByteTunnel } from "./byte-tunnel.ts";
@@ -25,51 +23,7 @@ import { authorizeHead } from "./auth-step.ts";
 import type { LocalAnswer } from "./local-answer.ts";
 import { BodyTooLarge, type RequestBody } from "./request-body.ts";
 import type { LaneSocket, LaneUser, MemberLane } from "./upstream-lane.ts";
-
-export interface ClientLink {
-  readonly ip: string;
-  /** The client is a trusted proxy (trustedProxies): its X-Forwarded-* are kept. */
-  readonly trusted: boolean;
-  /** Writes or queues bytes for the client; false when some had to be queued (backpressure). */
-  send(bytes: Uint8Array): boolean;
-  /** The exchange is over; without keep-alive the connection closes once its bytes are out. */
-  done(keepAlive: boolean): void;
-  /** Cuts the connection: a truncated body must not look complete. */
-  abort(): void;
-  pauseReading(): void;
-  resumeReading(): void;
-  /** After a 101: every later client byte goes to `x.fromClient`. */
-  upgraded(x: FastExchange): void;
-  /** The member connection is ready for a streamed body: client bytes go to `x.requestData`. */
-  streamBody(x: FastExchange): void;
-  /** The streamed body is complete: later bytes are the next request. */
-  bodyEnded(): void;
-}
-
-/** What choosing a member may read of a request (sticky sessions, ip-hash). */
-export interface PickInput {
-  clientIp: string;
-  rawTarget: string;
-  cookie: string | null;
-}
-
-export interface FastDeps {
-  /** Asked once per connection (client-conn.ts), not per request. */
-  isTrustedProxy: (ip: string) => boolean;
-  choose: (pool: RuntimePool, x: PickInput, tried: ReadonlySet<Member>) => Member | undefined;
-  /** Passive health: what happened on one try. */
-  outcome: (pool: RuntimePool, member: Member, ok: boolean, reason: string) => void;
-  /** Sticky sessions' Set-Cookie for a response (health/wire.ts), when the pool has them. */
-  stickyCookie?: ((pool: RuntimePool, x: FastExchange, member: Member, upstreamHead?: string) => string | undefined) | undefined;
-  deadlines: Deadlines;
-  /** The WebSocket idle timeout, for upgraded connections (byte-tunnel.ts). */
-  wsIdleMs: number;
-  events: EventLog;
-  access: AccessLog;
-  lanes: ReadonlyMap<Member, MemberLane>;
-  scheme: "http" | "https";
-  port: number;
-}
+import type { ClientLink, FastDeps } from "./exchange.ts";
 
 const W_HEAD = 0, W_BODY = 1, W_OVER = 2, W_TUNNEL = 3;
 const NONE: ReadonlySet<Member> = new Set();

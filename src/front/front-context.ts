@@ -1,6 +1,6 @@
 /** What every connection of one listener shares (server/front.ts builds it). */
 import type { ClientTimeouts, RuntimePool, RuntimeRoute } from "../config/runtime.ts";
-import type { FastDeps } from "./fast-exchange.ts";
+import type { FastDeps } from "./exchange.ts";
 import type { LocalAnswer } from "./local-answer.ts";
 import type { FastHead } from "./request-head.ts";
 

@@ -8,7 +8,7 @@ import type { Member } from "../balancer/member.ts";
 import { Sticky } from "../balancer/sticky.ts";
 import type { Runtime, RuntimePool } from "../config/runtime.ts";
 import type { EventLog } from "../log/events.ts";
-import type { FastDeps, PickInput } from "../front/fast-exchange.ts";
+import type { FastDeps, PickInput } from "../front/exchange.ts";
 import { ActiveHealth } from "./active.ts";
 import { PASSIVE_DEFAULTS, PassiveHealth } from "./passive.ts";
 

@@ -5,7 +5,7 @@
  */
 import type { Runtime } from "../config/runtime.ts";
 import type { ListenerConfig } from "../config/schema.ts";
-import type { FastDeps } from "../front/fast-exchange.ts";
+import type { FastDeps } from "../front/exchange.ts";
 import type { FastLanes } from "../front/plan.ts";
 import { redirectLanes } from "../front/redirect-plan.ts";
 import type { TlsSetup } from "../tls/listener-tls.ts";

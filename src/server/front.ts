@@ -8,7 +8,7 @@ import type { Socket } from "bun";
 import type { ClientTimeouts } from "../config/runtime.ts";
 import { ClientConn } from "../front/client-conn.ts";
 import type { FrontContext } from "../front/front-context.ts";
-import type { FastDeps } from "../front/fast-exchange.ts";
+import type { FastDeps } from "../front/exchange.ts";
 import type { FastLanes } from "../front/plan.ts";
 import type { TlsSetup } from "../tls/listener-tls.ts";
 import { listenTls, type SniTable, type SocketEvents } from "./tls-front.ts";

@@ -6,7 +6,7 @@
 import { ConfigError } from "../config/errors.ts";
 import type { Runtime } from "../config/runtime.ts";
 import { fastLanes } from "../front/plan.ts";
-import type { FastDeps } from "../front/fast-exchange.ts";
+import type { FastDeps } from "../front/exchange.ts";
 import type { TlsSetup } from "../tls/listener-tls.ts";
 import { bindListener, type Bound, type Serving } from "./bound-listener.ts";
 import { planListeners } from "./listener-plan.ts";
