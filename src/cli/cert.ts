@@ -6,7 +6,8 @@ import { createCA, createCsr, issueLeaf, selfSigned, signCsr } from "../tls/issu
 import { decryptPrivateKeyPem, encryptPrivateKeyPem, generateKeyPair, loadPrivateKey, privateKeyToPem } from "../tls/keys.ts";
 import { COMMANDS, days, keyOpts, parseCommand, passphrase, readText, req, sans, str, UsageError, type Opts } from "./cert-args.ts";
 import { runTrust } from "./cert-trust.ts";
-import { formatSummary, keyWarnings, summarizeAll, summarizeCsr } from "../tls/inspect.ts";
+import { formatSummary, summarizeAll, summarizeCsr } from "../tls/inspect.ts";
+import { keyWarnings } from "../tls/cert-warnings.ts";
 
 export interface CertIO { out: (s: string) => void; err: (s: string) => void }
 

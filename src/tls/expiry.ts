@@ -4,7 +4,7 @@
  * scrape: a set is replaced as a whole on reload or renewal, so it is the cache key.
  */
 import type { TlsSetup } from "./listener-tls.ts";
-import { x509 } from "./x509.ts";
+import { certFacts } from "./cert-facts.ts";
 
 export interface CertificateExpiry { name: string; notAfter: number }
 
@@ -19,10 +19,9 @@ export function certificateExpiries(setup: TlsSetup): CertificateExpiry[] {
   for (const e of setup.entries) {
     if (seen.has(e.cert)) continue;
     seen.add(e.cert);
-    const cert = new x509.X509Certificate(e.cert);
-    const san = cert.getExtension(x509.SubjectAlternativeNameExtension)?.names.toJSON()[0]?.value;
-    const name = cert.subjectName.getField("CN")[0] ?? san ?? cert.subject;
-    rows.push({ name, notAfter: Math.floor(cert.notAfter.getTime() / 1000) });
+    const cert = certFacts(e.cert);
+    const cn = /(?:^|,\s*)CN=([^,+]+)/.exec(cert.subject)?.[1]?.trim();
+    rows.push({ name: cn ?? cert.sans[0] ?? cert.subject, notAfter: Math.floor(cert.notAfter.getTime() / 1000) });
   }
   cache.set(setup, rows);
   return rows;

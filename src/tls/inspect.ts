@@ -5,33 +5,14 @@ import { createHash, createPublicKey } from "node:crypto";
 import { loadPrivateKey } from "./keys.ts";
 import { parsePem } from "./pem.ts";
 import { x509 } from "./x509.ts";
-
-export interface CertSummary {
-  subject: string;
-  issuer: string;
-  /** dNSName and iPAddress values as plain strings; other name types as "type:value" */
-  sans: string[];
-  notBefore: Date;
-  notAfter: Date;
-  /** "RSA", "EC" (keySize is the curve size: 256 for P-256), "Ed25519", ... */
-  keyType: string;
-  keySize: number;
-  /** SHA-256 of the DER, colon-separated upper-case hex like `openssl x509 -fingerprint` */
-  sha256: string;
-  isCA: boolean;
-}
+import { warnings, type CertSummary } from "./cert-warnings.ts";
+import { publicKeyInfo } from "./cert-facts.ts";
 
 export interface CsrSummary { subject: string; sans: string[]; keyType: string; keySize: number; signatureValid: boolean }
 
-const CURVE_BITS: Record<string, number> = { prime256v1: 256, secp256k1: 256, secp384r1: 384, secp521r1: 521 };
-const WARN_DAYS = 30;
 
 function keyInfo(spki: ArrayBuffer): { keyType: string; keySize: number } {
-  const k = createPublicKey({ key: Buffer.from(spki), format: "der", type: "spki" });
-  const d = k.asymmetricKeyDetails;
-  if (k.asymmetricKeyType === "rsa") return { keyType: "RSA", keySize: d?.modulusLength ?? 0 };
-  if (k.asymmetricKeyType === "ec") return { keyType: "EC", keySize: CURVE_BITS[d?.namedCurve ?? ""] ?? 0 };
-  return { keyType: k.asymmetricKeyType === "ed25519" ? "Ed25519" : String(k.asymmetricKeyType), keySize: 0 };
+  return publicKeyInfo(createPublicKey({ key: Buffer.from(spki), format: "der", type: "spki" }));
 }
 
 function sanList(ext: X.Extension | null): string[] {
@@ -72,29 +53,6 @@ export async function summarizeCsr(pem: string): Promise<CsrSummary> {
   if (!block) throw new Error("CSR: no PEM CERTIFICATE REQUEST block found");
   const csr = new x509.Pkcs10CertificateRequest(block.der);
   return { subject: csr.subject, sans: sanList(csr.getExtension("2.5.29.17")), ...keyInfo(csr.publicKey.rawData), signatureValid: await csr.verify() };
-}
-
-/** Key-strength and SAN warnings, shared by certificates and CSRs. */
-export function keyWarnings(s: { keyType: string; keySize: number; sans: string[]; isCA?: boolean; subject?: string }): string[] {
-  const out: string[] = [];
-  if (s.keyType === "RSA" && s.keySize < 2048)
-    out.push(`weak key: RSA ${s.keySize} bits; clients reject keys under 2048 bits (reissue with: proxy cert issue, EC P-256 by default)`);
-  // A real CA names no host, so a missing SAN is normal there. But `openssl req -x509` (a common
-  // runbook recipe for server certs) marks every cert CA:TRUE, so judge a CA by its CN instead.
-  const cn = /(?:^|,\s*)CN=([^,+]+)/.exec(s.subject ?? "")?.[1]?.trim() ?? "";
-  const hostLike = cn === "localhost" || /^[\w*-]+(\.[\w-]+)+$/.test(cn);
-  if ((!s.isCA || hostLike) && s.sans.length === 0)
-    out.push("no subjectAltName: browsers and curl ignore the CN, so no host name will match (reissue with --san NAME)");
-  return out;
-}
-
-export function warnings(s: CertSummary, now: Date = new Date()): string[] {
-  const out: string[] = [];
-  const days = Math.floor((s.notAfter.getTime() - now.getTime()) / 86_400_000);
-  if (s.notAfter <= now) out.push(`expired on ${s.notAfter.toISOString()} (renew it)`);
-  else if (days < WARN_DAYS) out.push(`expires in ${days} days, on ${s.notAfter.toISOString()} (renew it soon)`);
-  if (s.notBefore > now) out.push(`not valid until ${s.notBefore.toISOString()} (check the clock)`);
-  return [...out, ...keyWarnings(s)];
 }
 
 /** True when the private key is the one certified (compares the public key DER). */

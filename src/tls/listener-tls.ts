@@ -11,8 +11,8 @@ import { resolve } from "node:path";
 import type { Runtime } from "../config/runtime.ts";
 import type { ListenerConfig } from "../config/schema.ts";
 import type { EventLog } from "../log/events.ts";
-import { keyMatchesCert, summarize, warnings } from "./inspect.ts";
-import { ensureInternalCerts } from "./internal-ca.ts";
+import { certFacts, keyFitsCert } from "./cert-facts.ts";
+import { warnings } from "./cert-warnings.ts";
 import { loadPrivateKey } from "./keys.ts";
 import { resolvePassphrase } from "./passphrase.ts";
 
@@ -50,7 +50,7 @@ async function loadCertificate(c: CertConfig, at: string, baseDir: string, warn:
   const leafPem = readAt(baseDir, c.cert, `${at}.cert`);
   let summary;
   try {
-    summary = await summarize(leafPem);
+    summary = certFacts(leafPem);
   } catch (e) {
     throw new Error(`${at}.cert: ${c.cert}: ${(e as Error).message}`);
   }
@@ -68,7 +68,7 @@ async function loadCertificate(c: CertConfig, at: string, baseDir: string, warn:
     const m = (e as Error).message;
     throw new Error(m.endsWith("passphrase is needed") ? `${m} (set passphrase, passphraseFile or passphraseCommand in ${at})` : m);
   }
-  if (!(await keyMatchesCert(leafPem, key)))
+  if (!keyFitsCert(leafPem, key))
     throw new Error(`${at}.key: ${c.key} does not match ${c.cert} (give the key the certificate was issued for; compare with: proxy cert inspect ${c.cert} ${c.key})`);
   const cert = leafPem.trimEnd() + "\n" + (chain ? chain.trimEnd() + "\n" : "");
   const names = c.serverNames ?? sniNames(summary.sans, summary.subject);
@@ -110,6 +110,8 @@ export async function loadListenerTls(rt: Runtime, events: EventLog, opts: { iss
         if (opts.issueInternal === false) continue;
         const dataDir = resolve(rt.baseDir, rt.config.dataDir);
         const hosts = [...rt.router.routes()].flatMap((r) => (r.host ? [r.host] : []));
+        // Loaded only when a listener asks for internal certificates: issuing needs @peculiar/x509.
+        const { ensureInternalCerts } = await import("./internal-ca.ts");
         const internal = await ensureInternalCerts(dataDir, hosts, (m) => events("info", m), new Date(), opts.internalLifetimeMs);
         if (!trustLogged || internal.caCreated) events("info", `${at}: internal certificates from ${internal.caFile}${internal.caCreated ? " (new CA)" : ""}; clients should trust ${internal.caFile}`);
         trustLogged = true;

@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import { createCA, issueLeaf } from "../../src/tls/issue.ts";
-import { formatSummary, keyMatchesCert, summarize, summarizeAll, summarizeCsr, warnings } from "../../src/tls/inspect.ts";
-import type { CertSummary } from "../../src/tls/inspect.ts";
+import { formatSummary, keyMatchesCert, summarize, summarizeAll, summarizeCsr } from "../../src/tls/inspect.ts";
+import { warnings, type CertSummary } from "../../src/tls/cert-warnings.ts";
 import { opensslOk, read, tempDir, write } from "./openssl.ts";
 
 const dir = tempDir();
