@@ -9,7 +9,8 @@ import { httpDate } from "../proxy/errors.ts";
 import { authorize } from "../auth/authorize.ts";
 import type { AuthVerdict } from "../auth/route-auth.ts";
 import { LocalAnswer } from "./local-answer.ts";
-import { withoutFields, type FastHead } from "./request-head.ts";
+import type { FastHead } from "./request-head.ts";
+import { withoutFields } from "./head-fields.ts";
 
 /** undefined: the request goes on, `h` edited for the member; else the 401 to send. */
 export async function authorizeHead(route: RuntimeRoute, h: FastHead, clientIp: string, events: EventLog): Promise<LocalAnswer | undefined> {

@@ -5,9 +5,9 @@
  * a strict member could read two ways (obs-fold, bare LF, controls, duplicate framing) is a
  * BadHead, answered 400 and the connection closed, never forwarded.
  */
-import { hostName } from "../proxy/host.ts";
 import { readsAsOurs } from "../proxy/headers.ts";
 import { BadHead } from "./request-check.ts";
+import { cachedHostName, validOffer, version, withoutFields } from "./head-fields.ts";
 
 export interface FastHead {
   method: string;
@@ -234,56 +234,6 @@ export function readFastHead(head: string): FastHead {
     h.afterHost = withoutFields(h.afterHost, named);
   }
   return h;
-}
-
-/** true for HTTP/1.0; HTTP/1.x above 1 is read as 1.1 (RFC 9110 2.5); another major version is 505. */
-function version(v: string): boolean {
-  if (v === "HTTP/1.1") return false;
-  if (v === "HTTP/1.0") return true;
-  if (!/^HTTP\/\d\.\d$/.test(v)) throw new BadHead("400 Bad Request: malformed request line");
-  if (v.charCodeAt(5) !== 49) throw new BadHead(`505 HTTP Version Not Supported: ${v} is not served here`, "version");
-  return false;
-}
-
-/** Removes the field lines whose (lower-cased) names are in `names`; `lines` is CRLF-terminated lines. */
-export function withoutFields(lines: string, names: ReadonlySet<string>): string {
-  let out = "";
-  for (let pos = 0; pos < lines.length;) {
-    const eol = lines.indexOf("\r\n", pos) + 2;
-    const colon = lines.indexOf(":", pos);
-    if (!names.has(lines.slice(pos, colon).toLowerCase())) out += lines.slice(pos, eol);
-    pos = eol;
-  }
-  return out;
-}
-
-let lastHost = "";
-let lastName: string | undefined;
-/** Clients of one listener send the same few Host values: the last one's answer is kept. */
-function cachedHostName(header: string): string | undefined {
-  if (header !== lastHost) {
-    lastName = hostName(header);
-    lastHost = header;
-  }
-  return lastName;
-}
-
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const OFFER = /\r\nsec-websocket-protocol:([^\r]*)/gi;
-
-/** RFC 6455 4.1: the offered subprotocols (every Sec-WebSocket-Protocol line) are unique tokens. */
-function validOffer(head: string): boolean {
-  if (!/\r\nsec-websocket-protocol:/i.test(head)) return true;
-  const seen = new Set<string>();
-  for (const m of head.matchAll(OFFER)) {
-    for (const p of m[1]!.split(",")) {
-      const offer = p.trim();
-      if (offer === "") continue;
-      if (!TOKEN.test(offer) || seen.has(offer.toLowerCase())) return false;
-      seen.add(offer.toLowerCase());
-    }
-  }
-  return true;
 }
 
 function value(head: string, colon: number, eol: number): string {
