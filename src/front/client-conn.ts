@@ -12,7 +12,7 @@ import { errorBytes, type ProxyErrorKind } from "../proxy/errors.ts";
 import { plainIp } from "../proxy/headers.ts";
 import { BODY, ClientDeadline, HEAD, NONE } from "./client-deadline.ts";
 import { LocalAnswer, localEntry } from "./local-answer.ts";
-import { heldBodyEnd, STREAM, TOO_LARGE, WAIT } from "./held-body.ts";
+import { heldBodyEnd, STREAM, WAIT } from "./held-body.ts";
 import { BadHead, refusedEntry } from "./request-check.ts";
 import { RequestBody } from "./request-body.ts";
 import { FastExchange } from "./fast-exchange.ts";
@@ -20,6 +20,7 @@ import type { ClientLink, StreamingExchange, UpgradedExchange } from "./exchange
 import type { FrontContext } from "./front-context.ts";
 import { headEnd, MAX_HEAD, readFastHead, type FastHead } from "./request-head.ts";
 import { WriteQueue } from "./write-queue.ts";
+import { recordExchange } from "../metrics/record.ts";
 import type { ClientSocket } from "./client-socket.ts";
 
 /** Pipelined bytes waiting behind a busy exchange, before reading from the client pauses. */
@@ -89,14 +90,12 @@ export class ClientConn implements ClientLink {
         if (end === -1 && buf.byteLength <= MAX_HEAD) return this.#deadline.set(HEAD);
         if (end === -1 || end > MAX_HEAD) return this.#refuse("head_too_large", "431 Request Header Fields Too Large");
         const started = performance.now();
-        let head: FastHead;
         try {
-          head = readFastHead(buf.toString("latin1", 0, end));
+          if (!this.#serve(readFastHead(buf.toString("latin1", 0, end)), buf, end, started)) return;
         } catch (e) {
           if (e instanceof BadHead) return this.#refuse(e.kind, e.message);
           throw e;
         }
-        if (!this.#serve(head, buf, end, started)) return;
       }
     } finally {
       this.#looping = false;
@@ -105,48 +104,37 @@ export class ClientConn implements ClientLink {
     }
   }
 
-  /** One request whose head ends at `end`; false when it waits for more of its body. */
+  /** One request whose head ends at `end`; false when it waits for more of its body. Throws BadHead (400, 413). */
   #serve(head: FastHead, buf: Buffer, end: number, started: number): boolean {
     let plan = this.ctx.plan(head);
     const local = plan instanceof LocalAnswer;
     const max = plan instanceof LocalAnswer ? undefined : plan.route.maxBodySize;
     let bodyEnd = end;
     if (head.bodyLength > 0 || head.chunked) {
-      try {
-        bodyEnd = heldBodyEnd(head, buf, end, max);
-      } catch (e) {
-        if (!(e instanceof BadHead)) throw e;
-        this.#refuse(e.kind, e.message);
-        return false;
-      }
-      if (bodyEnd === TOO_LARGE) {
-        this.#refuse("too_large", `413 Content Too Large: the body exceeds ${max} bytes`);
-        return false;
-      }
+      bodyEnd = heldBodyEnd(head, buf, end, max);
       // A local answer does not wait for a body it would only discard: answered, then closed.
       if (local && (bodyEnd === STREAM || (bodyEnd === WAIT && head.expectContinue))) {
         head.close = true;
         plan = this.ctx.plan(head);
         bodyEnd = buf.byteLength;
       }
+      // RFC 9110 10.1.1: a client that asked waits for 100 before it sends the body.
+      if (bodyEnd < 0 && head.expectContinue && !this.#continued) this.send(CONTINUE);
+      this.#continued = bodyEnd === WAIT;
       if (bodyEnd === WAIT) {
-        if (head.expectContinue && !this.#continued) {
-          this.#continued = true;
-          this.send(CONTINUE);
-        }
         this.#deadline.set(BODY);
         return false;
       }
     }
     const streamed = bodyEnd === STREAM;
-    if (streamed && head.expectContinue && !this.#continued) this.send(CONTINUE);
-    this.#continued = false;
     const rest = streamed ? end : bodyEnd;
     this.#buf = rest < buf.byteLength ? buf.subarray(rest) : undefined;
     if (this.#deadline.running) this.#deadline.set(NONE);
     if (plan instanceof LocalAnswer) {
       this.send(plan.bytes);
-      this.ctx.deps.access(localEntry(this.ip, head, plan, started));
+      const entry = localEntry(this.ip, head, plan, started);
+      if (plan.counted) recordExchange(plan.counted, undefined, plan.status, bodyEnd - end, plan.bodyBytes, entry.durationMs);
+      this.ctx.deps.access(entry);
       this.done(!head.close);
       return true;
     }

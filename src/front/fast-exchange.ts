@@ -21,7 +21,8 @@ import { upstreamHead } from "./upstream-head.ts";
 import { recordExchange } from "../metrics/record.ts";
 import { authorizeHead } from "./auth-step.ts";
 import type { LocalAnswer } from "./local-answer.ts";
-import { BodyTooLarge, type RequestBody } from "./request-body.ts";
+import type { RequestBody } from "./request-body.ts";
+import { BadHead } from "./request-check.ts";
 import type { LaneSocket, LaneUser, MemberLane } from "./upstream-lane.ts";
 import type { ClientLink, FastDeps } from "./exchange.ts";
 
@@ -182,9 +183,8 @@ export class FastExchange implements LaneUser {
     return end < d.byteLength ? d.subarray(end) : undefined;
   }
 
-  /** Malformed chunking or past maxBodySize mid-stream: 400 or 413 if nothing was answered, else a cut. */
+  /** Malformed chunking or past maxBodySize mid-stream (BadHead): 400 or 413 if nothing was answered, else a cut. */
   #bodyFailed(e: Error): void {
-    const tooLarge = e instanceof BodyTooLarge;
     if (this.#state === W_BODY) return this.#cut(e);
     if (this.#state !== W_HEAD) return;
     const member = this.#member;
@@ -193,7 +193,7 @@ export class FastExchange implements LaneUser {
       member.end(0);
       this.deps.outcome(this.pool, member, true, "request body refused");
     }
-    this.#answer(tooLarge ? "too_large" : "bad_request", tooLarge ? `413 Content Too Large: the body exceeds ${this.route.maxBodySize} bytes` : e.message);
+    this.#answer(e instanceof BadHead ? e.kind : "bad_request", e.message);
   }
 
   upstreamDrain(s: LaneSocket): void {

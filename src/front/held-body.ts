@@ -5,6 +5,7 @@
  * (request-body.ts); one over the route's maxBodySize is answered 413 before any member.
  */
 import { ChunkScan } from "./chunk-scan.ts";
+import { BadHead } from "./request-check.ts";
 import type { FastHead } from "./request-head.ts";
 
 export const HOLD_MAX = 64 * 1024;
@@ -13,19 +14,20 @@ export const HOLD_MAX = 64 * 1024;
 export const WAIT = -1;
 /** Too large to hold: it streams. */
 export const STREAM = -2;
-/** Over the route's maxBodySize. */
-export const TOO_LARGE = -3;
 
-/** Offset just past the body that starts at `start`, or WAIT / STREAM / TOO_LARGE. Throws BadHead for bad chunking. */
+/** The 413 for a body past the route's maxBodySize, refused like any bad request. */
+export const tooLarge = (max: number) => new BadHead(`413 Content Too Large: the body exceeds ${max} bytes`, "too_large");
+
+/** Offset just past the body that starts at `start`, or WAIT / STREAM. Throws BadHead for bad chunking or past maxBodySize. */
 export function heldBodyEnd(h: FastHead, buf: Uint8Array, start: number, maxBodySize: number | undefined): number {
   if (!h.chunked) {
-    if (maxBodySize !== undefined && h.bodyLength > maxBodySize) return TOO_LARGE;
+    if (maxBodySize !== undefined && h.bodyLength > maxBodySize) throw tooLarge(maxBodySize);
     if (h.bodyLength > HOLD_MAX) return STREAM;
     return buf.byteLength - start >= h.bodyLength ? start + h.bodyLength : WAIT;
   }
   const scan = new ChunkScan();
   const end = scan.scan(buf, start);
-  if (maxBodySize !== undefined && scan.payload > maxBodySize) return TOO_LARGE;
+  if (maxBodySize !== undefined && scan.payload > maxBodySize) throw tooLarge(maxBodySize);
   if (end < 0) return buf.byteLength - start > HOLD_MAX ? STREAM : WAIT;
   return end;
 }

@@ -16,23 +16,31 @@ export class LocalAnswer {
   readonly bodyBytes: number;
   /** The route's label, "-" when none matched. */
   readonly route: string;
+  /** The route whose counters the answer goes to (metrics/record.ts); none before routing. */
+  readonly counted: RuntimeRoute | undefined;
 
-  constructor(status: number, bytes: Uint8Array, bodyBytes: number, route: string) {
+  constructor(status: number, bytes: Uint8Array, bodyBytes: number, route: string, counted?: RuntimeRoute) {
     this.status = status;
     this.bytes = bytes;
     this.bodyBytes = bodyBytes;
     this.route = route;
+    this.counted = counted;
   }
 }
 
-export function errorAnswer(kind: ProxyErrorKind, detail: string, h: FastHead, route: string): LocalAnswer {
+/** `route`: the matched route, when there is one (a denied method); its label and counters get the answer. */
+export function errorAnswer(kind: ProxyErrorKind, detail: string, h: FastHead, route?: RuntimeRoute): LocalAnswer {
   const { status, bytes } = errorBytes(kind, detail, h.close);
-  if (h.method !== "HEAD") return new LocalAnswer(status, bytes, bytes.byteLength - headLength(bytes), route);
-  return new LocalAnswer(status, bytes.subarray(0, headLength(bytes)), 0, route);
+  const label = route?.label ?? "-";
+  if (h.method !== "HEAD") return new LocalAnswer(status, bytes, bytes.byteLength - headLength(bytes), label, route);
+  return new LocalAnswer(status, bytes.subarray(0, headLength(bytes)), 0, label, route);
 }
 
-/** A respond or redirect route's answer (RFC 9110 15.3.5/15.4.5: 204 and 304 carry no length). */
-export function routeAnswer(route: RuntimeRoute, h: FastHead): LocalAnswer {
+/**
+ * A respond or redirect route's answer (RFC 9110 15.3.5/15.4.5: 204 and 304 carry no length);
+ * `counted` false for a redirectHttps listener's answer, which has no route of the config.
+ */
+export function routeAnswer(route: RuntimeRoute, h: FastHead, counted = true): LocalAnswer {
   const a = route.action;
   if (a.kind === "pool") throw new Error(`route ${route.label} forwards to a pool: it has no local answer`);
   let head = `HTTP/1.1 ${a.status} ${STATUS_CODES[a.status] ?? "Unknown"}\r\n`;
@@ -53,7 +61,7 @@ export function routeAnswer(route: RuntimeRoute, h: FastHead): LocalAnswer {
   if (h.close) head += "connection: close\r\n";
   head += "\r\n";
   const bytes = h.method === "HEAD" || length === 0 ? Buffer.from(head, "latin1") : Buffer.concat([Buffer.from(head, "latin1"), Buffer.from(body)]);
-  return new LocalAnswer(a.status, bytes, h.method === "HEAD" ? 0 : length, route.label);
+  return new LocalAnswer(a.status, bytes, h.method === "HEAD" ? 0 : length, route.label, counted ? route : undefined);
 }
 
 function headLength(bytes: Uint8Array): number {

@@ -28,11 +28,11 @@ export function fastLanes(rt: Runtime, previous?: ReadonlyMap<Member, MemberLane
     lanes,
     plan(h) {
       const canonical = matchPath(h.rawPath);
-      if (canonical === undefined) return errorAnswer("bad_request", "400 Bad Request: invalid request path", h, "-");
+      if (canonical === undefined) return errorAnswer("bad_request", "400 Bad Request: invalid request path", h);
       const route = rt.router.match(h.hostName, canonical);
-      if (!route) return errorAnswer("no_route", "404 Not Found: no route for this host and path", h, "-");
-      if (!route.allowEncodedSlashes && hasEncodedSlash(h.rawPath)) return errorAnswer("no_route", ENCODED_SLASH_404, h, "-");
-      if (route.denyMethods.has(h.method)) return errorAnswer("forbidden", `403 Forbidden: method ${h.method} is not allowed here`, h, route.label);
+      if (!route) return errorAnswer("no_route", "404 Not Found: no route for this host and path", h);
+      if (!route.allowEncodedSlashes && hasEncodedSlash(h.rawPath)) return errorAnswer("no_route", ENCODED_SLASH_404, h);
+      if (route.denyMethods.has(h.method)) return errorAnswer("forbidden", `403 Forbidden: method ${h.method} is not allowed here`, h, route);
       if (route.action.kind !== "pool") return routeAnswer(route, h);
       return { route, pool: route.action.pool, path: normalizePath(h.rawPath), canonical };
     },

@@ -14,7 +14,7 @@ export function redirectLanes(opts: { port: number; status: number }): FastLanes
     lanes: new Map(),
     plan(h) {
       const to = `https://${h.hostName}${suffix}${h.target}`;
-      return routeAnswer({ label: "-", action: { kind: "redirect", to, status: opts.status } } as RuntimeRoute, h);
+      return routeAnswer({ label: "-", action: { kind: "redirect", to, status: opts.status } } as RuntimeRoute, h, false);
     },
     close() {},
   };

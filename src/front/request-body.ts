@@ -5,10 +5,8 @@
  * the next pipelined request, handed back to the connection.
  */
 import { ChunkScan } from "./chunk-scan.ts";
+import { tooLarge } from "./held-body.ts";
 import type { FastHead } from "./request-head.ts";
-
-/** The body passed the route's maxBodySize: 413 if nothing was answered yet, else a cut. */
-export class BodyTooLarge extends Error {}
 
 export class RequestBody {
   /** Content-Length bytes still to come (chunked: unused). */
@@ -27,13 +25,13 @@ export class RequestBody {
 
   /**
    * The end of the body's part of buf[from..] (buf.byteLength when all of it is body). Throws
-   * BadHead for malformed chunking, BodyTooLarge past maxBodySize.
+   * BadHead for malformed chunking or past maxBodySize (413).
    */
   take(buf: Uint8Array, from: number): number {
     let end: number;
     if (this.#scan) {
       const at = this.#scan.scan(buf, from);
-      if (this.max !== undefined && this.#scan.payload > this.max) throw new BodyTooLarge();
+      if (this.max !== undefined && this.#scan.payload > this.max) throw tooLarge(this.max);
       end = at < 0 ? buf.byteLength : at;
       this.done = at >= 0;
     } else {

@@ -1,11 +1,11 @@
 /**
- * What a refused request is: the answer's kind and text (request-head.ts, chunk-scan.ts throw
- * it; client-conn.ts answers it and closes), and the access line it leaves, since Apache and
+ * What a refused request is: the answer's kind and text (request-head.ts, chunk-scan.ts and
+ * the body readers throw it; client-conn.ts answers it and closes), and the access line it leaves, since Apache and
  * NGINX log requests refused before routing too.
  */
 import type { AccessEntry } from "../log/access.ts";
 
-export type BadHeadKind = "bad_request" | "head_too_large" | "not_allowed" | "expectation" | "version";
+export type BadHeadKind = "bad_request" | "head_too_large" | "too_large" | "not_allowed" | "expectation" | "version";
 
 /** Why a head (or a request body's framing) is refused: the answer's kind and text. */
 export class BadHead extends Error {

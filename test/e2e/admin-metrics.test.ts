@@ -25,3 +25,16 @@ test("/metrics passes promtool check metrics and counts every request by member 
     expect(text).toMatch(/^edge_proxy_sent_bytes_total\{route="\*\/"\} [1-9]\d*$/m);
   } finally { await ctx.p.stop(); for (const u of ups) u.stop(); }
 });
+
+test("the proxy's own answers on a route (respond, a denied method) are counted under that route", async () => {
+  const ups = [echoUpstream("n1")];
+  const ctx = await adminProxy(ups, { routes: [{ path: "/hi", respond: { status: 200, body: "hi" } }, { path: "/", pool: "app", denyMethods: ["DELETE"] }] });
+  try {
+    for (let i = 0; i < 3; i++) expect(await (await fetch(ctx.p.url + "/hi")).text()).toBe("hi");
+    expect((await fetch(ctx.p.url + "/x", { method: "DELETE" })).status).toBe(403);
+    const read = await token(ctx.dir, "read");
+    const text = await (await fetch(ctx.admin + "/metrics", { headers: { authorization: `Bearer ${read}` } })).text();
+    expect(text).toMatch(/^edge_proxy_requests_total\{route="\*\/hi",pool="[^"]*",member="",code="200"\} 3$/m);
+    expect(text).toMatch(/^edge_proxy_requests_total\{route="\*\/",pool="app",member="",code="403"\} 1$/m);
+  } finally { await ctx.p.stop(); for (const u of ups) u.stop(); }
+});

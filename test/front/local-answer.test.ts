@@ -26,9 +26,12 @@ test("HEAD gets the head only; 204 has no length; a redirect its Location; Conne
 });
 
 test("an error answer is errorBytes', body bytes counted, none for HEAD", () => {
-  const a = errorAnswer("forbidden", "403 Forbidden: no", head(), "/x");
+  const route = { label: "/x" } as RuntimeRoute;
+  const a = errorAnswer("forbidden", "403 Forbidden: no", head(), route);
+  expect([a.route, a.counted]).toEqual(["/x", route]);
+  expect([errorAnswer("no_route", "404 Not Found", head()).route, errorAnswer("no_route", "404 Not Found", head()).counted]).toEqual(["-", undefined]);
   expect(text(a.bytes)).toStartWith("HTTP/1.1 403 Forbidden\r\n");
   expect(text(a.bytes)).toEndWith("\r\n\r\n403 Forbidden: no\n");
   expect(a.bodyBytes).toBe("403 Forbidden: no\n".length);
-  expect(errorAnswer("forbidden", "403 Forbidden: no", head("HEAD"), "/x").bodyBytes).toBe(0);
+  expect(errorAnswer("forbidden", "403 Forbidden: no", head("HEAD"), route).bodyBytes).toBe(0);
 });
