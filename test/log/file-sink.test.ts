@@ -40,7 +40,7 @@ test("a flush with nothing new still waits for what the writer holds (a pipe who
   const written: string[] = [];
   let release!: () => void;
   const drained = new Promise<number>((r) => (release = () => r(0)));
-  const sink = fileSink("-", 60_000, () => ({ write: (s) => written.push(s), flush: () => drained }));
+  const sink = fileSink("-", 60_000, () => ({ write: (b) => written.push(Buffer.from(b).toString()), flush: () => drained }));
   sink.write("a\n");
   void sink.flush(); // what the timer does: the line goes to the writer, which cannot drain yet
   expect(written).toEqual(["a\n"]);
@@ -52,4 +52,28 @@ test("a flush with nothing new still waits for what the writer holds (a pipe who
   await last;
   expect(done).toBe(true);
   expect(written).toEqual(["a\n"]);
+});
+
+test("a line longer than the batch buffer goes out whole, after the lines before it", async () => {
+  const written: string[] = [];
+  const sink = fileSink("-", 60_000, () => ({ write: (b) => written.push(Buffer.from(b).toString()), flush: () => 0 }));
+  const long = "é".repeat(30_000) + "\n"; // 60,001 bytes in UTF-8
+  sink.write("before\n");
+  sink.write(long);
+  sink.write("after\n");
+  await sink.flush();
+  expect(written.join("")).toBe("before\n" + long + "after\n");
+});
+
+test("lines are written as UTF-8, whatever their characters", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "edge-sink-"));
+  try {
+    const path = join(dir, "access.log");
+    const sink = fileSink(path, 60_000);
+    sink.write('route="café" ✓\n');
+    await sink.flush();
+    expect(readFileSync(path, "utf8")).toBe('route="café" ✓\n');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

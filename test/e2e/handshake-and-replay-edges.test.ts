@@ -1,5 +1,5 @@
 /**
- * Review fixes, through dist/proxy: WebSocket handshakes a client abandons or offers badly,
+ * Edge cases through dist/proxy: WebSocket handshakes a client abandons or offers badly,
  * the keep-alive replay of non-idempotent requests, Transfer-Encodings other than chunked, and
  * a Content-Type the proxy must not invent.
  */
