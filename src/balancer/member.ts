@@ -23,6 +23,9 @@ export interface MemberInit {
 export class Member {
   readonly url: URL;
   readonly origin: string;
+  /** url.host and url.pathname, read once: a URL getter makes a new string on every call, and every request reads these. */
+  readonly host: string;
+  readonly basePath: string;
   /** Apache `loadfactor`, 1..100. Changeable at runtime (admin API); methods read it live. */
   weight: number;
   /** The sticky route; besides routes.json, only Sticky.learn replaces it (route-suffix mode, Tomcat jvmRoute). */
@@ -66,6 +69,8 @@ export class Member {
     }
     this.url = new URL(init.url);
     this.origin = this.url.origin;
+    this.host = this.url.host;
+    this.basePath = this.url.pathname;
     this.weight = init.weight;
     this.route = init.route;
     this.routeExplicit = init.routeExplicit ?? true;

@@ -8,6 +8,7 @@
 import { readsAsOurs } from "../proxy/headers.ts";
 import { BadHead } from "./request-check.ts";
 import { cachedHostName, validOffer, version, withoutFields } from "./head-fields.ts";
+import { FieldNames } from "./field-name.ts";
 
 export interface FastHead {
   method: string;
@@ -54,13 +55,6 @@ export interface FastHead {
 
 const TCHAR = new Uint8Array(128);
 for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TCHAR[c.charCodeAt(0)] = 1;
-/** Lines worth a look start with one of these letters; every other line is copied untouched. */
-const LOOK = new Uint8Array(128);
-for (const c of "aAcCeEfFhHkKpPrRtTuUxX") LOOK[c.charCodeAt(0)] = 1;
-/** Lengths of the names looked at below (host, te, cookie, referer, connection...): others are never sliced. */
-const LOOK_LEN = new Uint8Array(32);
-for (const n of [2, 4, 6, 7, 9, 10, 13, 14, 15, 16, 17, 18, 19]) LOOK_LEN[n] = 1;
-
 const BAD_HOST = "400 Bad Request: missing, invalid or repeated Host header";
 const TE_NOT_CHUNKED = "400 Bad Request: Transfer-Encoding must end in chunked";
 /** Fields a Connection line may not remove from the forwarded request. */
@@ -70,6 +64,9 @@ const ABSOLUTE = /^https?:\/\/([^/?#@\s]+)(\/[^#]*)?(?:\?([^#]*))?$/i;
 const DIGITS = /^\d{1,15}$/;
 /** RFC 9110 7.6.1 hop-by-hop fields (and the classic RFC 2616 list): never forwarded. */
 const HOP = new Set(["keep-alive", "proxy-connection", "te", "trailer", "proxy-authenticate", "proxy-authorization", "http2-settings"]);
+/** The names the reader acts on; every other line is copied untouched. */
+const NAMES = new FieldNames(["host", "connection", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port", "forwarded", "x-real-ip",
+  "content-length", "transfer-encoding", "expect", "upgrade", "authorization", "user-agent", "referer", "cookie", ...HOP]);
 
 /** Largest request head read; a longer one is answered 431 (NGINX large_client_header_buffers 4 8k). */
 export const MAX_HEAD = 32 * 1024;
@@ -100,11 +97,12 @@ export function readFastHead(head: string): FastHead {
   }
   const sp2 = head.lastIndexOf(" ", eol0);
   if (sp2 <= sp1 + 1) throw new BadHead("400 Bad Request: malformed request line");
-  let target = head.slice(sp1 + 1, sp2);
-  for (let i = 0; i < target.length; i++) {
-    const c = target.charCodeAt(i);
+  // Checked in the head itself: reading a fresh slice char by char would first copy it out.
+  for (let i = sp1 + 1; i < sp2; i++) {
+    const c = head.charCodeAt(i);
     if (c <= 32 || c === 127) throw new BadHead("400 Bad Request: malformed request line");
   }
+  let target = head.slice(sp1 + 1, sp2);
   const method = head.slice(0, sp1);
   // After the target's checks: the HTTP/2 preface (`PRI * HTTP/2.0`) is a 400, as NGINX answers it.
   if (target === "*") throw new BadHead("400 Bad Request: the * target is not served here");
@@ -134,13 +132,12 @@ export function readFastHead(head: string): FastHead {
   const last = head.length - 2;
   for (let pos = eol0 + 2; pos < last;) {
     const eol = head.indexOf("\r\n", pos);
-    const colon = head.indexOf(":", pos);
     if (head.charCodeAt(pos) === 32 || head.charCodeAt(pos) === 9) throw new BadHead("400 Bad Request: obs-fold (a field line continued on the next line)");
-    if (colon <= pos || colon > eol) throw new BadHead("400 Bad Request: malformed field line");
-    for (let i = pos; i < colon; i++) {
-      const c = head.charCodeAt(i);
-      if (c >= 128 || !TCHAR[c]) throw new BadHead("400 Bad Request: malformed field line");
-    }
+    // The name is one or more token characters, then the colon (CR is no token: it stops at eol).
+    let underscore = false;
+    let colon = pos;
+    for (let c = head.charCodeAt(colon); c < 128 && TCHAR[c]; c = head.charCodeAt(++colon)) if (c === 95) underscore = true;
+    if (colon === pos || head.charCodeAt(colon) !== 58) throw new BadHead("400 Bad Request: malformed field line");
     for (let i = colon + 1; i < eol; i++) {
       const c = head.charCodeAt(i);
       if (c >= 127) {
@@ -148,9 +145,9 @@ export function readFastHead(head: string): FastHead {
         h.latin1 = true; // obs-text (RFC 9110 5.5): passed on as the bytes received
       } else if (c < 32 && c !== 9) throw new BadHead("400 Bad Request: a control character in a field value");
     }
-    const c0 = head.charCodeAt(pos);
-    if (LOOK[c0] && LOOK_LEN[colon - pos]) {
-      const name = head.slice(pos, colon).toLowerCase();
+    // An underscored name is looked at in full: X_Forwarded_For must not reach a member as ours.
+    const name = NAMES.at(head, pos, colon) ?? (underscore ? head.slice(pos, colon).toLowerCase() : undefined);
+    if (name !== undefined) {
       let drop = true;
       if (name === "host") {
         if (hostLine >= 0) throw new BadHead(BAD_HOST);

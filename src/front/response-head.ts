@@ -10,6 +10,7 @@ import { UpstreamError } from "../upstream/errors.ts";
 import { stripHopByHop } from "../proxy/headers.ts";
 import { httpDate } from "../proxy/errors.ts";
 import type { RuntimeRoute } from "../config/runtime.ts";
+import { FieldNames, lengthAt } from "./field-name.ts";
 
 export interface Framing {
   status: number;
@@ -41,14 +42,12 @@ export interface HeadContext {
   setCookie?: string | undefined;
 }
 
-const LOOK = new Uint8Array(128);
-for (const c of "cCdDkKlLpPsStTuU") LOOK[c.charCodeAt(0)] = 1;
-/** Lengths of the names below (date, te, uri, location, connection, content-length...): others are never sliced. */
-const LOOK_LEN = new Uint8Array(32);
-for (const n of [4, 2, 3, 7, 8, 10, 14, 16, 17, 18, 19]) LOOK_LEN[n] = 1;
+/** Hop-by-hop fields (RFC 9110 7.6.1), never relayed. */
 const HOP = new Set(["keep-alive", "proxy-connection", "te", "trailer", "upgrade", "proxy-authenticate", "proxy-authorization"]);
 /** Fields ProxyPassReverse and cookie mapping rewrite (rewrite/reverse.ts). */
 const REVERSED = new Set(["location", "content-location", "uri", "set-cookie"]);
+/** The names the scan acts on; every other line goes to the client untouched. */
+const NAMES = new FieldNames(["date", "content-length", "transfer-encoding", "connection", ...HOP, ...REVERSED]);
 const CLOSE_LINE = "connection: close\r\n";
 /**
  * The full parser's business (RFC 9112 2.2, 5.1, 5.5): control characters other than HTAB, CR or
@@ -81,20 +80,19 @@ function scan(head: string, cx: HeadContext, isHead: boolean): ClientHead | unde
   for (let pos = eol0 + 2; pos < last;) {
     const eol = head.indexOf("\r\n", pos);
     const colon = head.indexOf(":", pos);
-    const c0 = head.charCodeAt(pos); // every line is `token:` (NOT_PLAIN)
-    if (LOOK[c0] && LOOK_LEN[colon - pos]) {
-      const name = head.slice(pos, colon).toLowerCase();
-      const value = head.slice(colon + 1, eol).trim();
+    const name = NAMES.at(head, pos, colon); // every line is `token:` (NOT_PLAIN)
+    if (name !== undefined) {
       if (name === "date") dated = true;
       else if (name === "content-length") {
         // RFC 9110 8.6: never on a 204; the full path drops it.
-        if (contentLength >= 0 || status === 204 || !/^\d{1,15}$/.test(value)) return undefined;
-        contentLength = Number(value);
+        if (contentLength >= 0 || status === 204) return undefined;
+        contentLength = lengthAt(head, colon + 1, eol);
+        if (contentLength < 0) return undefined;
       } else if (name === "transfer-encoding") {
-        if (chunked || value.toLowerCase() !== "chunked") return undefined;
+        if (chunked || head.slice(colon + 1, eol).trim().toLowerCase() !== "chunked") return undefined;
         chunked = true;
       } else if (name === "connection") {
-        for (const token of value.split(",")) {
+        for (const token of head.slice(colon + 1, eol).split(",")) {
           const t = token.trim().toLowerCase();
           if (t === "close") upstreamClose = true;
           else if (t !== "keep-alive" && t !== "") return undefined; // names fields to drop: the full path does that

@@ -28,7 +28,7 @@ export interface UpstreamHeadInput {
  */
 export function upstreamHead(x: UpstreamHeadInput, member: Member): string {
   const { h, trusted } = x;
-  const host = x.route.preserveHost ? h.hostHeader : member.url.host;
+  const host = x.route.preserveHost ? h.hostHeader : member.host;
   // As setForwarded: an empty prior X-Forwarded-For counts as none; the others count if present.
   const xff = trusted && h.xForwardedFor ? `${h.xForwardedFor}, ${x.clientIp}` : x.clientIp;
   const proto = trusted && h.xForwardedProto !== null ? h.xForwardedProto : x.scheme;
@@ -62,7 +62,7 @@ export function upstreamTarget(x: Pick<UpstreamHeadInput, "route" | "path" | "ca
     const rest = route.path === "/" ? src : src.slice(route.path.endsWith("/") ? route.path.length - 1 : route.path.length);
     path = joinRest(route.rewritePrefix, rest);
   }
-  const base = member.url.pathname;
+  const base = member.basePath;
   if (base !== "/" && base !== "") path = joinRest(base, path);
   return path + x.query;
 }
