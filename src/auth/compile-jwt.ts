@@ -12,7 +12,7 @@ import { jwksFileKeys } from "./jwks-file.ts";
 import { JwksUrl, type JwksUrlOptions } from "./jwks-url.ts";
 import { reasonFor } from "./reasons.ts";
 import type { KeySource, RouteAuth } from "./route-auth.ts";
-import { tokenReader } from "./token-source.ts";
+import { logTarget, tokenReader } from "./token-source.ts";
 
 export type JwtConfig = NonNullable<RouteConfig["auth"]>["jwt"];
 
@@ -44,6 +44,7 @@ export function compileJwt(c: JwtConfig, o: JwtCompileOptions): RouteAuth {
   const verified = new VerifiedTokens();
   return {
     token: tokenReader(c.token),
+    logTarget: logTarget(c.token),
     async verify(token) {
       const t = now();
       const hit = verified.get(token, t);

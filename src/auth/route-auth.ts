@@ -39,6 +39,8 @@ export interface RouteAuth {
   /** The header values for a verified token's claims (claims that are absent are skipped). */
   headersFor(claims: Record<string, unknown>): [string, string][];
   readonly keys: KeySource;
+  /** The target as the access log writes it, when the token can be in it (token-source.ts). */
+  readonly logTarget?: ((target: string) => string) | undefined;
 }
 
 export type AuthVerdict =

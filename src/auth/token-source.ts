@@ -37,3 +37,31 @@ export function cookieValue(header: string, name: string): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * The request target as the access log writes it for a route that reads its token from the
+ * query: that parameter's value is replaced, so the log holds no working credential (RFC 6750
+ * 2.3 warns that URLs with tokens get logged). Everything else stays as received. Undefined
+ * for the other sources, whose tokens are never in the target.
+ */
+export function logTarget(where: string): ((target: string) => string) | undefined {
+  if (!where.startsWith("query:")) return undefined;
+  const name = where.slice(6);
+  return (target) => redactParam(target, name);
+}
+
+export function redactParam(target: string, name: string): string {
+  const q = target.indexOf("?");
+  if (q < 0) return target;
+  const pairs = target.slice(q + 1).split("&");
+  let changed = false;
+  for (let i = 0; i < pairs.length; i++) {
+    const pair = pairs[i]!;
+    const eq = pair.indexOf("=");
+    // The key as the token reader's URLSearchParams decodes it (`+`, percent-escapes).
+    if (eq < 0 || new URLSearchParams(pair).keys().next().value !== name) continue;
+    pairs[i] = `${pair.slice(0, eq)}=redacted`;
+    changed = true;
+  }
+  return changed ? `${target.slice(0, q + 1)}${pairs.join("&")}` : target;
+}

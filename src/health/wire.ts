@@ -70,10 +70,10 @@ export function createAffinity(rt: Runtime, deps: AffinityDeps, previous?: Affin
     pools,
     choose(pool, x, tried) {
       const a = of(pool);
-      const plain = () => pool.pool.pick({ clientIp: x.clientIp }, tried);
-      if (!a) return plain();
+      // The request itself is the pick context (it has clientIp): no object per request.
+      if (!a) return pool.pool.pick(x, tried);
       const sticky = a.sticky;
-      return a.passive.choose(sticky ? () => sticky.choose(pool.pool, stickyRequest(x), tried) : plain, tried);
+      return a.passive.choose(sticky ? () => sticky.choose(pool.pool, stickyRequest(x), tried) : () => pool.pool.pick(x, tried), tried);
     },
     outcome(pool, member: Member, ok, reason) {
       of(pool)?.passive.outcome(member, ok, reason);

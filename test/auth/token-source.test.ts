@@ -1,5 +1,5 @@
-import { expect, test } from "bun:test";
-import { bearer, cookieValue, tokenReader } from "../../src/auth/token-source.ts";
+import { describe, expect, test } from "bun:test";
+import { bearer, cookieValue, logTarget, tokenReader } from "../../src/auth/token-source.ts";
 
 const facts = (o: Partial<{ authorization: string; cookie: string; query: string }>) => ({ authorization: o.authorization ?? null, cookie: o.cookie ?? null, query: o.query ?? "", clientIp: "1.2.3.4" });
 
@@ -27,4 +27,22 @@ test("a query source reads its parameter, percent-decoded", () => {
   expect(read(facts({ query: "?x=1&access_token=a.b%2Ec" }))).toBe("a.b.c");
   expect(read(facts({ query: "?access_token=" }))).toBeUndefined();
   expect(read(facts({ query: "" }))).toBeUndefined();
+});
+
+describe("logTarget", () => {
+  test("a query-token route logs the target with that parameter's value replaced, the rest as received", () => {
+    const log = logTarget("query:access_token")!;
+    expect(log("/api/v1/orders?access_token=eyJ.a.b&page=2")).toBe("/api/v1/orders?access_token=redacted&page=2");
+    expect(log("/x?a=%20b&access_token=t1&access_token=t2")).toBe("/x?a=%20b&access_token=redacted&access_token=redacted");
+    expect(log("/x?access%5Ftoken=t")).toBe("/x?access%5Ftoken=redacted"); // the name as URLSearchParams reads it
+  });
+
+  test("targets without the parameter, and other token sources, are logged unchanged", () => {
+    const log = logTarget("query:access_token")!;
+    expect(log("/x")).toBe("/x");
+    expect(log("/x?token=t&access_tokens=u")).toBe("/x?token=t&access_tokens=u");
+    expect(log("/x?access_token")).toBe("/x?access_token"); // no value to hide
+    expect(logTarget("header")).toBeUndefined();
+    expect(logTarget("cookie:jwt")).toBeUndefined();
+  });
 });
