@@ -68,8 +68,8 @@ class TlsClientSocket implements ClientSocket {
 
   write(b: Uint8Array): number {
     if (this.full || this.#s.destroyed) return 0;
-    // A copy: node may keep the buffer past this call, and callers reuse theirs.
-    if (!this.#s.write(Buffer.from(b))) this.full = true;
+    // Node may keep the buffer past this call: fine, callers never change what they hand over (write-queue.ts).
+    if (!this.#s.write(b)) this.full = true;
     return b.byteLength;
   }
   end(): void { this.#s.end(); }
