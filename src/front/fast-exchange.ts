@@ -1,7 +1,7 @@
 /**
- * One exchange on a pool route: (auth) -> pick member -> a try on it (member-try.ts) -> the
- * next member or an answer, with one retry rule and one set of 502/503/504 answers
- * (try-failure.ts). Every exchange ends in #log (member accounting, health outcome, access
+ * One exchange on a pool route: (auth) -> pick member -> a try on it (try-request.ts sends,
+ * try-response.ts reads and relays) -> the next member or an answer, with one retry rule and
+ * one set of 502/503/504 answers (try-failure.ts). Every exchange ends in #log (member accounting, health outcome, access
  * line, metrics). A member that dies mid-body cuts the client connection: a truncated body
  * must not look complete.
  */

@@ -16,7 +16,7 @@ import type { LaneSocket } from "./upstream-lane.ts";
 import type { UpgradedExchange } from "./exchange.ts";
 
 /** A member's response head larger than this is malformed. */
-const MAX_HEAD = 65536;
+const MAX_MEMBER_HEAD = 65536;
 
 export abstract class TryResponse extends TryRequest implements UpgradedExchange {
   protected head: ClientHead | undefined;
@@ -48,7 +48,7 @@ export abstract class TryResponse extends TryRequest implements UpgradedExchange
     for (;;) {
       const end = findHeadEnd(buf, 0);
       if (end < 0) {
-        if (buf.byteLength > MAX_HEAD) return this.failed(new UpstreamError("EMALFORMED", "malformed upstream response: head too large"), true);
+        if (buf.byteLength > MAX_MEMBER_HEAD) return this.failed(new UpstreamError("EMALFORMED", "malformed upstream response: head too large"), true);
         this.partial = buf;
         return;
       }
