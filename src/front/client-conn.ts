@@ -1,15 +1,15 @@
 /**
- * One client connection, plain or TLS (the socket under it is client-socket.ts): the engine's
- * per-connection state machine. Each request head is read strictly (request-head.ts) and
- * planned (plan.ts); a body up to HOLD_MAX is read whole first (held-body.ts), a larger one
- * streams once a member connection is ready (request-body.ts); after a 101 the connection is
- * bytes (byte-tunnel.ts). Responses leave in request order: a pipelined request waits in the
- * buffer until the one before is done. A client slower than clientTimeouts with a head or a
- * body gets 408 (NGINX client_header_timeout, client_body_timeout), so a slowloris client is
- * cut at the header deadline.
+ * One client connection, plain or TLS (the socket under it is client-socket.ts; writing to it
+ * and closing it, client-output.ts): the engine's per-connection state machine. Each request
+ * head is read strictly (request-head.ts) and planned (plan.ts); a body up to HOLD_MAX is read
+ * whole first (held-body.ts), a larger one streams once a member connection is ready
+ * (request-body.ts); after a 101 the connection is bytes (byte-tunnel.ts). Responses leave in
+ * request order: a pipelined request waits in the buffer until the one before is done. A
+ * client slower than clientTimeouts with a head or a body gets 408 (NGINX
+ * client_header_timeout, client_body_timeout), so a slowloris client is cut at the header
+ * deadline.
  */
 import { errorBytes, type ProxyErrorKind } from "../proxy/errors.ts";
-import { plainIp } from "../proxy/headers.ts";
 import { BODY, ClientDeadline, HEAD, NONE } from "./client-deadline.ts";
 import { LocalAnswer, localEntry } from "./local-answer.ts";
 import { heldBodyEnd, STREAM, WAIT } from "./held-body.ts";
@@ -19,17 +19,16 @@ import { FastExchange } from "./fast-exchange.ts";
 import type { ClientLink, StreamingExchange, UpgradedExchange } from "./exchange.ts";
 import type { FrontContext } from "./front-context.ts";
 import { headEnd, MAX_HEAD, readFastHead, type FastHead } from "./request-head.ts";
-import { WriteQueue } from "./write-queue.ts";
 import { recordExchange } from "../metrics/record.ts";
 import type { ClientSocket } from "./client-socket.ts";
+import { ClientOutput } from "./client-output.ts";
 
 /** Pipelined bytes waiting behind a busy exchange, before reading from the client pauses. */
 const MAX_BUFFERED = 64 * 1024;
 /** RFC 9110 10.1.1: a client that asked waits for this before it sends the body. */
 const CONTINUE = Buffer.from("HTTP/1.1 100 Continue\r\n\r\n");
 
-export class ClientConn implements ClientLink {
-  readonly ip: string;
+export class ClientConn extends ClientOutput implements ClientLink {
   readonly trusted: boolean;
   #buf: Buffer | undefined;
   #busy: FastExchange | undefined;
@@ -39,22 +38,15 @@ export class ClientConn implements ClientLink {
   #bodyTo: StreamingExchange | undefined;
   readonly #deadline: ClientDeadline;
   #continued = false;
-  readonly #out: WriteQueue;
-  #closeWhenFlushed = false;
   /** The client half-closed (FIN): answer what it sent, then close. */
   #readEnded = false;
-  #closed = false;
-  #paused = false;
   #looping = false;
 
-  readonly sock: ClientSocket;
   readonly ctx: FrontContext;
 
   constructor(sock: ClientSocket, ctx: FrontContext) {
-    this.sock = sock;
+    super(sock);
     this.ctx = ctx;
-    this.#out = new WriteQueue(sock);
-    this.ip = plainIp(sock.remoteAddress);
     this.trusted = ctx.deps.isTrustedProxy(this.ip);
     this.#deadline = new ClientDeadline(ctx.deps.deadlines, ctx.clientTimeouts, (kind) => this.#refuse("client_timeout",
       kind === HEAD ? "408 Request Timeout: the request head took too long" : "408 Request Timeout: the request body stalled"));
@@ -62,15 +54,15 @@ export class ClientConn implements ClientLink {
 
   /** Nothing in flight: safe to close (keep-alive timeout, shutdown). */
   get idle(): boolean {
-    return !this.#busy && this.#out.empty;
+    return !this.#busy && this.out.empty;
   }
 
   onData(d: Buffer): void {
     if (this.#raw) return this.#raw.fromClient(d);
-    if (this.#closeWhenFlushed) return; // after Connection: close nothing more is read (RFC 9112 9.6)
+    if (this.closeWhenFlushed) return; // after Connection: close nothing more is read (RFC 9112 9.6)
     if (this.#bodyTo) return this.#toBody(d);
     this.#buf = this.#buf ? Buffer.concat([this.#buf, d]) : d;
-    if (this.#busy || !this.#out.empty) {
+    if (this.#busy || !this.out.empty) {
       if (this.#buf.byteLength > MAX_BUFFERED) this.pauseReading();
       return;
     }
@@ -83,7 +75,7 @@ export class ClientConn implements ClientLink {
     try {
       // A pipelined request waits until the answers before it are out: a client that sends
       // and never reads must not make us hold its answers (backpressure through the kernel).
-      while (this.#buf && !this.#busy && !this.#closeWhenFlushed && !this.#closed && this.#out.empty) {
+      while (this.#buf && !this.#busy && !this.closeWhenFlushed && !this.closed && this.out.empty) {
         const buf = this.#buf;
         const end = headEnd(buf);
         if (end === -2) return this.#refuse("bad_request", "400 Bad Request: a line ends in a bare LF");
@@ -100,7 +92,7 @@ export class ClientConn implements ClientLink {
     } finally {
       this.#looping = false;
       // Nothing in flight and nothing more will come: a half-closed client has all its answers.
-      if (this.#readEnded && !this.#busy && !this.#closeWhenFlushed && this.#out.empty) this.#closeAfterFlush();
+      if (this.#readEnded && !this.#busy && !this.closeWhenFlushed && this.out.empty) this.closeAfterFlush();
     }
   }
 
@@ -156,16 +148,11 @@ export class ClientConn implements ClientLink {
       if (!busy.bodyStalled()) return this.abort();
     } else this.ctx.deps.access(refusedEntry(this.ip, status.status));
     this.send(status.bytes);
-    this.#closeAfterFlush();
-  }
-
-  send(bytes: Uint8Array): boolean {
-    return this.#closed || this.#out.send(bytes);
+    this.closeAfterFlush();
   }
 
   onDrain(): void {
-    if (!this.#out.flush()) return;
-    if (this.#closeWhenFlushed) return void this.sock.end();
+    if (!this.flushed()) return;
     this.#busy?.clientDrained();
     if (!this.#busy) {
       this.resumeReading();
@@ -214,34 +201,10 @@ export class ClientConn implements ClientLink {
     this.#busy = undefined;
     this.#raw = undefined;
     if (this.#bodyTo) this.bodyEnded();
-    if (!keepAlive || this.ctx.stopping) return this.#closeAfterFlush();
-    if (!this.#out.empty) return; // onDrain goes on once the answers are out
+    if (!keepAlive || this.ctx.stopping) return this.closeAfterFlush();
+    if (!this.out.empty) return; // onDrain goes on once the answers are out
     this.resumeReading();
     this.#next();
-  }
-
-  abort(): void {
-    this.#closed = true;
-    this.sock.terminate();
-  }
-
-  pauseReading(): void {
-    if (!this.#paused) {
-      this.#paused = true;
-      this.sock.pause();
-    }
-  }
-
-  resumeReading(): void {
-    if (this.#paused) {
-      this.#paused = false;
-      this.sock.resume();
-    }
-  }
-
-  #closeAfterFlush(): void {
-    this.#closeWhenFlushed = true;
-    if (this.#out.empty) this.sock.end();
   }
 
   /** The client sent FIN after its request (`allowHalfOpen`): it still gets the answers, as NGINX and HAProxy answer a half-closed client. */
@@ -253,8 +216,8 @@ export class ClientConn implements ClientLink {
   }
 
   onClose(): void {
-    if (this.#closed && !this.#busy) return;
-    this.#closed = true;
+    if (this.closed && !this.#busy) return;
+    this.closed = true;
     if (this.#deadline.running) this.#deadline.set(NONE);
     const busy = this.#busy;
     this.#busy = this.#bodyTo = undefined;

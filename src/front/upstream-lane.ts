@@ -1,7 +1,8 @@
 /**
  * The engine's keep-alive connections to one member (plain or TLS, dial.ts): LIFO idle stack, no cap
  * on concurrent connections (NGINX `keepalive` semantics without its throttling). The socket
- * carries bytes only; the exchange that holds it parses and relays (fast-exchange.ts).
+ * carries bytes only; the exchange that holds it writes the request (try-request.ts), parses
+ * and relays the response (try-response.ts).
  */
 import type { Socket, SocketHandler } from "bun";
 import type { Dialer } from "../upstream/dial.ts";

@@ -1,0 +1,182 @@
+/**
+ * The request side of one try of an exchange on one member (try-response.ts reads the answer,
+ * fast-exchange.ts decides how the exchange goes on): the request's facts, a lane socket
+ * (pooled or new), and the head with the held or streamed body written no faster than the
+ * member's socket takes it. The layers are base classes rather than helper objects so that each
+ * exchange stays one allocation on the hot path, as upstream/response-reader.ts.
+ */
+import type { Member } from "../balancer/member.ts";
+import type { RuntimePool, RuntimeRoute } from "../config/runtime.ts";
+import type { Watch } from "../proxy/deadlines.ts";
+import { UpstreamError } from "../upstream/errors.ts";
+import type { FastHead } from "./request-head.ts";
+import type { RequestBody } from "./request-body.ts";
+import { upstreamHead } from "./upstream-head.ts";
+import type { LaneSocket, LaneUser, MemberLane } from "./upstream-lane.ts";
+import type { ClientLink, FastDeps, StreamingExchange } from "./exchange.ts";
+
+/** Waiting for the response head, relaying its body, over, or a byte tunnel after a 101. */
+export const W_HEAD = 0, W_BODY = 1, W_OVER = 2, W_TUNNEL = 3;
+
+export abstract class TryRequest implements LaneUser, StreamingExchange {
+  readonly clientIp: string;
+  readonly rawTarget: string;
+  readonly query: string;
+  readonly trusted: boolean;
+  protected state = W_HEAD;
+  protected member: Member | undefined;
+  protected sock: LaneSocket | undefined;
+  /** The socket came from the lane's idle stack. */
+  protected reused = false;
+  /** The response watch until the head, then the idle watch of the body (try-response.ts). */
+  protected watch: Watch | undefined;
+  /** The start of a response head on this socket. */
+  protected partial: Buffer | undefined;
+  /** Bytes of a streamed body reached a member: the request cannot be tried again. */
+  protected bodySent = false;
+  /** What the member's socket has not taken yet. */
+  #unsent: Uint8Array | undefined;
+
+  readonly client: ClientLink;
+  readonly h: FastHead;
+  readonly path: string;
+  readonly canonical: string;
+  readonly route: RuntimeRoute;
+  readonly pool: RuntimePool;
+  readonly deps: FastDeps;
+  /** The whole request body, read before the member was chosen (held-body.ts). */
+  readonly body: Uint8Array | undefined;
+  /** A body too large to hold, streamed once a member connection is ready (request-body.ts). */
+  readonly stream: RequestBody | undefined;
+
+  constructor(client: ClientLink, h: FastHead, path: string, canonical: string, route: RuntimeRoute, pool: RuntimePool, deps: FastDeps, body?: Uint8Array, stream?: RequestBody) {
+    this.client = client;
+    this.h = h;
+    this.path = path;
+    this.canonical = canonical;
+    this.route = route;
+    this.pool = pool;
+    this.deps = deps;
+    this.body = body;
+    this.stream = stream;
+    this.clientIp = client.ip;
+    this.rawTarget = h.target;
+    this.query = h.query;
+    this.trusted = client.trusted;
+  }
+
+  get scheme(): "http" | "https" { return this.deps.scheme; }
+  get port(): number { return this.deps.port; }
+  /** For sticky sessions (PickInput). */
+  get cookie(): string | null { return this.h.cookie; }
+
+  /** A streamed body is still coming from the client: neither connection can be reused. */
+  protected get bodyOpen(): boolean {
+    return this.stream !== undefined && !this.stream.done;
+  }
+
+  /** The try failed before the response head (`connected`: the member may have the request). */
+  protected abstract failed(e: Error, connected: boolean): void;
+  /** A header rule refused a value: ours, not the member's fault. */
+  protected abstract ruleFailed(e: Error): void;
+  /** The streamed body is malformed or too large (BadHead). */
+  protected abstract bodyFailed(e: Error): void;
+  /** The member's side of the socket: its response (try-response.ts). */
+  abstract upstreamData(s: LaneSocket, d: Buffer): void;
+  abstract upstreamClosed(s: LaneSocket, err: Error | undefined): void;
+
+  /** A try on `member`: a pooled socket when `pooled` and one is idle, else a new connection. */
+  protected begin(member: Member, pooled: boolean): void {
+    this.member = member;
+    this.state = W_HEAD;
+    this.watch = this.deps.deadlines.watch(this.route.timeouts.response, () => this.failed(new UpstreamError("ETIMEDOUT", "upstream response timeout"), true));
+    const lane = this.deps.lanes.get(member)!;
+    const sock = pooled ? lane.take(this) : undefined;
+    if (sock) return this.#sendOn(sock, true);
+    this.#connect(lane, member);
+  }
+
+  /** The same member again, on a new connection. */
+  protected reconnect(): void {
+    this.reused = false;
+    this.#connect(this.deps.lanes.get(this.member!)!, this.member!);
+  }
+
+  #connect(lane: MemberLane, member: Member): void {
+    lane.connect(this, this.route.timeouts.connect).then(
+      (s) => (this.member === member && this.state === W_HEAD ? this.#sendOn(s, false) : lane.release(s)),
+      (e: Error) => void (this.member === member && this.state === W_HEAD && this.failed(e, false)),
+    );
+  }
+
+  #sendOn(s: LaneSocket, reused: boolean): void {
+    this.sock = s;
+    this.reused = reused;
+    this.partial = undefined;
+    let head: string;
+    try {
+      head = upstreamHead(this, this.member!);
+    } catch (e) {
+      return this.ruleFailed(e as Error); // a requestHeaders rule refused a value
+    }
+    if (!this.body && !this.h.latin1) s.write(head);
+    else if (!this.body) this.#writeBody(s, Buffer.from(head, "latin1"));
+    else this.#writeBody(s, Buffer.concat([Buffer.from(head, "latin1"), this.body]));
+    if (this.stream) {
+      this.bodySent = true;
+      this.client.streamBody(this);
+    }
+  }
+
+  /** Writes after what waits; what the socket does not take is copied (the caller's buffer may be reused). */
+  #writeBody(s: LaneSocket, bytes: Uint8Array): void {
+    if (this.#unsent) {
+      this.#unsent = Buffer.concat([this.#unsent, bytes]);
+      return;
+    }
+    const n = s.write(bytes);
+    this.#unsent = n < bytes.byteLength ? Buffer.from(bytes.subarray(Math.max(n, 0))) : undefined;
+  }
+
+  /**
+   * Client bytes while a streamed body is open: the body's part goes to the member (the client
+   * paused while the member's socket is full); what follows it is handed back.
+   */
+  requestData(d: Buffer): Buffer | undefined {
+    const stream = this.stream!;
+    let end: number;
+    try {
+      end = stream.take(d, 0);
+    } catch (e) {
+      this.bodyFailed(e as Error);
+      return undefined;
+    }
+    const s = this.sock;
+    if (s && end > 0 && (this.state === W_HEAD || this.state === W_BODY)) {
+      this.#writeBody(s, end === d.byteLength ? d : d.subarray(0, end));
+      if (this.#unsent) this.client.pauseReading();
+      // Sending counts as progress (NGINX proxy_send_timeout): the response wait starts again.
+      if (this.watch && this.state === W_HEAD) this.deps.deadlines.extend(this.watch, this.route.timeouts.response);
+    }
+    if (stream.done) this.client.bodyEnded();
+    return end < d.byteLength ? d.subarray(end) : undefined;
+  }
+
+  upstreamDrain(s: LaneSocket): void {
+    const rest = this.#unsent;
+    if (!rest || s !== this.sock) return;
+    this.#unsent = undefined;
+    this.#writeBody(s, rest);
+    if (!this.#unsent && this.bodyOpen) this.client.resumeReading();
+  }
+
+  /** Ends this try: no more timers, the upstream connection dropped (it is mid-exchange). */
+  protected stop(): void {
+    this.state = W_OVER;
+    if (this.watch) this.deps.deadlines.clear(this.watch);
+    this.watch = undefined;
+    const s = this.sock;
+    this.sock = undefined;
+    if (s) { s.data.user = undefined; s.terminate(); }
+  }
+}

@@ -1,0 +1,82 @@
+import { expect, test } from "bun:test";
+import { settled, tryOn } from "./try-harness.ts";
+
+test("a new connection gets the head with X-Forwarded-* and the held body in one write", async () => {
+  const { upstream, t } = tryOn({ head: "POST /a HTTP/1.1\r\nHost: example.test\r\nContent-Length: 2\r\n\r\n", body: "hi" });
+  expect(upstream.state.written).toEqual([]); // connecting
+  await settled();
+  expect(upstream.state.written.length).toBe(1);
+  const sent = upstream.state.written[0]!;
+  expect(sent.startsWith("POST /a HTTP/1.1\r\n")).toBe(true);
+  expect(sent).toContain("x-forwarded-for: 192.0.2.7\r\n");
+  expect(sent.endsWith("\r\n\r\nhi")).toBe(true);
+  expect(t.ended).toEqual([]);
+});
+
+const PUT = "PUT /a HTTP/1.1\r\nHost: example.test\r\nContent-Length: 6\r\n\r\n";
+
+test("a pooled socket gets the request at once", () => {
+  const { upstream } = tryOn({ head: PUT, body: "abcdef", pooled: true });
+  expect(upstream.state.written.length).toBe(1);
+  expect(upstream.state.written[0]!.endsWith("\r\n\r\nabcdef")).toBe(true);
+});
+
+test("what the member's socket does not take waits for its drain, in order", async () => {
+  const { upstream, t } = tryOn({ head: PUT, body: "abcdef" });
+  upstream.state.room = 10;
+  await settled();
+  expect(upstream.state.written.join("").length).toBe(10);
+  upstream.state.room = Infinity;
+  t.upstreamDrain(upstream.sock);
+  expect(upstream.state.written.join("").endsWith("\r\n\r\nabcdef")).toBe(true);
+  expect(upstream.state.written.length).toBe(2);
+  expect(t.ended).toEqual([]);
+});
+
+test("a streamed body goes to the member as it comes, the next request is handed back, a full socket pauses the client", async () => {
+  const { upstream, client, t } = tryOn({ head: "POST /up HTTP/1.1\r\nHost: example.test\r\nContent-Length: 8\r\n\r\n", streamed: true });
+  await settled();
+  expect(client.streaming).toBe(true);
+  upstream.state.room = 2;
+  expect(t.requestData(Buffer.from("abcd"))).toBeUndefined();
+  expect(client.paused).toBe(true);
+  upstream.state.room = Infinity;
+  t.upstreamDrain(upstream.sock);
+  expect(client.paused).toBe(false);
+  const rest = t.requestData(Buffer.from("efghGET / HTTP/1.1\r\n"));
+  expect(rest?.toString()).toBe("GET / HTTP/1.1\r\n");
+  expect(client.bodyEnded).toBe(true);
+  expect(upstream.state.written.join("").endsWith("\r\n\r\nabcdefgh")).toBe(true);
+});
+
+test("a malformed streamed body is refused, not sent", async () => {
+  const { upstream, t } = tryOn({ head: "POST /up HTTP/1.1\r\nHost: example.test\r\nTransfer-Encoding: chunked\r\n\r\n", streamed: true });
+  await settled();
+  const before = upstream.state.written.length;
+  t.requestData(Buffer.from("zz\r\n"));
+  expect(t.ended.length).toBe(1);
+  expect(t.ended[0]!.startsWith("body refused")).toBe(true);
+  expect(upstream.state.written.length).toBe(before);
+});
+
+test("the response timeout fails the try; bytes of a streamed body push it on", async () => {
+  const { t, at } = tryOn({ head: "POST /up HTTP/1.1\r\nHost: example.test\r\nContent-Length: 4\r\n\r\n", streamed: true });
+  await settled();
+  at(800);
+  t.requestData(Buffer.from("ab"));
+  at(1500);
+  expect(t.ended).toEqual([]);
+  at(1900);
+  expect(t.ended).toEqual(["failed: upstream response timeout"]);
+  expect(t.stateName).toBe("over");
+});
+
+test("a try that is over no longer writes what the client streams", async () => {
+  const { upstream, t, at } = tryOn({ head: "POST /up HTTP/1.1\r\nHost: example.test\r\nContent-Length: 4\r\n\r\n", streamed: true });
+  await settled();
+  at(1100);
+  const before = upstream.state.written.length;
+  t.requestData(Buffer.from("abcd"));
+  expect(upstream.state.written.length).toBe(before);
+  expect(upstream.state.terminated).toBe(true);
+});
