@@ -28,6 +28,7 @@ beforeAll(async () => {
     routes: [
       { path: "/api", pool: "app", auth: { jwt: { jwksFile: "jwks.json", ...jwt } } },
       { path: "/rotating", pool: "app", auth: { jwt: { jwksUrl: `http://127.0.0.1:${jwksServer.port}/jwks`, token: "cookie:at" } } },
+      { path: "/q", pool: "app", auth: { jwt: { jwksFile: "jwks.json", ...jwt, token: "query:access_token" } } },
       { path: "/open", pool: "app" },
     ],
   }, { dir });
@@ -95,6 +96,19 @@ describe("bad tokens get 401 and never reach the member", () => {
     expect(member.seen.length).toBe(before);
     await proxy.waitFor("401: no token");
   });
+});
+
+test("a token read from the query is not written to the access log; the rest of the target is", async () => {
+  const token = await sign(rsa, good);
+  const res = await get(`/q/orders?page=2&access_token=${token}`);
+  expect(res.status).toBe(200);
+  await proxy.waitFor('"GET /q/orders?page=2&access_token=redacted HTTP/1.1" 200');
+  for (const part of token.split(".")) expect(proxy.stdout()).not.toContain(part);
+  // A refused token is not logged either.
+  const forged = tamper(token, { ...good, sub: "mallory" });
+  expect((await get(`/q/orders?access_token=${forged}`)).status).toBe(401);
+  await proxy.waitFor('"GET /q/orders?access_token=redacted HTTP/1.1" 401');
+  expect(proxy.stdout()).not.toContain(forged.split(".")[1]!);
 });
 
 test("a JWKS URL that rotates its key: the new kid passes without a restart", async () => {
