@@ -21,3 +21,7 @@ test("counting is folded in at build time: kept with no check in the shipped bui
   expect(off).not.toContain("requests++");
   expect(off).not.toContain("]++"); // the refusal counter too
 });
+
+test("dynamic imports are chunks of their own in the binary, not code every start parses", () => {
+  expect(compileCommand("dist/proxy")).toContain("--splitting");
+});
