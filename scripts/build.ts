@@ -2,6 +2,9 @@
  * `npm run build`: compile dist/proxy, a single executable that needs nothing beside it.
  * --production inlines NODE_ENV=production; the autoload flags stop a .env or bunfig.toml in
  * the operator's working directory from changing the binary's behaviour (see `bun build --help`).
+ * --splitting makes each `await import()` a chunk of its own inside the binary: without it the
+ * code only a subcommand or an internal CA needs (@peculiar/x509 alone ~3.5 MB) is parsed at
+ * every start and stays in a serving proxy's RSS, even though it never runs.
  * Skips the compile when dist/proxy is newer than every source file and docs/ (embedded by
  * `proxy schema`; npm test builds first).
  */
@@ -13,7 +16,7 @@ import { join } from "node:path";
  * "on" for every shipped binary, "off" only for the metrics A/B bench's comparison binary.
  */
 export function compileCommand(out: string, counting: "on" | "off" = "on"): string[] {
-  return [process.execPath, "build", "--compile", "--production", "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig",
+  return [process.execPath, "build", "--compile", "--splitting", "--production", "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig",
     "--define", `process.env.EDGE_PROXY_COUNTING=${JSON.stringify(counting)}`, "src/main.ts", "--outfile", out];
 }
 

@@ -59,7 +59,7 @@ const sums: { name: string; sha256: string }[] = [];
 for (const t of TARGETS.filter((t) => only.length === 0 || only.includes(t.name))) {
   const name = `edge-proxy-${version}-${t.name}`;
   const file = join(out, name);
-  run([process.execPath, "build", "--compile", "--production", "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig",
+  run([process.execPath, "build", "--compile", "--splitting", "--production", "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig",
     `--target=${t.bunTarget}`, `--compile-executable-path=${runtime(t)}`, "--define", 'process.env.EDGE_PROXY_COUNTING="on"', "src/main.ts", "--outfile", file]);
   const verdict = check(t, file);
   const sha256 = new Bun.CryptoHasher("sha256").update(readFileSync(file)).digest("hex");

@@ -4,7 +4,6 @@ import { HELP } from "./cli/help.ts";
 import { loadRuntime, runCheck, type Io } from "./cli/check.ts";
 import { runServe } from "./cli/serve.ts";
 import { runDemo } from "./cli/demo.ts";
-import { runSchema } from "./cli/schema.ts";
 import { usageError } from "./cli/args.ts";
 import { VERSION } from "./version.ts";
 import { runSupervisor, workerCount, WORKER_ENV } from "./cli/workers.ts";
@@ -15,7 +14,8 @@ const io: Io = { out: (s) => console.log(s), err: (s) => console.error(s) };
 /** Subcommands by their first word; each parses its own arguments and answers --help. */
 const COMMANDS: Record<string, (args: string[], io: Io) => number | Promise<number>> = {
   check: runCheck,
-  schema: runSchema,
+  // Loaded when asked: the JSON Schema converter and the embedded docs/configuration.md are not serving.
+  schema: async (args, io) => (await import("./cli/schema.ts")).runSchema(args, io),
   cert: async (args, io) => (await import("./cli/cert.ts")).runCert(args, io),
   import: async (args, io) => (await import("./cli/import.ts")).runImport(args, io),
   token: async (args, io) => (await import("./cli/token.ts")).runToken(args, io),

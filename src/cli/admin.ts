@@ -1,22 +1,16 @@
-/** Composition of the admin listener: the Hono app on its own Bun.serve, never a data-plane port. */
+/**
+ * Composition of the admin listener: the Hono app on its own Bun.serve, never a data-plane port.
+ * Imported by serve.ts only when routes.json has `admin`.
+ */
 import { resolve } from "node:path";
 import type { Runtime } from "../config/runtime.ts";
 import type { EventLog } from "../log/events.ts";
 import { createVerify } from "../admin/auth.ts";
 import { createAdminApp, type ReloadResult } from "../admin/app.ts";
 import { parseHostPort } from "../net/host-port.ts";
-import { Registry } from "../state/registry.ts";
-import { fileStore } from "../state/overrides.ts";
-import type { Config } from "../config/schema.ts";
 import { VERSION } from "../version.ts";
 import { answerOf, isAdminCall, requestOf } from "../admin/ipc.ts";
 import { WORKER_ENV } from "./workers.ts";
-
-/** The registry for a config: members persist their runtime overrides in <dataDir>/runtime-state.json. */
-export function registryFor(config: Config, file: string, events: EventLog): Registry {
-  const dataDir = resolve(resolve(file, ".."), config.dataDir);
-  return new Registry(fileStore(resolve(dataDir, "runtime-state.json")), events);
-}
 
 export interface AdminOptions {
   file: string;

@@ -2,10 +2,10 @@
  * The proxy's own answers: `respond` and `redirect` routes, denyMethods (403), no route or an
  * encoded slash (404), an unusable path (400), as bytes ready for the client's socket.
  */
-import { STATUS_CODES } from "node:http";
 import type { RuntimeRoute } from "../config/runtime.ts";
 import type { AccessEntry } from "../log/access.ts";
 import { errorBytes, httpDate, type ProxyErrorKind } from "../proxy/errors.ts";
+import { reasonPhrase } from "../proxy/reason-phrase.ts";
 import type { FastHead } from "./request-head.ts";
 
 export class LocalAnswer {
@@ -43,7 +43,7 @@ export function errorAnswer(kind: ProxyErrorKind, detail: string, h: FastHead, r
 export function routeAnswer(route: RuntimeRoute, h: FastHead, counted = true): LocalAnswer {
   const a = route.action;
   if (a.kind === "pool") throw new Error(`route ${route.label} forwards to a pool: it has no local answer`);
-  let head = `HTTP/1.1 ${a.status} ${STATUS_CODES[a.status] ?? "Unknown"}\r\n`;
+  let head = `HTTP/1.1 ${a.status} ${reasonPhrase(a.status)}\r\n`;
   let body = "";
   if (a.kind === "redirect") head += `location: ${a.to}\r\n`;
   else {

@@ -21,3 +21,28 @@ test("counting is folded in at build time: kept with no check in the shipped bui
   expect(off).not.toContain("requests++");
   expect(off).not.toContain("]++"); // the refusal counter too
 });
+
+test("dynamic imports are chunks of their own in the binary, not code every start parses", () => {
+  expect(compileCommand("dist/proxy")).toContain("--splitting");
+});
+
+/** The source files (`// src/...`, `// node_modules/...` lines of an unminified bundle) a start evaluates: the entry chunk and what it imports statically. */
+async function loadedAtStart(): Promise<string[]> {
+  const r = await Bun.build({ entrypoints: [join(import.meta.dir, "../../src/main.ts")], splitting: true, target: "bun" });
+  const chunks = new Map(await Promise.all(r.outputs.map(async (o) => [o.path.replace(/^.*\//, ""), await o.text()] as const)));
+  const seen = new Set<string>();
+  const visit = (name: string) => {
+    if (seen.has(name)) return;
+    seen.add(name);
+    for (const m of chunks.get(name)!.matchAll(/^(?:import|export)\b[^;]*?["']\.\/([^"']+)["']/gm)) visit(m[1]!);
+  };
+  visit(r.outputs.find((o) => o.kind === "entry-point")!.path.replace(/^.*\//, ""));
+  return [...seen].flatMap((n) => chunks.get(n)!.match(/^\/\/ (src|node_modules)\/.*$/gm) ?? []);
+}
+
+test("a start evaluates no admin app, X.509 library, JSON Schema converter or other subcommand: they load when used", async () => {
+  const files = await loadedAtStart();
+  expect(files).toContain("// src/cli/serve.ts");
+  for (const lazy of ["node_modules/hono/", "node_modules/@peculiar/", "node_modules/@valibot/to-json-schema/", "src/admin/app.ts", "src/cli/admin.ts", "src/cli/schema.ts", "src/cli/cert.ts", "src/cli/import.ts", "src/cli/token.ts"])
+    expect(files.filter((f) => f.includes(lazy))).toEqual([]);
+});
