@@ -18,7 +18,7 @@ import type { ClientLink, FastDeps, StreamingExchange } from "./exchange.ts";
 /** Waiting for the response head, relaying its body, over, or a byte tunnel after a 101. */
 export const W_HEAD = 0, W_BODY = 1, W_OVER = 2, W_TUNNEL = 3;
 
-export abstract class TryRequest implements LaneUser, StreamingExchange {
+export abstract class TryRequest implements LaneUser, StreamingExchange, Watch {
   readonly clientIp: string;
   readonly rawTarget: string;
   readonly query: string;
@@ -28,8 +28,13 @@ export abstract class TryRequest implements LaneUser, StreamingExchange {
   protected sock: LaneSocket | undefined;
   /** The socket came from the lane's idle stack. */
   protected reused = false;
-  /** The response watch until the head, then the idle watch of the body (try-response.ts). */
-  protected watch: Watch | undefined;
+  /**
+   * The exchange is its own Watch (deadlines.ts): the response timeout until the head, then
+   * the body's idle timeout (try-response.ts), with no timer object per request.
+   */
+  deadline = 0;
+  prevWatch: Watch | null = null;
+  nextWatch: Watch | null = null;
   /** The start of a response head on this socket. */
   protected partial: Buffer | undefined;
   /** Bytes of a streamed body reached a member: the request cannot be tried again. */
@@ -85,11 +90,16 @@ export abstract class TryRequest implements LaneUser, StreamingExchange {
   abstract upstreamData(s: LaneSocket, d: Buffer): void;
   abstract upstreamClosed(s: LaneSocket, err: Error | undefined): void;
 
+  /** The response timeout: no head within timeouts.response of sending (try-response.ts adds the idle one). */
+  expire(): void {
+    if (this.state === W_HEAD) this.failed(new UpstreamError("ETIMEDOUT", "upstream response timeout"), true);
+  }
+
   /** A try on `member`: a pooled socket when `pooled` and one is idle, else a new connection. */
   protected begin(member: Member, pooled: boolean): void {
     this.member = member;
     this.state = W_HEAD;
-    this.watch = this.deps.deadlines.watch(this.route.timeouts.response, () => this.failed(new UpstreamError("ETIMEDOUT", "upstream response timeout"), true));
+    this.deps.deadlines.arm(this, this.route.timeouts.response);
     const lane = this.deps.lanes.get(member)!;
     const sock = pooled ? lane.take(this) : undefined;
     if (sock) return this.#sendOn(sock, true);
@@ -156,7 +166,7 @@ export abstract class TryRequest implements LaneUser, StreamingExchange {
       this.#writeBody(s, end === d.byteLength ? d : d.subarray(0, end));
       if (this.#unsent) this.client.pauseReading();
       // Sending counts as progress (NGINX proxy_send_timeout): the response wait starts again.
-      if (this.watch && this.state === W_HEAD) this.deps.deadlines.extend(this.watch, this.route.timeouts.response);
+      if (this.state === W_HEAD) this.deps.deadlines.extend(this, this.route.timeouts.response);
     }
     if (stream.done) this.client.bodyEnded();
     return end < d.byteLength ? d.subarray(end) : undefined;
@@ -173,8 +183,7 @@ export abstract class TryRequest implements LaneUser, StreamingExchange {
   /** Ends this try: no more timers, the upstream connection dropped (it is mid-exchange). */
   protected stop(): void {
     this.state = W_OVER;
-    if (this.watch) this.deps.deadlines.clear(this.watch);
-    this.watch = undefined;
+    this.deps.deadlines.disarm(this);
     const s = this.sock;
     this.sock = undefined;
     if (s) { s.data.user = undefined; s.terminate(); }

@@ -94,16 +94,14 @@ export abstract class TryResponse extends TryRequest implements UpgradedExchange
       return head ? this.failed(e as Error, true) : this.cut(e as Error);
     }
     if (head) {
-      this.deps.deadlines.clear(this.watch!);
-      this.watch = undefined; // the idle watch starts only if the body outlasts this read
+      this.deps.deadlines.disarm(this); // the idle timeout runs only if the body outlasts this read
       this.state = W_BODY;
       this.#write(headAndBody(head, buf, from, relay));
     } else if (relay.framed) this.#write(relay.framed);
     else if (relay.end > from) this.#write(from === 0 && relay.end === buf.byteLength ? buf : buf.subarray(from, relay.end));
     if (relay.spill) this.#reusable = false; // bytes past the response: the connection is out of step
     if (relay.over) return this.#complete();
-    if (this.watch) this.deps.deadlines.extend(this.watch, this.route.timeouts.idle);
-    else this.watch = this.deps.deadlines.watch(this.route.timeouts.idle, () => this.#idleExpired());
+    this.deps.deadlines.arm(this, this.route.timeouts.idle);
   }
 
   #write(bytes: Uint8Array): void {
@@ -116,8 +114,7 @@ export abstract class TryResponse extends TryRequest implements UpgradedExchange
   /** The member switched protocols: its 101 goes to the client (with the sticky cookie), then bytes. */
   #upgraded(s: LaneSocket, buf: Buffer, end: number): void {
     const member = this.member!;
-    this.deps.deadlines.clear(this.watch!);
-    this.watch = undefined;
+    this.deps.deadlines.disarm(this);
     this.state = W_TUNNEL;
     this.partial = undefined;
     const cookie = this.deps.stickyCookie?.(this.pool, this, member);
@@ -156,8 +153,13 @@ export abstract class TryResponse extends TryRequest implements UpgradedExchange
     this.#waitingDrain = false;
     if (this.state === W_BODY) {
       this.sock?.resume();
-      if (this.watch) this.deps.deadlines.extend(this.watch, this.route.timeouts.idle);
+      this.deps.deadlines.extend(this, this.route.timeouts.idle);
     }
+  }
+
+  override expire(): void {
+    if (this.state === W_BODY) return this.#idleExpired();
+    super.expire();
   }
 
   /** Nothing moved for the idle timeout: the member's fault, unless we were waiting for the client (NGINX send_timeout). */
@@ -182,7 +184,7 @@ export abstract class TryResponse extends TryRequest implements UpgradedExchange
   /** The response is relayed: its socket goes back to the lane if the member keeps it open and it is in step. */
   #complete(): void {
     this.state = W_OVER;
-    if (this.watch) this.deps.deadlines.clear(this.watch);
+    this.deps.deadlines.disarm(this);
     const sock = this.sock;
     this.sock = undefined;
     if (sock) {

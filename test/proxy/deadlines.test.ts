@@ -134,4 +134,80 @@ describe("Deadlines", () => {
     d.watch(5, () => resolve(systemClock.now() - start));
     expect(await promise).toBeGreaterThanOrEqual(5);
   });
+
+  describe("an object that is its own Watch", () => {
+    class Watcher {
+      deadline = 0;
+      prevWatch = null;
+      nextWatch = null;
+      fired = 0;
+      expire() { this.fired++; }
+    }
+
+    test("arm fires expire() at the deadline; disarm stops it", () => {
+      const { clock, d } = setup();
+      const a = new Watcher(), b = new Watcher();
+      d.arm(a, 100);
+      d.arm(b, 100);
+      expect(d.armed(a)).toBe(true);
+      d.disarm(b);
+      expect(d.armed(b)).toBe(false);
+      clock.t += 100;
+      d.tick();
+      expect([a.fired, b.fired]).toEqual([1, 0]);
+      expect(d.armed(a)).toBe(false);
+    });
+
+    test("arming an armed watch moves its deadline and links it once", () => {
+      const { clock, d } = setup();
+      const a = new Watcher();
+      d.arm(a, 100);
+      clock.t += 90;
+      d.arm(a, 100);
+      clock.t += 20;
+      d.tick();
+      expect(a.fired).toBe(0);
+      clock.t += 80;
+      d.tick();
+      d.tick();
+      expect(a.fired).toBe(1);
+    });
+
+    test("a watch may be armed again after it fired or was disarmed", () => {
+      const { clock, d } = setup();
+      const a = new Watcher();
+      for (let i = 0; i < 3; i++) {
+        d.arm(a, 10);
+        if (i === 1) d.disarm(a);
+        clock.t += 10;
+        d.tick();
+      }
+      expect(a.fired).toBe(2);
+    });
+
+    test("a due watch that an earlier callback re-arms does not fire in that tick", () => {
+      const { clock, d } = setup();
+      const b = new Watcher();
+      d.watch(10, () => d.arm(b, 50));
+      d.arm(b, 10);
+      clock.t += 10;
+      d.tick();
+      expect(b.fired).toBe(0);
+      expect(d.armed(b)).toBe(true);
+      clock.t += 50;
+      d.tick();
+      expect(b.fired).toBe(1);
+    });
+
+    test("thousands armed and disarmed in any order leave none behind", () => {
+      const { clock, d } = setup();
+      const all = Array.from({ length: 5000 }, () => new Watcher());
+      for (const w of all) d.arm(w, 10);
+      for (let i = 0; i < all.length; i += 2) d.disarm(all[i]!);
+      clock.t += 10;
+      d.tick();
+      expect(all.filter((w) => w.fired === 1).length).toBe(2500);
+      expect(all.every((w) => !d.armed(w))).toBe(true);
+    });
+  });
 });
