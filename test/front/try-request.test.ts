@@ -33,6 +33,17 @@ test("what the member's socket does not take waits for its drain, in order", asy
   expect(t.ended).toEqual([]);
 });
 
+test("a held body the socket did not take stays intact while later requests are written", () => {
+  const first = tryOn({ head: PUT, body: "abcdef", pooled: true, room: 10 });
+  // Another request with a body goes out before the first one's socket drains.
+  tryOn({ head: "PUT /b HTTP/1.1\r\nHost: example.test\r\nContent-Length: 6\r\n\r\n", body: "zyxwvu", pooled: true });
+  first.upstream.state.room = Infinity;
+  first.t.upstreamDrain(first.upstream.sock);
+  const sent = first.upstream.state.written.join("");
+  expect(sent.startsWith("PUT /a HTTP/1.1\r\n")).toBe(true);
+  expect(sent.endsWith("\r\n\r\nabcdef")).toBe(true);
+});
+
 test("a streamed body goes to the member as it comes, the next request is handed back, a full socket pauses the client", async () => {
   const { upstream, client, t } = tryOn({ head: "POST /up HTTP/1.1\r\nHost: example.test\r\nContent-Length: 8\r\n\r\n", streamed: true });
   await settled();
