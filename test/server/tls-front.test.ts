@@ -66,3 +66,40 @@ test("a new table applies to new handshakes while an open connection keeps worki
 test("a table without certificates is refused before anything is swapped", () => {
   expect(() => sniTable({ entries: [], names: [] })).toThrow("no certificate");
 });
+
+test("timeout(sec) fires once after sec seconds without a read or a write, and again once re-armed", async () => {
+  const fired: number[] = [];
+  let start = 0;
+  let sock: ClientSocket | undefined;
+  const l = listenTls<ClientSocket>("127.0.0.1", 0, setup(a, b), {
+    open: (s) => {
+      s.timeout(1);
+      return (sock = s);
+    },
+    data: (s, d) => void s.write(d), end: (s) => s.end(), drain: () => {}, close: () => {},
+    timeout: () => void fired.push(performance.now() - start),
+  }, 50);
+  const client = connect({ port: l.port, host: "127.0.0.1", rejectUnauthorized: false, servername: "a.test" });
+  await new Promise((r) => client.once("secureConnect", r));
+  // Echoed bytes every 300 ms for 1.5 s: activity both ways, no timeout.
+  start = performance.now();
+  for (let i = 0; i < 5; i++) {
+    if (i > 0) await Bun.sleep(300);
+    client.write("x");
+    await new Promise((r) => client.once("data", r));
+  }
+  expect(fired).toEqual([]);
+  // Then idle: one timeout, a second or so after the last echo.
+  start = performance.now();
+  while (fired.length === 0) await Bun.sleep(20);
+  expect(fired[0]!).toBeGreaterThanOrEqual(900);
+  expect(fired[0]!).toBeLessThan(1600);
+  await Bun.sleep(1200);
+  expect(fired.length).toBe(1); // not re-armed: fires once
+  start = performance.now();
+  sock!.timeout(1);
+  while (fired.length === 1) await Bun.sleep(20);
+  expect(fired[1]!).toBeGreaterThanOrEqual(900);
+  client.destroy();
+  l.stop();
+});
