@@ -56,9 +56,14 @@ function escapeChar(c: string): string {
   return "\\x" + c.charCodeAt(0).toString(16).padStart(2, "0");
 }
 
+/** The method and route of the last line, quoted: they repeat from line to line (a label is config). */
+let lastMethod = "", lastMethodQ = "-", lastRoute = "", lastRouteQ = "-";
+
 export function formatCombined(e: AccessEntry, now: number): string {
   const bytes = e.bytes > 0 ? String(e.bytes) : "-";
-  return `${e.clientIp} - - [${clfTime(now)}] "${q(e.method)} ${q(e.target)} ${e.protocol}" ${e.status} ${bytes} "${q(e.referer)}" "${q(e.userAgent)}" route="${q(e.route)}" pool=${e.pool || "-"} member=${e.member || "-"} dur=${seconds(e.durationMs)}\n`;
+  if (e.method !== lastMethod) lastMethodQ = q((lastMethod = e.method));
+  if (e.route !== lastRoute) lastRouteQ = q((lastRoute = e.route));
+  return `${e.clientIp} - - [${clfTime(now)}] "${lastMethodQ} ${q(e.target)} ${e.protocol}" ${e.status} ${bytes} "${q(e.referer)}" "${q(e.userAgent)}" route="${lastRouteQ}" pool=${e.pool || "-"} member=${e.member || "-"} dur=${seconds(e.durationMs)}\n`;
 }
 
 /** Milliseconds as seconds with three decimals (NGINX $request_time), without toFixed's cost on every line. */

@@ -33,6 +33,16 @@ test("a plain route to a pool of http:// members is the lane's, with the normali
   expect(plan?.path).toBe("/x/z");
 });
 
+test("the path sent upstream keeps the client's encoding; only what is already canonical is sent as matched", () => {
+  const lanes = fastLanes(rt);
+  const sent = (t: string) => [forwarded(lanes.plan(head(t)))?.path, forwarded(lanes.plan(head(t)))?.canonical];
+  expect(sent("/a/b")).toEqual(["/a/b", "/a/b"]);
+  expect(sent("/%61/b")).toEqual(["/%61/b", "/a/b"]);
+  expect(sent("/a;v=1/b")).toEqual(["/a;v=1/b", "/a/b"]);
+  expect(sent("/a//./b")).toEqual(["/a/b", "/a/b"]);
+  expect(sent("/x/%2e%2e/b")).toEqual(["/b", "/b"]);
+});
+
 test("requestHeaders routes and https:// members are the lane's; local answers, denied methods and bad paths are answered by the front", () => {
   const lanes = fastLanes(rt);
   expect(forwarded(lanes.plan(head("/tls/a")))?.pool.name).toBe("tls");

@@ -91,6 +91,17 @@ describe("formatCombined", () => {
     expect(line).not.toContain("\r");
   });
 
+  test("each line quotes its own method and route, whatever the line before had", () => {
+    const lines = [
+      entry({ route: 'a"b', method: "GET" }),
+      entry({ route: 'a"b', method: "GET" }),
+      entry({ route: "plain", method: "POST" }),
+      entry({ route: 'a"b', method: "GET" }),
+    ].map((e) => formatCombined(e, T));
+    expect(lines.map((l) => / route="(.*)" pool=/.exec(l)![1])).toEqual(['a\\"b', 'a\\"b', "plain", 'a\\"b']);
+    expect(lines.map((l) => /"(\w+) \//.exec(l)![1])).toEqual(["GET", "GET", "POST", "GET"]);
+  });
+
   test("non-ASCII is passed through unchanged", () => {
     expect(formatCombined(entry({ userAgent: "Mözilla ✓" }), T)).toContain('"Mözilla ✓"');
   });
