@@ -8,7 +8,16 @@ import type { Io } from "./check.ts";
 
 const USAGE = "usage: proxy token --secret-file FILE [--scope read|write] [--ttl 1h] [--subject NAME] [--issuer ISS] [--audience AUD]";
 
+const HELP = `${USAGE}
+
+Prints a signed admin API token (HS256 JWT) for the secret in FILE (admin.auth.secretFile).
+  --scope     read (GET endpoints) or write (every endpoint); default read
+  --ttl       lifetime, such as 30m or 8h; default 1h
+  --subject   who holds it (the sub claim, named in the log of changes made with it); default the user name
+  --issuer, --audience   only when admin.auth sets others than edge-proxy / edge-proxy-admin`;
+
 export async function runToken(args: string[], io: Io, now = Date.now()): Promise<number> {
+  if (args.includes("--help") || args.includes("-h")) return io.out(HELP), 0;
   let values: Record<string, string | undefined>;
   try {
     values = parseArgs({

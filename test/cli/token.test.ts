@@ -19,3 +19,13 @@ test("proxy token prints an HS256 token with the contract's claims; bad options 
   expect(err.join("\n")).toContain("--secret-file is required");
   expect(err.join("\n")).not.toContain("k".repeat(40)); // the secret is never printed
 });
+
+test("proxy token --help prints what each option does, on stdout, and exits 0", async () => {
+  const out: string[] = [], err: string[] = [];
+  const io = { out: (s: string) => out.push(s), err: (s: string) => err.push(s) };
+  expect(await runToken(["--help"], io)).toBe(0);
+  expect(await runToken(["-h"], io)).toBe(0);
+  expect(err).toEqual([]);
+  expect(out[0]).toStartWith("usage: proxy token --secret-file FILE");
+  for (const option of ["--scope", "--ttl", "--subject", "--issuer"]) expect(out[0]).toContain(option);
+});
