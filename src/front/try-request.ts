@@ -198,7 +198,7 @@ export abstract class TryRequest implements LaneUser, StreamingExchange, Watch {
   /** Ends this try: no more timers, the upstream connection dropped (it is mid-exchange). */
   protected stop(): void {
     this.state = W_OVER;
-    this.deps.deadlines.disarm(this);
+    this.deps.deadlines.clear(this);
     const s = this.sock;
     this.sock = undefined;
     if (s) { s.data.user = undefined; s.terminate(); }

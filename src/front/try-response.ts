@@ -94,7 +94,7 @@ export abstract class TryResponse extends TryRequest implements UpgradedExchange
       return head ? this.failed(e as Error, true) : this.cut(e as Error);
     }
     if (head) {
-      this.deps.deadlines.disarm(this); // the idle timeout runs only if the body outlasts this read
+      this.deps.deadlines.clear(this); // the idle timeout runs only if the body outlasts this read
       this.state = W_BODY;
       this.#write(headAndBody(head, buf, from, relay));
     } else if (relay.framed) this.#write(relay.framed);
@@ -114,7 +114,7 @@ export abstract class TryResponse extends TryRequest implements UpgradedExchange
   /** The member switched protocols: its 101 goes to the client (with the sticky cookie), then bytes. */
   #upgraded(s: LaneSocket, buf: Buffer, end: number): void {
     const member = this.member!;
-    this.deps.deadlines.disarm(this);
+    this.deps.deadlines.clear(this);
     this.state = W_TUNNEL;
     this.partial = undefined;
     const cookie = this.deps.stickyCookie?.(this.pool, this, member);
@@ -184,7 +184,7 @@ export abstract class TryResponse extends TryRequest implements UpgradedExchange
   /** The response is relayed: its socket goes back to the lane if the member keeps it open and it is in step. */
   #complete(): void {
     this.state = W_OVER;
-    this.deps.deadlines.disarm(this);
+    this.deps.deadlines.clear(this);
     const sock = this.sock;
     this.sock = undefined;
     if (sock) {

@@ -4,9 +4,9 @@
  * at tens of thousands of requests a second). Precision is the tick (100 ms by default),
  * which is finer than NGINX's proxy_read_timeout needs. The clock is injected for tests.
  *
- * Armed watches form an intrusive doubly linked list: arming and disarming are a few pointer
+ * Armed watches form an intrusive doubly linked list: arming and clearing are a few pointer
  * writes, with no hashing and no allocation when the watcher is itself the Watch (an exchange
- * is its own, try-request.ts), and nothing keeps a disarmed watcher alive for the collector.
+ * is its own, try-request.ts), and nothing keeps a cleared watcher alive for the collector.
  */
 export interface Clock { now(): number }
 export const systemClock: Clock = { now: () => performance.now() };
@@ -29,7 +29,7 @@ class CallbackWatch implements Watch {
   expire(): void { this.onExpire(); }
 }
 
-/** Marks a watch taken off the list by a tick and about to fire: disarming it cancels that. */
+/** Marks a watch taken off the list by a tick and about to fire: clearing it cancels that. */
 const DUE: Watch = new CallbackWatch(() => {});
 
 export class Deadlines {
@@ -56,7 +56,7 @@ export class Deadlines {
     return w;
   }
 
-  /** `w.expire()` runs once if `ms` pass before `disarm`; arming an armed watch moves its deadline. */
+  /** `w.expire()` runs once if `ms` pass before `clear`; arming an armed watch moves its deadline. */
   arm(w: Watch, ms: number): void {
     w.deadline = this.#clock.now() + ms;
     if (this.armed(w)) return;
@@ -80,13 +80,9 @@ export class Deadlines {
     w.deadline = this.#clock.now() + ms;
   }
 
-  disarm(w: Watch): void {
+  clear(w: Watch): void {
     if (w.prevWatch === DUE) w.prevWatch = null;
     else if (w.prevWatch !== null) this.#unlink(w);
-  }
-
-  clear(w: Watch): void {
-    this.disarm(w);
   }
 
   #unlink(w: Watch): void {
@@ -98,7 +94,7 @@ export class Deadlines {
 
   /**
    * Fires expired watches; public so tests drive time with an injected clock. The due ones
-   * leave the list first, so a callback may arm or disarm any watch, a due one included.
+   * leave the list first, so a callback may arm or clear any watch, a due one included.
    */
   tick(): void {
     const now = this.#clock.now();

@@ -144,13 +144,13 @@ describe("Deadlines", () => {
       expire() { this.fired++; }
     }
 
-    test("arm fires expire() at the deadline; disarm stops it", () => {
+    test("arm fires expire() at the deadline; clear stops it", () => {
       const { clock, d } = setup();
       const a = new Watcher(), b = new Watcher();
       d.arm(a, 100);
       d.arm(b, 100);
       expect(d.armed(a)).toBe(true);
-      d.disarm(b);
+      d.clear(b);
       expect(d.armed(b)).toBe(false);
       clock.t += 100;
       d.tick();
@@ -173,12 +173,12 @@ describe("Deadlines", () => {
       expect(a.fired).toBe(1);
     });
 
-    test("a watch may be armed again after it fired or was disarmed", () => {
+    test("a watch may be armed again after it fired or was cleared", () => {
       const { clock, d } = setup();
       const a = new Watcher();
       for (let i = 0; i < 3; i++) {
         d.arm(a, 10);
-        if (i === 1) d.disarm(a);
+        if (i === 1) d.clear(a);
         clock.t += 10;
         d.tick();
       }
@@ -199,11 +199,11 @@ describe("Deadlines", () => {
       expect(b.fired).toBe(1);
     });
 
-    test("thousands armed and disarmed in any order leave none behind", () => {
+    test("thousands armed and cleared in any order leave none behind", () => {
       const { clock, d } = setup();
       const all = Array.from({ length: 5000 }, () => new Watcher());
       for (const w of all) d.arm(w, 10);
-      for (let i = 0; i < all.length; i += 2) d.disarm(all[i]!);
+      for (let i = 0; i < all.length; i += 2) d.clear(all[i]!);
       clock.t += 10;
       d.tick();
       expect(all.filter((w) => w.fired === 1).length).toBe(2500);
