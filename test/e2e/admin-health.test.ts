@@ -1,13 +1,13 @@
 /** Health state through the admin API of the compiled binary: the active checker's last probe per member. */
 import { expect, test } from "bun:test";
-import { closedPort, echoUpstream } from "./harness.ts";
+import { REFUSED_URL, echoUpstream } from "./harness.ts";
 import { adminProxy, token } from "./admin-harness.ts";
 
 type Member = { route: string; health: { status: string; lastProbe: { at: string; ok: boolean; ms: number } | null } };
 
 test("health.lastProbe: when the last active probe was sent, whether it passed, how long it took", async () => {
   const up = echoUpstream("n1");
-  const dead = { url: `http://127.0.0.1:${closedPort()}` };
+  const dead = { url: REFUSED_URL };
   const started = Date.now();
   const ctx = await adminProxy([up, dead], { health: { active: { path: "/health", interval: "200ms", timeout: "1s", fall: 1, rise: 1 } } });
   try {

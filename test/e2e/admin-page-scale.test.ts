@@ -9,7 +9,7 @@ import { expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Page } from "playwright-core";
-import { closedPort, echoUpstream, startProxy, tempDir, writeFile } from "./harness.ts";
+import { REFUSED_URL, closedPort, echoUpstream, startProxy, tempDir, writeFile } from "./harness.ts";
 import { token } from "./admin-harness.ts";
 
 // The functions given to page.evaluate run in the browser; this project is type-checked without the DOM library.
@@ -21,13 +21,12 @@ const POOLS = 50, MEMBERS = 20;
 const pad = (n: number) => String(n).padStart(2, "0");
 
 function scaleConfig(real: string[], adminPort: number) {
-  const dead = closedPort();
   const pools: Record<string, object> = {};
   for (let p = 0; p < POOLS; p++) {
     // p00: the real members first, its dead ones disabled, so its traffic goes to the real ones.
     const members = Array.from({ length: MEMBERS }, (_, j) => p === 0 && j < real.length
       ? { url: real[j]!, route: `m${pad(j)}` }
-      : { url: `http://127.0.0.1:${dead}/m${j}`, route: `m${pad(j)}`, ...(p === 0 ? { state: "disabled" } : {}) });
+      : { url: `${REFUSED_URL}/m${j}`, route: `m${pad(j)}`, ...(p === 0 ? { state: "disabled" } : {}) });
     pools[`p${pad(p)}`] = { members };
   }
   return {

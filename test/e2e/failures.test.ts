@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { closedPort, echoUpstream, startProxy } from "./harness.ts";
+import { REFUSED_URL, echoUpstream, startProxy } from "./harness.ts";
 
 const listener = { port: 0, host: "127.0.0.1" };
 const quiet = { path: "/dev/null" };
@@ -9,7 +9,7 @@ describe("upstream failures get 502/503/504 with a short body, and the proxy kee
   afterAll(() => good.stop());
 
   test("a refused connection is retried on another member (no client error)", async () => {
-    const p = await startProxy({ listeners: [listener], pools: { u: { members: [{ url: `http://127.0.0.1:${closedPort()}` }, { url: good.url }], retries: 1 } }, routes: [{ path: "/", pool: "u" }], accessLog: quiet });
+    const p = await startProxy({ listeners: [listener], pools: { u: { members: [{ url: REFUSED_URL }, { url: good.url }], retries: 1 } }, routes: [{ path: "/", pool: "u" }], accessLog: quiet });
     try {
       for (let i = 0; i < 4; i++) {
         const res = await fetch(p.url + "/r", { method: "POST", body: "payload" });
@@ -21,7 +21,7 @@ describe("upstream failures get 502/503/504 with a short body, and the proxy kee
 
   test("every member refusing gives 502; no member available gives 503 naming the pool", async () => {
     const p = await startProxy({ listeners: [listener], pools: {
-      dead: { members: [{ url: `http://127.0.0.1:${closedPort()}` }], retries: 0 },
+      dead: { members: [{ url: REFUSED_URL }], retries: 0 },
       off: { members: [{ url: good.url, state: "disabled" }] },
     }, routes: [{ path: "/dead", pool: "dead" }, { path: "/off", pool: "off" }, { path: "/", pool: "dead" }], accessLog: quiet });
     try {

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, test } from "bun:test";
 import type { Socket } from "bun";
-import { startProxy, type RunningProxy } from "./harness.ts";
+import { REFUSED_URL, startProxy, type RunningProxy } from "./harness.ts";
 import { rawRequest, trackedRawUpstream } from "./raw.ts";
 
 const cleanups: (() => unknown)[] = [];
@@ -222,7 +222,7 @@ describe("fast lane: the keep-alive race", () => {
   });
 });
 
-describe("fast lane: review fixes", () => {
+describe("fast lane: limits, cut bodies and timeouts", () => {
   test("a head over 32 KiB is refused (431) before any member, even when it arrives in one read", async () => {
     const up = rawUpstream((s) => s.write(ok("ok")));
     const p = await proxy([up.url]);
@@ -301,7 +301,7 @@ describe("fast lane: review fixes", () => {
   }, 20_000);
 });
 
-describe("fast lane: second review fixes", () => {
+describe("fast lane: whose failure it is, and sticky sessions without failover", () => {
   test("a client leaving before the head does not excuse a member that never answers: it is ejected at the response timeout", async () => {
     const reached = Promise.withResolvers<void>();
     const hung = rawUpstream(() => reached.resolve()); // reads the request, never answers
@@ -322,22 +322,20 @@ describe("fast lane: second review fixes", () => {
 
   test("failover: false answers 503 when the session's member refuses the connection (Apache nofailover=On)", async () => {
     const up = rawUpstream((s) => s.write(ok("b")));
-    const dead = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-    const deadUrl = `http://127.0.0.1:${dead.port}`;
-    dead.stop(true); // nothing listens there now: connections are refused
     const p = await startProxy({
       listeners: [{ port: 0, host: "127.0.0.1" }],
       pools: { app: {
-        members: [{ url: deadUrl, route: "n1" }, { url: up.url, route: "n2" }], retries: 1,
+        members: [{ url: REFUSED_URL, route: "n1" }, { url: up.url, route: "n2" }], retries: 1,
         sticky: { cookie: "ROUTEID", mode: "insert", failover: false }, health: { passive: { maxFails: 100 } },
       } },
       routes: [{ path: "/", pool: "app" }],
     });
     cleanups.push(() => p.stop());
-    const res = await fetch(`${p.url}/cart`, { headers: { cookie: "ROUTEID=.n1" } });
-    expect(res.status).toBe(503);
-    expect(await res.text()).toContain("failover is off");
-    const other = await fetch(`${p.url}/cart`, { headers: { cookie: "ROUTEID=.n2" } });
-    expect(await other.text()).toBe("b");
+    const cart = (route: string) => rawRequest(p.url, `GET /cart HTTP/1.1\r\nHost: a\r\nCookie: ROUTEID=.${route}\r\nConnection: close\r\n\r\n`);
+    const refused = await cart("n1");
+    expect(refused).toStartWith("HTTP/1.1 503 Service Unavailable\r\n");
+    expect(refused).toContain("failover is off");
+    expect(up.heads.length).toBe(0);
+    expect(responses(await cart("n2"))[0]!.body).toBe("b");
   });
 });

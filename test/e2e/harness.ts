@@ -98,7 +98,15 @@ export function echoUpstream(name: string) {
   return { server, seen, url: `http://127.0.0.1:${server.port}`, stop: () => server.stop(true) };
 }
 
-/** A port that nothing listens on (bound and released). */
+/**
+ * A member URL whose connections stay refused for the whole test. A port a listener bound and
+ * released is not enough: the kernel may hand it to the next bind(0), the proxy's own listener
+ * among them, and the "dead" member then answers. Port 1 (tcpmux) lies below the ephemeral
+ * range, so neither bind(0) nor connect() picks it, and nothing serves it on a test machine.
+ */
+export const REFUSED_URL = "http://127.0.0.1:1";
+
+/** A port free for the test to bind itself (bound and released); not a refused member: see REFUSED_URL. */
 export function closedPort(): number {
   const s = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response("") });
   const port = s.port!;

@@ -5,6 +5,7 @@ import { parseConfigText } from "../../src/config/load.ts";
 import { createAffinity, setCookieLines } from "../../src/health/wire.ts";
 import { Deadlines } from "../../src/proxy/deadlines.ts";
 import { listen, type Running } from "../../src/server/listen.ts";
+import { REFUSED_URL } from "../e2e/harness.ts";
 
 const cleanups: (() => unknown)[] = [];
 afterAll(async () => {
@@ -26,13 +27,6 @@ function upstream(name: string) {
   return { state, server, url: `http://127.0.0.1:${server.port}` };
 }
 
-/** A URL nothing listens on: connections are refused. */
-function deadUrl(): string {
-  const s = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response("") });
-  const url = `http://127.0.0.1:${s.port}`;
-  s.stop(true);
-  return url;
-}
 
 function proxy(pool: Record<string, unknown>) {
   const config = parseConfigText(JSON.stringify({
@@ -76,7 +70,7 @@ describe("createAffinity through the engine", () => {
 
   test("a refused sticky member fails over with a new cookie, and is ejected for the next requests", async () => {
     const b = upstream("B");
-    const { get, log } = proxy({ members: [{ url: deadUrl(), route: "ra" }, { url: b.url, route: "rb" }], sticky: { cookie: "ROUTEID", mode: "insert" } });
+    const { get, log } = proxy({ members: [{ url: REFUSED_URL, route: "ra" }, { url: b.url, route: "rb" }], sticky: { cookie: "ROUTEID", mode: "insert" } });
     const r = await get("ROUTEID=.ra");
     expect(r.body).toBe("B");
     expect(r.cookies).toContain("ROUTEID=.rb; Path=/");
