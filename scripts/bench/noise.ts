@@ -15,6 +15,9 @@ async function machineBusy(): Promise<number> {
   return (f[0] ?? 0) + (f[1] ?? 0) + (f[2] ?? 0) + (f[7] ?? 0);
 }
 
+/** The unit of /proc/stat and /proc/<pid>/stat on Linux. */
+const USER_HZ = 100;
+
 /** utime+stime of pid; for our own process also cutime+cstime (reaped children: wrk). */
 async function cpuOf(pid: number, withChildren: boolean): Promise<number> {
   try {
@@ -28,6 +31,17 @@ async function cpuOf(pid: number, withChildren: boolean): Promise<number> {
   }
 }
 
+/**
+ * CPU seconds (user + system) the given processes have used so far. A busy hypervisor
+ * neighbour's steal is not in them, so CPU per request moves less than req/s when the
+ * machine is shared; it still moves (a slower leg does less per wake-up, and pays more
+ * per request for each epoll round), so it is read beside req/s, not instead of it.
+ */
+export async function cpuSeconds(pids: number[]): Promise<number> {
+  const parts = await Promise.all(pids.map((p) => cpuOf(p, false)));
+  return parts.reduce((a, b) => a + b, 0) / USER_HZ;
+}
+
 async function ours(pids: number[]): Promise<number> {
   const parts = await Promise.all([cpuOf(process.pid, true), ...pids.map((p) => cpuOf(p, false))]);
   return parts.reduce((a, b) => a + b, 0);
@@ -39,14 +53,13 @@ async function ours(pids: number[]): Promise<number> {
  * that its CPU time has moved into our cutime.
  */
 export async function startNoise(pids: number[]): Promise<{ stop: () => Promise<number> }> {
-  const hz = 100; // USER_HZ, the unit of /proc/stat and /proc/<pid>/stat on Linux.
   const cores = navigator.hardwareConcurrency;
   const t0 = performance.now();
   const [b0, o0] = [await machineBusy(), await ours(pids)];
   return {
     stop: async () => {
       const [b1, o1] = [await machineBusy(), await ours(pids)];
-      const capacity = ((performance.now() - t0) / 1000) * hz * cores;
+      const capacity = ((performance.now() - t0) / 1000) * USER_HZ * cores;
       return capacity <= 0 ? 0 : Math.max(0, (b1 - b0 - (o1 - o0)) / capacity);
     },
   };

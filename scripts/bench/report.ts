@@ -19,6 +19,10 @@ export type Figure = {
   ratioToNginx: number | null;
   /** p99 / NGINX's p99: above 1 is slower at the tail. */
   p99RatioToNginx: number | null;
+  /** The leg's CPU time per request, µs (median over rounds). */
+  cpuUsPerReq: number | null;
+  /** CPU per request / NGINX's: above 1 spends more. Moves less than req/s under steal (noise.ts cpuSeconds). */
+  cpuRatioToNginx: number | null;
   valid: boolean; // false when any round had a non-2xx, a socket error or a member problem
   problems: string[];
 };
@@ -60,6 +64,8 @@ export function summarize(rounds: LegRound[], legs: LegName[]): { figures: Figur
         peakRssKb: peaks.length === 0 ? null : Math.max(...peaks),
         ratioToNginx: null,
         p99RatioToNginx: null,
+        cpuUsPerReq: median(runs.map((r) => r.cpuUsPerReq ?? null)),
+        cpuRatioToNginx: null,
         valid: all.every((r) => r.valid),
         problems: [...new Set(all.flatMap((r) => r.problems))],
       });
@@ -70,6 +76,7 @@ export function summarize(rounds: LegRound[], legs: LegName[]): { figures: Figur
     // Only a valid NGINX figure is a yardstick.
     if (ng?.rps != null && ng.valid && f.rps !== null) f.ratioToNginx = f.rps / ng.rps;
     if (ng?.p99Ms != null && ng.valid && ng.p99Ms > 0 && f.p99Ms !== null) f.p99RatioToNginx = f.p99Ms / ng.p99Ms;
+    if (ng?.cpuUsPerReq != null && ng.valid && ng.cpuUsPerReq > 0 && f.cpuUsPerReq !== null) f.cpuRatioToNginx = f.cpuUsPerReq / ng.cpuUsPerReq;
   }
   const summaries = legs.map((leg) => {
     const rs = rounds.filter((r) => r.leg === leg);
@@ -84,7 +91,7 @@ const lat = (v: number | null) => (v === null ? "-" : v >= 1 ? `${v.toFixed(2)}m
 const rate = (b: number | null) => (b === null ? "-" : b >= 1024 ** 3 ? `${(b / 1024 ** 3).toFixed(2)} GB/s` : `${(b / 1024 ** 2).toFixed(1)} MB/s`);
 
 export function printTable(figures: Figure[], legs: LegSummary[]): void {
-  const head = ["scenario", "leg", "req/s", "spread", "x nginx", "p50", "p99", "p99 x nginx", "transfer", "peak RSS", "status"];
+  const head = ["scenario", "leg", "req/s", "spread", "x nginx", "p50", "p99", "p99 x nginx", "CPU/req", "CPU x nginx", "transfer", "peak RSS", "status"];
   const rows = figures.map((f) => [
     f.label,
     f.leg,
@@ -94,6 +101,8 @@ export function printTable(figures: Figure[], legs: LegSummary[]): void {
     lat(f.p50Ms),
     lat(f.p99Ms),
     f.p99RatioToNginx === null ? "-" : `${f.p99RatioToNginx.toFixed(2)}x`,
+    f.cpuUsPerReq === null ? "-" : `${f.cpuUsPerReq.toFixed(1)}us`,
+    f.cpuRatioToNginx === null ? "-" : `${f.cpuRatioToNginx.toFixed(2)}x`,
     rate(f.transferBytesPerSec),
     mb(f.peakRssKb),
     !f.valid ? "INVALID" : f.noisyRounds > 0 ? `noisy ${f.noisyRounds}/${f.rounds}` : "ok",
@@ -111,6 +120,7 @@ export function printTable(figures: Figure[], legs: LegSummary[]): void {
   }
   console.log(`\nreq/s, p50, p99: medians over the quiet rounds (all rounds if none was quiet); spread: (max-min)/median; peak RSS: highest over rounds.`);
   console.log(`x nginx: req/s over NGINX's (higher is better); p99 x nginx: p99 over NGINX's p99 (lower is better).`);
+  console.log(`CPU/req: the leg's user + system CPU time per request (all its processes); CPU x nginx: over NGINX's (lower is better). Steal by a busy neighbour is not in it, so it moves less than req/s on a shared machine.`);
   console.log(`noisy k/n: in k of n rounds other programs used > ${NOISE_LIMIT * 100}% of the machine's CPU even after retries.`);
   console.log(`idle RSS: ${legs.map((l) => `${l.leg} ${mb(l.idleRssKb)}`).join(", ")}`);
   if (figures.some((f) => SCENARIOS.find((s) => s.id === f.scenario)?.tls === true)) {

@@ -4,7 +4,7 @@
 import { negotiated, type BenchCerts } from "./certs.ts";
 import { accessLogPath, prepareLeg, type LegName, type LegTls, type Upstreams } from "./legs.ts";
 import { freePort, rssKb, sampleRss, spawnServer, stop, tree, waitReady } from "./proc.ts";
-import { startNoise } from "./noise.ts";
+import { cpuSeconds, startNoise } from "./noise.ts";
 import { SCENARIOS, toHttpsMembers } from "./scenarios.ts";
 import { POST_LUA, runWrk, type WrkResult } from "./wrk.ts";
 
@@ -18,6 +18,8 @@ export type ScenarioRun = Omit<WrkResult, "raw"> & {
   memberCounts: number[];
   /** Share of the machine's CPU used by other programs during the run (null: unknown). */
   foreignCpu: number | null;
+  /** The leg's own CPU time (user + system, all its processes) per request, in µs (null: unknown). */
+  cpuUsPerReq: number | null;
 };
 
 export type LegRound = {
@@ -165,7 +167,9 @@ export async function runLegRound(
       const before = await memberCounts(up, https, certs?.caPem);
       const sampler = pid === null ? null : sampleRss(pid);
       const noise = await startNoise([...pids, ...(up.pid === undefined ? [] : [up.pid])]);
+      const cpu0 = pid === null ? 0 : await cpuSeconds(pids);
       const r = await runWrk(url, connections, seconds, WRK_CPU, post ? postLua : undefined);
+      const cpuUsPerReq = pid === null || r.requests === 0 ? null : ((await cpuSeconds(pids)) - cpu0) * 1e6 / r.requests;
       const peakRssKb = sampler === null ? null : await sampler.stop();
       // Without the target's pid its CPU time would count as foreign: unknown, not noisy.
       const foreignCpu = pid === null ? null : await noise.stop();
@@ -176,7 +180,7 @@ export async function runLegRound(
       if (!alive()) extra.push(`${leg} exited during the run\n${await tail(log)}`);
       else if (!r.valid || extra.length > 0) extra.push(await probe(url, url.startsWith("https:") ? tlsOpts : undefined));
       const { raw: _raw, ...rest } = r;
-      return { ...rest, problems: [...r.problems, ...extra], valid: r.valid && extra.length === 0, scenario: "", peakRssKb, memberCounts: deltas, foreignCpu };
+      return { ...rest, problems: [...r.problems, ...extra], valid: r.valid && extra.length === 0, scenario: "", peakRssKb, memberCounts: deltas, foreignCpu, cpuUsPerReq };
     };
     let skipNoted = false;
     for (const sc of SCENARIOS) {
@@ -206,7 +210,7 @@ export async function runLegRound(
       run.problems = [...new Set(problems)];
       run.valid = run.problems.length === 0;
       out.runs.push(run);
-      const lat = `p50 ${run.p50Ms?.toFixed(2) ?? "?"}ms p99 ${run.p99Ms?.toFixed(2) ?? "?"}ms`;
+      const lat = `p50 ${run.p50Ms?.toFixed(2) ?? "?"}ms p99 ${run.p99Ms?.toFixed(2) ?? "?"}ms  CPU ${run.cpuUsPerReq?.toFixed(1) ?? "?"}us/req`;
       const f = run.foreignCpu;
       const busy = f !== null && f > NOISE_LIMIT ? `  (noisy: others used ${Math.round(f * 100)}% CPU)` : "";
       console.log(`  ${leg.padEnd(8)} ${sc.label.padEnd(21)} ${Math.round(run.rps).toString().padStart(7)} req/s  ${lat}${busy}${run.valid ? "" : `  INVALID: ${run.problems.join("; ")}`}`);
