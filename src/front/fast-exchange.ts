@@ -86,7 +86,8 @@ export class FastExchange extends TryResponse {
 
   /**
    * The keep-alive race (RFC 9112 9.3.1): a pooled connection closed as we reused it. Replayed
-   * once on a fresh connection to the same member, for idempotent methods (replay-policy.ts).
+   * once on a fresh connection to the same member, for idempotent methods whose body was not
+   * streamed (NGINX and HAProxy retry such a request too).
    */
   protected override closedBeforeHead(err: Error | undefined, raced: boolean): void {
     if (raced && IDEMPOTENT.has(this.h.method) && this.#replayable) return this.reconnect();
@@ -110,14 +111,14 @@ export class FastExchange extends TryResponse {
     this.#answer(...f.answer);
   }
 
-  /** A header rule failed: 502, and not the member's fault (handler.ts). */
+  /** A header rule failed: 502, and not the member's fault (the member answered). */
   protected override ruleFailed(e: Error): void {
     this.#endTry(true, "answered; our header rules failed");
     this.deps.events("error", `route=${this.route.label} header rule failed: ${e.message}`);
     this.#answer("upstream", "502 Bad Gateway: the upstream response could not be rewritten");
   }
 
-  /** The member failed mid-body: the client connection is cut (respond.ts does the same). */
+  /** The member failed mid-body: the client connection is cut, so the truncated body cannot look complete. */
   protected override cut(err: Error): void {
     if (this.state !== W_BODY) return;
     const bytes = this.relay!.bytes;
@@ -137,7 +138,7 @@ export class FastExchange extends TryResponse {
   }
 
   /**
-   * The client left: not the member's fault (respond.ts ClientGone); 499 as NGINX logs it.
+   * The client left: not the member's fault; 499 as NGINX logs it.
    * Before the head the try runs on to its outcome (head, error or response timeout), so a
    * member that never answers still counts as failing and a trial cannot pass for it.
    */

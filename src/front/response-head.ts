@@ -38,7 +38,7 @@ export interface HeadContext {
   member: string;
   /** The client asked to close: say so in the head. */
   close: boolean;
-  /** A sticky-session cookie to add (after the member's own Set-Cookie fields, as handler.ts does). */
+  /** A sticky-session cookie to add (after the member's own Set-Cookie fields). */
   setCookie?: string | undefined;
 }
 

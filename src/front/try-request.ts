@@ -3,7 +3,7 @@
  * fast-exchange.ts decides how the exchange goes on): the request's facts, a lane socket
  * (pooled or new), and the head with the held or streamed body written no faster than the
  * member's socket takes it. The layers are base classes rather than helper objects so that each
- * exchange stays one allocation on the hot path, as upstream/response-reader.ts.
+ * exchange stays one allocation on the hot path.
  */
 import type { Member } from "../balancer/member.ts";
 import type { RuntimePool, RuntimeRoute } from "../config/runtime.ts";

@@ -174,7 +174,7 @@ export abstract class TryResponse extends TryRequest implements UpgradedExchange
     if (this.tunnel) return this.tunnel.close();
     this.sock = undefined;
     if (this.state === W_BODY) {
-      // A body that ends at close is complete at a clean close; a reset cuts it (respond.ts).
+      // A body that ends at close is complete at a clean close (RFC 9112 6.3 item 8); a reset cuts it.
       if (this.relay!.untilClose && !err) return this.#complete();
       return this.cut(err ?? new UpstreamError("ECONNRESET", "upstream closed the connection mid-body"));
     }

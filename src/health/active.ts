@@ -9,14 +9,14 @@ import type { Pool } from "../balancer/pool.ts";
 import type { PoolConfig } from "../config/schema.ts";
 import type { EventLog } from "../log/events.ts";
 import { Cancel } from "../proxy/cancel.ts";
-import { UpstreamClient, type UpstreamRequest } from "../upstream/client.ts";
 import { ConnectError, UpstreamError } from "../upstream/errors.ts";
 import { Dialer } from "../upstream/dial.ts";
+import { sendProbe, type ProbeAnswer, type ProbeRequest } from "./probe.ts";
 
 export type ActiveConfig = NonNullable<NonNullable<PoolConfig["health"]>["active"]>;
 
-/** Sends one probe request to `member` (tests inject one); resolves at the response head. */
-export type ProbeSend = (member: Member, req: UpstreamRequest, connectTimeoutMs: number) => Promise<Response>;
+/** Sends one probe request to `member` (tests inject one); resolves with its status and, with `wantBody`, its body. */
+export type ProbeSend = (member: Member, req: ProbeRequest, connectTimeoutMs: number, wantBody: boolean, signal: Cancel) => Promise<ProbeAnswer>;
 
 export interface ActiveDeps {
   events: EventLog;
@@ -51,7 +51,8 @@ export class ActiveHealth {
   readonly #range: [number, number];
   readonly #body: RegExp | undefined;
   readonly #counts = new Map<Member, Counts>();
-  readonly #clients = new Map<Member, UpstreamClient>();
+  /** Members without a Dialer of the pool's (tests): one made from the URL, kept for its TLS session. */
+  readonly #dialers = new Map<Member, Dialer>();
   readonly #send: ProbeSend;
   #round: Promise<void> | undefined;
   #cancel: (() => void) | undefined;
@@ -62,18 +63,16 @@ export class ActiveHealth {
     this.#deps = deps;
     this.#range = parseStatusRange(cfg.expectStatus);
     this.#body = cfg.expectBody === undefined ? undefined : new RegExp(cfg.expectBody);
-    this.#send = deps.send ?? ((m, req, ms) => this.#client(m).request(req, { connectTimeoutMs: ms }));
+    this.#send = deps.send ?? ((m, req, ms, wantBody, signal) => sendProbe(this.#dialer(m), req, ms, wantBody, signal));
   }
 
-  /**
-   * The project's own client, not the pool's keep-alive pool: each probe opens a connection
-   * (maxIdle 0, `Connection: close`), as HAProxy's checks do, so a member that accepts no new
-   * connections fails its probe even while old pooled ones still answer.
-   */
-  #client(m: Member): UpstreamClient {
-    let c = this.#clients.get(m);
-    if (!c) this.#clients.set(m, (c = new UpstreamClient(this.#deps.dialers?.get(m) ?? new Dialer(m.url), { maxIdle: 0 })));
-    return c;
+  /** The member's Dialer, shared with its traffic: TLS settings and session in one place. */
+  #dialer(m: Member): Dialer {
+    const shared = this.#deps.dialers?.get(m);
+    if (shared) return shared;
+    let d = this.#dialers.get(m);
+    if (!d) this.#dialers.set(m, (d = new Dialer(m.url)));
+    return d;
   }
 
   /** Probes now, then every interval. A round still running when the next is due is not doubled. */
@@ -116,19 +115,12 @@ export class ActiveHealth {
     const cancel = new Cancel();
     const timer = setTimeout(() => cancel.abort(new ProbeTimeout()), this.#cfg.timeout);
     try {
-      // Exactly these headers: no User-Agent or Accept invented for the member to log.
-      const headers = new Headers({ host: this.#cfg.host ?? member.url.host, connection: "close" });
-      const res = await this.#send(member, { method: this.#cfg.method, target: base + this.#cfg.path, headers, body: null, signal: cancel }, this.#cfg.timeout);
+      const req = { method: this.#cfg.method, target: base + this.#cfg.path, host: this.#cfg.host ?? member.url.host };
+      const res = await this.#send(member, req, this.#cfg.timeout, this.#body !== undefined, cancel);
       const [lo, hi] = this.#range;
-      if (res.status < lo || res.status > hi) {
-        await res.body?.cancel();
-        return `status ${res.status}, expected ${this.#cfg.expectStatus}`;
-      }
-      if (!this.#body) {
-        await res.body?.cancel();
-        return undefined;
-      }
-      return this.#body.test(await res.text()) ? undefined : `body does not match /${this.#cfg.expectBody}/`;
+      if (res.status < lo || res.status > hi) return `status ${res.status}, expected ${this.#cfg.expectStatus}`;
+      if (!this.#body) return undefined;
+      return this.#body.test(res.body ?? "") ? undefined : `body does not match /${this.#cfg.expectBody}/`;
     } catch (e) {
       if (e instanceof ProbeTimeout) return `no answer within ${this.#cfg.timeout}ms`;
       if (e instanceof ConnectError || e instanceof UpstreamError) return e.message;

@@ -1,6 +1,6 @@
 /**
  * Opening a connection to one member, plain or TLS, for every upstream client (the engine's
- * MemberLane, the active probes' UpstreamClient). For https:// members the connect
+ * MemberLane, the active probes' health/probe.ts). For https:// members the connect
  * timeout covers TCP and the TLS handshake, a certificate that fails verification is a connect
  * failure (no request byte was sent, so any method may go to another member), and the last TLS
  * session is offered again on the next connection (NGINX `proxy_ssl_session_reuse on`, its

@@ -150,7 +150,7 @@ describe("ActiveHealth wiring", () => {
     const release: (() => void)[] = [];
     const slow: ProbeSend = () => {
       calls++;
-      return new Promise<Response>((done) => release.push(() => done(new Response("ok"))));
+      return new Promise((done) => release.push(() => done({ status: 200, body: undefined })));
     };
     const every = (ms: number, fn: () => void) => {
       expect(ms).toBe(5_000);

@@ -1,5 +1,4 @@
 import type { Socket, TCPSocketListener } from "bun";
-import { UpstreamClient } from "../../src/upstream/client.ts";
 
 /** Per-connection state of a raw test server. */
 export interface RawConn {
@@ -61,21 +60,4 @@ export function rawServer(onRequest: (socket: Socket<RawConn>, head: string, ser
   server.port = server.listener.port;
   server.origin = new URL(`${tls ? "https" : "http"}://127.0.0.1:${server.port}`);
   return server;
-}
-
-export function get(target = "/", headers: Record<string, string> = {}, method = "GET") {
-  return { method, target, headers: new Headers(headers), body: null };
-}
-
-export const CONNECT = { connectTimeoutMs: 1000 };
-
-/** A raw server plus a client for it; both are closed by the `cleanups` the test file runs afterEach. */
-export function rawWithClient(onRequest: Parameters<typeof rawServer>[0], cleanups: (() => void)[]): { server: RawServer; client: UpstreamClient } {
-  const server = rawServer(onRequest);
-  const client = new UpstreamClient(server.origin);
-  cleanups.push(() => {
-    client.close();
-    server.stop();
-  });
-  return { server, client };
 }

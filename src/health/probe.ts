@@ -1,0 +1,170 @@
+/**
+ * One active health probe on the wire (active.ts decides what its answer means). A new
+ * connection through the member's Dialer, so TLS, `verify`, `ca`, `serverName` and the session
+ * are those of real traffic; exactly the request fields given plus `connection: close`, so the
+ * member logs no User-Agent or Accept we invented; the head read by the same strict parser as
+ * a relayed response's (upstream/response-head.ts); the body read only when a pattern needs it,
+ * and only its first PROBE_BODY_MAX bytes (HAProxy's `http-check expect` looks at one buffer).
+ * One connection per probe, as HAProxy's checks: a member that accepts no new connections fails
+ * its probe even while pooled ones still answer.
+ */
+import type { Socket, SocketHandler } from "bun";
+import type { AbortLike } from "../proxy/cancel.ts";
+import { ChunkedDecoder } from "../upstream/chunked-decoder.ts";
+import type { Dialed, Dialer } from "../upstream/dial.ts";
+import { UpstreamError } from "../upstream/errors.ts";
+import { findHeadEnd, parseResponseHead } from "../upstream/response-head.ts";
+
+/** The part of a probe's body a pattern is matched against. */
+export const PROBE_BODY_MAX = 64 * 1024;
+
+export interface ProbeRequest {
+  method: string;
+  /** request-target, sent byte for byte */
+  target: string;
+  host: string;
+}
+
+export interface ProbeAnswer {
+  status: number;
+  /** The body (UTF-8, at most PROBE_BODY_MAX bytes of it), when it was asked for. */
+  body: string | undefined;
+}
+
+interface ProbeSocket extends Dialed {
+  reader: ProbeReader | undefined;
+}
+
+const HANDLERS: SocketHandler<ProbeSocket> = {
+  data: (s, d) => s.data.reader?.data(s, d),
+  close: (s, err) => closed(s, err),
+  error: (s, err) => closed(s, err),
+  connectError() {}, // reported through Dialer.connect's promise
+};
+
+function closed(s: Socket<ProbeSocket>, err: Error | undefined): void {
+  s.data.closed = true;
+  s.data.reader?.closed(err);
+}
+
+/**
+ * Resolves with the status and, with `wantBody`, the body; rejects with the Dialer's
+ * ConnectError, an UpstreamError (malformed answer, closed early) or `signal`'s reason.
+ */
+export async function sendProbe(dialer: Dialer, req: ProbeRequest, connectTimeoutMs: number, wantBody: boolean, signal: AbortLike): Promise<ProbeAnswer> {
+  const state: ProbeSocket = { closed: false, reader: undefined };
+  const s = await dialer.connect(state, HANDLERS, connectTimeoutMs, signal);
+  return new Promise<ProbeAnswer>((resolve, reject) => {
+    const onAbort = () => reader.fail(signal.reason as Error);
+    const reader = new ProbeReader(req.method === "HEAD", wantBody, (err, answer) => {
+      signal.removeEventListener("abort", onAbort);
+      state.reader = undefined;
+      s.terminate();
+      if (err) reject(err);
+      else resolve(answer!);
+    });
+    if (signal.aborted) return onAbort();
+    signal.addEventListener("abort", onAbort);
+    state.reader = reader;
+    if (state.closed) return reader.closed(undefined);
+    s.write(`${req.method} ${req.target} HTTP/1.1\r\nhost: ${req.host}\r\nconnection: close\r\n\r\n`);
+  });
+}
+
+/** Reads one response: the head (interim 1xx skipped), then as much body as the probe needs. */
+class ProbeReader {
+  #buf: Buffer | undefined;
+  #status = 0;
+  /** Body bytes still expected: a Content-Length's rest, or -1 until the close. */
+  #remaining = -1;
+  #decoder: ChunkedDecoder | undefined;
+  readonly #body: Uint8Array[] = [];
+  #bodyBytes = 0;
+  #over = false;
+  readonly #isHead: boolean;
+  readonly #wantBody: boolean;
+  readonly #done: (err: Error | undefined, answer?: ProbeAnswer) => void;
+
+  constructor(isHead: boolean, wantBody: boolean, done: (err: Error | undefined, answer?: ProbeAnswer) => void) {
+    this.#isHead = isHead;
+    this.#wantBody = wantBody;
+    this.#done = done;
+  }
+
+  fail(err: Error): void {
+    this.#end(err);
+  }
+
+  data(_s: Socket<ProbeSocket>, d: Buffer): void {
+    try {
+      if (this.#status === 0) this.#head(d);
+      else this.#take(d, 0);
+    } catch (e) {
+      this.#end(e as Error);
+    }
+  }
+
+  closed(err: Error | undefined): void {
+    if (this.#status === 0) return this.#end(err ?? new UpstreamError("ECONNRESET", "upstream closed the connection before responding"));
+    // A body without a length ends at the close; one that was cut short is no answer.
+    if (this.#remaining === -1 && !this.#decoder && !err) return this.#finish();
+    this.#end(err ?? new UpstreamError("ECONNRESET", "upstream closed the connection mid-body"));
+  }
+
+  #head(d: Buffer): void {
+    let buf = this.#buf ? Buffer.concat([this.#buf, d]) : d;
+    for (;;) {
+      const end = findHeadEnd(buf, 0);
+      if (end < 0) {
+        if (buf.byteLength > PROBE_BODY_MAX) throw new UpstreamError("EMALFORMED", "malformed upstream response: head too large");
+        this.#buf = buf;
+        return;
+      }
+      const head = parseResponseHead(buf, 0, end);
+      if (head.status < 200) {
+        buf = buf.subarray(end); // RFC 9110 15.2: interim responses precede the final one
+        continue;
+      }
+      this.#buf = undefined;
+      this.#status = head.status;
+      if (!this.#wantBody || this.#isHead || head.status === 204 || head.status === 304 || head.contentLength === 0) return this.#finish();
+      if (head.chunked) this.#decoder = new ChunkedDecoder();
+      else this.#remaining = head.contentLength;
+      return this.#take(buf, end);
+    }
+  }
+
+  #take(buf: Buffer, from: number): void {
+    if (this.#decoder) {
+      if (this.#decoder.feed(buf, from, (part) => this.#keep(part)) >= 0) this.#finish();
+    } else if (this.#remaining < 0) this.#keep(buf.subarray(from));
+    else {
+      const n = Math.min(this.#remaining, buf.byteLength - from);
+      this.#keep(buf.subarray(from, from + n));
+      this.#remaining -= n;
+      if (this.#remaining === 0) this.#finish();
+    }
+    if (this.#bodyBytes >= PROBE_BODY_MAX) this.#finish();
+  }
+
+  #keep(part: Uint8Array): void {
+    const room = PROBE_BODY_MAX - this.#bodyBytes;
+    if (room <= 0 || part.byteLength === 0) return;
+    const kept = part.byteLength > room ? part.subarray(0, room) : part;
+    this.#body.push(Buffer.from(kept)); // a copy: the read's buffer is not ours to keep
+    this.#bodyBytes += kept.byteLength;
+  }
+
+  #finish(): void {
+    if (this.#over) return;
+    this.#over = true;
+    const body = this.#wantBody ? Buffer.concat(this.#body).toString("utf8") : undefined;
+    this.#done(undefined, { status: this.#status, body });
+  }
+
+  #end(err: Error): void {
+    if (this.#over) return;
+    this.#over = true;
+    this.#done(err);
+  }
+}
