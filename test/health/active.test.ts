@@ -21,6 +21,9 @@ function upstream() {
   return { state, server, url: `http://127.0.0.1:${server.port}` };
 }
 
+/** Nothing listens on port 1: a refused connection that no other test's server can take over. */
+const REFUSED_URL = "http://127.0.0.1:1";
+
 const servers: { stop(force: boolean): unknown }[] = [];
 afterAll(() => {
   for (const s of servers) s.stop(true);
@@ -98,9 +101,7 @@ describe("ActiveHealth against real upstreams", () => {
   test("refused connections and timeouts are failures; ejected members are still probed", async () => {
     const up = upstream();
     servers.push(up.server);
-    const closed = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response("") });
-    const deadUrl = `http://127.0.0.1:${closed.port}`;
-    closed.stop(true);
+    const deadUrl = REFUSED_URL;
     const { active, ms, pool } = setup([up.url, deadUrl], { timeout: 100, fall: 1, rise: 1 });
     up.state.hang = true;
     expect(await active.probe(ms[0]!)).toBe("no answer within 100ms");
@@ -114,9 +115,7 @@ describe("ActiveHealth against real upstreams", () => {
   test("every probe leaves when it was sent, whether it passed and how long it took on the member", async () => {
     const up = upstream();
     servers.push(up.server);
-    const closed = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response("") });
-    const deadUrl = `http://127.0.0.1:${closed.port}`;
-    closed.stop(true);
+    const deadUrl = REFUSED_URL;
     const { active, ms } = setup([up.url, deadUrl], { timeout: 150 }, { now: () => Date.UTC(2030, 0, 1) });
     expect(ms.map((m) => m.lastProbeAt)).toEqual([0, 0]);
     await active.probeOnce();
