@@ -56,10 +56,13 @@ export class BodyRelay {
 
   #chunked(buf: Buffer, from: number): void {
     const parts: Uint8Array[] = [];
+    let n = 0;
     const end = this.#decoder!.feed(buf, from, (data) => {
       parts.push(Buffer.from(`${data.byteLength.toString(16)}\r\n`), data, CRLF);
-      this.bytes += data.byteLength;
+      n += data.byteLength;
     });
+    // Counted once the read decoded: a read that throws is not relayed, so its bytes never left.
+    this.bytes += n;
     if (end >= 0) {
       this.over = true;
       this.spill = end < buf.byteLength;

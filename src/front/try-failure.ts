@@ -36,9 +36,11 @@ export function tryFailure(e: Error, connected: boolean, method: string, member:
  * sticky session whose member failed, with `failover: false`, as Apache nofailover=On).
  */
 export function noMember(pool: RuntimePool, tried: ReadonlySet<Member>): [ProxyErrorKind, string] {
-  if (tried.size === 0) return ["unavailable", `503 Service Unavailable: no member of pool ${pool.name} is available`];
+  // The balancer offers any available member it was not told to skip; one left over means the
+  // session bound the request elsewhere, on the first try (its member was down) or a later one.
   if (pool.pool.members.some((m) => m.available() && !tried.has(m))) {
     return ["unavailable", `503 Service Unavailable: the session's member of pool ${pool.name} is unavailable and failover is off`];
   }
+  if (tried.size === 0) return ["unavailable", `503 Service Unavailable: no member of pool ${pool.name} is available`];
   return ["upstream", `502 Bad Gateway: every member of pool ${pool.name} that was tried failed`];
 }

@@ -34,7 +34,7 @@ function fakeSocket() {
 function context(): { ctx: FrontContext; logged: number[] } {
   const logged: number[] = [];
   const route = { label: "/", timeouts: { connect: 1000, response: 1000, idle: 1000 }, stats: new Registry().route("/") } as unknown as RuntimeRoute;
-  const pool = { name: "empty", retries: 0, failOnStatus: new Set(), stats: { retries: 0 } } as unknown as RuntimePool;
+  const pool = { name: "empty", pool: { members: [] }, retries: 0, failOnStatus: new Set(), stats: { retries: 0 } } as unknown as RuntimePool;
   const ctx: FrontContext = {
     deps: {
       choose: () => undefined, outcome: () => {}, isTrustedProxy: () => false, deadlines: new Deadlines(), wsIdleMs: 1000,
