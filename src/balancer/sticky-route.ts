@@ -7,15 +7,18 @@
 /**
  * Value of cookie `name` in a Cookie header. The name is case-sensitive (Apache ignores
  * `routeid=` when looking for `ROUTEID`); it must start the header or follow `;`, `,` or
- * whitespace, and the value ends at `;` or `,`. The first occurrence wins, as in Apache.
+ * whitespace, whitespace may stand before its `=`, and the value ends at `;` or `,`. The first
+ * occurrence with something after its `=` wins, as in Apache's get_cookie_param.
  */
 export function cookieValue(header: string | null, name: string): string | undefined {
   if (!header || !name) return undefined;
-  const needle = name + "=";
-  for (let at = header.indexOf(needle); at !== -1; at = header.indexOf(needle, at + 1)) {
+  for (let at = header.indexOf(name); at !== -1; at = header.indexOf(name, at + 1)) {
     const before = at === 0 ? "" : header[at - 1]!;
     if (at !== 0 && before !== ";" && before !== "," && !/\s/.test(before)) continue;
-    const start = at + needle.length;
+    let eq = at + name.length;
+    while (eq < header.length && /\s/.test(header[eq]!)) eq++;
+    if (header[eq] !== "=" || eq + 1 === header.length) continue;
+    const start = eq + 1;
     let end = start;
     while (end < header.length && header[end] !== ";" && header[end] !== ",") end++;
     return header.slice(start, end).trim();
@@ -28,7 +31,8 @@ export function cookieValue(header: string | null, name: string): string | undef
  * path and query as received. Apache does a case-sensitive search for `name=`; we require it
  * to follow `;`, `?` or `&` so `xjsessionid=` does not count. The value ends at `?`, `&`, `;`,
  * `/` or `#` (routes never contain those; Apache only stops at `;` with scolonpathdelim, which
- * would just yield a route that names no member).
+ * would just yield a route that names no member). An empty value does not count, so the
+ * cookie decides (Apache's get_path_param skips a parameter with nothing after its `=`).
  */
 export function urlParamValue(target: string, name: string): string | undefined {
   if (!name) return undefined;
@@ -39,7 +43,7 @@ export function urlParamValue(target: string, name: string): string | undefined 
     const start = at + needle.length;
     let end = start;
     while (end < target.length && !"?&;/#".includes(target[end]!)) end++;
-    return target.slice(start, end);
+    if (end > start) return target.slice(start, end);
   }
   return undefined;
 }
