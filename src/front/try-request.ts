@@ -115,7 +115,6 @@ export abstract class TryRequest implements LaneUser, StreamingExchange, Watch {
   protected begin(member: Member, pooled: boolean): void {
     this.member = member;
     this.state = W_HEAD;
-    this.deps.deadlines.arm(this, this.route.timeouts.response);
     const lane = this.deps.lanes.get(member)!;
     const sock = pooled ? lane.take(this) : undefined;
     if (sock) return this.#sendOn(sock, true);
@@ -125,6 +124,7 @@ export abstract class TryRequest implements LaneUser, StreamingExchange, Watch {
   /** The same member again, on a new connection. */
   protected reconnect(): void {
     this.reused = false;
+    this.deps.deadlines.clear(this); // the connect has its own timeout; the response's starts at the send
     this.#connect(this.deps.lanes.get(this.member!)!, this.member!);
   }
 
@@ -147,6 +147,9 @@ export abstract class TryRequest implements LaneUser, StreamingExchange, Watch {
     }
     if (!this.body && !this.h.latin1) s.write(head);
     else this.#writeBody(s, inScratch(head, this.body));
+    // From the send, as NGINX's proxy_read_timeout: while connecting, only the connect timeout
+    // runs, so a connect that hangs is a connect failure (retryable for any method), not a 504.
+    this.deps.deadlines.arm(this, this.route.timeouts.response);
     if (this.stream) {
       this.bodySent = true;
       this.client.streamBody(this);
