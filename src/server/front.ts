@@ -40,7 +40,8 @@ export interface FrontOptions {
 
 export function listenFront(o: FrontOptions): Front {
   const conns = new Set<ClientConn>();
-  let allClosed: (() => void) | undefined;
+  /** Resolved when the last connection closes after a stop; shared by every stop (a reload's drain, then SIGTERM). */
+  let drained: PromiseWithResolvers<void> | undefined;
   const ctx: FrontContext = {
     deps: { ...o.deps, port: o.port, lanes: o.lanes.lanes },
     plan: o.lanes.plan,
@@ -62,7 +63,7 @@ export function listenFront(o: FrontOptions): Front {
     close(c) {
       c.onClose();
       conns.delete(c);
-      if (conns.size === 0) allClosed?.();
+      if (conns.size === 0) drained?.resolve();
     },
   };
   const listener = o.tls ? listenTls(o.hostname, o.port, o.tls, ev) : Bun.listen<ClientConn>({
@@ -102,7 +103,7 @@ export function listenFront(o: FrontOptions): Front {
       listener.stop(closeActive);
       if (closeActive) for (const c of conns) c.abort();
       else for (const c of conns) c.stop();
-      if (conns.size > 0) await new Promise<void>((r) => (allClosed = r));
+      if (conns.size > 0) await (drained ??= Promise.withResolvers<void>()).promise;
     },
   };
 }
