@@ -56,6 +56,8 @@ const port = v.pipe(v.number("expected a port number"), v.integer("expected a wh
 const status = (lo: number, hi: number) => v.pipe(v.number("expected an HTTP status"), v.integer("expected a whole HTTP status"), v.minValue(lo, `expected a status from ${lo} to ${hi}`), v.maxValue(hi, `expected a status from ${lo} to ${hi}`));
 const count = (lo: number, hi: number) => v.pipe(v.number(), v.integer(), v.minValue(lo, `expected ${lo}..${hi}`), v.maxValue(hi, `expected ${lo}..${hi}`));
 const pathPrefix = v.pipe(v.string(), v.startsWith("/", 'a path starts with "/"'));
+/** What a probe writes on its request line and Host line as they are: no space, control or non-ASCII byte to split a line. */
+const printable = (what: string) => v.regex(/^[\x21-\x7e]+$/, `${what} of printable ASCII without spaces (percent-encode the rest)`);
 /** Request paths are matched in canonical form, so a route path in any other form could never match. */
 const routePath = v.pipe(
   pathPrefix,
@@ -130,7 +132,7 @@ const pool = v.strictObject({
       failOnStatus: v.optional(v.array(status(100, 599)), []),
     })),
     active: v.optional(v.strictObject({
-      path: v.optional(pathPrefix, "/"),
+      path: v.optional(v.pipe(pathPrefix, printable("a request target"), v.maxLength(8192, "at most 8192 characters")), "/"),
       method: v.optional(v.picklist(["GET", "HEAD", "OPTIONS"]), "GET"),
       interval: v.optional(duration, "5s"),
       timeout: v.optional(duration, "2s"),
@@ -138,7 +140,7 @@ const pool = v.strictObject({
       expectBody: v.optional(v.pipe(v.string(), v.check(isRegex, "not a valid regular expression"))),
       rise: v.optional(count(1, 100), 2),
       fall: v.optional(count(1, 100), 3),
-      host: v.optional(v.string()),
+      host: v.optional(v.pipe(v.string(), printable("a Host value"), v.maxLength(1024, "at most 1024 characters"))),
     })),
   })),
   tls: v.optional(v.strictObject({ verify: v.optional(v.boolean(), true), ca: v.optional(v.string()), serverName: v.optional(v.string()) })),

@@ -33,14 +33,23 @@ export interface ProbeAnswer {
 
 interface ProbeSocket extends Dialed {
   reader: ProbeReader | undefined;
+  /** Request bytes the socket did not take yet (a long path on a full socket buffer). */
+  unsent: Uint8Array | undefined;
 }
 
 const HANDLERS: SocketHandler<ProbeSocket> = {
   data: (s, d) => s.data.reader?.data(s, d),
+  drain: (s) => send(s, s.data.unsent),
   close: (s, err) => closed(s, err),
   error: (s, err) => closed(s, err),
   connectError() {}, // reported through Dialer.connect's promise
 };
+
+function send(s: Socket<ProbeSocket>, bytes: Uint8Array | undefined): void {
+  if (!bytes || s.data.closed) return;
+  const n = s.write(bytes);
+  s.data.unsent = n < bytes.byteLength ? bytes.subarray(Math.max(n, 0)) : undefined;
+}
 
 function closed(s: Socket<ProbeSocket>, err: Error | undefined): void {
   s.data.closed = true;
@@ -52,7 +61,7 @@ function closed(s: Socket<ProbeSocket>, err: Error | undefined): void {
  * ConnectError, an UpstreamError (malformed answer, closed early) or `signal`'s reason.
  */
 export async function sendProbe(dialer: Dialer, req: ProbeRequest, connectTimeoutMs: number, wantBody: boolean, signal: AbortLike): Promise<ProbeAnswer> {
-  const state: ProbeSocket = { closed: false, reader: undefined };
+  const state: ProbeSocket = { closed: false, reader: undefined, unsent: undefined };
   const s = await dialer.connect(state, HANDLERS, connectTimeoutMs, signal);
   return new Promise<ProbeAnswer>((resolve, reject) => {
     const onAbort = () => reader.fail(signal.reason as Error);
@@ -67,7 +76,8 @@ export async function sendProbe(dialer: Dialer, req: ProbeRequest, connectTimeou
     signal.addEventListener("abort", onAbort);
     state.reader = reader;
     if (state.closed) return reader.closed(undefined);
-    s.write(`${req.method} ${req.target} HTTP/1.1\r\nhost: ${req.host}\r\nconnection: close\r\n\r\n`);
+    // The schema keeps target and host to printable ASCII, so latin1 is their bytes exactly.
+    send(s, Buffer.from(`${req.method} ${req.target} HTTP/1.1\r\nhost: ${req.host}\r\nconnection: close\r\n\r\n`, "latin1"));
   });
 }
 
@@ -104,11 +114,17 @@ class ProbeReader {
     }
   }
 
+  /** A close or reset: in the proxy's words, whatever the socket said (its error is the cause). */
   closed(err: Error | undefined): void {
-    if (this.#status === 0) return this.#end(err ?? new UpstreamError("ECONNRESET", "upstream closed the connection before responding"));
+    const how = err ? "reset" : "closed";
+    const cause = err ? { cause: err } : undefined;
+    if (this.#status === 0) {
+      const when = this.#buf ? "before the response head was complete" : "before responding";
+      return this.#end(new UpstreamError("ECONNRESET", `upstream ${how} the connection ${when}`, cause));
+    }
     // A body without a length ends at the close; one that was cut short is no answer.
     if (this.#remaining === -1 && !this.#decoder && !err) return this.#finish();
-    this.#end(err ?? new UpstreamError("ECONNRESET", "upstream closed the connection mid-body"));
+    this.#end(new UpstreamError("ECONNRESET", `upstream ${how} the connection mid-body`, cause));
   }
 
   #head(d: Buffer): void {
@@ -121,13 +137,14 @@ class ProbeReader {
         return;
       }
       const head = parseResponseHead(buf, 0, end);
-      if (head.status < 200) {
-        buf = buf.subarray(end); // RFC 9110 15.2: interim responses precede the final one
+      // RFC 9110 15.2: interim responses precede the final one; a 101 is final (nothing was asked to upgrade).
+      if (head.status < 200 && head.status !== 101) {
+        buf = buf.subarray(end);
         continue;
       }
       this.#buf = undefined;
       this.#status = head.status;
-      if (!this.#wantBody || this.#isHead || head.status === 204 || head.status === 304 || head.contentLength === 0) return this.#finish();
+      if (!this.#wantBody || this.#isHead || head.status === 101 || head.status === 204 || head.status === 304 || head.contentLength === 0) return this.#finish();
       if (head.chunked) this.#decoder = new ChunkedDecoder();
       else this.#remaining = head.contentLength;
       return this.#take(buf, end);
@@ -158,7 +175,8 @@ class ProbeReader {
   #finish(): void {
     if (this.#over) return;
     this.#over = true;
-    const body = this.#wantBody ? Buffer.concat(this.#body).toString("utf8") : undefined;
+    // stream: true drops a character the 64 KiB cut split, rather than ending in U+FFFD.
+    const body = this.#wantBody ? new TextDecoder().decode(Buffer.concat(this.#body), { stream: true }) : undefined;
     this.#done(undefined, { status: this.#status, body });
   }
 

@@ -356,6 +356,18 @@ describe("semantic checks", () => {
     expect(issues(cfg).map((i) => i.path)).toEqual(["pools.api.health.active.expectStatus"]);
   });
 
+  test("a probe's path and Host are printable ASCII without spaces: nothing can split the probe's lines", () => {
+    const cfg = minimal() as any;
+    cfg.pools.api.health = { active: { path: "/health x", host: "health.internal\r\nx-injected: yes" } };
+    const list = issues(cfg);
+    expect(list.map((i) => [i.path, i.message])).toEqual([
+      ["pools.api.health.active.path", "a request target of printable ASCII without spaces (percent-encode the rest)"],
+      ["pools.api.health.active.host", "a Host value of printable ASCII without spaces (percent-encode the rest)"],
+    ]);
+    cfg.pools.api.health = { active: { path: "/health?full=1&x=%20", host: "health.internal:8443" } };
+    expect(parseConfigText(JSON.stringify(cfg)).pools.api!.health?.active?.host).toBe("health.internal:8443");
+  });
+
   test("bad CIDRs in trustedProxies; good ones pass", () => {
     const cfg = minimal() as any;
     cfg.trustedProxies = ["10.0.0.0/8", "::1", "fd00::/8", "10.0.0.0/33", "nonsense", "1.2.3.4/"];

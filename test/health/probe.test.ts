@@ -52,6 +52,11 @@ describe("sendProbe", () => {
     expect(await probe(server)).toEqual({ status: 503, body: "DOWN" });
   });
 
+  test("a 101 is a final answer (nothing asked to upgrade), not an interim one to wait past", async () => {
+    const server = member((s) => s.write("HTTP/1.1 101 Switching Protocols\r\nupgrade: x\r\n\r\n")); // then silence
+    expect(await probe(server)).toEqual({ status: 101, body: "" });
+  });
+
   test("without a body pattern it answers at the head and reads no body", async () => {
     const server = member((s) => s.write("HTTP/1.1 204 No Content\r\n\r\n")); // and never closes
     expect(await probe(server, false)).toEqual({ status: 204, body: undefined });
@@ -79,6 +84,34 @@ describe("sendProbe", () => {
       s.end();
     });
     expect((await failure(probe(cut))).message).toBe("upstream closed the connection mid-body");
+  });
+
+  test("a reset is said in the proxy's words, before the answer, within the head or mid-body; the socket's error is the cause", async () => {
+    const cases: [string, string][] = [
+      ["", "upstream reset the connection before responding"],
+      ["HTTP/1.1 200 OK\r\ncontent-", "upstream reset the connection before the response head was complete"],
+      ["HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nabc", "upstream reset the connection mid-body"],
+    ];
+    for (const [sent, message] of cases) {
+      const server = member((s) => {
+        if (sent) s.write(sent);
+        s.flush();
+        s.terminate(); // RST
+      });
+      const err = await failure(probe(server));
+      expect([err instanceof UpstreamError, err.message, err.cause instanceof Error]).toEqual([true, message, true]);
+    }
+  });
+
+  test("a FIN within the head says the head was cut short", async () => {
+    const server = member((s) => s.end("HTTP/1.1 200 OK\r\ncontent-"));
+    expect((await failure(probe(server))).message).toBe("upstream closed the connection before the response head was complete");
+  });
+
+  test("a character the 64 KiB cut splits is dropped, not turned into U+FFFD", async () => {
+    const body = "a".repeat(PROBE_BODY_MAX - 1) + "é"; // é is 2 bytes: its second falls past the cut
+    const server = member((s) => s.write(`HTTP/1.1 200 OK\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`));
+    expect((await probe(server)).body).toBe("a".repeat(PROBE_BODY_MAX - 1));
   });
 
   test("a malformed head is refused by the strict parser", async () => {
