@@ -23,7 +23,19 @@ export function eventSettings(): EventLogSettings {
 
 export function formatEvent(now: Date, level: EventLevel, msg: string, format: EventLogSettings["format"]): string {
   if (format === "json") return JSON.stringify({ time: now.toISOString(), level, msg }) + "\n";
-  return `${now.toISOString()} ${level} ${msg}\n`;
+  return `${now.toISOString()} ${level} ${textSafe(msg)}\n`;
+}
+
+/**
+ * A message may quote what a member or client sent (a bad status line): its control bytes are
+ * shown as \xhh, as Apache's ap_escape_logitem does, and each later line of a message is
+ * indented, as our own multi-line messages are, so nothing in one can pass for a line of its own.
+ */
+function textSafe(msg: string): string {
+  if (!/[\x00-\x08\x0a-\x1f\x7f]/.test(msg)) return msg;
+  return msg
+    .replace(/[\x00-\x08\x0b-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`)
+    .replace(/\n(?! {2})/g, "\n  ");
 }
 
 /** A log that writes through `write` with the settings in force when each line is logged. */

@@ -28,6 +28,16 @@ describe("event log", () => {
     expect(JSON.parse(lines[0]!)).toEqual({ time: T.toISOString(), level: "debug", msg: 'a "quoted"\nmessage' });
   });
 
+  test("text: control bytes a member sent show as \\xhh and a message's later lines stay indented", () => {
+    const T0 = new Date("2026-12-03T00:00:00.000Z");
+    const member = 'bad status line "\x16\x03\x01\x00\rok"';
+    expect(formatEvent(T0, "warn", member, "text")).toBe('2026-12-03T00:00:00.000Z warn bad status line "\\x16\\x03\\x01\\x00\\x0dok"\n');
+    const forged = "upstream said x\n2026-12-03T00:00:00.000Z info recovered";
+    expect(formatEvent(T0, "warn", forged, "text")).toBe("2026-12-03T00:00:00.000Z warn upstream said x\n  2026-12-03T00:00:00.000Z info recovered\n");
+    const ours = "reload failed:\n  pools.a: bad\n  pools.b: bad\ttoo";
+    expect(formatEvent(T0, "error", ours, "text")).toBe(`2026-12-03T00:00:00.000Z error ${ours}\n`);
+  });
+
   test("level warn drops info; settings apply to logs made before they changed", () => {
     const { lines, log } = capture();
     configureEvents({ level: "warn" });
