@@ -50,18 +50,36 @@ const HANDLERS: SocketHandler<LaneSocketState> = {
   connectError() {}, // reported through Bun.connect's promise
 };
 
-const IDLE_MS = 60_000;
-const MAX_IDLE = 1024;
+/** An idle connection older than this is closed (NGINX `keepalive_timeout` in an upstream block, 60 s). */
+export const IDLE_MS = 60_000;
+/** Idle connections kept per member; a released one past this is ended (NGINX `keepalive N`). */
+export const MAX_IDLE = 1024;
+
+/** Injectable for tests: the idle sweep's time and its repeating timer. */
+export interface LaneClock {
+  now(): number;
+  every(ms: number, fn: () => void): () => void;
+}
+const realClock: LaneClock = {
+  now: () => performance.now(),
+  every(ms, fn) {
+    const t = setInterval(fn, ms);
+    t.unref(); // idle connections are never why the process stays up
+    return () => clearInterval(t);
+  },
+};
 
 export class MemberLane {
   readonly dialer: Dialer;
   readonly #idle: LaneSocket[] = [];
-  #sweeper: ReturnType<typeof setInterval> | undefined;
+  readonly #clock: LaneClock;
+  #stopSweep: (() => void) | undefined;
   #closed = false;
 
   /** One Dialer per member, shared with the probes: TLS settings and session in one place. */
-  constructor(dialer: Dialer) {
+  constructor(dialer: Dialer, clock: LaneClock = realClock) {
     this.dialer = dialer;
+    this.#clock = clock;
   }
 
   get idleCount(): number {
@@ -91,12 +109,9 @@ export class MemberLane {
   release(s: LaneSocket): void {
     s.data.user = undefined;
     if (this.#closed || this.#idle.length >= MAX_IDLE || s.data.closed) return void s.end();
-    s.data.idleSince = performance.now();
+    s.data.idleSince = this.#clock.now();
     this.#idle.push(s);
-    if (!this.#sweeper) {
-      this.#sweeper = setInterval(() => this.#sweep(), IDLE_MS / 4);
-      this.#sweeper.unref();
-    }
+    this.#stopSweep ??= this.#clock.every(IDLE_MS / 4, () => this.#sweep());
   }
 
   forget(s: LaneSocket): void {
@@ -107,18 +122,20 @@ export class MemberLane {
   close(): void {
     this.#closed = true;
     for (const s of this.#idle.splice(0)) s.end();
-    if (this.#sweeper) clearInterval(this.#sweeper);
-    this.#sweeper = undefined;
+    this.#endSweep();
+  }
+
+  #endSweep(): void {
+    this.#stopSweep?.();
+    this.#stopSweep = undefined;
   }
 
   #sweep(): void {
-    const cutoff = performance.now() - IDLE_MS;
+    // The stack is ordered by release time, oldest at the bottom: the expired ones are a prefix.
+    const cutoff = this.#clock.now() - IDLE_MS;
     let n = 0;
     while (n < this.#idle.length && this.#idle[n]!.data.idleSince <= cutoff) n++;
     for (const s of this.#idle.splice(0, n)) s.end();
-    if (this.#idle.length === 0 && this.#sweeper) {
-      clearInterval(this.#sweeper);
-      this.#sweeper = undefined;
-    }
+    if (this.#idle.length === 0) this.#endSweep();
   }
 }

@@ -1,7 +1,7 @@
 /**
- * A minimal abort signal for the request path. Creating an AbortController per request and
- * listening on it cost about a quarter of a small request's throughput in Bun (measured:
- * 42k -> 31k req/s), so the upstream client (active probes) uses this plain object.
+ * A minimal abort signal. Creating an AbortController per request and listening on it cost about
+ * a quarter of a small request's throughput in Bun (measured: 42k -> 31k req/s), so dials and
+ * active probes (health/probe.ts) take this plain object instead.
  */
 export interface AbortLike {
   readonly aborted: boolean;
@@ -24,20 +24,27 @@ export class Cancel implements AbortLike {
     if (i >= 0) this.#fns!.splice(i, 1);
   }
 
+  /**
+   * As AbortSignal does, every listener runs even when one throws; the first error is rethrown
+   * after the last listener, so a faulty one cannot leave the others' sockets open.
+   */
   abort(reason: unknown = new Error("aborted")): void {
     if (this.aborted) return;
     this.aborted = true;
     this.reason = reason;
     const fns = this.#fns;
     this.#fns = undefined;
-    if (fns) for (const fn of fns) fn();
-  }
-
-  /** A real AbortSignal that follows this one, for APIs (fetch, WebSocket) that need one. */
-  toSignal(): AbortSignal {
-    const ac = new AbortController();
-    if (this.aborted) ac.abort(this.reason);
-    else this.addEventListener("abort", () => ac.abort(this.reason));
-    return ac.signal;
+    if (!fns) return;
+    let failed = false;
+    let first: unknown;
+    for (const fn of fns) {
+      try {
+        fn();
+      } catch (e) {
+        if (!failed) first = e;
+        failed = true;
+      }
+    }
+    if (failed) throw first;
   }
 }

@@ -1,6 +1,6 @@
 import { afterEach, expect, test } from "bun:test";
 import type { Socket } from "bun";
-import { MemberLane, type LaneSocket, type LaneUser } from "../../src/front/upstream-lane.ts";
+import { IDLE_MS, MAX_IDLE, MemberLane, type LaneClock, type LaneSocket, type LaneUser } from "../../src/front/upstream-lane.ts";
 import { Dialer } from "../../src/upstream/dial.ts";
 import { ConnectError } from "../../src/upstream/errors.ts";
 
@@ -59,9 +59,28 @@ afterEach(() => {
   for (const c of cleanups.splice(0)) c();
 });
 
-function setup() {
+/** A clock the test moves: `sweep()` runs the repeating timer once, as if its interval passed. */
+function fakeClock() {
+  let t = 1_000;
+  let tick: (() => void) | undefined;
+  const clock: LaneClock = {
+    now: () => t,
+    every(_ms, fn) {
+      tick = fn;
+      return () => { tick = undefined; };
+    },
+  };
+  return {
+    clock,
+    advance(ms: number) { t += ms; },
+    get running() { return tick !== undefined; },
+    sweep() { tick?.(); },
+  };
+}
+
+function setup(clock?: LaneClock) {
   const server = memberServer();
-  const lane = new WatchedLane(new Dialer(server.url));
+  const lane = new WatchedLane(new Dialer(server.url), clock);
   cleanups.push(() => { lane.close(); server.listener.stop(true); });
   /** A new connection held by `holder`, and its member side. */
   const open = async (holder: LaneUser) => {
@@ -148,10 +167,65 @@ test("close() ends every idle socket, and a socket released after it is ended, n
   expect(lane.take(user().u)).toBeUndefined();
 });
 
+test("the sweep ends sockets idle for 60 s, keeps younger ones, and stops when none is left", async () => {
+  const time = fakeClock();
+  const { lane, open } = setup(time.clock);
+  const old = await open(user().u);
+  const young = await open(user().u);
+  expect(time.running).toBe(false);
+  lane.release(old.s);
+  expect(time.running).toBe(true);
+  time.advance(IDLE_MS - 10_000);
+  lane.release(young.s);
+  time.advance(9_999);
+  time.sweep();
+  expect(lane.idleCount).toBe(2);
+  time.advance(1);
+  time.sweep();
+  await old.member.data.closed.promise;
+  expect(lane.idleCount).toBe(1);
+  expect(lane.take(user().u)).toBe(young.s);
+  lane.release(young.s);
+  time.advance(IDLE_MS);
+  time.sweep();
+  await young.member.data.closed.promise;
+  expect([lane.idleCount, time.running]).toEqual([0, false]);
+});
+
+test("a socket taken back before the sweep is not ended by it", async () => {
+  const time = fakeClock();
+  const { lane, open } = setup(time.clock);
+  const a = await open(user().u);
+  lane.release(a.s);
+  const holder = user();
+  expect(lane.take(holder.u)).toBe(a.s);
+  time.advance(IDLE_MS * 2);
+  time.sweep();
+  a.member.write("still open");
+  expect(await holder.next()).toBe("still open");
+  expect(a.s.data.closed).toBe(false);
+});
+
+test(`past ${MAX_IDLE} idle sockets a released one is ended, not kept`, async () => {
+  const { lane, open } = setup();
+  const held: Awaited<ReturnType<typeof open>>[] = [];
+  // In batches, so the member's accept backlog never overflows into SYN retries.
+  while (held.length <= MAX_IDLE) {
+    const batch = Math.min(128, MAX_IDLE + 1 - held.length);
+    held.push(...(await Promise.all(Array.from({ length: batch }, () => open(user().u)))));
+  }
+  for (const h of held.slice(0, MAX_IDLE)) lane.release(h.s);
+  expect(lane.idleCount).toBe(MAX_IDLE);
+  const extra = held[MAX_IDLE]!;
+  lane.release(extra.s);
+  await extra.member.data.closed.promise;
+  expect(lane.idleCount).toBe(MAX_IDLE);
+  expect(lane.take(user().u)).toBe(held[MAX_IDLE - 1]!.s);
+});
+
 test("a member nobody listens for is a ConnectError", async () => {
-  const gone = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const url = new URL(`http://127.0.0.1:${gone.port}`);
-  gone.stop(true);
+  // Port 1 (tcpmux) is never served on these machines; a just-released port could be reused.
+  const url = new URL("http://127.0.0.1:1");
   const lane = new MemberLane(new Dialer(url));
   const err = await lane.connect(user().u, 1000).then(() => undefined, (e: unknown) => e);
   expect(err).toBeInstanceOf(ConnectError);
