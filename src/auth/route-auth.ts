@@ -1,6 +1,6 @@
 /**
- * What a route with `auth.jwt` carries at run time, and what asking it answers. Both request
- * paths hand the same facts to authorize.ts and act on the same verdict, so the rule lives once.
+ * What a route with `auth.jwt` carries at run time, and what asking it answers. The engine
+ * (front/auth-step.ts) hands these facts to authorize.ts and acts on its verdict; the rule lives once.
  */
 import type { JWSHeaderParameters, FlattenedJWSInput } from "jose";
 import type { EventLog } from "../log/events.ts";
