@@ -23,7 +23,7 @@ export function parseConfigText(text: string, file = "routes.json"): Config {
   }
   const result = v.safeParse(configSchema, raw);
   // Cross-field checks run on the raw JSON too, so one pass reports every problem at once.
-  const issues = [...(result.success ? [] : result.issues.map(toIssue)), ...semanticIssues(raw)];
+  const issues = [...(result.success ? [] : result.issues.flatMap(branchIssues).map(toIssue)), ...semanticIssues(raw)];
   if (issues.length || !result.success) throw new ConfigError(file, issues);
   return result.output;
 }
@@ -56,6 +56,18 @@ export function decodeUtf8(bytes: Uint8Array, file: string): string {
   }
 }
 
+/**
+ * A union that failed reports one issue at its own path, which hides a mistake inside the branch
+ * the value did take (a certificate object with an unknown field read as "expected a list of
+ * certificates or \"internal\""). The issues deeper than the union are that branch's: report those.
+ */
+function branchIssues(issue: v.BaseIssue<unknown>): v.BaseIssue<unknown>[] {
+  if (issue.type !== "union" || !issue.issues) return [issue];
+  // A branch's issues carry paths relative to the union.
+  const deeper = issue.issues.filter((i) => i.path?.length).map((i) => ({ ...i, path: [...(issue.path ?? []), ...i.path!] }) as v.BaseIssue<unknown>);
+  return deeper.length ? deeper.flatMap(branchIssues) : [issue];
+}
+
 function toIssue(issue: v.BaseIssue<unknown>): ConfigIssue {
   const keys = (issue.path ?? []).map((p) => p.key as string | number);
   const path = jsonPath(keys);
@@ -70,5 +82,22 @@ function toIssue(issue: v.BaseIssue<unknown>): ConfigIssue {
     return { path, message: `expected an object, got ${issue.received}` };
   }
   if (issue.received === "undefined" && issue.kind === "schema") return { path, message: "required field is missing" };
-  return { path, message: issue.message };
+  return { path, message: plainMessage(issue) };
+}
+
+const KIND_NAMES: Record<string, string> = { string: "a string", number: "a number", boolean: "true or false", array: "a list" };
+
+/** valibot's default wording ("Invalid type: Expected ...") in the words the other messages use. */
+function plainMessage(issue: v.BaseIssue<unknown>): string {
+  if (issue.message.startsWith("Invalid type:")) {
+    if (issue.type === "picklist" || issue.type === "literal") {
+      const options = (issue.expected ?? "").replace(/^\(|\)$/g, "").split(" | ");
+      const list = options.length > 1 ? `one of ${options.slice(0, -1).join(", ")} or ${options.at(-1)}` : options[0];
+      return `expected ${list}, got ${issue.received}`;
+    }
+    const kind = KIND_NAMES[issue.type];
+    if (kind) return `expected ${kind}, got ${issue.received}`;
+  }
+  if (issue.type === "integer" && issue.message.startsWith("Invalid integer:")) return `expected a whole number, got ${issue.received}`;
+  return issue.message;
 }

@@ -28,6 +28,12 @@ const duration = v.pipe(
   }),
 );
 
+/** A timeout or an interval: 0 would fire at once (or, for a probe interval, never pause). */
+const positiveDuration = v.pipe(
+  duration,
+  v.check((ms) => ms > 0, "must be more than 0, e.g. \"5s\""),
+);
+
 const size = v.pipe(
   v.union([v.string(), v.number()], 'expected a size such as "100MB"'),
   v.rawTransform(({ dataset, addIssue, NEVER }) => {
@@ -99,7 +105,7 @@ const listener = v.strictObject({
   redirectHttps: v.optional(v.strictObject({ port: v.optional(port, 443), status: v.optional(v.picklist([301, 302, 307, 308], "expected 301, 302, 307 or 308"), 301) })),
 });
 
-const timeouts = v.strictObject({ connect: v.optional(duration), response: v.optional(duration), idle: v.optional(duration) });
+const timeouts = v.strictObject({ connect: v.optional(positiveDuration), response: v.optional(positiveDuration), idle: v.optional(positiveDuration) });
 
 const member = v.strictObject({
   url: httpUrl,
@@ -122,20 +128,20 @@ const pool = v.strictObject({
     secure: v.optional(v.boolean()),
     httpOnly: v.optional(v.boolean()),
     sameSite: v.optional(v.picklist(["Strict", "Lax", "None"])),
-    maxAge: v.optional(duration),
+    maxAge: v.optional(positiveDuration),
   })),
   health: v.optional(v.strictObject({
     passive: v.optional(v.strictObject({
       maxFails: v.optional(count(1, 1000), 1),
-      window: v.optional(duration, "10s"),
+      window: v.optional(positiveDuration, "10s"),
       ejectFor: v.optional(duration, "30s"),
       failOnStatus: v.optional(v.array(status(100, 599)), []),
     })),
     active: v.optional(v.strictObject({
       path: v.optional(v.pipe(pathPrefix, printable("a request target"), v.maxLength(8192, "at most 8192 characters")), "/"),
       method: v.optional(v.picklist(["GET", "HEAD", "OPTIONS"]), "GET"),
-      interval: v.optional(duration, "5s"),
-      timeout: v.optional(duration, "2s"),
+      interval: v.optional(positiveDuration, "5s"),
+      timeout: v.optional(positiveDuration, "2s"),
       expectStatus: v.optional(v.pipe(v.string(), v.regex(/^\d{3}(-\d{3})?$/, 'expected a status or a range such as "200-399"')), "200-399"),
       expectBody: v.optional(v.pipe(v.string(), v.check(isRegex, "not a valid regular expression"))),
       rise: v.optional(count(1, 100), 2),
@@ -219,9 +225,9 @@ export const configSchema = v.strictObject({
     format: v.optional(v.picklist(["text", "json"], 'expected "text" or "json"'), "text"),
     level: v.optional(v.picklist(["debug", "info", "warn", "error"], 'expected "debug", "info", "warn" or "error"'), "info"),
   })),
-  websocket: v.optional(v.strictObject({ idleTimeout: v.optional(duration), maxMessageSize: v.optional(size) })),
+  websocket: v.optional(v.strictObject({ idleTimeout: v.optional(positiveDuration), maxMessageSize: v.optional(size) })),
   /** NGINX client_header_timeout, client_body_timeout, keepalive_timeout. */
-  clientTimeouts: v.optional(v.strictObject({ header: v.optional(duration), body: v.optional(duration), keepAlive: v.optional(duration) })),
+  clientTimeouts: v.optional(v.strictObject({ header: v.optional(positiveDuration), body: v.optional(positiveDuration), keepAlive: v.optional(positiveDuration) })),
 });
 
 function isRegex(s: string): boolean {

@@ -108,8 +108,13 @@ function stickyFor(cookie: string, nofailover: string | undefined, members: Json
 function finish(pool: Json, ps: Map<string, string>[], nodes: Node[], use: PoolUse): Json {
   const get = (k: string) => ps.map((p) => p.get(k)).filter((v) => v !== undefined).at(-1);
   const base = use.server.timeout ?? use.main.timeout ?? 60_000;
-  const t = get("timeout") ? Number(get("timeout")) * 1000 : base;
-  const connect = get("connectiontimeout") ? Number(get("connectiontimeout")) * 1000 : t;
+  // timeout=0 (or a value that is no number) is taken as unset: the server's Timeout applies.
+  const secs = (k: string) => {
+    const n = Number(get(k));
+    return n > 0 ? n * 1000 : undefined;
+  };
+  const t = secs("timeout") ?? base;
+  const connect = secs("connectiontimeout") ?? t;
   pool.timeouts = { connect: duration(connect), response: duration(t), idle: duration(t) };
   const members = pool.members as Json[];
   const attempts = get("maxattempts");

@@ -152,11 +152,15 @@ function directive(n: Node, s: Server, model: ApacheModel, report: Report, locat
     case "keepalivetimeout": {
       const m = /^(\d+)(ms)?$/i.exec(a[0] ?? "");
       if (!m) return report.skip(n, "expected seconds, or milliseconds with ms");
+      if (Number(m[1]) === 0) return report.skip(n, "0 turns client keep-alive off; the proxy always keeps connections open");
       return void model.clientTimeouts.push({ field: "keepAlive", ms: Number(m[1]) * (m[2] ? 1 : 1000), node: n });
     }
     case "requestreadtimeout": return requestReadTimeout(n, model, report);
     case "proxypreservehost": return void (s.preserveHost = on(n));
-    case "proxytimeout": case "timeout": return void (s.timeout = Number(a[0]) * 1000);
+    case "proxytimeout": case "timeout": {
+      if (!/^\d+$/.test(a[0] ?? "") || Number(a[0]) === 0) return report.skip(n, "expected a number of seconds more than 0; httpd's default 60 stays");
+      return void (s.timeout = Number(a[0]) * 1000);
+    }
     case "header": case "requestheader": {
       const sticky = parseHeader(n, n.name === "header" ? s.resp : s.req, report, n.name === "requestheader");
       if (sticky) model.sticky.push(sticky);

@@ -78,8 +78,15 @@ export function locationRoute(loc: Node, server: Scope, upstreams: Map<string, U
   const t: Json = {};
   const connect = scope.get("proxy_connect_timeout")[0];
   const read = scope.get("proxy_read_timeout")[0];
-  if (connect) t.connect = duration(nginxMs(connect.args[0] ?? "") ?? 60_000);
-  if (read) t.response = t.idle = duration(nginxMs(read.args[0] ?? "") ?? 60_000);
+  const ms = (n: Node) => {
+    const v = nginxMs(n.args[0] ?? "") ?? 60_000;
+    if (v === 0) report.skip(n, "0 is not converted: routes.json timeouts are more than 0; the default 60s stays");
+    return v === 0 ? undefined : duration(v);
+  };
+  const connectMs = connect && ms(connect);
+  const readMs = read && ms(read);
+  if (connectMs) t.connect = connectMs;
+  if (readMs) t.response = t.idle = readMs;
   if (Object.keys(t).length) route.timeouts = t;
   scope.reportUnused(report);
   return route;

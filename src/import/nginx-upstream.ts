@@ -103,7 +103,11 @@ function finishPool(pool: Json, s: PoolSettings, report: Report, at: Node, fails
   const members = pool.members as Json[];
   if (fails.length > 1 || timeouts.length > 1) report.skip(at, "max_fails / fail_timeout differ between servers; routes.json ejection is per pool, the first value is used");
   const maxFails = fails.length ? Number(fails[0]) : 1;
-  const window = timeouts.length ? nginxMs(timeouts[0]!) ?? 10_000 : 10_000;
+  let window = timeouts.length ? nginxMs(timeouts[0]!) ?? 10_000 : 10_000;
+  if (window === 0) {
+    report.skip(at, "fail_timeout=0 is not converted: routes.json's failure window is more than 0; the default 10s is used");
+    window = 10_000;
+  }
   if (maxFails === 0) report.skip(at, "max_fails=0 (never mark a server failed) has no routes.json equivalent; the pool ejects after 1 failure");
   pool.health = { passive: { maxFails: Math.max(1, maxFails), window: duration(window), ejectFor: duration(window) } };
   pool.timeouts = { connect: "60s", response: "60s", idle: "60s" };

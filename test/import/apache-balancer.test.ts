@@ -1,3 +1,4 @@
+import { parseConfigText } from "../../src/config/load.ts";
 import { describe, expect, test } from "bun:test";
 import { convert, pools } from "./convert.ts";
 
@@ -42,5 +43,11 @@ describe("balancers as pools", () => {
     expect(pools(c).b!.members).toEqual([{ url: "http://b:1" }]);
     expect(c.lines.join("\n")).toMatch(/ajp:\/\/a:8009" is not an http\(s\)/);
     expect(c.lines.join("\n")).toMatch(/lbmethod=heartbeat has no routes.json equivalent/);
+  });
+
+  test("timeout=0 and connectiontimeout=0 are taken as unset: the server's Timeout applies", () => {
+    const c = convert("apache", `Timeout 30\n${conf("BalancerMember http://a:1 timeout=0 connectiontimeout=0")}`);
+    expect(pools(c).b!.timeouts).toEqual({ connect: "30s", response: "30s", idle: "30s" });
+    expect(() => parseConfigText(JSON.stringify(c.json))).not.toThrow();
   });
 });

@@ -1,3 +1,4 @@
+import { parseConfigText } from "../../src/config/load.ts";
 import { describe, expect, test } from "bun:test";
 import { convert, routes } from "./convert.ts";
 
@@ -70,5 +71,15 @@ describe("Apache vhosts as listeners and routes", () => {
     const on = convert("apache", `AllowEncodedSlashes On\n${site("")}`);
     expect(routes(on)[0]!.allowEncodedSlashes).toBe(true);
     expect(on.lines.join("\n")).toMatch(/:1: note: AllowEncodedSlashes On: .*httpd On also decodes/);
+  });
+
+  test("KeepAliveTimeout 0 and ProxyTimeout 0 are reported and httpd's defaults stay; the output still loads", () => {
+    const site = "<VirtualHost *:80>\nProxyTimeout 0\nProxyPass / http://a:1/\nProxyPassReverse / http://a:1/\n</VirtualHost>\n";
+    const c = convert("apache", `KeepAliveTimeout 0\n${site}`);
+    expect(c.json.clientTimeouts).toMatchObject({ keepAlive: "5s" });
+    expect(routes(c)[0]!.timeouts).toBeUndefined();
+    expect(c.lines.join("\n")).toMatch(/:1: not carried over: KeepAliveTimeout 0: 0 turns client keep-alive off/);
+    expect(c.lines.join("\n")).toMatch(/:3: not carried over: ProxyTimeout 0: expected a number of seconds more than 0/);
+    expect(() => parseConfigText(JSON.stringify(c.json))).not.toThrow();
   });
 });

@@ -1,3 +1,4 @@
+import { parseConfigText } from "../../src/config/load.ts";
 import { describe, expect, test } from "bun:test";
 import { convert, routes } from "./convert.ts";
 
@@ -54,5 +55,12 @@ describe("nginx locations as routes", () => {
   test("proxy_pass routes allow encoded slashes, as NGINX passes %2F on; return routes do not need it", () => {
     const c = convert("nginx", "server { listen 80; location /a { proxy_pass http://a:1; } location /b { return 403; } }\n");
     expect(routes(c).map((r) => r.allowEncodedSlashes)).toEqual([true, undefined]);
+  });
+
+  test("a read or connect timeout of 0 is not carried over (routes.json timeouts are more than 0); the output still loads", () => {
+    const c = convert("nginx", server("location / { proxy_pass http://h:1; proxy_read_timeout 0; proxy_connect_timeout 3s; }"));
+    expect(routes(c)[0]!.timeouts).toEqual({ connect: "3s" });
+    expect(c.lines.join("\n")).toMatch(/not carried over: proxy_read_timeout 0: 0 is not converted/);
+    expect(() => parseConfigText(JSON.stringify(c.json))).not.toThrow();
   });
 });

@@ -1,3 +1,4 @@
+import { parseConfigText } from "../../src/config/load.ts";
 import { describe, expect, test } from "bun:test";
 import { nginxMs } from "../../src/import/nginx-upstream.ts";
 import { convert, pools } from "./convert.ts";
@@ -47,5 +48,12 @@ describe("nginx upstreams as pools", () => {
     expect(pools(off).app!.retries).toBe(0);
     const two = convert("nginx", up("server a:1;\nserver b:1;\nserver c:1;").replace("proxy_set_header Host $host;", "proxy_next_upstream_tries 2;"));
     expect(pools(two).app!.retries).toBe(1);
+  });
+
+  test("fail_timeout=0 keeps the default 10s failure window, reported; the output still loads", () => {
+    const c = convert("nginx", up("server a:1 max_fails=2 fail_timeout=0;"));
+    expect(pools(c).app!.health).toEqual({ passive: { maxFails: 2, window: "10s", ejectFor: "10s" } });
+    expect(c.lines.join("\n")).toMatch(/fail_timeout=0 is not converted/);
+    expect(() => parseConfigText(JSON.stringify(c.json))).not.toThrow();
   });
 });
