@@ -3,6 +3,11 @@
  * the running configuration and logs every error with its JSON path. A good one is compiled
  * with the running members (state/registry.ts), swapped into the bound listeners for new
  * requests (in-flight ones finish on the old plan), and one line says what changed.
+ *
+ * Compiling against the running members writes routes.json's values onto them, so that step,
+ * the binds and the swap run in one synchronous stretch, staged in the registry and rolled back
+ * if a bind fails; what can fail while awaiting (certificates, key files) is checked before, on
+ * a throwaway compile. No admin change can land in between, and a refused reload changes nothing.
  */
 import { watch } from "node:fs";
 import { dirname } from "node:path";
@@ -10,6 +15,7 @@ import { compile } from "../config/compile.ts";
 import { ConfigError } from "../config/errors.ts";
 import { loadConfigFile } from "../config/load.ts";
 import type { Runtime } from "../config/runtime.ts";
+import type { Config } from "../config/schema.ts";
 import { createAffinity, type Affinity } from "../health/wire.ts";
 import type { EventLog } from "../log/events.ts";
 import { ListenerBindError, type Applied, type ListenDeps, type Running } from "../server/listen.ts";
@@ -60,18 +66,31 @@ export function createReloader(first: Live, d: ReloaderDeps): Reloader {
     d.events("error", `reload (${trigger}) failed, still serving generation ${generation}:\n  ${errors.join("\n  ")}`);
     return { errors };
   };
+  const configErrors = (e: unknown) => e instanceof ConfigError ? e.issues.map((i) => `${i.path || "(top level)"}: ${i.message}`) : [`${d.file}: ${(e as Error).message}`];
   async function once(trigger: string): Promise<ReloadResult> {
-    let rt: Runtime;
-    try {
-      rt = compile(await loadConfigFile(d.file), { file: d.file, registry: live.rt.registry, previous: live.rt });
-    } catch (e) {
-      return fail(trigger, e instanceof ConfigError ? e.issues.map((i) => `${i.path || "(top level)"}: ${i.message}`) : [`${d.file}: ${(e as Error).message}`]);
-    }
+    let config: Config;
     let tls: ReadonlyMap<number, TlsSetup>;
     try {
-      tls = await loadListenerTls(rt, d.events, { internalLifetimeMs: d.internalLifetimeMs });
+      config = await loadConfigFile(d.file);
+      // A throwaway compile with members of its own: nothing running is touched while we await.
+      const dry = compile(config, { file: d.file });
+      try {
+        tls = await loadListenerTls(dry, d.events, { internalLifetimeMs: d.internalLifetimeMs });
+      } finally {
+        dry.close();
+      }
     } catch (e) {
-      return fail(trigger, [(e as Error).message]);
+      return fail(trigger, configErrors(e));
+    }
+    // From here to commit nothing awaits.
+    const registry = live.rt.registry;
+    const staged = registry.stage();
+    let rt: Runtime;
+    try {
+      rt = compile(config, { file: d.file, registry, previous: live.rt });
+    } catch (e) {
+      staged.rollback();
+      return fail(trigger, configErrors(e));
     }
     const affinity = createAffinity(rt, { events: d.events }, live.affinity);
     let applied: Applied;
@@ -79,10 +98,13 @@ export function createReloader(first: Live, d: ReloaderDeps): Reloader {
       // Binds added listeners and swaps certificates first: a port in use changes nothing.
       applied = live.running.apply(rt, d.hooks(affinity), tls);
     } catch (e) {
+      staged.rollback();
+      rt.close();
       return fail(trigger, listenerErrors(e, rt));
     }
+    staged.commit();
     // Members that left routes.json are forgotten; those that stay are the same objects.
-    rt.registry.retain([...rt.pools.values()].flatMap((p) => p.pool.members));
+    registry.retain([...rt.pools.values()].flatMap((p) => p.pool.members));
     for (const w of rt.warnings) d.events("warn", w);
     const old = live;
     old.affinity.stop();

@@ -27,6 +27,24 @@ export interface RouteStats {
 
 export interface MemberChange { state?: MemberState | undefined; weight?: number | undefined }
 
+/** What compiling a config may change on a member: restored if that config is refused. */
+type MemberFields = Pick<Member, "route" | "routeExplicit" | "standby" | "configState" | "configWeight" | "state" | "weight">;
+
+interface Held { events: [Parameters<EventLog>[0], string][]; save: boolean }
+
+/**
+ * A reload's changes to the live members, held back until the reload succeeds: compile writes
+ * routes.json's values onto the members it shares with the running config, so a config refused
+ * later (a port in use, a missing key file) must put them back (NGINX keeps the old
+ * configuration whole when a reload fails).
+ */
+export interface Staged {
+  /** The reload went through: log and save what it changed. */
+  commit(): void;
+  /** The reload was refused: members, overrides and the saved state are as before. */
+  rollback(): void;
+}
+
 export class Registry {
   readonly #members = new Map<string, Member>();
   readonly #pools = new Map<string, PoolStats>();
@@ -36,6 +54,8 @@ export class Registry {
   readonly #store: OverrideStore;
   readonly #events: EventLog;
   #overrides: OverrideMap;
+  /** While a reload is staged: its log lines and whether it would save, held back. */
+  #held: Held | undefined;
 
   constructor(store: OverrideStore = memoryStore(), events: EventLog = () => {}) {
     this.#store = store;
@@ -47,7 +67,10 @@ export class Registry {
   member(pool: string, init: MemberInit): Member {
     const key = `${pool} ${new URL(init.url).href}`;
     let m = this.#members.get(key);
-    if (!m) this.#members.set(key, (m = new Member(init)));
+    if (!m) {
+      this.#members.set(key, (m = new Member(init)));
+      m.poolName = pool;
+    }
     // A route learned from the member's Set-Cookie (sticky.learn) outlives reloads while routes.json names none.
     if (init.routeExplicit !== false || m.routeExplicit) m.route = init.route;
     m.routeExplicit = init.routeExplicit ?? true;
@@ -56,6 +79,37 @@ export class Registry {
     m.configWeight = init.weight;
     this.#apply(pool, m);
     return m;
+  }
+
+  /** Starts a reload: until commit or rollback, changes are held (one reload runs at a time). */
+  stage(): Staged {
+    if (this.#held) throw new Error("a reload is already staged");
+    const members = new Map(this.#members);
+    const fields = new Map<Member, MemberFields>();
+    for (const m of members.values()) {
+      fields.set(m, { route: m.route, routeExplicit: m.routeExplicit, standby: m.standby, configState: m.configState, configWeight: m.configWeight, state: m.state, weight: m.weight });
+    }
+    const overrides = structuredClone(this.#overrides);
+    const held: Held = { events: [], save: false };
+    this.#held = held;
+    const end = () => {
+      if (this.#held !== held) throw new Error("this reload is no longer staged");
+      this.#held = undefined;
+    };
+    return {
+      commit: () => {
+        end();
+        for (const [level, msg] of held.events) this.#events(level, msg);
+        if (held.save) this.#save();
+      },
+      rollback: () => {
+        end();
+        this.#members.clear();
+        for (const [k, m] of members) this.#members.set(k, m);
+        for (const [m, f] of fields) Object.assign(m, f);
+        this.#overrides = overrides;
+      },
+    };
   }
 
   /** Keeps only these members (after a reload): the rest left the config. */
@@ -116,7 +170,7 @@ export class Registry {
     const o = ov?.[field];
     if (!o) return config;
     if (o.config === config) return o.value;
-    this.#events("warn", `pool=${pool} member=${m.url.href} routes.json changed ${field} from ${o.config} to ${config}: the runtime override ${field}=${o.value} is dropped`);
+    this.#event("warn", `pool=${pool} member=${m.url.href} routes.json changed ${field} from ${o.config} to ${config}: the runtime override ${field}=${o.value} is dropped`);
     ov![field] = undefined;
     this.#save();
     return config;
@@ -132,7 +186,13 @@ export class Registry {
     this.#events("info", `admin: ${who} set pool=${pool} member=${m.url.href} ${field} ${from} -> ${to}`);
   }
 
+  #event(level: Parameters<EventLog>[0], msg: string): void {
+    if (this.#held) this.#held.events.push([level, msg]);
+    else this.#events(level, msg);
+  }
+
   #save(): void {
+    if (this.#held) return void (this.#held.save = true);
     const clean: OverrideMap = {};
     for (const [pool, byUrl] of Object.entries(this.#overrides)) {
       for (const [url, ov] of Object.entries(byUrl)) {

@@ -4,6 +4,17 @@ import { memoryStore } from "../../src/state/overrides.ts";
 
 const init = (over: Partial<{ url: string; weight: number; state: "active" | "drain" | "disabled" }> = {}) => ({ url: "http://10.0.0.1:8080", weight: 1, route: "n1", standby: false, state: "active" as const, ...over });
 
+/** A registry whose member app/10.0.0.1 has a weight override of 5 (routes.json: 1), its log cleared. */
+function weightOverridden() {
+  const store = memoryStore();
+  const lines: string[] = [];
+  const r = new Registry(store, (_l, m) => void lines.push(m));
+  const a = r.member("app", init());
+  r.change("app", a, { weight: 5 }, "ops");
+  lines.length = 0;
+  return { store, lines, r, a };
+}
+
 describe("Registry", () => {
   test("the same pool + URL gives the same member object, so a reload keeps its state", () => {
     const r = new Registry();
@@ -71,5 +82,31 @@ describe("Registry", () => {
     expect(r.member("app", init())).not.toBe(a);
     expect(r.pool("app")).toBe(r.pool("app"));
     expect(r.route("/")).toBe(r.route("/"));
+  });
+
+  test("a staged reload rolled back restores members' fields, forgets members it created, and logs and saves nothing", () => {
+    const { store, lines, r, a } = weightOverridden();
+    const saved = structuredClone(store.saved);
+    const staged = r.stage();
+    r.member("app", init({ weight: 2, state: "drain" })); // routes.json edits the weight: the override would drop
+    const added = r.member("app", init({ url: "http://10.0.0.9:8080" }));
+    expect([a.weight, a.state]).toEqual([2, "drain"]);
+    expect(lines).toEqual([]);
+    staged.rollback();
+    expect([a.weight, a.configWeight, a.state, a.configState, r.overridden("app", a)]).toEqual([5, 1, "active", "active", true]);
+    expect(r.member("app", init({ url: "http://10.0.0.9:8080" }))).not.toBe(added);
+    expect([store.saved, lines]).toEqual([saved, []]);
+    expect(() => staged.commit()).toThrow("no longer staged");
+  });
+
+  test("a staged reload committed logs and saves what it changed, once", () => {
+    const { store, lines, r, a } = weightOverridden();
+    const staged = r.stage();
+    expect(() => r.stage()).toThrow("already staged");
+    r.member("app", init({ weight: 2 }));
+    expect(store.saved).toEqual({ app: { "http://10.0.0.1:8080/": { weight: { value: 5, config: 1 } } } });
+    staged.commit();
+    expect(lines).toEqual(["pool=app member=http://10.0.0.1:8080/ routes.json changed weight from 1 to 2: the runtime override weight=5 is dropped"]);
+    expect([a.weight, store.saved]).toEqual([2, {}]);
   });
 });
