@@ -4,6 +4,7 @@
  * the page's cookie); without it (loopback only) reads are served and writes refused.
  */
 import { Hono, type Context } from "hono";
+import { HTTPException } from "hono/http-exception";
 import { getCookie, setCookie } from "hono/cookie";
 import { vValidator } from "@hono/valibot-validator";
 import * as v from "valibot";
@@ -26,6 +27,15 @@ export interface AdminDeps {
   reload?: (() => Promise<ReloadResult>) | undefined;
 }
 
+/** Each endpoint's methods (GET ones answer HEAD too), for the 405's Allow. */
+const ENDPOINTS: [RegExp, string][] = [
+  [/^\/(?:healthz|readyz|metrics|api\/v1\/status|api\/v1\/pools)?$/, "GET, HEAD"],
+  [/^\/api\/v1\/pools\/[^/]+$/, "GET, HEAD"],
+  [/^\/api\/v1\/pools\/[^/]+\/members\/[^/]+$/, "PATCH"],
+  [/^\/api\/v1\/pools\/[^/]+\/members\/[^/]+\/override$/, "DELETE"],
+  [/^\/(?:login|api\/v1\/reload)$/, "POST"],
+];
+
 type Env = { Variables: { who: Principal; session: boolean } };
 
 const NO_AUTH_WRITE = "writes need admin.auth: add \"auth\": { \"secretFile\": \"admin.secret\" } to admin in routes.json (a file of at least 32 random bytes), then mint a token with: proxy token --secret-file admin.secret --scope write";
@@ -47,7 +57,12 @@ export function createAdminApp(deps: AdminDeps): Hono<Env> {
 
   app.post("/login", async (c) => {
     if (!deps.verify) return c.redirect("/", 303);
-    const form = await c.req.parseBody();
+    let form: Record<string, unknown>;
+    try {
+      form = await c.req.parseBody();
+    } catch {
+      return c.html(loginPage("the form could not be read: send it as the login page does"), 400);
+    }
     const token = typeof form.token === "string" ? form.token.trim() : "";
     const who = token ? await deps.verify(token) : undefined;
     if (!who) return c.html(loginPage("that token is not valid (expired, wrong key, or no read/write scope)"), 401);
@@ -102,9 +117,19 @@ export function createAdminApp(deps: AdminDeps): Hono<Env> {
 
   app.patch(
     "/api/v1/pools/:pool/members/:member",
+    // Without this, a form-encoded body reads as {} and gets "give state or weight".
+    async (c, next) => {
+      if (!/^application\/json\s*(;|$)/i.test(c.req.header("content-type") ?? "")) {
+        return c.json({ error: "send the body as JSON, with Content-Type: application/json" }, 415);
+      }
+      await next();
+    },
     vValidator("json", memberChange, (r, c) => {
       if (!r.success) {
-        const issues = r.issues.map((i) => ({ path: (i.path ?? []).map((k) => String(k.key)).join("."), message: i.message }));
+        const issues = r.issues.map((i) => {
+          const path = (i.path ?? []).map((k) => String(k.key)).join(".");
+          return { path, message: i.type === "strict_object" && i.expected === "never" ? `unknown field ${JSON.stringify(path)}: a member takes state and weight` : i.message };
+        });
         return c.json({ error: "invalid body: " + issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; "), issues }, 400);
       }
     }),
@@ -130,7 +155,15 @@ export function createAdminApp(deps: AdminDeps): Hono<Env> {
   });
 
   app.get("/metrics", (c) => c.body(renderMetrics(deps.runtime(), deps.info()), 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" }));
-  app.notFound((c) => c.json({ error: `no admin endpoint ${c.req.method} ${c.req.path}` }, 404));
-  app.onError((e, c) => c.json({ error: `admin: ${e.message}` }, 500));
+  app.notFound((c) => {
+    const allow = ENDPOINTS.find(([re]) => re.test(c.req.path))?.[1];
+    // RFC 9110 15.5.6: a known path asked with another method is 405 with the methods it takes.
+    if (allow) return c.json({ error: `${c.req.method} is not served at ${c.req.path}; use ${allow}` }, 405, { Allow: allow });
+    return c.json({ error: `no admin endpoint ${c.req.method} ${c.req.path}` }, 404);
+  });
+  // Hono's own refusals (a malformed JSON body: 400) keep their status; anything else is ours.
+  app.onError((e, c) => e instanceof HTTPException && e.status < 500
+    ? c.json({ error: `admin: ${e.message}` }, e.status)
+    : c.json({ error: `admin: ${e.message}` }, 500));
   return app;
 }

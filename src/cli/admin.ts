@@ -22,6 +22,8 @@ export interface AdminOptions {
   reload?: () => Promise<ReloadResult>;
   /** The reloader's figures: generation, reload results, when the running config was loaded. */
   reloads?: () => { generation: number; success: number; failure: number; loadedAt: number };
+  /** False once shutdown began (listeners closing): /readyz answers 503 so a balancer in front stops sending. */
+  ready?: () => boolean;
 }
 
 /** Starts the admin listener when routes.json has `admin`; throws with the reason if it cannot. */
@@ -35,7 +37,7 @@ export function startAdmin(opts: AdminOptions): { url: string; stop(): void } | 
   const app = createAdminApp({
     runtime: opts.runtime,
     verify,
-    ready: () => true,
+    ready: opts.ready ?? (() => true),
     reload: opts.reload,
     info: () => {
       const f = figures();

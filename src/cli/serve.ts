@@ -75,6 +75,7 @@ export async function runServe(file: string, io: Io, flags: ServeFlags = {}): Pr
   const live = createReloader({ rt, affinity: started.affinity, running: started.running, tls }, { file, events: stderrEvents, hooks: started.hooks, internalLifetimeMs });
   reloader = live;
   let admin: ReturnType<typeof startAdmin>;
+  let stopping = false;
   try {
     const hosts = () => started.running.urls.map((u) => new URL(u).host);
     const connections = () => {
@@ -82,7 +83,7 @@ export async function runServe(file: string, io: Io, flags: ServeFlags = {}): Pr
       return new Map(hosts().flatMap((h, i) => (open[i] === undefined ? [] : [[h, open[i]!] as const])));
     };
     const certificates = () => [...live.live.tls].flatMap(([i, setup]) => certificateExpiries(setup).map((c) => ({ listener: hosts()[i] ?? String(i), ...c })));
-    admin = adminModule?.startAdmin({ file, events: stderrEvents, runtime: () => live.live.rt, listeners: hosts, connections, certificates, reload: () => live.reload("API"), reloads: () => live.stats });
+    admin = adminModule?.startAdmin({ file, events: stderrEvents, runtime: () => live.live.rt, listeners: hosts, connections, certificates, reload: () => live.reload("API"), reloads: () => live.stats, ready: () => !stopping });
   } catch (e) {
     report.err(`admin: cannot start: ${(e as Error).message}`);
     await started.running.stop(true);
@@ -105,7 +106,7 @@ export async function runServe(file: string, io: Io, flags: ServeFlags = {}): Pr
   process.once("beforeExit", () => renewal.stop());
   if (flags.watch) watchFile(file, () => void live.reload("--watch"));
   // The live runtime and affinity are the reloader's: stop closes what is running then.
-  await waitForStop(started, () => live.live, stderrEvents);
+  await waitForStop(started, () => live.live, stderrEvents, () => (stopping = true));
   admin?.stop();
   return 0;
 }
@@ -156,9 +157,11 @@ export function start(rt: Runtime, events: EventLog, quietAccess = false, tls?: 
   }
 }
 
-export function waitForStop({ running, flushLog }: Started, current: () => { rt: Runtime; affinity: Affinity }, events: EventLog): Promise<void> {
+/** `stopping` runs first, before any listener closes (the admin's /readyz turns 503). */
+export function waitForStop({ running, flushLog }: Started, current: () => { rt: Runtime; affinity: Affinity }, events: EventLog, stopping?: () => void): Promise<void> {
   return new Promise((done) => {
     const stop = async (sig: string) => {
+      stopping?.();
       const { rt, affinity } = current();
       events("info", `${sig}: stopping; in-flight requests finish`);
       affinity.stop();

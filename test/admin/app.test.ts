@@ -43,4 +43,32 @@ describe("admin app", () => {
     expect(await r.json()).toEqual({ errors: ["pools.x: bad"] });
     expect((await withReload.request("http://admin.test/readyz")).status).toBe(503);
   });
+
+  test("a body that is not JSON is 400, one sent as a form 415, an unknown field named: never a 500", async () => {
+    const path = "/api/v1/pools/app/members/a";
+    for (const body of ["{", ""]) {
+      const r = await req(path, { method: "PATCH", body, tok: "w" });
+      expect([r.status, await r.json()]).toEqual([400, { error: "admin: Malformed JSON in request body" }]);
+    }
+    const form = await req(path, { method: "PATCH", body: "state=drain", tok: "w", headers: { "content-type": "application/x-www-form-urlencoded" } });
+    expect([form.status, await form.json()]).toEqual([415, { error: "send the body as JSON, with Content-Type: application/json" }]);
+    const unknown = await req(path, { method: "PATCH", body: '{"status":"drain"}', tok: "w" });
+    expect(unknown.status).toBe(400);
+    expect(((await unknown.json()) as { issues: unknown[] }).issues).toContainEqual({ path: "status", message: 'unknown field "status": a member takes state and weight' });
+    expect(rt.pools.get("app")!.pool.members[0]!.state).toBe("active");
+  });
+
+  test("a known path asked with another method is 405 with Allow; an unknown path 404", async () => {
+    for (const [method, path, allow] of [["PUT", "/api/v1/pools/app/members/a", "PATCH"], ["GET", "/api/v1/reload", "POST"], ["DELETE", "/metrics", "GET, HEAD"], ["GET", "/api/v1/pools/app/members/a/override", "DELETE"]] as const) {
+      const r = await req(path, { method, tok: "w" });
+      expect([method, path, r.status, r.headers.get("allow")]).toEqual([method, path, 405, allow]);
+    }
+    expect((await req("/api/v1/nothing", { tok: "w" })).status).toBe(404);
+  });
+
+  test("a login form that cannot be read is 400 with the login page, not a 500", async () => {
+    const r = await app.request("http://admin.test/login", { method: "POST", body: "--x\r\nbroken", headers: { "content-type": "multipart/form-data; boundary=zz" } });
+    expect(r.status).toBe(400);
+    expect(await r.text()).toContain("the form could not be read");
+  });
 });

@@ -43,3 +43,24 @@ test("health.lastProbe is null in a pool without active health checks", async ()
     expect(pool.members[0]!.health).toMatchObject({ status: "up", lastProbe: null });
   } finally { await ctx.p.stop(); up.stop(); }
 });
+
+test("/readyz answers 503 once SIGTERM has begun the drain, while an in-flight request still finishes", async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  let arrived!: () => void;
+  const slowArrived = new Promise<void>((r) => (arrived = r));
+  const up = Bun.serve({ port: 0, hostname: "127.0.0.1", development: false, async fetch() { arrived(); await gate; return new Response("finished"); } });
+  const ctx = await adminProxy([{ url: `http://127.0.0.1:${up.port}` }], { config: { shutdownTimeout: "10s" } });
+  try {
+    expect((await fetch(ctx.admin + "/readyz")).status).toBe(200);
+    const slow = fetch(ctx.p.url + "/slow");
+    await slowArrived;
+    ctx.p.proc.kill("SIGTERM");
+    await ctx.p.waitFor("SIGTERM: stopping");
+    const r = await fetch(ctx.admin + "/readyz");
+    expect([r.status, await r.text()]).toEqual([503, "not ready"]);
+    release();
+    expect(await (await slow).text()).toBe("finished");
+    expect(await ctx.p.proc.exited).toBe(0);
+  } finally { ctx.p.proc.kill("SIGKILL"); up.stop(true); }
+});
