@@ -38,9 +38,20 @@ export function renderMetrics(rt: Runtime, info: MetricsInfo): string {
   sample("edge_proxy_build_info", { version: info.version }, 1);
   family("edge_proxy_requests_total", "counter", "Requests answered, by route, pool, member and status.");
   for (const r of routes) {
+    // One series per label set: a member that left and came back is a second object with the
+    // same labels, and a route that moved pools keeps its old members' series under their pool.
+    const series = new Map<string, { l: Record<string, string>; n: number }>();
     for (const [m, byCode] of r.stats.codes) {
-      for (const [code, n] of byCode) sample("edge_proxy_requests_total", { route: r.label, pool: poolOf(r), member: m ? memberUrl(m) : "", code: String(code) }, n);
+      const pool = m?.poolName || poolOf(r);
+      const member = m ? memberUrl(m) : "";
+      for (const [code, n] of byCode) {
+        const key = `${pool} ${member} ${code}`;
+        const s = series.get(key);
+        if (s) s.n += n;
+        else series.set(key, { l: { route: r.label, pool, member, code: String(code) }, n });
+      }
     }
+    for (const { l, n } of series.values()) sample("edge_proxy_requests_total", l, n);
   }
   // Always the codes the fronts refuse with (0 until one happens, so rate() works from the start); others once seen.
   family("edge_proxy_refused_requests_total", "counter", "Requests answered before routing: malformed 400, slow 408, head too large 431, no route 404.");

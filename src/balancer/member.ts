@@ -38,6 +38,8 @@ export class Member {
   /** What routes.json says; state/weight differ from these only through a runtime override. */
   configWeight: number;
   configState: MemberState;
+  /** The pool it is registered under (state/registry.ts): its metrics label, also after it left. */
+  poolName = "";
   /** Owned by health checking; change it through Pool.setStatus. */
   healthy = true;
   /** Wall-clock ms of the last health change, and why (for the status page and API). */

@@ -61,6 +61,7 @@ export function semanticIssues(raw: unknown): ConfigIssue[] {
     if (range.length === 2 && range[0]! > range[1]!) at(["pools", name, "health", "active", "expectStatus"], "the range's first status is larger than its last");
   }
   const routeKeys = new Map<string, number>();
+  const labels = new Map<string, number>();
   list(raw.routes).forEach((r, i) => {
     if (!isObj(r)) return;
     // Paths compare exactly, hosts case-insensitively (as the router matches them): the second
@@ -68,7 +69,15 @@ export function semanticIssues(raw: unknown): ConfigIssue[] {
     const key = `${typeof r.host === "string" ? r.host.toLowerCase() : "*"} ${typeof r.path === "string" ? r.path : "/"}`;
     const first = routeKeys.get(key);
     if (first !== undefined) at(["routes", i], `same host and path as routes[${first}] (${routeName(list(raw.routes)[first])}), so routes[${i}] (${routeName(r)}) could never be used; remove one or change its host or path`);
-    else routeKeys.set(key, i);
+    else {
+      routeKeys.set(key, i);
+      // The name labels the route's access lines, metrics and admin entry: two routes under one
+      // name would share (and print twice) one set of counters.
+      const label = routeName(r);
+      const named = labels.get(label);
+      if (named !== undefined) at(["routes", i, ...(typeof r.name === "string" ? ["name"] : [])], `${JSON.stringify(label)} already names routes[${named}]; route names must be unique (they label logs and metrics)`);
+      else labels.set(label, i);
+    }
     const actions = ["pool", "respond", "redirect"].filter((k) => r[k] !== undefined);
     if (actions.length !== 1) at(["routes", i], `give exactly one of pool, respond, redirect (got ${actions.length ? actions.join(", ") : "none"})`);
     if (typeof r.pool === "string" && !(r.pool in pools)) {

@@ -3,6 +3,7 @@ import { renderMetrics } from "../../src/admin/prometheus.ts";
 import { compile } from "../../src/config/compile.ts";
 import { parseConfigText } from "../../src/config/load.ts";
 import { recordExchange, recordRefusal } from "../../src/metrics/record.ts";
+import { Registry } from "../../src/state/registry.ts";
 
 test("every family has HELP and TYPE; label values are escaped; histogram buckets are cumulative", () => {
   const rt = compile(parseConfigText(JSON.stringify({
@@ -41,4 +42,32 @@ test("refused requests: the fronts' codes always, at 0 until one happens; anothe
   recordRefusal(rt.registry.refused, 404);
   recordRefusal(rt.registry.refused, 414);
   expect(lines().slice(3)).toEqual(['edge_proxy_refused_requests_total{code="404"} 1', 'edge_proxy_refused_requests_total{code="408"} 0', 'edge_proxy_refused_requests_total{code="414"} 1', 'edge_proxy_refused_requests_total{code="431"} 0']);
+});
+
+test("a member that leaves and comes back, and a route that moves pools, keep one series per label set that never goes back", () => {
+  const registry = new Registry();
+  const cfg = (members: Record<string, string[]>, routePool: string) => compile(parseConfigText(JSON.stringify({
+    listeners: [{ port: 0 }],
+    pools: Object.fromEntries(Object.entries(members).map(([p, urls]) => [p, { members: urls.map((url) => ({ url })) }])),
+    routes: [{ pool: routePool }],
+  })), { file: "/tmp/routes.json", registry });
+  const info = { version: "t", generation: 1, reloads: { success: 0, failure: 0 }, connections: new Map() };
+  const series = (text: string) => text.split("\n").filter((l) => l.startsWith("edge_proxy_requests_total{"));
+  const a = "http://127.0.0.1:1", b = "http://127.0.0.1:2";
+  let rt = cfg({ web: [a, b], other: [b] }, "web");
+  const route = () => [...rt.router.routes()][0]!;
+  const member = (pool: string, url: string) => rt.pools.get(pool)!.pool.members.find((m) => m.url.href === `${url}/`)!;
+  recordExchange(route(), member("web", b), 200, 0, 1, 1);
+  recordExchange(route(), member("web", b), 200, 0, 1, 1);
+  rt = cfg({ web: [a], other: [b] }, "web"); // b leaves web
+  registry.retain([...rt.pools.values()].flatMap((p) => p.pool.members));
+  rt = cfg({ web: [a, b], other: [b] }, "web"); // and comes back: a new member object
+  recordExchange(route(), member("web", b), 200, 0, 1, 1);
+  expect(series(renderMetrics(rt, info))).toEqual([`edge_proxy_requests_total{route="*/",pool="web",member="${b}",code="200"} 3`]);
+  rt = cfg({ web: [a, b], other: [b] }, "other"); // the route moves to pool other, which also has b
+  recordExchange(route(), member("other", b), 200, 0, 1, 1);
+  expect(series(renderMetrics(rt, info))).toEqual([
+    `edge_proxy_requests_total{route="*/",pool="web",member="${b}",code="200"} 3`,
+    `edge_proxy_requests_total{route="*/",pool="other",member="${b}",code="200"} 1`,
+  ]);
 });

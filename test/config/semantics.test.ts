@@ -15,6 +15,16 @@ describe("semanticIssues", () => {
     expect(paths(base({ routes: [{ path: "/x", pool: "a" }, { path: "/x/", pool: "a" }, { path: "/X", pool: "a" }, { host: "h", path: "/x", pool: "a" }] }))).toEqual([]);
   });
 
+  test("two routes under one name are an error at the second's name, a name equal to another route's default label too", () => {
+    expect(paths(base({ routes: [{ path: "/a", pool: "a", name: "same" }, { path: "/b", pool: "a", name: "same" }] }))).toEqual([
+      'routes[1].name: "same" already names routes[0]; route names must be unique (they label logs and metrics)',
+    ]);
+    expect(paths(base({ routes: [{ path: "/a", pool: "a", name: "*/b" }, { path: "/b", pool: "a" }] }))).toEqual([
+      'routes[1]: "*/b" already names routes[0]; route names must be unique (they label logs and metrics)',
+    ]);
+    expect(paths(base({ routes: [{ path: "/a", pool: "a", name: "one" }, { path: "/b", pool: "a", name: "two" }] }))).toEqual([]);
+  });
+
   test("reserved object names cannot be pool names", () => {
     const raw = JSON.parse('{"listeners":[{"port":0}],"pools":{"__proto__":{"members":[{"url":"http://x:1"}]},"constructor":{"members":[{"url":"http://x:1"}]}},"routes":[{"path":"/","pool":"constructor"}]}');
     expect(paths(raw)).toEqual([
