@@ -21,7 +21,8 @@ export type ReloadResult = { generation: number } | { errors: string[] };
 export interface AdminDeps {
   /** The runtime now serving (it changes on reload). */
   runtime: () => Runtime;
-  verify?: Verify | undefined;
+  /** The token check of the running config (undefined: no admin.auth, read-only); a reload may change it. */
+  verify: () => Verify | undefined;
   info: () => StatusInfo & MetricsInfo;
   ready: () => boolean;
   reload?: (() => Promise<ReloadResult>) | undefined;
@@ -56,7 +57,8 @@ export function createAdminApp(deps: AdminDeps): Hono<Env> {
   app.get("/readyz", (c) => (deps.ready() ? c.text("ready") : c.text("not ready", 503)));
 
   app.post("/login", async (c) => {
-    if (!deps.verify) return c.redirect("/", 303);
+    const verify = deps.verify();
+    if (!verify) return c.redirect("/", 303);
     let form: Record<string, unknown>;
     try {
       form = await c.req.parseBody();
@@ -64,7 +66,7 @@ export function createAdminApp(deps: AdminDeps): Hono<Env> {
       return c.html(loginPage("the form could not be read: send it as the login page does"), 400);
     }
     const token = typeof form.token === "string" ? form.token.trim() : "";
-    const who = token ? await deps.verify(token) : undefined;
+    const who = token ? await verify(token) : undefined;
     if (!who) return c.html(loginPage("that token is not valid (expired, wrong key, or no read/write scope)"), 401);
     setCookie(c, SESSION_COOKIE, token, { httpOnly: true, sameSite: "Strict", path: "/" });
     return c.redirect("/", 303);
@@ -72,7 +74,8 @@ export function createAdminApp(deps: AdminDeps): Hono<Env> {
 
   // Who is asking: a bearer token, else the page's session cookie.
   app.use("*", async function authenticate(c, next) {
-    if (!deps.verify) {
+    const verify = deps.verify();
+    if (!verify) {
       if (isWrite(c)) return c.json({ error: NO_AUTH_WRITE }, 403);
       c.set("who", { sub: "anonymous", scope: "read" });
       c.set("session", false);
@@ -81,7 +84,7 @@ export function createAdminApp(deps: AdminDeps): Hono<Env> {
     const header = c.req.header("authorization");
     const bearer = header?.match(/^Bearer\s+(\S+)$/i)?.[1];
     const cookie = bearer ? undefined : getCookie(c, SESSION_COOKIE);
-    const who = bearer ? await deps.verify(bearer) : cookie ? await deps.verify(cookie) : undefined;
+    const who = bearer ? await verify(bearer) : cookie ? await verify(cookie) : undefined;
     if (!who) {
       if (c.req.method === "GET" && c.req.path === "/") return c.html(loginPage());
       c.header("WWW-Authenticate", 'Bearer realm="edge-proxy admin"');
@@ -97,7 +100,7 @@ export function createAdminApp(deps: AdminDeps): Hono<Env> {
     return next();
   });
 
-  app.get("/", (c) => c.html(statusPage(c.get("session") || !deps.verify)));
+  app.get("/", (c) => c.html(statusPage(c.get("session") || !deps.verify())));
   app.get("/api/v1/status", (c) => c.json(statusView(deps.runtime(), deps.info())));
   app.get("/api/v1/pools", (c) => c.json(poolsView(deps.runtime())));
   app.get("/api/v1/pools/:pool", (c) => {

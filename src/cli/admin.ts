@@ -5,7 +5,8 @@
 import { resolve } from "node:path";
 import type { Runtime } from "../config/runtime.ts";
 import type { EventLog } from "../log/events.ts";
-import { createVerify } from "../admin/auth.ts";
+import { createVerify, type Verify } from "../admin/auth.ts";
+import type { Config } from "../config/schema.ts";
 import { createAdminApp, type ReloadResult } from "../admin/app.ts";
 import { parseHostPort } from "../net/host-port.ts";
 import { VERSION } from "../version.ts";
@@ -26,17 +27,52 @@ export interface AdminOptions {
   ready?: () => boolean;
 }
 
+/**
+ * The token check of one loaded config, made once (the secret or JWKS file read then). A reload
+ * that rotates admin.auth's secret is effective for the next request, and tokens of the old
+ * secret stop working, so a leaked secret is revoked without a restart.
+ */
+const verifiers = new WeakMap<Config, Verify | undefined>();
+export function verifierFor(rt: Runtime): Verify | undefined {
+  if (!verifiers.has(rt.config)) verifiers.set(rt.config, rt.config.admin?.auth ? createVerify(rt.config.admin.auth, rt.baseDir) : undefined);
+  return verifiers.get(rt.config);
+}
+
+/**
+ * For a reload: errors (a missing or short secret, a broken JWKS file) refuse it; the rest of
+ * `admin` is bound at start (its listener, its histogram buckets), so a change there is a
+ * warning that it waits for a restart.
+ */
+export function adminReloadCheck(running: Runtime, next: Runtime): { errors: string[]; warnings: string[] } {
+  const errors: string[] = [];
+  try {
+    verifierFor(next);
+  } catch (e) {
+    errors.push(`admin.auth: ${(e as Error).message}`);
+  }
+  const was = running.config.admin, now = next.config.admin;
+  const warnings: string[] = [];
+  const later = (what: string) => warnings.push(`${what}: takes effect at the next restart`);
+  if (!was && now) later("admin added");
+  else if (was && !now) later("admin removed (the admin listener stays up)");
+  else if (was && now) {
+    if (was.listen !== now.listen) later(`admin.listen changed from ${was.listen} to ${now.listen}`);
+    if (JSON.stringify(was.metrics?.buckets) !== JSON.stringify(now.metrics?.buckets)) later("admin.metrics.buckets changed");
+  }
+  return { errors, warnings };
+}
+
 /** Starts the admin listener when routes.json has `admin`; throws with the reason if it cannot. */
 export function startAdmin(opts: AdminOptions): { url: string; stop(): void } | undefined {
   const rt = opts.runtime();
   const cfg = rt.config.admin;
   if (!cfg) return undefined;
-  const verify = cfg.auth ? createVerify(cfg.auth, rt.baseDir) : undefined;
+  const verify = verifierFor(rt);
   const startedAt = Date.now();
   const figures = () => opts.reloads?.() ?? { generation: 1, success: 0, failure: 0, loadedAt: startedAt };
   const app = createAdminApp({
     runtime: opts.runtime,
-    verify,
+    verify: () => verifierFor(opts.runtime()),
     ready: opts.ready ?? (() => true),
     reload: opts.reload,
     info: () => {

@@ -38,6 +38,8 @@ export interface ReloaderDeps {
   internalLifetimeMs?: number | undefined;
   /** The engine's hooks for a runtime and its affinity (access log and deadlines stay the same). */
   hooks: (affinity: Affinity) => ListenDeps;
+  /** What else the next config needs (the admin's key material): errors refuse it, warnings are logged with it. */
+  check?: ((running: Runtime, next: Runtime) => { errors: string[]; warnings: string[] }) | undefined;
 }
 
 export interface Reloader {
@@ -70,12 +72,16 @@ export function createReloader(first: Live, d: ReloaderDeps): Reloader {
   async function once(trigger: string): Promise<ReloadResult> {
     let config: Config;
     let tls: ReadonlyMap<number, TlsSetup>;
+    let warnings: string[] = [];
     try {
       config = await loadConfigFile(d.file);
       // A throwaway compile with members of its own: nothing running is touched while we await.
       const dry = compile(config, { file: d.file });
       try {
         tls = await loadListenerTls(dry, d.events, { internalLifetimeMs: d.internalLifetimeMs });
+        const checked = d.check?.(live.rt, dry);
+        if (checked?.errors.length) return fail(trigger, checked.errors);
+        warnings = checked?.warnings ?? [];
       } finally {
         dry.close();
       }
@@ -105,7 +111,7 @@ export function createReloader(first: Live, d: ReloaderDeps): Reloader {
     staged.commit();
     // Members that left routes.json are forgotten; those that stay are the same objects.
     registry.retain([...rt.pools.values()].flatMap((p) => p.pool.members));
-    for (const w of rt.warnings) d.events("warn", w);
+    for (const w of [...rt.warnings, ...warnings]) d.events("warn", w);
     const old = live;
     old.affinity.stop();
     affinity.start();

@@ -72,7 +72,9 @@ export async function runServe(file: string, io: Io, flags: ServeFlags = {}): Pr
     stderrEvents("info", `running as ${flags.user} (uid ${process.getuid?.()})`);
   }
   // NGINX `-s reload`: routes, pools, members and certificates, validated before anything changes.
-  const live = createReloader({ rt, affinity: started.affinity, running: started.running, tls }, { file, events: stderrEvents, hooks: started.hooks, internalLifetimeMs });
+  // Without admin at start its module is not loaded: adding one then waits for a restart.
+  const check = adminModule?.adminReloadCheck ?? ((_: Runtime, next: Runtime) => ({ errors: [], warnings: next.config.admin ? ["admin added: takes effect at the next restart"] : [] }));
+  const live = createReloader({ rt, affinity: started.affinity, running: started.running, tls }, { file, events: stderrEvents, hooks: started.hooks, internalLifetimeMs, check });
   reloader = live;
   let admin: ReturnType<typeof startAdmin>;
   let stopping = false;

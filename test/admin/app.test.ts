@@ -11,7 +11,7 @@ const rt = compile(parseConfigText(JSON.stringify({
 })), { file: "/tmp/routes.json" });
 const tokens: Record<string, Principal> = { w: { sub: "alice", scope: "write" }, r: { sub: "bob", scope: "read" } };
 const info = () => ({ version: "t", startedAt: 0, config: { file: "/tmp/routes.json", generation: 1, loadedAt: 0 }, listeners: ["127.0.0.1:80"], generation: 1, reloads: { success: 0, failure: 0 }, connections: new Map() });
-const app = createAdminApp({ runtime: () => rt, verify: async (t) => tokens[t], info, ready: () => true });
+const app = createAdminApp({ runtime: () => rt, verify: () => async (t) => tokens[t], info, ready: () => true });
 const req = (path: string, init: RequestInit & { tok?: string } = {}) =>
   app.request("http://admin.test" + path, { ...init, headers: { "content-type": "application/json", ...(init.tok ? { authorization: `Bearer ${init.tok}` } : {}), ...(init.headers as Record<string, string> | undefined) } });
 
@@ -37,7 +37,7 @@ describe("admin app", () => {
 
   test("reload without an implementation is 501; with one, 200 or 422 with its errors", async () => {
     expect((await req("/api/v1/reload", { method: "POST", tok: "w" })).status).toBe(501);
-    const withReload = createAdminApp({ runtime: () => rt, verify: async (t) => tokens[t], info, ready: () => false, reload: async () => ({ errors: ["pools.x: bad"] }) });
+    const withReload = createAdminApp({ runtime: () => rt, verify: () => async (t) => tokens[t], info, ready: () => false, reload: async () => ({ errors: ["pools.x: bad"] }) });
     const r = await withReload.request("http://admin.test/api/v1/reload", { method: "POST", headers: { authorization: "Bearer w" } });
     expect(r.status).toBe(422);
     expect(await r.json()).toEqual({ errors: ["pools.x: bad"] });

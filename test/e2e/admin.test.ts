@@ -167,3 +167,43 @@ describe("admin without auth and at load", () => {
     } finally { await ctx.p.stop(); for (const u of ups) u.stop(); }
   });
 });
+
+describe("admin across a reload", () => {
+  test("a rotated admin secret takes effect at reload: old tokens 401, new ones served; a short one refuses the reload", async () => {
+    const up = echoUpstream("n1");
+    const ctx = await adminProxy([up]);
+    try {
+      const old = await token(ctx.dir, "read");
+      const status = (tok: string) => fetch(ctx.admin + "/api/v1/status", { headers: { authorization: `Bearer ${tok}` } }).then((r) => r.status);
+      expect(await status(old)).toBe(200);
+      writeFile(ctx.dir, "admin.secret", "a-new-secret-of-at-least-32-bytes-0123456789\n");
+      ctx.p.proc.kill("SIGHUP");
+      await ctx.p.waitFor("generation 2");
+      expect(await status(old)).toBe(401);
+      const fresh = await token(ctx.dir, "read");
+      expect(await status(fresh)).toBe(200);
+      writeFile(ctx.dir, "admin.secret", "short\n");
+      ctx.p.proc.kill("SIGHUP");
+      await ctx.p.waitFor("still serving generation 2");
+      expect(ctx.p.stderr()).toContain("admin.auth: ");
+      expect(ctx.p.stderr()).toContain("an admin secret needs at least 32 bytes, this one has 5");
+      expect(await status(fresh)).toBe(200);
+    } finally { await ctx.p.stop(); up.stop(); }
+  });
+
+  test("a changed admin.listen is logged as waiting for a restart; the admin stays where it is", async () => {
+    const up = echoUpstream("n1");
+    const ctx = await adminProxy([up]);
+    try {
+      const file = `${ctx.dir}/routes.json`;
+      const cfg = JSON.parse(readFileSync(file, "utf8"));
+      const was = cfg.admin.listen;
+      cfg.admin.listen = "127.0.0.1:1";
+      writeFileSync(file, JSON.stringify(cfg));
+      ctx.p.proc.kill("SIGHUP");
+      await ctx.p.waitFor("generation 2");
+      expect(ctx.p.stderr()).toContain(`admin.listen changed from ${was} to 127.0.0.1:1: takes effect at the next restart`);
+      expect((await fetch(ctx.admin + "/healthz")).status).toBe(200);
+    } finally { await ctx.p.stop(); up.stop(); }
+  });
+});
