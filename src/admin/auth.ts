@@ -34,7 +34,8 @@ export function readSecret(file: string): Uint8Array {
 
 /** Builds the verifier; files are resolved against routes.json's directory and read now. */
 export function createVerify(cfg: AuthConfig, baseDir: string): Verify {
-  const opts = { issuer: cfg.issuer ?? DEFAULT_ISSUER, audience: cfg.audience ?? DEFAULT_AUDIENCE };
+  // A token without exp would be good forever: proxy token always sets one, and so must others.
+  const opts = { issuer: cfg.issuer ?? DEFAULT_ISSUER, audience: cfg.audience ?? DEFAULT_AUDIENCE, requiredClaims: ["exp"] };
   let check: (token: string) => Promise<{ payload: Record<string, unknown> }>;
   if (cfg.secretFile !== undefined) {
     const secret = readSecret(resolve(baseDir, cfg.secretFile));

@@ -54,10 +54,14 @@ export async function runToken(args: string[], io: Io, now = Date.now()): Promis
   return 0;
 }
 
+/** Who runs the command: $USER, else the account name; Bun answers "unknown" without a passwd entry. */
 function userName(): string {
+  if (process.env.USER) return process.env.USER;
   try {
-    return userInfo().username;
+    const name = userInfo().username;
+    if (name && name !== "unknown") return name;
   } catch {
-    return process.env.USER ?? "admin";
+    // no passwd entry (a container's arbitrary uid)
   }
+  return "admin";
 }

@@ -86,7 +86,7 @@ export function semanticIssues(raw: unknown): ConfigIssue[] {
     }
     authIssues(r.auth, (keys, message) => at(["routes", i, "auth", ...keys], message));
   });
-  if (isObj(raw.admin)) adminIssues(raw.admin, at);
+  if (isObj(raw.admin)) adminIssues(raw.admin, list(raw.listeners), at);
   list(raw.trustedProxies).forEach((t, i) => {
     if (typeof t === "string" && !parseCidr(t)) at(["trustedProxies", i], `${JSON.stringify(t)} is not an IP address or CIDR such as "10.0.0.0/8"`);
   });
@@ -94,9 +94,17 @@ export function semanticIssues(raw: unknown): ConfigIssue[] {
 }
 
 /** The admin API changes live state: secure by default, open only on loopback. */
-function adminIssues(admin: Obj, at: (keys: (string | number)[], message: string) => void): void {
+const ANY = new Set(["0.0.0.0", "::", "[::]"]);
+
+function adminIssues(admin: Obj, listeners: unknown[], at: (keys: (string | number)[], message: string) => void): void {
   const listen = typeof admin.listen === "string" ? parseHostPort(admin.listen) : { host: "127.0.0.1", port: 9090 };
   if (listen && !isLoopback(listen.host) && admin.auth === undefined) at(["admin", "auth"], "required when admin.listen is not a loopback address");
+  // Found now rather than at start, where the data listener binds first and the admin then fails.
+  listeners.forEach((l, i) => {
+    if (!listen || listen.port === 0 || !isObj(l) || l.port !== listen.port) return;
+    const host = typeof l.host === "string" ? l.host : "0.0.0.0";
+    if (host === listen.host || ANY.has(host) || ANY.has(listen.host)) at(["admin", "listen"], `port ${listen.port} is listeners[${i}]'s (${host}:${l.port}); the admin needs a port of its own`);
+  });
   if (isObj(admin.auth)) {
     const given = ["secretFile", "jwksFile", "jwksUrl"].filter((k) => admin.auth && (admin.auth as Obj)[k] !== undefined);
     if (given.length !== 1) at(["admin", "auth"], `give exactly one of secretFile, jwksFile, jwksUrl (got ${given.length ? given.join(", ") : "none"})`);

@@ -36,3 +36,12 @@ describe("admin auth", () => {
     expect(await verify(await sign({ scope: "read" }, privateKey, "RS256"))).toBeUndefined();
   });
 });
+
+test("a token without exp is refused: it would be good forever", async () => {
+  const dir = makeTempDir("edge-auth-");
+  writeFileSync(join(dir, "admin.secret"), secret);
+  const verify = createVerify({ secretFile: "admin.secret" }, dir);
+  const noExp = await new SignJWT({ scope: "write" }).setProtectedHeader({ alg: "HS256" }).setIssuer("edge-proxy").setAudience("edge-proxy-admin").setSubject("alice").sign(new TextEncoder().encode(secret));
+  expect(await verify(noExp)).toBeUndefined();
+  expect(await verify(await sign({ scope: "write" }))).toEqual({ sub: "alice", scope: "write" });
+});

@@ -1,6 +1,7 @@
 import { expect, test } from "bun:test";
 import { decodeJwt, jwtVerify } from "jose";
 import { join } from "node:path";
+import { userInfo } from "node:os";
 import { writeFileSync } from "node:fs";
 import { runToken } from "../../src/cli/token.ts";
 import { makeTempDir } from "../temp-dirs.ts";
@@ -28,4 +29,27 @@ test("proxy token --help prints what each option does, on stdout, and exits 0", 
   expect(err).toEqual([]);
   expect(out[0]).toStartWith("usage: proxy token --secret-file FILE");
   for (const option of ["--scope", "--ttl", "--subject", "--issuer"]) expect(out[0]).toContain(option);
+});
+
+test("without --subject the subject is $USER, else the account's name, never Bun's \"unknown\"", async () => {
+  const file = join(makeTempDir("edge-token-"), "admin.secret");
+  writeFileSync(file, "k".repeat(40) + "\n");
+  const subject = async () => {
+    const out: string[] = [];
+    expect(await runToken(["--secret-file", file, "--scope", "read"], { out: (s) => out.push(s), err: () => {} })).toBe(0);
+    return decodeJwt(out[0]!).sub;
+  };
+  const saved = process.env.USER;
+  try {
+    process.env.USER = "deploy-bot";
+    expect(await subject()).toBe("deploy-bot");
+    delete process.env.USER;
+    const sub = await subject();
+    expect(sub).not.toBe("unknown");
+    const account = userInfo().username;
+    expect(sub).toBe(account === "unknown" ? "admin" : account);
+  } finally {
+    if (saved === undefined) delete process.env.USER;
+    else process.env.USER = saved;
+  }
 });

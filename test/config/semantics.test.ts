@@ -25,6 +25,12 @@ describe("semanticIssues", () => {
     expect(paths(base({ routes: [{ path: "/a", pool: "a", name: "one" }, { path: "/b", pool: "a", name: "two" }] }))).toEqual([]);
   });
 
+  test("admin.listen on a data listener's port (same host, or either on every address) is an error at admin.listen", () => {
+    expect(paths(base({ listeners: [{ port: 8080 }], admin: { listen: "127.0.0.1:8080" } }))).toEqual(["admin.listen: port 8080 is listeners[0]'s (0.0.0.0:8080); the admin needs a port of its own"]);
+    expect(paths(base({ listeners: [{ port: 8080, host: "10.0.0.1" }], admin: { listen: "127.0.0.1:8080" } }))).toEqual([]);
+    expect(paths(base({ listeners: [{ port: 8080, host: "127.0.0.1" }], admin: { listen: "127.0.0.1:9090" } }))).toEqual([]);
+  });
+
   test("reserved object names cannot be pool names", () => {
     const raw = JSON.parse('{"listeners":[{"port":0}],"pools":{"__proto__":{"members":[{"url":"http://x:1"}]},"constructor":{"members":[{"url":"http://x:1"}]}},"routes":[{"path":"/","pool":"constructor"}]}');
     expect(paths(raw)).toEqual([
