@@ -3,7 +3,8 @@
  * with a length passes through as it came (a range of the read, no copy); a chunked body is
  * decoded and framed again, so the client only ever sees clean CRLF framing without
  * extensions or trailers (the upstream's own may be lenient: RFC 9112 7.1 lets us accept
- * bare LF, not pass it on).
+ * bare LF, not pass it on). An HTTP/1.0 client has no chunked coding (RFC 9112 6.1): for it the
+ * body is decoded and sent as it is, and closing the connection ends it.
  */
 import { ChunkedDecoder } from "../upstream/chunked-decoder.ts";
 import type { ClientHead } from "./response-head.ts";
@@ -26,11 +27,13 @@ export class BodyRelay {
   spill = false;
   #remaining: number;
   readonly #decoder: ChunkedDecoder | undefined;
+  readonly #unframed: boolean;
 
-  /** `length`: a Content-Length, CHUNKED, or UNTIL_CLOSE. */
-  constructor(length: number) {
+  /** `length`: a Content-Length, CHUNKED, or UNTIL_CLOSE; `unframed`: a chunked body goes out decoded. */
+  constructor(length: number, unframed = false) {
     this.#remaining = length;
     this.#decoder = length === CHUNKED ? new ChunkedDecoder() : undefined;
+    this.#unframed = unframed;
   }
 
   get untilClose(): boolean {
@@ -58,7 +61,8 @@ export class BodyRelay {
     const parts: Uint8Array[] = [];
     let n = 0;
     const end = this.#decoder!.feed(buf, from, (data) => {
-      parts.push(Buffer.from(`${data.byteLength.toString(16)}\r\n`), data, CRLF);
+      if (this.#unframed) parts.push(data);
+      else parts.push(Buffer.from(`${data.byteLength.toString(16)}\r\n`), data, CRLF);
       n += data.byteLength;
     });
     // Counted once the read decoded: a read that throws is not relayed, so its bytes never left.
@@ -66,7 +70,7 @@ export class BodyRelay {
     if (end >= 0) {
       this.over = true;
       this.spill = end < buf.byteLength;
-      parts.push(LAST_CHUNK);
+      if (!this.#unframed) parts.push(LAST_CHUNK);
     }
     this.framed = parts.length ? Buffer.concat(parts) : undefined;
   }

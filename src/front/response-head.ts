@@ -26,6 +26,8 @@ export interface ClientHead extends Framing {
   bytes: Uint8Array | undefined;
   /** No length and not chunked: the body ends when the upstream closes, so the client connection closes too. */
   closeDelimited: boolean;
+  /** A chunked body for an HTTP/1.0 client: relayed decoded, ended by the close. */
+  dechunk: boolean;
 }
 
 export interface HeadContext {
@@ -38,6 +40,8 @@ export interface HeadContext {
   member: string;
   /** The client asked to close: say so in the head. */
   close: boolean;
+  /** An HTTP/1.0 client: it cannot read chunked framing (RFC 9112 6.1). */
+  http10?: boolean;
   /** A sticky-session cookie to add (after the member's own Set-Cookie fields). */
   setCookie?: string | undefined;
 }
@@ -89,7 +93,8 @@ function scan(head: string, cx: HeadContext, isHead: boolean): ClientHead | unde
         contentLength = lengthAt(head, colon + 1, eol);
         if (contentLength < 0) return undefined;
       } else if (name === "transfer-encoding") {
-        if (chunked || head.slice(colon + 1, eol).trim().toLowerCase() !== "chunked") return undefined;
+        // RFC 9112 6.1: never on a 204, and an HTTP/1.0 client cannot read it: the full path.
+        if (chunked || status === 204 || cx.http10 || head.slice(colon + 1, eol).trim().toLowerCase() !== "chunked") return undefined;
         chunked = true;
       } else if (name === "connection") {
         for (const token of head.slice(colon + 1, eol).split(",")) {
@@ -109,13 +114,13 @@ function scan(head: string, cx: HeadContext, isHead: boolean): ClientHead | unde
   if (cx.route.responseRules || (chunked && contentLength >= 0)) return undefined;
   const closeDelimited = !hasNoBody(status, isHead) && contentLength < 0 && !chunked;
   const addClose = cx.close || closeDelimited;
-  if (from === eol0 + 2 && !addClose && cx.setCookie === undefined && dated) return { status, contentLength, chunked, upstreamClose, bytes: undefined, closeDelimited };
+  if (from === eol0 + 2 && !addClose && cx.setCookie === undefined && dated) return { status, contentLength, chunked, upstreamClose, bytes: undefined, closeDelimited, dechunk: false };
   kept += head.slice(from, last);
   const cookie = cx.setCookie === undefined ? "" : `set-cookie: ${cx.setCookie}\r\n`;
   // RFC 9110 6.6.1: a proxy with a clock adds the Date a member left out (Bun.serve did).
   const date = dated ? "" : `date: ${httpDate()}\r\n`;
   const text = head.slice(0, eol0 + 2) + kept + date + cookie + (addClose ? CLOSE_LINE : "") + "\r\n";
-  return { status, contentLength, chunked, upstreamClose, bytes: Buffer.from(text, "latin1"), closeDelimited };
+  return { status, contentLength, chunked, upstreamClose, bytes: Buffer.from(text, "latin1"), closeDelimited, dechunk: false };
 }
 
 function rebuild(buf: Buffer, end: number, cx: HeadContext, isHead: boolean): ClientHead {
@@ -129,14 +134,31 @@ function rebuild(buf: Buffer, end: number, cx: HeadContext, isHead: boolean): Cl
   cx.route.responseRules?.(h, { route: cx.route.label, member: cx.member, client_ip: cx.clientIp, host: cx.hostHeader, scheme: cx.scheme });
   if (cx.setCookie !== undefined) h.append("set-cookie", cx.setCookie);
   if (!h.has("date")) h.set("date", httpDate());
-  const closeDelimited = !hasNoBody(p.status, isHead) && p.contentLength < 0 && !p.chunked;
+  const noBody = hasNoBody(p.status, isHead);
+  // An HTTP/1.0 client gets a chunked body decoded, its end marked by the close (NGINX does the same).
+  const dechunk = p.chunked && cx.http10 === true && !noBody;
+  const closeDelimited = !noBody && ((p.contentLength < 0 && !p.chunked) || dechunk);
   let text = `HTTP/1.1 ${p.status} ${p.statusText}\r\n`;
   for (const [k, v] of h) text += `${k}: ${v}\r\n`;
-  if (p.chunked) text += "transfer-encoding: chunked\r\n";
-  else if (p.contentLength >= 0 && p.status !== 204) text += `content-length: ${p.contentLength}\r\n`;
+  // RFC 9112 6.1: no Transfer-Encoding on a 204, nor to an HTTP/1.0 client.
+  if (p.chunked && p.status !== 204 && !cx.http10) text += "transfer-encoding: chunked\r\n";
+  else if (!p.chunked && p.contentLength >= 0 && p.status !== 204) text += `content-length: ${p.contentLength}\r\n`;
   if (cx.close || closeDelimited) text += CLOSE_LINE;
   const upstreamClose = p.connectionClose || (p.minorVersion === 0 && !p.connectionKeepAlive);
-  return { status: p.status, contentLength: p.contentLength, chunked: p.chunked, upstreamClose, bytes: Buffer.from(text + "\r\n", "latin1"), closeDelimited };
+  return { status: p.status, contentLength: p.contentLength, chunked: p.chunked, upstreamClose, bytes: Buffer.from(text + "\r\n", "latin1"), closeDelimited, dechunk };
+}
+
+/**
+ * The status of an interim (1xx) head, else -1: `HTTP/1.x 1dd` then SP or the line end. Exactly
+ * three digits: "HTTP/1.1 1000" is no 1xx, and goes to the full parser, which rejects it.
+ */
+export function interimStatus(buf: Uint8Array): number {
+  // "HTTP/1." then a digit, a space and a 1.
+  if (buf[0] !== 72 || buf[1] !== 84 || buf[2] !== 84 || buf[3] !== 80 || buf[4] !== 47 || buf[5] !== 49 || buf[6] !== 46) return -1;
+  if (buf[7]! < 48 || buf[7]! > 57 || buf[8] !== 32 || buf[9] !== 49) return -1;
+  const d1 = buf[10]! - 48, d2 = buf[11]! - 48, after = buf[12];
+  if (d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9 || (after !== 32 && after !== 13 && after !== 10)) return -1;
+  return 100 + d1 * 10 + d2;
 }
 
 /** RFC 9110 6.4.1: responses to HEAD, and 204/304, never have a body. */

@@ -7,10 +7,10 @@
  */
 import { clientScheme } from "../rewrite/reverse.ts";
 import { UpstreamError } from "../upstream/errors.ts";
-import { findHeadEnd } from "../upstream/response-head.ts";
+import { findHeadEnd, parseResponseHead } from "../upstream/response-head.ts";
 import { ByteTunnel } from "./byte-tunnel.ts";
 import { BodyRelay, CHUNKED, headAndBody, UNTIL_CLOSE } from "./body-relay.ts";
-import { clientHead, hasNoBody, type ClientHead, type HeadContext } from "./response-head.ts";
+import { clientHead, hasNoBody, interimStatus, type ClientHead, type HeadContext } from "./response-head.ts";
 import { TryRequest, W_BODY, W_HEAD, W_OVER, W_TUNNEL } from "./try-request.ts";
 import type { LaneSocket } from "./upstream-lane.ts";
 import type { UpgradedExchange } from "./exchange.ts";
@@ -52,9 +52,18 @@ export abstract class TryResponse extends TryRequest implements UpgradedExchange
         this.partial = buf;
         return;
       }
-      if (this.h.upgrade && buf[9] === 49 && buf[10] === 48 && buf[11] === 49) return this.#upgraded(s, buf, end);
+      const interim = interimStatus(buf);
+      if (this.h.upgrade && interim === 101) {
+        // Relayed as received, so first read strictly: a bare CR or a broken field line is a 502.
+        try {
+          parseResponseHead(buf, 0, end);
+        } catch (e) {
+          return this.failed(e as Error, true);
+        }
+        return this.#upgraded(s, buf, end);
+      }
       // RFC 9110 15.2: interim 1xx responses precede the final one; drop them (101 only after an Upgrade).
-      if (buf[9] === 49 && !(buf[10] === 48 && buf[11] === 49) && buf[0] === 72) {
+      if (interim > 0 && interim !== 101) {
         buf = buf.subarray(end);
         continue;
       }
@@ -73,13 +82,13 @@ export abstract class TryResponse extends TryRequest implements UpgradedExchange
   #headContext(upstreamHead: string): HeadContext {
     const member = this.member!;
     const setCookie = this.deps.stickyCookie?.(this.pool, this, member, upstreamHead);
-    return { route: this.route, scheme: this.deps.scheme, clientScheme: clientScheme(this.deps.scheme, this.trusted, this.h.xForwardedProto), hostHeader: this.h.hostHeader, clientIp: this.clientIp, member: member.origin, close: this.h.close, setCookie };
+    return { route: this.route, scheme: this.deps.scheme, clientScheme: clientScheme(this.deps.scheme, this.trusted, this.h.xForwardedProto), hostHeader: this.h.hostHeader, clientIp: this.clientIp, member: member.origin, close: this.h.close, http10: this.h.http10, setCookie };
   }
 
   #startBody(head: ClientHead, buf: Buffer, end: number): void {
     if (this.clientLeft) return this.abandoned(head.status);
     this.head = head;
-    this.relay = new BodyRelay(hasNoBody(head.status, this.h.method === "HEAD") ? 0 : head.chunked ? CHUNKED : head.contentLength >= 0 ? head.contentLength : UNTIL_CLOSE);
+    this.relay = new BodyRelay(hasNoBody(head.status, this.h.method === "HEAD") ? 0 : head.chunked ? CHUNKED : head.contentLength >= 0 ? head.contentLength : UNTIL_CLOSE, head.dechunk);
     if (head.upstreamClose || this.h.upgrade || this.h.http10) this.#reusable = false; // an Upgrade answered without 101: the member's state is unknown
     this.#relayBody(buf, end, head);
   }

@@ -95,6 +95,12 @@ export function parseResponseHead(buf: Buffer, from: number, end: number): Respo
   }
   // Some servers omit the SP when the reason phrase is empty; accept that.
   if (slEnd > from + 12 && buf[from + 12] !== SP) throw malformed("bad status code");
+  // RFC 9112 4: reason-phrase = *( HTAB / SP / VCHAR / obs-text ). A bare CR relayed in it would
+  // end the line early for a lenient client (a header of the member's choosing); refuse any control.
+  for (let i = from + 13; i < slEnd; i++) {
+    const c = buf[i]!;
+    if ((c < 32 && c !== HT) || c === 127) throw malformed("a control character in the reason phrase");
+  }
   const statusText = slEnd > from + 13 ? buf.toString("latin1", from + 13, slEnd) : "";
 
   const head: ResponseHead = {

@@ -4,7 +4,7 @@
  */
 import { afterEach, expect, test } from "bun:test";
 import { startProxy } from "./harness.ts";
-import { recordingUpstream } from "./raw.ts";
+import { rawRequest, recordingUpstream, trackedRawUpstream } from "./raw.ts";
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -65,4 +65,34 @@ test("an Upgrade request answered with a page is relayed as an ordinary response
   expect(await res.text()).toStartWith("GET /page HTTP/1.1");
   for (let i = 0; i < 3; i++) expect((await fetch(`${p.url}/after${i}`)).status).toBe(200);
   expect(p.stderr()).not.toContain("ejected");
+});
+
+/** A proxy in front of one raw member that answers every request with `answer`, exactly. */
+async function proxyBefore(answer: string) {
+  const up = trackedRawUpstream(cleanups)((s) => void s.write(answer));
+  const p = await startProxy({ listeners: [listener], pools: { u: { members: [{ url: up.url }], retries: 0 } }, routes: [{ path: "/", pool: "u" }], accessLog: quiet });
+  cleanups.push(() => p.stop());
+  return p;
+}
+
+test("a chunked answer reaches an HTTP/1.0 client decoded, ended by the close, as NGINX sends it", async () => {
+  const p = await proxyBefore("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
+  const got = await rawRequest(p.url, "GET /a HTTP/1.0\r\nHost: x\r\n\r\n");
+  const [headText, body] = got.split("\r\n\r\n");
+  expect(headText!.toLowerCase()).not.toContain("transfer-encoding");
+  expect(headText!.toLowerCase()).toContain("connection: close");
+  expect(body).toBe("hello world");
+});
+
+test("a bare CR in a member's status line, on a final answer or a 101, is a 502, never relayed", async () => {
+  for (const answer of ["HTTP/1.1 200 OK\rSet-Cookie: x=1\r\nContent-Length: 0\r\n\r\n", "HTTP/1.1 1000 Odd\r\nContent-Length: 0\r\n\r\n"]) {
+    const p = await proxyBefore(answer);
+    const got = await rawRequest(p.url, "GET /a HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    expect([JSON.stringify(answer), got.slice(0, 12)]).toEqual([JSON.stringify(answer), "HTTP/1.1 502"]);
+    expect(got).not.toContain("Set-Cookie: x=1");
+  }
+  const p = await proxyBefore("HTTP/1.1 101 Switching\rX-Evil: 1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
+  const got = await rawRequest(p.url, "GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, close\r\nUpgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+  expect(got.slice(0, 12)).toBe("HTTP/1.1 502");
+  expect(got).not.toContain("X-Evil");
 });

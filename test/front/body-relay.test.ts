@@ -49,6 +49,13 @@ test("a chunked body is framed again: extensions and trailers dropped, bare LF m
   expect([r.bytes, r.over, r.spill]).toEqual([8, true, false]);
 });
 
+test("unframed (an HTTP/1.0 client): a chunked body goes out decoded, without sizes or the last chunk", () => {
+  const r = new BodyRelay(CHUNKED, true);
+  r.take(bytes(`${HEAD}5;x=y\r\nhello\r\n3\r\nabc\r\n0\r\nTrailer: x\r\n\r\n`), HEAD.length);
+  expect(text(r.framed)).toBe("helloabc");
+  expect([r.bytes, r.over, r.spill]).toEqual([8, true, false]);
+});
+
 test("a chunk split across reads goes out as the part of it each read holds", () => {
   const r = new BodyRelay(CHUNKED);
   r.take(bytes("a\r\n0123"), 0);

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { RuntimeRoute } from "../../src/config/runtime.ts";
-import { clientHead, hasNoBody, type ClientHead, type HeadContext } from "../../src/front/response-head.ts";
+import { clientHead, hasNoBody, interimStatus, type ClientHead, type HeadContext } from "../../src/front/response-head.ts";
 import type { HeaderRules } from "../../src/rewrite/header-rules.ts";
 import type { ClientView, ReverseMapper } from "../../src/rewrite/reverse.ts";
 import { UpstreamError } from "../../src/upstream/errors.ts";
@@ -64,12 +64,12 @@ const mapLocation: ReverseMapper = (h, client) => {
 describe("clientHead: the fast scan relays a clean head verbatim", () => {
   test("HTTP/1.1 with Content-Length: bytes is undefined, framing read from the head", () => {
     const text = head("HTTP/1.1 200 OK", "Content-Type: text/plain", "Content-Length: 5", "X-Custom: v");
-    expect(run(text)).toEqual({ status: 200, contentLength: 5, chunked: false, upstreamClose: false, bytes: undefined, closeDelimited: false });
+    expect(run(text)).toEqual({ status: 200, contentLength: 5, chunked: false, upstreamClose: false, bytes: undefined, closeDelimited: false, dechunk: false });
   });
 
   test("Transfer-Encoding: chunked sets chunked and keeps the head verbatim (it frames the relayed body)", () => {
     const r = run(head("HTTP/1.1 200 OK", "transfer-encoding: Chunked", "Content-Type: text/html"));
-    expect(r).toEqual({ status: 200, contentLength: -1, chunked: true, upstreamClose: false, bytes: undefined, closeDelimited: false });
+    expect(r).toEqual({ status: 200, contentLength: -1, chunked: true, upstreamClose: false, bytes: undefined, closeDelimited: false, dechunk: false });
   });
 
   test("the status code is read from any 2xx-5xx status line, reason phrase or not", () => {
@@ -334,6 +334,39 @@ describe("clientHead: Date", () => {
       const text = undated(status, "Content-Length: 0");
       expect(sent(text, run(text))).toMatch(/\r\ndate: \w{3}, \d\d \w{3} \d{4} [\d:]{8} GMT\r\n/);
     }
+  });
+
+  test("a 204's Transfer-Encoding is dropped (RFC 9112 6.1); a 304 and a HEAD answer keep theirs", () => {
+    const no = head("HTTP/1.1 204 No Content", "Transfer-Encoding: chunked");
+    expect(sent(no, run(no)).toLowerCase()).not.toContain("transfer-encoding");
+    const nm = head("HTTP/1.1 304 Not Modified", "Transfer-Encoding: chunked");
+    expect(sent(nm, run(nm)).toLowerCase()).toContain("transfer-encoding: chunked");
+    const h = head("HTTP/1.1 200 OK", "Transfer-Encoding: chunked");
+    expect(sent(h, run(h, context(), true)).toLowerCase()).toContain("transfer-encoding: chunked");
+  });
+
+  test("a chunked answer to an HTTP/1.0 client loses Transfer-Encoding: decoded, ended by the close (RFC 9112 6.1)", () => {
+    const text = head("HTTP/1.1 200 OK", "Transfer-Encoding: chunked", "X-A: 1");
+    const r = run(text, context({ http10: true, close: true }));
+    expect(r).toMatchObject({ chunked: true, dechunk: true, closeDelimited: true });
+    const out = sent(text, r).toLowerCase();
+    expect(out).not.toContain("transfer-encoding");
+    expect(out).toContain("x-a: 1\r\n");
+    expect(out).toContain("connection: close\r\n");
+    // HEAD and 304 have no body to decode.
+    expect(run(text, context({ http10: true, close: true }), true).dechunk).toBe(false);
+    expect(run(text).dechunk).toBe(false);
+  });
+
+  test("a bare CR in the reason phrase is a malformed response, never relayed", () => {
+    expect(thrown(undated("HTTP/1.1 200 OK\rSet-Cookie: x=1", "Content-Length: 0"))).toBeInstanceOf(UpstreamError);
+    expect(thrown(undated("HTTP/1.1 200 OK\rContent-Length: 0", "Transfer-Encoding: chunked"))).toBeInstanceOf(UpstreamError);
+  });
+
+  test("interimStatus: exactly three digits after HTTP/1.x, then a space or the line end", () => {
+    const s = (t: string) => interimStatus(Buffer.from(t, "latin1"));
+    expect([s("HTTP/1.1 100 Continue\r\n"), s("HTTP/1.1 103\r\n"), s("HTTP/1.0 101 Switching\r\n"), s("HTTP/1.1 102\n")]).toEqual([100, 103, 101, 102]);
+    expect([s("HTTP/1.1 1000 X\r\n"), s("HTTP/1.1 200 OK\r\n"), s("HTTP/1.1 1x0 X\r\n"), s("HTTX/1.1 100 X\r\n"), s("HTTP/2.0 100 X\r\n")]).toEqual([-1, -1, -1, -1, -1]);
   });
 
   test("a 204's Content-Length is dropped (RFC 9110 8.6)", () => {

@@ -37,6 +37,11 @@ describe("parseResponseHead", () => {
     expect(parse("HTTP/1.1 200\r\n\r\n")!.status).toBe(200);
   });
 
+  test("a reason phrase with a bare CR, NUL or another control is refused; HTAB and obs-text are kept (RFC 9112 4)", () => {
+    for (const reason of ["OK\rSet-Cookie: x=1", "O\x00K", "O\x01K", "O\x7fK"]) expect(() => parse(`HTTP/1.1 200 ${reason}\r\n\r\n`)).toThrow("a control character in the reason phrase");
+    expect(parse("HTTP/1.1 200 O\tK \xe9\r\n\r\n")!.statusText).toBe("O\tK \xe9");
+  });
+
   test("transfer-encoding: exactly chunked (any case, empty list elements ignored)", () => {
     for (const te of ["chunked", "Chunked", " CHUNKED ", "chunked,", ", chunked"]) {
       const h = parse(`HTTP/1.1 200 OK\r\nTransfer-Encoding: ${te}\r\n\r\n`)!;
