@@ -9,6 +9,7 @@ import { getCookie, setCookie } from "hono/cookie";
 import { vValidator } from "@hono/valibot-validator";
 import * as v from "valibot";
 import type { Runtime } from "../config/runtime.ts";
+import { isLoopback } from "../net/host-port.ts";
 import type { Principal, Verify } from "./auth.ts";
 import { renderMetrics, type MetricsInfo } from "./prometheus.ts";
 import { findMember, memberView, poolView, poolsView, statusView, type StatusInfo } from "./views.ts";
@@ -36,6 +37,13 @@ const ENDPOINTS: [RegExp, string][] = [
   [/^\/api\/v1\/pools\/[^/]+\/members\/[^/]+\/override$/, "DELETE"],
   [/^\/(?:login|api\/v1\/reload)$/, "POST"],
 ];
+
+/** A Host header naming a loopback address (net/host-port.ts isLoopback), with or without a port. */
+function loopbackHost(host: string | undefined): boolean {
+  if (!host) return false;
+  const name = host.startsWith("[") ? host.slice(1, host.indexOf("]")) : host.replace(/:\d+$/, "");
+  return isLoopback(name.toLowerCase());
+}
 
 type Env = { Variables: { who: Principal; session: boolean } };
 
@@ -76,6 +84,9 @@ export function createAdminApp(deps: AdminDeps): Hono<Env> {
   app.use("*", async function authenticate(c, next) {
     const verify = deps.verify();
     if (!verify) {
+      // Open mode is for loopback only; a page on another site could still reach it through a
+      // name it points at 127.0.0.1 (DNS rebinding), so the Host must be a loopback one (as Caddy's admin checks).
+      if (!loopbackHost(c.req.header("host"))) return c.json({ error: "without admin.auth the admin answers only Host: localhost or a loopback address" }, 403);
       if (isWrite(c)) return c.json({ error: NO_AUTH_WRITE }, 403);
       c.set("who", { sub: "anonymous", scope: "read" });
       c.set("session", false);

@@ -71,4 +71,15 @@ describe("admin app", () => {
     expect(r.status).toBe(400);
     expect(await r.text()).toContain("the form could not be read");
   });
+
+  test("without admin.auth, only a loopback Host is answered: a rebinding name pointed at 127.0.0.1 gets 403", async () => {
+    const open = createAdminApp({ runtime: () => rt, verify: () => undefined, info, ready: () => true });
+    const get = (host: string) => open.request("http://admin.test/api/v1/pools", { headers: { host } });
+    for (const host of ["127.0.0.1:9090", "localhost", "LOCALHOST:9090", "[::1]:9090", "127.1.2.3"]) expect([host, (await get(host)).status]).toEqual([host, 200]);
+    for (const host of ["evil.example:9090", "127.0.0.1.evil.example", "[::2]:9090"]) {
+      const r = await get(host);
+      expect([host, r.status, ((await r.json()) as { error: string }).error]).toEqual([host, 403, "without admin.auth the admin answers only Host: localhost or a loopback address"]);
+    }
+    expect((await open.request("http://admin.test/healthz", { headers: { host: "evil.example" } })).status).toBe(200);
+  });
 });
