@@ -42,7 +42,7 @@ const size = v.pipe(
       addIssue({ message: `${JSON.stringify(dataset.value)} is not a size: use bytes or a number with KB, MB or GB, e.g. "100MB"` });
       return NEVER;
     }
-    return bytes;
+    return Math.floor(bytes); // whole bytes, as "1.9KB" rounds down
   }),
 );
 

@@ -88,6 +88,10 @@ describe("sizes", () => {
     expect(parse((c) => (c.websocket = { maxMessageSize: "1MB" })).websocket!.maxMessageSize).toBe(1024 ** 2);
   });
 
+  test("a number of bytes with a fraction is whole bytes, rounded down as the strings are", () => {
+    expect(parse((c) => (c.routes[0].maxBodySize = 1.5)).routes[0]!.maxBodySize).toBe(1);
+  });
+
   test("an unknown unit, an empty string or a negative number is not a size", () => {
     for (const s of ["100XB", "", -1]) {
       expect(problems(body(s))).toEqual([`routes[0].maxBodySize: ${JSON.stringify(s)} is not a size: use bytes or a number with KB, MB or GB, e.g. "100MB"`]);
