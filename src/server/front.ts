@@ -66,7 +66,7 @@ export function listenFront(o: FrontOptions): Front {
       if (conns.size === 0) drained?.resolve();
     },
   };
-  const listener = o.tls ? listenTls(o.hostname, o.port, o.tls, ev) : Bun.listen<ClientConn>({
+  const listener = o.tls ? listenTls(o.hostname, o.port, o.tls, ev, o.clientTimeouts.header) : Bun.listen<ClientConn>({
     hostname: o.hostname,
     port: o.port,
     allowHalfOpen: true, // a client's FIN after its request still gets the answer (ClientConn.onEnd)

@@ -36,7 +36,8 @@ function contextOptions(e: TlsEntry) {
 
 /** Exact name first, then a `*.` wildcard for the first label (RFC 6125 6.4.3). */
 function pick(t: SniTable, name: string): SecureContext {
-  const n = name.toLowerCase();
+  // A fully qualified name's trailing dot names the same host (RFC 6066 3 forbids it; NGINX and Go strip it).
+  const n = (name.endsWith(".") ? name.slice(0, -1) : name).toLowerCase();
   const dot = n.indexOf(".");
   return t.byName.get(n) ?? (dot > 0 ? t.byName.get("*" + n.slice(dot)) : undefined) ?? t.fallback;
 }
@@ -127,14 +128,19 @@ class IdleSweep {
 /** stop: active connections are ended by the front itself (ClientConn.abort / stop). */
 export interface TlsListener { port: number; setTable(t: SniTable): void; stop(closeActive?: boolean): void }
 
-/** `sweepMs`: how often idle sockets are looked for (tests shorten it). */
-export function listenTls<C>(hostname: string, port: number, setup: TlsSetup, ev: SocketEvents<C>, sweepMs = 1000): TlsListener {
+/**
+ * `handshakeMs`: a client that has not finished its handshake by then is closed (NGINX counts the
+ * handshake in client_header_timeout; the listener's value at start). `sweepMs`: how often idle
+ * sockets are looked for (tests shorten it).
+ */
+export function listenTls<C>(hostname: string, port: number, setup: TlsSetup, ev: SocketEvents<C>, handshakeMs = 60_000, sweepMs = 1000): TlsListener {
   let table = sniTable(setup);
   const idle = new IdleSweep(sweepMs);
   const server = createServer({
     allowHalfOpen: true,
     ALPNProtocols: ["http/1.1"],
     SNICallback: (name, cb) => cb(null, pick(table, name)),
+    handshakeTimeout: handshakeMs,
     // no SNI at all: the default certificate
     ...contextOptions(table.first),
   }, (s) => {
@@ -156,6 +162,8 @@ export function listenTls<C>(hostname: string, port: number, setup: TlsSetup, ev
     });
   });
   server.on("error", () => {});
+  // Bun 1.4.5 reports a handshake timeout (or a failed handshake) here but leaves the socket open.
+  server.on("tlsClientError", (_e, s) => s.destroy());
   // --workers: every worker binds the same port and the kernel spreads connections (Bun 1.4.5's
   // node:tls honours reusePort, measured with two processes on one port).
   server.listen({ port, host: hostname, reusePort: process.env.EDGE_PROXY_WORKER !== undefined });

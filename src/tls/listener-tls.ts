@@ -71,7 +71,8 @@ async function loadCertificate(c: CertConfig, at: string, baseDir: string, warn:
   if (!keyFitsCert(leafPem, key))
     throw new Error(`${at}.key: ${c.key} does not match ${c.cert} (give the key the certificate was issued for; compare with: proxy cert inspect ${c.cert} ${c.key})`);
   const cert = leafPem.trimEnd() + "\n" + (chain ? chain.trimEnd() + "\n" : "");
-  const names = c.serverNames ?? sniNames(summary.sans, summary.subject);
+  // SNI names compare case-insensitively (RFC 6066 3, as NGINX server_name): stored lower-case.
+  const names = (c.serverNames ?? sniNames(summary.sans, summary.subject)).map((n) => n.toLowerCase());
   return { cert, key, names };
 }
 

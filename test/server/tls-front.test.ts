@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { connect } from "node:tls";
 import type { ClientSocket } from "../../src/front/client-socket.ts";
 import { listenTls, sniTable } from "../../src/server/tls-front.ts";
+import { connect as netConnect } from "node:net";
 import type { TlsSetup } from "../../src/tls/listener-tls.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "tls-front-"));
@@ -78,7 +79,7 @@ test("timeout(sec) fires once after sec seconds without a read or a write, and a
     },
     data: (s, d) => void s.write(d), end: (s) => s.end(), drain: () => {}, close: () => {},
     timeout: () => void fired.push(performance.now() - start),
-  }, 50);
+  }, 60_000, 50);
   const client = connect({ port: l.port, host: "127.0.0.1", rejectUnauthorized: false, servername: "a.test" });
   await new Promise((r) => client.once("secureConnect", r));
   // Echoed bytes every 300 ms for 1.5 s: activity both ways, no timeout.
@@ -102,4 +103,30 @@ test("timeout(sec) fires once after sec seconds without a read or a write, and a
   expect(fired[1]!).toBeGreaterThanOrEqual(900);
   client.destroy();
   l.stop();
+});
+
+test("a client that never finishes its handshake is closed at the handshake deadline, silent or mid-ClientHello", async () => {
+  const l = listenTls<ClientSocket>("127.0.0.1", 0, setup(a, b), {
+    open: (sock) => sock, data: () => {}, end: () => {}, drain: () => {}, timeout: () => {}, close: () => {},
+  }, 300);
+  try {
+    for (const first of [undefined, Buffer.from([22, 3, 1, 0, 200, 1, 0])]) {
+      const started = performance.now();
+      const closed = await new Promise<number>((resolve) => {
+        const s = netConnect(l.port, "127.0.0.1", () => first && s.write(first));
+        s.on("error", () => {});
+        s.on("close", () => resolve(performance.now() - started));
+      });
+      expect(closed).toBeGreaterThanOrEqual(250);
+      expect(closed).toBeLessThan(5000);
+    }
+  } finally { l.stop(); }
+});
+
+test("a trailing dot in the SNI name picks the same certificate as the name without it", async () => {
+  const l = echo(setup(a, b));
+  try {
+    expect(await served(l.port, "a.test.")).toBe("a.test");
+    expect(await served(l.port, "x.B.TEST.")).toBe("b.test");
+  } finally { l.stop(); }
 });

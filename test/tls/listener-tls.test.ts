@@ -40,6 +40,11 @@ test("serverNames overrides the names from the certificate", async () => {
   expect(setup.entries.map((e) => e.serverName)).toEqual(["x.test"]);
 });
 
+test("serverNames written with capitals match any case: they are kept lower-case, as SNI compares them", async () => {
+  const { setup } = await load({ certificates: [{ cert: "a.crt", key: "a.key", serverNames: ["Mixed.Test", "*.Other.TEST"] }] });
+  expect(setup.entries.map((e) => e.serverName)).toEqual(["mixed.test", "*.other.test"]);
+});
+
 test("chain is appended to the certificate", async () => {
   const { setup } = await load({ certificates: [{ cert: "a.crt", key: "a.key", chain: "inter.crt" }] });
   expect(setup.entries[0]!.cert).toBe(a.certPem.trimEnd() + "\n" + inter.certPem.trimEnd() + "\n");
