@@ -61,12 +61,22 @@ export function createAdminApp(deps: AdminDeps): Hono<Env> {
   const app = new Hono<Env>();
   const isWrite = (c: Context) => c.req.method !== "GET" && c.req.method !== "HEAD";
 
+  // The page's buttons act with the session cookie: no other site may frame it (clickjacking).
+  app.use("*", async (c, next) => {
+    await next();
+    c.header("X-Frame-Options", "DENY");
+    c.header("Content-Security-Policy", "frame-ancestors 'none'");
+  });
+
   app.get("/healthz", (c) => c.text("ok"));
   app.get("/readyz", (c) => (deps.ready() ? c.text("ready") : c.text("not ready", 503)));
 
   app.post("/login", async (c) => {
     const verify = deps.verify();
     if (!verify) return c.redirect("/", 303);
+    // Login CSRF: another site's form must not log the browser in with a token of its choosing.
+    const origin = c.req.header("origin");
+    if (origin !== undefined && origin !== new URL(c.req.url).origin) return c.html(loginPage("log in from this page, not from another site"), 403);
     let form: Record<string, unknown>;
     try {
       form = await c.req.parseBody();

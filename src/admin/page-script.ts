@@ -69,6 +69,7 @@ function layout(pools) {
 }
 async function refresh() {
   const r = await fetch("/api/v1/status", { credentials: "same-origin" });
+  if (r.status === 401) return void location.reload(); // the session's token expired: back to the login form
   if (!r.ok) { $("err").textContent = "status: HTTP " + r.status; return; }
   const s = await r.json(), now = Date.now(), t0 = performance.now(), seen = new Set();
   const meta = $("meta");

@@ -82,4 +82,22 @@ describe("admin app", () => {
     }
     expect((await open.request("http://admin.test/healthz", { headers: { host: "evil.example" } })).status).toBe(200);
   });
+
+  test("no other site may frame any admin answer, the login form included", async () => {
+    for (const path of ["/", "/api/v1/status", "/healthz", "/nothing"]) {
+      const r = await req(path, { tok: "r" });
+      expect([path, r.headers.get("x-frame-options"), r.headers.get("content-security-policy")]).toEqual([path, "DENY", "frame-ancestors 'none'"]);
+    }
+  });
+
+  test("a login posted from another site is refused (login CSRF); from the page's own origin it goes through", async () => {
+    const login = (origin?: string) => app.request("http://admin.test/login", { method: "POST", body: new URLSearchParams({ token: "w" }), headers: origin ? { origin } : {} });
+    const foreign = await login("http://evil.example");
+    expect([foreign.status, foreign.headers.get("set-cookie")]).toEqual([403, null]);
+    expect(await foreign.text()).toContain("log in from this page, not from another site");
+    for (const ok of [await login("http://admin.test"), await login()]) {
+      expect(ok.status).toBe(303);
+      expect(ok.headers.get("set-cookie")).toContain("HttpOnly");
+    }
+  });
 });

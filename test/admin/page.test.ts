@@ -12,3 +12,8 @@ test("the pages load nothing from elsewhere and the status page polls at least o
   expect(login).toContain("bad &lt;token&gt;"); // escaped by the html helper
   expect(login).toContain('action="/login"');
 });
+
+test("the pages ask for no favicon, and a pool's table scrolls sideways rather than being clipped", async () => {
+  for (const page of [String(await statusPage(true)), String(await loginPage())]) expect(page).toContain('<link rel="icon" href="data:,">');
+  expect(String(await statusPage(true))).toMatch(/section\{content-visibility:auto;[^}]*overflow-x:auto\}/);
+});

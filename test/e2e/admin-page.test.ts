@@ -3,7 +3,7 @@ import { expect, test } from "bun:test";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
-import { echoUpstream } from "./harness.ts";
+import { echoUpstream, runBinary } from "./harness.ts";
 import { adminProxy, token } from "./admin-harness.ts";
 
 const REPORTS = join(import.meta.dir, "../../reports");
@@ -30,6 +30,32 @@ test("log in with a token, see every member and its last probe, press drain: pag
     mkdirSync(REPORTS, { recursive: true });
     await page.screenshot({ path: join(REPORTS, "admin-status-page.png"), fullPage: true });
     expect(ctx.p.stderr()).toContain("admin: pat set pool=app");
+  } finally {
+    await browser.close();
+    await ctx.p.stop();
+    for (const u of ups) u.stop();
+  }
+}, 30_000);
+
+test("at 1280 px a wide row's buttons can be pressed; when the session's token expires the page goes back to the login form", async () => {
+  const ups = [echoUpstream("n1"), echoUpstream("n2")];
+  // A long base path makes n1's row wider than the window.
+  const ctx = await adminProxy([{ url: `${ups[0]!.url}/${"context-path/".repeat(12)}` }, ups[1]!]);
+  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox"] });
+  try {
+    const long = await token(ctx.dir, "write", "pat");
+    const short = await runBinary(["token", "--secret-file", `${ctx.dir}/admin.secret`, "--scope", "write", "--ttl", "3s"]);
+    const write = short.stdout.trim();
+    // A drained member carries its "(routes.json: active)" note: the widest row.
+    await fetch(ctx.admin + "/api/v1/pools/app/members/n1", { method: "PATCH", body: '{"state":"drain"}', headers: { authorization: `Bearer ${long}`, "content-type": "application/json" } });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 600 } });
+    await page.goto(ctx.admin + "/");
+    await page.fill("input[name=token]", write);
+    await page.click("button[type=submit]");
+    await page.click('tr[data-member="n1"] button[data-a="disabled"]', { timeout: 3000 });
+    await page.locator('tr[data-member="n1"] td.state .disabled').waitFor({ timeout: 2000 });
+    await page.locator("input[name=token]").waitFor({ timeout: 10_000 });
+    expect(await page.title()).toBe("edge-proxy login");
   } finally {
     await browser.close();
     await ctx.p.stop();
