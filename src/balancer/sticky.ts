@@ -14,6 +14,8 @@ export type StickyConfig = NonNullable<PoolConfig["sticky"]>;
 
 export class Sticky {
   readonly #cfg: StickyConfig;
+  /** Member + route clashes already reported (learn), so each is logged once. */
+  readonly #clashes = new Set<string>();
   readonly #setCookieSuffix: string;
 
   constructor(cfg: StickyConfig) {
@@ -34,14 +36,15 @@ export class Sticky {
    * Member for one try. `tried` holds members that already failed for this request: a sticky
    * member in it counts as unavailable (Apache rebalances after a connect failure, B1.7).
    */
-  choose(pool: Pool, req: StickyRequest & PickContext, tried: ReadonlySet<Member>): Member | undefined {
+  /** null: the session's member is out and failover is off (Apache nofailover): refuse, never fall back. */
+  choose(pool: Pool, req: StickyRequest & PickContext, tried: ReadonlySet<Member>): Member | null | undefined {
     const asked = this.route(req);
     const owner = asked === undefined ? undefined : pool.byRoute(asked);
     if (owner) {
       // availableForSticky: drain (`+N`) keeps its sessions; standby with the route is used
       // even while primaries are up, as Apache's find_route_worker does.
       if (owner.availableForSticky() && !tried.has(owner)) return owner;
-      if (!this.#cfg.failover) return undefined;
+      if (!this.#cfg.failover) return null;
     }
     // No route, or one naming no member of this pool: a plain balanced request.
     return pool.pick(req, tried);
@@ -51,14 +54,23 @@ export class Sticky {
    * Route-suffix mode with `learn`: a member without an explicit route takes the route of the
    * session cookie it sets (`JSESSIONID=<id>.<jvmRoute>`, Tomcat), so sessions stick without
    * configuring every route by hand. Returns the new route when it changed (for the log).
+   * A route another member of the pool already has (two Tomcats with one jvmRoute) is not
+   * taken: the sessions of one would all go to the other. It is returned with `taken`, once.
    */
-  learn(member: Member, setCookies: readonly string[]): string | undefined {
+  learn(member: Member, setCookies: readonly string[], pool: readonly Member[] = []): { route: string; taken?: Member } | undefined {
     if (this.#cfg.mode !== "route-suffix" || this.#cfg.learn === false || member.routeExplicit) return undefined;
     for (const line of setCookies) {
       const route = routeOf(cookieValue(line.split(";", 1)[0]!, this.#cfg.cookie));
       if (route === undefined || route === member.route) continue;
+      const taken = pool.find((o) => o !== member && o.route === route);
+      if (taken) {
+        const key = `${member.origin} ${route}`;
+        if (this.#clashes.has(key)) return undefined;
+        this.#clashes.add(key);
+        return { route, taken };
+      }
       member.route = route;
-      return route;
+      return { route };
     }
     return undefined;
   }

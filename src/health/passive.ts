@@ -58,9 +58,11 @@ export class PassiveHealth {
    * choice lands on such a member, that request is its trial and the member is taken out
    * again until the outcome arrives, so only one trial is ever in flight per member.
    */
-  choose(pick: () => Member | undefined, tried?: ReadonlySet<Member>): Member | undefined {
+  choose(pick: () => Member | null | undefined, tried?: ReadonlySet<Member>): Member | undefined {
     if (this.#deps.trials) this.#admitTrials();
     const chosen = pick();
+    // null: a refusal (a sticky session without failover), which panic mode must not override.
+    if (chosen === null) return undefined;
     if (!chosen) return this.#panicPick(tried);
     if (this.#panic) {
       this.#panic = false;

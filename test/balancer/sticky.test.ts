@@ -81,21 +81,21 @@ describe("Sticky.choose", () => {
     expect(new Sticky(insert()).choose(pool, req("ROUTEID=.node1"), none)).toBe(ms[1]!);
   });
 
-  test("failover:false: an unavailable sticky member means no member (the spine answers 503)", () => {
+  test("failover:false: an unavailable sticky member is a refusal (null), which no fallback may override", () => {
     const ms = [member(1), member(2, { state: "disabled" })];
     const pool = new Pool("p", [...ms, member(3)], first);
     const s = new Sticky(insert({ failover: false }));
     pool.setStatus(ms[0]!, false);
-    expect(s.choose(pool, req("ROUTEID=.node1"), none)).toBeUndefined();
-    expect(s.choose(pool, req("ROUTEID=.node2"), none)).toBeUndefined();
+    expect(s.choose(pool, req("ROUTEID=.node1"), none)).toBeNull();
+    expect(s.choose(pool, req("ROUTEID=.node2"), none)).toBeNull();
   });
 
-  test("retry: the sticky member that failed is in tried; failover picks another, failover:false none", () => {
+  test("retry: the sticky member that failed is in tried; failover picks another, failover:false refuses (null)", () => {
     const ms = [member(1), member(2)];
     const pool = new Pool("p", ms, first);
     const tried = new Set([ms[0]!]);
     expect(new Sticky(suffix()).choose(pool, req("JSESSIONID=X.node1"), tried)).toBe(ms[1]!);
-    expect(new Sticky(suffix({ failover: false })).choose(pool, req("JSESSIONID=X.node1"), tried)).toBeUndefined();
+    expect(new Sticky(suffix({ failover: false })).choose(pool, req("JSESSIONID=X.node1"), tried)).toBeNull();
   });
 
   test("drain keeps its sticky sessions but gets no new ones", () => {
@@ -143,12 +143,22 @@ describe("Sticky.learn (route-suffix mode, Tomcat jvmRoute)", () => {
     const m = derived();
     const pool = new Pool("p", [m, member(2)], first);
     const s = new Sticky(suffix());
-    expect(s.learn(m, ["other=1; Path=/", "JSESSIONID=abc.node7; Path=/; HttpOnly"])).toBe("node7");
+    expect(s.learn(m, ["other=1; Path=/", "JSESSIONID=abc.node7; Path=/; HttpOnly"])).toEqual({ route: "node7" });
     expect(m.route).toBe("node7");
     expect(pool.byRoute("node7")).toBe(m);
     expect(s.learn(m, ["JSESSIONID=def.node7"])).toBeUndefined(); // unchanged: nothing to log
-    expect(s.learn(m, ["JSESSIONID=def.node9"])).toBe("node9"); // re-learned
+    expect(s.learn(m, ["JSESSIONID=def.node9"])).toEqual({ route: "node9" }); // re-learned
     expect(s.choose(pool, { ...req("JSESSIONID=zzz.node9"), clientIp: "-" }, none)).toBe(m);
+  });
+
+  test("a route another member of the pool has is not learned: reported once, the member keeps its own", () => {
+    const m = derived();
+    const owner = member(2, { route: "node2" });
+    const s = new Sticky(suffix());
+    expect(s.learn(m, ["JSESSIONID=abc.node2"], [m, owner])).toEqual({ route: "node2", taken: owner });
+    expect(m.route).toBe("3f2a9c1b");
+    expect(s.learn(m, ["JSESSIONID=def.node2"], [m, owner])).toBeUndefined(); // reported already
+    expect(s.learn(m, ["JSESSIONID=def.node5"], [m, owner])).toEqual({ route: "node5" });
   });
 
   test("explicit routes, learn: false, insert mode and values without a route are left alone", () => {
