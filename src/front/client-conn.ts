@@ -207,7 +207,11 @@ export class ClientConn extends ClientOutput implements ClientLink {
     this.#next();
   }
 
-  /** The client sent FIN after its request (`allowHalfOpen`): it still gets the answers, as NGINX and HAProxy answer a half-closed client. */
+  /**
+   * The client sent FIN after its request (`allowHalfOpen`): it still gets the answers, as HAProxy
+   * does by default (no `option abortonclose`); a `curl -T - <file` style client shuts its write side
+   * and waits. NGINX instead ends the try with 499 unless proxy_ignore_client_abort is on.
+   */
   onEnd(): void {
     this.#readEnded = true;
     if (this.#busy?.h.upgrade) return this.#busy.clientEnded();

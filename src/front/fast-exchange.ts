@@ -130,7 +130,8 @@ export class FastExchange extends TryResponse {
 
   protected override responded(): void {
     const member = this.member!;
-    member.end(this.relay!.bytes);
+    // bytraffic weighs both directions, as Apache's lbmethod_bytraffic counts read and transferred.
+    member.end(this.relay!.bytes + this.#bodyBytes());
     const status = this.head!.status;
     this.deps.outcome(this.pool, member, !this.pool.failOnStatus.has(status), `status ${status}`);
     this.#log(status);
@@ -208,11 +209,15 @@ export class FastExchange extends TryResponse {
     this.client.done(!close);
   }
 
+  #bodyBytes(): number {
+    return this.body?.length ?? this.stream?.bytes ?? 0;
+  }
+
   #log(status: number, bytes = this.relay?.bytes ?? 0): void {
     const h = this.h;
     const durationMs = performance.now() - this.started;
     // bytesIn: the held request body (as framed by the client), if any.
-    recordExchange(this.route, this.member, status, this.body?.length ?? this.stream?.bytes ?? 0, bytes, durationMs);
+    recordExchange(this.route, this.member, status, this.#bodyBytes(), bytes, durationMs);
     // A route reading its token from the query logs the target without it (token-source.ts).
     const target = this.route.auth?.logTarget?.(h.target) ?? h.target;
     this.deps.access({

@@ -54,7 +54,8 @@ export class ActiveHealth {
   /** Members without a Dialer of the pool's (tests): one made from the URL, kept for its TLS session. */
   readonly #dialers = new Map<Member, Dialer>();
   readonly #send: ProbeSend;
-  #round: Promise<void> | undefined;
+  /** Probes under way, by member: each member has at most one. */
+  readonly #inFlight = new Map<Member, Promise<void>>();
   #cancel: (() => void) | undefined;
 
   constructor(pool: Pool, cfg: ActiveConfig, deps: ActiveDeps) {
@@ -75,19 +76,21 @@ export class ActiveHealth {
     return d;
   }
 
-  /** Probes now, then every interval. A round still running when the next is due is not doubled. */
+  /**
+   * Probes now, then every interval. Each member is on its own clock: one whose probe is still
+   * running when the next is due is not probed twice, and a hanging member does not hold back
+   * the probes of the others (HAProxy schedules each server's checks apart, too).
+   */
   start(): void {
     if (this.#cancel) return;
-    const tick = () => {
-      if (!this.#round) this.#round = this.probeOnce().finally(() => (this.#round = undefined));
-    };
+    const tick = () => void this.probeOnce();
     this.#cancel = (this.#deps.every ?? defaultEvery)(this.#cfg.interval, tick);
     tick();
   }
 
-  /** Resolves when the round started by start() or a tick has finished (for shutdown and tests). */
-  idle(): Promise<void> {
-    return this.#round ?? Promise.resolve();
+  /** Resolves when every probe under way has finished (for shutdown and tests). */
+  async idle(): Promise<void> {
+    await Promise.all(this.#inFlight.values());
   }
 
   stop(): void {
@@ -95,18 +98,30 @@ export class ActiveHealth {
     this.#cancel = undefined;
   }
 
-  /** One round: every member probed in parallel, then rise/fall applied. Never rejects. */
+  /**
+   * One round: every member not still being probed is probed, in parallel, and rise/fall applied
+   * as each answers. Resolves when this round's probes (and any still running) are done. Never rejects.
+   */
   async probeOnce(): Promise<void> {
-    await Promise.all(this.#pool.members.map(async (m) => {
-      const at = (this.#deps.now ?? Date.now)();
-      const t0 = performance.now();
-      const failure = await this.probe(m);
-      // Stored on the member, so the admin API and the page read it as any other health field.
-      m.lastProbeAt = at;
-      m.lastProbeMs = performance.now() - t0;
-      m.lastProbeOk = failure === undefined;
-      this.#apply(m, failure);
+    await Promise.all(this.#pool.members.map((m) => {
+      let p = this.#inFlight.get(m);
+      if (!p) {
+        p = this.#probeAndApply(m).finally(() => this.#inFlight.delete(m));
+        this.#inFlight.set(m, p);
+      }
+      return p;
     }));
+  }
+
+  async #probeAndApply(m: Member): Promise<void> {
+    const at = (this.#deps.now ?? Date.now)();
+    const t0 = performance.now();
+    const failure = await this.probe(m);
+    // Stored on the member, so the admin API and the page read it as any other health field.
+    m.lastProbeAt = at;
+    m.lastProbeMs = performance.now() - t0;
+    m.lastProbeOk = failure === undefined;
+    this.#apply(m, failure);
   }
 
   /** One probe of one member: undefined when it passed, else why it failed, in the proxy's words. */

@@ -131,6 +131,13 @@ test("a good answer is relayed as the member sent it and logged once with pool a
   expect(entries.length).toBe(1);
 });
 
+test("bytraffic's count takes the request body as well as the response (Apache counts both ways)", async () => {
+  const m = member((s) => void s.write(OK));
+  const { run, members } = setup([m.url]);
+  await run("POST /a HTTP/1.1\r\nHost: example.test\r\nContent-Length: 2000\r\n\r\n", { body: "x".repeat(2000) }).entry;
+  expect([members[0]!.bytes, members[0]!.bytesIn, members[0]!.bytesOut]).toEqual([2005, 2000, 5]);
+});
+
 test("a refused member is skipped for the next one: a retry, and the log names the member that answered", async () => {
   const dead = refused();
   const m = member((s) => void s.write(OK));

@@ -142,7 +142,7 @@ describe("ActiveHealth wiring", () => {
     expect(m.healthy).toBe(true);
   });
 
-  test("start probes at once and on each tick, never two rounds at a time; stop cancels", async () => {
+  test("start probes at once and on each tick, never two probes of a member at a time; stop cancels", async () => {
     let tick: (() => void) | undefined;
     let cancelled = false;
     let calls = 0;
@@ -167,6 +167,28 @@ describe("ActiveHealth wiring", () => {
     expect(calls).toBe(2);
     active.stop();
     expect(cancelled).toBe(true);
+  });
+
+  test("a member whose probe hangs does not hold back the others: a failing one falls on its own ticks", async () => {
+    let tick: (() => void) | undefined;
+    const calls: string[] = [];
+    const send: ProbeSend = (m) => {
+      calls.push(m.route);
+      // n0 never answers (until the test ends it); n1 answers 503 at once.
+      return m.route === "n0" ? new Promise(() => {}) : Promise.resolve({ status: 503, body: undefined });
+    };
+    const every = (_ms: number, fn: () => void) => ((tick = fn), () => {});
+    const { active, ms, log } = setup(["http://127.0.0.1:1", "http://127.0.0.1:2"], { fall: 2, timeout: 60_000 }, { send, every });
+    // n1's answers are already resolved promises: once the microtask queue is empty they are applied.
+    const applied = () => new Promise<void>((r) => setImmediate(r));
+    active.start();
+    await applied();
+    tick!();
+    await applied();
+    expect(calls).toEqual(["n0", "n1", "n1"]); // n0 is still on its first probe
+    expect([ms[0]!.healthy, ms[1]!.healthy]).toEqual([true, false]);
+    expect(log.some((l) => l.includes("2 failed health probes in a row"))).toBe(true);
+    active.stop();
   });
 
   test("parseStatusRange", () => {
