@@ -85,6 +85,8 @@ function toSetup(certs: Loaded[], minVersion: string | undefined, at: string, wa
   certs.forEach((c, i) => {
     // The default must come first even when its certificate names nothing SNI can carry.
     if (i === 0 && c.names.length === 0) entries.push({ cert: c.cert, key: c.key, ...opt });
+    // SNI never carries an IP address (RFC 6066 3): such a certificate is only ever the default.
+    if (i > 0 && c.names.length === 0) warn(`${at}.certificates[${i}]: names no host SNI can ask for (only IP addresses, or nothing): it is never served; put it first to make it the default, or give serverNames`);
     for (const name of c.names) {
       const prev = owner.get(name);
       if (prev !== undefined) {

@@ -14,6 +14,9 @@ write(dir, "a.key", a.keyPem);
 write(dir, "inter.crt", inter.certPem);
 write(dir, "other.crt", other.certPem);
 write(dir, "other.key", other.keyPem);
+const ipOnly = await issueLeaf({ caCertPem: ca.certPem, caKeyPem: ca.keyPem, cn: "10.0.0.9", sans: ["10.0.0.9"] });
+write(dir, "ip.crt", ipOnly.certPem);
+write(dir, "ip.key", ipOnly.keyPem);
 // Operators' encrypted keys come from openssl, not from us.
 opensslOk(dir, "genrsa", "-des3", "-traditional", "-passout", "pass:wso2carbon", "-out", "legacy.key", "2048");
 opensslOk(dir, "req", "-x509", "-new", "-key", "legacy.key", "-passin", "pass:wso2carbon", "-subj", "/CN=legacy.example.com", "-addext", "subjectAltName=DNS:legacy.example.com", "-days", "365", "-out", "legacy.crt");
@@ -33,6 +36,13 @@ test("SNI names come from the SANs and CN (IPs skipped); the first certificate's
   expect(setup.entries[0]!.cert).toBe(a.certPem.trimEnd() + "\n");
   expect(setup.entries[2]!.cert).toBe(other.certPem.trimEnd() + "\n");
   expect(setup.entries[0]!.secureOptions).toBeUndefined();
+});
+
+test("a certificate naming only IP addresses is never served unless it is first: a warning says so", async () => {
+  const { lines } = await load({ certificates: [{ cert: "a.crt", key: "a.key" }, { cert: "ip.crt", key: "ip.key" }] });
+  expect(lines.filter((l) => l.includes("certificates[1]: names no host SNI can ask for"))).toHaveLength(1);
+  const first = await load({ certificates: [{ cert: "ip.crt", key: "ip.key" }, { cert: "a.crt", key: "a.key" }] });
+  expect(first.lines.filter((l) => l.includes("names no host SNI"))).toEqual([]);
 });
 
 test("serverNames overrides the names from the certificate", async () => {
