@@ -10,12 +10,14 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parseBenchArgs, USAGE } from "./bench/args.ts";
 import { makeBenchCerts, type BenchCerts } from "./bench/certs.ts";
+import { printCeiling, runCeiling, summarizeCeiling, type CeilingRun } from "./bench/ceiling.ts";
 import type { LegName, Upstreams } from "./bench/legs.ts";
 import { canPin, pinned, pinSelf, spawnPiped, stopAll } from "./bench/proc.ts";
 import { printTable, summarize } from "./bench/report.ts";
 import { runLegRound, WRK_CPU, type LegRound, type LegSource } from "./bench/runner.ts";
 import { needsCerts, SCENARIOS } from "./bench/scenarios.ts";
 import { ensureTools, toolVersion } from "./bench/setup.ts";
+import { POST_LUA } from "./bench/wrk.ts";
 import { runTwoWorkers } from "./bench/workers-leg.ts";
 
 let args: ReturnType<typeof parseBenchArgs>;
@@ -103,6 +105,9 @@ if (certs !== null) console.log(`HTTPS: every leg terminates TLS on a second por
 console.log("access logs: every leg writes one line per request to a file (nginx buffer=16k flush=100ms; proxy its own accessLog; haproxy httplog lines on stdout, redirected to the file)");
 
 const rounds: LegRound[] = [];
+const ceilingRuns: CeilingRun[] = [];
+const postLua = `${dir}/ceiling-post.lua`;
+await Bun.write(postLua, POST_LUA);
 try {
   // Interleaved (round 1: nginx, haproxy, proxy; round 2: ...) so that drift over time
   // (thermal, noisy neighbours) spreads over all legs instead of favouring one.
@@ -113,6 +118,8 @@ try {
       if (res.error !== null) console.log(`  ${leg} failed: ${res.error}`);
       rounds.push(res);
     }
+    const member = up.ports[0];
+    if (member !== undefined) ceilingRuns.push(...(await runCeiling(member, r, args.duration, postLua)));
   }
 } finally {
   await stopAll();
@@ -120,6 +127,8 @@ try {
 
 const { figures, legs: legSummaries } = summarize(rounds, legs);
 printTable(figures, legSummaries);
+const ceiling = summarizeCeiling(ceilingRuns, figures);
+printCeiling(ceiling);
 
 const report = {
   date: new Date().toISOString(),
@@ -139,7 +148,9 @@ const report = {
   scenarios: SCENARIOS,
   figures,
   idle: legSummaries,
+  ceiling,
   rounds,
+  ceilingRuns,
 };
 mkdirSync(dirname(args.out), { recursive: true });
 await Bun.write(args.out, `${JSON.stringify(report, null, 2)}\n`);
