@@ -5,7 +5,7 @@
  */
 import { Hono, type Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { getCookie, setCookie } from "hono/cookie";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { vValidator } from "@hono/valibot-validator";
 import * as v from "valibot";
 import type { Runtime } from "../config/runtime.ts";
@@ -35,7 +35,7 @@ const ENDPOINTS: [RegExp, string][] = [
   [/^\/api\/v1\/pools\/[^/]+$/, "GET, HEAD"],
   [/^\/api\/v1\/pools\/[^/]+\/members\/[^/]+$/, "PATCH"],
   [/^\/api\/v1\/pools\/[^/]+\/members\/[^/]+\/override$/, "DELETE"],
-  [/^\/(?:login|api\/v1\/reload)$/, "POST"],
+  [/^\/(?:login|logout|api\/v1\/reload)$/, "POST"],
 ];
 
 /** A Host header naming a loopback address (net/host-port.ts isLoopback), with or without a port. */
@@ -90,6 +90,14 @@ export function createAdminApp(deps: AdminDeps): Hono<Env> {
     return c.redirect("/", 303);
   });
 
+  // The browser forgets the session; the token itself stays valid until its exp (it is a JWT).
+  app.post("/logout", (c) => {
+    const origin = c.req.header("origin");
+    if (origin !== undefined && origin !== new URL(c.req.url).origin) return c.json({ error: "log out from the status page, not from another site" }, 403);
+    deleteCookie(c, SESSION_COOKIE, { path: "/" });
+    return c.redirect("/", 303);
+  });
+
   // Who is asking: a bearer token, else the page's session cookie.
   app.use("*", async function authenticate(c, next) {
     const verify = deps.verify();
@@ -121,7 +129,7 @@ export function createAdminApp(deps: AdminDeps): Hono<Env> {
     return next();
   });
 
-  app.get("/", (c) => c.html(statusPage(c.get("session") || !deps.verify())));
+  app.get("/", (c) => c.html(statusPage(c.get("session"))));
   app.get("/api/v1/status", (c) => c.json(statusView(deps.runtime(), deps.info())));
   app.get("/api/v1/pools", (c) => c.json(poolsView(deps.runtime())));
   app.get("/api/v1/pools/:pool", (c) => {

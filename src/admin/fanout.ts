@@ -39,8 +39,8 @@ export function createFanout(o: FanoutOptions): (req: Request) => Promise<Respon
     if (path === "/healthz") return new Response("ok");
     const call = await callOf(req, nextId++);
     const all = o.workers();
-    // The page, its login and anything unknown: one worker answers (the first that can).
-    if (path === "/login" || (reading && path !== "/readyz" && path !== "/metrics" && !path.startsWith("/api/"))) {
+    // The page, its login and logout, and anything unknown: one worker answers (the first that can).
+    if (path === "/login" || path === "/logout" || (reading && path !== "/readyz" && path !== "/metrics" && !path.startsWith("/api/"))) {
       const missing: string[] = [];
       for (const w of all) {
         const [r] = await ask([w], call, o.timeoutMs);

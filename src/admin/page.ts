@@ -11,15 +11,16 @@ table{border-collapse:collapse;width:100%}td,th{padding:2px 6px;border-bottom:1p
 th{background:#f3f3f3}.up{color:#fff;background:#2a8a3a}.ejected{color:#000;background:#f0b400}.down{color:#fff;background:#c0392b}
 .badge{padding:1px 6px;border-radius:3px}.drain{color:#8a5a00;font-weight:600}.disabled{color:#999;font-weight:600}.ov{color:#b00}
 button{font-size:12px;margin-right:2px}input.w{width:3em}#meta{color:#555}.num{text-align:right}.probe{color:#555}
-section{content-visibility:auto;contain-intrinsic-size:auto 560px;overflow-x:auto}td.state{white-space:normal}`;
+#logout{float:right}section{content-visibility:auto;contain-intrinsic-size:auto 560px;overflow-x:auto}td.state{white-space:normal}`;
 // content-visibility implies paint containment, which clips a table wider than the window:
 // overflow-x makes the section scroll instead, so every button stays reachable.
 /** No favicon request (a 401 or 404 in the console otherwise). */
 const ICON = '<link rel="icon" href="data:,">';
 
-export function statusPage(_session: boolean) {
+/** session: the page was opened with the login cookie, so it offers to log out. */
+export function statusPage(session: boolean) {
   return html`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>edge-proxy status</title>${raw(ICON)}<style>${raw(STYLE)}</style></head>
-<body><h1>edge-proxy</h1><div id="meta">loading…</div><div id="err" class="ov"></div>
+<body><h1>edge-proxy</h1>${session ? raw('<form method="post" action="/logout" id="logout"><button type="submit">Log out</button></form>') : ""}<div id="meta">loading…</div><div id="err" class="ov"></div>
 <h2>routes</h2><table><thead><tr><th>route</th><th>pool</th><th>requests</th><th>req/s (10 s)</th><th>p50 / p99</th></tr></thead><tbody id="routes"></tbody></table>
 <div id="pools"></div><script>${raw(SCRIPT)}</script></body></html>`;
 }

@@ -100,4 +100,18 @@ describe("admin app", () => {
       expect(ok.headers.get("set-cookie")).toContain("HttpOnly");
     }
   });
+
+  test("a session's page offers Log out, which clears the cookie and goes back to the login form; another site cannot log the browser out", async () => {
+    const cookie = { cookie: "edge_proxy_admin=w" };
+    expect(await (await req("/", { headers: cookie })).text()).toContain('action="/logout"');
+    expect(await (await req("/", { tok: "w" })).text()).not.toContain('action="/logout"'); // a bearer client has no session
+    const out = await app.request("http://admin.test/logout", { method: "POST", headers: { ...cookie, origin: "http://admin.test" } });
+    expect([out.status, out.headers.get("location")]).toEqual([303, "/"]);
+    expect(out.headers.get("set-cookie")).toMatch(/^edge_proxy_admin=; Max-Age=0; Path=\//);
+    const foreign = await app.request("http://admin.test/logout", { method: "POST", headers: { ...cookie, origin: "http://evil.example" } });
+    expect([foreign.status, foreign.headers.get("set-cookie")]).toEqual([403, null]);
+    const r = await req("/logout", { tok: "w" });
+    expect(r.status).toBe(405);
+    expect(r.headers.get("allow")).toBe("POST");
+  });
 });

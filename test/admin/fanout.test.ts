@@ -47,13 +47,15 @@ describe("the --workers admin fan-out", () => {
     expect(await res.json()).toEqual({ error: "a token is required" });
   });
 
-  test("the page and its login go to the first worker that answers; /healthz is the supervisor's own; /readyz while any worker is ready", async () => {
+  test("the page, its login and logout go to the first worker that answers; /healthz is the supervisor's own; /readyz while any worker is ready", async () => {
     const page = worker(1, () => new Response("<html>", { headers: { "content-type": "text/html", "set-cookie": "s=1; HttpOnly" } }));
     const fan = createFanout({ workers: () => [worker(0, member(1), true), page], timeoutMs: 1000 });
     const res = await get(fan, "/");
     expect(await res.text()).toBe("<html>");
     expect(res.headers.get("set-cookie")).toBe("s=1; HttpOnly");
     expect(page.calls).toEqual(["GET / "]);
+    await fan(new Request("http://admin.test/logout", { method: "POST" }));
+    expect(page.calls).toEqual(["GET / ", "POST /logout "]);
     expect(await (await get(fan, "/healthz")).text()).toBe("ok");
     const ready = createFanout({ workers: () => [worker(0, () => new Response("not ready", { status: 503 })), worker(1, () => new Response("ready"))], timeoutMs: 1000 });
     const r = await get(ready, "/readyz");

@@ -8,7 +8,7 @@ import { adminProxy, token } from "./admin-harness.ts";
 
 const REPORTS = join(import.meta.dir, "../../reports");
 
-test("log in with a token, see every member and its last probe, press drain: page and API change within a second", async () => {
+test("log in with a token, see every member and its last probe, press drain: page and API change within a second; log out ends the session", async () => {
   const ups = [echoUpstream("n1"), echoUpstream("n2"), echoUpstream("n3")];
   const ctx = await adminProxy(ups, { health: { active: { path: "/health", interval: "1s" } } });
   const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox"] });
@@ -30,6 +30,11 @@ test("log in with a token, see every member and its last probe, press drain: pag
     mkdirSync(REPORTS, { recursive: true });
     await page.screenshot({ path: join(REPORTS, "admin-status-page.png"), fullPage: true });
     expect(ctx.p.stderr()).toContain("admin: pat set pool=app");
+    // Log out: the browser drops the session, and a reload stays on the login form.
+    await page.click("#logout button");
+    await page.locator("input[name=token]").waitFor({ timeout: 2000 });
+    await page.reload();
+    expect(await page.title()).toBe("edge-proxy login");
   } finally {
     await browser.close();
     await ctx.p.stop();
