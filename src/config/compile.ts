@@ -147,7 +147,7 @@ function compileRoute(rc: RouteConfig, index: number, pools: Map<string, Runtime
     denyMethods: new Set(rc.denyMethods),
     maxBodySize: rc.maxBodySize,
     timeouts,
-    requestRules: rc.requestHeaders ? compileHeaderRules(rc.requestHeaders, `${where}.requestHeaders`) : undefined,
+    requestRules: rc.requestHeaders ? compileHeaderRules(rc.requestHeaders, `${where}.requestHeaders`, "request") : undefined,
     responseRules: rc.responseHeaders ? compileHeaderRules(rc.responseHeaders, `${where}.responseHeaders`) : undefined,
     allowEncodedSlashes: rc.allowEncodedSlashes,
     reverse: pool && rc.reverse

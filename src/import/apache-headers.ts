@@ -2,6 +2,7 @@
  * mod_headers `Header` / `RequestHeader` and the seeds' mod_rewrite method block, parsed into
  * routes.json header rules and denied methods.
  */
+import { PROXY_OWNED } from "../rewrite/header-rules.ts";
 import type { Json } from "./emit.ts";
 import type { Node, Report } from "./report.ts";
 
@@ -26,6 +27,8 @@ export function parseHeader(node: Node, rules: HeaderRules, report: Report, requ
   if (!request && action === "add" && name.toLowerCase() === "set-cookie" && sticky && cond === "env=BALANCER_ROUTE_CHANGED") {
     return { name: sticky[1]!, attrs: cookieAttrs(sticky[2]!), node };
   }
+  if (PROXY_OWNED.has(name.toLowerCase())) return report.skip(node, `${name} is written by the proxy itself on each connection (framing and hop-by-hop fields)`), undefined;
+  if (request && action === "unset" && name.toLowerCase() === "host") return report.skip(node, "a request to a member always carries Host"), undefined;
   if (cond !== undefined) return report.skip(node, `the condition ${cond} is not converted (header rules apply to every response)`), undefined;
   if (values.some((v) => /%\{|%[a-zA-Z]/.test(v))) return report.skip(node, "mod_headers format specifiers (%{...}e, %t, %D) are not converted"), undefined;
   if (action === "unset") rules.remove.push(name);

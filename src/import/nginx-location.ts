@@ -2,6 +2,7 @@
  * One NGINX `location` -> one routes.json route, with NGINX's inheritance (nginx-scope.ts).
  */
 import { dirname } from "node:path";
+import { PROXY_OWNED } from "../rewrite/header-rules.ts";
 import { Draft, duration, poolName, routePath, splitUrl, validHost, type Json } from "./emit.ts";
 import type { Node, Report } from "./report.ts";
 import { Scope } from "./nginx-scope.ts";
@@ -153,8 +154,9 @@ function headers(scope: Scope, route: Json, report: Report, up?: Upstream): void
     if (lname === "host") {
       if (value === "$host" || value === "$http_host") preserve = true;
       else if (value !== "$proxy_host") report.skip(n, "only Host $host, $http_host or $proxy_host convert");
-    } else if (value === "") remove.push(name);
-    else if (FORWARDED[lname]?.includes(value)) continue; // the proxy sets these itself (and relays WebSocket upgrades)
+    } else if (FORWARDED[lname]?.includes(value)) continue; // the proxy sets these itself (and relays WebSocket upgrades)
+    else if (PROXY_OWNED.has(lname)) report.note(n, `${name} is written by the proxy itself on each member connection (keep-alive and WebSocket upgrades need no header rule)`);
+    else if (value === "") remove.push(name);
     else if (VARS[value]) set[name] = VARS[value]!;
     else if (!value.includes("$")) set[name] = value;
     else report.skip(n, `the variable in ${JSON.stringify(value)} is not converted`);

@@ -46,8 +46,19 @@ const URL_VALUED = new Set(["location", "content-location", "uri", "content-base
 
 const field = (where: string, key: string, name: string): string => `${where}.${key}[${JSON.stringify(name)}]`;
 
+/**
+ * The message's framing and the hop-by-hop fields (RFC 9110 7.6.1, RFC 9112 6) belong to each
+ * connection, and the proxy writes them itself: a rule that changed Content-Length towards a
+ * pooled member connection would leave body bytes there to be read as the next client's request.
+ * Apache's mod_proxy strips them too; refusing them at load says so instead of silently ignoring.
+ */
+export const PROXY_OWNED: ReadonlySet<string> = new Set(["content-length", "transfer-encoding", "connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade"]);
+
 function checkName(name: string, at: string): void {
   if (!TOKEN.test(name)) throw new Error(`${at}: ${JSON.stringify(name)} is not a valid header name`);
+  if (PROXY_OWNED.has(name.toLowerCase())) {
+    throw new Error(`${at}: ${name} is the proxy's own (message framing and hop-by-hop fields are written per connection); remove this rule`);
+  }
 }
 
 function value(src: string, at: string): (vars: RuleVars) => string {
@@ -86,10 +97,14 @@ function compileEdit(e: HeaderEdit, at: string): (value: string, vars: RuleVars)
   };
 }
 
-export function compileHeaderRules(init: HeaderRulesInit, where: string): HeaderRules {
+/** side "request": rules on what goes to the member, which must keep a Host (RFC 9112 3.2). */
+export function compileHeaderRules(init: HeaderRulesInit, where: string, side: "request" | "response" = "response"): HeaderRules {
   const steps: Step[] = [];
   for (const [i, name] of (init.remove ?? []).entries()) {
     checkName(name, `${where}.remove[${i}]`);
+    if (side === "request" && name.toLowerCase() === "host") {
+      throw new Error(`${where}.remove[${i}]: an HTTP/1.1 request must carry Host (RFC 9112 3.2); to send another one use set, or preserveHost`);
+    }
     steps.push((h) => h.delete(name));
   }
   for (const [key, op] of [["set", "set"], ["add", "append"]] as const) {

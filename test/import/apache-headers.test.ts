@@ -4,6 +4,16 @@ import { convert, routes } from "./convert.ts";
 const vhost = (body: string) => `<VirtualHost *:80>\n${body}\nProxyPass / http://h:1/\nProxyPassReverse / http://h:1/\n</VirtualHost>\n`;
 
 describe("Header, RequestHeader and the method-forbidding rewrite", () => {
+  test("RequestHeader unset Content-Length, Header set Connection and RequestHeader unset Host are skipped and reported: routes.json refuses them", () => {
+    const c = convert("apache", vhost("RequestHeader unset Content-Length\nHeader set Connection close\nRequestHeader unset Host\nRequestHeader set X-B 2"));
+    expect(c.json.routes[0].requestHeaders).toEqual({ set: { "X-B": "2" } });
+    expect(c.json.routes[0].responseHeaders).toBeUndefined();
+    const text = c.lines.join("\n");
+    expect(text).toContain("Content-Length is written by the proxy itself");
+    expect(text).toContain("Connection is written by the proxy itself");
+    expect(text).toContain("a request to a member always carries Host");
+  });
+
   test("set, add, unset, edit and edit* become responseHeaders; RequestHeader becomes requestHeaders", () => {
     const c = convert("apache", vhost('Header always set X-Frame-Options DENY\nHeader add X-A "1"\nHeader unset Server\nHeader edit* Set-Cookie "^(.*)$" "$1; Secure"\nRequestHeader set X-Forwarded-Port 443\nRequestHeader unset Proxy'));
     expect(routes(c)[0]).toMatchObject({

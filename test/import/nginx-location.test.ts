@@ -22,6 +22,12 @@ describe("nginx locations as routes", () => {
     expect(c.lines.join("\n")).toMatch(/:3: note: proxy_set_header X-Forwarded-Port 443: not inherited/);
   });
 
+  test("Connection \"\" (NGINX's keep-alive idiom) and other framing fields become no rule, with a note; the proxy writes them itself", () => {
+    const c = convert("nginx", server('location / { proxy_set_header Connection ""; proxy_set_header Content-Length 3; proxy_set_header X-A 1; proxy_pass http://h:1; }'));
+    expect(routes(c).map((r) => r.requestHeaders)).toEqual([{ set: { "X-A": "1" } }]);
+    expect(c.lines.join("\n")).toMatch(/note: proxy_set_header Connection "?"?: Connection is written by the proxy itself/);
+  });
+
   test("client_max_body_size defaults to NGINX's 1m; 0 lifts it; read and connect timeouts go on the route", () => {
     const c = convert("nginx", server("location /a { proxy_pass http://h:1; }\nlocation /b { client_max_body_size 0; proxy_pass http://h:1; proxy_read_timeout 5m; proxy_connect_timeout 2s; }\nlocation /c { client_max_body_size 20m; proxy_pass http://h:1; }"));
     expect(routes(c).map((r) => [r.maxBodySize, r.timeouts])).toEqual([["1MB", undefined], [undefined, { connect: "2s", response: "5m", idle: "5m" }], ["20MB", undefined]]);

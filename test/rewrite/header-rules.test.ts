@@ -115,6 +115,22 @@ describe("compile errors name the JSON path", () => {
     expect(() => compileHeaderRules({ remove: ["Bad:Name"] }, W)).toThrow(`${W}.remove[0]`);
     expect(() => compileHeaderRules({ edit: [{ name: "", match: "a", replace: "b" }] }, W)).toThrow(`${W}.edit[0].name`);
   });
+  test("framing and hop-by-hop fields are the proxy's own: no rule may set, add, remove or edit them", () => {
+    for (const name of ["Content-Length", "transfer-encoding", "Connection", "Keep-Alive", "TE", "Trailer", "Upgrade", "Proxy-Connection"]) {
+      const own = `${name} is the proxy's own (message framing and hop-by-hop fields are written per connection); remove this rule`;
+      expect(() => compileHeaderRules({ set: { [name]: "3" } }, W)).toThrow(`${W}.set[${JSON.stringify(name)}]: ${own}`);
+      expect(() => compileHeaderRules({ remove: [name] }, W, "request")).toThrow(`${W}.remove[0]: ${own}`);
+      expect(() => compileHeaderRules({ add: { [name]: "x" } }, W)).toThrow(own);
+      expect(() => compileHeaderRules({ edit: [{ name, match: "a", replace: "b" }] }, W)).toThrow(`${W}.edit[0].name: ${own}`);
+    }
+  });
+  test("a request rule may replace Host but not remove it; a response may drop its own Host field", () => {
+    expect(() => compileHeaderRules({ remove: ["Host"] }, "routes[0].requestHeaders", "request")).toThrow("routes[0].requestHeaders.remove[0]: an HTTP/1.1 request must carry Host (RFC 9112 3.2)");
+    const h = new Headers({ host: "a" });
+    compileHeaderRules({ set: { Host: "forced.example" } }, "routes[0].requestHeaders", "request")(h, vars);
+    expect(h.get("host")).toBe("forced.example");
+    expect(() => compileHeaderRules({ remove: ["Host"] }, W)).not.toThrow();
+  });
   test("a group the regex does not have", () => {
     expect(() => compileHeaderRules({ edit: [{ name: "X-A", match: "(a)", replace: "$2" }] }, W)).toThrow(`${W}.edit[0].replace: $2 refers to a capture group`);
   });
