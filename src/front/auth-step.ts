@@ -17,9 +17,10 @@ export async function authorizeHead(route: RuntimeRoute, h: FastHead, clientIp: 
   const verdict = await authorize(route, { authorization: h.authorization, cookie: h.cookie, query: h.query, clientIp }, events);
   if (!verdict.ok) return unauthorized(verdict, h, route.label);
   if (verdict.remove.length > 0) {
-    const names = new Set(verdict.remove);
-    h.beforeHost = withoutFields(h.beforeHost, names);
-    h.afterHost = withoutFields(h.afterHost, names);
+    // X_User as well as X-User: a member on a CGI-style stack reads both as the claim's header.
+    const names = new Set(verdict.remove.map((n) => n.toLowerCase().replaceAll("_", "-")));
+    h.beforeHost = withoutFields(h.beforeHost, names, true);
+    h.afterHost = withoutFields(h.afterHost, names, true);
   }
   // headersFor admits only field-value text (claims-headers.ts), so the lines cannot be split.
   for (const [name, value] of verdict.set) {

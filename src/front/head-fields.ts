@@ -14,13 +14,18 @@ export function version(v: string): boolean {
   return false;
 }
 
-/** Removes the field lines whose (lower-cased) names are in `names`; `lines` is CRLF-terminated lines. */
-export function withoutFields(lines: string, names: ReadonlySet<string>): string {
+/**
+ * Removes the field lines whose (lower-cased) names are in `names`; `lines` is CRLF-terminated
+ * lines. `underscores`: `X_User` counts as `X-User` too, the way CGI-style stacks (PHP, WSGI,
+ * Rack) read both as HTTP_X_USER.
+ */
+export function withoutFields(lines: string, names: ReadonlySet<string>, underscores = false): string {
   let out = "";
   for (let pos = 0; pos < lines.length;) {
     const eol = lines.indexOf("\r\n", pos) + 2;
     const colon = lines.indexOf(":", pos);
-    if (!names.has(lines.slice(pos, colon).toLowerCase())) out += lines.slice(pos, eol);
+    const name = lines.slice(pos, colon).toLowerCase();
+    if (!names.has(underscores ? name.replaceAll("_", "-") : name)) out += lines.slice(pos, eol);
     pos = eol;
   }
   return out;

@@ -190,6 +190,9 @@ export function readFastHead(head: string): FastHead {
           drop = false;
         }
       } else if (name === "authorization") {
+        // RFC 9110 11.6.2 allows one; with two, the proxy would check one and the member might
+        // read the other (NGINX: "client sent duplicate header line", 400).
+        if (h.authorization !== null) throw new BadHead("400 Bad Request: more than one Authorization");
         h.authorization = value(head, colon, eol);
         drop = false;
       } else if (readsAsOurs(name)) drop = true; // X_Forwarded_For, as NGINX drops underscored names

@@ -29,6 +29,11 @@ test("a query source reads its parameter, percent-decoded", () => {
   expect(read(facts({ query: "" }))).toBeUndefined();
 });
 
+test("a query parameter given twice is no token: the member might read the copy the proxy did not check", () => {
+  const read = tokenReader("query:access_token");
+  expect(read(facts({ query: "?access_token=good&access_token=forged" }))).toBeUndefined();
+});
+
 describe("logTarget", () => {
   test("a query-token route logs the target with that parameter's value replaced, the rest as received", () => {
     const log = logTarget("query:access_token")!;

@@ -9,7 +9,7 @@ import { jwks, sign, signingKey } from "../auth/jwt-fixtures.ts";
 const key = await signingKey("EdDSA", "e1");
 const auth: RouteAuth = compileJwt(
   { jwksFile: "k.json", requiredClaims: [], claimsToHeaders: { sub: "X-User", scope: "X-Scope" }, clockSkew: 60_000, token: "header" },
-  { baseDir: "/", readText: () => JSON.stringify(jwks(key)), fail: (f, m) => { throw new Error(`${f}: ${m}`); } },
+  { baseDir: "/", readFile: () => Buffer.from(JSON.stringify(jwks(key))), fail: (f, m) => { throw new Error(`${f}: ${m}`); } },
 );
 const route = { label: "api/v1", auth } as unknown as RuntimeRoute;
 const head = (...lines: string[]) => readFastHead(["GET /v1 HTTP/1.1", ...lines, "", ""].join("\r\n"));
@@ -21,6 +21,15 @@ test("a valid token: the client's copies of the claim headers are removed and th
   expect(lines).not.toMatch(/mallory|admin/);
   expect(lines).toContain("Accept: */*\r\n");
   expect(h.afterHost).toEndWith("x-user: alice\r\n");
+});
+
+test("underscore spellings of the claim headers (X_User, x_scope) are removed too: CGI-style members read them as the same header", async () => {
+  const h = head("X_User: root", "Host: api", "x_scope: admin", "X_Other: kept", `Authorization: Bearer ${await sign(key, { sub: "alice" })}`);
+  expect(await authorizeHead(route, h, "10.0.0.9", () => {})).toBeUndefined();
+  const lines = h.beforeHost + h.afterHost;
+  expect(lines).not.toMatch(/root|admin/);
+  expect(lines).toContain("X_Other: kept\r\n");
+  expect(lines).toContain("x-user: alice\r\n");
 });
 
 test("no token or a bad one: the 401 with the RFC 6750 challenge, no-store, and the body only for non-HEAD", async () => {

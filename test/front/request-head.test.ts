@@ -164,6 +164,11 @@ describe("readFastHead: what a strict member could read another way is refused (
     }
   });
 
+  test("two Authorization fields are 400 (the proxy would check one, the member might read the other); one is kept", () => {
+    expect(verdict(withLine("Authorization: Bearer a\r\nauthorization: Bearer b"))).toBe("400");
+    expect(readFastHead(withLine("Authorization: Bearer a")).authorization).toBe("Bearer a");
+  });
+
   test("a body's framing is read (any casing) and its lines kept for the member", () => {
     expect(readFastHead(withLine("CONTENT-LENGTH: 5"))).toMatchObject({ bodyLength: 5, chunked: false });
     expect(readFastHead(withLine("Content-Length: 0"))).toMatchObject({ bodyLength: 0 });
