@@ -4,6 +4,7 @@
  * HS256 key), a JWKS file or a JWKS URL. Issuer and audience default to what `proxy token` mints.
  */
 import { readFileSync } from "node:fs";
+import { secretBytes } from "../auth/hmac-secret.ts";
 import { resolve } from "node:path";
 import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from "jose";
 
@@ -26,8 +27,7 @@ export type Verify = (token: string) => Promise<Principal | undefined>;
 
 /** The secret as `proxy token` and the admin read it: the file's bytes, one trailing newline removed. */
 export function readSecret(file: string): Uint8Array {
-  let bytes: Uint8Array = readFileSync(file);
-  if (bytes.at(-1) === 0x0a) bytes = bytes.subarray(0, bytes.at(-2) === 0x0d ? -2 : -1);
+  const bytes = secretBytes(readFileSync(file));
   if (bytes.length < 32) throw new Error(`${file}: an admin secret needs at least 32 bytes, this one has ${bytes.length} (make one with: head -c 32 /dev/urandom | base64 > ${file})`);
   return bytes;
 }

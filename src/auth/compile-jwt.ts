@@ -18,12 +18,15 @@ export type JwtConfig = NonNullable<RouteConfig["auth"]>["jwt"];
 
 export interface JwtCompileOptions {
   baseDir: string;
-  readText: (path: string) => string;
+  /** A key file's bytes: a secret is used as the file holds it, a JWKS decoded as UTF-8. */
+  readFile: (path: string) => Uint8Array;
   /** Reports a problem at a path under the jwt object (`jwksFile`, ...) and does not return. */
   fail: (field: string, message: string) => never;
   /** The clock for exp/nbf and for the JWKS refetch limit (tests inject one). */
   now?: () => number;
   jwksUrl?: Omit<JwksUrlOptions, "now">;
+  /** The running config's key set for this URL, if it has one: a reload keeps the keys it fetched. */
+  keptJwks?: (url: string) => KeySource | undefined;
 }
 
 const KEY_DEFAULT = ["RS256", "ES256", "EdDSA"];
@@ -64,17 +67,18 @@ export function compileJwt(c: JwtConfig, o: JwtCompileOptions): RouteAuth {
 }
 
 function keySource(c: JwtConfig, algorithms: readonly string[], o: JwtCompileOptions, now: () => number): KeySource {
-  if (c.jwksUrl !== undefined) return new JwksUrl(c.jwksUrl, { ...o.jwksUrl, now });
+  if (c.jwksUrl !== undefined) return o.keptJwks?.(c.jwksUrl) ?? new JwksUrl(c.jwksUrl, { ...o.jwksUrl, now });
   const field = c.jwksFile !== undefined ? "jwksFile" : "secretFile";
   const file = (c.jwksFile ?? c.secretFile)!;
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = o.readText(resolve(o.baseDir, file));
+    bytes = o.readFile(resolve(o.baseDir, file));
   } catch (e) {
     return o.fail(field, `cannot read ${file}: ${(e as Error).message}`);
   }
   try {
-    return field === "jwksFile" ? jwksFileKeys(text) : hmacKeys(secretBytes(text), algorithms);
+    // Bytes, not text: decoding would turn every non-UTF-8 byte into U+FFFD, one fixed key for many files.
+    return field === "jwksFile" ? jwksFileKeys(new TextDecoder().decode(bytes)) : hmacKeys(secretBytes(bytes), algorithms);
   } catch (e) {
     return o.fail(field, `${file}: ${(e as Error).message}`);
   }

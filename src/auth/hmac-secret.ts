@@ -9,9 +9,11 @@ const HASH: Record<string, { hash: string; bytes: number }> = {
   HS256: { hash: "SHA-256", bytes: 32 }, HS384: { hash: "SHA-384", bytes: 48 }, HS512: { hash: "SHA-512", bytes: 64 },
 };
 
-/** The secret as the file holds it, without the line end an editor or `echo` adds. */
-export function secretBytes(text: string): Uint8Array<ArrayBuffer> {
-  return new TextEncoder().encode(text.replace(/\r?\n$/, ""));
+/** The secret as the file holds it (raw bytes), without the line end an editor or `echo` adds. */
+export function secretBytes(file: Uint8Array): Uint8Array<ArrayBuffer> {
+  let end = file.byteLength;
+  if (file[end - 1] === 0x0a) end -= file[end - 2] === 0x0d ? 2 : 1;
+  return new Uint8Array(file.subarray(0, end));
 }
 
 /** Throws with a message for the operator when the secret cannot serve an algorithm. */

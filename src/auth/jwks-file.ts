@@ -4,6 +4,7 @@
  * so later tokens cost one signature check.
  */
 import { createLocalJWKSet, type JSONWebKeySet } from "jose";
+import { createPublicKey, type JsonWebKeyInput } from "node:crypto";
 import type { KeyLookup, KeySource } from "./route-auth.ts";
 
 /** Throws with a message for the operator when the text is not a usable JWKS. */
@@ -28,7 +29,26 @@ export function localKeys(jwks: JSONWebKeySet): KeyLookup {
   return createLocalJWKSet(jwks) as KeyLookup;
 }
 
+/**
+ * Each key of a file imported now, so a truncated modulus or an unknown curve refuses the load
+ * or reload with the key's index, rather than passing and failing every token after it (jose
+ * imports lazily). RSA under 2048 bits is refused as jose refuses it on use.
+ */
+function checkUsable(jwks: JSONWebKeySet): void {
+  jwks.keys.forEach((k, i) => {
+    let bits: number | undefined;
+    try {
+      bits = createPublicKey({ key: k as JsonWebKeyInput["key"], format: "jwk" }).asymmetricKeyDetails?.modulusLength;
+    } catch (e) {
+      throw new Error(`keys[${i}]${k.kid === undefined ? "" : ` (kid ${JSON.stringify(k.kid)})`} is not a usable public key: ${(e as Error).message}`);
+    }
+    if (k.kty === "RSA" && (bits ?? 0) < 2048) throw new Error(`keys[${i}] is an RSA key of ${bits} bits; at least 2048 are needed`);
+  });
+}
+
 export function jwksFileKeys(text: string): KeySource {
-  const lookup = localKeys(parseJwks(text));
+  const jwks = parseJwks(text);
+  checkUsable(jwks);
+  const lookup = localKeys(jwks);
   return { lookup, warm() {}, close() {} };
 }

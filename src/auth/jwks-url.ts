@@ -109,10 +109,34 @@ export class JwksUrl implements KeySource {
         void res.body?.cancel();
         throw new Error(`status ${res.status}`);
       }
-      return parseJwks(await res.text());
+      return parseJwks(await bounded(res, MAX_JWKS_BYTES));
     } catch (e) {
       if (!signal.aborted) throw e;
       throw new Error(this.#abort.signal.aborted ? "closed" : `no answer within ${this.#timeoutMs} ms`);
     }
   }
+}
+
+/** A key set is a few KB; an answer past this is refused, not read whole into memory. */
+export const MAX_JWKS_BYTES = 1 << 20;
+
+async function bounded(res: Response, max: number): Promise<string> {
+  const tooBig = () => new Error(`the answer is larger than ${max} bytes`);
+  if (Number(res.headers.get("content-length") ?? 0) > max) {
+    void res.body?.cancel();
+    throw tooBig();
+  }
+  if (!res.body) return "";
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  const reader = res.body.getReader();
+  for (let r = await reader.read(); !r.done; r = await reader.read()) {
+    size += r.value.byteLength;
+    if (size > max) {
+      void reader.cancel();
+      throw tooBig();
+    }
+    parts.push(r.value);
+  }
+  return Buffer.concat(parts).toString("utf8");
 }

@@ -112,6 +112,7 @@ export function createReloader(first: Live, d: ReloaderDeps): Reloader {
     // Members that left routes.json are forgotten; those that stay are the same objects.
     registry.retain([...rt.pools.values()].flatMap((p) => p.pool.members));
     for (const w of [...rt.warnings, ...warnings]) d.events("warn", w);
+    for (const route of rt.router.routes()) route.auth?.keys.warm(d.events); // a new JWKS URL fetches now, in the background
     const old = live;
     old.affinity.stop();
     affinity.start();

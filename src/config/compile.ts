@@ -18,14 +18,16 @@ import type { Config, PoolConfig, RouteConfig } from "./schema.ts";
 import type { RouteAction, Runtime, RuntimePool, RuntimeRoute, Timeouts } from "./runtime.ts";
 import { Dialer } from "../upstream/dial.ts";
 import { compileJwt } from "../auth/compile-jwt.ts";
-import type { RouteAuth } from "../auth/route-auth.ts";
+import { JwksUrl } from "../auth/jwks-url.ts";
+import type { KeySource, RouteAuth } from "../auth/route-auth.ts";
 
 
 export const DEFAULT_TIMEOUTS: Timeouts = { connect: 5_000, response: 60_000, idle: 60_000 };
 
 export interface CompileOptions {
   file: string;
-  readText?: (path: string) => string;
+  /** Reads a file routes.json names, as bytes (an HMAC secret is bytes, not text). */
+  readFile?: (path: string) => Uint8Array;
   /** The clock JWT checks read (exp, nbf, the JWKS refetch limit); tests inject one. */
   now?: () => number;
   /** Where members live across reloads; a fresh one (nothing persisted) by default. */
@@ -37,21 +39,31 @@ export interface CompileOptions {
 export function compile(config: Config, opts: CompileOptions): Runtime {
   const warnings: string[] = [];
   const pools = new Map<string, RuntimePool>();
-  const readText = opts.readText ?? ((p: string) => readFileSync(p, "utf8"));
+  const readFile = opts.readFile ?? ((p: string) => readFileSync(p));
   const baseDir = dirname(opts.file);
   const registry = opts.registry ?? new Registry();
   const buckets = config.admin?.metrics?.buckets;
   for (const [name, pc] of Object.entries(config.pools)) {
     pools.set(name, compilePool(name, pc, warnings, registry, buckets, opts.previous, (file) => {
       try {
-        return readText(resolve(baseDir, file));
+        return new TextDecoder().decode(readFile(resolve(baseDir, file)));
       } catch (e) {
         throw new ConfigError(opts.file, [{ path: `pools.${name}.tls.ca`, message: `cannot read ${file}: ${(e as Error).message}` }]);
       }
     }));
   }
+  // Key sets outlive config (as members do): a reload that keeps a jwksUrl keeps its fetched keys,
+  // so a key server that is down at that moment does not turn every valid token into a 401.
+  const running = new Map<string, KeySource>();
+  for (const r of opts.previous?.router.routes() ?? []) if (r.auth?.keys instanceof JwksUrl) running.set(r.auth.keys.url, r.auth.keys);
+  const kept = new Set<KeySource>();
   const auth = (rc: RouteConfig, i: number) => rc.auth && compileJwt(rc.auth.jwt, {
-    baseDir, readText, now: opts.now,
+    baseDir, readFile, now: opts.now,
+    keptJwks: (url) => {
+      const k = running.get(url);
+      if (k) kept.add(k);
+      return k;
+    },
     fail: (field, message) => { throw new ConfigError(opts.file, [{ path: `routes[${i}].auth.jwt.${field}`, message }]); },
   });
   const routes = config.routes.map((rc, i) => compileRoute(rc, i, pools, warnings, registry, buckets, auth, config.routes));
@@ -76,8 +88,9 @@ export function compile(config: Config, opts: CompileOptions): Runtime {
       maxMessageSize: config.websocket?.maxMessageSize ?? 16 * 1024 * 1024,
     },
     warnings,
+    // Closes what this compile made; key sets kept from the running config stay with it.
     close() {
-      for (const r of routes) r.auth?.keys.close();
+      for (const r of routes) if (r.auth && !kept.has(r.auth.keys)) r.auth.keys.close();
     },
   };
 }

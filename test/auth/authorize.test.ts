@@ -7,7 +7,7 @@ import { jwks, sign, signingKey } from "./jwt-fixtures.ts";
 const key = await signingKey("EdDSA", "e1");
 const auth: RouteAuth = compileJwt(
   { jwksFile: "k.json", requiredClaims: [], claimsToHeaders: { sub: "X-User", scope: "X-Scope" }, clockSkew: 60_000, token: "header" },
-  { baseDir: "/", readText: () => JSON.stringify(jwks(key)), fail: (f, m) => { throw new Error(`${f}: ${m}`); } },
+  { baseDir: "/", readFile: () => Buffer.from(JSON.stringify(jwks(key))), fail: (f, m) => { throw new Error(`${f}: ${m}`); } },
 );
 const route = { label: 'api.example.com/v1"x', auth };
 const facts = (authorization: string | null) => ({ authorization, cookie: null, query: "", clientIp: "10.0.0.9" });

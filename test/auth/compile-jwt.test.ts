@@ -10,10 +10,23 @@ function verifier(c: Partial<JwtConfig>, now = () => T0) {
   const config: JwtConfig = { requiredClaims: [], claimsToHeaders: {}, clockSkew: 60_000, token: "header", ...c };
   return compileJwt(config, {
     baseDir: "/cfg", now,
-    readText: (p) => { if (!(p in files)) throw new Error("ENOENT"); return files[p]!; },
+    readFile: (p) => { if (!(p in files)) throw new Error("ENOENT"); return Buffer.from(files[p]!); },
     fail: (field, message) => { throw new Error(`${field}: ${message}`); },
   });
 }
+
+test("a secretFile is its bytes, not UTF-8 text: binary secrets work, and invalid UTF-8 never collapses to one fixed key", async () => {
+  const bytes = new Uint8Array(32).map((_, i) => 0xe0 + (i % 32)); // not valid UTF-8
+  const fixed = Buffer.from("\ufffd".repeat(32)); // what a decode would have made of it
+  const bin = (content: Uint8Array) => compileJwt({ requiredClaims: [], claimsToHeaders: {}, clockSkew: 60_000, token: "header", secretFile: "s" }, {
+    baseDir: "/cfg", now: () => T0, readFile: () => Buffer.from(content), fail: (f, m) => { throw new Error(`${f}: ${m}`); },
+  });
+  const v = bin(bytes);
+  expect((await v.verify(await signHmac(bytes, { sub: "a" }, "HS256", T0))).ok).toBe(true);
+  expect((await v.verify(await signHmac(fixed, { sub: "a" }, "HS256", T0))).ok).toBe(false);
+  // 16 such bytes are 16, not the 48 a decode would count: too short for HS256.
+  expect(() => bin(bytes.subarray(0, 16))).toThrow("secretFile: s: the secret has 16 bytes; HS256 needs at least 32");
+});
 
 test("a signed token with the right issuer and audience passes and its claims are kept", async () => {
   const v = verifier({ jwksFile: "jwks.json", issuer: "https://idp", audience: ["api", "web"] });

@@ -1,11 +1,11 @@
 import { expect, test } from "bun:test";
 import { hmacKeys, secretBytes } from "../../src/auth/hmac-secret.ts";
 
-const secret = secretBytes("0123456789abcdef0123456789abcdef\n");
+const secret = secretBytes(Buffer.from("0123456789abcdef0123456789abcdef\n"));
 
 test("the file's line end is not part of the secret", () => {
   expect(secret.byteLength).toBe(32);
-  expect(secretBytes("a\r\n").byteLength).toBe(1);
+  expect(secretBytes(Buffer.from("a\r\n")).byteLength).toBe(1);
 });
 
 test("each allowed algorithm has its key imported once; others have none", async () => {

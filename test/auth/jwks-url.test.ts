@@ -85,3 +85,20 @@ test("keys older than the maximum age are refreshed in the background while the 
   expect(await src.lookup(header(k1), none)).toBe(key); // answered from the old set
   expect(srv.calls).toBe(2);
 });
+
+test("an answer larger than 1 MiB is refused as it streams (never read whole), with or without a Content-Length", async () => {
+  const k1 = await signingKey("RS256", "k1");
+  let pulled = 0;
+  const endless = () => new ReadableStream<Uint8Array>({
+    pull(c) {
+      pulled += 65536;
+      c.enqueue(new Uint8Array(65536).fill(0x20));
+    },
+  });
+  const lines: string[] = [];
+  const src = new JwksUrl("https://idp/jwks", { fetch: async () => new Response(endless()), log: (_l, m) => lines.push(m) });
+  await expect(src.lookup(header(k1), none)).rejects.toThrow("the answer is larger than 1048576 bytes");
+  expect(pulled).toBeLessThan(4 << 20);
+  const declared = new JwksUrl("https://idp/jwks", { fetch: async () => new Response("{}", { headers: { "content-length": String(400 << 20) } }) });
+  await expect(declared.lookup(header(k1), none)).rejects.toThrow("the answer is larger than 1048576 bytes");
+});

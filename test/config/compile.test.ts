@@ -215,3 +215,29 @@ describe("compile: other shapes", () => {
     });
   });
 });
+
+describe("JWKS key sets across a reload", () => {
+  const cfg = (url: string) => parseConfigText(JSON.stringify({
+    listeners: [{ port: 0 }],
+    pools: { p: { members: [{ url: "http://127.0.0.1:1" }] } },
+    routes: [{ path: "/a", pool: "p", auth: { jwt: { jwksUrl: url } } }, { path: "/b", pool: "p" }],
+  }));
+  test("a reload that keeps a jwksUrl keeps its key set (the keys fetched so far); a changed URL gets a new one", () => {
+    const first = compile(cfg("https://idp.example/jwks"), { file: "/tmp/x/routes.json" });
+    const same = compile(cfg("https://idp.example/jwks"), { file: "/tmp/x/routes.json", previous: first });
+    const moved = compile(cfg("https://idp2.example/jwks"), { file: "/tmp/x/routes.json", previous: first });
+    const keys = (rt: Runtime) => routeAt(rt, 0).auth!.keys;
+    expect(keys(same)).toBe(keys(first));
+    expect(keys(moved)).not.toBe(keys(first));
+    // A refused reload closes what it made, never the running config's key set.
+    let closed = false;
+    const k = keys(first) as { close(): void };
+    const close = k.close.bind(k);
+    k.close = () => { closed = true; close(); };
+    same.close();
+    expect(closed).toBe(false);
+    first.close();
+    expect(closed).toBe(true);
+    moved.close();
+  });
+});

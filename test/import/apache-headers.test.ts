@@ -6,8 +6,8 @@ const vhost = (body: string) => `<VirtualHost *:80>\n${body}\nProxyPass / http:/
 describe("Header, RequestHeader and the method-forbidding rewrite", () => {
   test("RequestHeader unset Content-Length, Header set Connection and RequestHeader unset Host are skipped and reported: routes.json refuses them", () => {
     const c = convert("apache", vhost("RequestHeader unset Content-Length\nHeader set Connection close\nRequestHeader unset Host\nRequestHeader set X-B 2"));
-    expect(c.json.routes[0].requestHeaders).toEqual({ set: { "X-B": "2" } });
-    expect(c.json.routes[0].responseHeaders).toBeUndefined();
+    expect(routes(c)[0]!.requestHeaders).toEqual({ set: { "X-B": "2" } });
+    expect(routes(c)[0]!.responseHeaders).toBeUndefined();
     const text = c.lines.join("\n");
     expect(text).toContain("Content-Length is written by the proxy itself");
     expect(text).toContain("Connection is written by the proxy itself");
