@@ -115,7 +115,19 @@ export class Registry {
   /** Keeps only these members (after a reload): the rest left the config. */
   retain(keep: Iterable<Member>): void {
     const live = new Set(keep);
-    for (const [k, m] of this.#members) if (!live.has(m)) this.#members.delete(k);
+    let dropped = false;
+    for (const [k, m] of this.#members) {
+      if (live.has(m)) continue;
+      this.#members.delete(k);
+      // An override holds while its member exists: one added back later starts from routes.json.
+      const ov = this.#overrides[m.poolName]?.[m.url.href];
+      if (!ov) continue;
+      delete this.#overrides[m.poolName]![m.url.href];
+      if (ov.state === undefined && ov.weight === undefined) continue;
+      this.#event("info", `pool=${m.poolName} member=${m.url.href} left routes.json: its runtime override is dropped`);
+      dropped = true;
+    }
+    if (dropped) this.#save();
   }
 
   pool(name: string): PoolStats {

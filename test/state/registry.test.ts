@@ -84,6 +84,16 @@ describe("Registry", () => {
     expect(r.route("/")).toBe(r.route("/"));
   });
 
+  test("a member that leaves routes.json takes its override with it: added back, it starts from routes.json", () => {
+    const { store, lines, r, a } = weightOverridden();
+    r.retain([]);
+    expect(store.saved).toEqual({});
+    expect(lines).toEqual(["pool=app member=http://10.0.0.1:8080/ left routes.json: its runtime override is dropped"]);
+    const back = r.member("app", init());
+    expect(back).not.toBe(a);
+    expect(back.weight).toBe(1);
+  });
+
   test("a staged reload rolled back restores members' fields, forgets members it created, and logs and saves nothing", () => {
     const { store, lines, r, a } = weightOverridden();
     const saved = structuredClone(store.saved);
