@@ -8,6 +8,8 @@ import { usageError } from "./cli/args.ts";
 import { VERSION } from "./version.ts";
 import { runSupervisor, workerCount, WORKER_ENV } from "./cli/workers.ts";
 import { stderrEvents } from "./log/events.ts";
+import { formatIssue } from "./config/errors.ts";
+import { preflight } from "./cli/preflight.ts";
 
 const io: Io = { out: (s) => console.log(s), err: (s) => console.error(s) };
 
@@ -60,7 +62,11 @@ async function main(args: string[]): Promise<number> {
     // Validated once here: a bad file must not become N workers crash-looping.
     const rt = await loadRuntime(file, io);
     if (!rt) return 1;
+    // The workers bind with SO_REUSEPORT and skip this probe: without it here, a second
+    // --workers instance would share the ports with the first instead of being refused.
+    const taken = preflight(rt).inUse;
     rt.close();
+    if (taken.length) return taken.forEach((p) => io.err(formatIssue(p).trim())), 1;
     const admin = rt.config.admin;
     return runSupervisor(workers, stderrEvents, admin && { listen: admin.listen, auth: admin.auth !== undefined });
   }

@@ -34,7 +34,14 @@ export async function answerOf(res: Response, id: number): Promise<AdminAnswer> 
   return { kind: "admin-answer", id, status: res.status, headers: [...res.headers], body: await res.text() };
 }
 
-/** A worker's first message: its admin app listens for calls from now on (one sent earlier is lost). */
+/** Sent as soon as a worker's signal handlers are installed: HUP and USR1 may be passed on from now. */
+export interface WorkerUp { kind: "worker-up" }
+
+export function isWorkerUp(m: unknown): m is WorkerUp {
+  return typeof m === "object" && m !== null && (m as WorkerUp).kind === "worker-up";
+}
+
+/** A worker's message once its admin app listens for calls from now on (one sent earlier is lost). */
 export interface AdminReady { kind: "admin-ready" }
 
 export function isAdminReady(m: unknown): m is AdminReady {

@@ -4,6 +4,7 @@ import { createAccessLog, fileSink } from "../log/access.ts";
 import { configureEvents, eventSettings, stderrEvents, type EventLog } from "../log/events.ts";
 import { formatIssue } from "../config/errors.ts";
 import { bindIssue, preflight } from "./preflight.ts";
+import { SHARED_PORTS } from "../server/bound-listener.ts";
 import { readFileSync } from "node:fs";
 import { Deadlines } from "../proxy/deadlines.ts";
 import { listen, ListenerBindError, type Running } from "../server/listen.ts";
@@ -36,6 +37,7 @@ export async function runServe(file: string, io: Io, flags: ServeFlags = {}): Pr
   process.on("SIGHUP", () => (reloader ? void reloader.reload("SIGHUP") : stderrEvents("warn", "SIGHUP before start-up finished: ignored")));
   let reopenLog = () => {};
   watchOperatorSignals({ reopenLog: () => reopenLog() }, stderrEvents);
+  if (SHARED_PORTS) process.send?.({ kind: "worker-up" }); // the supervisor may pass HUP and USR1 on now
   // The event log's format applies from the first line, config errors included: read it before
   // validating (a bad eventLog value itself is reported in the default text format).
   configureEvents(peekEventLog(file));
@@ -189,6 +191,9 @@ export function waitForStop({ running, flushLog }: Started, current: () => { rt:
     process.once("SIGINT", () => void stop("SIGINT"));
     // NGINX: QUIT is the graceful shutdown.
     process.once("SIGQUIT", () => void stop("SIGQUIT"));
+    // A --workers worker whose supervisor is gone (kill -9) must not serve on alone, unowned and
+    // unrestartable, as HAProxy's workers leave with their master: the IPC channel closing says so.
+    if (SHARED_PORTS) process.once("disconnect", () => void stop("supervisor gone"));
   });
 }
 

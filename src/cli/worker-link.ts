@@ -6,7 +6,7 @@
  * lost and cost the API a whole timeout.
  */
 import type { Subprocess } from "bun";
-import { isAdminAnswer, isAdminReady, type AdminAnswer, type AdminCall, type WorkerLink } from "../admin/ipc.ts";
+import { isAdminAnswer, isAdminReady, isWorkerUp, type AdminAnswer, type AdminCall, type WorkerLink } from "../admin/ipc.ts";
 
 interface Pending { resolve(a: AdminAnswer): void; reject(e: Error): void; timer: ReturnType<typeof setTimeout> }
 
@@ -14,10 +14,16 @@ export class WorkerSlot implements WorkerLink {
   readonly index: number;
   #proc: Subprocess | undefined;
   #ready = false;
+  #up = false;
   readonly #pending = new Map<number, Pending>();
 
   constructor(index: number) {
     this.index = index;
+  }
+
+  /** The process has said its signal handlers are installed (worker-up). */
+  get up(): boolean {
+    return this.#proc !== undefined && this.#up;
   }
 
   get pid(): number | undefined {
@@ -27,6 +33,7 @@ export class WorkerSlot implements WorkerLink {
   attach(proc: Subprocess): void {
     this.#proc = proc;
     this.#ready = false;
+    this.#up = false;
   }
 
   /** The worker exited: nothing it was asked will be answered. */
@@ -43,6 +50,7 @@ export class WorkerSlot implements WorkerLink {
   /** Bun.spawn's `ipc` callback for this slot's process. */
   onMessage(m: unknown): void {
     if (isAdminReady(m)) this.#ready = true;
+    if (isWorkerUp(m)) this.#up = true;
     if (!isAdminAnswer(m)) return;
     const p = this.#pending.get(m.id);
     if (!p) return; // answered after its timeout: the API has moved on

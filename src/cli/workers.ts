@@ -3,7 +3,8 @@
  * kernel spreads new connections), under this supervisor. A worker learns its role from the
  * environment, not argv: in a `bun build --compile` binary cluster.fork() inserts an extra argv
  * entry. A crashed worker is restarted with backoff (NGINX's master does the same, without
- * backoff); HUP, USR1, TERM and INT are passed on to every worker. The admin listener is the
+ * backoff); HUP and USR1 are passed on to every worker that is up, TERM, INT and QUIT to all;
+ * a worker whose supervisor dies stops too (its IPC channel closes). The admin listener is the
  * supervisor's (admin/fanout.ts): it stays up while workers restart, and it reaches each worker
  * over the IPC channel Bun.spawn opens, so one change applies everywhere before it is answered.
  */
@@ -83,9 +84,11 @@ export async function runSupervisor(n: number, events: EventLog, admin?: Supervi
     });
   };
   for (let i = 0; i < n; i++) spawn(i);
-  for (const sig of ["SIGHUP", "SIGUSR1"] as const) process.on(sig, () => procs.forEach((p) => p?.kill(sig)));
+  // Only to workers that are up: one still starting has no handler yet, and HUP's default
+  // action would kill it (it reads routes.json as it starts anyway).
+  for (const sig of ["SIGHUP", "SIGUSR1"] as const) process.on(sig, () => procs.forEach((p, i) => slots[i]!.up && p?.kill(sig)));
   await new Promise<void>((done) => {
-    const stop = (sig: "SIGTERM" | "SIGINT") => {
+    const stop = (sig: "SIGTERM" | "SIGINT" | "SIGQUIT") => {
       stopping = true;
       events("info", `${sig}: stopping ${n} workers`);
       for (const p of procs) p?.kill(sig);
@@ -94,6 +97,7 @@ export async function runSupervisor(n: number, events: EventLog, admin?: Supervi
     };
     process.once("SIGTERM", () => stop("SIGTERM"));
     process.once("SIGINT", () => stop("SIGINT"));
+    process.once("SIGQUIT", () => stop("SIGQUIT"));
   });
   return 0;
 }

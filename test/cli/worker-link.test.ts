@@ -54,6 +54,24 @@ describe("WorkerSlot", () => {
     await expect(other.ask(call(6, "/x"), 1000)).rejects.toThrow("not running (restarting)");
   });
 
+  test("a slot is up (HUP and USR1 may be passed on) only once its process says worker-up, and not after it exits", async () => {
+    const file = join(makeTempDir("worker-link-"), "up.ts");
+    writeFileSync(file, `process.on("message", () => process.send({ kind: "worker-up" })); setTimeout(() => {}, 60_000);`);
+    const s = new WorkerSlot(4);
+    let said = () => {};
+    const up = new Promise<void>((r) => (said = r));
+    const child = Bun.spawn([process.execPath, file], { serialization: "json", ipc: (m) => (s.onMessage(m), said()), stdio: ["ignore", "inherit", "inherit"] });
+    s.attach(child);
+    expect(s.up).toBe(false);
+    child.send({ go: 1 });
+    await up;
+    expect(s.up).toBe(true);
+    child.kill();
+    await child.exited;
+    s.detach(child, "exited");
+    expect(s.up).toBe(false);
+  });
+
   test("a worker that has not said it listens fails a call at once instead of losing it", async () => {
     const silent = join(makeTempDir("worker-link-"), "silent.ts");
     writeFileSync(silent, "setTimeout(() => {}, 60_000);");

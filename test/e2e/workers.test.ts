@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { closedPort, echoUpstream, startProxy, tempDir } from "./harness.ts";
+import { BINARY, closedPort, echoUpstream, startProxy, tempDir } from "./harness.ts";
 import { binaryCerts } from "./tls-harness.ts";
 import { holdConnections, ownersOf } from "./workers-harness.ts";
 
@@ -47,6 +47,31 @@ describe("--workers 2", () => {
     expect(failed).toBe(0);
     await p.stop();
     expect(p.stderr()).toContain("SIGTERM: stopping 2 workers");
+  }, 60_000);
+
+  test("a second --workers instance on the same port is refused; SIGQUIT stops gracefully; workers whose supervisor is killed stop and free the port", async () => {
+    const port = closedPort();
+    const config = { listeners: [{ port, host: "127.0.0.1" }], pools: { web: { members: [{ url: up.url }] } }, routes: [{ path: "/", pool: "web" }], accessLog: { format: "combined", path: "/dev/null" } };
+    const p = await startProxy(config, { args: ["--workers", "2"] });
+    await p.waitFor(/listening on[\s\S]*listening on/);
+    const dir = tempDir();
+    writeFileSync(join(dir, "routes.json"), JSON.stringify(config));
+    const second = Bun.spawn([BINARY, "--routes", join(dir, "routes.json"), "--workers", "2"], { stdout: "pipe", stderr: "pipe" });
+    expect(await second.exited).toBe(1);
+    expect(await new Response(second.stderr).text()).toContain(`listeners[0].port: ${port} is in use`);
+
+    const workers = [...p.stderr().matchAll(/worker \d started \(pid (\d+)\)/g)].map((m) => Number(m[1]));
+    process.kill(p.proc.pid, "SIGKILL");
+    await p.proc.exited;
+    const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+    for (const pid of workers) while (alive(pid)) await Bun.sleep(20); // each stops on its own (the test's timeout is the bound)
+    await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();
+
+    const q = await startProxy(config, { args: ["--workers", "2"] });
+    await q.waitFor(/listening on[\s\S]*listening on/);
+    q.proc.kill("SIGQUIT");
+    expect(await q.proc.exited).toBe(0);
+    expect(q.stderr()).toContain("SIGQUIT: stopping 2 workers");
   }, 60_000);
 
   test("serves HTTPS from both processes on one TLS listener", async () => {
