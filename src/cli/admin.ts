@@ -99,6 +99,9 @@ export function startAdmin(opts: AdminOptions): { url: string; stop(): void } | 
       send(await answerOf(res, m.id));
     };
     process.on("message", onCall);
+    // A change the API made while this worker was starting is in runtime-state.json but was
+    // never asked of this worker (it refused calls until now): take it from the file.
+    opts.runtime().registry.refresh();
     send({ kind: "admin-ready" });
     return { url: "", stop: () => void process.off("message", onCall) };
   }

@@ -63,6 +63,15 @@ export class Registry {
     this.#overrides = store.load();
   }
 
+  /**
+   * Reads the saved overrides again and applies them: a --workers worker does this as it starts
+   * answering admin calls, since a sibling may have saved a change after this one first read the file.
+   */
+  refresh(): void {
+    this.#overrides = this.#store.load();
+    for (const m of this.#members.values()) this.#apply(m.poolName, m);
+  }
+
   /** The member for pool + URL, created once; config fields refreshed, overrides applied. */
   member(pool: string, init: MemberInit): Member {
     const key = `${pool} ${new URL(init.url).href}`;

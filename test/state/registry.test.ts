@@ -84,6 +84,17 @@ describe("Registry", () => {
     expect(r.route("/")).toBe(r.route("/"));
   });
 
+  test("refresh applies what another process saved since this one read the store", () => {
+    const store = memoryStore();
+    const r = new Registry(store);
+    const a = r.member("app", init());
+    const sibling = new Registry(store);
+    sibling.change("app", sibling.member("app", init()), { state: "disabled" }, "ops");
+    expect(a.state).toBe("active");
+    r.refresh();
+    expect(a.state).toBe("disabled");
+  });
+
   test("a member that leaves routes.json takes its override with it: added back, it starts from routes.json", () => {
     const { store, lines, r, a } = weightOverridden();
     r.retain([]);
