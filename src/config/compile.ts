@@ -13,7 +13,7 @@ import { Pool } from "../balancer/pool.ts";
 import { ipMatcher } from "../net/cidr.ts";
 import { Router } from "../proxy/router.ts";
 import { compileHeaderRules, lintHeaderRules } from "../rewrite/header-rules.ts";
-import { compileReverse } from "../rewrite/reverse.ts";
+import { compileReverse, SiblingTable } from "../rewrite/reverse.ts";
 import type { Config, PoolConfig, RouteConfig } from "./schema.ts";
 import type { RouteAction, Runtime, RuntimePool, RuntimeRoute, Timeouts } from "./runtime.ts";
 import { Dialer } from "../upstream/dial.ts";
@@ -66,7 +66,9 @@ export function compile(config: Config, opts: CompileOptions): Runtime {
     },
     fail: (field, message) => { throw new ConfigError(opts.file, [{ path: `routes[${i}].auth.jwt.${field}`, message }]); },
   });
-  const routes = config.routes.map((rc, i) => compileRoute(rc, i, pools, warnings, registry, buckets, auth, config.routes));
+  let siblings: SiblingTable | undefined;
+  const vhost = () => (siblings ??= new SiblingTable(reverseSiblings(config.routes, pools)));
+  const routes = config.routes.map((rc, i) => compileRoute(rc, i, pools, warnings, registry, buckets, auth, vhost));
   return {
     registry,
     config,
@@ -126,16 +128,16 @@ function compilePool(name: string, pc: PoolConfig, warnings: string[], registry:
   };
 }
 
-/** Every other route's reverse mappings: ProxyPassReverse applies vhost-wide in Apache. */
-function reverseSiblings(self: RouteConfig, all: readonly RouteConfig[], pools: Map<string, RuntimePool>) {
-  return all.filter((o) => o !== self && o.reverse && o.pool !== undefined && pools.has(o.pool)).flatMap((o) => {
+/** Every route's reverse mappings: ProxyPassReverse applies vhost-wide in Apache. */
+function reverseSiblings(all: readonly RouteConfig[], pools: Map<string, RuntimePool>) {
+  return all.filter((o) => o.reverse && o.pool !== undefined && pools.has(o.pool)).flatMap((o) => {
     const up = o.rewritePrefix ?? o.path;
     const members = pools.get(o.pool!)!.pool.members;
     return [...members.map((m) => joinPath(m.url.origin + m.url.pathname, up)), ...o.reverseAlso].map((upstreamPrefix) => ({ upstreamPrefix, routePrefix: o.path, host: o.host }));
   });
 }
 
-function compileRoute(rc: RouteConfig, index: number, pools: Map<string, RuntimePool>, warnings: string[], registry: Registry, buckets: readonly number[] | undefined, auth: (rc: RouteConfig, i: number) => RouteAuth | undefined, all: readonly RouteConfig[] = [rc]): RuntimeRoute {
+function compileRoute(rc: RouteConfig, index: number, pools: Map<string, RuntimePool>, warnings: string[], registry: Registry, buckets: readonly number[] | undefined, auth: (rc: RouteConfig, i: number) => RouteAuth | undefined, vhost: () => SiblingTable): RuntimeRoute {
   const where = `routes[${index}]`;
   const pool = rc.pool !== undefined ? pools.get(rc.pool) : undefined;
   const action: RouteAction = pool
@@ -169,7 +171,7 @@ function compileRoute(rc: RouteConfig, index: number, pools: Map<string, Runtime
           routePrefix: rc.path,
           upstreamPathPrefix: joinPath(pool.pool.members[0]!.url.pathname, upstreamPath),
           memberHosts: pool.pool.members.map((m) => m.url.hostname),
-          siblings: reverseSiblings(rc, all, pools),
+          siblings: vhost(),
         })
       : undefined,
   };

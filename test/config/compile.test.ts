@@ -241,3 +241,19 @@ describe("JWKS key sets across a reload", () => {
     moved.close();
   });
 });
+
+describe("a large vhost", () => {
+  test("2,000 routes on one pool compile in well under a second per thousand (each route's reverse mapping shares one vhost table)", () => {
+    const routes = Array.from({ length: 2000 }, (_, i) => ({ path: `/app${i}`, pool: "p" }));
+    const started = performance.now();
+    withRuntime(JSON.stringify({ listeners: [{ port: 0 }], pools: { p: { members: [{ url: "http://127.0.0.1:1" }] } }, routes }), (rt) => {
+      expect([...rt.router.routes()]).toHaveLength(2000);
+      // A sibling's Location still maps back through the shared table.
+      const h = new Headers({ location: "http://127.0.0.1:1/app1999/x" });
+      routeAt(rt, 0).reverse!(h, { scheme: "https", host: "edge.example" });
+      expect(h.get("location")).toBe("https://edge.example/app1999/x");
+    });
+    // Was 2 minutes (every route built and re-sorted a table of all the others); now ~50 ms.
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+});
