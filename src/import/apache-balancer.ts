@@ -118,7 +118,9 @@ function finish(pool: Json, ps: Map<string, string>[], nodes: Node[], use: PoolU
   pool.timeouts = { connect: duration(connect), response: duration(t), idle: duration(t) };
   const members = pool.members as Json[];
   const attempts = get("maxattempts");
-  pool.retries = attempts !== undefined ? Math.min(100, Number(attempts)) : Math.max(0, members.length - 1);
+  const tries = Number(attempts);
+  if (attempts !== undefined && !(Number.isInteger(tries) && tries >= 0)) use.report.note(nodes[0]!, `maxattempts=${attempts} is not a count; httpd's default (members - 1) is used`);
+  pool.retries = attempts !== undefined && Number.isInteger(tries) && tries >= 0 ? Math.min(100, tries) : Math.max(0, members.length - 1);
   // httpd puts a worker in error on its first failure and retries it after retry= seconds.
   pool.health = { passive: { maxFails: 1, ejectFor: duration(Number(get("retry") ?? 60) * 1000) } };
   if (members.some((m) => String(m.url).startsWith("https:"))) pool.tls = upstreamTls(use, nodes[0]!);

@@ -220,11 +220,13 @@ const STATUS: Record<string, number> = { permanent: 301, temp: 302, seeother: 30
 function redirect(n: Node, s: Server, report: Report): void {
   const a = [...n.args];
   let status = n.name === "redirectpermanent" ? 301 : 302;
-  if (n.name === "redirect" && a.length === 3) {
-    const w = a.shift()!.toLowerCase();
+  // mod_alias: the status comes first when it is a keyword or a number (`Redirect gone /old` has no URL).
+  const w = a[0]?.toLowerCase() ?? "";
+  if (n.name === "redirect" && (w in STATUS || /^\d{3}$/.test(w))) {
+    a.shift();
     status = STATUS[w] ?? Number(w);
   }
   const [path, to] = a;
-  if (!path || !to || !(status >= 300 && status < 400)) return report.skip(n, "only redirects with a 3xx status and a target URL convert");
+  if (!path?.startsWith("/") || !to || !(status >= 300 && status < 400)) return report.skip(n, "only redirects with a 3xx status and a target URL convert");
   s.redirects.push({ status, path, to, node: n });
 }

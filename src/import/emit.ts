@@ -114,7 +114,7 @@ export function routePath(p: string): string {
 /** http(s)://host[:port][/path] split; undefined when it is not one. */
 export function splitUrl(s: string): { scheme: "http" | "https"; host: string; port: number; path: string } | undefined {
   const m = /^(https?):\/\/(\[[0-9A-Fa-f:.]+\]|[^/:?#]+)(?::(\d+))?(\/[^?#]*)?$/i.exec(s);
-  if (!m) return undefined;
+  if (!m || Number(m[3] ?? 0) > 65535) return undefined;
   const scheme = m[1]!.toLowerCase() as "http" | "https";
   return { scheme, host: m[2]!, port: m[3] ? Number(m[3]) : scheme === "https" ? 443 : 80, path: m[4] ?? "" };
 }

@@ -39,6 +39,7 @@ const keepsPath = (url: string) => /\$request_uri$/.test(url);
 export function locationRoute(loc: Node, server: Scope, upstreams: Map<string, Upstream>, draft: Draft, report: Report): Json | undefined {
   let [mod, path] = loc.args;
   if (path === undefined) [mod, path] = ["", mod];
+  if (path === undefined) return report.skip(loc, "a location needs a prefix"), undefined;
   if (mod === "=") return report.skip(loc, "an exact-match location cannot be a routes.json prefix"), undefined;
   if (mod === "~" || mod === "~*") return report.skip(loc, "regex locations cannot be routes.json prefixes"), undefined;
   if (path!.startsWith("@")) return report.skip(loc, "named locations are not converted"), undefined;

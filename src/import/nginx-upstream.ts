@@ -30,7 +30,7 @@ export function parseUpstream(node: Node, report: Report): Upstream {
       const addr = a[0] ?? "";
       if (addr.startsWith("unix:")) { report.skip(c, "unix sockets are not supported as members"); continue; }
       const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(addr);
-      if (!m || !validHost(m[1]!)) { report.skip(c, `${JSON.stringify(addr)} is not a host[:port] (a placeholder left in?)`); continue; }
+      if (!m || !validHost(m[1]!) || Number(m[2] ?? 0) > 65535) { report.skip(c, `${JSON.stringify(addr)} is not a host[:port] (a placeholder left in?)`); continue; }
       const flags = new Map(a.slice(1).map((w) => { const i = w.indexOf("="); return i < 0 ? [w, ""] : [w.slice(0, i), w.slice(i + 1)]; }));
       up.servers.push({ host: m[1]!, port: m[2] ? Number(m[2]) : undefined, flags, node: c });
     } else if (c.name === "ip_hash") {

@@ -3,6 +3,7 @@ import { collect, params } from "../../src/import/apache.ts";
 import { lexApache } from "../../src/import/apache-lexer.ts";
 import { Report } from "../../src/import/report.ts";
 import { convert } from "./convert.ts";
+import { parseConfigText } from "../../src/config/load.ts";
 
 describe("apache model", () => {
   test("key=value parameters are read with lower-case keys", () => {
@@ -38,5 +39,17 @@ describe("apache model", () => {
     const c = convert("apache", "<VirtualHost *:80>\nRedirect 307 /old https://new.example/\nProxyPass / http://h:1/\nProxyPassReverse / http://h:1/\n</VirtualHost>\n");
     expect((c.json.routes as unknown[])).toContainEqual({ path: "/old", redirect: { to: "https://new.example/", status: 307 } });
     expect(c.lines.join("\n")).toMatch(/routes.json redirects to exactly https:\/\/new.example\//);
+  });
+});
+
+describe("odd directives are reported, never a broken routes.json", () => {
+  const valid = (c: ReturnType<typeof convert>) => expect(() => parseConfigText(JSON.stringify(c.json))).not.toThrow();
+  test("Redirect gone /old (status keyword, no URL) is skipped; maxattempts=abc keeps httpd's default with a note", () => {
+    const gone = convert("apache", "Listen 80\n<VirtualHost *:80>\nProxyPass / http://m:1/\nRedirect gone /old\nRedirect 410 /older\n</VirtualHost>\n");
+    valid(gone);
+    expect(gone.lines.join("\n")).toContain("Redirect gone /old: only redirects with a 3xx status and a target URL convert");
+    const odd = convert("apache", "Listen 80\n<VirtualHost *:80>\nProxyPass / http://m:1/ maxattempts=abc\n</VirtualHost>\n");
+    valid(odd);
+    expect(odd.lines.join("\n")).toContain("maxattempts=abc is not a count");
   });
 });

@@ -70,3 +70,14 @@ describe("nginx locations as routes", () => {
     expect(() => parseConfigText(JSON.stringify(c.json))).not.toThrow();
   });
 });
+
+describe("odd locations are reported, never a broken routes.json or a crash", () => {
+  test("a location without a prefix, and a proxy_pass or server with a port above 65535, are skipped with their reason", () => {
+    const c = convert("nginx", server("location / { proxy_pass http://127.0.0.1:1; }\nlocation { proxy_pass http://127.0.0.1:2; }\nlocation /x { proxy_pass http://127.0.0.1:99999; }", "upstream u { server 127.0.0.1:70000; server 127.0.0.1:3; }\n"));
+    expect(() => parseConfigText(JSON.stringify(c.json))).not.toThrow();
+    const text = c.lines.join("\n");
+    expect(text).toContain("a location needs a prefix");
+    expect(text).toContain("proxy_pass http://127.0.0.1:99999: proxy_pass needs");
+    expect(text).toContain('"127.0.0.1:70000" is not a host[:port]');
+  });
+});
