@@ -107,7 +107,15 @@ function scan(head: string, cx: HeadContext, isHead: boolean): ClientHead | unde
       } else if (HOP.has(name)) {
         kept += head.slice(from, pos);
         from = eol + 2;
-      } else if (cx.route.reverse && REVERSED.has(name)) return undefined;
+      } else if (cx.route.reverse && REVERSED.has(name)) {
+        // ProxyPassReverse on this one line, in place: case, order and separate lines are kept.
+        const mapped = cx.route.reverse.line(name, head.slice(colon + 1, eol).trim(), { scheme: cx.clientScheme ?? cx.scheme, host: cx.hostHeader });
+        if (mapped !== undefined) {
+          if (/[^\x00-\xff]/.test(mapped)) return undefined; // the full path encodes what latin1 cannot hold
+          kept += `${head.slice(from, colon)}: ${mapped}\r\n`;
+          from = eol + 2;
+        }
+      }
     }
     pos = eol + 2;
   }

@@ -93,8 +93,14 @@ export function clientScheme(listener: "http" | "https", trusted: boolean, forwa
   return first === "https" || first === "http" ? first : listener;
 }
 
-/** Mutates `headers` in place. */
-export type ReverseMapper = (headers: Headers, client: ClientView) => void;
+/**
+ * Mutates `headers` in place. `line` maps one field line's value (name lower-case), undefined
+ * when it stays: the engine rewrites the member's head line by line with it, so names keep
+ * their case, fields their order, and repeated fields (two Location lines) stay apart.
+ */
+export type ReverseMapper = ((headers: Headers, client: ClientView) => void) & {
+  line(name: string, value: string, client: ClientView): string | undefined;
+};
 
 const URL_HEADERS = ["location", "content-location", "uri"] as const;
 const ABSOLUTE = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)(.*)$/s;
@@ -204,7 +210,12 @@ export function compileReverse(init: ReverseInit): ReverseMapper {
 
   const cookiesMayChange = routeBase !== upBase || hosts.size > 0;
 
-  return function reverse(headers, client) {
+  const line = (name: string, value: string, client: ClientView): string | undefined => {
+    if (name === "set-cookie") return cookiesMayChange ? mapCookie(value) : undefined;
+    return mapUrl(value, `${client.scheme}://${client.host}`, hostnameOf(client.host));
+  };
+
+  return Object.assign(function reverse(headers: Headers, client: ClientView) {
     const origin = `${client.scheme}://${client.host}`;
     const clientHost = hostnameOf(client.host);
     for (const name of URL_HEADERS) {
@@ -227,5 +238,5 @@ export function compileReverse(init: ReverseInit): ReverseMapper {
     // Delete and re-append all, so the cookies keep their order and stay separate headers.
     headers.delete("set-cookie");
     for (const c of next) headers.append("set-cookie", c);
-  };
+  }, { line });
 }

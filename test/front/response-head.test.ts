@@ -55,11 +55,16 @@ function thrown(text: string, cx: HeadContext = context()): unknown {
   return undefined;
 }
 
+/** A reverse mapper from its two forms: the whole-Headers one (the full path) and the per-line one (the scan). */
+const mapper = (whole: (h: Headers, c: ClientView) => void, line: ReverseMapper["line"] = () => undefined): ReverseMapper => Object.assign(whole, { line });
+
 /** ProxyPassReverse stand-in: maps the member's URL in Location back to the client-facing one. */
-const mapLocation: ReverseMapper = (h, client) => {
+const mapUrl = (value: string, client: ClientView) => (value.startsWith("http://10.0.0.5:8080/") ? `${client.scheme}://${client.host}/${value.slice(21)}` : undefined);
+const mapLocation: ReverseMapper = mapper((h, client) => {
   const loc = h.get("location");
-  if (loc?.startsWith("http://10.0.0.5:8080/")) h.set("location", `${client.scheme}://${client.host}/${loc.slice(21)}`);
-};
+  const m = loc === null ? undefined : mapUrl(loc, client);
+  if (m !== undefined) h.set("location", m);
+}, (name, value, client) => (name === "location" ? mapUrl(value, client) : undefined));
 
 describe("clientHead: the fast scan relays a clean head verbatim", () => {
   test("HTTP/1.1 with Content-Length: bytes is undefined, framing read from the head", () => {
@@ -88,7 +93,7 @@ describe("clientHead: the fast scan relays a clean head verbatim", () => {
 
   test("with a reverse mapper but no Location/Set-Cookie/URI the head stays verbatim and the mapper is not called", () => {
     let calls = 0;
-    const cx = context({ route: route({ reverse: () => void calls++ }) });
+    const cx = context({ route: route({ reverse: mapper(() => void calls++, () => (calls++, undefined)) }) });
     expect(run(head("HTTP/1.1 200 OK", "Content-Length: 2", "Cache-Control: no-store"), cx).bytes).toBeUndefined();
     expect(calls).toBe(0);
   });
@@ -155,38 +160,36 @@ describe("clientHead: connection: close in the client's head", () => {
   });
 });
 
-describe("clientHead: heads rebuilt through the spine's header steps", () => {
-  test("Location is mapped by the route's reverse function (ProxyPassReverse) and the head rebuilt", () => {
+describe("clientHead: ProxyPassReverse line by line, and header rules through the full path", () => {
+  test("Location is mapped in place by the route's reverse function (ProxyPassReverse): every other line keeps its case and place", () => {
     const seen: ClientView[] = [];
-    const reverse: ReverseMapper = (h, client) => {
-      seen.push(client);
-      mapLocation(h, client);
-    };
-    const text = head("HTTP/1.1 302 Found", "Location: http://10.0.0.5:8080/app/login?x=1", "Connection: keep-alive", "Content-Length: 0");
+    const reverse = mapper(() => {}, (name, value, client) => (seen.push(client), mapLocation.line(name, value, client)));
+    const text = head("HTTP/1.1 302 Found", "Location: http://10.0.0.5:8080/app/login?x=1", "WWW-Authenticate: Basic realm=\"a, b\"", "WWW-Authenticate: Bearer", "Connection: keep-alive", "Content-Length: 0");
     const r = run(text, context({ route: route({ reverse }) }));
-    // Rebuilt heads carry lower-case names (Headers), framing restated last.
     expect(bytesOf(r)).toBe(
-      "HTTP/1.1 302 Found\r\nlocation: https://sso.example.com/app/login?x=1\r\ncontent-length: 0\r\n\r\n",
+      "HTTP/1.1 302 Found\r\nLocation: https://sso.example.com/app/login?x=1\r\nWWW-Authenticate: Basic realm=\"a, b\"\r\nWWW-Authenticate: Bearer\r\nContent-Length: 0\r\n\r\n",
     );
     expect(seen).toEqual([{ scheme: "https", host: "sso.example.com" }]);
     expect(r).toMatchObject({ status: 302, contentLength: 0, chunked: false, upstreamClose: false, closeDelimited: false });
   });
 
-  test("Set-Cookie alone triggers the rebuild, and several Set-Cookie lines stay separate lines (RFC 6265 3)", () => {
-    let calls = 0;
-    const reverse: ReverseMapper = (h) => {
-      calls++;
-      mapLocation(h, { scheme: "https", host: "x" });
-    };
-    const text = head("HTTP/1.1 200 OK", "Set-Cookie: a=1; Expires=Wed, 21 Oct 2015 07:28:00 GMT", "Set-Cookie: b=2", "Content-Length: 2");
+  test("two Location lines are each mapped, and stay two lines; one that maps to nothing stays verbatim", () => {
+    const text = head("HTTP/1.1 302 Found", "Location: http://10.0.0.5:8080/1", "location: http://10.0.0.5:8080/2", "Content-Length: 0");
+    expect(bytesOf(run(text, context({ route: route({ reverse: mapLocation }) })))).toBe("HTTP/1.1 302 Found\r\nLocation: https://sso.example.com/1\r\nlocation: https://sso.example.com/2\r\nContent-Length: 0\r\n\r\n");
+    const foreign = head("HTTP/1.1 302 Found", "Location: https://other.example/x", "Content-Length: 0");
+    expect(run(foreign, context({ route: route({ reverse: mapLocation }) })).bytes).toBeUndefined();
+  });
+
+  test("Set-Cookie lines are mapped one by one and stay separate lines (RFC 6265 3), the others verbatim", () => {
+    const reverse = mapper(() => {}, (name, value) => (name === "set-cookie" && value.startsWith("b=") ? "b=2; Path=/app" : undefined));
+    const text = head("HTTP/1.1 200 OK", "Set-Cookie: a=1; Expires=Wed, 21 Oct 2015 07:28:00 GMT", "Set-Cookie: b=2; Path=/", "Content-Length: 2");
     const out = Buffer.from(run(text, context({ route: route({ reverse }) })).bytes!).toString("latin1");
-    expect(calls).toBe(1);
-    expect(out).toBe("HTTP/1.1 200 OK\r\ndate: d\r\nset-cookie: a=1; Expires=Wed, 21 Oct 2015 07:28:00 GMT\r\nset-cookie: b=2\r\ncontent-length: 2\r\n\r\n");
+    expect(out).toBe("HTTP/1.1 200 OK\r\nDate: d\r\nSet-Cookie: a=1; Expires=Wed, 21 Oct 2015 07:28:00 GMT\r\nSet-Cookie: b=2; Path=/app\r\nContent-Length: 2\r\n\r\n");
   });
 
   test("Content-Location and URI are also reverse-mapped fields", () => {
     let calls = 0;
-    const cx = context({ route: route({ reverse: () => void calls++ }) });
+    const cx = context({ route: route({ reverse: mapper(() => {}, () => (calls++, "http://mapped/")) }) });
     expect(run(head("HTTP/1.1 200 OK", "Content-Location: http://10.0.0.5:8080/a", "Content-Length: 0"), cx).bytes).toBeDefined();
     expect(run(head("HTTP/1.1 200 OK", "URI: <http://10.0.0.5:8080/a>", "Content-Length: 0"), cx).bytes).toBeDefined();
     expect(calls).toBe(2);
