@@ -5,10 +5,13 @@
  * connections). `edge_proxy_member_up` is the lowest value: a member is up when every worker
  * may send it requests (health checks run per worker). Other gauges (admin state, build info,
  * generation, certificate expiry) are the same in every worker: the first worker's value.
+ * Reloads happen to all workers at once, so their counter is the highest, not the sum.
  */
 
 const SUMMED_GAUGES = new Set(["edge_proxy_member_in_flight", "edge_proxy_connections_open"]);
 const LOWEST_GAUGES = new Set(["edge_proxy_member_up"]);
+/** A SIGHUP reloads every worker: one reload, not one per worker (the highest count, as a restarted worker starts at 0). */
+const SHARED_COUNTERS = new Set(["edge_proxy_config_reloads_total"]);
 
 interface Family { help: string | undefined; type: string; series: Map<string, number> }
 
@@ -52,6 +55,7 @@ export function sumExposition(pages: readonly string[]): string {
 }
 
 function combine(type: string, name: string, a: number, b: number): number {
+  if (SHARED_COUNTERS.has(name)) return Math.max(a, b);
   if (type === "counter" || type === "histogram" || SUMMED_GAUGES.has(name)) return a + b;
   if (LOWEST_GAUGES.has(name)) return Math.min(a, b);
   return a;

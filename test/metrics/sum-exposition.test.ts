@@ -35,6 +35,11 @@ describe("sumExposition", () => {
     ]) expect(lines).toContain(line);
   });
 
+  test("a reload happens to every worker at once: config_reloads_total is the highest count, not the sum", () => {
+    const reloads = (n: number) => `# HELP edge_proxy_config_reloads_total Reloads.\n# TYPE edge_proxy_config_reloads_total counter\nedge_proxy_config_reloads_total{result="success"} ${n}\n`;
+    expect(sumExposition([reloads(10), reloads(10), reloads(3)])).toContain('edge_proxy_config_reloads_total{result="success"} 10\n');
+  });
+
   test("a series only one worker has seen lands in its own family's block, once per family", () => {
     const out = sumExposition([page(1, 0, 1, 1), page(1, 0, 1, 1, 'edge_proxy_requests_total{route="r",code="502"} 2\n')]);
     const lines = out.split("\n");
