@@ -7,7 +7,7 @@
 import { dirname } from "node:path";
 import { Draft, duration, origin, poolName, splitUrl, validHost, type Json } from "./emit.ts";
 import type { Node, Report } from "./report.ts";
-import type { ApacheModel, Balancer, Pass, Server } from "./apache.ts";
+import { backendTimeout, type ApacheModel, type Balancer, type Pass, type Server } from "./apache.ts";
 
 const METHODS = new Set(["byrequests", "bytraffic", "bybusyness"]);
 const MEMBER_KEYS = new Set(["route", "loadfactor", "status", "timeout", "connectiontimeout", "retry"]);
@@ -107,7 +107,7 @@ function stickyFor(cookie: string, nofailover: string | undefined, members: Json
 /** httpd's defaults, made explicit, then the parameters that override them. */
 function finish(pool: Json, ps: Map<string, string>[], nodes: Node[], use: PoolUse): Json {
   const get = (k: string) => ps.map((p) => p.get(k)).filter((v) => v !== undefined).at(-1);
-  const base = use.server.timeout ?? use.main.timeout ?? 60_000;
+  const base = backendTimeout(use.server) ?? backendTimeout(use.main) ?? 60_000;
   // timeout=0 (or a value that is no number) is taken as unset: the server's Timeout applies.
   const secs = (k: string) => {
     const n = Number(get(k));

@@ -5,7 +5,7 @@
 import { dirname } from "node:path";
 import { Draft, duration, routePath, splitUrl, validHost, type Json } from "./emit.ts";
 import type { Node, Report } from "./report.ts";
-import { collect, type ApacheModel, type Pass, type Server } from "./apache.ts";
+import { backendTimeout, collect, type ApacheModel, type Pass, type Server } from "./apache.ts";
 import { hasRules, rulesJson } from "./apache-headers.ts";
 import { poolFor, type PoolUse } from "./apache-balancer.ts";
 
@@ -142,8 +142,9 @@ function pass(p: Pass, s: Server, use: PoolUse): Json | undefined {
   if (rewrite !== path && !(rewrite === `${path}/`)) route.rewritePrefix = rewrite;
   if (!(s.preserveHost ?? use.main.preserveHost ?? false)) route.preserveHost = false;
   if (s.encodedSlashes ?? use.main.encodedSlashes) route.allowEncodedSlashes = true;
-  const t = s.timeout;
-  if (t !== undefined && t !== use.main.timeout) route.timeouts = { connect: duration(t), response: duration(t), idle: duration(t) };
+  // The worker's own timeout= comes before ProxyTimeout and Timeout in httpd: the pool has it.
+  const t = backendTimeout(s);
+  if (t !== undefined && t !== backendTimeout(use.main) && !Number(p.params.get("timeout"))) route.timeouts = { connect: duration(t), response: duration(t), idle: duration(t) };
   const resp = rulesJson({ set: { ...use.main.resp.set, ...s.resp.set }, add: { ...use.main.resp.add, ...s.resp.add }, remove: [...use.main.resp.remove, ...s.resp.remove], edit: [...use.main.resp.edit, ...s.resp.edit] }, true);
   const req = rulesJson({ set: { ...use.main.req.set, ...s.req.set }, add: { ...use.main.req.add, ...s.req.add }, remove: [...use.main.req.remove, ...s.req.remove], edit: [] }, false);
   if (Object.keys(req).length) route.requestHeaders = req;

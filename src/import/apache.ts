@@ -5,12 +5,17 @@
 import type { Node, Report } from "./report.ts";
 import { emptyRules, parseHeader, rewriteRule, type HeaderRules, type Rewrite, type StickyCookie } from "./apache-headers.ts";
 
+/** What httpd waits for a member, short of a worker's timeout=: ProxyTimeout, else Timeout (in either order). */
+export function backendTimeout(s: Server): number | undefined {
+  return s.proxyTimeout ?? s.timeout;
+}
+
 export interface Pass { path: string; target: string; params: Map<string, string>; node: Node }
 export interface Server {
   node: Node; port?: number; host?: string; names: string[];
   ssl: { engine: boolean; cert?: string; key?: string; chain?: string; node?: Node };
   proxyVerify?: Node; proxyCa?: string; checkPeerNameOff?: Node;
-  preserveHost?: boolean; timeout?: number; encodedSlashes?: Node;
+  preserveHost?: boolean; timeout?: number; proxyTimeout?: number; encodedSlashes?: Node;
   passes: Pass[]; reverses: { path: string; url: string; node: Node }[];
   cookiePaths: { from: string; to: string; node: Node }[];
   resp: HeaderRules; req: HeaderRules; rewrite: Rewrite;
@@ -159,7 +164,7 @@ function directive(n: Node, s: Server, model: ApacheModel, report: Report, locat
     case "proxypreservehost": return void (s.preserveHost = on(n));
     case "proxytimeout": case "timeout": {
       if (!/^\d+$/.test(a[0] ?? "") || Number(a[0]) === 0) return report.skip(n, "expected a number of seconds more than 0; httpd's default 60 stays");
-      return void (s.timeout = Number(a[0]) * 1000);
+      return void (s[n.name === "timeout" ? "timeout" : "proxyTimeout"] = Number(a[0]) * 1000);
     }
     case "header": case "requestheader": {
       const sticky = parseHeader(n, n.name === "header" ? s.resp : s.req, report, n.name === "requestheader");

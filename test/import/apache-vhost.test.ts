@@ -1,6 +1,6 @@
 import { parseConfigText } from "../../src/config/load.ts";
 import { describe, expect, test } from "bun:test";
-import { convert, routes } from "./convert.ts";
+import { convert, pools, routes } from "./convert.ts";
 
 describe("Apache vhosts as listeners and routes", () => {
   test("the first vhost of a port answers any host; later ones get a route per ServerName and ServerAlias", () => {
@@ -71,6 +71,15 @@ describe("Apache vhosts as listeners and routes", () => {
     const on = convert("apache", `AllowEncodedSlashes On\n${site("")}`);
     expect(routes(on)[0]!.allowEncodedSlashes).toBe(true);
     expect(on.lines.join("\n")).toMatch(/:1: note: AllowEncodedSlashes On: .*httpd On also decodes/);
+  });
+
+  test("a worker's timeout= comes before ProxyTimeout, and ProxyTimeout before Timeout whatever their order, as in httpd", () => {
+    const site = "<VirtualHost *:80>\nProxyTimeout 5\nTimeout 2\nProxyPass /w http://a:1/ timeout=7\nProxyPass /p http://b:1/\n</VirtualHost>\n";
+    const c = convert("apache", site);
+    const [w, p] = routes(c);
+    expect(w!.timeouts).toBeUndefined(); // the pool's 7 s applies
+    expect(pools(c)[String(w!.pool)]!.timeouts).toMatchObject({ response: "7s" });
+    expect(p!.timeouts ?? pools(c)[String(p!.pool)]!.timeouts).toMatchObject({ response: "5s" });
   });
 
   test("KeepAliveTimeout 0 and ProxyTimeout 0 are reported and httpd's defaults stay; the output still loads", () => {
