@@ -20,8 +20,9 @@ export class Report {
   note(node: Pick<Node, "loc" | "text">, why: string): void {
     if (this.once(node, why)) this.entries.push({ loc: node.loc, directive: node.text, why, kind: "note" });
   }
-  private once(node: Pick<Node, "loc">, why: string): boolean {
-    const key = `${node.loc.file}:${node.loc.line}:${why}`;
+  /** Two directives on one line (NGINX allows it) are two entries: the key holds the directive's text. */
+  private once(node: Pick<Node, "loc" | "text">, why: string): boolean {
+    const key = `${node.loc.file}:${node.loc.line}:${node.text}:${why}`;
     if (this.seen.has(key)) return false;
     this.seen.add(key);
     return true;
