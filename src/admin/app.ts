@@ -116,6 +116,11 @@ export function createAdminApp(deps: AdminDeps): Hono<Env> {
     const who = bearer ? await verify(bearer) : cookie ? await verify(cookie) : undefined;
     if (!who) {
       if (c.req.method === "GET" && c.req.path === "/") return c.html(loginPage());
+      // RFC 6750 3.1: a token that was sent and refused is invalid_token; none sent gets no error code.
+      if (bearer) {
+        c.header("WWW-Authenticate", 'Bearer realm="edge-proxy admin", error="invalid_token"');
+        return c.json({ error: "that token is not valid (expired, wrong key, issuer or audience, no exp, or no read/write scope)" }, 401);
+      }
       c.header("WWW-Authenticate", 'Bearer realm="edge-proxy admin"');
       return c.json({ error: "a token is required: Authorization: Bearer <token> (make one with proxy token)" }, 401);
     }

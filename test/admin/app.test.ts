@@ -101,6 +101,14 @@ describe("admin app", () => {
     }
   });
 
+  test("a refused bearer token gets error=\"invalid_token\" (RFC 6750 3.1); no token gets the bare challenge", async () => {
+    const bad = await req("/api/v1/status", { tok: "forged" });
+    expect([bad.status, bad.headers.get("www-authenticate")]).toEqual([401, 'Bearer realm="edge-proxy admin", error="invalid_token"']);
+    expect(((await bad.json()) as { error: string }).error).toStartWith("that token is not valid");
+    const none = await req("/api/v1/status");
+    expect([none.status, none.headers.get("www-authenticate")]).toEqual([401, 'Bearer realm="edge-proxy admin"']);
+  });
+
   test("a session's page offers Log out, which clears the cookie and goes back to the login form; another site cannot log the browser out", async () => {
     const cookie = { cookie: "edge_proxy_admin=w" };
     expect(await (await req("/", { headers: cookie })).text()).toContain('action="/logout"');
