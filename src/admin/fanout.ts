@@ -15,6 +15,8 @@ export interface FanoutOptions {
   workers: () => readonly WorkerLink[];
   /** How long one worker may take to answer (a reload gets six times this: it may issue certificates). */
   timeoutMs: number;
+  /** The supervisor is draining (SIGTERM): /readyz is 503 at once, as a single process answers. */
+  stopping?: () => boolean;
 }
 
 interface Reply { index: number; answer?: AdminAnswer; missing?: string }
@@ -37,6 +39,7 @@ export function createFanout(o: FanoutOptions): (req: Request) => Promise<Respon
     const path = new URL(req.url).pathname;
     const reading = req.method === "GET" || req.method === "HEAD";
     if (path === "/healthz") return new Response("ok");
+    if (path === "/readyz" && o.stopping?.()) return new Response("not ready (stopping)\n", { status: 503 });
     const call = await callOf(req, nextId++);
     const all = o.workers();
     // The page, its login and logout, and anything unknown: one worker answers (the first that can).

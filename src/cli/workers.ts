@@ -55,7 +55,7 @@ export async function runSupervisor(n: number, events: EventLog, admin?: Supervi
   if (admin) {
     const { host, port } = parseHostPort(admin.listen)!;
     try {
-      server = Bun.serve({ hostname: host, port, development: false, fetch: createFanout({ workers: () => slots, timeoutMs: workerTimeoutMs }) });
+      server = Bun.serve({ hostname: host, port, development: false, fetch: createFanout({ workers: () => slots, timeoutMs: workerTimeoutMs, stopping: () => stopping }) });
     } catch (e) {
       events("error", `admin: cannot listen on ${admin.listen}: ${(e as Error).message}`);
       return 1;
@@ -92,8 +92,11 @@ export async function runSupervisor(n: number, events: EventLog, admin?: Supervi
       stopping = true;
       events("info", `${sig}: stopping ${n} workers`);
       for (const p of procs) p?.kill(sig);
-      void server?.stop(true);
-      void Promise.all(procs.map((p) => p?.exited)).then(() => done());
+      // The admin stays up while the workers drain: /readyz says 503 and /metrics still answers.
+      void Promise.all(procs.map((p) => p?.exited)).then(() => {
+        void server?.stop(true);
+        done();
+      });
     };
     process.once("SIGTERM", () => stop("SIGTERM"));
     process.once("SIGINT", () => stop("SIGINT"));

@@ -62,6 +62,13 @@ describe("the --workers admin fan-out", () => {
     expect([r.status, await r.text()]).toEqual([200, "ready (1 of 2 workers)\n"]);
   });
 
+  test("while the supervisor drains, /readyz is 503 at once, without asking the workers", async () => {
+    const w = worker(0, () => new Response("ready"));
+    const fan = createFanout({ workers: () => [w], timeoutMs: 1000, stopping: () => true });
+    const r = await get(fan, "/readyz");
+    expect([r.status, await r.text(), w.calls]).toEqual([503, "not ready (stopping)\n", []]);
+  });
+
   test("/metrics is the sum of the workers' pages plus how many answered", async () => {
     const metrics = (n: number) => () => new Response(`# HELP edge_proxy_retries_total Tries.\n# TYPE edge_proxy_retries_total counter\nedge_proxy_retries_total{pool="app"} ${n}\n`, { headers: { "content-type": "text/plain; version=0.0.4" } });
     const res = await get(createFanout({ workers: () => [worker(0, metrics(2)), worker(1, metrics(3)), worker(2, metrics(9), true)], timeoutMs: 1000 }), "/metrics");
