@@ -17,8 +17,7 @@ export async function authorizeHead(route: RuntimeRoute, h: FastHead, clientIp: 
   const verdict = await authorize(route, { authorization: h.authorization, cookie: h.cookie, query: h.query, clientIp }, events);
   if (!verdict.ok) return unauthorized(verdict, h, route.label);
   if (verdict.remove.length > 0) {
-    // X_User as well as X-User: a member on a CGI-style stack reads both as the claim's header.
-    const names = new Set(verdict.remove.map((n) => n.toLowerCase().replaceAll("_", "-")));
+    const names = foldedNames(verdict.remove);
     h.beforeHost = withoutFields(h.beforeHost, names, true);
     h.afterHost = withoutFields(h.afterHost, names, true);
   }
@@ -28,6 +27,17 @@ export async function authorizeHead(route: RuntimeRoute, h: FastHead, clientIp: 
     if (/[^\x00-\x7f]/.test(value)) h.latin1 = true;
   }
   return undefined;
+}
+
+/**
+ * X_User as well as X-User: a member on a CGI-style stack reads both as the claim's header. The
+ * list is the route's own (compiled once), so its folded set is made once, not per request.
+ */
+const folded = new WeakMap<readonly string[], ReadonlySet<string>>();
+function foldedNames(names: readonly string[]): ReadonlySet<string> {
+  let set = folded.get(names);
+  if (!set) folded.set(names, (set = new Set(names.map((n) => n.toLowerCase().replaceAll("_", "-")))));
+  return set;
 }
 
 function unauthorized(v: Extract<AuthVerdict, { ok: false }>, h: FastHead, route: string): LocalAnswer {
