@@ -8,13 +8,22 @@ import type { EventLog } from "../log/events.ts";
 import { httpDate } from "../proxy/errors.ts";
 import { authorize } from "../auth/authorize.ts";
 import type { AuthVerdict } from "../auth/route-auth.ts";
-import { LocalAnswer } from "./local-answer.ts";
+import { errorAnswer, LocalAnswer } from "./local-answer.ts";
 import type { FastHead } from "./request-head.ts";
 import { withoutFields } from "./head-fields.ts";
 
-/** undefined: the request goes on, `h` edited for the member; else the 401 to send. */
+/**
+ * undefined: the request goes on, `h` edited for the member; else the answer to send: the 401,
+ * or a 503 when the token could not be checked (a key server that fails), which is logged.
+ */
 export async function authorizeHead(route: RuntimeRoute, h: FastHead, clientIp: string, events: EventLog): Promise<LocalAnswer | undefined> {
-  const verdict = await authorize(route, { authorization: h.authorization, cookie: h.cookie, query: h.query, clientIp }, events);
+  let verdict: AuthVerdict;
+  try {
+    verdict = await authorize(route, { authorization: h.authorization, cookie: h.cookie, query: h.query, clientIp }, events);
+  } catch (e) {
+    events("error", `auth route=${route.label}: ${(e as Error).message}`);
+    return errorAnswer("unavailable", "503 Service Unavailable: the token could not be checked", h, route);
+  }
   if (!verdict.ok) return unauthorized(verdict, h, route.label);
   if (verdict.remove.length > 0) {
     const names = foldedNames(verdict.remove);

@@ -16,6 +16,8 @@ import { heldBodyEnd, STREAM, WAIT } from "./held-body.ts";
 import { BadHead, refusedEntry } from "./request-check.ts";
 import { RequestBody } from "./request-body.ts";
 import { FastExchange } from "./fast-exchange.ts";
+import { authorizeHead } from "./auth-step.ts";
+import type { RuntimeRoute } from "../config/runtime.ts";
 import type { ClientLink, StreamingExchange, UpgradedExchange } from "./exchange.ts";
 import type { FrontContext } from "./front-context.ts";
 import { headEnd, MAX_HEAD, readFastHead, type FastHead } from "./request-head.ts";
@@ -38,6 +40,8 @@ export class ClientConn extends ClientOutput implements ClientLink {
   #bodyTo: StreamingExchange | undefined;
   readonly #deadline: ClientDeadline;
   #continued = false;
+  /** An Expect: 100-continue head whose route's auth is checking the token: nothing else is read. */
+  #checking = false;
   /** The client half-closed (FIN): answer what it sent, then close. */
   #readEnded = false;
   #looping = false;
@@ -54,7 +58,7 @@ export class ClientConn extends ClientOutput implements ClientLink {
 
   /** Nothing in flight: safe to close (keep-alive timeout, shutdown). */
   get idle(): boolean {
-    return !this.#busy && this.out.empty;
+    return !this.#busy && !this.#checking && this.out.empty;
   }
 
   onData(d: Buffer): void {
@@ -62,7 +66,7 @@ export class ClientConn extends ClientOutput implements ClientLink {
     if (this.closeWhenFlushed) return; // after Connection: close nothing more is read (RFC 9112 9.6)
     if (this.#bodyTo) return this.#toBody(d);
     this.#buf = this.#buf ? Buffer.concat([this.#buf, d]) : d;
-    if (this.#busy || !this.out.empty) {
+    if (this.#busy || this.#checking || !this.out.empty) {
       if (this.#buf.byteLength > MAX_BUFFERED) this.pauseReading();
       return;
     }
@@ -75,7 +79,7 @@ export class ClientConn extends ClientOutput implements ClientLink {
     try {
       // A pipelined request waits until the answers before it are out: a client that sends
       // and never reads must not make us hold its answers (backpressure through the kernel).
-      while (this.#buf && !this.#busy && !this.closeWhenFlushed && !this.closed && this.out.empty) {
+      while (this.#buf && !this.#busy && !this.#checking && !this.closeWhenFlushed && !this.closed && this.out.empty) {
         const buf = this.#buf;
         const end = headEnd(buf);
         if (end === -2) return this.#refuse("bad_request", "400 Bad Request: a line ends in a bare LF");
@@ -92,7 +96,7 @@ export class ClientConn extends ClientOutput implements ClientLink {
     } finally {
       this.#looping = false;
       // Nothing in flight and nothing more will come: a half-closed client has all its answers.
-      if (this.#readEnded && !this.#busy && !this.closeWhenFlushed && this.out.empty) this.closeAfterFlush();
+      if (this.#readEnded && !this.#busy && !this.#checking && !this.closeWhenFlushed && this.out.empty) this.closeAfterFlush();
     }
   }
 
@@ -110,8 +114,13 @@ export class ClientConn extends ClientOutput implements ClientLink {
         plan = this.ctx.plan(head);
         bodyEnd = buf.byteLength;
       }
-      // RFC 9110 10.1.1: a client that asked waits for 100 before it sends the body.
-      if (bodyEnd < 0 && head.expectContinue && !this.#continued) this.send(CONTINUE);
+      // RFC 9110 10.1.1: a client that asked waits for 100 before it sends the body. NGINX sends
+      // it only when it reads the body, after the access phase: a token the route refuses gets
+      // its 401 before the client sends a byte of the body.
+      if (bodyEnd < 0 && head.expectContinue && !this.#continued) {
+        if (!(plan instanceof LocalAnswer) && plan.route.auth) return this.#admit(head, plan.route, started);
+        this.send(CONTINUE);
+      }
       this.#continued = bodyEnd === WAIT;
       if (bodyEnd === WAIT) {
         this.#deadline.set(BODY);
@@ -123,10 +132,7 @@ export class ClientConn extends ClientOutput implements ClientLink {
     this.#buf = rest < buf.byteLength ? buf.subarray(rest) : undefined;
     if (this.#deadline.running) this.#deadline.set(NONE);
     if (plan instanceof LocalAnswer) {
-      this.send(plan.bytes);
-      const entry = localEntry(this.ip, head, plan, started);
-      if (plan.counted) recordExchange(plan.counted, undefined, plan.status, bodyEnd - end, plan.bodyBytes, entry.durationMs);
-      this.ctx.deps.access(entry);
+      this.#answer(plan, head, started, bodyEnd - end, plan.counted);
       this.done(!head.close);
       return true;
     }
@@ -135,6 +141,39 @@ export class ClientConn extends ClientOutput implements ClientLink {
     this.#busy = new FastExchange(this, head, plan.path, plan.canonical, plan.route, plan.pool, this.ctx.deps, started, body, stream);
     this.#busy.start();
     return true;
+  }
+
+  /** The proxy's own answer to `head`: sent, counted on its route, logged. */
+  #answer(a: LocalAnswer, head: FastHead, started: number, bytesIn: number, route: RuntimeRoute | undefined): void {
+    this.send(a.bytes);
+    const entry = localEntry(this.ip, head, a, started);
+    if (route) recordExchange(route, undefined, a.status, bytesIn, a.bodyBytes, entry.durationMs);
+    this.ctx.deps.access(entry);
+  }
+
+  /**
+   * The token of an Expect: 100-continue request is checked before the 100: refused, the client
+   * gets the 401 (or 503) and the connection closes, since it may send the body regardless;
+   * admitted, the 100 goes out and the head is read again (the exchange checks it once more and
+   * edits that head for the member).
+   */
+  #admit(head: FastHead, route: RuntimeRoute, started: number): false {
+    this.#checking = true;
+    if (this.#deadline.running) this.#deadline.set(NONE);
+    head.close = true; // only a refusal is sent from this head
+    void authorizeHead(route, head, this.ip, this.ctx.deps.events).then((refusal) => {
+      this.#checking = false;
+      if (this.closed || this.closeWhenFlushed) return;
+      if (refusal) {
+        this.#buf = undefined;
+        this.#answer(refusal, head, started, 0, route);
+        return this.closeAfterFlush();
+      }
+      this.#continued = true;
+      this.send(CONTINUE);
+      this.#next();
+    });
+    return false;
   }
 
   /** 400, 408, 413 or 431, then close (a stalled streamed body: its exchange logs the 408). */

@@ -53,12 +53,8 @@ export class FastExchange extends TryResponse {
 
   #authorize(): void {
     this.#authorized = true;
-    authorizeHead(this.route, this.h, this.clientIp, this.deps.events).then(
+    void authorizeHead(this.route, this.h, this.clientIp, this.deps.events).then(
       (refusal) => this.state === W_HEAD && !this.member && (refusal ? this.#local(refusal) : this.start()),
-      (e: Error) => {
-        this.deps.events("error", `auth route=${this.route.label}: ${e.message}`);
-        if (this.state === W_HEAD && !this.member) this.#answer("unavailable", "503 Service Unavailable: the token could not be checked");
-      },
     );
   }
 
@@ -196,7 +192,7 @@ export class FastExchange extends TryResponse {
     this.#send(status, bytes, 0, close);
   }
 
-  /** The proxy's own answer (a 401 of the route's auth). */
+  /** The proxy's own answer (the route's auth refusing: 401, or 503 when the token could not be checked). */
   #local(a: LocalAnswer): void {
     this.#send(a.status, a.bytes, a.bodyBytes, this.h.close || this.bodyOpen);
   }

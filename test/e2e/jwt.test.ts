@@ -98,6 +98,49 @@ describe("bad tokens get 401 and never reach the member", () => {
   });
 });
 
+/**
+ * A raw client that sends an Expect: 100-continue head and its body only once it reads a 100
+ * (as curl does); resolves with everything it read when the proxy closes or answers finally.
+ */
+function expectContinue(path: string, token: string, body: string): Promise<string> {
+  const u = new URL(proxy.url);
+  return new Promise<string>((resolve) => {
+    let buf = "";
+    void Bun.connect({ hostname: u.hostname, port: Number(u.port), socket: {
+      open(s) { s.write(`POST ${path} HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer ${token}\r\nExpect: 100-continue\r\nContent-Length: ${body.length}\r\n\r\n`); },
+      data(s, d) {
+        buf += d.toString("latin1");
+        if (buf === "HTTP/1.1 100 Continue\r\n\r\n") return void s.write(body);
+        const final = buf.replace("HTTP/1.1 100 Continue\r\n\r\n", "");
+        const head = final.indexOf("\r\n\r\n");
+        const length = Number(/content-length: (\d+)/i.exec(final)?.[1] ?? -1);
+        if (head > 0 && final.length >= head + 4 + length) s.end();
+      },
+      close() { resolve(buf); },
+    } });
+  });
+}
+
+describe("Expect: 100-continue on a route with auth: the token is checked before the 100", () => {
+  test("a refused token gets its 401 without a 100, so the client never sends the body", async () => {
+    const before = member.seen.length;
+    const res = await expectContinue("/api/upload", await sign(rot2, good), "x".repeat(100_000));
+    expect(res).toStartWith("HTTP/1.1 401 Unauthorized\r\n");
+    expect(res).not.toContain("100 Continue");
+    expect(res).toContain("connection: close");
+    expect(member.seen.length).toBe(before);
+    await proxy.waitFor('"POST /api/upload HTTP/1.1" 401');
+  });
+
+  test("a valid token gets the 100, then the member's answer to the whole body", async () => {
+    const res = await expectContinue("/api/upload", await sign(rsa, good), "y".repeat(100_000));
+    expect(res).toStartWith("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 ");
+    const echoed = JSON.parse(res.slice(res.lastIndexOf("\r\n\r\n") + 4)) as { bodyLength: number; headers: Record<string, string> };
+    expect(echoed.bodyLength).toBe(100_000);
+    expect(echoed.headers["x-user"]).toBe("alice");
+  });
+});
+
 test("a token read from the query is not written to the access log; the rest of the target is", async () => {
   const token = await sign(rsa, good);
   const res = await get(`/q/orders?page=2&access_token=${token}`);

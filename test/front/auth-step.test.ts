@@ -46,3 +46,13 @@ test("no token or a bad one: the 401 with the RFC 6750 challenge, no-store, and 
   expect(badText).toEndWith("\r\n\r\n");
   expect(bad!.bodyBytes).toBe(0);
 });
+
+test("a token that cannot be checked (the verifier throws): a 503 on the route, and the reason in the event log", async () => {
+  const failing = { label: "api/v1", auth: { ...auth, verify: () => Promise.reject(new Error("key server down")) } } as unknown as RuntimeRoute;
+  const events: string[] = [];
+  const a = await authorizeHead(failing, head("Host: api", "Authorization: Bearer a.b.c"), "10.0.0.9", (level, msg) => void events.push(`${level} ${msg}`));
+  expect(a!.status).toBe(503);
+  expect(Buffer.from(a!.bytes).toString("latin1")).toEndWith("503 Service Unavailable: the token could not be checked\n");
+  expect(a!.counted).toBe(failing);
+  expect(events).toEqual(["error auth route=api/v1: key server down"]);
+});
