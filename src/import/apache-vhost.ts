@@ -8,6 +8,8 @@ import type { Node, Report } from "./report.ts";
 import { backendTimeout, collect, type ApacheModel, type Pass, type Server } from "./apache.ts";
 import { hasRules, rulesJson } from "./apache-headers.ts";
 import { poolFor, type PoolUse } from "./apache-balancer.ts";
+import { addCatchAlls, type CatchAll } from "./catch-all.ts";
+import { reverses } from "./apache-reverse.ts";
 
 const HOST = /^(\*\.)?[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$/;
 export const ADMIN_LISTEN = "127.0.0.1:9090";
@@ -30,12 +32,14 @@ export function importApache(nodes: Node[], draft: Draft, report: Report): void 
     report.note(model.main.passes[0]?.node ?? model.main.node, "server-wide ProxyPass and Header rules apply to every VirtualHost (httpd merges them in)");
   }
   const seen = new Set<number>();
+  const catchAlls: CatchAll[] = [];
   for (const s of servers) {
     const isDefault = !seen.has(s.port!);
     seen.add(s.port!);
     const peers = servers.filter((x) => x.port === s.port);
-    server(s, isDefault, peers, model, draft, report);
+    server(s, isDefault, peers, model, draft, report, catchAlls);
   }
+  addCatchAlls(draft, catchAlls);
   for (const st of model.sticky) {
     if (![...model.balancers.values()].some((b) => b.params.get("stickysession")?.split("|")[0] === st.name)) report.skip(st.node, "no balancer's stickysession names this cookie");
   }
@@ -51,7 +55,7 @@ export function importApache(nodes: Node[], draft: Draft, report: Report): void 
   }
 }
 
-function server(s: Server, isDefault: boolean, peers: Server[], model: ApacheModel, draft: Draft, report: Report): void {
+function server(s: Server, isDefault: boolean, peers: Server[], model: ApacheModel, draft: Draft, report: Report, catchAlls: CatchAll[]): void {
   const listen = model.listens.find((l) => l.port === s.port);
   const listener = draft.listener(s.port!, listen?.host ?? s.host);
   if (s.ssl.engine) tls(s, listener, model, draft);
@@ -97,6 +101,8 @@ function server(s: Server, isDefault: boolean, peers: Server[], model: ApacheMod
     for (const h of hosts) draft.addRoute(h ? { host: h, ...r } : { ...r }, (r as { _node?: Node })._node ?? s.node);
   }
   for (const r of draft.routes) delete r._node;
+  const named = hosts.filter((h) => h !== undefined);
+  if (named.length && !routes.some((r) => r.path === "/")) catchAlls.push({ hosts: named, node: s.node, why: "as httpd serves them from this vhost's DocumentRoot, never by the default vhost" });
 }
 
 /** httpd matches ProxyPass paths at segment boundaries, first in configuration order. */
@@ -153,40 +159,6 @@ function pass(p: Pass, s: Server, use: PoolUse): Json | undefined {
     if (!["timeout", "connectiontimeout", "retry", "lbmethod", "stickysession", "nofailover", "maxattempts"].includes(k)) report.skip(p.node, `parameter ${k} is not converted`);
   }
   return route;
-}
-
-/** ProxyPassReverse: the route's own members are mapped back by `reverse`; other URLs become reverseAlso. */
-function reverses(s: Server, main: Server, routes: Json[], draft: Draft): void {
-  const report = draft.report;
-  const all = s === main ? s.reverses : [...s.reverses, ...main.reverses];
-  const covered = new Set<Json>();
-  for (const r of all) {
-    const route = routes.find((x) => x.path === routePath(r.path) && x.pool);
-    if (!route) { report.skip(r.node, "no ProxyPass to a pool has this path"); continue; }
-    const own = /^balancer:\/\//i.test(r.url) ? r.url.slice(11).replace(/\/.*$/, "") === String(route.pool) : isOwn(r.url, route, s, main, draft);
-    if (own) { covered.add(route); continue; }
-    if (!splitUrl(r.url)) { report.skip(r.node, `${JSON.stringify(r.url)} is not an http(s) URL`); continue; }
-    route.reverseAlso = [...((route.reverseAlso as string[]) ?? []), r.url];
-  }
-  for (const route of routes) {
-    if (!route.pool || covered.has(route)) continue;
-    if (route.reverseAlso) report.note(route._node as Node, "routes.json also maps the members' own URLs back (httpd maps only the ProxyPassReverse URLs)");
-    else { route.reverse = false; report.note(route._node as Node, "no ProxyPassReverse for this path: Location headers reach the client as the member sent them, as in httpd (reverse: false)"); }
-  }
-  for (const c of [...s.cookiePaths, ...(s === main ? [] : main.cookiePaths)]) {
-    const route = routes.find((x) => x.pool && (x.rewritePrefix ?? x.path) === c.from && x.path === routePath(c.to));
-    if (!route) report.note(c.node, "routes.json maps a Set-Cookie Path under a route's rewritePrefix to the route's path, and no other");
-  }
-}
-
-/** Whether a ProxyPassReverse URL is the route's own target (what `reverse` maps anyway). */
-function isOwn(url: string, route: Json, s: Server, main: Server, draft: Draft): boolean {
-  const bare = (x: string) => x.replace(/\/+$/, "");
-  const target = [...s.passes, ...main.passes].find((p) => routePath(p.path) === route.path)?.target ?? "";
-  if (bare(url) === bare(target)) return true;
-  const rest = /^balancer:\/\//i.test(target) ? target.replace(/^balancer:\/\/[^/]*/i, "") : "";
-  const members = (draft.pools.get(String(route.pool))?.members ?? []) as { url: string }[];
-  return members.some((m) => bare(url) === bare(bare(m.url) + rest));
 }
 
 function tls(s: Server, listener: Json, model: ApacheModel, draft: Draft): void {

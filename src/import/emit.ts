@@ -49,6 +49,11 @@ export class Draft {
     this.routes.push(route);
   }
 
+  /** Where the route for this host and path came from, if there is one. */
+  routeFrom(host: string | undefined, path: string): Node | undefined {
+    return this.routeAt.get(`${String(host ?? "*").toLowerCase()} ${path}`);
+  }
+
   /** Sets clientTimeouts[field] from a directive; a second, different value is reported. */
   clientTimeout(field: "header" | "body" | "keepAlive", ms: number, from: Node): void {
     const first = this.clientTimeoutAt.get(field);

@@ -9,6 +9,7 @@ import { parseUpstream, type Upstream } from "./nginx-upstream.ts";
 import { locationRoute, serverRedirect } from "./nginx-location.ts";
 import { Scope } from "./nginx-scope.ts";
 import { nginxMs } from "./nginx-upstream.ts";
+import { addCatchAlls, type CatchAll } from "./catch-all.ts";
 
 const CLIENT_TIMEOUT: Record<string, "header" | "body" | "keepAlive"> = { client_header_timeout: "header", client_body_timeout: "body", keepalive_timeout: "keepAlive" };
 /** NGINX's own defaults (ngx_http_core_module), written out so the import keeps them. */
@@ -64,7 +65,9 @@ export function importNginx(nodes: Node[], draft: Draft, report: Report): void {
     else httpScope.add(n);
   }
   const parsed = servers.map((s) => parseServer(s.node, s.scope, draft, report));
-  for (const s of parsed) convertServer(s, parsed, upstreams, draft, report);
+  const catchAlls: CatchAll[] = [];
+  for (const s of parsed) convertServer(s, parsed, upstreams, draft, report, catchAlls);
+  addCatchAlls(draft, catchAlls);
   httpScope.reportUnused(report);
   draft.clientTimeoutDefaults(NGINX_CLIENT_TIMEOUTS);
 }
@@ -99,7 +102,7 @@ function parseServer(node: Node, parent: Scope, draft: Draft, report: Report): P
   return s;
 }
 
-function convertServer(s: ParsedServer, all: ParsedServer[], upstreams: Map<string, Upstream>, draft: Draft, report: Report): void {
+function convertServer(s: ParsedServer, all: ParsedServer[], upstreams: Map<string, Upstream>, draft: Draft, report: Report, catchAlls: CatchAll[]): void {
   const dir = dirname(s.node.loc.file);
   for (const l of s.listens) {
     const listener = draft.listener(l.port, l.host);
@@ -118,10 +121,14 @@ function convertServer(s: ParsedServer, all: ParsedServer[], upstreams: Map<stri
   }
   const hosts = hostsOf(s, all, report);
   if (!s.locations.length) report.skip(s.node, "a server without locations serves files; nothing to convert");
+  let root = false;
   for (const loc of s.locations) {
     const route = locationRoute(loc, s.scope, upstreams, draft, report);
     if (route) for (const h of hosts) draft.addRoute(h ? { host: h, ...route } : { ...route }, loc);
+    root ||= route?.path === "/";
   }
+  const named = hosts.filter((h) => h !== undefined);
+  if (named.length && !root) catchAlls.push({ hosts: named, node: s.node, why: "as NGINX serves them from this server's root, never by the default server's locations" });
   s.scope.reportUnused(report);
 }
 

@@ -1,0 +1,37 @@
+import { parseConfigText } from "../../src/config/load.ts";
+import { describe, expect, test } from "bun:test";
+import { convert, routes } from "./convert.ts";
+
+const vhost = (name: string, path: string, member: string, port = 80) => `<VirtualHost *:${port}>\n${name ? `ServerName ${name}\n` : ""}ProxyPass ${path} http://${member}:1/\nProxyPassReverse ${path} http://${member}:1/\n</VirtualHost>\n`;
+const hostRoutes = (json: Parameters<typeof routes>[0]) => routes(json).map((r) => [r.host, r.path, r.pool ?? r.respond]);
+
+describe("a named site without a route for / answers the rest of its names itself (404), not the default site", () => {
+  test("Apache: a named vhost with only ProxyPass /api gets a 404 / route for its ServerName and ServerAlias, with a note", () => {
+    const c = convert("apache", `${vhost("a.example", "/", "a")}<VirtualHost *:80>\nServerName b.example\nServerAlias www.b.example\nProxyPass /api http://b:1/\nProxyPassReverse /api http://b:1/\n</VirtualHost>\n`);
+    expect(hostRoutes(c)).toEqual([[undefined, "/", "a-1"], ["b.example", "/api", "b-1"], ["www.b.example", "/api", "b-1"], ["b.example", "/", { status: 404 }], ["www.b.example", "/", { status: 404 }]]);
+    expect(c.lines.join("\n")).toMatch(/:6: note: <VirtualHost \*:80>: requests for b.example, www.b.example that match none of its routes answer 404 .*DocumentRoot, never by the default vhost/);
+    expect(() => parseConfigText(JSON.stringify(c.json))).not.toThrow();
+  });
+
+  test("Apache: the default vhost, a named vhost with ProxyPass / and one without a name get no 404 route", () => {
+    const c = convert("apache", `${vhost("a.example", "/api", "a")}${vhost("b.example", "/", "b")}${vhost("", "/c", "c")}`);
+    expect(routes(c).filter((r) => r.respond)).toEqual([]);
+  });
+
+  test("Apache: the same name with / on another port keeps that route; the vhost without / is noted as falling to it", () => {
+    const c = convert("apache", `${vhost("a.example", "/", "a")}${vhost("b.example", "/api", "b")}${vhost("a.example", "/", "a", 81)}${vhost("b.example", "/", "c", 81)}`);
+    expect(routes(c).find((r) => r.host === "b.example" && r.path === "/")?.pool).toBe("c-1");
+    expect(c.lines.join("\n")).toMatch(/:6: note: <VirtualHost \*:80>: b.example has no "\/" here; .* go to the b.example "\/" route of .*:18 \(routes.json routes are not per port\)/);
+  });
+
+  test("NGINX: a server_name server without location / gets a 404 / route for each name; the default server none", () => {
+    const c = convert("nginx", "server { listen 80; location / { proxy_pass http://a:1; } }\nserver { listen 80; server_name b.example .c.example; location /api { proxy_pass http://b:1; } }\n");
+    expect(hostRoutes(c).filter((r) => r[1] === "/")).toEqual([[undefined, "/", "a-1"], ["b.example", "/", { status: 404 }], ["c.example", "/", { status: 404 }], ["*.c.example", "/", { status: 404 }]]);
+    expect(c.lines.join("\n")).toMatch(/:2: note: server: requests for b.example, c.example, \*.c.example that match none of its routes answer 404 .*this server's root, never by the default server's locations/);
+  });
+
+  test("NGINX: a named server with location / gets no 404 route", () => {
+    const c = convert("nginx", "server { listen 80; location / { proxy_pass http://a:1; } }\nserver { listen 80; server_name b.example; location / { proxy_pass http://b:1; } location /x { return 404; } }\n");
+    expect(routes(c).filter((r) => r.path === "/" && r.respond)).toEqual([]);
+  });
+});
