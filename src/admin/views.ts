@@ -63,6 +63,8 @@ export function statusView(rt: Runtime, info: StatusInfo) {
     listeners: rt.listeners.map((l, i) => ({ address: info.listeners[i] ?? `${l.host}:${l.port}`, tls: l.tls !== undefined })),
     routes: [...rt.router.routes()].sort((a, b) => a.index - b.index).map((r) => ({
       name: r.label, host: r.host ?? null, path: r.path,
+      // routes[].ports; null: every listener
+      ports: r.ports ? [...r.ports] : null,
       pool: r.action.kind === "pool" ? r.action.pool.name : null, action: r.action.kind,
       requests: r.stats.requests, bytesIn: r.stats.bytesIn, bytesOut: r.stats.bytesOut,
       latency: { p50: r.stats.latency.quantile(0.5), p99: r.stats.latency.quantile(0.99) },

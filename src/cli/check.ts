@@ -89,7 +89,8 @@ export function summary(rt: Runtime): string {
   for (const r of [...rt.router.routes()].sort((a, b) => a.index - b.index)) {
     const a = r.action;
     const what = a.kind === "pool" ? `pool ${a.pool.name}` : a.kind === "respond" ? `respond ${a.status}` : `redirect ${a.status} ${a.to}`;
-    lines.push(`route ${r.host ?? "*"} ${r.path} -> ${what}${r.rewritePrefix ? ` (rewrite to ${r.rewritePrefix})` : ""}`);
+    const ports = r.ports ? ` (ports ${[...r.ports].join(", ")})` : "";
+    lines.push(`route ${r.host ?? "*"} ${r.path} -> ${what}${r.rewritePrefix ? ` (rewrite to ${r.rewritePrefix})` : ""}${ports}`);
   }
   return lines.join("\n");
 }

@@ -12,6 +12,7 @@ import { Registry } from "../state/registry.ts";
 import { Pool } from "../balancer/pool.ts";
 import { ipMatcher } from "../net/cidr.ts";
 import { Router } from "../proxy/router.ts";
+import { routeLabel } from "./route-label.ts";
 import { compileHeaderRules, lintHeaderRules } from "../rewrite/header-rules.ts";
 import { compileReverse, SiblingTable } from "../rewrite/reverse.ts";
 import type { Config, PoolConfig, RouteConfig } from "./schema.ts";
@@ -66,15 +67,30 @@ export function compile(config: Config, opts: CompileOptions): Runtime {
     },
     fail: (field, message) => { throw new ConfigError(opts.file, [{ path: `routes[${i}].auth.jwt.${field}`, message }]); },
   });
-  let siblings: SiblingTable | undefined;
-  const vhost = () => (siblings ??= new SiblingTable(reverseSiblings(config.routes, pools)));
+  // One table per set of listener ports: a route of <VirtualHost *:8443> maps back through the
+  // routes that can serve its listeners, not through another port's vhost.
+  const tables = new Map<string, SiblingTable>();
+  const vhost = (ports: readonly number[] | undefined) => {
+    const key = ports?.join(",") ?? "*";
+    let t = tables.get(key);
+    if (!t) tables.set(key, (t = new SiblingTable(reverseSiblings(config.routes.filter((o) => !ports || !o.ports || o.ports.some((p) => ports.includes(p))), pools))));
+    return t;
+  };
   const routes = config.routes.map((rc, i) => compileRoute(rc, i, pools, warnings, registry, buckets, auth, vhost));
+  const router = new Router(routes);
+  const byPort = new Map<number, Router<RuntimeRoute>>();
   return {
     registry,
     config,
     baseDir,
     listeners: config.listeners,
-    router: new Router(routes),
+    router,
+    routerFor(port) {
+      if (!routes.some((r) => r.ports)) return router;
+      let r = byPort.get(port);
+      if (!r) byPort.set(port, (r = new Router(routes.filter((x) => !x.ports || x.ports.has(port)))));
+      return r;
+    },
     pools,
     isTrustedProxy: ipMatcher(config.trustedProxies),
     // Bun's idle timeout is whole seconds, 8..960 (it pings idle sockets, as NGINX's
@@ -137,7 +153,7 @@ function reverseSiblings(all: readonly RouteConfig[], pools: Map<string, Runtime
   });
 }
 
-function compileRoute(rc: RouteConfig, index: number, pools: Map<string, RuntimePool>, warnings: string[], registry: Registry, buckets: readonly number[] | undefined, auth: (rc: RouteConfig, i: number) => RouteAuth | undefined, vhost: () => SiblingTable): RuntimeRoute {
+function compileRoute(rc: RouteConfig, index: number, pools: Map<string, RuntimePool>, warnings: string[], registry: Registry, buckets: readonly number[] | undefined, auth: (rc: RouteConfig, i: number) => RouteAuth | undefined, vhost: (ports: readonly number[] | undefined) => SiblingTable): RuntimeRoute {
   const where = `routes[${index}]`;
   const pool = rc.pool !== undefined ? pools.get(rc.pool) : undefined;
   const action: RouteAction = pool
@@ -148,7 +164,7 @@ function compileRoute(rc: RouteConfig, index: number, pools: Map<string, Runtime
   if (rc.responseHeaders) warnings.push(...lintHeaderRules(rc.responseHeaders, `${where}.responseHeaders`));
   const upstreamPath = rc.rewritePrefix ?? rc.path;
   const timeouts = { ...(pool?.timeouts ?? DEFAULT_TIMEOUTS), ...rc.timeouts };
-  const label = rc.name ?? `${rc.host ?? "*"}${rc.path}`;
+  const label = routeLabel(rc);
   return {
     index,
     label,
@@ -165,13 +181,14 @@ function compileRoute(rc: RouteConfig, index: number, pools: Map<string, Runtime
     requestRules: rc.requestHeaders ? compileHeaderRules(rc.requestHeaders, `${where}.requestHeaders`, "request") : undefined,
     responseRules: rc.responseHeaders ? compileHeaderRules(rc.responseHeaders, `${where}.responseHeaders`) : undefined,
     allowEncodedSlashes: rc.allowEncodedSlashes,
+    ports: rc.ports && new Set(rc.ports),
     reverse: pool && rc.reverse
       ? compileReverse({
           upstreamPrefixes: [...pool.pool.members.map((m) => joinPath(m.url.origin + m.url.pathname, upstreamPath)), ...rc.reverseAlso],
           routePrefix: rc.path,
           upstreamPathPrefix: joinPath(pool.pool.members[0]!.url.pathname, upstreamPath),
           memberHosts: pool.pool.members.map((m) => m.url.hostname),
-          siblings: vhost(),
+          siblings: vhost(rc.ports),
         })
       : undefined,
   };

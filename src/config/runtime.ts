@@ -53,6 +53,8 @@ export interface RuntimeRoute {
   allowEncodedSlashes: boolean;
   /** routes[].auth.jwt: src/auth/authorize.ts decides before anything else runs. */
   auth?: RouteAuth | undefined;
+  /** routes[].ports: only listeners with these configured ports serve it; undefined: every listener. */
+  ports?: ReadonlySet<number> | undefined;
 }
 
 /** How long a client may take for a request head, between body bytes, and idle between requests (ms). */
@@ -64,7 +66,10 @@ export interface Runtime {
   registry: Registry;
   baseDir: string;
   listeners: readonly ListenerConfig[];
+  /** Every route (listing, metrics, start-up summaries). */
   router: Router<RuntimeRoute>;
+  /** The routes a listener with this configured port serves: `router` itself when no route names ports. */
+  routerFor(port: number): Router<RuntimeRoute>;
   pools: ReadonlyMap<string, RuntimePool>;
   isTrustedProxy: (ip: string) => boolean;
   websocket: { idleTimeoutSec: number; maxMessageSize: number };

@@ -189,6 +189,12 @@ const route = v.strictObject({
   /** Apache's AllowEncodedSlashes NoDecode: %2F and %5C pass as received instead of a 404. */
   allowEncodedSlashes: v.optional(v.boolean(), false),
   auth: v.optional(authSchema(duration)),
+  /** Apache `<VirtualHost *:8443>`, NGINX `listen 8443`: only the listeners with these ports serve the route. */
+  ports: v.optional(v.pipe(
+    v.array(v.pipe(port, v.minValue(1, "a route's port is a listener's port, 1..65535"))),
+    v.minLength(1, "give at least one port, or leave ports out for every listener"),
+    v.check((ps) => new Set(ps).size === ps.length, "a port is listed twice"),
+  )),
 });
 
 export const configSchema = v.strictObject({

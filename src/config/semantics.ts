@@ -8,6 +8,7 @@ import { jsonPath } from "./errors.ts";
 import { parseCidr } from "../net/cidr.ts";
 import { authIssues } from "./auth-schema.ts";
 import { isLoopback, parseHostPort } from "../net/host-port.ts";
+import { routeLabel } from "./route-label.ts";
 
 type Obj = Record<string, unknown>;
 const isObj = (x: unknown): x is Obj => typeof x === "object" && x !== null && !Array.isArray(x);
@@ -15,11 +16,10 @@ const list = (x: unknown): unknown[] => (Array.isArray(x) ? x : []);
 
 const RESERVED = new Set(["__proto__", "constructor", "prototype", "hasOwnProperty", "toString", "valueOf"]);
 
-function routeName(r: unknown): string {
-  if (!isObj(r)) return "?";
-  if (typeof r.name === "string") return r.name;
-  return `${typeof r.host === "string" ? r.host : "*"}${typeof r.path === "string" ? r.path : "/"}`;
-}
+const routeName = (r: unknown): string => (isObj(r) ? routeLabel(r) : "?");
+
+/** A route's listener ports: undefined for every listener. */
+const portsOf = (r: Obj): number[] | undefined => (Array.isArray(r.ports) && r.ports.length > 0 ? r.ports.filter((p): p is number => typeof p === "number") : undefined);
 
 export function semanticIssues(raw: unknown): ConfigIssue[] {
   if (!isObj(raw)) return [];
@@ -60,17 +60,23 @@ export function semanticIssues(raw: unknown): ConfigIssue[] {
     const range = typeof active?.expectStatus === "string" ? active.expectStatus.split("-").map(Number) : [];
     if (range.length === 2 && range[0]! > range[1]!) at(["pools", name, "health", "active", "expectStatus"], "the range's first status is larger than its last");
   }
-  const routeKeys = new Map<string, number>();
+  const routeKeys = new Map<string, { ports: number[] | undefined; index: number }[]>();
   const labels = new Map<string, number>();
+  const listenerPorts = new Set(list(raw.listeners).flatMap((l) => (isObj(l) && typeof l.port === "number" ? [l.port] : [])));
   list(raw.routes).forEach((r, i) => {
     if (!isObj(r)) return;
+    const ports = portsOf(r);
+    ports?.forEach((p, j) => {
+      if (!listenerPorts.has(p)) at(["routes", i, "ports", j], `no listener has port ${p} (listeners: ${[...listenerPorts].join(", ") || "none"}); a route's ports name listeners' ports`);
+    });
     // Paths compare exactly, hosts case-insensitively (as the router matches them): the second
-    // of two equal routes could never be reached.
+    // of two equal routes on one listener port could never be reached.
     const key = `${typeof r.host === "string" ? r.host.toLowerCase() : "*"} ${typeof r.path === "string" ? r.path : "/"}`;
-    const first = routeKeys.get(key);
-    if (first !== undefined) at(["routes", i], `same host and path as routes[${first}] (${routeName(list(raw.routes)[first])}), so routes[${i}] (${routeName(r)}) could never be used; remove one or change its host or path`);
+    const same = routeKeys.get(key) ?? [];
+    const first = same.find((o) => !o.ports || !ports || o.ports.some((p) => ports.includes(p)))?.index;
+    if (first !== undefined) at(["routes", i], `same host and path as routes[${first}] (${routeName(list(raw.routes)[first])})${ports || same.some((o) => o.ports) ? " on the same listener port" : ""}, so routes[${i}] (${routeName(r)}) could never be used; remove one or change its host or path`);
     else {
-      routeKeys.set(key, i);
+      routeKeys.set(key, [...same, { ports, index: i }]);
       // The name labels the route's access lines, metrics and admin entry: two routes under one
       // name would share (and print twice) one set of counters.
       const label = routeName(r);

@@ -13,8 +13,13 @@ import type { FastPlan } from "./front-context.ts";
 import type { FastHead } from "./request-head.ts";
 import { MemberLane } from "./upstream-lane.ts";
 
+type Plan = (head: FastHead) => FastPlan | LocalAnswer;
+
 export interface FastLanes {
-  plan(head: FastHead): FastPlan | LocalAnswer;
+  /** Over every route (what a listener gets when no route names ports). */
+  plan: Plan;
+  /** Over the routes a listener with this configured port serves (routes[].ports). */
+  planFor(port: number): Plan;
   lanes: ReadonlyMap<Member, MemberLane>;
   close(): void;
 }
@@ -24,18 +29,24 @@ export function fastLanes(rt: Runtime, previous?: ReadonlyMap<Member, MemberLane
   const lanes = new Map<Member, MemberLane>();
   // http:// and https:// members alike: the dialer carries the pool's upstream TLS.
   for (const pool of rt.pools.values()) for (const m of pool.pool.members) lanes.set(m, previous?.get(m) ?? new MemberLane(pool.dialers.get(m)!));
-  return {
-    lanes,
-    plan(h) {
+  const planWith = (router: Runtime["router"]): Plan => (h) => {
       const canonical = matchPath(h.rawPath);
       if (canonical === undefined) return errorAnswer("bad_request", "400 Bad Request: invalid request path", h);
-      const route = rt.router.match(h.hostName, canonical);
+      const route = router.match(h.hostName, canonical);
       if (!route) return errorAnswer("no_route", "404 Not Found: no route for this host and path", h);
       if (!route.allowEncodedSlashes && hasEncodedSlash(h.rawPath)) return errorAnswer("no_route", ENCODED_SLASH_404, h);
       if (route.denyMethods.has(h.method)) return errorAnswer("forbidden", `403 Forbidden: method ${h.method} is not allowed here`, h, route);
       if (route.action.kind !== "pool") return routeAnswer(route, h);
       // Normalizing is idempotent: a path that is its own canonical form is sent as it is.
       return { route, pool: route.action.pool, path: canonical === h.rawPath ? canonical : normalizePath(h.rawPath), canonical };
+    };
+  const plan = planWith(rt.router);
+  return {
+    lanes,
+    plan,
+    planFor(port) {
+      const router = rt.routerFor(port);
+      return router === rt.router ? plan : planWith(router);
     },
     close() {
       for (const l of lanes.values()) l.close();

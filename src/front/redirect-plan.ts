@@ -10,12 +10,14 @@ import { routeAnswer } from "./local-answer.ts";
 
 export function redirectLanes(opts: { port: number; status: number }): FastLanes {
   const suffix = opts.port === 443 ? "" : `:${opts.port}`;
+  const plan: FastLanes["plan"] = (h) => {
+    const to = `https://${h.hostName}${suffix}${h.target}`;
+    return routeAnswer({ label: "-", action: { kind: "redirect", to, status: opts.status } } as RuntimeRoute, h, false);
+  };
   return {
     lanes: new Map(),
-    plan(h) {
-      const to = `https://${h.hostName}${suffix}${h.target}`;
-      return routeAnswer({ label: "-", action: { kind: "redirect", to, status: opts.status } } as RuntimeRoute, h, false);
-    },
+    plan,
+    planFor: () => plan,
     close() {},
   };
 }

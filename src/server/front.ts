@@ -44,7 +44,7 @@ export function listenFront(o: FrontOptions): Front {
   let drained: PromiseWithResolvers<void> | undefined;
   const ctx: FrontContext = {
     deps: { ...o.deps, port: o.port, lanes: o.lanes.lanes },
-    plan: o.lanes.plan,
+    plan: o.lanes.planFor(o.port),
     idleTimeoutSec: o.idleTimeoutSec,
     clientTimeouts: o.clientTimeouts,
     stopping: false,
@@ -96,7 +96,7 @@ export function listenFront(o: FrontOptions): Front {
     },
     swap(lanes, deps) {
       ctx.deps = { ...deps, port: listener.port, lanes: lanes.lanes };
-      ctx.plan = lanes.plan;
+      ctx.plan = lanes.planFor(o.port);
     },
     async stop(closeActive) {
       ctx.stopping = true;

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { findMember, memberView } from "../../src/admin/views.ts";
+import { findMember, memberView, statusView } from "../../src/admin/views.ts";
 import { compile } from "../../src/config/compile.ts";
 import { parseConfigText } from "../../src/config/load.ts";
 
@@ -25,4 +25,14 @@ test("lastProbe is null until an active probe ran, then its time, result and dur
   m.lastProbeOk = false;
   m.lastProbeMs = 2.345;
   expect(memberView(rt, "p", m).health.lastProbe).toEqual({ at: "2030-01-01T12:00:00.000Z", ok: false, ms: 2.3 });
+});
+
+test("status routes carry their listener ports, null for a route every listener serves", () => {
+  const rt = compile(parseConfigText(JSON.stringify({
+    listeners: [{ port: 8080 }, { port: 8443 }],
+    pools: { p: { members: [{ url: "http://10.0.0.1:8080" }] } },
+    routes: [{ path: "/gw", pool: "p", ports: [8443] }, { pool: "p" }],
+  })), { file: "/tmp/r.json" });
+  const view = statusView(rt, { version: "t", startedAt: 0, config: { file: "/tmp/r.json", generation: 1, loadedAt: 0 }, listeners: [] });
+  expect(view.routes.map((r) => [r.name, r.ports])).toEqual([["*:8443/gw", [8443]], ["*/", null]]);
 });

@@ -114,6 +114,17 @@ describe("proxy check: a valid configuration", () => {
     });
   });
 
+  test("a route that serves only some listener ports says which", async () => {
+    const file = routes({
+      listeners: [{ port: 8080, host: "127.0.0.1" }, { port: 8443, host: "127.0.0.1" }],
+      pools: { api: { members: [{ url: "http://127.0.0.1:9000", route: "n1" }] } },
+      routes: [{ path: "/", pool: "api", ports: [8443] }, { path: "/", respond: { status: 404 }, ports: [8080] }],
+    });
+    const r = await check(file);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("route * / -> pool api (ports 8443)\nroute * / -> respond 404 (ports 8080)\n");
+  });
+
   test("summary lists routes in file order, whatever order the router keeps them in", async () => {
     const file = routes(minimal({ routes: [{ path: "/", pool: "api" }, { path: "/a/b", pool: "api" }, { host: "h.example", path: "/a", pool: "api" }] }));
     const rt = (await loadRuntime(file, capture().io))!;

@@ -149,6 +149,29 @@ describe("compile: the spec example", () => {
     });
   });
 
+  test("reverse is vhost-wide per listener port: a route maps back through the routes its listeners serve, not another port's", () => {
+    const cfg = {
+      listeners: [{ port: 8080 }, { port: 8443 }],
+      pools: { web: { members: [{ url: "http://10.0.0.1:80" }] }, gw: { members: [{ url: "http://10.0.0.2:80" }] } },
+      routes: [
+        { path: "/web", pool: "web", ports: [8080] },
+        { path: "/gw", pool: "gw", ports: [8443] },
+        { path: "/", pool: "web" },
+      ],
+    };
+    withRuntime(JSON.stringify(cfg), (rt) => {
+      const mapped = (i: number, location: string) => {
+        const h = new Headers({ location });
+        routeAt(rt, i).reverse!(h, { scheme: "https", host: "edge.example" });
+        return h.get("location");
+      };
+      expect(mapped(0, "http://10.0.0.2:80/gw/x")).toBe("http://10.0.0.2:80/gw/x"); // 8443's vhost: not 8080's to map
+      expect(mapped(1, "http://10.0.0.2:80/gw/x")).toBe("https://edge.example/gw/x");
+      expect(mapped(1, "http://10.0.0.1:80/x")).toBe("https://edge.example/x"); // the route of every port
+      expect(mapped(2, "http://10.0.0.2:80/gw/x")).toBe("https://edge.example/gw/x"); // it serves 8443 too
+    });
+  });
+
   test("trusted proxies are compiled to a matcher", () => {
     const cfg = JSON.parse(SPEC_EXAMPLE);
     cfg.trustedProxies = ["10.0.0.0/8"];

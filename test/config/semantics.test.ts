@@ -15,6 +15,19 @@ describe("semanticIssues", () => {
     expect(paths(base({ routes: [{ path: "/x", pool: "a" }, { path: "/x/", pool: "a" }, { path: "/X", pool: "a" }, { host: "h", path: "/x", pool: "a" }] }))).toEqual([]);
   });
 
+  test("routes[].ports: the same host and path may repeat on other ports, not on a shared one; a port must be a listener's", () => {
+    const two = { listeners: [{ port: 8080 }, { port: 8443 }] };
+    expect(paths(base({ ...two, routes: [{ path: "/", pool: "a", ports: [8080] }, { path: "/", pool: "a", ports: [8443] }] }))).toEqual([]);
+    expect(paths(base({ ...two, routes: [{ path: "/", pool: "a", ports: [8080, 8443] }, { path: "/", pool: "a", ports: [8443] }] }))).toEqual([
+      "routes[1]: same host and path as routes[0] (*:8080,8443/) on the same listener port, so routes[1] (*:8443/) could never be used; remove one or change its host or path",
+    ]);
+    // A route without ports is on every port, so it shares one with any other.
+    expect(paths(base({ ...two, routes: [{ path: "/", pool: "a", ports: [8443] }, { path: "/", pool: "a" }] }))[0]).toStartWith("routes[1]: same host and path as routes[0] (*:8443/) on the same listener port");
+    expect(paths(base({ ...two, routes: [{ path: "/", pool: "a", ports: [8080, 9443] }] }))).toEqual([
+      "routes[0].ports[1]: no listener has port 9443 (listeners: 8080, 8443); a route's ports name listeners' ports",
+    ]);
+  });
+
   test("two routes under one name are an error at the second's name, a name equal to another route's default label too", () => {
     expect(paths(base({ routes: [{ path: "/a", pool: "a", name: "same" }, { path: "/b", pool: "a", name: "same" }] }))).toEqual([
       'routes[1].name: "same" already names routes[0]; route names must be unique (they label logs and metrics)',

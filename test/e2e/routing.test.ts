@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { echoUpstream, startProxy, type RunningProxy } from "./harness.ts";
+import { closedPort, echoUpstream, startProxy, type RunningProxy } from "./harness.ts";
 import { connect } from "node:net";
 
 /** Sends raw bytes and returns the raw response (for Host-header cases fetch cannot produce). */
@@ -108,4 +108,31 @@ describe("routing by host and path", () => {
     expect(e).toMatchObject({ status: 200, route: "sso.example.com/apim-t", pool: "a", member: a.url, method: "GET" });
     expect(e.bytes).toBeGreaterThan(0);
   });
+});
+
+test("routes with ports: each listener serves its own vhost's routes for the same host and path, and the routes without ports", async () => {
+  const web = echoUpstream("web");
+  const gw = echoUpstream("gw");
+  const [portA, portB] = [closedPort(), closedPort()];
+  const p = await startProxy({
+    listeners: [{ port: portA, host: "127.0.0.1" }, { port: portB, host: "127.0.0.1" }],
+    pools: { web: { members: [{ url: web.url }] }, gw: { members: [{ url: gw.url }] } },
+    routes: [
+      { host: "api.example.com", path: "/", pool: "web", ports: [portA] },
+      { host: "api.example.com", path: "/", pool: "gw", ports: [portB] },
+      { path: "/", respond: { status: 200, body: "any" } },
+    ],
+    accessLog: { format: "json" },
+  });
+  try {
+    const on = async (port: number, host: string) => (await raw(`http://127.0.0.1:${port}`, `GET /x HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`)).split("\r\n\r\n")[1];
+    expect(JSON.parse((await on(portA, "api.example.com"))!).name).toBe("web");
+    expect(JSON.parse((await on(portB, "api.example.com"))!).name).toBe("gw");
+    expect(await on(portB, "other.example.com")).toBe("any");
+    await p.waitFor(`"route":"api.example.com:${portB}/"`);
+  } finally {
+    await p.stop();
+    web.stop();
+    gw.stop();
+  }
 });

@@ -58,3 +58,27 @@ test("sticky pools and routes with auth are planned like any pool route (the exc
   expect(forwarded(fastLanes(rt).plan(head("/sticky/a")))?.pool.name).toBe("sticky");
   expect(forwarded(fastLanes(rt).plan(head("/auth/a")))?.route.auth).toBeDefined();
 });
+
+test("routes with ports: a listener's plan serves only the routes of its port and the routes without ports", () => {
+  const scoped = compile(parseConfigText(JSON.stringify({
+    listeners: [{ port: 8080 }, { port: 8443 }],
+    pools: { web: { members: [{ url: "http://10.0.0.1:80" }] }, gw: { members: [{ url: "http://10.0.0.2:80" }] } },
+    routes: [
+      { host: "api.example.com", path: "/", pool: "gw", ports: [8443] },
+      { host: "api.example.com", path: "/", pool: "web", ports: [8080] },
+      { path: "/health", respond: { status: 204 } },
+    ],
+  })), { file: "/tmp/routes.json" });
+  const lanes = fastLanes(scoped);
+  const on = (port: number, target: string, host = "api.example.com") => lanes.planFor(port)(readFastHead(`GET ${target} HTTP/1.1\r\nHost: ${host}\r\n\r\n`)!);
+  expect(forwarded(on(8443, "/x"))?.pool.name).toBe("gw");
+  expect(forwarded(on(8080, "/x"))?.pool.name).toBe("web");
+  expect(answered(on(8443, "/health", "other"))).toBe(204);
+  // A port no route names: only the routes without ports.
+  expect(answered(on(9999, "/x"))).toBe(404);
+  expect(answered(on(9999, "/health"))).toBe(204);
+  expect(forwarded(on(8443, "/x"))?.route.label).toBe("api.example.com:8443/");
+  // Without any route naming ports, every listener shares the one plan.
+  const shared = fastLanes(rt);
+  expect(shared.planFor(8080)).toBe(shared.plan);
+});
