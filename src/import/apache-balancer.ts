@@ -17,13 +17,15 @@ export interface PoolUse { model: ApacheModel; draft: Draft; report: Report; ser
 /** The pool a ProxyPass target names, made on first use; undefined when it cannot be. */
 export function poolFor(pass: Pass, target: { kind: "balancer"; b: Balancer } | { kind: "url"; url: string }, use: PoolUse): string | undefined {
   if (target.kind === "balancer") {
-    const name = poolName(target.b.name);
-    if (!use.draft.pools.has(name)) {
-      const pool = balancerPool(target.b, pass, use);
+    const b = target.b;
+    if (!b.pool) {
+      const pool = balancerPool(b, pass, use);
       if (!pool) return undefined;
-      use.draft.pools.set(name, pool);
+      b.pool = uniqueName(poolName(b.name), use);
+      use.draft.pools.set(b.pool, pool);
+      if (b.pool !== poolName(b.name)) use.report.note(b.node, `pool ${b.pool}: httpd keeps a balancer://${b.name} per VirtualHost, and another one is pool ${poolName(b.name)}`);
     }
-    return name;
+    return b.pool;
   }
   const u = splitUrl(target.url)!;
   const name = poolName(`${u.host}-${u.port}`);
@@ -32,6 +34,14 @@ export function poolFor(pass: Pass, target: { kind: "balancer"; b: Balancer } | 
     use.draft.pools.set(name, finish({ members }, [pass.params], [pass.node], use));
   }
   return name;
+}
+
+/** A second vhost's balancer of the same name gets the vhost's ServerName (or a count) after it. */
+function uniqueName(name: string, use: PoolUse): string {
+  if (!use.draft.pools.has(name)) return name;
+  const named = use.server.names[0] ? poolName(`${name}-${use.server.names[0]}`) : undefined;
+  if (named && !use.draft.pools.has(named)) return named;
+  for (let i = 2; ; i++) if (!use.draft.pools.has(`${name}-${i}`)) return `${name}-${i}`;
 }
 
 function balancerPool(b: Balancer, pass: Pass, use: PoolUse): Json | undefined {

@@ -14,7 +14,7 @@ export function reverses(s: Server, main: Server, routes: Json[], draft: Draft):
   for (const r of all) {
     const route = routes.find((x) => x.path === routePath(r.path) && x.pool);
     if (!route) { report.skip(r.node, "no ProxyPass to a pool has this path"); continue; }
-    const own = /^balancer:\/\//i.test(r.url) ? r.url.slice(11).replace(/\/.*$/, "") === String(route.pool) : isOwn(r.url, route, s, main, draft);
+    const own = /^balancer:\/\//i.test(r.url) ? r.url.slice(11).replace(/\/.*$/, "") === route._balancer : isOwn(r.url, route, s, main, draft);
     if (own) { covered.add(route); continue; }
     if (!splitUrl(r.url)) { report.skip(r.node, `${JSON.stringify(r.url)} is not an http(s) URL`); continue; }
     route.reverseAlso = [...((route.reverseAlso as string[]) ?? []), r.url];

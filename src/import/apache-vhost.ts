@@ -5,7 +5,7 @@
 import { dirname } from "node:path";
 import { Draft, duration, routePath, splitUrl, validHost, type Json } from "./emit.ts";
 import type { Node, Report } from "./report.ts";
-import { backendTimeout, collect, type ApacheModel, type Pass, type Server } from "./apache.ts";
+import { allBalancers, backendTimeout, collect, findBalancer, type ApacheModel, type Pass, type Server } from "./apache.ts";
 import { hasRules, rulesJson } from "./apache-headers.ts";
 import { poolFor, type PoolUse } from "./apache-balancer.ts";
 import { addCatchAlls, type CatchAll } from "./catch-all.ts";
@@ -40,8 +40,12 @@ export function importApache(nodes: Node[], draft: Draft, report: Report): void 
     server(s, isDefault, peers, model, draft, report, catchAlls);
   }
   addCatchAlls(draft, catchAlls);
+  for (const b of model.vhosts.flatMap((v) => [...v.balancers.values()])) {
+    const main = model.main.balancers.get(b.name);
+    if (main) report.skip(b.node, `never used: httpd looks up balancer://${b.name} in the main server first, ${main.node.loc.file}:${main.node.loc.line}; rename one of them`);
+  }
   for (const st of model.sticky) {
-    if (![...model.balancers.values()].some((b) => b.params.get("stickysession")?.split("|")[0] === st.name)) report.skip(st.node, "no balancer's stickysession names this cookie");
+    if (!allBalancers(model).some((b) => b.params.get("stickysession")?.split("|")[0] === st.name)) report.skip(st.node, "no balancer's stickysession names this cookie");
   }
   for (const t of model.clientTimeouts) draft.clientTimeout(t.field, t.ms, t.node);
   draft.clientTimeoutDefaults(APACHE_CLIENT_TIMEOUTS);
@@ -100,7 +104,7 @@ function server(s: Server, isDefault: boolean, peers: Server[], model: ApacheMod
     if (s.rewrite.deny.length) r.denyMethods = [...s.rewrite.deny];
     for (const h of hosts) draft.addRoute(h ? { host: h, ...r } : { ...r }, (r as { _node?: Node })._node ?? s.node);
   }
-  for (const r of draft.routes) delete r._node;
+  for (const r of draft.routes) delete r._node, delete r._balancer;
   const named = hosts.filter((h) => h !== undefined);
   if (named.length && !routes.some((r) => r.path === "/")) catchAlls.push({ hosts: named, node: s.node, why: "as httpd serves them from this vhost's DocumentRoot, never by the default vhost" });
 }
@@ -132,10 +136,11 @@ function pass(p: Pass, s: Server, use: PoolUse): Json | undefined {
   let targetPath: string;
   if (/^balancer:\/\//i.test(p.target)) {
     const name = p.target.slice("balancer://".length).replace(/\/.*$/, "");
-    const b = model.balancers.get(name);
+    const b = findBalancer(model, use.main.passes.includes(p) ? use.main : s, name);
     if (!b) return report.skip(p.node, `no <Proxy balancer://${name}> defines this balancer`), undefined;
     targetPath = p.target.slice("balancer://".length + name.length);
     pool = poolFor(p, { kind: "balancer", b }, use);
+    base._balancer = name;
   } else {
     const u = splitUrl(p.target);
     if (!u || !validHost(u.host)) return report.skip(p.node, `${JSON.stringify(p.target)} is not an http(s)://host:port URL or balancer://`), undefined;

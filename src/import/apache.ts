@@ -21,17 +21,20 @@ export interface Server {
   resp: HeaderRules; req: HeaderRules; rewrite: Rewrite;
   redirects: { status: number; path: string; to: string; node: Node }[];
   balancerManager?: Node;
+  /** httpd keeps balancers per server: `<Proxy balancer://x>` in two vhosts are two balancers. */
+  balancers: Map<string, Balancer>;
 }
-export interface Balancer { name: string; node: Node; members: { url: string; params: Map<string, string>; node: Node }[]; params: Map<string, string>; paramNodes: Node[] }
+/** `pool` is the routes.json pool made for it, once a ProxyPass uses it. */
+export interface Balancer { name: string; node: Node; members: { url: string; params: Map<string, string>; node: Node }[]; params: Map<string, string>; paramNodes: Node[]; pool?: string }
 export interface ApacheModel {
   clientTimeouts: { field: "header" | "body" | "keepAlive"; ms: number; node: Node }[];
   main: Server; vhosts: Server[]; listens: { host?: string; port: number; node: Node }[];
-  balancers: Map<string, Balancer>; passphraseCommand?: string; sticky: StickyCookie[];
+  passphraseCommand?: string; sticky: StickyCookie[];
   accessLog?: { path: string; format: string; node: Node };
 }
 
 export function newServer(node: Node): Server {
-  return { node, names: [], ssl: { engine: false }, passes: [], reverses: [], cookiePaths: [], resp: emptyRules(), req: emptyRules(), rewrite: { on: false, conds: [], deny: [] }, redirects: [] };
+  return { node, names: [], ssl: { engine: false }, passes: [], reverses: [], cookiePaths: [], resp: emptyRules(), req: emptyRules(), rewrite: { on: false, conds: [], deny: [] }, redirects: [], balancers: new Map() };
 }
 
 export function params(words: string[]): Map<string, string> {
@@ -62,7 +65,7 @@ const WHY: Record<string, string> = {
 };
 
 export function collect(nodes: Node[], report: Report): ApacheModel {
-  const model: ApacheModel = { main: newServer({ name: "", args: [], loc: nodes[0]?.loc ?? { file: "", line: 0 }, text: "main server" }), vhosts: [], listens: [], balancers: new Map(), sticky: [], clientTimeouts: [] };
+  const model: ApacheModel = { main: newServer({ name: "", args: [], loc: nodes[0]?.loc ?? { file: "", line: 0 }, text: "main server" }), vhosts: [], listens: [], sticky: [], clientTimeouts: [] };
   walk(nodes, model.main, model, report);
   return model;
 }
@@ -91,7 +94,7 @@ function section(n: Node, s: Server, model: ApacheModel, report: Report, locatio
     return walk(n.children!, v, model, report);
   }
   if (kind === "proxy" && /^balancer:\/\//i.test(arg)) {
-    const b = balancer(model, arg, n);
+    const b = ownBalancer(s, arg, n);
     for (const c of n.children!) {
       if (c.name === "balancermember") b.members.push({ url: c.args[0] ?? "", params: params(c.args.slice(1)), node: c });
       else if (c.name === "proxyset") { for (const [k, v] of params(c.args)) b.params.set(k, v); b.paramNodes.push(c); }
@@ -106,11 +109,27 @@ function section(n: Node, s: Server, model: ApacheModel, report: Report, locatio
   report.skip(n, `<${kind}> sections are not converted; their contents are left out`);
 }
 
-export function balancer(model: ApacheModel, url: string, n: Node): Balancer {
-  const name = url.replace(/^balancer:\/\//i, "").replace(/\/.*$/, "");
-  let b = model.balancers.get(name);
-  if (!b) model.balancers.set(name, (b = { name, node: n, members: [], params: new Map(), paramNodes: [] }));
+export const balancerName = (url: string) => url.replace(/^balancer:\/\//i, "").replace(/\/.*$/, "");
+
+/** The balancer a `<Proxy balancer://>` section defines in server s (made on first mention). */
+function ownBalancer(s: Server, url: string, n: Node): Balancer {
+  const name = balancerName(url);
+  let b = s.balancers.get(name);
+  if (!b) s.balancers.set(name, (b = { name, node: n, members: [], params: new Map(), paramNodes: [] }));
   return b;
+}
+
+/**
+ * The balancer a name means in server s. httpd (2.4, BalancerInherit On) looks in the main
+ * server's balancers before the vhost's own: a vhost's `<Proxy balancer://x>` beside a main
+ * server's x is never used.
+ */
+export function findBalancer(model: ApacheModel, s: Server, name: string): Balancer | undefined {
+  return model.main.balancers.get(name) ?? s.balancers.get(name);
+}
+
+export function allBalancers(model: ApacheModel): Balancer[] {
+  return [model.main, ...model.vhosts].flatMap((s) => [...s.balancers.values()]);
 }
 
 function directive(n: Node, s: Server, model: ApacheModel, report: Report, location?: string): void {
@@ -143,7 +162,7 @@ function directive(n: Node, s: Server, model: ApacheModel, report: Report, locat
       return report.skip(n, "handlers other than balancer-manager are not converted");
     case "proxyset": {
       if (!/^balancer:\/\//i.test(a[0] ?? "")) return report.skip(n, "ProxySet outside <Proxy balancer://> needs the balancer URL first");
-      const b = balancer(model, a[0]!, n);
+      const b = findBalancer(model, s, balancerName(a[0]!)) ?? ownBalancer(s, a[0]!, n);
       for (const [k, v] of params(a.slice(1))) b.params.set(k, v);
       return void b.paramNodes.push(n);
     }

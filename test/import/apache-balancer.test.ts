@@ -1,6 +1,6 @@
 import { parseConfigText } from "../../src/config/load.ts";
 import { describe, expect, test } from "bun:test";
-import { convert, pools } from "./convert.ts";
+import { convert, pools, routes } from "./convert.ts";
 
 const conf = (members: string, set = "", pass = "ProxyPass / balancer://b/\nProxyPassReverse / balancer://b/") => `<Proxy balancer://b>\n${members}\n${set}\n</Proxy>\n<VirtualHost *:80>\n${pass}\n</VirtualHost>\n`;
 
@@ -49,5 +49,21 @@ describe("balancers as pools", () => {
     const c = convert("apache", `Timeout 30\n${conf("BalancerMember http://a:1 timeout=0 connectiontimeout=0")}`);
     expect(pools(c).b!.timeouts).toEqual({ connect: "30s", response: "30s", idle: "30s" });
     expect(() => parseConfigText(JSON.stringify(c.json))).not.toThrow();
+  });
+
+  test("same-named balancers in two vhosts are two pools, as httpd keeps one per vhost; ProxyPassReverse still maps each", () => {
+    const site = (name: string, member: string) => `<VirtualHost *:80>\nServerName ${name}\n<Proxy balancer://app>\nBalancerMember http://${member}:1\n</Proxy>\nProxyPass / balancer://app/\nProxyPassReverse / balancer://app/\n</VirtualHost>\n`;
+    const c = convert("apache", site("a.example", "a") + site("b.example", "b"));
+    expect(routes(c).map((r) => [r.host, r.pool, r.reverse])).toEqual([[undefined, "app", undefined], ["b.example", "app-b.example", undefined]]);
+    expect(pools(c).app!.members).toEqual([{ url: "http://a:1" }]);
+    expect(pools(c)["app-b.example"]!.members).toEqual([{ url: "http://b:1" }]);
+    expect(c.lines).toEqual(["main.conf:11: note: <Proxy balancer://app>: pool app-b.example: httpd keeps a balancer://app per VirtualHost, and another one is pool app"]);
+    expect(() => parseConfigText(JSON.stringify(c.json))).not.toThrow();
+  });
+
+  test("a vhost's balancer beside a main-server balancer of the same name is never used (httpd looks in the main server first), reported", () => {
+    const c = convert("apache", "<Proxy balancer://app>\nBalancerMember http://main:1\n</Proxy>\n<VirtualHost *:80>\n<Proxy balancer://app>\nBalancerMember http://own:1\n</Proxy>\nProxyPass / balancer://app/\nProxyPassReverse / balancer://app/\n</VirtualHost>\n");
+    expect(pools(c).app!.members).toEqual([{ url: "http://main:1" }]);
+    expect(c.lines.join("\n")).toMatch(/:5: not carried over: <Proxy balancer:\/\/app>: never used: httpd looks up balancer:\/\/app in the main server first, .*:1; rename one/);
   });
 });

@@ -16,7 +16,7 @@ describe("apache model", () => {
     const model = collect(lexApache(c.file, report), report);
     expect(model.vhosts).toHaveLength(1);
     expect(model.vhosts[0]).toMatchObject({ port: 8080, host: "10.0.0.1", names: ["a.example", "b.example"] });
-    expect(Object.fromEntries(model.balancers.get("b")!.params)).toEqual({ lbmethod: "bytraffic", stickysession: "ROUTEID" });
+    expect(Object.fromEntries(model.main.balancers.get("b")!.params)).toEqual({ lbmethod: "bytraffic", stickysession: "ROUTEID" });
   });
 
   test("every directive that is not understood is reported with its line and a reason", () => {
