@@ -8,6 +8,7 @@ import { dirname } from "node:path";
 import { Draft, duration, origin, poolName, splitUrl, validHost, type Json } from "./emit.ts";
 import type { Node, Report } from "./report.ts";
 import { backendTimeout, type ApacheModel, type Balancer, type Pass, type Server } from "./apache.ts";
+import { balancerParams } from "./apache-balancer-params.ts";
 
 const METHODS = new Set(["byrequests", "bytraffic", "bybusyness"]);
 const MEMBER_KEYS = new Set(["route", "loadfactor", "status", "timeout", "connectiontimeout", "retry"]);
@@ -19,7 +20,7 @@ export function poolFor(pass: Pass, target: { kind: "balancer"; b: Balancer } | 
   if (target.kind === "balancer") {
     const b = target.b;
     if (!b.pool) {
-      const pool = balancerPool(b, pass, use);
+      const pool = balancerPool(b, use);
       if (!pool) return undefined;
       b.pool = uniqueName(poolName(b.name), use);
       use.draft.pools.set(b.pool, pool);
@@ -44,9 +45,9 @@ function uniqueName(name: string, use: PoolUse): string {
   for (let i = 2; ; i++) if (!use.draft.pools.has(`${name}-${i}`)) return `${name}-${i}`;
 }
 
-function balancerPool(b: Balancer, pass: Pass, use: PoolUse): Json | undefined {
+function balancerPool(b: Balancer, use: PoolUse): Json | undefined {
   const { report } = use;
-  const p = new Map([...b.params, ...pass.params]);
+  const { p, from } = balancerParams(b, use);
   const members: Json[] = [];
   const memberParams: Map<string, string>[] = [];
   for (const m of b.members) {
@@ -68,12 +69,9 @@ function balancerPool(b: Balancer, pass: Pass, use: PoolUse): Json | undefined {
   const pool: Json = { members };
   const method = p.get("lbmethod")?.toLowerCase();
   if (method && METHODS.has(method)) pool.method = method;
-  else if (method) report.skip(b.paramNodes[0] ?? pass.node, `lbmethod=${method} has no routes.json equivalent; byrequests is used`);
+  else if (method) report.skip(from.get("lbmethod")!, `lbmethod=${method} has no routes.json equivalent; byrequests is used`);
   const sticky = p.get("stickysession");
   if (sticky) pool.sticky = stickyFor(sticky.split("|")[0]!, p.get("nofailover"), members, b, use);
-  for (const k of p.keys()) {
-    if (!["lbmethod", "stickysession", "nofailover", "timeout", "connectiontimeout", "retry", "maxattempts", "scolonpathdelim"].includes(k)) report.skip(b.paramNodes[0] ?? pass.node, `balancer parameter ${k} is not converted`);
-  }
   return finish(pool, [p, ...uniform(memberParams, b, report)], [b.node], use);
 }
 

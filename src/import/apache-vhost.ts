@@ -134,6 +134,8 @@ function pass(p: Pass, s: Server, use: PoolUse): Json | undefined {
   if (p.target === "!") return { ...base, respond: { status: 404 } };
   let pool: string | undefined;
   let targetPath: string;
+  // The timeout the pool already has from the worker itself (timeout= on the URL, or on every member).
+  let ownTimeout = false;
   if (/^balancer:\/\//i.test(p.target)) {
     const name = p.target.slice("balancer://".length).replace(/\/.*$/, "");
     const b = findBalancer(model, use.main.passes.includes(p) ? use.main : s, name);
@@ -141,11 +143,16 @@ function pass(p: Pass, s: Server, use: PoolUse): Json | undefined {
     targetPath = p.target.slice("balancer://".length + name.length);
     pool = poolFor(p, { kind: "balancer", b }, use);
     base._balancer = name;
+    ownTimeout = b.members.some((m) => m.params.has("timeout"));
   } else {
     const u = splitUrl(p.target);
     if (!u || !validHost(u.host)) return report.skip(p.node, `${JSON.stringify(p.target)} is not an http(s)://host:port URL or balancer://`), undefined;
     targetPath = u.path;
     pool = poolFor(p, { kind: "url", url: p.target }, use);
+    ownTimeout = Number(p.params.get("timeout")) > 0;
+    for (const k of p.params.keys()) {
+      if (!["timeout", "connectiontimeout", "retry", "lbmethod", "stickysession", "nofailover", "maxattempts"].includes(k)) report.skip(p.node, `parameter ${k} is not converted`);
+    }
   }
   if (!pool) return undefined;
   const route: Json = { ...base, pool };
@@ -155,14 +162,11 @@ function pass(p: Pass, s: Server, use: PoolUse): Json | undefined {
   if (s.encodedSlashes ?? use.main.encodedSlashes) route.allowEncodedSlashes = true;
   // The worker's own timeout= comes before ProxyTimeout and Timeout in httpd: the pool has it.
   const t = backendTimeout(s);
-  if (t !== undefined && t !== backendTimeout(use.main) && !Number(p.params.get("timeout"))) route.timeouts = { connect: duration(t), response: duration(t), idle: duration(t) };
+  if (t !== undefined && t !== backendTimeout(use.main) && !ownTimeout) route.timeouts = { connect: duration(t), response: duration(t), idle: duration(t) };
   const resp = rulesJson({ set: { ...use.main.resp.set, ...s.resp.set }, add: { ...use.main.resp.add, ...s.resp.add }, remove: [...use.main.resp.remove, ...s.resp.remove], edit: [...use.main.resp.edit, ...s.resp.edit] }, true);
   const req = rulesJson({ set: { ...use.main.req.set, ...s.req.set }, add: { ...use.main.req.add, ...s.req.add }, remove: [...use.main.req.remove, ...s.req.remove], edit: [] }, false);
   if (Object.keys(req).length) route.requestHeaders = req;
   if (Object.keys(resp).length) route.responseHeaders = resp;
-  for (const k of p.params.keys()) {
-    if (!["timeout", "connectiontimeout", "retry", "lbmethod", "stickysession", "nofailover", "maxattempts"].includes(k)) report.skip(p.node, `parameter ${k} is not converted`);
-  }
   return route;
 }
 
