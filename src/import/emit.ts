@@ -10,6 +10,8 @@ export type Json = Record<string, unknown>;
 export class Draft {
   readonly listeners: Json[] = [];
   readonly pools = new Map<string, Json>();
+  /** The directive each pool was first made for, to name it when a variant is made. */
+  readonly poolAt = new Map<string, Node>();
   readonly routes: Json[] = [];
   private readonly routeAt = new Map<string, Node>();
   accessLog?: Json;

@@ -3,10 +3,11 @@
  */
 import { dirname } from "node:path";
 import { PROXY_OWNED } from "../rewrite/header-rules.ts";
-import { Draft, duration, poolName, routePath, splitUrl, validHost, type Json } from "./emit.ts";
+import { Draft, duration, routePath, splitUrl, validHost, type Json } from "./emit.ts";
 import type { Node, Report } from "./report.ts";
 import { Scope } from "./nginx-scope.ts";
-import { directPool, nginxMs, upstreamPool, type PoolSettings, type Upstream } from "./nginx-upstream.ts";
+import { nginxMs, type Upstream } from "./nginx-upstream.ts";
+import { poolFor } from "./nginx-pool.ts";
 
 const IGNORED: Record<string, string> = {
   proxy_send_timeout: "routes.json has no send timeout (idle covers a stalled body)",
@@ -63,13 +64,8 @@ export function locationRoute(loc: Node, server: Scope, upstreams: Map<string, U
   if (!u || !validHost(u.host)) { scope.reportUnused(report); return report.skip(passNode, "proxy_pass needs http(s)://host[:port][/uri] without variables"), undefined; }
   const explicitPort = /^https?:\/\/[^/]+:\d+/.test(target);
   const up = !explicitPort ? upstreams.get(u.host) : undefined;
-  const settings = poolSettings(scope, passNode, dirname(loc.loc.file), draft);
-  const name = poolName(up ? (u.scheme === "https" && upstreams.has(`${u.host}`) && isHttpUsed(draft, up.name) ? `${up.name}-https` : up.name) : `${u.host}-${u.port}`);
-  if (!draft.pools.has(name)) {
-    const pool = up ? upstreamPool(up, u.scheme, settings, report) : directPool(u.scheme, u.host, u.port, settings, report);
-    if (!pool) { scope.reportUnused(report); return undefined; }
-    draft.pools.set(name, pool);
-  }
+  const name = poolFor(u, up, scope, passNode, dirname(loc.loc.file), draft, report);
+  if (!name) { scope.reportUnused(report); return undefined; }
   route.pool = name;
   // NGINX never answers %2F with 404: without a URI part it passes the request line as received.
   route.allowEncodedSlashes = true;
@@ -92,19 +88,6 @@ export function locationRoute(loc: Node, server: Scope, upstreams: Map<string, U
   if (Object.keys(t).length) route.timeouts = t;
   scope.reportUnused(report);
   return route;
-}
-
-function isHttpUsed(draft: Draft, name: string): boolean {
-  const p = draft.pools.get(name);
-  return !!p && String((p.members as Json[])[0]?.url).startsWith("http:");
-}
-
-function poolSettings(scope: Scope, at: Node, dir: string, draft: Draft): PoolSettings {
-  const verify = (scope.get("proxy_ssl_verify")[0]?.args[0] ?? "off") === "on";
-  const ca = scope.get("proxy_ssl_trusted_certificate")[0]?.args[0];
-  const next = scope.get("proxy_next_upstream")[0];
-  const tries = scope.get("proxy_next_upstream_tries")[0]?.args[0];
-  return { verify, ca: ca ? draft.file(ca, dir) : undefined, serverName: scope.get("proxy_ssl_name")[0]?.args[0], nextUpstreamOff: next?.args[0] === "off", tries: tries ? Number(tries) : undefined, at };
 }
 
 /** NGINX's client_max_body_size defaults to 1m: larger bodies get 413 there, so here too. */

@@ -1,0 +1,30 @@
+import { parseConfigText } from "../../src/config/load.ts";
+import { describe, expect, test } from "bun:test";
+import { convert, pools, routes } from "./convert.ts";
+
+const up = "upstream app {\nserver a:1;\nserver b:1;\nserver c:1;\n}\n";
+const server = (locations: string) => `${up}server {\nlisten 80;\n${locations}\n}\n`;
+
+describe("locations proxying to one upstream with different per-pool settings", () => {
+  test("a location with other proxy_next_upstream tries gets its own pool of the same servers, with a note", () => {
+    const c = convert("nginx", server("location /a { proxy_pass http://app; }\nlocation /b { proxy_pass http://app; proxy_next_upstream off; }\nlocation /c { proxy_pass http://app; proxy_next_upstream_tries 2; }"));
+    expect(routes(c).map((r) => r.pool)).toEqual(["app", "app-2", "app-3"]);
+    expect([pools(c).app!.retries, pools(c)["app-2"]!.retries, pools(c)["app-3"]!.retries]).toEqual([2, 0, 1]);
+    expect(pools(c)["app-2"]!.members).toEqual(pools(c).app!.members);
+    expect(c.lines.join("\n")).toMatch(/:9: note: proxy_pass http:\/\/app: pool app-2: this location's proxy_next_upstream \/ proxy_next_upstream_tries differ from the location at .*:8, .*passive health is counted apart/);
+    expect(() => parseConfigText(JSON.stringify(c.json))).not.toThrow();
+  });
+
+  test("locations with the same settings share one pool; their own timeouts go on each route", () => {
+    const c = convert("nginx", server("location /a { proxy_pass http://app; proxy_read_timeout 5s; }\nlocation /b { proxy_pass http://app; proxy_connect_timeout 2s; }"));
+    expect(routes(c).map((r) => [r.pool, r.timeouts])).toEqual([["app", { response: "5s", idle: "5s" }], ["app", { connect: "2s" }]]);
+    expect(Object.keys(pools(c))).toEqual(["app"]);
+  });
+
+  test("https members verified in one location and not in another are two pools", () => {
+    const c = convert("nginx", server("location /a { proxy_pass https://app; }\nlocation /b { proxy_pass https://app; proxy_ssl_verify on; proxy_ssl_trusted_certificate /etc/ca.pem; }"));
+    expect(routes(c).map((r) => r.pool)).toEqual(["app", "app-2"]);
+    expect([pools(c).app!.tls, pools(c)["app-2"]!.tls]).toEqual([{ verify: false }, { verify: true, ca: "/etc/ca.pem" }]);
+    expect(c.lines.join("\n")).toMatch(/pool app-2: this location's proxy_ssl_\* settings differ/);
+  });
+});
