@@ -49,6 +49,8 @@ export function locationRoute(loc: Node, server: Scope, upstreams: Map<string, U
   for (const c of loc.children ?? []) c.children ? report.skip(c, "nested blocks are not converted") : scope.add(c);
   const route: Json = { path: routePath(path!) };
   if (path !== "/" && path!.endsWith("/")) report.note(loc, `routes.json matches ${route.path} and everything under it (NGINX answers ${route.path} with a redirect to ${path})`);
+  // NGINX prefix locations compare strings: /api also takes /apiv2 and /api.json.
+  else if (path !== "/") report.note(loc, `NGINX matches every URI that starts with ${path} (also ${path}v2, ${path}.json); routes.json matches ${path} at a segment boundary (${path}, ${path}/...), so the others go to a shorter route`);
   const body = size(scope, report);
   if (body) route.maxBodySize = body;
   for (const [name, why] of Object.entries(IGNORED)) for (const n of scope.get(name)) report.skip(n, why);

@@ -80,4 +80,13 @@ describe("odd locations are reported, never a broken routes.json or a crash", ()
     expect(text).toContain("proxy_pass http://127.0.0.1:99999: proxy_pass needs");
     expect(text).toContain('"127.0.0.1:70000" is not a host[:port]');
   });
+
+  test("a prefix without a trailing slash is noted: NGINX also gives it /apiv2, routes.json only /api and /api/...", () => {
+    const c = convert("nginx", server("location / { proxy_pass http://h:1; }\nlocation /api { proxy_pass http://h:2; }\nlocation ^~ /static { proxy_pass http://h:3; }\nlocation /v1/ { proxy_pass http://h:4; }"));
+    expect(routes(c).map((r) => r.path)).toEqual(["/", "/api", "/static", "/v1"]);
+    const text = c.lines.join("\n");
+    expect(text).toMatch(/:4: note: location \/api: NGINX matches every URI that starts with \/api \(also \/apiv2, \/api.json\); routes.json matches \/api at a segment boundary/);
+    expect(text).toMatch(/:5: note: location \^~ \/static: NGINX matches every URI that starts with \/static/);
+    expect(c.lines.filter((l) => l.includes("starts with") && (l.includes(":3:") || l.includes(":6:")))).toEqual([]);
+  });
 });
