@@ -19,6 +19,7 @@ import { registryFor } from "./runtime-state.ts";
 import { createReloader, watchFile, type Reloader } from "./reload.ts";
 import { dropPrivileges, lowPortHelp } from "./privileges.ts";
 import { watchOperatorSignals } from "./signals.ts";
+import { WORKER_ENV } from "./workers.ts";
 import { certificateExpiries } from "../tls/expiry.ts";
 import { countRefusals } from "../metrics/record.ts";
 
@@ -37,7 +38,10 @@ export async function runServe(file: string, io: Io, flags: ServeFlags = {}): Pr
   process.on("SIGHUP", () => (reloader ? void reloader.reload("SIGHUP") : stderrEvents("warn", "SIGHUP before start-up finished: ignored")));
   let reopenLog = () => {};
   watchOperatorSignals({ reopenLog: () => reopenLog() }, stderrEvents);
-  if (SHARED_PORTS) process.send?.({ kind: "worker-up" }); // the supervisor may pass HUP and USR1 on now
+  if (SHARED_PORTS) {
+    process.send?.({ kind: "worker-up" }); // the supervisor may pass HUP and USR1 on now
+    configureEvents({ worker: Number(process.env[WORKER_ENV]) }); // its lines say which worker wrote them
+  }
   // The event log's format applies from the first line, config errors included: read it before
   // validating (a bad eventLog value itself is reported in the default text format).
   configureEvents(peekEventLog(file));

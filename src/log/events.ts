@@ -2,10 +2,12 @@
  * The proxy's own log (start, stop, reloads, warnings, ejections, recoveries) on stderr, one
  * line each: text `<ISO time> <level> <msg>`, or with eventLog.format "json" one JSON object a
  * line (`time`, `level`, `msg`) for log shippers. Lines below eventLog.level are dropped.
+ * Under --workers every worker writes to the same stderr, and each passive-health ejection is a
+ * worker's own: a worker's lines say which one (`worker 2: ...`, json `"worker": 2`).
  */
 export type EventLevel = "debug" | "info" | "warn" | "error";
 export type EventLog = (level: EventLevel, msg: string) => void;
-export interface EventLogSettings { format: "text" | "json"; level: EventLevel }
+export interface EventLogSettings { format: "text" | "json"; level: EventLevel; worker?: number | undefined }
 
 const RANK: Record<EventLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
 export const DEFAULT_EVENT_LOG: EventLogSettings = { format: "text", level: "info" };
@@ -14,16 +16,16 @@ let settings: EventLogSettings = DEFAULT_EVENT_LOG;
 
 /** Set once routes.json's eventLog is known (before the first line when it can be read). */
 export function configureEvents(next: Partial<EventLogSettings> | undefined): void {
-  settings = { format: next?.format ?? DEFAULT_EVENT_LOG.format, level: next?.level ?? DEFAULT_EVENT_LOG.level };
+  settings = { format: next?.format ?? DEFAULT_EVENT_LOG.format, level: next?.level ?? DEFAULT_EVENT_LOG.level, worker: next && "worker" in next ? next.worker : settings.worker };
 }
 
 export function eventSettings(): EventLogSettings {
   return settings;
 }
 
-export function formatEvent(now: Date, level: EventLevel, msg: string, format: EventLogSettings["format"]): string {
-  if (format === "json") return JSON.stringify({ time: now.toISOString(), level, msg }) + "\n";
-  return `${now.toISOString()} ${level} ${textSafe(msg)}\n`;
+export function formatEvent(now: Date, level: EventLevel, msg: string, format: EventLogSettings["format"], worker?: number): string {
+  if (format === "json") return JSON.stringify(worker === undefined ? { time: now.toISOString(), level, msg } : { time: now.toISOString(), level, msg, worker }) + "\n";
+  return `${now.toISOString()} ${level} ${worker === undefined ? "" : `worker ${worker}: `}${textSafe(msg)}\n`;
 }
 
 /**
@@ -42,7 +44,7 @@ function textSafe(msg: string): string {
 export function createEvents(write: (line: string) => void, clock: () => Date = () => new Date()): EventLog {
   return (level, msg) => {
     if (RANK[level] < RANK[settings.level]) return;
-    write(formatEvent(clock(), level, msg, settings.format));
+    write(formatEvent(clock(), level, msg, settings.format, settings.worker));
   };
 }
 

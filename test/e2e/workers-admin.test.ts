@@ -20,7 +20,7 @@ async function twoWorkers(env: Record<string, string> = {}) {
     accessLog: { format: "combined", path: "/dev/null" },
     admin: { listen: `127.0.0.1:${adminPort}`, auth: { secretFile: "admin.secret" } },
   }, { dir, args: ["--workers", "2"], env });
-  await p.waitFor(/info listening on[\s\S]*info listening on/);
+  await p.waitFor(/info worker [01]: listening on[\s\S]*info worker [01]: listening on/);
   await p.waitFor(/answers admin calls[\s\S]*answers admin calls/);
   const pids = [...p.stderr().matchAll(/worker \d started \(pid (\d+)\)/g)].map((m) => Number(m[1]));
   const [read, write] = await Promise.all([token(dir, "read"), token(dir, "write")]);

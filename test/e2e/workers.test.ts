@@ -18,6 +18,9 @@ describe("--workers 2", () => {
     await p.waitFor(/listening on[\s\S]*listening on/);
     const pids = () => [...p.stderr().matchAll(/worker \d started \(pid (\d+)\)/g)].map((m) => Number(m[1]));
     expect(pids()).toHaveLength(2);
+    // Both write to one stderr: each worker's own lines say which worker wrote them.
+    expect(p.stderr()).toMatch(/ info worker 0: listening on http/);
+    expect(p.stderr()).toMatch(/ info worker 1: listening on http/);
     const held = await holdConnections(port, 40);
     const owners = new Set((await ownersOf(port)).values());
     held.forEach((c) => c.close());

@@ -46,6 +46,20 @@ describe("event log", () => {
     expect(lines).toEqual([formatEvent(T, "warn", "yes", "text")]);
   });
 
+  test("a --workers worker's lines name it, in text and json, and keep doing so when eventLog is applied", () => {
+    const { lines, log } = capture();
+    configureEvents({ worker: 2 });
+    log("warn", "pool app: member http://10.0.0.1:8080 ejected");
+    configureEvents({ format: "json", level: "info" });
+    log("info", "recovered");
+    configureEvents({ worker: undefined });
+    configureEvents({ format: "text" });
+    log("info", "supervisor");
+    expect(lines[0]).toBe(`${T.toISOString()} warn worker 2: pool app: member http://10.0.0.1:8080 ejected\n`);
+    expect(JSON.parse(lines[1]!)).toEqual({ time: T.toISOString(), level: "info", msg: "recovered", worker: 2 });
+    expect(lines[2]).toBe(`${T.toISOString()} info supervisor\n`);
+  });
+
   test("unset fields fall back to text and info", () => {
     configureEvents({ format: undefined, level: undefined });
     expect(eventSettings()).toEqual({ format: "text", level: "info" });
