@@ -8,6 +8,7 @@ import type { Node, Report } from "./report.ts";
 import { Scope } from "./nginx-scope.ts";
 import { nginxMs, type Upstream } from "./nginx-upstream.ts";
 import { poolFor } from "./nginx-pool.ts";
+import { answer } from "./nginx-return.ts";
 
 const IGNORED: Record<string, string> = {
   proxy_send_timeout: "routes.json has no send timeout (idle covers a stalled body)",
@@ -16,26 +17,6 @@ const IGNORED: Record<string, string> = {
   proxy_ssl_server_name: "the proxy always sends SNI for member host names (NGINX's default is off)",
 };
 const SILENT = new Set(["proxy_http_version", "proxy_buffering", "proxy_request_buffering"]);
-
-export interface Redirect { status: number; to: string; node: Node }
-
-/** `return 301 https://$host$request_uri` or `rewrite ^/(.*) https://host/$1 permanent` as the server's whole job. */
-export function serverRedirect(scope: Scope, report: Report): Redirect | undefined {
-  for (const n of scope.ownGet("return")) {
-    const [code, url] = n.args;
-    if (url && /^30[1278]$/.test(code ?? "") && /^https:\/\//.test(url) && keepsPath(url)) return { status: Number(code), to: url, node: n };
-    report.skip(n, "only a server-wide return 301 https://...$request_uri converts");
-  }
-  for (const n of scope.ownGet("rewrite")) {
-    const [re, to, flag] = n.args;
-    const whole = re === "^/(.*)" || re === "^/(.*)$" || re === "^(.*)$" || re === "^(.*)";
-    if (whole && to && /^https:\/\//.test(to) && /\$1$/.test(to) && (flag === "permanent" || flag === "redirect")) return { status: flag === "permanent" ? 301 : 302, to, node: n };
-    report.skip(n, "only rewrite ^/(.*) https://host/$1 permanent|redirect converts");
-  }
-  return undefined;
-}
-
-const keepsPath = (url: string) => /\$request_uri$/.test(url);
 
 export function locationRoute(loc: Node, server: Scope, upstreams: Map<string, Upstream>, draft: Draft, report: Report): Json | undefined {
   let [mod, path] = loc.args;
@@ -57,7 +38,12 @@ export function locationRoute(loc: Node, server: Scope, upstreams: Map<string, U
   for (const name of SILENT) scope.get(name);
   accessLog(scope, draft, report);
   const ret = scope.ownGet("return")[0];
-  if (ret) return answer(ret, route, report);
+  if (ret) {
+    const answered = answer(ret, route, scope, report);
+    for (const n of scope.ownGet("proxy_pass")) report.skip(n, "never used: the location's return answers first");
+    scope.reportUnused(report);
+    return answered;
+  }
   for (const n of scope.ownGet("rewrite")) report.skip(n, "rewrites inside a location are not converted");
   const passNode = scope.ownGet("proxy_pass")[0];
   if (!passNode) { scope.reportUnused(report); return report.skip(loc, "no proxy_pass or return: NGINX serves files here; nothing to convert"), undefined; }
@@ -100,14 +86,6 @@ function size(scope: Scope, report: Report): string | undefined {
   if (!m) return report.skip(n!, "expected a size such as 10m"), "1MB";
   if (m[1] === "0") return undefined;
   return `${m[1]}${m[2] ? `${m[2].toUpperCase()}B` : ""}`;
-}
-
-function answer(ret: Node, route: Json, report: Report): Json | undefined {
-  const [code, arg] = ret.args;
-  const status = Number(code);
-  if (status >= 300 && status < 400 && arg && !arg.includes("$")) return { ...route, redirect: { to: arg, status } };
-  if (status >= 200 && status <= 599 && !(status >= 300 && status < 400)) return { ...route, respond: arg ? { status, body: arg } : { status } };
-  return report.skip(ret, "only return with a status (and a fixed URL or text) converts"), undefined;
 }
 
 function accessLog(scope: Scope, draft: Draft, report: Report): void {

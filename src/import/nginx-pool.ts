@@ -12,7 +12,7 @@ import { directPool, upstreamPool, type PoolSettings, type Upstream } from "./ng
 export interface Target { scheme: "http" | "https"; host: string; port: number }
 
 export function poolFor(u: Target, up: Upstream | undefined, scope: Scope, pass: Node, dir: string, draft: Draft, report: Report): string | undefined {
-  const settings = poolSettings(scope, pass, dir, draft);
+  const settings = poolSettings(scope, pass, dir, draft, report);
   const base = poolName(up ? (u.scheme === "https" && isHttpUsed(draft, up.name) ? `${up.name}-https` : up.name) : `${u.host}-${u.port}`);
   // Built against a scratch report: only the pool that is kept reports (once, at its first location).
   const scratch = new Report();
@@ -46,10 +46,26 @@ function isHttpUsed(draft: Draft, name: string): boolean {
   return !!p && String((p.members as Json[])[0]?.url).startsWith("http:");
 }
 
-function poolSettings(scope: Scope, at: Node, dir: string, draft: Draft): PoolSettings {
+function poolSettings(scope: Scope, at: Node, dir: string, draft: Draft, report: Report): PoolSettings {
   const verify = (scope.get("proxy_ssl_verify")[0]?.args[0] ?? "off") === "on";
   const ca = scope.get("proxy_ssl_trusted_certificate")[0]?.args[0];
   const next = scope.get("proxy_next_upstream")[0];
+  if (next) nextUpstream(next, report);
   const tries = scope.get("proxy_next_upstream_tries")[0]?.args[0];
   return { verify, ca: ca ? draft.file(ca, dir) : undefined, serverName: scope.get("proxy_ssl_name")[0]?.args[0], nextUpstreamOff: next?.args[0] === "off", tries: tries ? Number(tries) : undefined, at };
+}
+
+/**
+ * routes.json `retries` are NGINX's `proxy_next_upstream error timeout invalid_header`: another
+ * member is tried when none answered. What else the list names (or leaves out) is reported.
+ */
+function nextUpstream(n: Node, report: Report): void {
+  const words = n.args;
+  if (words.includes("off")) return;
+  const status = words.filter((w) => /^http_\d{3}$/.test(w));
+  if (status.length) report.skip(n, `${status.join(" ")}: routes.json tries another member only when none answered (connection error, timeout, malformed head); a member's own ${status.map((w) => w.slice(5)).join("/")} answer reaches the client`);
+  if (words.includes("non_idempotent")) report.skip(n, "non_idempotent: routes.json never resends a POST, PATCH or LOCK that reached a member (NGINX's default without non_idempotent)");
+  const missing = ["error", "timeout"].filter((w) => !words.includes(w));
+  if (missing.length) report.note(n, `routes.json retries also after ${missing.join(" and ")}, which this list leaves out (give proxy_next_upstream off for no retries)`);
+  for (const w of words.filter((x) => !/^(http_\d{3}|non_idempotent|error|timeout|invalid_header)$/.test(x))) report.skip(n, `${w} is not a proxy_next_upstream condition the importer knows`);
 }

@@ -6,7 +6,8 @@ import { dirname } from "node:path";
 import { Draft, splitUrl, type Json } from "./emit.ts";
 import type { Node, Report } from "./report.ts";
 import { parseUpstream, type Upstream } from "./nginx-upstream.ts";
-import { locationRoute, serverRedirect } from "./nginx-location.ts";
+import { locationRoute } from "./nginx-location.ts";
+import { serverAnswer, serverRedirect } from "./nginx-return.ts";
 import { Scope } from "./nginx-scope.ts";
 import { nginxMs } from "./nginx-upstream.ts";
 import { addCatchAlls, type CatchAll } from "./catch-all.ts";
@@ -120,6 +121,13 @@ function convertServer(s: ParsedServer, all: ParsedServer[], upstreams: Map<stri
     return;
   }
   const hosts = hostsOf(s, all, report);
+  const whole = serverAnswer(s.scope, report);
+  if (whole) {
+    for (const h of hosts) draft.addRoute(h ? { host: h, ...whole.route } : { ...whole.route }, whole.node);
+    for (const loc of s.locations) report.skip(loc, `never used: the server's ${whole.node.text} (line ${whole.node.loc.line}) answers every request first`);
+    s.scope.reportUnused(report);
+    return;
+  }
   if (!s.locations.length) report.skip(s.node, "a server without locations serves files; nothing to convert");
   let root = false;
   for (const loc of s.locations) {

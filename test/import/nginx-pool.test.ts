@@ -27,4 +27,13 @@ describe("locations proxying to one upstream with different per-pool settings", 
     expect([pools(c).app!.tls, pools(c)["app-2"]!.tls]).toEqual([{ verify: false }, { verify: true, ca: "/etc/ca.pem" }]);
     expect(c.lines.join("\n")).toMatch(/pool app-2: this location's proxy_ssl_\* settings differ/);
   });
+
+  test("proxy_next_upstream beyond error and timeout (http_502, non_idempotent) is reported; a list without error is noted", () => {
+    const c = convert("nginx", server("location /a { proxy_pass http://app; proxy_next_upstream error timeout http_502 http_503 non_idempotent; }\nlocation /b { proxy_pass http://app; proxy_next_upstream timeout; }"));
+    expect(routes(c).map((r) => r.pool)).toEqual(["app", "app"]);
+    const text = c.lines.join("\n");
+    expect(text).toMatch(/:8: not carried over: proxy_next_upstream .*http_502 http_503: routes.json tries another member only when none answered .* a member's own 502\/503 answer reaches the client/);
+    expect(text).toMatch(/:8: not carried over: proxy_next_upstream .*non_idempotent: routes.json never resends a POST/);
+    expect(text).toMatch(/:9: note: proxy_next_upstream timeout: routes.json retries also after error, which this list leaves out/);
+  });
 });

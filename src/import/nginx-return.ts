@@ -1,0 +1,77 @@
+/**
+ * NGINX `return` (and the whole-server `rewrite ... permanent`): a redirect, a fixed answer, or
+ * the connection closed (444), with the add_header lines NGINX sends beside it.
+ */
+import type { Json } from "./emit.ts";
+import type { Node, Report } from "./report.ts";
+import type { Scope } from "./nginx-scope.ts";
+
+export interface Redirect { status: number; to: string; node: Node }
+
+/** `return 301 https://$host$request_uri` or `rewrite ^/(.*) https://host/$1 permanent` as the server's whole job. */
+export function serverRedirect(scope: Scope, report: Report): Redirect | undefined {
+  for (const n of scope.ownGet("return")) {
+    const [code, url] = n.args;
+    if (url && /^30[1278]$/.test(code ?? "") && /^https:\/\//.test(url) && keepsPath(url)) return { status: Number(code), to: url, node: n };
+    if (!/^30\d$/.test(code ?? "") && /^\d{3}$/.test(code ?? "")) continue; // a fixed answer: serverAnswer
+    report.skip(n, "only a server-wide return 301 https://...$request_uri converts");
+  }
+  for (const n of scope.ownGet("rewrite")) {
+    const [re, to, flag] = n.args;
+    const whole = re === "^/(.*)" || re === "^/(.*)$" || re === "^(.*)$" || re === "^(.*)";
+    if (whole && to && /^https:\/\//.test(to) && /\$1$/.test(to) && (flag === "permanent" || flag === "redirect")) return { status: flag === "permanent" ? 301 : 302, to, node: n };
+    report.skip(n, "only rewrite ^/(.*) https://host/$1 permanent|redirect converts");
+  }
+  return undefined;
+}
+
+const keepsPath = (url: string) => /\$request_uri$/.test(url);
+
+/**
+ * A server-level `return 444` / `return 403 text`: NGINX runs it in the rewrite phase, before
+ * any location is chosen, so it answers every request to the server: a "/" route.
+ */
+export function serverAnswer(scope: Scope, report: Report): { route: Json; node: Node } | undefined {
+  const node = scope.ownGet("return").find((n) => /^\d{3}$/.test(n.args[0] ?? "") && !/^30\d$/.test(n.args[0]!));
+  if (!node) return undefined;
+  const route = answer(node, { path: "/" }, scope, report);
+  return route && { route, node };
+}
+
+/** NGINX adds add_header fields only to these statuses, unless the line ends with `always`. */
+const ADDS = new Set([200, 201, 204, 206, 301, 302, 303, 304, 307, 308]);
+
+export function answer(ret: Node, route: Json, scope: Scope, report: Report): Json | undefined {
+  const [code, arg] = ret.args;
+  const status = Number(code);
+  const headers = added(scope, status, report);
+  if (status === 444) {
+    report.note(ret, "NGINX closes the connection without answering; routes.json cannot, so the route answers status 444 with no body");
+    return { ...route, respond: { status } };
+  }
+  if (status >= 300 && status < 400 && arg && !arg.includes("$")) {
+    // routes.json redirects carry no other headers: with add_header, the same answer as respond.
+    if (headers) return { ...route, respond: { status, headers: { Location: arg, ...headers } } };
+    return { ...route, redirect: { to: arg, status } };
+  }
+  if (status >= 200 && status <= 599 && !(status >= 300 && status < 400)) {
+    if (arg?.includes("$")) report.skip(ret, `the variables in ${JSON.stringify(arg)} are not converted: the body is sent as written`);
+    const respond: Json = arg ? { status, body: arg } : { status };
+    if (headers) respond.headers = headers;
+    return { ...route, respond };
+  }
+  return report.skip(ret, "only return with a status (and a fixed URL or text) converts"), undefined;
+}
+
+/** add_header beside a return (inherited as NGINX does: a level that sets any replaces the outer ones). */
+function added(scope: Scope, status: number, report: Report): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  for (const n of scope.get("add_header")) {
+    const [name, value, always] = n.args;
+    if (!name || value === undefined) { report.skip(n, "expected add_header NAME VALUE [always]"); continue; }
+    if (!ADDS.has(status) && always !== "always") { report.note(n, `not sent with a return ${status}, as in NGINX (without always, add_header is only for 200-206 and 301-308 answers)`); continue; }
+    if (value.includes("$")) { report.skip(n, `the variable in ${JSON.stringify(value)} is not converted`); continue; }
+    out[name] = value;
+  }
+  return Object.keys(out).length ? out : undefined;
+}
