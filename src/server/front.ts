@@ -7,6 +7,8 @@
 import type { Socket } from "bun";
 import type { ClientTimeouts } from "../config/runtime.ts";
 import { ClientConn } from "../front/client-conn.ts";
+import { refusedEntry } from "../front/request-check.ts";
+import { plainIp } from "../proxy/headers.ts";
 import type { FrontContext } from "../front/front-context.ts";
 import type { FastDeps } from "../front/exchange.ts";
 import type { FastLanes } from "../front/plan.ts";
@@ -65,6 +67,7 @@ export function listenFront(o: FrontOptions): Front {
       conns.delete(c);
       if (conns.size === 0) drained?.resolve();
     },
+    plainHttp: (ip) => ctx.deps.access(refusedEntry(plainIp(ip), 400)),
   };
   const listener = o.tls ? listenTls(o.hostname, o.port, o.tls, ev, o.clientTimeouts.header) : Bun.listen<ClientConn>({
     hostname: o.hostname,

@@ -7,6 +7,8 @@
  * so a SIGHUP needs no second server. Throughput was the same within noise on loopback.
  */
 import { createSecureContext, createServer, type SecureContext, type TLSSocket } from "node:tls";
+import { writeSync } from "node:fs";
+import { errorBytes } from "../proxy/errors.ts";
 import type { ClientSocket } from "../front/client-socket.ts";
 import type { TlsEntry, TlsSetup } from "../tls/listener-tls.ts";
 
@@ -50,6 +52,8 @@ export interface SocketEvents<C> {
   drain(c: C): void;
   timeout(c: C): void;
   close(c: C): void;
+  /** A plain HTTP request reached the TLS port and was answered 400 (for the access log). */
+  plainHttp?(remoteAddress: string): void;
 }
 
 /**
@@ -125,6 +129,24 @@ class IdleSweep {
   }
 }
 
+const PLAIN_HTTP = errorBytes("bad_request", "400 Bad Request: a plain HTTP request was sent to this HTTPS port; use https://", true).bytes;
+
+/**
+ * BoringSSL saw an HTTP request line where a ClientHello belongs (SSL_R_HTTP_REQUEST). NGINX
+ * answers that in plain text ("The plain HTTP request was sent to HTTPS port") instead of an
+ * empty reply, so a client configured with http:// learns why. The bytes go straight to the
+ * socket's descriptor, under TLS, which has not sent a byte yet; a short write is let go.
+ */
+function answerPlainHttp(s: TLSSocket): boolean {
+  const fd = (s as unknown as { _handle?: { fd?: unknown } })._handle?.fd;
+  if (typeof fd !== "number" || fd < 0) return false;
+  try {
+    return writeSync(fd, PLAIN_HTTP) === PLAIN_HTTP.byteLength;
+  } catch {
+    return false;
+  }
+}
+
 /** stop: active connections are ended by the front itself (ClientConn.abort / stop). */
 export interface TlsListener { port: number; setTable(t: SniTable): void; stop(closeActive?: boolean): void }
 
@@ -163,7 +185,10 @@ export function listenTls<C>(hostname: string, port: number, setup: TlsSetup, ev
   });
   server.on("error", () => {});
   // Bun 1.4.5 reports a handshake timeout (or a failed handshake) here but leaves the socket open.
-  server.on("tlsClientError", (_e, s) => s.destroy());
+  server.on("tlsClientError", (e, s) => {
+    if ((e as { code?: string }).code === "ERR_SSL_HTTP_REQUEST" && answerPlainHttp(s)) ev.plainHttp?.(s.remoteAddress ?? "");
+    s.destroy();
+  });
   // --workers: every worker binds the same port and the kernel spreads connections (Bun 1.4.5's
   // node:tls honours reusePort, measured with two processes on one port).
   server.listen({ port, host: hostname, reusePort: process.env.EDGE_PROXY_WORKER !== undefined });

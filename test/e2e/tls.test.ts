@@ -13,14 +13,21 @@ const route = (pool: string) => [{ path: "/", pool }];
 const tlsListener = (certificates: unknown) => ({ port: 0, host: "127.0.0.1", tls: { certificates } });
 const portOf = (url: string) => Number(new URL(url).port);
 
-test("HTTPS through the proxy with certificates from `proxy cert ca` / `cert issue`", async () => {
+/** The proxy on one HTTPS listener with app.example.com's certificate from `proxy cert` (ca.crt in dir). */
+async function appProxy(extra: object = {}) {
   const dir = tempDir();
   await binaryCerts(dir, "app.example.com", "app.example.com");
   const proxy = await startProxy({
     listeners: [tlsListener([{ cert: "app.example.com.crt", key: "app.example.com.key" }])],
     pools: { plain: { members: [{ url: echo.url }] } },
     routes: route("plain"),
+    ...extra,
   }, { dir });
+  return { dir, proxy };
+}
+
+test("HTTPS through the proxy with certificates from `proxy cert ca` / `cert issue`", async () => {
+  const { dir, proxy } = await appProxy();
   try {
     const r = await curlTls(`https://app.example.com:${portOf(proxy.url)}/hello?x=1`, join(dir, "ca.crt"));
     expect(r.stderr).toBe("");
@@ -28,6 +35,20 @@ test("HTTPS through the proxy with certificates from `proxy cert ca` / `cert iss
     const body = JSON.parse(r.body) as { path: string; headers: Record<string, string> };
     expect(body.path).toBe("/hello?x=1");
     expect(body.headers["x-forwarded-proto"]).toBe("https");
+  } finally {
+    await proxy.stop();
+  }
+});
+
+test("http:// to the HTTPS port: curl gets a plain 400 that says so (NGINX's answer), and the access log has it", async () => {
+  const { dir, proxy } = await appProxy({ accessLog: { format: "json" } });
+  try {
+    const r = Bun.spawnSync(["curl", "-s", "-w", "\n%{http_code}", `http://127.0.0.1:${portOf(proxy.url)}/hello`], { stdout: "pipe", stderr: "pipe" });
+    expect(r.stdout.toString()).toBe("400 Bad Request: a plain HTTP request was sent to this HTTPS port; use https://\n\n400");
+    await proxy.waitFor('"status":400');
+    expect(echo.seen.some((x) => x.url === "/hello")).toBe(false);
+    // HTTPS on the same port still works.
+    expect((await curlTls(`https://app.example.com:${portOf(proxy.url)}/after`, join(dir, "ca.crt"))).status).toBe(200);
   } finally {
     await proxy.stop();
   }

@@ -130,3 +130,45 @@ test("a trailing dot in the SNI name picks the same certificate as the name with
     expect(await served(l.port, "x.B.TEST.")).toBe("b.test");
   } finally { l.stop(); }
 });
+
+/** A listener that records plainHttp reports, and a raw TCP client's view of its answer to `bytes`. */
+function reporting() {
+  const seen: string[] = [];
+  const l = listenTls<ClientSocket>("127.0.0.1", 0, setup(a, b), {
+    open: (sock) => sock, data: () => {}, end: () => {}, drain: () => {}, timeout: () => {}, close: () => {}, plainHttp: (ip) => void seen.push(ip),
+  });
+  const answer = (bytes: string) => new Promise<string>((resolve) => {
+    let got = "";
+    const s = netConnect(l.port, "127.0.0.1", () => s.write(bytes));
+    s.on("data", (d) => (got += d.toString("latin1")));
+    s.on("close", () => resolve(got));
+    s.on("error", () => resolve(got));
+  });
+  return { l, seen, answer };
+}
+
+test("a plain HTTP request on the TLS port is answered 400 in plain text, as NGINX does, and reported", async () => {
+  const { l, seen, answer } = reporting();
+  try {
+    const got = await answer("GET / HTTP/1.1\r\nHost: a.test\r\n\r\n");
+    expect(got).toStartWith("HTTP/1.1 400 Bad Request\r\n");
+    expect(got).toContain("connection: close\r\n");
+    expect(got).toEndWith("\r\n\r\n400 Bad Request: a plain HTTP request was sent to this HTTPS port; use https://\n");
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toContain("127.0.0.1");
+    // The listener still does TLS.
+    expect(await served(l.port, "a.test")).toBe("a.test");
+  } finally {
+    l.stop();
+  }
+});
+
+test("bytes that are neither TLS nor HTTP get no plain answer: the connection is closed", async () => {
+  const { l, seen, answer } = reporting();
+  try {
+    expect(await answer("\x00\x01garbage that is no ClientHello\r\n\r\n")).not.toContain("HTTP/1.1");
+    expect(seen).toEqual([]);
+  } finally {
+    l.stop();
+  }
+});
