@@ -79,6 +79,20 @@ export async function waitReady(url: string, expectBytes: number, timeoutMs: num
   return `not ready after ${timeoutMs} ms (${last})`;
 }
 
+/**
+ * Resolves once a TCP connection to the port is accepted (nothing is sent, so the server has
+ * served nothing yet); false when it never is within timeoutMs or the process exits.
+ */
+export async function accepting(port: number, timeoutMs: number, alive: () => boolean): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && alive()) {
+    const ok = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } }).then((s) => (s.end(), true), () => false);
+    if (ok) return true;
+    await Bun.sleep(50);
+  }
+  return false;
+}
+
 /** Pids of pid and all its descendants (nginx master + workers), by scanning /proc. */
 export async function tree(pid: number): Promise<number[]> {
   const parent = new Map<number, number>();

@@ -27,7 +27,7 @@ export type Figure = {
   problems: string[];
 };
 
-export type LegSummary = { leg: LegName; idleRssKb: number | null; tlsNegotiated: string | null; errors: string[] };
+export type LegSummary = { leg: LegName; idleRssKb: number | null; startRssKb: number | null; tlsNegotiated: string | null; errors: string[] };
 
 function median(xs: (number | null)[]): number | null {
   const v = xs.filter((x): x is number => x !== null && Number.isFinite(x)).sort((a, b) => a - b);
@@ -81,7 +81,7 @@ export function summarize(rounds: LegRound[], legs: LegName[]): { figures: Figur
   const summaries = legs.map((leg) => {
     const rs = rounds.filter((r) => r.leg === leg);
     const tls = [...new Set(rs.map((r) => r.tlsNegotiated).filter((t): t is string => t !== null))];
-    return { leg, idleRssKb: median(rs.map((r) => r.idleRssKb)), tlsNegotiated: tls.length === 0 ? null : tls.join(" / "), errors: rs.flatMap((r) => (r.error === null ? [] : [`round ${r.round}: ${r.error}`])) };
+    return { leg, idleRssKb: median(rs.map((r) => r.idleRssKb)), startRssKb: median(rs.map((r) => r.startRssKb)), tlsNegotiated: tls.length === 0 ? null : tls.join(" / "), errors: rs.flatMap((r) => (r.error === null ? [] : [`round ${r.round}: ${r.error}`])) };
   });
   return { figures, legs: summaries };
 }
@@ -122,7 +122,8 @@ export function printTable(figures: Figure[], legs: LegSummary[]): void {
   console.log(`x nginx: req/s over NGINX's (higher is better); p99 x nginx: p99 over NGINX's p99 (lower is better).`);
   console.log(`CPU/req: the leg's user + system CPU time per request (all its processes); CPU x nginx: over NGINX's (lower is better). Steal by a busy neighbour is not in it, so it moves less than req/s on a shared machine.`);
   console.log(`noisy k/n: in k of n rounds other programs used > ${NOISE_LIMIT * 100}% of the machine's CPU even after retries.`);
-  console.log(`idle RSS: ${legs.map((l) => `${l.leg} ${mb(l.idleRssKb)}`).join(", ")}`);
+  console.log(`RSS at start (listening, nothing served): ${legs.map((l) => `${l.leg} ${mb(l.startRssKb)}`).join(", ")}`);
+  console.log(`idle RSS (after the readiness requests): ${legs.map((l) => `${l.leg} ${mb(l.idleRssKb)}`).join(", ")}`);
   if (figures.some((f) => SCENARIOS.find((s) => s.id === f.scenario)?.tls === true)) {
     console.log(`HTTPS: x nginx is against NGINX's HTTPS figure; keep-alive, upstreams plain HTTP; one EC P-256 certificate for all legs.`);
     console.log(`https:// members: plain listener, members verified against the bench CA, keep-alive and TLS session reuse on every leg.`);

@@ -3,12 +3,14 @@
 // sampling RSS, check the members' request counts, stop.
 import { negotiated, type BenchCerts } from "./certs.ts";
 import { accessLogPath, prepareLeg, type LegName, type LegTls, type Upstreams } from "./legs.ts";
-import { freePort, rssKb, sampleRss, spawnServer, stop, tree, waitReady } from "./proc.ts";
+import { accepting, freePort, rssKb, sampleRss, spawnServer, stop, tree, waitReady } from "./proc.ts";
 import { cpuSeconds, startNoise } from "./noise.ts";
 import { SCENARIOS, toHttpsMembers } from "./scenarios.ts";
 import { POST_LUA, runWrk, type WrkResult } from "./wrk.ts";
 
 export const WRK_CPU = 1;
+/** How long a started server is left alone before its start RSS is read. */
+const START_SETTLE_MS = 2000;
 /** Above this share of the machine used by other programs during a run, the figure is "noisy". */
 export const NOISE_LIMIT = 0.1;
 
@@ -27,6 +29,8 @@ export type LegRound = {
   round: number;
   error: string | null;
   idleRssKb: number | null;
+  /** RSS once the plain port accepts, before any request (settled for START_SETTLE_MS). */
+  startRssKb: number | null;
   /** What the HTTPS listener negotiated with OpenSSL's client (certs.ts negotiated). */
   tlsNegotiated: string | null;
   runs: ScenarioRun[];
@@ -93,7 +97,7 @@ export async function runLegRound(
   certs: BenchCerts | null,
   noTls: string,
 ): Promise<LegRound> {
-  const out: LegRound = { leg, round, error: null, idleRssKb: null, tlsNegotiated: null, runs: [] };
+  const out: LegRound = { leg, round, error: null, idleRssKb: null, startRssKb: null, tlsNegotiated: null, runs: [] };
   let base: string;
   /** The HTTPS listener's base URL; null: HTTPS scenarios are skipped (tlsSkip says why). */
   let tlsBase: string | null = null;
@@ -126,6 +130,12 @@ export async function runLegRound(
   const p = proc;
   const alive = () => p === null || p.exitCode === null;
   try {
+    // Memory as started: every listener bound, nothing served yet (idleRssKb is after the
+    // readiness requests below, which load the request path's code and buffers).
+    if (pid !== null && p !== null && (await accepting(Number(new URL(base).port), 10_000, alive))) {
+      await Bun.sleep(START_SETTLE_MS);
+      out.startRssKb = await rssKb(await tree(pid));
+    }
     // Both bodies, twice each, so both members are known to answer through this proxy.
     for (const [path, bytes] of [["/small", 16], ["/1m", 1 << 20], ["/small", 16], ["/1m", 1 << 20]] as const) {
       const err = await waitReady(base + path, bytes, 10_000, alive);
