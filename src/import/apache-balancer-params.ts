@@ -5,7 +5,7 @@
  * ProxyPass that uses it, and a later one replaces an earlier value for all of them.
  */
 import type { Node } from "./report.ts";
-import { findBalancer, params, type Balancer } from "./apache.ts";
+import { findBalancer, params, type Balancer } from "./apache-model.ts";
 import type { PoolUse } from "./apache-balancer.ts";
 
 /** set_balancer_param's keys that carry over (timeout is reported: it is not a member timeout). */

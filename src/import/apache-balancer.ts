@@ -7,7 +7,8 @@
 import { dirname } from "node:path";
 import { Draft, duration, origin, poolName, splitUrl, validHost, type Json } from "./emit.ts";
 import type { Node, Report } from "./report.ts";
-import { backendTimeout, type ApacheModel, type Balancer, type Pass, type Server } from "./apache.ts";
+import type { ApacheModel, Balancer, Pass, Server } from "./apache-model.ts";
+import { backendTimeout } from "./apache-timeouts.ts";
 import { balancerParams } from "./apache-balancer-params.ts";
 
 const METHODS = new Set(["byrequests", "bytraffic", "bybusyness"]);
@@ -37,10 +38,17 @@ export function poolFor(pass: Pass, target: { kind: "balancer"; b: Balancer } | 
   return name;
 }
 
-/** A second vhost's balancer of the same name gets the vhost's ServerName (or a count) after it. */
+/**
+ * A second vhost's balancer of the same name gets the vhost's ServerName after it, or its
+ * port when another vhost has that ServerName too (the same site on another port), else a count.
+ */
 function uniqueName(name: string, use: PoolUse): string {
   if (!use.draft.pools.has(name)) return name;
-  const named = use.server.names[0] ? poolName(`${name}-${use.server.names[0]}`) : undefined;
+  const s = use.server;
+  const site = s.names[0]?.toLowerCase();
+  const shared = !!site && use.model.vhosts.some((v) => v !== s && v.names[0]?.toLowerCase() === site);
+  const label = shared ? s.ports.join("-") : site;
+  const named = label ? poolName(`${name}-${label}`) : undefined;
   if (named && !use.draft.pools.has(named)) return named;
   for (let i = 2; ; i++) if (!use.draft.pools.has(`${name}-${i}`)) return `${name}-${i}`;
 }

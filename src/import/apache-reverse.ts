@@ -4,7 +4,7 @@
  */
 import { Draft, routePath, splitUrl, type Json } from "./emit.ts";
 import type { Node } from "./report.ts";
-import type { Server } from "./apache.ts";
+import type { Server } from "./apache-model.ts";
 
 /** ProxyPassReverse: the route's own members are mapped back by `reverse`; other URLs become reverseAlso. */
 export function reverses(s: Server, main: Server, routes: Json[], draft: Draft): void {

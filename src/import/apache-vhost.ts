@@ -5,11 +5,14 @@
 import { dirname } from "node:path";
 import { Draft, duration, routePath, splitUrl, validHost, type Json } from "./emit.ts";
 import type { Node, Report } from "./report.ts";
-import { allBalancers, backendTimeout, collect, findBalancer, type ApacheModel, type Pass, type Server } from "./apache.ts";
+import { collect } from "./apache.ts";
+import { allBalancers, findBalancer, type ApacheModel, type Pass, type Server } from "./apache-model.ts";
+import { backendTimeout } from "./apache-timeouts.ts";
 import { hasRules, rulesJson } from "./apache-headers.ts";
 import { poolFor, type PoolUse } from "./apache-balancer.ts";
 import { addCatchAlls, type CatchAll } from "./catch-all.ts";
 import { reverses } from "./apache-reverse.ts";
+import { listeners } from "./apache-listen.ts";
 
 const HOST = /^(\*\.)?[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$/;
 export const ADMIN_LISTEN = "127.0.0.1:9090";
@@ -23,22 +26,14 @@ const APACHE_CLIENT_TIMEOUTS = { header: 40_000, body: 20_000, keepAlive: 5_000 
 export function importApache(nodes: Node[], draft: Draft, report: Report): void {
   const model = collect(nodes, report);
   const servers = model.vhosts.length ? model.vhosts : [model.main];
-  const firstListen = model.listens[0];
-  for (const s of servers) s.port ??= firstListen?.port ?? 80;
   for (const l of model.listens) {
-    if (!servers.some((s) => s.port === l.port)) report.skip(l.node, "no VirtualHost serves this port");
+    if (!servers.some((s) => s.ports.includes(l.port))) report.skip(l.node, "no VirtualHost serves this port");
   }
   if (model.vhosts.length && (model.main.passes.length || hasRules(model.main.resp))) {
     report.note(model.main.passes[0]?.node ?? model.main.node, "server-wide ProxyPass and Header rules apply to every VirtualHost (httpd merges them in)");
   }
-  const seen = new Set<number>();
   const catchAlls: CatchAll[] = [];
-  for (const s of servers) {
-    const isDefault = !seen.has(s.port!);
-    seen.add(s.port!);
-    const peers = servers.filter((x) => x.port === s.port);
-    server(s, isDefault, peers, model, draft, report, catchAlls);
-  }
+  for (const s of servers) server(s, servers, model, draft, report, catchAlls);
   addCatchAlls(draft, catchAlls);
   for (const b of model.vhosts.flatMap((v) => [...v.balancers.values()])) {
     const main = model.main.balancers.get(b.name);
@@ -59,21 +54,9 @@ export function importApache(nodes: Node[], draft: Draft, report: Report): void 
   }
 }
 
-function server(s: Server, isDefault: boolean, peers: Server[], model: ApacheModel, draft: Draft, report: Report, catchAlls: CatchAll[]): void {
-  const listen = model.listens.find((l) => l.port === s.port);
-  const listener = draft.listener(s.port!, listen?.host ?? s.host);
-  if (s.ssl.engine) tls(s, listener, model, draft);
-  const redirectOnly = (x: Server) => !x.passes.length && x.redirects.some((r) => r.path === "/" && /^https:/i.test(r.to));
-  if (redirectOnly(s) && peers.every(redirectOnly) && !s.ssl.engine) {
-    const r = s.redirects.find((x) => x.path === "/")!;
-    const u = splitUrl(r.to);
-    listener.redirectHttps = { port: u?.port ?? 443, status: [301, 302, 307, 308].includes(r.status) ? r.status : 301 };
-    if (u && !s.names.map((n) => n.toLowerCase()).includes(u.host.toLowerCase())) report.note(r.node, `httpd sends every client to ${u.host}; redirectHttps keeps the host the client asked for`);
-    if (u && u.path !== "/") report.note(r.node, `the target path ${u.path} is not kept: redirectHttps keeps the client's path`);
-    for (const x of s.redirects.filter((y) => y !== r)) report.skip(x.node, "the listener redirects every request to HTTPS");
-    return;
-  }
-  const hosts = hostsOf(s, isDefault, report);
+function server(s: Server, servers: Server[], model: ApacheModel, draft: Draft, report: Report, catchAlls: CatchAll[]): void {
+  const routed = listeners(s, servers, model, draft);
+  if (!routed.length) return;
   const main = model.main;
   const passes = s === main ? s.passes : [...s.passes, ...main.passes];
   const use: PoolUse = { model, draft, report, server: s, main };
@@ -102,11 +85,18 @@ function server(s: Server, isDefault: boolean, peers: Server[], model: ApacheMod
   for (const r of routes) {
     if (forbid) { for (const k of Object.keys(r)) if (k !== "path") delete r[k]; r.respond = { status: 403 }; }
     if (s.rewrite.deny.length) r.denyMethods = [...s.rewrite.deny];
-    for (const h of hosts) draft.addRoute(h ? { host: h, ...r } : { ...r }, (r as { _node?: Node })._node ?? s.node);
+  }
+  // httpd's default vhost of a port (the first on it) answers every Host there; on a port
+  // where an earlier vhost is the default, this one answers only its own names.
+  const isDefault = (p: number) => servers.find((x) => x.ports.includes(p)) === s;
+  for (const [asDefault, ports] of [[true, routed.filter(isDefault)], [false, routed.filter((p) => !isDefault(p))]] as const) {
+    if (!ports.length) continue;
+    const hosts = hostsOf(s, asDefault, report);
+    for (const r of routes) for (const h of hosts) draft.addRoute(h ? { host: h, ...r } : { ...r }, (r as { _node?: Node })._node ?? s.node, ports);
+    const named = hosts.filter((h) => h !== undefined);
+    if (named.length && !routes.some((r) => r.path === "/")) catchAlls.push({ hosts: named, ports, node: s.node, why: "as httpd serves them from this vhost's DocumentRoot, never by the default vhost" });
   }
   for (const r of draft.routes) delete r._node, delete r._balancer;
-  const named = hosts.filter((h) => h !== undefined);
-  if (named.length && !routes.some((r) => r.path === "/")) catchAlls.push({ hosts: named, node: s.node, why: "as httpd serves them from this vhost's DocumentRoot, never by the default vhost" });
 }
 
 /** httpd matches ProxyPass paths at segment boundaries, first in configuration order. */
@@ -168,14 +158,4 @@ function pass(p: Pass, s: Server, use: PoolUse): Json | undefined {
   if (Object.keys(req).length) route.requestHeaders = req;
   if (Object.keys(resp).length) route.responseHeaders = resp;
   return route;
-}
-
-function tls(s: Server, listener: Json, model: ApacheModel, draft: Draft): void {
-  const dir = dirname(s.node.loc.file);
-  if (!s.ssl.cert) return draft.report.skip(s.ssl.node!, "SSLEngine on without SSLCertificateFile: no certificate to serve");
-  const cert: Json = { cert: draft.file(s.ssl.cert, dir), key: draft.file(s.ssl.key ?? s.ssl.cert, dir) };
-  if (s.ssl.chain) cert.chain = draft.file(s.ssl.chain, dir);
-  if (model.passphraseCommand) cert.passphraseCommand = draft.file(model.passphraseCommand, dir);
-  const t = (listener.tls ??= { certificates: [] }) as { certificates: Json[] };
-  if (!t.certificates.some((c) => c.cert === cert.cert)) t.certificates.push(cert);
 }

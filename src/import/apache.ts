@@ -1,50 +1,11 @@
 /**
- * Apache httpd directives -> a model of what they mean (servers, balancers, passes). Turning
+ * Apache httpd directives -> the model of apache-model.ts (servers, balancers, passes). Turning
  * the model into routes.json is apache-vhost.ts; every directive not understood is reported.
  */
 import type { Node, Report } from "./report.ts";
-import { emptyRules, parseHeader, rewriteRule, type HeaderRules, type Rewrite, type StickyCookie } from "./apache-headers.ts";
-
-/** What httpd waits for a member, short of a worker's timeout=: ProxyTimeout, else Timeout (in either order). */
-export function backendTimeout(s: Server): number | undefined {
-  return s.proxyTimeout ?? s.timeout;
-}
-
-export interface Pass { path: string; target: string; params: Map<string, string>; node: Node }
-export interface Server {
-  node: Node; port?: number; host?: string; names: string[];
-  ssl: { engine: boolean; cert?: string; key?: string; chain?: string; node?: Node };
-  proxyVerify?: Node; proxyCa?: string; checkPeerNameOff?: Node;
-  preserveHost?: boolean; timeout?: number; proxyTimeout?: number; encodedSlashes?: Node;
-  passes: Pass[]; reverses: { path: string; url: string; node: Node }[];
-  cookiePaths: { from: string; to: string; node: Node }[];
-  resp: HeaderRules; req: HeaderRules; rewrite: Rewrite;
-  redirects: { status: number; path: string; to: string; node: Node }[];
-  balancerManager?: Node;
-  /** httpd keeps balancers per server: `<Proxy balancer://x>` in two vhosts are two balancers. */
-  balancers: Map<string, Balancer>;
-}
-/** `pool` is the routes.json pool made for it, once a ProxyPass uses it. */
-export interface Balancer { name: string; node: Node; members: { url: string; params: Map<string, string>; node: Node }[]; params: Map<string, string>; paramNodes: Node[]; pool?: string }
-export interface ApacheModel {
-  clientTimeouts: { field: "header" | "body" | "keepAlive"; ms: number; node: Node }[];
-  main: Server; vhosts: Server[]; listens: { host?: string; port: number; node: Node }[];
-  passphraseCommand?: string; sticky: StickyCookie[];
-  accessLog?: { path: string; format: string; node: Node };
-}
-
-export function newServer(node: Node): Server {
-  return { node, names: [], ssl: { engine: false }, passes: [], reverses: [], cookiePaths: [], resp: emptyRules(), req: emptyRules(), rewrite: { on: false, conds: [], deny: [] }, redirects: [], balancers: new Map() };
-}
-
-export function params(words: string[]): Map<string, string> {
-  const m = new Map<string, string>();
-  for (const w of words) {
-    const at = w.indexOf("=");
-    if (at > 0) m.set(w.slice(0, at).toLowerCase(), w.slice(at + 1));
-  }
-  return m;
-}
+import { parseHeader, rewriteRule } from "./apache-headers.ts";
+import { findBalancer, balancerName, newServer, ownBalancer, params, resolvePorts, type Addr, type ApacheModel, type Server } from "./apache-model.ts";
+import { timeoutDirective } from "./apache-timeouts.ts";
 
 const on = (n: Node) => (n.args[0] ?? "").toLowerCase() === "on";
 const OPEN_ACCESS = /^(order\b|allow from all$|deny from none$|require all granted$|satisfy any$)/i;
@@ -67,7 +28,18 @@ const WHY: Record<string, string> = {
 export function collect(nodes: Node[], report: Report): ApacheModel {
   const model: ApacheModel = { main: newServer({ name: "", args: [], loc: nodes[0]?.loc ?? { file: "", line: 0 }, text: "main server" }), vhosts: [], listens: [], sticky: [], clientTimeouts: [] };
   walk(nodes, model.main, model, report);
+  resolvePorts(model);
   return model;
+}
+
+/**
+ * One `<VirtualHost>` address: `10.0.0.1:8080`, `[::1]:443`, `*:80`, `_default_:443`, `*`.
+ * httpd reads every address of the section (`<VirtualHost *:80 *:8080>` answers on both).
+ */
+function address(word: string): Addr {
+  const m = /^(.*?)(?::(\d+|\*))?$/.exec(word)!;
+  const host = m[1] === "*" || m[1] === "_default_" ? undefined : m[1]!.replace(/^\[|\]$/g, "");
+  return { host, port: m[2] && m[2] !== "*" ? Number(m[2]) : undefined };
 }
 
 function walk(nodes: Node[], s: Server, model: ApacheModel, report: Report, location?: string): void {
@@ -86,10 +58,7 @@ function section(n: Node, s: Server, model: ApacheModel, report: Report, locatio
   }
   if (kind === "virtualhost") {
     if (s !== model.main) return report.skip(n, "a VirtualHost inside another section is not valid");
-    const v = newServer(n);
-    const m = /^(.*?)(?::(\d+|\*))?$/.exec(arg)!;
-    v.port = m[2] && m[2] !== "*" ? Number(m[2]) : undefined;
-    v.host = m[1] === "*" || m[1] === "_default_" ? undefined : m[1]!.replace(/^\[|\]$/g, "");
+    const v = newServer(n, (n.args.length ? n.args : ["*"]).map(address));
     model.vhosts.push(v);
     return walk(n.children!, v, model, report);
   }
@@ -107,29 +76,6 @@ function section(n: Node, s: Server, model: ApacheModel, report: Report, locatio
   if (kind === "proxy") return walk(n.children!, s, model, report, location);
   if (kind === "location" && !location) return walk(n.children!, s, model, report, arg);
   report.skip(n, `<${kind}> sections are not converted; their contents are left out`);
-}
-
-export const balancerName = (url: string) => url.replace(/^balancer:\/\//i, "").replace(/\/.*$/, "");
-
-/** The balancer a `<Proxy balancer://>` section defines in server s (made on first mention). */
-function ownBalancer(s: Server, url: string, n: Node): Balancer {
-  const name = balancerName(url);
-  let b = s.balancers.get(name);
-  if (!b) s.balancers.set(name, (b = { name, node: n, members: [], params: new Map(), paramNodes: [] }));
-  return b;
-}
-
-/**
- * The balancer a name means in server s. httpd (2.4, BalancerInherit On) looks in the main
- * server's balancers before the vhost's own: a vhost's `<Proxy balancer://x>` beside a main
- * server's x is never used.
- */
-export function findBalancer(model: ApacheModel, s: Server, name: string): Balancer | undefined {
-  return model.main.balancers.get(name) ?? s.balancers.get(name);
-}
-
-export function allBalancers(model: ApacheModel): Balancer[] {
-  return [model.main, ...model.vhosts].flatMap((s) => [...s.balancers.values()]);
 }
 
 function directive(n: Node, s: Server, model: ApacheModel, report: Report, location?: string): void {
@@ -173,18 +119,7 @@ function directive(n: Node, s: Server, model: ApacheModel, report: Report, locat
       if (v === "on") report.note(n, "allowEncodedSlashes passes %2F as received, as NoDecode does; httpd On also decodes it before matching");
       return void (s.encodedSlashes = n);
     }
-    case "keepalivetimeout": {
-      const m = /^(\d+)(ms)?$/i.exec(a[0] ?? "");
-      if (!m) return report.skip(n, "expected seconds, or milliseconds with ms");
-      if (Number(m[1]) === 0) return report.skip(n, "0 turns client keep-alive off; the proxy always keeps connections open");
-      return void model.clientTimeouts.push({ field: "keepAlive", ms: Number(m[1]) * (m[2] ? 1 : 1000), node: n });
-    }
-    case "requestreadtimeout": return requestReadTimeout(n, model, report);
     case "proxypreservehost": return void (s.preserveHost = on(n));
-    case "proxytimeout": case "timeout": {
-      if (!/^\d+$/.test(a[0] ?? "") || Number(a[0]) === 0) return report.skip(n, "expected a number of seconds more than 0; httpd's default 60 stays");
-      return void (s[n.name === "timeout" ? "timeout" : "proxyTimeout"] = Number(a[0]) * 1000);
-    }
     case "header": case "requestheader": {
       const sticky = parseHeader(n, n.name === "header" ? s.resp : s.req, report, n.name === "requestheader");
       if (sticky) model.sticky.push(sticky);
@@ -214,6 +149,7 @@ function directive(n: Node, s: Server, model: ApacheModel, report: Report, locat
       if (model.accessLog) return report.skip(n, `the access log is one for the whole proxy; kept ${model.accessLog.node.loc.file}:${model.accessLog.node.loc.line}`);
       return void (model.accessLog = { path: a[0] ?? "-", format: n.name === "transferlog" ? "common" : a[1] ?? "common", node: n });
   }
+  if (timeoutDirective(n, s, model, report)) return;
   if (SAME.has(n.name)) {
     if (n.name === "proxyrequests" && on(n)) report.skip(n, "the proxy is never a forward proxy");
     return;
@@ -221,22 +157,6 @@ function directive(n: Node, s: Server, model: ApacheModel, report: Report, locat
   if (OPEN_ACCESS.test(n.text)) return;
   if (/^(order|allow|deny|require)$/.test(n.name)) return report.skip(n, "access control is not converted: the route serves every client");
   report.skip(n, WHY[n.name] ?? "not supported by the importer");
-}
-
-/**
- * mod_reqtimeout `header=20-40,MinRate=500 body=20,MinRate=500`: the proxy has no MinRate, so
- * a range takes its upper end (the longest httpd ever waits) rather than cut off a client
- * httpd would have served.
- */
-function requestReadTimeout(n: Node, model: ApacheModel, report: Report): void {
-  for (const w of n.args) {
-    const m = /^(header|body)=(\d+)(?:-(\d+))?(,minrate=\d+)?$/i.exec(w);
-    if (!m) { report.skip(n, `${w}: only header=N[-M] and body=N[-M] convert`); continue; }
-    const ms = Number(m[3] ?? m[2]) * 1000;
-    if (ms === 0) { report.skip(n, `${w}: a disabled limit is not converted`); continue; }
-    if (m[3] || m[4]) report.note(n, `${w}: the proxy has no MinRate; ${m[1]} waits ${ms / 1000}s`);
-    model.clientTimeouts.push({ field: m[1]!.toLowerCase() as "header" | "body", ms, node: n });
-  }
 }
 
 const STATUS: Record<string, number> = { permanent: 301, temp: 302, seeother: 303, gone: 410 };

@@ -4,6 +4,7 @@
  */
 import { isAbsolute, relative, resolve } from "node:path";
 import type { Node, Report } from "./report.ts";
+import { RouteTable, type Served } from "./route-table.ts";
 
 export type Json = Record<string, unknown>;
 
@@ -12,8 +13,10 @@ export class Draft {
   readonly pools = new Map<string, Json>();
   /** The directive each pool was first made for, to name it when a variant is made. */
   readonly poolAt = new Map<string, Node>();
-  readonly routes: Json[] = [];
-  private readonly routeAt = new Map<string, Node>();
+  private readonly table: RouteTable;
+  get routes(): Json[] {
+    return this.table.routes;
+  }
   accessLog?: Json;
   admin?: Json;
   /** clientTimeouts is one for the whole proxy: the first value set for a field wins. */
@@ -25,6 +28,7 @@ export class Draft {
   constructor(report: Report, outDir: string) {
     this.report = report;
     this.outDir = outDir;
+    this.table = new RouteTable(report);
   }
 
   listener(port: number, host?: string): Json {
@@ -36,24 +40,14 @@ export class Draft {
     return l;
   }
 
-  /**
-   * routes.json routes belong to no listener (host, then path), so two Apache vhosts or NGINX
-   * servers that give the same host and path different answers cannot both be kept.
-   */
-  addRoute(route: Json, from: Node): void {
-    const key = `${String(route.host ?? "*").toLowerCase()} ${String(route.path)}`;
-    const first = this.routeAt.get(key);
-    if (first) {
-      this.report.skip(from, `${route.host ?? "any host"} ${route.path} is already served by ${first.loc.file}:${first.loc.line} (routes.json routes are not per port); kept the first`);
-      return;
-    }
-    this.routeAt.set(key, from);
-    this.routes.push(route);
+  /** A route from a site on these listener ports (undefined: every listener); see RouteTable. */
+  addRoute(route: Json, from: Node, ports?: number[]): void {
+    this.table.add(route, from, ports);
   }
 
-  /** Where the route for this host and path came from, if there is one. */
-  routeFrom(host: string | undefined, path: string): Node | undefined {
-    return this.routeAt.get(`${String(host ?? "*").toLowerCase()} ${path}`);
+  /** The routes already added for this host and path on any of these ports. */
+  servedOn(host: string | undefined, path: string, ports?: number[]): Served[] {
+    return this.table.servedOn(host, path, ports);
   }
 
   /** Sets clientTimeouts[field] from a directive; a second, different value is reported. */
@@ -90,7 +84,8 @@ export class Draft {
     for (const [name, pool] of this.pools) if (used.has(name)) pools[name] = pool;
     // A redirect-only import still needs a route: routes.json requires one (the redirect
     // listener answers before routing, so it is never used there).
-    const routes = this.routes.length ? this.routes : [{ path: "/", respond: { status: 404 } }];
+    const routing = this.listeners.filter((l) => !l.redirectHttps).map((l) => Number(l.port));
+    const routes = this.routes.length ? this.table.json(routing) : [{ path: "/", respond: { status: 404 } }];
     const out: Json = { listeners: this.listeners, pools, routes };
     if (Object.keys(this.clientTimeouts).length) out.clientTimeouts = this.clientTimeouts;
     if (this.accessLog) out.accessLog = this.accessLog;

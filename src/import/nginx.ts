@@ -105,6 +105,7 @@ function parseServer(node: Node, parent: Scope, draft: Draft, report: Report): P
 
 function convertServer(s: ParsedServer, all: ParsedServer[], upstreams: Map<string, Upstream>, draft: Draft, report: Report, catchAlls: CatchAll[]): void {
   const dir = dirname(s.node.loc.file);
+  const routed: number[] = [];
   for (const l of s.listens) {
     const listener = draft.listener(l.port, l.host);
     if (l.ssl) tls(s, listener, draft, dir, report);
@@ -113,43 +114,52 @@ function convertServer(s: ParsedServer, all: ParsedServer[], upstreams: Map<stri
       const u = splitUrl(s.redirect.to.replace(/\$\w+/g, ""));
       listener.redirectHttps = { port: u?.port ?? 443, status: [301, 302, 307, 308].includes(s.redirect.status) ? s.redirect.status : 301 };
       if (!s.redirect.to.includes("$host") && !s.redirect.to.includes("$http_host")) report.note(s.redirect.node, `NGINX sends every client to ${u?.host}; redirectHttps keeps the host the client asked for`);
-    }
+    } else if (!routed.includes(l.port)) routed.push(l.port);
   }
   if (s.redirect && s.listens.every((l) => !l.ssl)) {
     if (s.locations.length) report.skip(s.locations[0]!, "the server redirects every request first; its locations are never used");
     s.scope.reportUnused(report);
     return;
   }
-  const hosts = hostsOf(s, all, report);
+  const groups = hostGroups(s, routed, all, report);
   const whole = serverAnswer(s.scope, report);
   if (whole) {
-    for (const h of hosts) draft.addRoute(h ? { host: h, ...whole.route } : { ...whole.route }, whole.node);
+    for (const g of groups) for (const h of g.hosts) draft.addRoute(h ? { host: h, ...whole.route } : { ...whole.route }, whole.node, g.ports);
     for (const loc of s.locations) report.skip(loc, `never used: the server's ${whole.node.text} (line ${whole.node.loc.line}) answers every request first`);
     s.scope.reportUnused(report);
     return;
   }
   if (!s.locations.length) report.skip(s.node, "a server without locations serves files; nothing to convert");
-  let root = false;
-  for (const loc of s.locations) {
-    const route = locationRoute(loc, s.scope, upstreams, draft, report);
-    if (route) for (const h of hosts) draft.addRoute(h ? { host: h, ...route } : { ...route }, loc);
-    root ||= route?.path === "/";
+  const routes = s.locations.flatMap((loc) => [locationRoute(loc, s.scope, upstreams, draft, report)].filter((r) => r !== undefined).map((route) => ({ route, loc })));
+  for (const g of groups) {
+    for (const { route, loc } of routes) for (const h of g.hosts) draft.addRoute(h ? { host: h, ...route } : { ...route }, loc, g.ports);
+    const named = g.hosts.filter((h) => h !== undefined);
+    if (named.length && !routes.some((r) => r.route.path === "/")) catchAlls.push({ hosts: named, ports: g.ports, node: s.node, why: "as NGINX serves them from this server's root, never by the default server's locations" });
   }
-  const named = hosts.filter((h) => h !== undefined);
-  if (named.length && !root) catchAlls.push({ hosts: named, node: s.node, why: "as NGINX serves them from this server's root, never by the default server's locations" });
   s.scope.reportUnused(report);
 }
 
 const HOST = /^(\*\.)?[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$/;
 
-/** The default server of a port (default_server, else the first) also answers every other Host. */
-function hostsOf(s: ParsedServer, all: ParsedServer[], report: Report): (string | undefined)[] {
-  const isDefault = s.listens.some((l) => {
-    const peers = all.filter((x) => x.listens.some((y) => y.port === l.port));
-    const marked = peers.find((x) => x.listens.some((y) => y.port === l.port && y.isDefault));
-    return (marked ?? peers[0]) === s;
-  });
-  if (isDefault) return [undefined];
+/**
+ * The hosts a server answers, by port: on a port where it is the default server
+ * (default_server, else the first server listening there) every Host; elsewhere its
+ * server_names only.
+ */
+function hostGroups(s: ParsedServer, ports: number[], all: ParsedServer[], report: Report): { hosts: (string | undefined)[]; ports: number[] }[] {
+  const isDefault = (port: number) => {
+    const peers = all.filter((x) => x.listens.some((y) => y.port === port));
+    return (peers.find((x) => x.listens.some((y) => y.port === port && y.isDefault)) ?? peers[0]) === s;
+  };
+  const out = [];
+  const own = ports.filter(isDefault);
+  if (own.length) out.push({ hosts: [undefined], ports: own });
+  const named = ports.filter((p) => !isDefault(p));
+  if (named.length) out.push({ hosts: names(s, report), ports: named });
+  return out;
+}
+
+function names(s: ParsedServer, report: Report): (string | undefined)[] {
   const out: string[] = [];
   for (const n of s.names.map((x) => x.toLowerCase())) {
     if (n === "_" || n === "") continue;

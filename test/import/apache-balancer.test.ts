@@ -61,6 +61,14 @@ describe("balancers as pools", () => {
     expect(() => parseConfigText(JSON.stringify(c.json))).not.toThrow();
   });
 
+  test("same-named balancers in two vhosts with the same ServerName on two ports are pools named by port, each route on its own port", () => {
+    const site = (port: number, member: string) => `<VirtualHost *:${port}>\nServerName x.example\n<Proxy balancer://app>\nBalancerMember http://${member}:1\n</Proxy>\nProxyPass / balancer://app/\nProxyPassReverse / balancer://app/\n</VirtualHost>\n`;
+    const c = convert("apache", site(80, "a") + site(8080, "b"));
+    expect(routes(c).map((r) => [r.ports, r.pool])).toEqual([[[80], "app"], [[8080], "app-8080"]]);
+    expect(pools(c)["app-8080"]!.members).toEqual([{ url: "http://b:1" }]);
+    expect(c.lines).toEqual(["main.conf:11: note: <Proxy balancer://app>: pool app-8080: httpd keeps a balancer://app per VirtualHost, and another one is pool app"]);
+  });
+
   test("a vhost's balancer beside a main-server balancer of the same name is never used (httpd looks in the main server first), reported", () => {
     const c = convert("apache", "<Proxy balancer://app>\nBalancerMember http://main:1\n</Proxy>\n<VirtualHost *:80>\n<Proxy balancer://app>\nBalancerMember http://own:1\n</Proxy>\nProxyPass / balancer://app/\nProxyPassReverse / balancer://app/\n</VirtualHost>\n");
     expect(pools(c).app!.members).toEqual([{ url: "http://main:1" }]);

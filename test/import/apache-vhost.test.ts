@@ -43,10 +43,36 @@ describe("Apache vhosts as listeners and routes", () => {
     expect(c.lines.join("\n")).toMatch(/balancer manager's job .* admin listener/);
   });
 
-  test("two vhosts on different ports with the same host and path: the second is reported, the first kept", () => {
+  test("two vhosts on different ports with the same host and path: both are kept, each on its own port", () => {
     const c = convert("apache", "<VirtualHost *:80>\nProxyPass / http://a:1/\nProxyPassReverse / http://a:1/\n</VirtualHost>\n<VirtualHost *:81>\nProxyPass / http://b:1/\nProxyPassReverse / http://b:1/\n</VirtualHost>\n");
-    expect(routes(c).map((r) => r.pool)).toEqual(["a-1"]);
-    expect(c.lines.join("\n")).toMatch(/:6: not carried over: .*already served by .*:2/);
+    expect(routes(c).map((r) => [r.ports, r.pool])).toEqual([[[80], "a-1"], [[81], "b-1"]]);
+    expect(c.lines).toEqual([]);
+    expect(() => parseConfigText(JSON.stringify(c.json))).not.toThrow();
+  });
+
+  test("two vhosts on one port with the same host and path: the second is reported, the first kept, and no route gets ports", () => {
+    const c = convert("apache", "<VirtualHost *:80>\nProxyPass / http://a:1/\nProxyPassReverse / http://a:1/\n</VirtualHost>\n<VirtualHost *:80>\nServerName y.example\nProxyPass / http://b:1/\nProxyPassReverse / http://b:1/\n</VirtualHost>\n<VirtualHost *:80>\nServerName y.example\nProxyPass / http://c:1/\nProxyPassReverse / http://c:1/\n</VirtualHost>\n");
+    expect(routes(c).map((r) => [r.host, r.ports, r.pool])).toEqual([[undefined, undefined, "a-1"], ["y.example", undefined, "b-1"]]);
+    expect(c.lines.join("\n")).toMatch(/:12: not carried over: .*y.example \/ is already served on port 80 by .*:7; kept the first/);
+  });
+
+  test("<VirtualHost *:80 *:8080> serves both ports; another port's vhost keeps its own routes", () => {
+    const c = convert("apache", "<VirtualHost *:80 *:8080>\nProxyPass / http://a:1/\nProxyPassReverse / http://a:1/\n</VirtualHost>\n<VirtualHost *:8443>\nProxyPass / http://b:1/\nProxyPassReverse / http://b:1/\n</VirtualHost>\n");
+    expect(c.json.listeners).toEqual([{ port: 80 }, { port: 8080 }, { port: 8443 }]);
+    expect(routes(c).map((r) => [r.ports, r.pool])).toEqual([[[80, 8080], "a-1"], [[8443], "b-1"]]);
+  });
+
+  test("a vhost that is the first on one of its ports answers any host there, and only its ServerName on the other", () => {
+    const c = convert("apache", "<VirtualHost *:8080>\nProxyPass / http://a:1/\nProxyPassReverse / http://a:1/\n</VirtualHost>\n<VirtualHost *:80 *:8080>\nServerName b.example\nProxyPass /b http://b:1/\nProxyPassReverse /b http://b:1/\n</VirtualHost>\n");
+    expect(routes(c).map((r) => [r.host, r.ports, r.path, r.pool ?? r.respond])).toEqual([[undefined, [8080], "/", "a-1"], [undefined, [80], "/b", "b-1"], ["b.example", [8080], "/b", "b-1"], ["b.example", [8080], "/", { status: 404 }]]);
+    expect(() => parseConfigText(JSON.stringify(c.json))).not.toThrow();
+  });
+
+  test("without VirtualHosts the main server answers on every Listen port, and its routes need no ports", () => {
+    const c = convert("apache", "Listen 8080\nListen 8081\nProxyPass / http://a:1/\nProxyPassReverse / http://a:1/\n");
+    expect(c.json.listeners).toEqual([{ port: 8080 }, { port: 8081 }]);
+    expect(routes(c)).toEqual([{ path: "/", pool: "a-1", preserveHost: false }]);
+    expect(c.lines).toEqual([]);
   });
 
   test("CustomLog becomes accessLog; a second one is reported", () => {

@@ -1,21 +1,17 @@
 import { describe, expect, test } from "bun:test";
-import { collect, params } from "../../src/import/apache.ts";
+import { collect } from "../../src/import/apache.ts";
 import { lexApache } from "../../src/import/apache-lexer.ts";
 import { Report } from "../../src/import/report.ts";
 import { convert } from "./convert.ts";
 import { parseConfigText } from "../../src/config/load.ts";
 
 describe("apache model", () => {
-  test("key=value parameters are read with lower-case keys", () => {
-    expect([...params(["route=isNode1", "LoadFactor=3", "junk"])]).toEqual([["route", "isNode1"], ["loadfactor", "3"]]);
-  });
-
   test("vhosts, names, balancers and ProxySet (inside and outside <Proxy>) are collected", () => {
     const c = convert("apache", "<Proxy balancer://b>\nBalancerMember http://h:1 route=r1\nProxySet lbmethod=bytraffic\n</Proxy>\nProxySet balancer://b stickysession=ROUTEID\n<VirtualHost 10.0.0.1:8080>\nServerName a.example\nServerAlias b.example\nProxyPass / balancer://b/\n</VirtualHost>\n");
     const report = new Report();
     const model = collect(lexApache(c.file, report), report);
     expect(model.vhosts).toHaveLength(1);
-    expect(model.vhosts[0]).toMatchObject({ port: 8080, host: "10.0.0.1", names: ["a.example", "b.example"] });
+    expect(model.vhosts[0]).toMatchObject({ addrs: [{ host: "10.0.0.1", port: 8080 }], ports: [8080], names: ["a.example", "b.example"] });
     expect(Object.fromEntries(model.main.balancers.get("b")!.params)).toEqual({ lbmethod: "bytraffic", stickysession: "ROUTEID" });
   });
 

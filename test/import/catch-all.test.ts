@@ -18,10 +18,23 @@ describe("a named site without a route for / answers the rest of its names itsel
     expect(routes(c).filter((r) => r.respond)).toEqual([]);
   });
 
-  test("Apache: the same name with / on another port keeps that route; the vhost without / is noted as falling to it", () => {
+  test("Apache: the same name with / on another port keeps that route there, and the vhost without / gets its 404 on its own port", () => {
     const c = convert("apache", `${vhost("a.example", "/", "a")}${vhost("b.example", "/api", "b")}${vhost("a.example", "/", "a", 81)}${vhost("b.example", "/", "c", 81)}`);
-    expect(routes(c).find((r) => r.host === "b.example" && r.path === "/")?.pool).toBe("c-1");
-    expect(c.lines.join("\n")).toMatch(/:6: note: <VirtualHost \*:80>: b.example has no "\/" here; .* go to the b.example "\/" route of .*:18 \(routes.json routes are not per port\)/);
+    expect(routes(c).filter((r) => r.host === "b.example" && r.path === "/").map((r) => [r.ports, r.pool ?? r.respond])).toEqual([[[81], "c-1"], [[80], { status: 404 }]]);
+    expect(c.lines.join("\n")).not.toMatch(/has no "\/" here|per port/);
+    expect(() => parseConfigText(JSON.stringify(c.json))).not.toThrow();
+  });
+
+  test("Apache: a later vhost on the same port with the same name and / keeps its route; the vhost without / is noted as falling to it", () => {
+    const c = convert("apache", `${vhost("a.example", "/", "a")}${vhost("b.example", "/api", "b")}${vhost("b.example", "/", "c")}`);
+    expect(routes(c).filter((r) => r.host === "b.example" && r.path === "/").map((r) => r.pool)).toEqual(["c-1"]);
+    expect(c.lines.join("\n")).toMatch(/:6: note: <VirtualHost \*:80>: b.example has no "\/" here; its requests that match none of its routes go to the b.example "\/" route of .*:13$/m);
+  });
+
+  test("NGINX: a named server on two ports without location / gets its 404 on both; another port's / for the name stays apart", () => {
+    const c = convert("nginx", "server { listen 80; listen 81; location / { proxy_pass http://a:1; } }\nserver { listen 80; listen 81; server_name b.example; location /api { proxy_pass http://b:1; } }\nserver { listen 82; location / { proxy_pass http://c:1; } }\nserver { listen 82; server_name b.example; location / { proxy_pass http://d:1; } }\n");
+    expect(routes(c).filter((r) => r.host === "b.example" && r.path === "/").map((r) => [r.ports, r.pool ?? r.respond])).toEqual([[[82], "d-1"], [[80, 81], { status: 404 }]]);
+    expect(() => parseConfigText(JSON.stringify(c.json))).not.toThrow();
   });
 
   test("NGINX: a server_name server without location / gets a 404 / route for each name; the default server none", () => {

@@ -40,3 +40,23 @@ describe("emit helpers", () => {
     expect(r.lines()[0]).toMatch(/f.conf:3: .*kept 10s from \/c\/f.conf:1/);
   });
 });
+
+describe("Draft routes and listener ports", () => {
+  const node = { name: "x", args: [], loc: { file: "f", line: 1 }, text: "x" };
+  test("toJson leaves redirectHttps listeners out of the ports: 443 proxies and 80 redirects writes no ports", () => {
+    const d = new Draft(new Report(), "/tmp");
+    d.listener(80).redirectHttps = { port: 443, status: 301 };
+    d.listener(443);
+    d.addRoute({ path: "/", pool: "p" }, node, [443]);
+    expect(d.toJson().routes).toEqual([{ path: "/", pool: "p" }]);
+  });
+
+  test("toJson writes each route's ports when routes come from different routing ports", () => {
+    const d = new Draft(new Report(), "/tmp");
+    d.listener(80);
+    d.listener(8080);
+    d.addRoute({ path: "/", pool: "a" }, node, [80]);
+    d.addRoute({ path: "/", pool: "b" }, node, [8080]);
+    expect(d.toJson().routes).toEqual([{ ports: [80], path: "/", pool: "a" }, { ports: [8080], path: "/", pool: "b" }]);
+  });
+});

@@ -2,6 +2,22 @@ import { describe, expect, test } from "bun:test";
 import { convert, routes } from "./convert.ts";
 
 describe("nginx servers as listeners", () => {
+  test("two servers on different ports with the same server_name and location keep apart by port; a server with two listens serves both", () => {
+    const c = convert("nginx", "server { listen 80; listen 8080; server_name x.example; location /api { proxy_pass http://a:1; } }\nserver { listen 8443; server_name x.example; location /api { proxy_pass http://b:1; } }\n");
+    expect(routes(c).filter((r) => r.path === "/api").map((r) => [r.host, r.ports, r.pool])).toEqual([[undefined, [80, 8080], "a-1"], [undefined, [8443], "b-1"]]);
+    expect(c.lines.join("\n")).not.toMatch(/already served/);
+  });
+
+  test("a server that is the default on one port answers any host there, and only its server_name on the other", () => {
+    const c = convert("nginx", "server { listen 81; location / { proxy_pass http://a:1; } }\nserver { listen 80; listen 81; server_name b.example; location / { proxy_pass http://b:1; } }\n");
+    expect(routes(c).map((r) => [r.host, r.ports, r.pool])).toEqual([[undefined, [81], "a-1"], [undefined, [80], "b-1"], ["b.example", [81], "b-1"]]);
+  });
+
+  test("a server on 80 and 443 ssl whose 80 only redirects: its routes need no ports", () => {
+    const c = convert("nginx", "server { listen 80; return 301 https://$host$request_uri; }\nserver { listen 443 ssl; ssl_certificate c.pem; ssl_certificate_key k.pem; location / { proxy_pass http://a:1; } }\n");
+    expect(routes(c)).toEqual([expect.not.objectContaining({ ports: expect.anything() })]);
+  });
+
   test("the default server of a port (default_server, else the first) answers any host; others by server_name", () => {
     const c = convert("nginx", "http {\nserver { listen 80; server_name a.example; location / { proxy_pass http://a:1; } }\nserver { listen 80 default_server; server_name b.example .c.example; location / { proxy_pass http://b:1; } }\n}\n");
     expect(routes(c).map((r) => [r.host, r.pool])).toEqual([["a.example", "a-1"], [undefined, "b-1"]]);

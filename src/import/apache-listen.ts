@@ -1,0 +1,47 @@
+/**
+ * The listeners a VirtualHost (or the main server) answers on: one per port, with the
+ * server's certificate under SSLEngine on, or redirectHttps for a port whose every vhost only
+ * `Redirect`s / to https (httpd answers nothing else there).
+ */
+import { dirname } from "node:path";
+import { Draft, splitUrl, type Json } from "./emit.ts";
+import type { ApacheModel, Server } from "./apache-model.ts";
+
+const redirectOnly = (x: Server) => !x.passes.length && x.redirects.some((r) => r.path === "/" && /^https:/i.test(r.to));
+
+/** Makes the server's listeners; returns the ports it routes on (not the redirectHttps ones). */
+export function listeners(s: Server, servers: Server[], model: ApacheModel, draft: Draft): number[] {
+  const routed: number[] = [];
+  for (const port of s.ports) {
+    const listen = model.listens.find((l) => l.port === port);
+    const listener = draft.listener(port, listen?.host ?? s.addrs.find((a) => a.port === port || a.port === undefined)?.host);
+    if (s.ssl.engine) tls(s, listener, model, draft);
+    const peers = servers.filter((x) => x.ports.includes(port));
+    if (redirectOnly(s) && peers.every(redirectOnly) && !s.ssl.engine) redirectHttps(s, listener, draft);
+    else routed.push(port);
+  }
+  if (!routed.length) {
+    const r = s.redirects.find((x) => x.path === "/");
+    for (const x of s.redirects.filter((y) => y !== r)) draft.report.skip(x.node, "the listener redirects every request to HTTPS");
+  }
+  return routed;
+}
+
+function redirectHttps(s: Server, listener: Json, draft: Draft): void {
+  const report = draft.report;
+  const r = s.redirects.find((x) => x.path === "/")!;
+  const u = splitUrl(r.to);
+  listener.redirectHttps = { port: u?.port ?? 443, status: [301, 302, 307, 308].includes(r.status) ? r.status : 301 };
+  if (u && !s.names.map((n) => n.toLowerCase()).includes(u.host.toLowerCase())) report.note(r.node, `httpd sends every client to ${u.host}; redirectHttps keeps the host the client asked for`);
+  if (u && u.path !== "/") report.note(r.node, `the target path ${u.path} is not kept: redirectHttps keeps the client's path`);
+}
+
+function tls(s: Server, listener: Json, model: ApacheModel, draft: Draft): void {
+  const dir = dirname(s.node.loc.file);
+  if (!s.ssl.cert) return draft.report.skip(s.ssl.node!, "SSLEngine on without SSLCertificateFile: no certificate to serve");
+  const cert: Json = { cert: draft.file(s.ssl.cert, dir), key: draft.file(s.ssl.key ?? s.ssl.cert, dir) };
+  if (s.ssl.chain) cert.chain = draft.file(s.ssl.chain, dir);
+  if (model.passphraseCommand) cert.passphraseCommand = draft.file(model.passphraseCommand, dir);
+  const t = (listener.tls ??= { certificates: [] }) as { certificates: Json[] };
+  if (!t.certificates.some((c) => c.cert === cert.cert)) t.certificates.push(cert);
+}
