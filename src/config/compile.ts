@@ -160,7 +160,7 @@ function compileRoute(rc: RouteConfig, index: number, pools: Map<string, Runtime
     ? { kind: "pool", pool }
     : rc.respond
       ? { kind: "respond", status: rc.respond.status, body: rc.respond.body ?? "", bodyBytes: Buffer.byteLength(rc.respond.body ?? ""), headers: rc.respond.headers ?? {} }
-      : { kind: "redirect", to: rc.redirect!.to, status: rc.redirect!.status };
+      : { kind: "redirect", to: rc.redirect!.to, status: rc.redirect!.status, keepPath: rc.redirect!.keepPath };
   if (rc.responseHeaders) warnings.push(...lintHeaderRules(rc.responseHeaders, `${where}.responseHeaders`));
   const upstreamPath = rc.rewritePrefix ?? rc.path;
   const timeouts = { ...(pool?.timeouts ?? DEFAULT_TIMEOUTS), ...rc.timeouts };

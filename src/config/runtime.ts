@@ -29,7 +29,7 @@ export interface RuntimePool {
 export type RouteAction =
   | { kind: "pool"; pool: RuntimePool }
   | { kind: "respond"; status: number; body: string; bodyBytes: number; headers: Record<string, string> }
-  | { kind: "redirect"; to: string; status: number };
+  | { kind: "redirect"; to: string; status: number; keepPath: boolean };
 
 export interface RuntimeRoute {
   index: number;

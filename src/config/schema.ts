@@ -176,7 +176,15 @@ const route = v.strictObject({
     // RFC 9110 15.3.5 / 15.4.5: these statuses have no content, so a body would be silently dropped.
     v.check((r) => !((r.status === 204 || r.status === 304) && r.body), "a 204 or 304 answer has no body; remove body or use another status"),
   )),
-  redirect: v.optional(v.strictObject({ to: redirectTarget, status: v.optional(v.picklist([301, 302, 303, 307, 308], "expected 301, 302, 303, 307 or 308"), 302) })),
+  redirect: v.optional(v.pipe(
+    v.strictObject({
+      to: redirectTarget,
+      status: v.optional(v.picklist([301, 302, 303, 307, 308], "expected 301, 302, 303, 307 or 308"), 302),
+      /** Apache `Redirect /old https://new/`, NGINX `return 301 https://host$request_uri`: the rest of the path and the query follow. */
+      keepPath: v.optional(v.boolean(), false),
+    }),
+    v.check((r) => !r.keepPath || !/[?#]/.test(r.to), "a redirect with keepPath appends the path and query to `to`, which then has no ? or #"),
+  )),
   rewritePrefix: v.optional(pathPrefix),
   preserveHost: v.optional(v.boolean(), true),
   reverse: v.optional(v.boolean(), true),

@@ -40,12 +40,12 @@ export function errorAnswer(kind: ProxyErrorKind, detail: string, h: FastHead, r
  * A respond or redirect route's answer (RFC 9110 15.3.5/15.4.5: 204 and 304 carry no length);
  * `counted` false for a redirectHttps listener's answer, which has no route of the config.
  */
-export function routeAnswer(route: RuntimeRoute, h: FastHead, counted = true): LocalAnswer {
+export function routeAnswer(route: RuntimeRoute, h: FastHead, counted = true, canonical = h.rawPath): LocalAnswer {
   const a = route.action;
   if (a.kind === "pool") throw new Error(`route ${route.label} forwards to a pool: it has no local answer`);
   let head = `HTTP/1.1 ${a.status} ${reasonPhrase(a.status)}\r\n`;
   let body = "";
-  if (a.kind === "redirect") head += `location: ${a.to}\r\n`;
+  if (a.kind === "redirect") head += `location: ${a.keepPath ? keptPath(a.to, canonical.slice(route.path.length), h.query) : a.to}\r\n`;
   else {
     body = a.body;
     let typed = false;
@@ -62,6 +62,17 @@ export function routeAnswer(route: RuntimeRoute, h: FastHead, counted = true): L
   head += "\r\n";
   const bytes = h.method === "HEAD" || length === 0 ? Buffer.from(head, "latin1") : Buffer.concat([Buffer.from(head, "latin1"), Buffer.from(body)]);
   return new LocalAnswer(a.status, bytes, h.method === "HEAD" ? 0 : length, route.label, counted ? route : undefined);
+}
+
+/**
+ * Apache's `Redirect /old https://new/x` sends /old/a?q to https://new/x/a?q: the part of the
+ * path after the route's prefix, then the query, joined to `to` with one slash. The path is the
+ * normalized one the route matched; it and the query are request-line bytes (no CR, LF or space).
+ */
+export function keptPath(to: string, rest: string, query: string): string {
+  if (rest === "") return to + query;
+  const a = to.endsWith("/"), b = rest.startsWith("/");
+  return (a && b ? to + rest.slice(1) : a || b ? to + rest : `${to}/${rest}`) + query;
 }
 
 function headLength(bytes: Uint8Array): number {

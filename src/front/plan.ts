@@ -36,7 +36,7 @@ export function fastLanes(rt: Runtime, previous?: ReadonlyMap<Member, MemberLane
       if (!route) return errorAnswer("no_route", "404 Not Found: no route for this host and path", h);
       if (!route.allowEncodedSlashes && hasEncodedSlash(h.rawPath)) return errorAnswer("no_route", ENCODED_SLASH_404, h);
       if (route.denyMethods.has(h.method)) return errorAnswer("forbidden", `403 Forbidden: method ${h.method} is not allowed here`, h, route);
-      if (route.action.kind !== "pool") return routeAnswer(route, h);
+      if (route.action.kind !== "pool") return routeAnswer(route, h, true, canonical);
       // Normalizing is idempotent: a path that is its own canonical form is sent as it is.
       return { route, pool: route.action.pool, path: canonical === h.rawPath ? canonical : normalizePath(h.rawPath), canonical };
     };

@@ -12,7 +12,7 @@ export function redirectLanes(opts: { port: number; status: number }): FastLanes
   const suffix = opts.port === 443 ? "" : `:${opts.port}`;
   const plan: FastLanes["plan"] = (h) => {
     const to = `https://${h.hostName}${suffix}${h.target}`;
-    return routeAnswer({ label: "-", action: { kind: "redirect", to, status: opts.status } } as RuntimeRoute, h, false);
+    return routeAnswer({ label: "-", action: { kind: "redirect", to, status: opts.status, keepPath: false } } as RuntimeRoute, h, false);
   };
   return {
     lanes: new Map(),

@@ -223,7 +223,7 @@ describe("compile: other shapes", () => {
       ],
     });
     withRuntime(text, (rt) => {
-      expect(routeAt(rt, 0).action).toEqual({ kind: "redirect", to: "https://new.example/", status: 302 });
+      expect(routeAt(rt, 0).action).toEqual({ kind: "redirect", to: "https://new.example/", status: 302, keepPath: false });
       const app = routeAt(rt, 1);
       expect(app.preserveHost).toBe(false);
       expect(app.maxBodySize).toBe(1024);

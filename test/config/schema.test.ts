@@ -178,10 +178,17 @@ describe("headers", () => {
 });
 
 describe("fixed choices and formats", () => {
+  test("a redirect with keepPath needs a `to` without query or fragment: the request's path and query are appended", () => {
+    expect(problems((c) => (c.routes = [{ path: "/", redirect: { to: "https://x/?a=1", keepPath: true } }]))).toEqual([
+      "routes[0].redirect: a redirect with keepPath appends the path and query to `to`, which then has no ? or #",
+    ]);
+    expect(parse((c) => (c.routes = [{ path: "/", redirect: { to: "https://x/?a=1" } }])).routes[0]!.redirect!.keepPath).toBe(false);
+  });
+
   test("a listener's https redirect takes 301, 302, 307 or 308 (default 301); a route's redirect 303 too (default 302)", () => {
     expect(problems((c) => (c.listeners.push({ port: 80, redirectHttps: { status: 303 } })))).toEqual(["listeners[1].redirectHttps.status: expected 301, 302, 307 or 308"]);
     const c = parse((c) => (c.routes = [{ path: "/a", redirect: { to: "https://x/" } }, { path: "/", redirect: { to: "/b", status: 303 } }]));
-    expect(c.routes.map((r) => r.redirect)).toEqual([{ to: "https://x/", status: 302 }, { to: "/b", status: 303 }]);
+    expect(c.routes.map((r) => r.redirect)).toEqual([{ to: "https://x/", status: 302, keepPath: false }, { to: "/b", status: 303, keepPath: false }]);
   });
 
   test("TLS certificates are a non-empty list or \"internal\"; minVersion is 1.2 or 1.3", () => {

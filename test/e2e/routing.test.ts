@@ -29,6 +29,7 @@ describe("routing by host and path", () => {
         { host: "*.example.com", path: "/", pool: "c" },
         { path: "/balancer-manager", respond: { status: 404, body: "nope" } },
         { path: "/old", redirect: { to: "https://new.example/", status: 301 } },
+        { path: "/moved", redirect: { to: "https://new.example/now", status: 301, keepPath: true } },
         { path: "/", pool: "a", preserveHost: false, requestHeaders: { set: { "X-Forwarded-Port": "443" } } },
       ],
       accessLog: { format: "json" },
@@ -83,6 +84,13 @@ describe("routing by host and path", () => {
     const res = await get("/old/x", "any", { redirect: "manual" });
     expect(res.status).toBe(301);
     expect(res.headers.get("location")).toBe("https://new.example/");
+  });
+  test("a redirect with keepPath carries the rest of the normalized path and the query, as Apache's Redirect", async () => {
+    const res = await get("/moved/a/../b%20c?q=1&r", "any", { redirect: "manual" });
+    expect(res.status).toBe(301);
+    expect(res.headers.get("location")).toBe("https://new.example/now/b%20c?q=1&r");
+    const bare = await get("/moved", "any", { redirect: "manual" });
+    expect(bare.headers.get("location")).toBe("https://new.example/now");
   });
   test("preserveHost false sends the member host; request rules override X-Forwarded-Port", async () => {
     const r = await echo("/p", "front.test");
