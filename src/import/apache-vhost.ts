@@ -13,6 +13,7 @@ import { poolFor, type PoolUse } from "./apache-balancer.ts";
 import { addCatchAlls, type CatchAll } from "./catch-all.ts";
 import { reverses } from "./apache-reverse.ts";
 import { listeners } from "./apache-listen.ts";
+import { redirectRoute } from "./apache-redirect.ts";
 
 const HOST = /^(\*\.)?[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$/;
 export const ADMIN_LISTEN = "127.0.0.1:9090";
@@ -71,8 +72,10 @@ function server(s: Server, servers: Server[], model: ApacheModel, draft: Draft, 
     routes.push(route);
   }
   for (const r of s.redirects) {
-    report.note(r.node, `routes.json redirects to exactly ${r.to} (httpd appends the rest of the path)`);
-    routes.push({ path: routePath(r.path), redirect: { to: r.to, status: r.status } });
+    // mod_proxy translates the URL (APR_HOOK_FIRST) before mod_alias: a ProxyPass over the path wins.
+    const first = kept.find((k) => covers(k.path, r.path));
+    if (first && first.target !== "!") report.skip(r.node, `never used: httpd proxies these paths first, ${first.node.text.trim()} (line ${first.node.loc.line})`);
+    else routes.push(redirectRoute(r, report));
   }
   if (s.balancerManager || main.balancerManager) {
     draft.admin = { listen: ADMIN_LISTEN };

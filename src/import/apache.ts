@@ -6,6 +6,7 @@ import type { Node, Report } from "./report.ts";
 import { parseHeader, rewriteRule } from "./apache-headers.ts";
 import { findBalancer, balancerName, newServer, ownBalancer, params, resolvePorts, type Addr, type ApacheModel, type Server } from "./apache-model.ts";
 import { timeoutDirective } from "./apache-timeouts.ts";
+import { parseRedirect } from "./apache-redirect.ts";
 
 const on = (n: Node) => (n.args[0] ?? "").toLowerCase() === "on";
 const OPEN_ACCESS = /^(order\b|allow from all$|deny from none$|require all granted$|satisfy any$)/i;
@@ -144,7 +145,7 @@ function directive(n: Node, s: Server, model: ApacheModel, report: Report, locat
       if (!on(n)) s.checkPeerNameOff = n;
       return;
     case "sslproxycheckpeerexpire": return on(n) ? undefined : report.skip(n, "routes.json never accepts an expired member certificate when it verifies");
-    case "redirect": case "redirectpermanent": case "redirecttemp": return redirect(n, s, report);
+    case "redirect": case "redirectpermanent": case "redirecttemp": case "redirectmatch": return parseRedirect(n, s, report);
     case "customlog": case "transferlog":
       if (model.accessLog) return report.skip(n, `the access log is one for the whole proxy; kept ${model.accessLog.node.loc.file}:${model.accessLog.node.loc.line}`);
       return void (model.accessLog = { path: a[0] ?? "-", format: n.name === "transferlog" ? "common" : a[1] ?? "common", node: n });
@@ -157,20 +158,4 @@ function directive(n: Node, s: Server, model: ApacheModel, report: Report, locat
   if (OPEN_ACCESS.test(n.text)) return;
   if (/^(order|allow|deny|require)$/.test(n.name)) return report.skip(n, "access control is not converted: the route serves every client");
   report.skip(n, WHY[n.name] ?? "not supported by the importer");
-}
-
-const STATUS: Record<string, number> = { permanent: 301, temp: 302, seeother: 303, gone: 410 };
-
-function redirect(n: Node, s: Server, report: Report): void {
-  const a = [...n.args];
-  let status = n.name === "redirectpermanent" ? 301 : 302;
-  // mod_alias: the status comes first when it is a keyword or a number (`Redirect gone /old` has no URL).
-  const w = a[0]?.toLowerCase() ?? "";
-  if (n.name === "redirect" && (w in STATUS || /^\d{3}$/.test(w))) {
-    a.shift();
-    status = STATUS[w] ?? Number(w);
-  }
-  const [path, to] = a;
-  if (!path?.startsWith("/") || !to || !(status >= 300 && status < 400)) return report.skip(n, "only redirects with a 3xx status and a target URL convert");
-  s.redirects.push({ status, path, to, node: n });
 }

@@ -6,8 +6,8 @@ describe("apache listeners", () => {
   test("a port whose every vhost only redirects to https is a redirectHttps listener; the same vhost's other port still routes", () => {
     const c = convert("apache", "<VirtualHost *:80 *:8080>\nServerName x.example\nRedirect permanent / https://x.example/\n</VirtualHost>\n<VirtualHost *:8080>\nProxyPass / http://a:1/\nProxyPassReverse / http://a:1/\n</VirtualHost>\n<VirtualHost *:443>\nSSLEngine on\nSSLCertificateFile /c.pem\nProxyPass / http://b:1/\nProxyPassReverse / http://b:1/\n</VirtualHost>\n");
     expect(c.json.listeners).toEqual([{ port: 80, redirectHttps: { port: 443, status: 301 } }, { port: 8080 }, { port: 443, tls: { certificates: [{ cert: "/c.pem", key: "/c.pem" }] } }]);
-    expect(routes(c).map((r) => [r.ports, r.path, r.pool ?? r.redirect])).toEqual([[[8080], "/", { to: "https://x.example/", status: 301 }], [[443], "/", "b-1"]]);
-    expect(c.lines.join("\n")).toMatch(/:6: not carried over: .*any host \/ is already served on port 8080 by .*:1; kept the first/);
+    expect(routes(c).map((r) => [r.ports, r.path, r.pool ?? r.redirect])).toEqual([[[8080], "/", { to: "https://x.example/", status: 301, keepPath: true }], [[443], "/", "b-1"]]);
+    expect(c.lines.join("\n")).toMatch(/:6: not carried over: .*any host \/ is already served on port 8080 by .*:3; kept the first/);
     expect(() => parseConfigText(JSON.stringify(c.json))).not.toThrow();
   });
 

@@ -30,12 +30,6 @@ describe("apache model", () => {
     expect(c.json.routes).toEqual([{ path: "/app", pool: "h-1", preserveHost: false }]);
     expect(c.lines.join("\n")).toMatch(/:5: not carried over: Header set X 1: inside <Location \/app>/);
   });
-
-  test("Redirect forms: permanent, a numeric status, and a path other than /", () => {
-    const c = convert("apache", "<VirtualHost *:80>\nRedirect 307 /old https://new.example/\nProxyPass / http://h:1/\nProxyPassReverse / http://h:1/\n</VirtualHost>\n");
-    expect((c.json.routes as unknown[])).toContainEqual({ path: "/old", redirect: { to: "https://new.example/", status: 307 } });
-    expect(c.lines.join("\n")).toMatch(/routes.json redirects to exactly https:\/\/new.example\//);
-  });
 });
 
 describe("odd directives are reported, never a broken routes.json", () => {
