@@ -2,7 +2,7 @@
  * NGINX `return` (and the whole-server `rewrite ... permanent`): a redirect, a fixed answer, or
  * the connection closed (444), with the add_header lines NGINX sends beside it.
  */
-import type { Json } from "./emit.ts";
+import type { Draft, Json } from "./emit.ts";
 import type { Node, Report } from "./report.ts";
 import type { Scope } from "./nginx-scope.ts";
 
@@ -28,6 +28,40 @@ export function serverRedirect(scope: Scope, report: Report): Redirect | undefin
 const keepsPath = (url: string) => /\$request_uri$/.test(url);
 
 /**
+ * The server's redirect as a "/" route with keepPath: `$request_uri` always starts with `/`, so
+ * `to` ends in the `/` it brings; `rewrite ^/(.*)` leaves the slash out of $1, `^(.*)` keeps it.
+ * `$host` stays for forHost to fill in per server_name.
+ */
+export function redirectRoutes(r: Redirect, names: string[], groups: { hosts: (string | undefined)[]; ports: number[] }[], routed: number[], draft: Draft, report: Report): void {
+  const to = keepsPath(r.to) ? `${r.to.slice(0, -"$request_uri".length)}/` : r.node.args[0]?.startsWith("^/") ? r.to.slice(0, -2) : `${r.to.slice(0, -2)}/`;
+  const route = { path: "/", redirect: { to, status: r.status, keepPath: true } };
+  // As a port's default server it answers every host: its own exact names can still be written.
+  const own = (h: string | undefined) => h || !to.includes("$host") ? [h] : [...names.map((n) => n.toLowerCase()).filter((n) => /^[a-z0-9_.-]+$/.test(n)), undefined];
+  for (const g of groups) for (const h of g.hosts.flatMap(own)) {
+    const one = forHost(route, h, r.node, report);
+    if (one) draft.addRoute(one, r.node, g.ports);
+  }
+  // A port where other servers proxy cannot be redirectHttps (that would redirect them too).
+  const raw = keepsPath(r.to) ? "; NGINX's $request_uri is the path as the client sent it" : "";
+  if (routed.length) report.note(r.node, `other servers proxy on port ${routed.join(", ")}: a redirect route with keepPath per server_name, which appends the path as routes match it (runs of / merged, %7E-style escapes decoded, ;parameters dropped)${raw}`);
+}
+
+/**
+ * The route for one server_name: NGINX's $host is the name the client asked for, so for an
+ * exact name it is that name; under a wildcard, or any host of a default server, routes.json
+ * cannot write it. undefined (reported) when the route cannot be written.
+ */
+export function forHost(route: Json, host: string | undefined, node: Node, report: Report): Json | undefined {
+  const r = route.redirect as { to: string } | undefined;
+  const out = host ? { host, ...route } : { ...route };
+  if (!r?.to.includes("$")) return out;
+  if (/\$(?!host\b)/.test(r.to)) return report.skip(node, `the variables in ${r.to} are not converted`), undefined;
+  if (!host) return report.skip(node, "the server answers other hosts too, and NGINX sends each to its own $host; routes.json cannot write the client's host into a route's redirect (only redirectHttps keeps it, for a whole port)"), undefined;
+  if (host.includes("*")) return report.skip(node, `under server_name ${host} $host is the client's own name, which a routes.json redirect cannot write`), undefined;
+  return { ...out, redirect: { ...r, to: r.to.replaceAll("$host", host) } };
+}
+
+/**
  * A server-level `return 444` / `return 403 text`: NGINX runs it in the rewrite phase, before
  * any location is chosen, so it answers every request to the server: a "/" route.
  */
@@ -48,6 +82,10 @@ export function answer(ret: Node, route: Json, scope: Scope, report: Report): Js
   if (status === 444) {
     report.note(ret, "NGINX closes the connection without answering; routes.json cannot, so the route answers status 444 with no body");
     return { ...route, respond: { status } };
+  }
+  if (status >= 300 && status < 400 && arg && keepsPath(arg) && !headers) {
+    // $request_uri is the whole path, the location's prefix too: keepPath appends what follows it.
+    return { ...route, redirect: { to: `${arg.slice(0, -"$request_uri".length)}${route.path}`, status, keepPath: true } };
   }
   if (status >= 300 && status < 400 && arg && !arg.includes("$")) {
     // routes.json redirects carry no other headers: with add_header, the same answer as respond.

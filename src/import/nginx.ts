@@ -7,7 +7,7 @@ import { Draft, splitUrl, type Json } from "./emit.ts";
 import type { Node, Report } from "./report.ts";
 import { parseUpstream, type Upstream } from "./nginx-upstream.ts";
 import { locationRoute } from "./nginx-location.ts";
-import { serverAnswer, serverRedirect } from "./nginx-return.ts";
+import { forHost, redirectRoutes, serverAnswer, serverRedirect } from "./nginx-return.ts";
 import { Scope } from "./nginx-scope.ts";
 import { nginxMs } from "./nginx-upstream.ts";
 import { addCatchAlls, type CatchAll } from "./catch-all.ts";
@@ -116,12 +116,13 @@ function convertServer(s: ParsedServer, all: ParsedServer[], upstreams: Map<stri
       if (!s.redirect.to.includes("$host") && !s.redirect.to.includes("$http_host")) report.note(s.redirect.node, `NGINX sends every client to ${u?.host}; redirectHttps keeps the host the client asked for`);
     } else if (!routed.includes(l.port)) routed.push(l.port);
   }
-  if (s.redirect && s.listens.every((l) => !l.ssl)) {
+  const groups = hostGroups(s, routed, all, report);
+  if (s.redirect && (s.listens.every((l) => !l.ssl) || routed.length)) {
     if (s.locations.length) report.skip(s.locations[0]!, "the server redirects every request first; its locations are never used");
+    redirectRoutes(s.redirect, s.names, groups, routed, draft, report);
     s.scope.reportUnused(report);
     return;
   }
-  const groups = hostGroups(s, routed, all, report);
   const whole = serverAnswer(s.scope, report);
   if (whole) {
     for (const g of groups) for (const h of g.hosts) draft.addRoute(h ? { host: h, ...whole.route } : { ...whole.route }, whole.node, g.ports);
@@ -132,7 +133,10 @@ function convertServer(s: ParsedServer, all: ParsedServer[], upstreams: Map<stri
   if (!s.locations.length) report.skip(s.node, "a server without locations serves files; nothing to convert");
   const routes = s.locations.flatMap((loc) => [locationRoute(loc, s.scope, upstreams, draft, report)].filter((r) => r !== undefined).map((route) => ({ route, loc })));
   for (const g of groups) {
-    for (const { route, loc } of routes) for (const h of g.hosts) draft.addRoute(h ? { host: h, ...route } : { ...route }, loc, g.ports);
+    for (const { route, loc } of routes) for (const h of g.hosts) {
+      const r = forHost(route, h, loc, report);
+      if (r) draft.addRoute(r, loc, g.ports);
+    }
     const named = g.hosts.filter((h) => h !== undefined);
     if (named.length && !routes.some((r) => r.route.path === "/")) catchAlls.push({ hosts: named, ports: g.ports, node: s.node, why: "as NGINX serves them from this server's root, never by the default server's locations" });
   }

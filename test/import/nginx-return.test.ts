@@ -37,3 +37,34 @@ describe("nginx return, its add_header lines and return 444", () => {
     expect(text).toMatch(/:3: not carried over: proxy_cache_valid 1m: not converted/);
   });
 });
+
+describe("nginx redirect servers and locations on a port where other servers proxy", () => {
+  const proxy = "server { listen 80; location / { proxy_pass http://a:1; } }\n";
+  test("return 301 https://$host$request_uri becomes a / route with keepPath per exact server_name, noted; a wildcard name is reported", () => {
+    const c = convert("nginx", `${proxy}server { listen 80; server_name a.example B.example *.w.example; return 301 https://$host$request_uri; }\n`);
+    expect(answers(c)).toEqual([[undefined, "/", "a-1"], ["a.example", "/", { to: "https://a.example/", status: 301, keepPath: true }], ["b.example", "/", { to: "https://b.example/", status: 301, keepPath: true }]]);
+    const text = c.lines.join("\n");
+    expect(text).toMatch(/:2: note: return 301 https:\/\/\$host\$request_uri: other servers proxy on port 80: a redirect route with keepPath per server_name/);
+    expect(text).toMatch(/:2: not carried over: return 301 .*: under server_name \*\.w\.example \$host is the client's own name/);
+    expect(() => parseConfigText(JSON.stringify(c.json))).not.toThrow();
+  });
+
+  test("a fixed name with a port, and rewrite ^/(.*) and ^(.*) forms, keep the slash NGINX sends", () => {
+    const c = convert("nginx", `${proxy}server { listen 80; server_name c.example; return 308 https://n.example:8443$request_uri; }\nserver { listen 80; server_name d.example; rewrite ^/(.*)$ https://d2.example/$1 permanent; }\nserver { listen 80; server_name e.example; rewrite ^(.*)$ https://e2.example$1 redirect; }\n`);
+    expect(answers(c).slice(1)).toEqual([
+      ["c.example", "/", { to: "https://n.example:8443/", status: 308, keepPath: true }], ["d.example", "/", { to: "https://d2.example/", status: 301, keepPath: true }],
+      ["e.example", "/", { to: "https://e2.example/", status: 302, keepPath: true }],
+    ]);
+  });
+
+  test("as the port's default server a $host redirect is written for its own names and reported for every other host", () => {
+    const c = convert("nginx", `server { listen 80 default_server; server_name r.example; return 301 https://$host$request_uri; }\nserver { listen 80; server_name app.example; location / { proxy_pass http://a:1; } }\n`);
+    expect(answers(c)).toEqual([["r.example", "/", { to: "https://r.example/", status: 301, keepPath: true }], ["app.example", "/", "a-1"]]);
+    expect(c.lines.join("\n")).toMatch(/:1: not carried over: return 301 .*: the server answers other hosts too, and NGINX sends each to its own \$host/);
+  });
+
+  test("a location's return 301 https://name$request_uri keeps the location's prefix and the rest", () => {
+    const c = convert("nginx", "server { listen 80; location / { proxy_pass http://a:1; } location /old { return 301 https://f2.example$request_uri; } }\n");
+    expect(answers(c)).toEqual([[undefined, "/", "a-1"], [undefined, "/old", { to: "https://f2.example/old", status: 301, keepPath: true }]]);
+  });
+});
