@@ -67,15 +67,10 @@ export function compile(config: Config, opts: CompileOptions): Runtime {
     },
     fail: (field, message) => { throw new ConfigError(opts.file, [{ path: `routes[${i}].auth.jwt.${field}`, message }]); },
   });
-  // One table per set of listener ports: a route of <VirtualHost *:8443> maps back through the
-  // routes that can serve its listeners, not through another port's vhost.
-  const tables = new Map<string, SiblingTable>();
-  const vhost = (ports: readonly number[] | undefined) => {
-    const key = ports?.join(",") ?? "*";
-    let t = tables.get(key);
-    if (!t) tables.set(key, (t = new SiblingTable(reverseSiblings(config.routes.filter((o) => !ports || !o.ports || o.ports.some((p) => ports.includes(p))), pools))));
-    return t;
-  };
+  // One table for the whole config; its entries keep their routes' ports, and a response is
+  // mapped only through those its listener serves (not another port's <VirtualHost>).
+  let siblings: SiblingTable | undefined;
+  const vhost = () => (siblings ??= new SiblingTable(reverseSiblings(config.routes, pools)));
   const routes = config.routes.map((rc, i) => compileRoute(rc, i, pools, warnings, registry, buckets, auth, vhost));
   const router = new Router(routes);
   const byPort = new Map<number, Router<RuntimeRoute>>();
@@ -149,11 +144,11 @@ function reverseSiblings(all: readonly RouteConfig[], pools: Map<string, Runtime
   return all.filter((o) => o.reverse && o.pool !== undefined && pools.has(o.pool)).flatMap((o) => {
     const up = o.rewritePrefix ?? o.path;
     const members = pools.get(o.pool!)!.pool.members;
-    return [...members.map((m) => joinPath(m.url.origin + m.url.pathname, up)), ...o.reverseAlso].map((upstreamPrefix) => ({ upstreamPrefix, routePrefix: o.path, host: o.host }));
+    return [...members.map((m) => joinPath(m.url.origin + m.url.pathname, up)), ...o.reverseAlso].map((upstreamPrefix) => ({ upstreamPrefix, routePrefix: o.path, host: o.host, ports: o.ports }));
   });
 }
 
-function compileRoute(rc: RouteConfig, index: number, pools: Map<string, RuntimePool>, warnings: string[], registry: Registry, buckets: readonly number[] | undefined, auth: (rc: RouteConfig, i: number) => RouteAuth | undefined, vhost: (ports: readonly number[] | undefined) => SiblingTable): RuntimeRoute {
+function compileRoute(rc: RouteConfig, index: number, pools: Map<string, RuntimePool>, warnings: string[], registry: Registry, buckets: readonly number[] | undefined, auth: (rc: RouteConfig, i: number) => RouteAuth | undefined, vhost: () => SiblingTable): RuntimeRoute {
   const where = `routes[${index}]`;
   const pool = rc.pool !== undefined ? pools.get(rc.pool) : undefined;
   const action: RouteAction = pool
@@ -188,7 +183,7 @@ function compileRoute(rc: RouteConfig, index: number, pools: Map<string, Runtime
           routePrefix: rc.path,
           upstreamPathPrefix: joinPath(pool.pool.members[0]!.url.pathname, upstreamPath),
           memberHosts: pool.pool.members.map((m) => m.url.hostname),
-          siblings: vhost(rc.ports),
+          siblings: vhost(),
         })
       : undefined,
   };

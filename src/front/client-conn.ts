@@ -171,6 +171,9 @@ export class ClientConn extends ClientOutput implements ClientLink {
       }
       this.#continued = true;
       this.send(CONTINUE);
+      // A client may send its body without waiting (RFC 9110 10.1.1): past MAX_BUFFERED reading
+      // paused while the token was checked, and the rest of that body must still be read.
+      this.resumeReading();
       this.#next();
     });
     return false;

@@ -61,5 +61,8 @@ export interface FastDeps {
   access: AccessLog;
   lanes: ReadonlyMap<Member, MemberLane>;
   scheme: "http" | "https";
+  /** The port bound (X-Forwarded-Port). */
   port: number;
+  /** The port as configured, which routes[].ports name (0 for "any free port"). */
+  listenerPort: number;
 }

@@ -38,6 +38,8 @@ export interface HeadContext {
   hostHeader: string;
   clientIp: string;
   member: string;
+  /** The listener's configured port: ProxyPassReverse maps through the routes it serves. */
+  listenerPort?: number | undefined;
   /** The client asked to close: say so in the head. */
   close: boolean;
   /** An HTTP/1.0 client: it cannot read chunked framing (RFC 9112 6.1). */
@@ -109,7 +111,7 @@ function scan(head: string, cx: HeadContext, isHead: boolean): ClientHead | unde
         from = eol + 2;
       } else if (cx.route.reverse && REVERSED.has(name)) {
         // ProxyPassReverse on this one line, in place: case, order and separate lines are kept.
-        const mapped = cx.route.reverse.line(name, head.slice(colon + 1, eol).trim(), { scheme: cx.clientScheme ?? cx.scheme, host: cx.hostHeader });
+        const mapped = cx.route.reverse.line(name, head.slice(colon + 1, eol).trim(), { scheme: cx.clientScheme ?? cx.scheme, host: cx.hostHeader, port: cx.listenerPort });
         if (mapped !== undefined) {
           if (/[^\x00-\xff]/.test(mapped)) return undefined; // the full path encodes what latin1 cannot hold
           kept += `${head.slice(from, colon)}: ${mapped}\r\n`;
@@ -138,7 +140,7 @@ function rebuild(buf: Buffer, end: number, cx: HeadContext, isHead: boolean): Cl
   // Framing is ours to state (we relay the body as framed); the rest goes through the Headers steps.
   h.delete("content-length");
   stripHopByHop(h);
-  cx.route.reverse?.(h, { scheme: cx.clientScheme ?? cx.scheme, host: cx.hostHeader });
+  cx.route.reverse?.(h, { scheme: cx.clientScheme ?? cx.scheme, host: cx.hostHeader, port: cx.listenerPort });
   cx.route.responseRules?.(h, { route: cx.route.label, member: cx.member, client_ip: cx.clientIp, host: cx.hostHeader, scheme: cx.scheme });
   if (cx.setCookie !== undefined) h.append("set-cookie", cx.setCookie);
   if (!h.has("date")) h.set("date", httpDate());

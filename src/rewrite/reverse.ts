@@ -25,9 +25,10 @@ export interface ReverseInit {
   siblings?: Sibling[] | SiblingTable;
 }
 
-export interface Sibling { upstreamPrefix: string; routePrefix: string; host?: string | undefined }
+/** `ports`: the route's routes[].ports; undefined for a route every listener serves. */
+export interface Sibling { upstreamPrefix: string; routePrefix: string; host?: string | undefined; ports?: readonly number[] | undefined }
 
-interface Entry { path: string; routeBase: string; host: string | undefined }
+interface Entry { path: string; routeBase: string; host: string | undefined; ports: ReadonlySet<number> | undefined }
 
 /** Origin -> entries, longest path first. */
 type Table = Map<string, Entry[]>;
@@ -40,26 +41,26 @@ type Table = Map<string, Entry[]>;
 export class SiblingTable {
   readonly table: Table;
   constructor(siblings: readonly Sibling[]) {
-    this.table = buildTable(siblings.map((s) => [s.upstreamPrefix, trimSlash(s.routePrefix), s.host]));
+    this.table = buildTable(siblings.map((s) => [s.upstreamPrefix, trimSlash(s.routePrefix), s.host, s.ports]));
   }
 }
 
-function buildTable(rows: Iterable<[prefix: string, base: string, host: string | undefined]>): Table {
+function buildTable(rows: Iterable<[prefix: string, base: string, host: string | undefined, ports?: readonly number[] | undefined]>): Table {
   const table: Table = new Map();
   const seen = new Set<string>();
-  for (const [prefix, base, host] of rows) {
+  for (const [prefix, base, host, ports] of rows) {
     const m = ABSOLUTE.exec(prefix);
     if (!m || !Object.hasOwn(DEFAULT_PORT, m[1]!.toLowerCase()) || /[?#]/.test(m[3]!)) {
       throw new Error(`reverse: "${prefix}" is not an http(s) URL prefix without query or fragment`);
     }
     const key = originKey(m[1]!, m[2]!);
     const path = trimSlash(m[3]!);
-    const id = `${key} ${path} ${base} ${host ?? ""}`;
+    const id = `${key} ${path} ${base} ${host ?? ""} ${ports?.join(",") ?? ""}`;
     if (seen.has(id)) continue;
     seen.add(id);
     let entries = table.get(key);
     if (!entries) table.set(key, (entries = []));
-    entries.push({ path, routeBase: base, host });
+    entries.push({ path, routeBase: base, host, ports: ports && new Set(ports) });
   }
   for (const entries of table.values()) entries.sort((a, b) => b.path.length - a.path.length); // stable
   return table;
@@ -81,6 +82,8 @@ export interface ClientView {
   scheme: "http" | "https";
   /** Host header as received, with port if any. */
   host: string;
+  /** The configured port of the listener it came in on: siblings of other ports' vhosts are not its. */
+  port?: number | undefined;
 }
 
 /**
@@ -148,21 +151,21 @@ export function compileReverse(init: ReverseInit): ReverseMapper {
   const upBase = trimSlash(init.upstreamPathPrefix);
   const hosts = new Set(init.memberHosts.map((h) => h.toLowerCase()));
 
-  function best(table: Table, key: string, rest: string, clientHost: string): Entry | undefined {
+  function best(table: Table, key: string, rest: string, clientHost: string, port: number | undefined): Entry | undefined {
     for (const e of table.get(key) ?? []) {
-      if (rest.startsWith(e.path) && atBoundary(rest, e.path.length) && hostServes(e.host, clientHost)) return e;
+      if (rest.startsWith(e.path) && atBoundary(rest, e.path.length) && hostServes(e.host, clientHost) && (!e.ports || port === undefined || e.ports.has(port))) return e;
     }
     return undefined;
   }
 
-  function mapUrl(value: string, origin: string, clientHost: string): string | undefined {
+  function mapUrl(value: string, origin: string, clientHost: string, port: number | undefined): string | undefined {
     const m = ABSOLUTE.exec(value);
     if (!m) return undefined; // relative references are left alone, as in Apache
     const key = originKey(m[1]!, m[2]!);
     const rest = m[3]!;
     // The longest matching prefix wins; the route's own mapping wins a tie.
-    const mine = best(own, key, rest, clientHost);
-    const other = best(siblings, key, rest, clientHost);
+    const mine = best(own, key, rest, clientHost, undefined);
+    const other = best(siblings, key, rest, clientHost, port);
     const e = other !== undefined && (mine === undefined || other.path.length > mine.path.length) ? other : mine;
     return e === undefined ? undefined : origin + join(e.routeBase, rest.slice(e.path.length));
   }
@@ -212,7 +215,7 @@ export function compileReverse(init: ReverseInit): ReverseMapper {
 
   const line = (name: string, value: string, client: ClientView): string | undefined => {
     if (name === "set-cookie") return cookiesMayChange ? mapCookie(value) : undefined;
-    return mapUrl(value, `${client.scheme}://${client.host}`, hostnameOf(client.host));
+    return mapUrl(value, `${client.scheme}://${client.host}`, hostnameOf(client.host), client.port);
   };
 
   return Object.assign(function reverse(headers: Headers, client: ClientView) {
@@ -221,7 +224,7 @@ export function compileReverse(init: ReverseInit): ReverseMapper {
     for (const name of URL_HEADERS) {
       const value = headers.get(name);
       if (value === null) continue;
-      const mapped = mapUrl(value, origin, clientHost);
+      const mapped = mapUrl(value, origin, clientHost, client.port);
       if (mapped !== undefined) headers.set(name, mapped);
     }
     if (!cookiesMayChange) return;

@@ -37,7 +37,7 @@ export interface FrontOptions {
   /** TLS as the transport (node:tls, server/tls-front.ts); plain Bun.listen without it. */
   tls?: TlsSetup | undefined;
   /** Everything but the listener's port, which is known only once bound. */
-  deps: Omit<FastDeps, "port" | "lanes">;
+  deps: Omit<FastDeps, "port" | "listenerPort" | "lanes">;
 }
 
 export function listenFront(o: FrontOptions): Front {
@@ -45,7 +45,7 @@ export function listenFront(o: FrontOptions): Front {
   /** Resolved when the last connection closes after a stop; shared by every stop (a reload's drain, then SIGTERM). */
   let drained: PromiseWithResolvers<void> | undefined;
   const ctx: FrontContext = {
-    deps: { ...o.deps, port: o.port, lanes: o.lanes.lanes },
+    deps: { ...o.deps, port: o.port, listenerPort: o.port, lanes: o.lanes.lanes },
     plan: o.lanes.planFor(o.port),
     idleTimeoutSec: o.idleTimeoutSec,
     clientTimeouts: o.clientTimeouts,
@@ -98,7 +98,7 @@ export function listenFront(o: FrontOptions): Front {
       if ("setTable" in listener) listener.setTable(table);
     },
     swap(lanes, deps) {
-      ctx.deps = { ...deps, port: listener.port, lanes: lanes.lanes };
+      ctx.deps = { ...deps, port: listener.port, listenerPort: o.port, lanes: lanes.lanes };
       ctx.plan = lanes.planFor(o.port);
     },
     async stop(closeActive) {

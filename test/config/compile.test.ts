@@ -149,7 +149,7 @@ describe("compile: the spec example", () => {
     });
   });
 
-  test("reverse is vhost-wide per listener port: a route maps back through the routes its listeners serve, not another port's", () => {
+  test("reverse is vhost-wide per listener port: a response maps back through the routes its listener serves, not another port's", () => {
     const cfg = {
       listeners: [{ port: 8080 }, { port: 8443 }],
       pools: { web: { members: [{ url: "http://10.0.0.1:80" }] }, gw: { members: [{ url: "http://10.0.0.2:80" }] } },
@@ -160,15 +160,17 @@ describe("compile: the spec example", () => {
       ],
     };
     withRuntime(JSON.stringify(cfg), (rt) => {
-      const mapped = (i: number, location: string) => {
+      const mapped = (i: number, location: string, port: number) => {
         const h = new Headers({ location });
-        routeAt(rt, i).reverse!(h, { scheme: "https", host: "edge.example" });
+        routeAt(rt, i).reverse!(h, { scheme: "https", host: "edge.example", port });
         return h.get("location");
       };
-      expect(mapped(0, "http://10.0.0.2:80/gw/x")).toBe("http://10.0.0.2:80/gw/x"); // 8443's vhost: not 8080's to map
-      expect(mapped(1, "http://10.0.0.2:80/gw/x")).toBe("https://edge.example/gw/x");
-      expect(mapped(1, "http://10.0.0.1:80/x")).toBe("https://edge.example/x"); // the route of every port
-      expect(mapped(2, "http://10.0.0.2:80/gw/x")).toBe("https://edge.example/gw/x"); // it serves 8443 too
+      expect(mapped(0, "http://10.0.0.2:80/gw/x", 8080)).toBe("http://10.0.0.2:80/gw/x"); // 8443's vhost: not 8080's to map
+      expect(mapped(1, "http://10.0.0.2:80/gw/x", 8443)).toBe("https://edge.example/gw/x");
+      expect(mapped(1, "http://10.0.0.1:80/x", 8443)).toBe("https://edge.example/x"); // the route of every port
+      // The route of every port maps through the routes of the listener the response goes out on.
+      expect(mapped(2, "http://10.0.0.2:80/gw/x", 8080)).toBe("http://10.0.0.2:80/gw/x");
+      expect(mapped(2, "http://10.0.0.2:80/gw/x", 8443)).toBe("https://edge.example/gw/x");
     });
   });
 

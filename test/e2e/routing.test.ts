@@ -144,3 +144,24 @@ test("routes with ports: each listener serves its own vhost's routes for the sam
     gw.stop();
   }
 });
+
+test("ProxyPassReverse per listener port: a route of every port maps a Location through the port-scoped routes of the listener it answers on only", async () => {
+  const gw = echoUpstream("gw");
+  // The app redirects to the gateway member's own URL, which only port B's route reaches.
+  const app = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response(null, { status: 302, headers: { location: `${gw.url}/gw/x` } }) });
+  const [portA, portB] = [closedPort(), closedPort()];
+  const p = await startProxy({
+    listeners: [{ port: portA, host: "127.0.0.1" }, { port: portB, host: "127.0.0.1" }],
+    pools: { app: { members: [{ url: `http://127.0.0.1:${app.port}` }] }, gw: { members: [{ url: gw.url }] } },
+    routes: [{ path: "/gw", pool: "gw", ports: [portB] }, { path: "/app", pool: "app" }],
+  });
+  try {
+    const location = async (port: number) => (await fetch(`http://127.0.0.1:${port}/app/y`, { redirect: "manual" })).headers.get("location");
+    expect(await location(portA)).toBe(`${gw.url}/gw/x`); // port A has no /gw: left as the member sent it
+    expect(await location(portB)).toBe(`http://127.0.0.1:${portB}/gw/x`);
+  } finally {
+    await p.stop();
+    app.stop(true);
+    gw.stop();
+  }
+});

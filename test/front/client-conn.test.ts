@@ -38,7 +38,7 @@ function context(): { ctx: FrontContext; logged: number[] } {
   const ctx: FrontContext = {
     deps: {
       choose: () => undefined, outcome: () => {}, isTrustedProxy: () => false, deadlines: new Deadlines(), wsIdleMs: 1000,
-      events: () => {}, access: (e) => logged.push(e.status), lanes: new Map(), scheme: "http", port: 80,
+      events: () => {}, access: (e) => logged.push(e.status), lanes: new Map(), scheme: "http", port: 80, listenerPort: 80,
     },
     plan: (h) => ({ route, pool, path: h.rawPath, canonical: h.rawPath }),
     idleTimeoutSec: 10, clientTimeouts: { header: 1000, body: 1000, keepAlive: 10_000 }, stopping: false,
@@ -96,4 +96,31 @@ test("a head over 32 KiB is 431; a body over maxBodySize is 413 before any membe
   new ClientConn(post.sock, b.ctx).onData(Buffer.from("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 11\r\n\r\n", "latin1"));
   expect(post.written.join("")).toStartWith("HTTP/1.1 413 ");
   expect(b.logged).toEqual([413]);
+});
+
+test("Expect: 100-continue on a route with auth: a body sent without waiting pauses reading during the check, which resumes once the token passed", async () => {
+  const { sock, written, state } = fakeSocket();
+  const { ctx } = context();
+  let pass!: () => void;
+  const checked = new Promise<void>((r) => (pass = r));
+  const auth = {
+    token: () => "t", verify: async () => (await checked, { ok: true, claims: {} }), claimHeaders: [], headersFor: () => [], keys: { close() {} },
+  };
+  const route = { label: "/up", auth, timeouts: { connect: 1000, response: 1000, idle: 1000 }, stats: new Registry().route("/up") } as unknown as RuntimeRoute;
+  const pool = { name: "empty", pool: { members: [] }, retries: 0, failOnStatus: new Set(), stats: { retries: 0 } } as unknown as RuntimePool;
+  ctx.plan = (h) => ({ route, pool, path: h.rawPath, canonical: h.rawPath });
+  const conn = new ClientConn(sock, ctx);
+  const size = 64 * 1024; // the largest body held whole (read before a member is chosen)
+  conn.onData(Buffer.from(`POST /up HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer t\r\nExpect: 100-continue\r\nContent-Length: ${size}\r\n\r\n`, "latin1"));
+  conn.onData(Buffer.alloc(size - 10, 0x61)); // the client did not wait for the 100
+  expect(state.paused).toBe(true); // past 64 KiB buffered while the token is checked
+  expect(written).toEqual([]);
+  pass();
+  await checked;
+  await Bun.sleep(0);
+  expect(written[0]).toBe("HTTP/1.1 100 Continue\r\n\r\n");
+  expect(state.paused).toBe(false); // else the last bytes would never be read
+  conn.onData(Buffer.alloc(10, 0x61));
+  await Bun.sleep(0);
+  expect(written.join("")).toContain("HTTP/1.1 503 "); // the whole body was read: the (empty) pool answered
 });

@@ -92,7 +92,7 @@ function setup(urls: string[], retries = 1) {
     outcome: (_p, m, ok, reason) => void outcomes.push(`${m.origin} ${ok ? "ok" : "failed"}: ${reason}`),
     access: (e) => { entries.push(e); logged.resolve(e); logged = Promise.withResolvers(); },
     events: (level, msg) => void events.push(`${level} ${msg}`),
-    isTrustedProxy: () => false, deadlines, wsIdleMs: 1000, lanes: laneOf, scheme: "http", port: 8080,
+    isTrustedProxy: () => false, deadlines, wsIdleMs: 1000, lanes: laneOf, scheme: "http", port: 8080, listenerPort: 8080,
   };
   const client = { sent: [] as string[], done: [] as boolean[], aborted: false, streaming: false };
   const link: ClientLink = {
