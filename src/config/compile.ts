@@ -83,7 +83,11 @@ export function compile(config: Config, opts: CompileOptions): Runtime {
     routerFor(port) {
       if (!routes.some((r) => r.ports)) return router;
       let r = byPort.get(port);
-      if (!r) byPort.set(port, (r = new Router(routes.filter((x) => !x.ports || x.ports.has(port)))));
+      if (r) return r;
+      // A route with ports wins a tie (same host and path) over one without, whatever their order,
+      // as httpd's <VirtualHost *:8443> wins over <VirtualHost *>: it goes first into the stable sort.
+      const served = routes.filter((x) => !x.ports || x.ports.has(port));
+      byPort.set(port, (r = new Router([...served.filter((x) => x.ports), ...served.filter((x) => !x.ports)])));
       return r;
     },
     pools,

@@ -9,6 +9,7 @@ import { parseCidr } from "../net/cidr.ts";
 import { authIssues } from "./auth-schema.ts";
 import { isLoopback, parseHostPort } from "../net/host-port.ts";
 import { routeLabel } from "./route-label.ts";
+import { RouteShadows } from "./route-shadows.ts";
 
 type Obj = Record<string, unknown>;
 const isObj = (x: unknown): x is Obj => typeof x === "object" && x !== null && !Array.isArray(x);
@@ -60,28 +61,29 @@ export function semanticIssues(raw: unknown): ConfigIssue[] {
     const range = typeof active?.expectStatus === "string" ? active.expectStatus.split("-").map(Number) : [];
     if (range.length === 2 && range[0]! > range[1]!) at(["pools", name, "health", "active", "expectStatus"], "the range's first status is larger than its last");
   }
-  const routeKeys = new Map<string, { ports: number[] | undefined; index: number }[]>();
   const labels = new Map<string, number>();
-  const listenerPorts = new Set(list(raw.listeners).flatMap((l) => (isObj(l) && typeof l.port === "number" ? [l.port] : [])));
+  const routing = list(raw.listeners).filter((l): l is Obj => isObj(l) && l.redirectHttps === undefined);
+  const routingPorts = [...new Set(routing.flatMap((l) => (typeof l.port === "number" ? [l.port] : [])))];
+  const redirecting = new Set(list(raw.listeners).flatMap((l) => (isObj(l) && l.redirectHttps !== undefined && typeof l.port === "number" ? [l.port] : [])));
+  const shadows = new RouteShadows(routingPorts.includes(0) ? undefined : routingPorts, (j) => routeName(list(raw.routes)[j]));
+  const named = routingPorts.filter((p) => p !== 0);
   list(raw.routes).forEach((r, i) => {
     if (!isObj(r)) return;
     const ports = portsOf(r);
     ports?.forEach((p, j) => {
-      if (!listenerPorts.has(p)) at(["routes", i, "ports", j], `no listener has port ${p} (listeners: ${[...listenerPorts].join(", ") || "none"}); a route's ports name listeners' ports`);
+      if (!Number.isInteger(p) || p < 1 || p > 65535 || routingPorts.includes(p)) return; // the schema reports what is no port
+      at(["routes", i, "ports", j], redirecting.has(p) && !routingPorts.includes(p)
+        ? `port ${p} is a redirectHttps listener's, which answers every request itself; name a listener that routes (${named.join(", ") || "none"})`
+        : `no listener has port ${p} (listeners that route: ${named.join(", ") || "none"}); a route's ports name listeners' ports`);
     });
-    // Paths compare exactly, hosts case-insensitively (as the router matches them): the second
-    // of two equal routes on one listener port could never be reached.
-    const key = `${typeof r.host === "string" ? r.host.toLowerCase() : "*"} ${typeof r.path === "string" ? r.path : "/"}`;
-    const same = routeKeys.get(key) ?? [];
-    const first = same.find((o) => !o.ports || !ports || o.ports.some((p) => ports.includes(p)))?.index;
-    if (first !== undefined) at(["routes", i], `same host and path as routes[${first}] (${routeName(list(raw.routes)[first])})${ports || same.some((o) => o.ports) ? " on the same listener port" : ""}, so routes[${i}] (${routeName(r)}) could never be used; remove one or change its host or path`);
+    const shadowed = shadows.add(i, typeof r.host === "string" ? r.host : undefined, typeof r.path === "string" ? r.path : "/", ports);
+    if (shadowed) at(["routes", i], shadowed);
     else {
-      routeKeys.set(key, [...same, { ports, index: i }]);
       // The name labels the route's access lines, metrics and admin entry: two routes under one
       // name would share (and print twice) one set of counters.
       const label = routeName(r);
-      const named = labels.get(label);
-      if (named !== undefined) at(["routes", i, ...(typeof r.name === "string" ? ["name"] : [])], `${JSON.stringify(label)} already names routes[${named}]; route names must be unique (they label logs and metrics)`);
+      const other = labels.get(label);
+      if (other !== undefined) at(["routes", i, ...(typeof r.name === "string" ? ["name"] : [])], `${JSON.stringify(label)} already names routes[${other}]; route names must be unique (they label logs and metrics)`);
       else labels.set(label, i);
     }
     const actions = ["pool", "respond", "redirect"].filter((k) => r[k] !== undefined);
@@ -92,6 +94,7 @@ export function semanticIssues(raw: unknown): ConfigIssue[] {
     }
     authIssues(r.auth, (keys, message) => at(["routes", i, "auth", ...keys], message));
   });
+  for (const u of shadows.uncovered()) at(["routes", u.index], u.message);
   if (isObj(raw.admin)) adminIssues(raw.admin, list(raw.listeners), at);
   list(raw.trustedProxies).forEach((t, i) => {
     if (typeof t === "string" && !parseCidr(t)) at(["trustedProxies", i], `${JSON.stringify(t)} is not an IP address or CIDR such as "10.0.0.0/8"`);

@@ -15,16 +15,29 @@ describe("semanticIssues", () => {
     expect(paths(base({ routes: [{ path: "/x", pool: "a" }, { path: "/x/", pool: "a" }, { path: "/X", pool: "a" }, { host: "h", path: "/x", pool: "a" }] }))).toEqual([]);
   });
 
-  test("routes[].ports: the same host and path may repeat on other ports, not on a shared one; a port must be a listener's", () => {
+  test("routes[].ports: the same host and path may repeat on other ports; a route is an error only where it could never be used", () => {
     const two = { listeners: [{ port: 8080 }, { port: 8443 }] };
-    expect(paths(base({ ...two, routes: [{ path: "/", pool: "a", ports: [8080] }, { path: "/", pool: "a", ports: [8443] }] }))).toEqual([]);
-    expect(paths(base({ ...two, routes: [{ path: "/", pool: "a", ports: [8080, 8443] }, { path: "/", pool: "a", ports: [8443] }] }))).toEqual([
-      "routes[1]: same host and path as routes[0] (*:8080,8443/) on the same listener port, so routes[1] (*:8443/) could never be used; remove one or change its host or path",
+    const routes = (...rs: object[]) => paths(base({ ...two, routes: rs.map((r) => ({ path: "/", pool: "a", ...r })) }));
+    expect(routes({ ports: [8080] }, { ports: [8443] })).toEqual([]);
+    expect(routes({ ports: [8080, 8443] }, { ports: [8443] })).toEqual([
+      "routes[1]: same host and path as routes[0] (*:8080,8443/) on every port it names, so routes[1] (*:8443/) could never be used; remove one or change its host, path or ports",
     ]);
-    // A route without ports is on every port, so it shares one with any other.
-    expect(paths(base({ ...two, routes: [{ path: "/", pool: "a", ports: [8443] }, { path: "/", pool: "a" }] }))[0]).toStartWith("routes[1]: same host and path as routes[0] (*:8443/) on the same listener port");
-    expect(paths(base({ ...two, routes: [{ path: "/", pool: "a", ports: [8080, 9443] }] }))).toEqual([
-      "routes[0].ports[1]: no listener has port 9443 (listeners: 8080, 8443); a route's ports name listeners' ports",
+    // Overlapping ports with one left to it: served there (the first wins the shared port).
+    expect(routes({ ports: [8080] }, { ports: [8080, 8443] })).toEqual([]);
+    // <VirtualHost *:8443> and <VirtualHost *>: the route with ports wins on its port, the other serves the rest, in either order.
+    expect(routes({ ports: [8443] }, {})).toEqual([]);
+    expect(routes({}, { ports: [8443] })).toEqual([]);
+    // Routes with ports on every listener port leave the route without ports nothing.
+    expect(routes({}, { ports: [8080] }, { ports: [8443] })).toEqual([
+      "routes[0]: routes[0] (*/) could never be used: on every listener port a route with ports (routes[1], routes[2]) has the same host and path; remove it or one of those ports",
+    ]);
+  });
+
+  test("a route's port names a listener that routes: not a missing port, not a redirectHttps listener's; what is no port at all is the schema's", () => {
+    const listeners = [{ port: 8080 }, { port: 80, redirectHttps: { port: 443 } }, { port: 0 }];
+    expect(paths(base({ listeners, routes: [{ path: "/", pool: "a", ports: [8080, 9443, 80, 70000, 1.5] }] }))).toEqual([
+      "routes[0].ports[1]: no listener has port 9443 (listeners that route: 8080); a route's ports name listeners' ports",
+      "routes[0].ports[2]: port 80 is a redirectHttps listener's, which answers every request itself; name a listener that routes (8080)",
     ]);
   });
 

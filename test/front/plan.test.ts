@@ -82,3 +82,15 @@ test("routes with ports: a listener's plan serves only the routes of its port an
   const shared = fastLanes(rt);
   expect(shared.planFor(8080)).toBe(shared.plan);
 });
+
+test("on its port a route with ports wins over the same host and path without ports, whatever their order", () => {
+  const rt2 = compile(parseConfigText(JSON.stringify({
+    listeners: [{ port: 8080 }, { port: 8443 }],
+    pools: {},
+    routes: [{ path: "/c", respond: { status: 200 } }, { path: "/c", respond: { status: 201 }, ports: [8443] }],
+  })), { file: "/tmp/routes.json" });
+  const lanes = fastLanes(rt2);
+  const on = (port: number) => answered(lanes.planFor(port)(readFastHead("GET /c/x HTTP/1.1\r\nHost: a\r\n\r\n")!));
+  expect(on(8443)).toBe(201);
+  expect(on(8080)).toBe(200);
+});
