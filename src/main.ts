@@ -2,12 +2,12 @@
 import { parseArgs } from "node:util";
 import { HELP } from "./cli/help.ts";
 import { loadRuntime, runCheck, type Io } from "./cli/check.ts";
-import { runServe } from "./cli/serve.ts";
+import { eventIo, runServe } from "./cli/serve.ts";
 import { runDemo } from "./cli/demo.ts";
 import { usageError } from "./cli/args.ts";
 import { VERSION } from "./version.ts";
 import { runSupervisor, workerCount, WORKER_ENV } from "./cli/workers.ts";
-import { stderrEvents } from "./log/events.ts";
+import { configureEvents, stderrEvents } from "./log/events.ts";
 import { formatIssue } from "./config/errors.ts";
 import { preflight } from "./cli/preflight.ts";
 
@@ -59,14 +59,17 @@ async function main(args: string[]): Promise<number> {
   if (values.workers !== undefined && workers === undefined) return io.err(`--workers: expected a number 1..256 or auto, got ${JSON.stringify(values.workers)}`), 2;
   // The supervisor binds nothing; its workers (same argv, role in the environment) do.
   if (workers !== undefined && process.env[WORKER_ENV] === undefined) {
-    // Validated once here: a bad file must not become N workers crash-looping.
-    const rt = await loadRuntime(file, io);
+    // Validated once here: a bad file must not become N workers crash-looping. The supervisor's
+    // lines share the workers' stderr, so they take routes.json's eventLog format too.
+    const report = eventIo(file, io);
+    const rt = await loadRuntime(file, report);
     if (!rt) return 1;
+    configureEvents(rt.config.eventLog);
     // The workers bind with SO_REUSEPORT and skip this probe: without it here, a second
     // --workers instance would share the ports with the first instead of being refused.
     const taken = preflight(rt).inUse;
     rt.close();
-    if (taken.length) return taken.forEach((p) => io.err(formatIssue(p).trim())), 1;
+    if (taken.length) return taken.forEach((p) => report.err(formatIssue(p).trim())), 1;
     const admin = rt.config.admin;
     return runSupervisor(workers, stderrEvents, admin && { listen: admin.listen, auth: admin.auth !== undefined });
   }

@@ -42,10 +42,7 @@ export async function runServe(file: string, io: Io, flags: ServeFlags = {}): Pr
     process.send?.({ kind: "worker-up" }); // the supervisor may pass HUP and USR1 on now
     configureEvents({ worker: Number(process.env[WORKER_ENV]) }); // its lines say which worker wrote them
   }
-  // The event log's format applies from the first line, config errors included: read it before
-  // validating (a bad eventLog value itself is reported in the default text format).
-  configureEvents(peekEventLog(file));
-  const report: Io = { out: io.out, err: (s) => (eventSettings().format === "json" ? eachLine(s, (l) => stderrEvents("error", l)) : io.err(s)) };
+  const report = eventIo(file, io);
   let rt: Runtime | undefined;
   try {
     rt = await loadRuntime(file, report, (config) => registryFor(config, file, stderrEvents));
@@ -199,6 +196,16 @@ export function waitForStop({ running, flushLog }: Started, current: () => { rt:
     // unrestartable, as HAProxy's workers leave with their master: the IPC channel closing says so.
     if (SHARED_PORTS) process.once("disconnect", () => void stop("supervisor gone"));
   });
+}
+
+/**
+ * The event log's format applies from the first line, config errors included: routes.json's
+ * eventLog is read before the file is validated (a bad eventLog value itself is reported in the
+ * default text format). Returns the Io whose errors follow that format.
+ */
+export function eventIo(file: string, io: Io): Io {
+  configureEvents(peekEventLog(file));
+  return { out: io.out, err: (s) => (eventSettings().format === "json" ? eachLine(s, (l) => stderrEvents("error", l)) : io.err(s)) };
 }
 
 /** routes.json's eventLog when the file is JSON with a valid one; undefined otherwise. */

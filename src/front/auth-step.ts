@@ -13,8 +13,9 @@ import type { FastHead } from "./request-head.ts";
 import { withoutFields } from "./head-fields.ts";
 
 /**
- * undefined: the request goes on, `h` edited for the member; else the answer to send: the 401,
- * or a 503 when the token could not be checked (a key server that fails), which is logged.
+ * undefined: the request goes on, `h` edited for the member; else the answer to send: the 401
+ * (a key server that cannot be reached is one too, "keys unavailable", as the contract says), or
+ * a 503 when the check itself threw, which is logged.
  */
 export async function authorizeHead(route: RuntimeRoute, h: FastHead, clientIp: string, events: EventLog): Promise<LocalAnswer | undefined> {
   let verdict: AuthVerdict;

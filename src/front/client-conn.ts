@@ -40,6 +40,8 @@ export class ClientConn extends ClientOutput implements ClientLink {
   #bodyTo: StreamingExchange | undefined;
   readonly #deadline: ClientDeadline;
   #continued = false;
+  /** When the request being read began: kept while its body is awaited. */
+  #began: number | undefined;
   /** An Expect: 100-continue head whose route's auth is checking the token: nothing else is read. */
   #checking = false;
   /** The client half-closed (FIN): answer what it sent, then close. */
@@ -85,9 +87,12 @@ export class ClientConn extends ClientOutput implements ClientLink {
         if (end === -2) return this.#refuse("bad_request", "400 Bad Request: a line ends in a bare LF");
         if (end === -1 && buf.byteLength <= MAX_HEAD) return this.#deadline.set(HEAD);
         if (end === -1 || end > MAX_HEAD) return this.#refuse("head_too_large", "431 Request Header Fields Too Large");
-        const started = performance.now();
+        // NGINX's $request_time: from the first bytes read, so the wait for a held body (and
+        // a token check before 100) counts, not only the time after the last byte.
+        const started = (this.#began ??= performance.now());
         try {
           if (!this.#serve(readFastHead(buf.toString("latin1", 0, end)), buf, end, started)) return;
+          this.#began = undefined;
         } catch (e) {
           if (e instanceof BadHead) return this.#refuse(e.kind, e.message);
           throw e;
@@ -146,6 +151,11 @@ export class ClientConn extends ClientOutput implements ClientLink {
   /** The proxy's own answer to `head`: sent, counted on its route, logged. */
   #answer(a: LocalAnswer, head: FastHead, started: number, bytesIn: number, route: RuntimeRoute | undefined): void {
     this.send(a.bytes);
+    this.#logged(a, head, started, bytesIn, route);
+  }
+
+  #logged(a: LocalAnswer, head: FastHead, started: number, bytesIn: number, route: RuntimeRoute | undefined): void {
+    this.#began = undefined;
     const entry = localEntry(this.ip, head, a, started);
     if (route) recordExchange(route, undefined, a.status, bytesIn, a.bodyBytes, entry.durationMs);
     this.ctx.deps.access(entry);
@@ -163,7 +173,9 @@ export class ClientConn extends ClientOutput implements ClientLink {
     head.close = true; // only a refusal is sent from this head
     void authorizeHead(route, head, this.ip, this.ctx.deps.events).then((refusal) => {
       this.#checking = false;
-      if (this.closed || this.closeWhenFlushed) return;
+      // The client left while its token was checked: logged as NGINX does (499).
+      if (this.closed) return this.#logged(new LocalAnswer(499, new Uint8Array(0), 0, route.label), head, started, 0, route);
+      if (this.closeWhenFlushed) return;
       if (refusal) {
         this.#buf = undefined;
         this.#answer(refusal, head, started, 0, route);
@@ -182,6 +194,7 @@ export class ClientConn extends ClientOutput implements ClientLink {
   /** 400, 408, 413 or 431, then close (a stalled streamed body: its exchange logs the 408). */
   #refuse(kind: ProxyErrorKind, detail: string): void {
     this.#deadline.set(NONE);
+    this.#began = undefined;
     const status = errorBytes(kind, detail, true);
     this.#buf = undefined;
     const busy = this.#busy;

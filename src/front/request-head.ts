@@ -180,9 +180,12 @@ export function readFastHead(head: string): FastHead {
         h.chunked = true;
         drop = false;
       } else if (name === "expect") {
-        // RFC 9110 10.1.1: an expectation we cannot meet is answered 417.
-        if (value(head, colon, eol).toLowerCase() !== "100-continue") throw new BadHead("417 Expectation Failed: only 100-continue is understood", "expectation");
-        h.expectContinue = true;
+        // RFC 9110 10.1.1: an HTTP/1.0 request's expectation is ignored (and 15.2: no 1xx goes
+        // to an HTTP/1.0 client), as NGINX's ngx_http_test_expect does; one we cannot meet is 417.
+        if (!http10) {
+          if (value(head, colon, eol).toLowerCase() !== "100-continue") throw new BadHead("417 Expectation Failed: only 100-continue is understood", "expectation");
+          h.expectContinue = true;
+        }
       } else if (name === "upgrade") {
         // RFC 9113 3.1 retired the h2c upgrade: a request offering only it is served as HTTP/1.1.
         if (value(head, colon, eol).toLowerCase() !== "h2c") {

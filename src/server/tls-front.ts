@@ -129,19 +129,21 @@ class IdleSweep {
   }
 }
 
-const PLAIN_HTTP = errorBytes("bad_request", "400 Bad Request: a plain HTTP request was sent to this HTTPS port; use https://", true).bytes;
 
 /**
- * BoringSSL saw an HTTP request line where a ClientHello belongs (SSL_R_HTTP_REQUEST). NGINX
- * answers that in plain text ("The plain HTTP request was sent to HTTPS port") instead of an
- * empty reply, so a client configured with http:// learns why. The bytes go straight to the
- * socket's descriptor, under TLS, which has not sent a byte yet; a short write is let go.
+ * BoringSSL saw an HTTP request line where a ClientHello belongs (SSL_R_HTTP_REQUEST: it knows
+ * GET, HEAD, POST and PUT; other methods are a plain handshake failure). NGINX answers that in
+ * plain text ("The plain HTTP request was sent to HTTPS port") instead of an empty reply, so a
+ * client configured with http:// learns why. The bytes go straight to the socket's descriptor,
+ * under TLS, which has not sent a byte yet; a short write is let go. The request itself went to
+ * BoringSSL, so a HEAD gets the body too.
  */
 function answerPlainHttp(s: TLSSocket): boolean {
   const fd = (s as unknown as { _handle?: { fd?: unknown } })._handle?.fd;
   if (typeof fd !== "number" || fd < 0) return false;
+  const bytes = errorBytes("bad_request", "400 Bad Request: a plain HTTP request was sent to this HTTPS port; use https://", true).bytes;
   try {
-    return writeSync(fd, PLAIN_HTTP) === PLAIN_HTTP.byteLength;
+    return writeSync(fd, bytes) === bytes.byteLength;
   } catch {
     return false;
   }

@@ -52,6 +52,20 @@ describe("--workers 2", () => {
     expect(p.stderr()).toContain("SIGTERM: stopping 2 workers");
   }, 60_000);
 
+  test('with eventLog "json" every line on stderr is JSON, the supervisor\'s own too; the workers\' carry "worker"', async () => {
+    const port = closedPort();
+    const p = await startProxy({
+      listeners: [{ port, host: "127.0.0.1" }], pools: { web: { members: [{ url: up.url }] } },
+      routes: [{ path: "/", pool: "web" }], accessLog: { format: "combined", path: "/dev/null" }, eventLog: { format: "json" },
+    }, { args: ["--workers", "2"] });
+    await p.waitFor(/listening on[\s\S]*listening on/);
+    await p.stop();
+    const lines = p.stderr().split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l) as { msg: string; worker?: number });
+    expect(lines.find((l) => l.msg.startsWith("worker 0 started"))?.worker).toBeUndefined();
+    expect(lines.filter((l) => l.msg.startsWith("listening on")).map((l) => l.worker).sort()).toEqual([0, 1]);
+    expect(lines.some((l) => l.msg.startsWith("SIGTERM: stopping 2 workers"))).toBe(true);
+  }, 30_000);
+
   test("a second --workers instance on the same port is refused; SIGQUIT stops gracefully; workers whose supervisor is killed stop and free the port", async () => {
     const port = closedPort();
     const config = { listeners: [{ port, host: "127.0.0.1" }], pools: { web: { members: [{ url: up.url }] } }, routes: [{ path: "/", pool: "web" }], accessLog: { format: "combined", path: "/dev/null" } };

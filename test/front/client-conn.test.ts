@@ -124,3 +124,38 @@ test("Expect: 100-continue on a route with auth: a body sent without waiting pau
   await Bun.sleep(0);
   expect(written.join("")).toContain("HTTP/1.1 503 "); // the whole body was read: the (empty) pool answered
 });
+
+test("a held body's wait counts in the access line's duration, from the first bytes of the request (NGINX $request_time)", async () => {
+  const { sock } = fakeSocket();
+  const { ctx } = context();
+  const durations: number[] = [];
+  ctx.deps.access = (e) => void durations.push(e.durationMs);
+  const conn = new ClientConn(sock, ctx);
+  conn.onData(Buffer.from("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nab", "latin1"));
+  await Bun.sleep(30);
+  conn.onData(Buffer.from("cde", "latin1"));
+  expect(durations).toHaveLength(1);
+  expect(durations[0]).toBeGreaterThanOrEqual(25);
+  conn.onData(Buffer.from("GET / HTTP/1.1\r\nHost: a\r\n\r\n", "latin1")); // the next request starts its own clock
+  expect(durations[1]).toBeLessThan(25);
+});
+
+test("a client that leaves while its token is checked before the 100 gets a 499 access line, as NGINX logs it", async () => {
+  const { sock, written } = fakeSocket();
+  const { ctx } = context();
+  const statuses: number[] = [];
+  ctx.deps.access = (e) => void statuses.push(e.status);
+  let pass!: () => void;
+  const checked = new Promise<void>((r) => (pass = r));
+  const auth = { token: () => "t", verify: async () => (await checked, { ok: true, claims: {} }), claimHeaders: [], headersFor: () => [], keys: { close() {} } };
+  const route = { label: "/up", auth, timeouts: { connect: 1000, response: 1000, idle: 1000 }, stats: new Registry().route("/up") } as unknown as RuntimeRoute;
+  ctx.plan = (h) => ({ route, pool: {} as RuntimePool, path: h.rawPath, canonical: h.rawPath });
+  const conn = new ClientConn(sock, ctx);
+  conn.onData(Buffer.from("POST /up HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer t\r\nExpect: 100-continue\r\nContent-Length: 9\r\n\r\n", "latin1"));
+  conn.onClose();
+  pass();
+  await checked;
+  await Bun.sleep(0);
+  expect(statuses).toEqual([499]);
+  expect(written).toEqual([]);
+});

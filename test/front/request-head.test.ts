@@ -191,6 +191,13 @@ describe("readFastHead: what a strict member could read another way is refused (
     expect(verdict(withLine("Expect: something-else"))).toBe("417");
   });
 
+  test("an HTTP/1.0 request's Expect is ignored (RFC 9110 10.1.1, 15.2): no 100 for it, no 417, and not forwarded", () => {
+    const h = readFastHead("POST /u HTTP/1.0\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n");
+    expect(h.expectContinue).toBe(false);
+    expect(h.beforeHost + h.afterHost).not.toMatch(/expect/i);
+    expect(readFastHead("GET / HTTP/1.0\r\nHost: a\r\nExpect: something-else\r\n\r\n").expectContinue).toBe(false);
+  });
+
   test("an h2c upgrade offer is ignored (RFC 9113 3.1): served as HTTP/1.1, Upgrade and HTTP2-Settings not forwarded", () => {
     const h = readFastHead(withLine("Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__"));
     expect(h.upgrade).toBe(false);

@@ -153,6 +153,9 @@ test("a plain HTTP request on the TLS port is answered 400 in plain text, as NGI
     const got = await answer("GET / HTTP/1.1\r\nHost: a.test\r\n\r\n");
     expect(got).toStartWith("HTTP/1.1 400 Bad Request\r\n");
     expect(got).toContain("connection: close\r\n");
+    // Dated when sent (RFC 9110 6.6.1), not when the module was loaded.
+    const date = Date.parse(/\r\ndate: ([^\r]+)\r\n/.exec(got)![1]!);
+    expect(Math.abs(date - Date.now())).toBeLessThan(2000);
     expect(got).toEndWith("\r\n\r\n400 Bad Request: a plain HTTP request was sent to this HTTPS port; use https://\n");
     expect(seen).toHaveLength(1);
     expect(seen[0]).toContain("127.0.0.1");
