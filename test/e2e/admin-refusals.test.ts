@@ -46,4 +46,4 @@ test("edge_proxy_refused_requests_total counts 400, 404, 408 and 431 answered be
     expect(refused).toEqual({ "400": 1, "404": 2, "408": 1, "431": 1 });
     expect(text).toContain('edge_proxy_requests_total{route="*/app",pool="app",member="' + up.url + '",code="200"} 3');
   } finally { await ctx.p.stop(); up.stop(); }
-});
+}, 20_000); // a proxy with admin, five raw exchanges and a token: past bun's 5 s default once, right after the Chromium scale test
