@@ -14,8 +14,8 @@ import { addCatchAlls, type CatchAll } from "./catch-all.ts";
 import { reverses } from "./apache-reverse.ts";
 import { listeners } from "./apache-listen.ts";
 import { redirectRoute } from "./apache-redirect.ts";
+import { vhostHosts } from "./apache-hosts.ts";
 
-const HOST = /^(\*\.)?[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$/;
 export const ADMIN_LISTEN = "127.0.0.1:9090";
 /**
  * httpd's defaults for what clients may take: KeepAliveTimeout 5, and mod_reqtimeout's
@@ -89,12 +89,9 @@ function server(s: Server, servers: Server[], model: ApacheModel, draft: Draft, 
     if (forbid) { for (const k of Object.keys(r)) if (k !== "path") delete r[k]; r.respond = { status: 403 }; }
     if (s.rewrite.deny.length) r.denyMethods = [...s.rewrite.deny];
   }
-  // httpd's default vhost of a port (the first on it) answers every Host there; on a port
-  // where an earlier vhost is the default, this one answers only its own names.
-  const isDefault = (p: number) => servers.find((x) => x.ports.includes(p)) === s;
-  for (const [asDefault, ports] of [[true, routed.filter(isDefault)], [false, routed.filter((p) => !isDefault(p))]] as const) {
-    if (!ports.length) continue;
-    const hosts = hostsOf(s, asDefault, report);
+  // httpd's default vhost of a port (the first on it) answers every Host there; a Host goes to
+  // the first vhost of the port that names it (apache-hosts.ts).
+  for (const { hosts, ports } of vhostHosts(s, servers, routed, routes, report)) {
     for (const r of routes) for (const h of hosts) draft.addRoute(h ? { host: h, ...r } : { ...r }, (r as { _node?: Node })._node ?? s.node, ports);
     const named = hosts.filter((h) => h !== undefined);
     if (named.length && !routes.some((r) => r.path === "/")) catchAlls.push({ hosts: named, ports, node: s.node, why: "as httpd serves them from this vhost's DocumentRoot, never by the default vhost" });
@@ -106,18 +103,6 @@ function server(s: Server, servers: Server[], model: ApacheModel, draft: Draft, 
 function covers(earlier: string, later: string): boolean {
   if (earlier === later || earlier === "/") return true;
   return earlier.endsWith("/") ? later.startsWith(earlier) : later.startsWith(`${earlier}/`);
-}
-
-function hostsOf(s: Server, isDefault: boolean, report: Report): (string | undefined)[] {
-  // The first vhost of a port also answers every Host no other vhost names (httpd's default vhost).
-  if (isDefault) return [undefined];
-  const names = [...new Set(s.names.map((n) => n.toLowerCase()))].filter((n) => {
-    if (HOST.test(n)) return true;
-    report.skip(s.node, `the name ${n} is not a host name or *.example.com wildcard`);
-    return false;
-  });
-  if (!names.length) report.note(s.node, "a VirtualHost that is not the port's first needs a ServerName to be reached; its routes serve any host");
-  return names.length ? names : [undefined];
 }
 
 function pass(p: Pass, s: Server, use: PoolUse): Json | undefined {

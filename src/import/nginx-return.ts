@@ -37,7 +37,7 @@ export function redirectRoutes(r: Redirect, names: string[], groups: { hosts: (s
   const route = { path: "/", redirect: { to, status: r.status, keepPath: true } };
   // As a port's default server it answers every host: its own exact names can still be written.
   const own = (h: string | undefined) => h || !to.includes("$host") ? [h] : [...names.map((n) => n.toLowerCase()).filter((n) => /^[a-z0-9_.-]+$/.test(n)), undefined];
-  for (const g of groups) for (const h of g.hosts.flatMap(own)) {
+  for (const g of groups) for (const h of new Set(g.hosts.flatMap(own))) {
     const one = forHost(route, h, r.node, report);
     if (one) draft.addRoute(one, r.node, g.ports);
   }

@@ -11,6 +11,7 @@ import { forHost, redirectRoutes, serverAnswer, serverRedirect } from "./nginx-r
 import { Scope } from "./nginx-scope.ts";
 import { nginxMs } from "./nginx-upstream.ts";
 import { addCatchAlls, type CatchAll } from "./catch-all.ts";
+import { serverHosts } from "./nginx-hosts.ts";
 
 const CLIENT_TIMEOUT: Record<string, "header" | "body" | "keepAlive"> = { client_header_timeout: "header", client_body_timeout: "body", keepalive_timeout: "keepAlive" };
 /** NGINX's own defaults (ngx_http_core_module), written out so the import keeps them. */
@@ -116,7 +117,7 @@ function convertServer(s: ParsedServer, all: ParsedServer[], upstreams: Map<stri
       if (!s.redirect.to.includes("$host") && !s.redirect.to.includes("$http_host")) report.note(s.redirect.node, `NGINX sends every client to ${u?.host}; redirectHttps keeps the host the client asked for`);
     } else if (!routed.includes(l.port)) routed.push(l.port);
   }
-  const groups = hostGroups(s, routed, all, report);
+  const groups = serverHosts(s, all, routed, s.redirect ? [s.redirect.node] : s.locations.length ? s.locations : [s.node], report);
   if (s.redirect && (s.listens.every((l) => !l.ssl) || routed.length)) {
     if (s.locations.length) report.skip(s.locations[0]!, "the server redirects every request first; its locations are never used");
     redirectRoutes(s.redirect, s.names, groups, routed, draft, report);
@@ -141,37 +142,6 @@ function convertServer(s: ParsedServer, all: ParsedServer[], upstreams: Map<stri
     if (named.length && !routes.some((r) => r.route.path === "/")) catchAlls.push({ hosts: named, ports: g.ports, node: s.node, why: "as NGINX serves them from this server's root, never by the default server's locations" });
   }
   s.scope.reportUnused(report);
-}
-
-const HOST = /^(\*\.)?[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$/;
-
-/**
- * The hosts a server answers, by port: on a port where it is the default server
- * (default_server, else the first server listening there) every Host; elsewhere its
- * server_names only.
- */
-function hostGroups(s: ParsedServer, ports: number[], all: ParsedServer[], report: Report): { hosts: (string | undefined)[]; ports: number[] }[] {
-  const isDefault = (port: number) => {
-    const peers = all.filter((x) => x.listens.some((y) => y.port === port));
-    return (peers.find((x) => x.listens.some((y) => y.port === port && y.isDefault)) ?? peers[0]) === s;
-  };
-  const out = [];
-  const own = ports.filter(isDefault);
-  if (own.length) out.push({ hosts: [undefined], ports: own });
-  const named = ports.filter((p) => !isDefault(p));
-  if (named.length) out.push({ hosts: names(s, report), ports: named });
-  return out;
-}
-
-function names(s: ParsedServer, report: Report): (string | undefined)[] {
-  const out: string[] = [];
-  for (const n of s.names.map((x) => x.toLowerCase())) {
-    if (n === "_" || n === "") continue;
-    if (n.startsWith(".")) out.push(n.slice(1), `*${n}`);
-    else if (HOST.test(n)) out.push(n);
-    else report.skip(s.node, `server_name ${n}: only exact names and *.example.com wildcards convert`);
-  }
-  return out.length ? [...new Set(out)] : [undefined];
 }
 
 function tls(s: ParsedServer, listener: Json, draft: Draft, dir: string, report: Report): void {
