@@ -17,14 +17,30 @@ export function listeners(s: Server, servers: Server[], model: ApacheModel, draf
     const listener = draft.listener(port, listen?.host ?? s.addrs.find((a) => a.port === port || a.port === undefined)?.host);
     if (s.ssl.engine) tls(s, listener, model, draft);
     const peers = servers.filter((x) => x.ports.includes(port));
-    if (redirectOnly(s) && peers.every(redirectOnly) && !s.ssl.engine) redirectHttps(s, listener, draft);
+    const all = redirectOnly(s) && peers.every(redirectOnly) && !s.ssl.engine;
+    if (all && sameTarget(peers)) redirectHttps(s, listener, draft);
     else routed.push(port);
+    // One redirectHttps answers the whole port one way; httpd sends each vhost's names (and the
+    // default vhost's every other host) to that vhost's own URL: a keepPath route each.
+    if (all && !sameTarget(peers)) draft.report.note(root(s).node, `the vhosts of port ${port} redirect to different ports, statuses or hosts: a keepPath redirect route per vhost, not one redirectHttps listener`);
   }
   if (!routed.length) {
     const r = s.redirects.find((x) => x.path === "/");
-    for (const x of s.redirects.filter((y) => y !== r)) draft.report.skip(x.node, "the listener redirects every request to HTTPS");
+    const merged = s === model.main ? [] : model.main.redirects;
+    for (const x of [...s.redirects, ...merged].filter((y) => y !== r)) draft.report.skip(x.node, "the listener redirects every request to HTTPS");
   }
   return routed;
+}
+
+const root = (x: Server) => x.redirects.find((r) => r.path === "/")!;
+
+/** The vhosts' `Redirect /` all go to one port with one status and host: one redirectHttps can answer for them. */
+function sameTarget(peers: Server[]): boolean {
+  const key = (x: Server) => {
+    const r = root(x), u = splitUrl(r.to);
+    return JSON.stringify([u?.port, u?.host.toLowerCase(), r.status]);
+  };
+  return peers.every((x) => key(x) === key(peers[0]!));
 }
 
 function redirectHttps(s: Server, listener: Json, draft: Draft): void {

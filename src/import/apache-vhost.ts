@@ -71,11 +71,15 @@ function server(s: Server, servers: Server[], model: ApacheModel, draft: Draft, 
     kept.push(p);
     routes.push(route);
   }
-  for (const r of s.redirects) {
+  // mod_alias merges the main server's Redirects into every vhost, after the vhost's own.
+  const done: Server["redirects"] = [];
+  for (const r of s === main ? s.redirects : [...s.redirects, ...main.redirects]) {
     // mod_proxy translates the URL (APR_HOOK_FIRST) before mod_alias: a ProxyPass over the path wins.
     const first = kept.find((k) => covers(k.path, r.path));
+    const earlier = done.find((k) => covers(k.path, r.path));
     if (first && first.target !== "!") report.skip(r.node, `never used: httpd proxies these paths first, ${first.node.text.trim()} (line ${first.node.loc.line})`);
-    else routes.push(redirectRoute(r, report));
+    else if (earlier) report.skip(r.node, `never used in ${where(s)}: mod_alias takes the first match, ${earlier.node.text.trim()} (${earlier.node.loc.file}:${earlier.node.loc.line})`);
+    else routes.push(redirectRoute(r, report)), done.push(r);
   }
   if (s.balancerManager || main.balancerManager) {
     draft.admin = { listen: ADMIN_LISTEN };
@@ -98,6 +102,8 @@ function server(s: Server, servers: Server[], model: ApacheModel, draft: Draft, 
   }
   for (const r of draft.routes) delete r._node, delete r._balancer;
 }
+
+const where = (s: Server) => (s.names[0] ? `the vhost of ${s.names[0]}` : `the vhost of line ${s.node.loc.line}`);
 
 /** httpd matches ProxyPass paths at segment boundaries, first in configuration order. */
 function covers(earlier: string, later: string): boolean {

@@ -2,7 +2,7 @@
  * NGINX `return` (and the whole-server `rewrite ... permanent`): a redirect, a fixed answer, or
  * the connection closed (444), with the add_header lines NGINX sends beside it.
  */
-import type { Draft, Json } from "./emit.ts";
+import { splitUrl, type Draft, type Json } from "./emit.ts";
 import type { Node, Report } from "./report.ts";
 import type { Scope } from "./nginx-scope.ts";
 
@@ -28,6 +28,22 @@ export function serverRedirect(scope: Scope, report: Report): Redirect | undefin
 const keepsPath = (url: string) => /\$request_uri$/.test(url);
 
 /**
+ * Where a server redirect sends a client: the port, and the host unless it is the client's
+ * own ($host, $http_host). `https://$host:8443$request_uri` is port 8443.
+ */
+export function redirectTarget(r: Redirect): { port: number; host?: string; status: number } {
+  const own = /\$(host|http_host)\b/.test(r.to);
+  const u = splitUrl(r.to.replace(/\$(host|http_host)\b/g, "client.invalid").replace(/\$\w+$/, "").replace(/^(https?:\/\/[^/]*)$/, "$1/"));
+  return { port: u?.port ?? 443, host: own ? undefined : u?.host.toLowerCase(), status: [301, 302, 307, 308].includes(r.status) ? r.status : 301 };
+}
+
+/** Whether one redirectHttps listener answers as every one of these redirects does: the same port, status and fixed host. */
+export function sameTarget(rs: Redirect[]): boolean {
+  const key = (r: Redirect) => JSON.stringify(redirectTarget(r));
+  return rs.every((r) => key(r) === key(rs[0]!));
+}
+
+/**
  * The server's redirect as a "/" route with keepPath: `$request_uri` always starts with `/`, so
  * `to` ends in the `/` it brings; `rewrite ^/(.*)` leaves the slash out of $1, `^(.*)` keeps it.
  * `$host` stays for forHost to fill in per server_name.
@@ -43,7 +59,7 @@ export function redirectRoutes(r: Redirect, names: string[], groups: { hosts: (s
   }
   // A port where other servers proxy cannot be redirectHttps (that would redirect them too).
   const raw = keepsPath(r.to) ? "; NGINX's $request_uri is the path as the client sent it" : "";
-  if (routed.length) report.note(r.node, `other servers proxy on port ${routed.join(", ")}: a redirect route with keepPath per server_name, which appends the path as routes match it (runs of / merged, %7E-style escapes decoded, ;parameters dropped)${raw}`);
+  if (routed.length) report.note(r.node, `other servers proxy (or redirect elsewhere) on port ${routed.join(", ")}: a redirect route with keepPath per server_name, which appends the path as routes match it (runs of / merged, %7E-style escapes decoded, ;parameters dropped)${raw}`);
 }
 
 /**

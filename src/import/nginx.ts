@@ -3,11 +3,11 @@
  * blocks), one listener per listen port, one route per prefix location and server name.
  */
 import { dirname } from "node:path";
-import { Draft, splitUrl, type Json } from "./emit.ts";
+import { Draft, type Json } from "./emit.ts";
 import type { Node, Report } from "./report.ts";
 import { parseUpstream, type Upstream } from "./nginx-upstream.ts";
 import { locationRoute } from "./nginx-location.ts";
-import { forHost, redirectRoutes, serverAnswer, serverRedirect } from "./nginx-return.ts";
+import { forHost, redirectRoutes, redirectTarget, sameTarget, serverAnswer, serverRedirect } from "./nginx-return.ts";
 import { Scope } from "./nginx-scope.ts";
 import { nginxMs } from "./nginx-upstream.ts";
 import { addCatchAlls, type CatchAll } from "./catch-all.ts";
@@ -101,6 +101,9 @@ function parseServer(node: Node, parent: Scope, draft: Draft, report: Report): P
   if (!s.listens.length) s.listens.push({ port: 80, ssl: false, isDefault: false, node });
   if (sslOn) for (const l of s.listens) l.ssl = true;
   s.redirect = serverRedirect(scope, report);
+  // $server_name is the server's first name: a fixed host.
+  const first = s.names.find((n) => n && n !== "_");
+  if (s.redirect && first) s.redirect.to = s.redirect.to.replaceAll("$server_name", first.toLowerCase());
   return s;
 }
 
@@ -111,11 +114,16 @@ function convertServer(s: ParsedServer, all: ParsedServer[], upstreams: Map<stri
     const listener = draft.listener(l.port, l.host);
     if (l.ssl) tls(s, listener, draft, dir, report);
     const peers = all.filter((x) => x.listens.some((y) => y.port === l.port));
-    if (s.redirect && peers.every((p) => p.redirect) && !l.ssl) {
-      const u = splitUrl(s.redirect.to.replace(/\$\w+/g, ""));
-      listener.redirectHttps = { port: u?.port ?? 443, status: [301, 302, 307, 308].includes(s.redirect.status) ? s.redirect.status : 301 };
-      if (!s.redirect.to.includes("$host") && !s.redirect.to.includes("$http_host")) report.note(s.redirect.node, `NGINX sends every client to ${u?.host}; redirectHttps keeps the host the client asked for`);
-    } else if (!routed.includes(l.port)) routed.push(l.port);
+    const redirects = peers.map((p) => p.redirect!);
+    if (s.redirect && peers.every((p) => p.redirect) && !l.ssl && sameTarget(redirects)) {
+      const { port, host, status } = redirectTarget(s.redirect);
+      listener.redirectHttps = { port, status };
+      if (host) report.note(s.redirect.node, `NGINX sends every client to ${host}; redirectHttps keeps the host the client asked for`);
+    } else if (!routed.includes(l.port)) {
+      // One redirectHttps answers the whole port one way: servers that redirect differently get routes.
+      if (s.redirect && peers.every((p) => p.redirect) && !l.ssl) report.note(s.redirect.node, `the servers of port ${l.port} redirect to different ports, statuses or hosts: one keepPath redirect route per server_name, not one redirectHttps listener`);
+      routed.push(l.port);
+    }
   }
   const groups = serverHosts(s, all, routed, s.redirect ? [s.redirect.node] : s.locations.length ? s.locations : [s.node], report);
   if (s.redirect && (s.listens.every((l) => !l.ssl) || routed.length)) {

@@ -1,6 +1,9 @@
 /**
  * Redirects that keep the path under real httpd / NGINX and, imported (routes[].redirect.keepPath),
- * under dist/proxy: the same status and Location for the rest of the path and the query.
+ * under dist/proxy: the same status and Location for the rest of the path and the query. Also
+ * redirect-only sites of one port that redirect differently (each keeps its own target, where one
+ * redirectHttps would send them all one way) and a main-server Redirect, which mod_alias merges
+ * into every vhost after its own.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
@@ -78,4 +81,30 @@ describe.skipIf(!HAS_NGINX)("NGINX redirect servers on a port where another prox
     const [n, p] = await both("/other");
     expect([name(n!.body), name(p!.body)]).toEqual(["app", "app"]);
   });
+});
+
+/** Each host and path gets the same status and Location (or member) in both. */
+async function sameAnswers(both: ReturnType<typeof compare>, cases: [string, string][]) {
+  for (const [host, path] of cases) {
+    const [s, p] = await both(path, host);
+    const seen = (r: typeof s) => [r!.status, r!.location ?? (r!.status === 200 ? name(r!.body) : "")];
+    expect([host, path, ...seen(p)]).toEqual([host, path, ...seen(s)]);
+  }
+}
+
+describe.skipIf(!HAS_APACHE)("Apache: vhosts redirecting to different URLs on one port, and a main-server Redirect", () => {
+  const both = compare("apache", (port, up) => `Redirect /legacy https://new.example/portal\n${[
+    "ServerName is.example\nRedirect permanent / https://is.example:8443/", "ServerName am.example\nRedirect / https://am.example:9443/",
+    `ServerName pub.example\nProxyPass /pub http://127.0.0.1:${up.port}/pub`,
+  ].map((v) => `<VirtualHost 127.0.0.1:${port}>\nDocumentRoot /nonexistent\n${v}\n</VirtualHost>\n`).join("")}`);
+  test("each vhost's names get its own target, the default's for every other host; the main Redirect where no vhost Redirect comes first", () =>
+    sameAnswers(both, [["is.example", "/a?x"], ["foo", "/a"], ["am.example", "/a?q"], ["am.example", "/legacy/a"], ["pub.example", "/legacy/a?q"], ["pub.example", "/pub/x"]]));
+});
+
+describe.skipIf(!HAS_NGINX)("NGINX: servers redirecting to different ports on one port", () => {
+  const both = compare("nginx", (port) => [
+    `server { listen 127.0.0.1:${port} default_server; server_name is.example; return 301 https://$host:8443$request_uri; }`,
+    `server { listen 127.0.0.1:${port}; server_name am.example; return 302 https://$server_name:9443$request_uri; }`,
+  ].join("\n"));
+  test("each server_name keeps its server's port and status, in both", () => sameAnswers(both, [["is.example", "/a/b?x=1"], ["am.example", "/a?q"], ["AM.example", "/"]]));
 });

@@ -44,4 +44,13 @@ describe("Apache Redirect as routes with keepPath", () => {
     expect(redirects(c)).toEqual([["/api/keep/x", { to: "https://n.example/k", status: 302, keepPath: true }]]);
     expect(c.lines.join("\n")).toContain("main.conf:2: not carried over: Redirect /api/old https://n.example/: never used: httpd proxies these paths first, ProxyPass /api http://h:1/api (line 5)");
   });
+
+  test("a main-server Redirect is merged into every vhost after its own, as mod_alias does; under an earlier Redirect of the vhost it is never used there (review a3)", () => {
+    const c = convert("apache", `Redirect /legacy https://new.example/portal\n<VirtualHost *:80>\nServerName a.example\nRedirect permanent / https://a.example:8443/\nProxyPass /x http://h:1/x\n</VirtualHost>\n${vhost("ServerName b.example")}`);
+    expect(routes(c).filter((r) => r.redirect).map((r) => [r.host, r.path, (r.redirect as { to: string }).to])).toEqual([
+      [undefined, "/", "https://a.example:8443/"], ["b.example", "/legacy", "https://new.example/portal"],
+    ]);
+    expect(c.lines.join("\n")).toMatch(/main.conf:1: not carried over: Redirect \/legacy https:\/\/new.example\/portal: never used in the vhost of a.example: mod_alias takes the first match, Redirect permanent \/ https:\/\/a.example:8443\/ \(.*main.conf:4\)/);
+    expect(() => parseConfigText(JSON.stringify(c.json))).not.toThrow();
+  });
 });

@@ -44,7 +44,7 @@ describe("nginx redirect servers and locations on a port where other servers pro
     const c = convert("nginx", `${proxy}server { listen 80; server_name a.example B.example *.w.example; return 301 https://$host$request_uri; }\n`);
     expect(answers(c)).toEqual([[undefined, "/", "a-1"], ["a.example", "/", { to: "https://a.example/", status: 301, keepPath: true }], ["b.example", "/", { to: "https://b.example/", status: 301, keepPath: true }]]);
     const text = c.lines.join("\n");
-    expect(text).toMatch(/:2: note: return 301 https:\/\/\$host\$request_uri: other servers proxy on port 80: a redirect route with keepPath per server_name/);
+    expect(text).toMatch(/:2: note: return 301 https:\/\/\$host\$request_uri: other servers proxy \(or redirect elsewhere\) on port 80: a redirect route with keepPath per server_name/);
     expect(text).toMatch(/:2: not carried over: return 301 .*: under server_name \*\.w\.example \$host is the client's own name/);
     expect(() => parseConfigText(JSON.stringify(c.json))).not.toThrow();
   });
