@@ -8,7 +8,7 @@ import { dirname } from "node:path";
 import { Draft, duration, origin, poolName, splitUrl, validHost, type Json } from "./emit.ts";
 import type { Node, Report } from "./report.ts";
 import type { ApacheModel, Balancer, Pass, Server } from "./apache-model.ts";
-import { backendTimeout } from "./apache-timeouts.ts";
+import { backendTimeout, workerTimeouts } from "./apache-timeouts.ts";
 import { balancerParams } from "./apache-balancer-params.ts";
 
 const METHODS = new Set(["byrequests", "bytraffic", "bybusyness"]);
@@ -123,15 +123,7 @@ function stickyFor(cookie: string, nofailover: string | undefined, members: Json
 /** httpd's defaults, made explicit, then the parameters that override them. */
 function finish(pool: Json, ps: Map<string, string>[], nodes: Node[], use: PoolUse): Json {
   const get = (k: string) => ps.map((p) => p.get(k)).filter((v) => v !== undefined).at(-1);
-  const base = backendTimeout(use.server) ?? backendTimeout(use.main) ?? 60_000;
-  // timeout=0 (or a value that is no number) is taken as unset: the server's Timeout applies.
-  const secs = (k: string) => {
-    const n = Number(get(k));
-    return n > 0 ? n * 1000 : undefined;
-  };
-  const t = secs("timeout") ?? base;
-  const connect = secs("connectiontimeout") ?? t;
-  pool.timeouts = { connect: duration(connect), response: duration(t), idle: duration(t) };
+  pool.timeouts = workerTimeouts(get, backendTimeout(use.server) ?? backendTimeout(use.main) ?? 60_000);
   const members = pool.members as Json[];
   const attempts = get("maxattempts");
   const tries = Number(attempts);

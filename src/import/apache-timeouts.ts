@@ -4,11 +4,25 @@
  * (ProxyTimeout, Timeout), per server.
  */
 import type { Node, Report } from "./report.ts";
+import { duration, type Json } from "./emit.ts";
 import type { ApacheModel, Server } from "./apache-model.ts";
 
 /** What httpd waits for a member, short of a worker's timeout=: ProxyTimeout, else Timeout (in either order). */
 export function backendTimeout(s: Server): number | undefined {
   return s.proxyTimeout ?? s.timeout;
+}
+
+/**
+ * A worker's timeouts: timeout= (else `base`, the server's Timeout) for connect and every read,
+ * connectiontimeout= for connect. timeout=0, or a value that is no number, is taken as unset.
+ */
+export function workerTimeouts(get: (k: string) => string | undefined, base: number): Json {
+  const secs = (k: string) => {
+    const n = Number(get(k));
+    return n > 0 ? n * 1000 : undefined;
+  };
+  const t = secs("timeout") ?? base;
+  return { connect: duration(secs("connectiontimeout") ?? t), response: duration(t), idle: duration(t) };
 }
 
 /** KeepAliveTimeout, RequestReadTimeout, ProxyTimeout and Timeout; false for any other directive. */

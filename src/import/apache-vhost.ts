@@ -7,7 +7,7 @@ import { Draft, duration, routePath, splitUrl, validHost, type Json } from "./em
 import type { Node, Report } from "./report.ts";
 import { collect } from "./apache.ts";
 import { allBalancers, findBalancer, type ApacheModel, type Pass, type Server } from "./apache-model.ts";
-import { backendTimeout } from "./apache-timeouts.ts";
+import { backendTimeout, workerTimeouts } from "./apache-timeouts.ts";
 import { hasRules, rulesJson } from "./apache-headers.ts";
 import { poolFor, type PoolUse } from "./apache-balancer.ts";
 import { addCatchAlls, type CatchAll } from "./catch-all.ts";
@@ -147,6 +147,13 @@ function pass(p: Pass, s: Server, use: PoolUse): Json | undefined {
   // The worker's own timeout= comes before ProxyTimeout and Timeout in httpd: the pool has it.
   const t = backendTimeout(s);
   if (t !== undefined && t !== backendTimeout(use.main) && !ownTimeout) route.timeouts = { connect: duration(t), response: duration(t), idle: duration(t) };
+  // Plain URL ProxyPasses share the host:port pool, but each keeps its own timeout= (add_pass
+  // makes a worker per URL): a different one goes on the route.
+  if (!base._balancer) {
+    const own = workerTimeouts((k) => p.params.get(k), t ?? backendTimeout(use.main) ?? 60_000);
+    if (JSON.stringify(own) !== JSON.stringify(use.draft.pools.get(pool)?.timeouts)) route.timeouts = own;
+    if (p.params.has("timeout")) report.note(p.node, "when a member takes longer than timeout=, httpd answers 502 (mod_proxy_http's read timeout); the proxy answers 504");
+  }
   const resp = rulesJson({ set: { ...use.main.resp.set, ...s.resp.set }, add: { ...use.main.resp.add, ...s.resp.add }, remove: [...use.main.resp.remove, ...s.resp.remove], edit: [...use.main.resp.edit, ...s.resp.edit] }, true);
   const req = rulesJson({ set: { ...use.main.req.set, ...s.req.set }, add: { ...use.main.req.add, ...s.req.add }, remove: [...use.main.req.remove, ...s.req.remove], edit: [] }, false);
   if (Object.keys(req).length) route.requestHeaders = req;
