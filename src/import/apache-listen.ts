@@ -14,7 +14,12 @@ export function listeners(s: Server, servers: Server[], model: ApacheModel, draf
   const routed: number[] = [];
   for (const port of s.ports) {
     const listen = model.listens.find((l) => l.port === port);
-    const listener = draft.listener(port, listen?.host ?? s.addrs.find((a) => a.port === port || a.port === undefined)?.host);
+    const ip = s.addrs.find((a) => a.port === port || a.port === undefined)?.host;
+    // Listen decides what httpd binds; a vhost's address only picks among the connections.
+    const listener = draft.listener(port, listen ? listen.host : ip);
+    if (ip && listen && listen.host !== ip) {
+      draft.report.note(s.node, `httpd gives connections to ${ip}:${port} to the vhosts with that address first, and those to other addresses to the *:${port} ones; routes.json picks by Host and port only, so this vhost is taken as *:${port} (not exact)`);
+    }
     if (s.ssl.engine) tls(s, listener, model, draft);
     const peers = servers.filter((x) => x.ports.includes(port));
     const all = redirectOnly(s) && peers.every(redirectOnly) && !s.ssl.engine;

@@ -16,4 +16,16 @@ describe("apache listeners", () => {
     expect(c.json.listeners).toEqual([443, 8443].map((port) => ({ port, tls: { certificates: [{ cert: "/c.pem", key: "/k.pem" }] } })));
     expect(routes(c)[0]!.ports).toBeUndefined();
   });
+
+  test("an IP-based vhost binds what Listen binds, every address here, and is noted as taken as *:port (review a2b)", () => {
+    const c = convert("apache", "Listen 8080\n<VirtualHost 127.0.0.1:8080>\nServerName am.local\nProxyPass /am http://a:1/am\n</VirtualHost>\n<VirtualHost *:8080>\nServerName gw.local\nProxyPass / http://b:1/\n</VirtualHost>\n");
+    expect(c.json.listeners).toEqual([{ port: 8080 }]);
+    expect(c.lines.join("\n")).toMatch(/:2: note: <VirtualHost 127.0.0.1:8080>: httpd gives connections to 127.0.0.1:8080 to the vhosts with that address first.*taken as \*:8080 \(not exact\)/);
+  });
+
+  test("a vhost on the address Listen binds is exact: no note", () => {
+    const c = convert("apache", "Listen 127.0.0.1:8080\n<VirtualHost 127.0.0.1:8080>\nProxyPass / http://a:1/\nProxyPassReverse / http://a:1/\n</VirtualHost>\n");
+    expect(c.json.listeners).toEqual([{ port: 8080, host: "127.0.0.1" }]);
+    expect(c.lines).toEqual([]);
+  });
 });
