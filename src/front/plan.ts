@@ -30,16 +30,16 @@ export function fastLanes(rt: Runtime, previous?: ReadonlyMap<Member, MemberLane
   // http:// and https:// members alike: the dialer carries the pool's upstream TLS.
   for (const pool of rt.pools.values()) for (const m of pool.pool.members) lanes.set(m, previous?.get(m) ?? new MemberLane(pool.dialers.get(m)!));
   const planWith = (router: Runtime["router"]): Plan => (h) => {
-      const canonical = matchPath(h.rawPath);
-      if (canonical === undefined) return errorAnswer("bad_request", "400 Bad Request: invalid request path", h);
-      const route = router.match(h.hostName, canonical);
-      if (!route) return errorAnswer("no_route", "404 Not Found: no route for this host and path", h);
-      if (!route.allowEncodedSlashes && hasEncodedSlash(h.rawPath)) return errorAnswer("no_route", ENCODED_SLASH_404, h);
-      if (route.denyMethods.has(h.method)) return errorAnswer("forbidden", `403 Forbidden: method ${h.method} is not allowed here`, h, route);
-      if (route.action.kind !== "pool") return routeAnswer(route, h, true, canonical);
-      // Normalizing is idempotent: a path that is its own canonical form is sent as it is.
-      return { route, pool: route.action.pool, path: canonical === h.rawPath ? canonical : normalizePath(h.rawPath), canonical };
-    };
+    const canonical = matchPath(h.rawPath);
+    if (canonical === undefined) return errorAnswer("bad_request", "400 Bad Request: invalid request path", h);
+    const route = router.match(h.hostName, canonical);
+    if (!route) return errorAnswer("no_route", "404 Not Found: no route for this host and path", h);
+    if (!route.allowEncodedSlashes && hasEncodedSlash(h.rawPath)) return errorAnswer("no_route", ENCODED_SLASH_404, h);
+    if (route.denyMethods.has(h.method)) return errorAnswer("forbidden", `403 Forbidden: method ${h.method} is not allowed here`, h, route);
+    if (route.action.kind !== "pool") return routeAnswer(route, h, true, canonical);
+    // Normalizing is idempotent: a path that is its own canonical form is sent as it is.
+    return { route, pool: route.action.pool, path: canonical === h.rawPath ? canonical : normalizePath(h.rawPath), canonical };
+  };
   const plan = planWith(rt.router);
   return {
     lanes,
