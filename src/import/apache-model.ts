@@ -40,13 +40,13 @@ export function newServer(node: Node, addrs: Addr[] = []): Server {
 /**
  * Each server's ports. The main server answers on every Listen (httpd uses it for an address no
  * VirtualHost names); a VirtualHost on each port of its addresses, `<VirtualHost *:80 *:8080>`
- * on both. An address without a port (`*`) is taken as the first Listen's, else 80.
+ * on both. An address without a port (`*`, `_default_:*`) answers on every Listen port (else
+ * 80): httpd parses the missing port as 0, and vhost.c matches port 0 on any port.
  */
 export function resolvePorts(model: ApacheModel): void {
   const listened = [...new Set(model.listens.map((l) => l.port))];
-  const fallback = listened[0] ?? 80;
-  model.main.ports = listened.length ? listened : [fallback];
-  for (const v of model.vhosts) v.ports = [...new Set(v.addrs.map((a) => a.port ?? fallback))];
+  model.main.ports = listened.length ? listened : [80];
+  for (const v of model.vhosts) v.ports = [...new Set(v.addrs.flatMap((a) => (a.port === undefined ? model.main.ports : [a.port])))];
 }
 
 export function params(words: string[]): Map<string, string> {

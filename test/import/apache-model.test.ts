@@ -21,8 +21,9 @@ describe("apache model", () => {
     expect(m.vhosts[0]).toMatchObject({ addrs: [{ port: 80 }, { host: "10.0.0.1", port: 8080 }], ports: [80, 8080] });
   });
 
-  test("a vhost address without a port takes the first Listen's, even when Listen comes later", () => {
-    expect(model("<VirtualHost *>\n</VirtualHost>\n<VirtualHost _default_:*>\n</VirtualHost>\nListen 8081\nListen 8082\n").vhosts.map((v) => v.ports)).toEqual([[8081], [8081]]);
+  test("a vhost address without a port answers on every Listen port, even when Listen comes later (httpd's port 0 matches any)", () => {
+    expect(model("<VirtualHost *>\n</VirtualHost>\n<VirtualHost _default_:*>\n</VirtualHost>\nListen 8081\nListen 8082\n").vhosts.map((v) => v.ports)).toEqual([[8081, 8082], [8081, 8082]]);
+    expect(model("<VirtualHost * *:8082>\n</VirtualHost>\nListen 8081\nListen 8082\n").vhosts[0]!.ports).toEqual([8081, 8082]);
     expect(model("<VirtualHost *>\n</VirtualHost>\n").vhosts[0]!.ports).toEqual([80]);
   });
 
