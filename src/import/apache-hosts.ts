@@ -6,7 +6,7 @@
 import type { Json } from "./emit.ts";
 import type { Node, Report } from "./report.ts";
 import type { Server } from "./apache-model.ts";
-import { byHosts, siteHosts, type Site } from "./site-hosts.ts";
+import { byHosts, lostEverywhere, neverUsed, siteHosts, type Site } from "./site-hosts.ts";
 
 const HOST = /^(\*\.)?[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$/;
 
@@ -43,4 +43,20 @@ export function vhostHosts(s: Server, servers: Server[], routed: number[], route
     }
     return hosts;
   });
+}
+
+/**
+ * Whether `s` is never used: on each of its ports an earlier vhost is the default and every
+ * name it has is matched first by an earlier vhost (httpd's first match, above). Then the
+ * vhost and each directive in it (ProxyPassReverse, Header, SSL...) are reported as such.
+ */
+export function unusedVhost(s: Server, servers: Server[], report: Report): boolean {
+  const sites = new Map(servers.map((x) => [x, site(x, report)]));
+  const ports = s.ports.map((port) => {
+    const peers = servers.filter((x) => x.ports.includes(port));
+    return { port, sites: peers.map((x) => sites.get(x)!), isDefault: peers[0] === s };
+  });
+  const lost = lostEverywhere(sites.get(s)!, ports, "httpd");
+  if (lost) report.skipBlock(s.node, neverUsed("VirtualHost", lost, (n) => `httpd gives ${n} to the first VirtualHost that matches it`));
+  return lost !== undefined;
 }

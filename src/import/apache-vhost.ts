@@ -4,7 +4,7 @@
  */
 import { dirname } from "node:path";
 import { Draft, duration, routePath, splitUrl, validHost, type Json } from "./emit.ts";
-import type { Node, Report } from "./report.ts";
+import { within, type Node, type Report } from "./report.ts";
 import { collect } from "./apache.ts";
 import { allBalancers, findBalancer, type ApacheModel, type Pass, type Server } from "./apache-model.ts";
 import { backendTimeout, workerTimeouts } from "./apache-timeouts.ts";
@@ -14,7 +14,7 @@ import { addCatchAlls, type CatchAll } from "./catch-all.ts";
 import { reverses } from "./apache-reverse.ts";
 import { listeners } from "./apache-listen.ts";
 import { redirectRoute } from "./apache-redirect.ts";
-import { vhostHosts } from "./apache-hosts.ts";
+import { unusedVhost, vhostHosts } from "./apache-hosts.ts";
 
 export const ADMIN_LISTEN = "127.0.0.1:9090";
 /**
@@ -33,8 +33,15 @@ export function importApache(nodes: Node[], draft: Draft, report: Report): void 
   if (model.vhosts.length && (model.main.passes.length || hasRules(model.main.resp))) {
     report.note(model.main.passes[0]?.node ?? model.main.node, "server-wide ProxyPass and Header rules apply to every VirtualHost (httpd merges them in)");
   }
+  // A vhost no request reaches writes nothing: no routes, certificate, log or client timeouts.
+  const unused = servers.filter((s) => model.vhosts.length && unusedVhost(s, servers, report));
+  const dead = new Set(unused.flatMap((s) => within(s.node)));
+  const live = servers.filter((s) => !unused.includes(s));
+  model.clientTimeouts = model.clientTimeouts.filter((t) => !dead.has(t.node));
+  model.sticky = model.sticky.filter((t) => !dead.has(t.node));
+  if (model.accessLog && dead.has(model.accessLog.node)) model.accessLog = undefined;
   const catchAlls: CatchAll[] = [];
-  for (const s of servers) server(s, servers, model, draft, report, catchAlls);
+  for (const s of live) server(s, live, model, draft, report, catchAlls);
   addCatchAlls(draft, catchAlls);
   for (const b of model.vhosts.flatMap((v) => [...v.balancers.values()])) {
     const main = model.main.balancers.get(b.name);

@@ -11,7 +11,7 @@ import { forHost, redirectRoutes, redirectTarget, sameTarget, serverAnswer, serv
 import { Scope } from "./nginx-scope.ts";
 import { nginxMs } from "./nginx-upstream.ts";
 import { addCatchAlls, type CatchAll } from "./catch-all.ts";
-import { serverHosts } from "./nginx-hosts.ts";
+import { serverHosts, unusedServer } from "./nginx-hosts.ts";
 
 const CLIENT_TIMEOUT: Record<string, "header" | "body" | "keepAlive"> = { client_header_timeout: "header", client_body_timeout: "body", keepalive_timeout: "keepAlive" };
 /** NGINX's own defaults (ngx_http_core_module), written out so the import keeps them. */
@@ -67,19 +67,21 @@ export function importNginx(nodes: Node[], draft: Draft, report: Report): void {
     else httpScope.add(n);
   }
   const parsed = servers.map((s) => parseServer(s.node, s.scope, draft, report));
+  // A server no request reaches writes nothing: no routes, certificate or client timeouts.
+  const live = parsed.filter((s) => !unusedServer(s, parsed, report));
   const catchAlls: CatchAll[] = [];
-  for (const s of parsed) convertServer(s, parsed, upstreams, draft, report, catchAlls);
+  for (const s of live) convertServer(s, live, upstreams, draft, report, catchAlls);
   addCatchAlls(draft, catchAlls);
   httpScope.reportUnused(report);
   draft.clientTimeoutDefaults(NGINX_CLIENT_TIMEOUTS);
 }
 
 interface Listen { port: number; host?: string; ssl: boolean; isDefault: boolean; node: Node }
-interface ParsedServer { node: Node; scope: Scope; listens: Listen[]; names: string[]; locations: Node[]; redirect?: ReturnType<typeof serverRedirect> }
+interface ParsedServer { node: Node; scope: Scope; listens: Listen[]; names: string[]; locations: Node[]; timeouts: Node[]; redirect?: ReturnType<typeof serverRedirect> }
 
 function parseServer(node: Node, parent: Scope, draft: Draft, report: Report): ParsedServer {
   const scope = parent.child();
-  const s: ParsedServer = { node, scope, listens: [], names: [], locations: [] };
+  const s: ParsedServer = { node, scope, listens: [], names: [], locations: [], timeouts: [] };
   let sslOn = false;
   for (const c of node.children!) {
     if (c.name === "listen") {
@@ -93,7 +95,7 @@ function parseServer(node: Node, parent: Scope, draft: Draft, report: Report): P
     } else if (c.name === "server_name") s.names.push(...c.args);
     else if (c.name === "ssl") sslOn = (c.args[0] ?? "") === "on";
     else if (c.name === "location") s.locations.push(c);
-    else if (clientTimeout(c, draft, report)) continue;
+    else if (CLIENT_TIMEOUT[c.name]) s.timeouts.push(c);
     else if (HTTP_WHY[c.name]) report.skip(c, HTTP_WHY[c.name]!);
     else if (c.children) report.skip(c, `${c.name} blocks are not converted`);
     else scope.add(c);
@@ -109,6 +111,7 @@ function parseServer(node: Node, parent: Scope, draft: Draft, report: Report): P
 
 function convertServer(s: ParsedServer, all: ParsedServer[], upstreams: Map<string, Upstream>, draft: Draft, report: Report, catchAlls: CatchAll[]): void {
   const dir = dirname(s.node.loc.file);
+  for (const t of s.timeouts) clientTimeout(t, draft, report);
   const routed: number[] = [];
   for (const l of s.listens) {
     const listener = draft.listener(l.port, l.host);

@@ -9,6 +9,9 @@ export interface Node { name: string; args: string[]; loc: Loc; text: string; ch
 
 export interface Entry { loc: Loc; directive: string; why: string; kind: "skipped" | "note" }
 
+/** A node and every directive and section inside it. */
+export const within = (n: Node): Node[] => [n, ...(n.children ?? []).flatMap(within)];
+
 export class Report {
   readonly entries: Entry[] = [];
   private readonly seen = new Set<string>();
@@ -19,6 +22,19 @@ export class Report {
   /** A directive carried over with a difference the operator should know about. */
   note(node: Pick<Node, "loc" | "text">, why: string): void {
     if (this.once(node, why)) this.entries.push({ loc: node.loc, directive: node.text, why, kind: "note" });
+  }
+  /**
+   * A site (vhost, server) that is never used: it and every directive in it are not carried
+   * over, and the notes already made on them (how they would have been carried) are withdrawn.
+   */
+  skipBlock(node: Node, why: string): void {
+    const nodes = within(node);
+    const inside = new Set(nodes.map((n) => `${n.loc.file}:${n.loc.line}:${n.text}`));
+    for (let i = this.entries.length - 1; i >= 0; i--) {
+      const e = this.entries[i]!;
+      if (e.kind === "note" && inside.has(`${e.loc.file}:${e.loc.line}:${e.directive}`)) this.entries.splice(i, 1);
+    }
+    for (const n of nodes) this.skip(n, why);
   }
   /** Two directives on one line (NGINX allows it) are two entries: the key holds the directive's text. */
   private once(node: Pick<Node, "loc" | "text">, why: string): boolean {

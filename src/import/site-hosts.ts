@@ -62,6 +62,42 @@ export function siteHosts(site: Site, sites: Site[], isDefault: boolean, rule: R
   return { hosts: [...mine.filter(captured), undefined], lost };
 }
 
+/** A site on one of its ports: the sites of the port (configuration order) and whether it is the port's default. */
+export interface OnPort { port: number; sites: Site[]; isDefault: boolean }
+
+/** A name a site lists and loses, with the site that owns it and the ports where it does. */
+export interface Lost { name: string; owner: Site; ports: number[] }
+
+/**
+ * The names a site loses on every one of its ports, when it is the default of none and owns
+ * none of its names on any: such a site is never used (no request reaches it), so nothing in
+ * it is carried over. Undefined when some request can reach it.
+ */
+export function lostEverywhere(site: Site, ports: OnPort[], rule: Rule): Lost[] | undefined {
+  if (!site.names.length || ports.some((p) => p.isDefault)) return undefined;
+  const lost = new Map<string, Lost>();
+  for (const p of ports) {
+    const got = siteHosts(site, p.sites, false, rule);
+    if (got.hosts.length) return undefined;
+    for (const { name, owner } of got.lost) {
+      const key = `${name} ${at(owner)}`;
+      lost.set(key, { name, owner, ports: [...(lost.get(key)?.ports ?? []), p.port] });
+    }
+  }
+  return [...lost.values()];
+}
+
+export const at = (s: Site) => `${s.node.loc.file}:${s.node.loc.line}`;
+export const portWords = (ports: number[]) => `port${ports.length > 1 ? "s" : ""} ${ports.join(", ")}`;
+
+/** Why a never-used site is: `gives(names)` is the source server's rule, said of one name on its ports, or of each. */
+export function neverUsed(what: string, lost: Lost[], gives: (names: string) => string): string {
+  const one = lost.length === 1 ? lost[0] : undefined;
+  const where = (l: Lost) => `${l.name} on ${portWords(l.ports)}`;
+  const why = one ? `${gives(where(one))}, ${at(one.owner)}` : `${gives("each of its names")}: ${lost.map((l) => `${where(l)} (${at(l.owner)})`).join(", ")}`;
+  return `never used: this ${what} answers no request; ${why}`;
+}
+
 /** Groups ports with the same hosts, so each route is written once per group with its ports. */
 export function byHosts(ports: number[], hostsOn: (port: number) => (string | undefined)[]): { hosts: (string | undefined)[]; ports: number[] }[] {
   const groups = new Map<string, { hosts: (string | undefined)[]; ports: number[] }>();

@@ -53,7 +53,7 @@ describe("Apache vhosts as listeners and routes", () => {
   test("two vhosts on one port with the same host and path: the second is reported, the first kept, and no route gets ports", () => {
     const c = convert("apache", "<VirtualHost *:80>\nProxyPass / http://a:1/\nProxyPassReverse / http://a:1/\n</VirtualHost>\n<VirtualHost *:80>\nServerName y.example\nProxyPass / http://b:1/\nProxyPassReverse / http://b:1/\n</VirtualHost>\n<VirtualHost *:80>\nServerName y.example\nProxyPass / http://c:1/\nProxyPassReverse / http://c:1/\n</VirtualHost>\n");
     expect(routes(c).map((r) => [r.host, r.ports, r.pool])).toEqual([[undefined, undefined, "a-1"], ["y.example", undefined, "b-1"]]);
-    expect(c.lines.join("\n")).toMatch(/:12: not carried over: ProxyPass \/ http:\/\/c:1\/: never used for y.example on port 80: httpd gives it to the first VirtualHost that matches it, .*:5$/m);
+    expect(c.lines.join("\n")).toMatch(/:12: not carried over: ProxyPass \/ http:\/\/c:1\/: never used: this VirtualHost answers no request; httpd gives y.example on port 80 to the first VirtualHost that matches it, .*:5$/m);
   });
 
   test("<VirtualHost *:80 *:8080> serves both ports; another port's vhost keeps its own routes", () => {

@@ -28,7 +28,7 @@ describe("a named site without a route for / answers the rest of its names itsel
   test("Apache: a later vhost on the same port with the same name is never used (httpd takes the first); the first gets its 404", () => {
     const c = convert("apache", `${vhost("a.example", "/", "a")}${vhost("b.example", "/api", "b")}${vhost("b.example", "/", "c")}`);
     expect(routes(c).filter((r) => r.host === "b.example").map((r) => [r.path, r.pool ?? r.respond])).toEqual([["/api", "b-1"], ["/", { status: 404 }]]);
-    expect(c.lines.join("\n")).toMatch(/:13: not carried over: ProxyPass \/ http:\/\/c:1\/: never used for b.example on port 80: httpd gives it to the first VirtualHost that matches it, .*:6$/m);
+    expect(c.lines.join("\n")).toMatch(/:13: not carried over: ProxyPass \/ http:\/\/c:1\/: never used: this VirtualHost answers no request; httpd gives b.example on port 80 to the first VirtualHost that matches it, .*:6$/m);
   });
 
   test("NGINX: a named server on two ports without location / gets its 404 on both; another port's / for the name stays apart", () => {
