@@ -1,5 +1,5 @@
 /**
- * The socket side of a client connection (client-conn.ts is its request state machine): bytes
+ * The socket side of a client connection (client-conn.ts and request-intake.ts are its request state machine): bytes
  * out through a write queue (write-queue.ts), reading paused while the proxy cannot take more,
  * and the two ways it closes: once every answer is out, or cut at once. A base class rather
  * than a helper object so that a connection stays one allocation.

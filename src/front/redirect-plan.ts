@@ -2,7 +2,7 @@
  * A `redirectHttps` listener on the socket front: every request is answered by the front
  * with a redirect to the same host, path and query on HTTPS (NGINX `return 301
  * https://$host$request_uri`); a request with a body has it read first, or is answered and closed
- * (client-conn.ts), as for any local answer.
+ * (request-intake.ts), as for any local answer.
  */
 import type { RuntimeRoute } from "../config/runtime.ts";
 import type { FastLanes } from "./plan.ts";

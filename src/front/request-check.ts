@@ -1,6 +1,6 @@
 /**
  * What a refused request is: the answer's kind and text (request-head.ts, chunk-scan.ts and
- * the body readers throw it; client-conn.ts answers it and closes), and the access line it leaves, since Apache and
+ * the body readers throw it; request-intake.ts answers it and closes), and the access line it leaves, since Apache and
  * NGINX log requests refused before routing too.
  */
 import type { AccessEntry } from "../log/access.ts";
