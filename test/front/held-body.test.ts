@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { heldBodyEnd, STREAM, WAIT } from "../../src/front/held-body.ts";
+import { heldBodyEnd, heldCopy, STREAM, WAIT } from "../../src/front/held-body.ts";
 import type { FastHead } from "../../src/front/request-head.ts";
 
 const head = (bodyLength: number, chunked = false) => ({ bodyLength, chunked }) as FastHead;
@@ -19,4 +19,12 @@ test("a chunked body: its end, wait, stream past 64 KiB, 413 past maxBodySize, B
   expect(heldBodyEnd(head(-1, true), buf(`H10000\r\n${"a".repeat(65_536)}`), 1, undefined)).toBe(STREAM);
   expect(() => heldBodyEnd(head(-1, true), buf("Hzz\r\n"), 1, undefined)).toThrow("malformed chunk size");
   expect(() => heldBodyEnd(head(-1, true), buf("H2\r\nab\r\n0\r\n\r\n"), 1, 1)).toThrow("413 Content Too Large: the body exceeds 1 bytes");
+});
+
+test("the held body is a copy: the read buffer can be reused without changing what a retry sends", () => {
+  const read = buf("HEADbodyNEXT");
+  const body = heldCopy(read, 4, 8);
+  read.fill(0x5a);
+  expect(body.toString("latin1")).toBe("body");
+  expect(body.buffer).not.toBe(read.buffer);
 });
