@@ -10,6 +10,7 @@
 import { callOf, type AdminAnswer, type AdminCall, type WorkerLink } from "./ipc.ts";
 import { mergeJson } from "./merge-json.ts";
 import { sumExposition } from "../metrics/sum-exposition.ts";
+import { CounterCarry } from "../metrics/counter-carry.ts";
 
 export interface FanoutOptions {
   workers: () => readonly WorkerLink[];
@@ -19,19 +20,21 @@ export interface FanoutOptions {
   stopping?: () => boolean;
 }
 
-interface Reply { index: number; answer?: AdminAnswer; missing?: string }
+interface Reply { index: number; pid: number | undefined; answer?: AdminAnswer; missing?: string }
 
 /** The workers' view of a request: how many answered, and why the others did not. */
 export interface WorkersNote { total: number; answered: number; missing: string[] }
 
 export function createFanout(o: FanoutOptions): (req: Request) => Promise<Response> {
   let nextId = 1;
+  const carry = new CounterCarry();
   const ask = async (links: readonly WorkerLink[], call: AdminCall, ms: number): Promise<Reply[]> =>
     Promise.all(links.map(async (w): Promise<Reply> => {
+      const pid = w.pid;
       try {
-        return { index: w.index, answer: await w.ask({ ...call }, ms) };
+        return { index: w.index, pid, answer: await w.ask({ ...call }, ms) };
       } catch (e) {
-        return { index: w.index, missing: `worker ${w.index}: ${(e as Error).message}` };
+        return { index: w.index, pid, missing: `worker ${w.index}: ${(e as Error).message}` };
       }
     }));
 
@@ -66,7 +69,9 @@ export function createFanout(o: FanoutOptions): (req: Request) => Promise<Respon
     const same = answers.filter((a) => a.status === status);
     const type = header(same[0]!, "content-type");
     if (status === 200 && path === "/metrics") {
-      return withNote(new Response(sumExposition(same.map((a) => a.body)) + workersFamily(note), { headers: { "content-type": type } }), note);
+      // Every answer is a 200 here (the worst status is); restarts and misses keep the sums rising.
+      const pages = carry.pages(replies.flatMap((r) => (r.answer ? [{ index: r.index, pid: r.pid, page: r.answer.body }] : [])), replies.flatMap((r) => (r.answer ? [] : [r.index])));
+      return withNote(new Response(sumExposition(pages) + workersFamily(note), { headers: { "content-type": type } }), note);
     }
     // An error (401 with its WWW-Authenticate, 404, 422) is passed on as one worker gave it.
     if (status !== 200 || !type.includes("application/json")) return withNote(passOn(same[0]!), note);

@@ -77,4 +77,21 @@ describe("the --workers admin fan-out", () => {
     expect(text).toContain('edge_proxy_workers{state="answering"} 2\nedge_proxy_workers{state="missing"} 1\n');
     expect(res.headers.get("content-type")).toBe("text/plain; version=0.0.4");
   });
+
+  test("/metrics counters do not fall when a worker restarts (a new pid, counting from 0) or misses a read", async () => {
+    let n = 50;
+    const counter = () => new Response(`# TYPE edge_proxy_requests_total counter\nedge_proxy_requests_total{route="/"} ${n}\n`);
+    const restarting = { ...worker(1, counter), pid: 2000 as number | undefined, down: false };
+    const link: WorkerLink = { index: 1, get pid() { return restarting.pid; }, ask: (c, ms) => (restarting.down ? Promise.reject(new Error("not running (restarting)")) : restarting.ask(c, ms)) };
+    const fan = createFanout({ workers: () => [worker(0, () => new Response(`# TYPE edge_proxy_requests_total counter\nedge_proxy_requests_total{route="/"} 10\n`)), link], timeoutMs: 1000 });
+    const read = async () => Number(/edge_proxy_requests_total\{route="\/"\} (\d+)/.exec(await (await get(fan, "/metrics")).text())?.[1]);
+    expect(await read()).toBe(60);
+    restarting.down = true;
+    restarting.pid = undefined;
+    expect(await read()).toBe(60);
+    restarting.down = false;
+    restarting.pid = 2001;
+    n = 3;
+    expect(await read()).toBe(63);
+  });
 });

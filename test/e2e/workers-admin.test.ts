@@ -91,6 +91,16 @@ describe("--workers 2: the admin listener", () => {
     expect(p.stderr().match(/reload \(API\): generation 2/g)).toHaveLength(2);
     const again = await Promise.all(Array.from({ length: 20 }, () => fetch(`http://127.0.0.1:${port}/`, { headers: { connection: "close" } }).then((r) => name(r.text()))));
     expect(new Set(again)).toEqual(new Set(["a"]));
+
+    // kill -9 of a worker that served some of them: its replacement counts from 0, and the sum
+    // keeps what the dead one had counted (a fall would read as a counter reset to Prometheus).
+    const served = total(await (await admin("/metrics")).text(), "edge_proxy_requests_total");
+    expect(served).toBe(180);
+    process.kill(pids[0]!, "SIGKILL");
+    await p.waitFor(/(answers admin calls[\s\S]*){3}/);
+    const restarted = await (await admin("/metrics")).text();
+    expect(restarted).toContain('edge_proxy_workers{state="answering"} 2');
+    expect(total(restarted, "edge_proxy_requests_total")).toBe(180);
   }, 60_000);
 
   test("a worker that does not answer (stopped) delays the API by its timeout only and is named; a killed one not at all", async () => {
