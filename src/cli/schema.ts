@@ -17,7 +17,11 @@ export interface SchemaNode {
   additionalProperties?: SchemaNode | boolean;
   anyOf?: SchemaNode[];
   description?: string;
+  uniqueItems?: boolean;
 }
+
+/** What a valibot check says that the conversion cannot see (it skips v.check). */
+const UNIQUE = new Set(["routes[].ports"]);
 
 /** Calls `visit` with every field of the schema and its path as the docs write it: `pools.NAME.members[].url`. */
 export function eachField(node: SchemaNode, visit: (path: string, node: SchemaNode) => void, prefix = ""): void {
@@ -53,6 +57,7 @@ export function routesJsonSchema(): SchemaNode {
   eachField(schema, (path, node) => {
     const text = rows.get(path);
     if (text) node.description = text;
+    if (UNIQUE.has(path)) node.uniqueItems = true;
   });
   return { ...schema, title: "edge-proxy routes.json", description: "See docs/configuration.md in the edge-proxy repository." } as SchemaNode;
 }

@@ -15,6 +15,9 @@ describe("proxy schema", () => {
     expect(s.required).toEqual(expect.arrayContaining(["listeners", "pools", "routes"]));
     expect(Object.keys(s.properties.eventLog!.properties!)).toEqual(["format", "level"]);
     expect(s.properties.$schema!.description).toContain("ignored by the proxy");
+    // The proxy refuses a port listed twice; an editor should mark it too.
+    const route = s.properties.routes!.items!;
+    expect(route.properties!.ports!.uniqueItems).toBe(true);
   });
 
   test("each field's description is its row of docs/configuration.md", () => {
