@@ -98,9 +98,13 @@ export function readFastHead(head: string): FastHead {
   const sp2 = head.lastIndexOf(" ", eol0);
   if (sp2 <= sp1 + 1) throw new BadHead("400 Bad Request: malformed request line");
   // Checked in the head itself: reading a fresh slice char by char would first copy it out.
+  // Bytes >= 0x80 in the target go to the member as received (NGINX and Apache pass them),
+  // so the head goes out as latin1, not re-encoded as UTF-8 into another resource's name.
+  let wide = false;
   for (let i = sp1 + 1; i < sp2; i++) {
     const c = head.charCodeAt(i);
     if (c <= 32 || c === 127) throw new BadHead("400 Bad Request: malformed request line");
+    if (c >= 128) wide = true;
   }
   let target = head.slice(sp1 + 1, sp2);
   const method = head.slice(0, sp1);
@@ -120,7 +124,7 @@ export function readFastHead(head: string): FastHead {
   const h: FastHead = {
     method, target, rawPath: q < 0 ? target : target.slice(0, q), query: q < 0 ? "" : target.slice(q),
     hostHeader: "", hostName: "", beforeHost: "", afterHost: "", userAgent: null, referer: null, cookie: null, authorization: null,
-    xForwardedFor: null, xForwardedProto: null, xForwardedHost: null, xForwardedPort: null, trustedOnly: "", close: http10, http10, latin1: false,
+    xForwardedFor: null, xForwardedProto: null, xForwardedHost: null, xForwardedPort: null, trustedOnly: "", close: http10, http10, latin1: wide,
     bodyLength: -1, chunked: false, expectContinue: false, upgrade: false,
   };
   let connectionUpgrade = false;

@@ -61,6 +61,13 @@ for (const kind of ["http", "https"] as const) describe(`fidelity (${kind}:// me
     for (const absent of ["user-agent", "accept", "accept-encoding", "x-drop", "te"]) expect(names).not.toContain(absent);
   });
 
+  test("bytes >= 0x80 in the target reach the member as sent, not re-encoded as UTF-8", async () => {
+    const sent = Buffer.from("GET /caf\xc3\xa9/\xe9?q=\xff HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n", "latin1");
+    const u = new URL(p.url);
+    await new Promise<void>((done) => void Bun.connect({ hostname: u.hostname, port: Number(u.port), socket: { open: (s) => void s.write(sent), data() {}, close: () => done() } }));
+    expect(JSON.stringify(up.heads.at(-1)!.split("\r\n")[0])).toBe(JSON.stringify("GET /caf\xc3\xa9/\xe9?q=\xff HTTP/1.1"));
+  });
+
   test("the client gets the upstream's status, headers and compressed bytes untouched", async () => {
     const res = await fetch(p.url + "/z", { decompress: false } as RequestInit);
     expect(res.status).toBe(200);

@@ -281,6 +281,12 @@ describe("readFastHead: what a strict member could read another way is refused (
     expect(readFastHead(withLine("X-A: cafe")).latin1).toBe(false);
   });
 
+  test("a target with bytes >= 0x80 is kept as received, and the head marked to go out as latin1 bytes", () => {
+    const h = readFastHead("GET /caf\xc3\xa9?q=\xff HTTP/1.1\r\nHost: a\r\n\r\n");
+    expect([h.target, h.latin1]).toEqual(["/caf\xc3\xa9?q=\xff", true]);
+    expect(readFastHead("GET /cafe HTTP/1.1\r\nHost: a\r\n\r\n").latin1).toBe(false);
+  });
+
   test("a field line with an empty name, a non-token name, or no colon at all", () => {
     for (const line of [": v", "X(A): v", "X\xe9: v", "NoColonHere"]) {
       expect([line, verdict(withLine(line))]).toEqual([line, "400"]);
