@@ -15,7 +15,7 @@ export class ClientConn extends RequestIntake {
 
   onData(d: Buffer): void {
     if (this.#raw) return this.#raw.fromClient(d);
-    if (this.closeWhenFlushed) return; // after Connection: close nothing more is read (RFC 9112 9.6)
+    if (this.closeWhenFlushed) return this.lingerRead(); // after Connection: close nothing more is read (RFC 9112 9.6)
     if (this.bodyTo) return this.#toBody(d);
     this.take(d);
   }
@@ -69,7 +69,11 @@ export class ClientConn extends RequestIntake {
   done(keepAlive: boolean): void {
     this.busy = undefined;
     this.#raw = undefined;
+    // The answer is out before the client's body is in (a member that answers early, a local
+    // answer to a body it does not read): the client may be sending still.
+    const unread = this.bodyTo !== undefined || this.discarding;
     if (this.bodyTo) this.bodyEnded();
+    if (unread) return this.lingerAfterFlush();
     if (!keepAlive || this.ctx.stopping) return this.closeAfterFlush();
     if (!this.out.empty) return; // onDrain goes on once the answers are out
     this.resumeReading();
@@ -83,6 +87,7 @@ export class ClientConn extends RequestIntake {
    */
   onEnd(): void {
     this.readEnded = true;
+    if (this.lingerSince !== undefined) return this.sock.end(); // the client has stopped sending: done lingering
     if (this.busy?.h.upgrade) return this.busy.clientEnded();
     if (this.bodyTo) return this.#clientLeftMidBody();
     if (!this.busy) this.next();

@@ -8,6 +8,16 @@ import { plainIp } from "../proxy/headers.ts";
 import type { ClientSocket } from "./client-socket.ts";
 import { WriteQueue } from "./write-queue.ts";
 
+/**
+ * NGINX's lingering close (lingering_time 30s, lingering_timeout 5s): a connection closed while
+ * the client may still be sending (a body we did not read: a 413, an early answer from the
+ * member) sends FIN and reads on, discarding, until the client closes or these run out. Closing
+ * with unread bytes would make the kernel answer them with a reset, which can destroy the
+ * answer before the client reads it (curl: "Send failure: Broken pipe" instead of the 413).
+ */
+export const LINGER_SEC = 5;
+export const LINGER_MAX_MS = 30_000;
+
 export class ClientOutput {
   readonly ip: string;
   readonly sock: ClientSocket;
@@ -16,6 +26,9 @@ export class ClientOutput {
   protected closeWhenFlushed = false;
   /** Cut or closed by the client: bytes sent now go nowhere. */
   protected closed = false;
+  /** When lingering began (performance.now()). */
+  protected lingerSince: number | undefined;
+  #linger = false;
   #paused = false;
 
   constructor(sock: ClientSocket) {
@@ -33,7 +46,7 @@ export class ClientOutput {
   protected flushed(): boolean {
     if (!this.out.flush()) return false;
     if (!this.closeWhenFlushed) return true;
-    this.sock.end();
+    this.#finish();
     return false;
   }
 
@@ -59,6 +72,26 @@ export class ClientOutput {
 
   protected closeAfterFlush(): void {
     this.closeWhenFlushed = true;
-    if (this.out.empty) this.sock.end();
+    if (this.out.empty) this.#finish();
+  }
+
+  /** closeAfterFlush for a client that may still be sending: linger instead of a reset. */
+  protected lingerAfterFlush(): void {
+    this.#linger = true;
+    this.closeAfterFlush();
+  }
+
+  /** Client bytes after the close was decided: discarded; past LINGER_MAX_MS of lingering, closed. */
+  protected lingerRead(): void {
+    if (this.lingerSince !== undefined && performance.now() - this.lingerSince > LINGER_MAX_MS) this.sock.end();
+  }
+
+  #finish(): void {
+    if (!this.#linger || this.closed) return this.sock.end();
+    if (this.lingerSince !== undefined) return;
+    this.lingerSince = performance.now();
+    this.sock.shutdown();
+    this.resumeReading();
+    this.sock.timeout(LINGER_SEC);
   }
 }

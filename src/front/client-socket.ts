@@ -4,6 +4,8 @@ export interface ClientSocket {
   /** bytes taken; the rest waits for drain */
   write(bytes: Uint8Array): number;
   end(): void;
+  /** Sends FIN and goes on reading (shutdown(2) SHUT_WR); end() closes once the writes are out. */
+  shutdown(): void;
   terminate(): void;
   pause(): void;
   resume(): void;

@@ -40,6 +40,8 @@ export abstract class RequestIntake extends ClientOutput implements ClientLink {
   protected readonly deadline: ClientDeadline;
   /** The client half-closed (FIN): answer what it sent, then close. */
   protected readEnded = false;
+  /** A local answer went out before its request's body was read: the client may be sending it still. */
+  protected discarding = false;
   #continued = false;
   /** When the request being read began: kept while its body is awaited. */
   #began: number | undefined;
@@ -117,6 +119,7 @@ export abstract class RequestIntake extends ClientOutput implements ClientLink {
       // A local answer does not wait for a body it would only discard: answered, then closed.
       if (local && (bodyEnd === STREAM || (bodyEnd === WAIT && head.expectContinue))) {
         head.close = true;
+        this.discarding = true;
         plan = this.ctx.plan(head);
         bodyEnd = buf.byteLength;
       }
@@ -180,7 +183,7 @@ export abstract class RequestIntake extends ClientOutput implements ClientLink {
       if (refusal) {
         this.buf = undefined;
         this.#answer(refusal, head, started, 0, route);
-        return this.closeAfterFlush();
+        return this.lingerAfterFlush();
       }
       this.#continued = true;
       this.send(CONTINUE);
@@ -204,6 +207,6 @@ export abstract class RequestIntake extends ClientOutput implements ClientLink {
       if (!busy.bodyStalled()) return this.abort();
     } else this.ctx.deps.access(refusedEntry(this.ip, status.status));
     this.send(status.bytes);
-    this.closeAfterFlush();
+    this.lingerAfterFlush();
   }
 }

@@ -82,7 +82,7 @@ export abstract class TryResponse extends TryRequest implements UpgradedExchange
   #headContext(upstreamHead: string): HeadContext {
     const member = this.member!;
     const setCookie = this.deps.stickyCookie?.(this.pool, this, member, upstreamHead);
-    return { route: this.route, scheme: this.deps.scheme, clientScheme: clientScheme(this.deps.scheme, this.trusted, this.h.xForwardedProto), hostHeader: this.h.hostHeader, listenerPort: this.deps.listenerPort, clientIp: this.clientIp, member: member.origin, close: this.h.close, http10: this.h.http10, setCookie };
+    return { route: this.route, scheme: this.deps.scheme, clientScheme: clientScheme(this.deps.scheme, this.trusted, this.h.xForwardedProto), hostHeader: this.h.hostHeader, listenerPort: this.deps.listenerPort, clientIp: this.clientIp, member: member.origin, close: this.h.close || this.bodyOpen, http10: this.h.http10, setCookie };
   }
 
   #startBody(head: ClientHead, buf: Buffer, end: number): void {

@@ -84,6 +84,8 @@ class TlsClientSocket implements ClientSocket {
     return b.byteLength;
   }
   end(): void { this.#s.end(); }
+  // node's end() is a half-close on a server with allowHalfOpen: it reads on until the client's FIN.
+  shutdown(): void { this.#s.end(); }
   terminate(): void { this.#s.destroy(); }
   pause(): void { this.#s.pause(); }
   resume(): void { this.#s.resume(); }

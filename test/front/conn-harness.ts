@@ -8,7 +8,7 @@ import { Registry } from "../../src/state/registry.ts";
 
 export function fakeSocket() {
   const written: string[] = [];
-  const state = { room: Infinity, paused: false, ended: false };
+  const state = { room: Infinity, paused: false, ended: false, shut: false, timeoutSec: 0 };
   const sock = {
     remoteAddress: "192.0.2.9",
     write(b: Uint8Array) {
@@ -20,8 +20,9 @@ export function fakeSocket() {
     pause() { state.paused = true; },
     resume() { state.paused = false; },
     end() { state.ended = true; },
+    shutdown() { state.shut = true; },
     terminate() { state.ended = true; },
-    timeout() {},
+    timeout(sec: number) { state.timeoutSec = sec; },
   };
   return { sock: sock as unknown as Socket<ClientConn>, written, state };
 }

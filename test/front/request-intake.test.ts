@@ -38,7 +38,7 @@ test("a client that does not read: the next pipelined request waits for the drai
   expect(state.paused).toBe(false);
 });
 
-test("a malformed head is answered 400, logged, and the connection closed; nothing after it is read", () => {
+test("a malformed head is answered 400, logged, and the connection half-closed to linger; nothing after it is read; the client's FIN closes it", () => {
   const { sock, written, state } = fakeSocket();
   const { ctx, logged } = context();
   const conn = new ClientConn(sock, ctx);
@@ -46,6 +46,10 @@ test("a malformed head is answered 400, logged, and the connection closed; nothi
   expect(written.join("")).toStartWith("HTTP/1.1 400 Bad Request\r\n");
   expect(written.join("")).toContain("obs-fold");
   expect(logged).toEqual([400]);
+  expect([state.shut, state.ended]).toEqual([true, false]);
+  conn.onData(Buffer.from("more of what the client was sending"));
+  expect(logged).toEqual([400]);
+  conn.onEnd();
   expect(state.ended).toBe(true);
 });
 
