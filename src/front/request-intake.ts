@@ -195,7 +195,7 @@ export abstract class RequestIntake extends ClientOutput implements ClientLink {
     return false;
   }
 
-  /** 400, 408, 413 or 431, then close (a stalled streamed body: its exchange logs the 408). */
+  /** 400, 408, 413 or 431, then close, lingering but after a 408 (a stalled streamed body: its exchange logs the 408). */
   protected refuse(kind: ProxyErrorKind, detail: string): void {
     this.deadline.set(NONE);
     this.#began = undefined;
@@ -207,6 +207,8 @@ export abstract class RequestIntake extends ClientOutput implements ClientLink {
       if (!busy.bodyStalled()) return this.abort();
     } else this.ctx.deps.access(refusedEntry(this.ip, status.status));
     this.send(status.bytes);
-    this.lingerAfterFlush();
+    // A client that timed out is not sending: lingering would only hold a slowloris longer.
+    if (kind === "client_timeout") this.closeAfterFlush();
+    else this.lingerAfterFlush();
   }
 }

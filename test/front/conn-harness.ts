@@ -27,13 +27,13 @@ export function fakeSocket() {
   return { sock: sock as unknown as Socket<ClientConn>, written, state };
 }
 
-export function context(): { ctx: FrontContext; logged: number[] } {
+export function context(deadlines = new Deadlines()): { ctx: FrontContext; logged: number[] } {
   const logged: number[] = [];
   const route = { label: "/", timeouts: { connect: 1000, response: 1000, idle: 1000 }, stats: new Registry().route("/") } as unknown as RuntimeRoute;
   const pool = { name: "empty", pool: { members: [] }, retries: 0, failOnStatus: new Set(), stats: { retries: 0 } } as unknown as RuntimePool;
   const ctx: FrontContext = {
     deps: {
-      choose: () => undefined, outcome: () => {}, isTrustedProxy: () => false, deadlines: new Deadlines(), wsIdleMs: 1000,
+      choose: () => undefined, outcome: () => {}, isTrustedProxy: () => false, deadlines, wsIdleMs: 1000,
       events: () => {}, access: (e) => logged.push(e.status), lanes: new Map(), scheme: "http", port: 80, listenerPort: 80,
     },
     plan: (h) => ({ route, pool, path: h.rawPath, canonical: h.rawPath }),

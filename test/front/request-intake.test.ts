@@ -6,6 +6,7 @@
  */
 import { Registry } from "../../src/state/registry.ts";
 import { expect, test } from "bun:test";
+import { Deadlines } from "../../src/proxy/deadlines.ts";
 import type { RuntimePool, RuntimeRoute } from "../../src/config/runtime.ts";
 import { ClientConn } from "../../src/front/client-conn.ts";
 import { context, fakeSocket } from "./conn-harness.ts";
@@ -51,6 +52,20 @@ test("a malformed head is answered 400, logged, and the connection half-closed t
   expect(logged).toEqual([400]);
   conn.onEnd();
   expect(state.ended).toBe(true);
+});
+
+test("a head that takes past clientTimeouts.header is 408 and closed at once: a slowloris gets no lingering", () => {
+  let now = 0;
+  const deadlines = new Deadlines({ now: () => now });
+  const { sock, written, state } = fakeSocket();
+  const { ctx, logged } = context(deadlines);
+  const conn = new ClientConn(sock, ctx);
+  conn.onData(Buffer.from("GET / HTTP/1.1\r\nHost: a\r\n", "latin1"));
+  now = 1001;
+  deadlines.tick();
+  expect(written.join("")).toStartWith("HTTP/1.1 408 ");
+  expect(logged).toEqual([408]);
+  expect([state.shut, state.ended]).toEqual([false, true]);
 });
 
 test("a head over 32 KiB is 431; a body over maxBodySize is 413 before any member is chosen", () => {
