@@ -217,7 +217,7 @@ export class FastExchange extends TryResponse {
     // A route reading its token from the query logs the target without it (token-source.ts).
     const target = this.route.auth?.logTarget?.(h.target) ?? h.target;
     this.deps.access({
-      clientIp: this.clientIp, method: h.method, target, protocol: "HTTP/1.1", status, bytes,
+      clientIp: this.clientIp, method: h.method, target, protocol: h.protocol, status, bytes,
       referer: h.referer, userAgent: h.userAgent, host: h.hostHeader, route: this.route.label,
       // Pool and member only once one was chosen.
       pool: this.member ? this.pool.name : "", member: this.member?.origin ?? "", durationMs,

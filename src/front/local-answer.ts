@@ -81,7 +81,7 @@ function headLength(bytes: Uint8Array): number {
 
 export function localEntry(clientIp: string, h: FastHead, a: LocalAnswer, started: number): AccessEntry {
   return {
-    clientIp, method: h.method, target: h.target, protocol: "HTTP/1.1", status: a.status, bytes: a.bodyBytes, referer: h.referer,
+    clientIp, method: h.method, target: h.target, protocol: h.protocol, status: a.status, bytes: a.bodyBytes, referer: h.referer,
     userAgent: h.userAgent, host: h.hostHeader, route: a.route, pool: "", member: "", durationMs: performance.now() - started,
   };
 }

@@ -4,6 +4,7 @@
  * NGINX log requests refused before routing too.
  */
 import type { AccessEntry } from "../log/access.ts";
+import type { FastHead } from "./request-head.ts";
 
 export type BadHeadKind = "bad_request" | "head_too_large" | "too_large" | "not_allowed" | "expectation" | "version";
 
@@ -16,10 +17,10 @@ export class BadHead extends Error {
   }
 }
 
-/** The access line of a request refused before it was routed. */
-export function refusedEntry(clientIp: string, status: number): AccessEntry {
+/** The access line of a request refused before it was routed; with its head when that was read. */
+export function refusedEntry(clientIp: string, status: number, h?: FastHead): AccessEntry {
   return {
-    clientIp, method: "-", target: "-", protocol: "HTTP/1.1", status, bytes: 0, referer: null,
-    userAgent: null, host: "-", route: "-", pool: "", member: "", durationMs: 0,
+    clientIp, method: h?.method ?? "-", target: h?.target ?? "-", protocol: h?.protocol ?? "HTTP/1.1", status, bytes: 0, referer: h?.referer ?? null,
+    userAgent: h?.userAgent ?? null, host: h?.hostHeader ?? "-", route: "-", pool: "", member: "", durationMs: 0,
   };
 }

@@ -39,6 +39,8 @@ export interface FastHead {
   /** An HTTP/1.0 client: its member request asks for no chunked answer (upstream-head.ts). */
   http10: boolean;
   /** A field value carries obs-text (bytes >= 0x80): the head goes out as latin1 bytes. */
+  /** As the client wrote it (HTTP/1.x above 1 reads as 1.1): the member's request line, the access log's %r. */
+  protocol: "HTTP/1.0" | "HTTP/1.1";
   latin1: boolean;
   /** Content-Length, or -1 without one. */
   bodyLength: number;
@@ -124,7 +126,7 @@ export function readFastHead(head: string): FastHead {
   const h: FastHead = {
     method, target, rawPath: q < 0 ? target : target.slice(0, q), query: q < 0 ? "" : target.slice(q),
     hostHeader: "", hostName: "", beforeHost: "", afterHost: "", userAgent: null, referer: null, cookie: null, authorization: null,
-    xForwardedFor: null, xForwardedProto: null, xForwardedHost: null, xForwardedPort: null, trustedOnly: "", close: http10, http10, latin1: wide,
+    xForwardedFor: null, xForwardedProto: null, xForwardedHost: null, xForwardedPort: null, trustedOnly: "", close: http10, http10, protocol: http10 ? "HTTP/1.0" : "HTTP/1.1", latin1: wide,
     bodyLength: -1, chunked: false, expectContinue: false, upgrade: false,
   };
   let connectionUpgrade = false;

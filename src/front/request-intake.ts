@@ -27,6 +27,7 @@ import { ClientOutput } from "./client-output.ts";
 const MAX_BUFFERED = 64 * 1024;
 /** RFC 9110 10.1.1: a client that asked waits for this before it sends the body. */
 const CONTINUE = Buffer.from("HTTP/1.1 100 Continue\r\n\r\n");
+const HALF_CLOSED = "400 Bad Request: the client half-closed the connection before its request was complete";
 
 export abstract class RequestIntake extends ClientOutput implements ClientLink {
   readonly trusted: boolean;
@@ -88,7 +89,7 @@ export abstract class RequestIntake extends ClientOutput implements ClientLink {
         const buf = this.buf;
         const end = headEnd(buf);
         if (end === -2) return this.refuse("bad_request", "400 Bad Request: a line ends in a bare LF");
-        if (end === -1 && buf.byteLength <= MAX_HEAD) return this.deadline.set(HEAD);
+        if (end === -1 && buf.byteLength <= MAX_HEAD) return this.readEnded ? this.refuse("bad_request", HALF_CLOSED) : this.deadline.set(HEAD);
         if (end === -1 || end > MAX_HEAD) return this.refuse("head_too_large", "431 Request Header Fields Too Large");
         // NGINX's $request_time: from the first bytes read, so the wait for a held body (and
         // a token check before 100) counts, not only the time after the last byte.
@@ -132,6 +133,8 @@ export abstract class RequestIntake extends ClientOutput implements ClientLink {
       }
       this.#continued = bodyEnd === WAIT;
       if (bodyEnd === WAIT) {
+        // No more will come: answered and logged, as NGINX logs a 400 for a request cut short.
+        if (this.readEnded) return this.refuse("bad_request", HALF_CLOSED, head), false;
         this.deadline.set(BODY);
         return false;
       }
@@ -196,7 +199,7 @@ export abstract class RequestIntake extends ClientOutput implements ClientLink {
   }
 
   /** 400, 408, 413 or 431, then close, lingering but after a 408 (a stalled streamed body: its exchange logs the 408). */
-  protected refuse(kind: ProxyErrorKind, detail: string): void {
+  protected refuse(kind: ProxyErrorKind, detail: string, head?: FastHead): void {
     this.deadline.set(NONE);
     this.#began = undefined;
     const status = errorBytes(kind, detail, true);
@@ -205,10 +208,10 @@ export abstract class RequestIntake extends ClientOutput implements ClientLink {
     if (busy) {
       this.busy = this.bodyTo = undefined;
       if (!busy.bodyStalled()) return this.abort();
-    } else this.ctx.deps.access(refusedEntry(this.ip, status.status));
+    } else this.ctx.deps.access(refusedEntry(this.ip, status.status, head));
     this.send(status.bytes);
-    // A client that timed out is not sending: lingering would only hold a slowloris longer.
-    if (kind === "client_timeout") this.closeAfterFlush();
+    // A client that timed out, or has half-closed, is not sending: nothing to linger for.
+    if (kind === "client_timeout" || this.readEnded) this.closeAfterFlush();
     else this.lingerAfterFlush();
   }
 }

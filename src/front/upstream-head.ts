@@ -35,7 +35,7 @@ export function upstreamHead(x: UpstreamHeadInput, member: Member): string {
   const xhost = trusted && h.xForwardedHost !== null ? h.xForwardedHost : h.hostHeader;
   const xport = trusted && h.xForwardedPort !== null ? h.xForwardedPort : String(x.port);
   // An HTTP/1.0 client's request stays HTTP/1.0, so the member answers it without chunking.
-  const line = `${h.method} ${upstreamTarget(x, member)} ${h.http10 ? "HTTP/1.0" : "HTTP/1.1"}\r\n`;
+  const line = `${h.method} ${upstreamTarget(x, member)} ${h.protocol}\r\n`;
   const fields = `${h.beforeHost}host: ${host}\r\n${h.afterHost}${trusted ? h.trustedOnly : ""}` +
     `x-forwarded-for: ${xff}\r\nx-forwarded-proto: ${proto}\r\nx-forwarded-host: ${xhost}\r\nx-forwarded-port: ${xport}\r\n` +
     (h.upgrade ? "connection: upgrade\r\n" : "");

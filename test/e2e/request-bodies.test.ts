@@ -79,13 +79,15 @@ test("Expect: 100-continue on a streamed body: the proxy answers 100, then the m
   expect(up.requests[0]!.body.length).toBe(KIB200.length);
 });
 
-test("an HTTP/1.0 client is served: the member gets HTTP/1.0 (so no chunked answer), the client its answer and a close", async () => {
+test("an HTTP/1.0 client is served: the member gets HTTP/1.0 (so no chunked answer), the client its answer and a close, the log HTTP/1.0", async () => {
   const up = recordingUpstream(cleanups);
   const p = await proxy(up.url);
   const res = await rawRequest(p.url, "GET /old HTTP/1.0\r\nHost: a\r\nConnection: keep-alive\r\n\r\n");
   expect(statusOf(res)).toBe("200");
   expect(res).toContain("GET /old HTTP/1.0 body=0");
   expect(up.requests.map((r) => r.line)).toEqual(["GET /old HTTP/1.0"]);
+  // The access line names the protocol the client used, as NGINX's $request does.
+  await p.waitFor('"GET /old HTTP/1.0" 200');
 });
 
 test("an absolute-form target is routed by its authority and reaches the member in origin-form (RFC 9112 3.2.2)", async () => {

@@ -1,5 +1,6 @@
 import { expect, test } from "bun:test";
 import { BadHead, refusedEntry } from "../../src/front/request-check.ts";
+import { readFastHead } from "../../src/front/request-head.ts";
 
 test("a BadHead carries the answer's kind (400 by default) and its text", () => {
   expect(new BadHead("400 Bad Request: x").kind).toBe("bad_request");
@@ -9,4 +10,9 @@ test("a BadHead carries the answer's kind (400 by default) and its text", () => 
 
 test("a refused request's access line has no route, pool or member, only its status and client", () => {
   expect(refusedEntry("192.0.2.1", 408)).toMatchObject({ clientIp: "192.0.2.1", status: 408, route: "-", pool: "", member: "", method: "-", target: "-" });
+});
+
+test("with the head it read, the line names the request as the client sent it", () => {
+  const h = readFastHead("POST /up HTTP/1.0\r\nHost: a.test\r\nUser-Agent: t\r\n\r\n");
+  expect(refusedEntry("192.0.2.1", 400, h)).toMatchObject({ method: "POST", target: "/up", protocol: "HTTP/1.0", host: "a.test", userAgent: "t", route: "-" });
 });

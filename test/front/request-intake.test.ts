@@ -142,3 +142,17 @@ test("a client that leaves while its token is checked before the 100 gets a 499 
   expect(statuses).toEqual([499]);
   expect(written).toEqual([]);
 });
+
+test("a client that half-closes before its held body or its head is complete gets a 400 and a log line, then the close", () => {
+  for (const partial of ["POST /up HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc", "GET /up HTTP/1.1\r\nHost: a\r\n"]) {
+    const { sock, written, state } = fakeSocket();
+    const { ctx, logged } = context();
+    const conn = new ClientConn(sock, ctx);
+    conn.onData(Buffer.from(partial, "latin1"));
+    expect(logged).toEqual([]);
+    conn.onEnd();
+    expect(written.join("")).toStartWith("HTTP/1.1 400 Bad Request\r\n");
+    expect(written.join("")).toContain("half-closed the connection before its request was complete");
+    expect([logged, state.ended]).toEqual([[400], true]);
+  }
+});
