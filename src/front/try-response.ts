@@ -47,8 +47,9 @@ export abstract class TryResponse extends TryRequest implements UpgradedExchange
     let buf = this.partial ? Buffer.concat([this.partial, d]) : d;
     for (;;) {
       const end = findHeadEnd(buf, 0);
+      // However the head arrives, in one read or many (NGINX: "upstream sent too big header").
+      if (end > MAX_MEMBER_HEAD || (end < 0 && buf.byteLength > MAX_MEMBER_HEAD)) return this.failed(new UpstreamError("EMALFORMED", `malformed upstream response: head over ${MAX_MEMBER_HEAD} bytes`), true);
       if (end < 0) {
-        if (buf.byteLength > MAX_MEMBER_HEAD) return this.failed(new UpstreamError("EMALFORMED", "malformed upstream response: head too large"), true);
         this.partial = buf;
         return;
       }

@@ -31,6 +31,18 @@ test("a client that does not take bytes pauses the member until it drains", () =
   expect(upstream.state.paused).toBe(false);
 });
 
+test("a head over 64 KiB fails the try whether it comes in one read or in many", () => {
+  const big = `HTTP/1.1 200 OK\r\nX-Big: ${"a".repeat(100_000)}\r\nContent-Length: 0\r\n\r\n`;
+  const whole = tryOn({ pooled: true });
+  whole.fromMember(big);
+  const split = tryOn({ pooled: true });
+  for (let i = 0; i < big.length; i += 16_384) split.fromMember(big.slice(i, i + 16_384));
+  for (const r of [whole, split]) {
+    expect(r.t.ended).toEqual(["failed: malformed upstream response: head over 65536 bytes"]);
+    expect(r.client.sent).toEqual([]);
+  }
+});
+
 test("bad chunking fails the try before the client got anything, and cuts after", () => {
   const before = tryOn({ pooled: true });
   before.fromMember("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n");
