@@ -159,6 +159,19 @@ function rebuild(buf: Buffer, end: number, cx: HeadContext, isHead: boolean): Cl
 }
 
 /**
+ * An interim head for the client: RFC 9110 15.2 has a proxy forward the 1xx it did not ask for
+ * (103 Early Hints, 102), as HAProxy and Caddy do; hop-by-hop fields stay behind. Throws
+ * UpstreamError (EMALFORMED) for a head the full parser rejects.
+ */
+export function interimHead(buf: Buffer, end: number): Buffer {
+  const p = parseResponseHead(buf, 0, end);
+  stripHopByHop(p.headers);
+  let text = `HTTP/1.1 ${p.status} ${p.statusText}\r\n`;
+  for (const [k, v] of p.headers) text += `${k}: ${v}\r\n`;
+  return Buffer.from(text + "\r\n", "latin1");
+}
+
+/**
  * The status of an interim (1xx) head, else -1: `HTTP/1.x 1dd` then SP or the line end. Exactly
  * three digits: "HTTP/1.1 1000" is no 1xx, and goes to the full parser, which rejects it.
  */

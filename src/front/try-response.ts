@@ -10,7 +10,7 @@ import { UpstreamError } from "../upstream/errors.ts";
 import { findHeadEnd, parseResponseHead } from "../upstream/response-head.ts";
 import { ByteTunnel } from "./byte-tunnel.ts";
 import { BodyRelay, CHUNKED, headAndBody, UNTIL_CLOSE } from "./body-relay.ts";
-import { clientHead, hasNoBody, interimStatus, type ClientHead, type HeadContext } from "./response-head.ts";
+import { clientHead, hasNoBody, interimHead, interimStatus, type ClientHead, type HeadContext } from "./response-head.ts";
 import { TryRequest, W_BODY, W_HEAD, W_OVER, W_TUNNEL } from "./try-request.ts";
 import type { LaneSocket } from "./upstream-lane.ts";
 import type { UpgradedExchange } from "./exchange.ts";
@@ -63,8 +63,17 @@ export abstract class TryResponse extends TryRequest implements UpgradedExchange
         }
         return this.#upgraded(s, buf, end);
       }
-      // RFC 9110 15.2: interim 1xx responses precede the final one; drop them (101 only after an Upgrade).
+      // RFC 9110 15.2: interim 1xx responses precede the final one (101 only after an Upgrade).
+      // Forwarded but for 100 (the engine answers Expect itself) and to an HTTP/1.0 client, which
+      // cannot read one.
       if (interim > 0 && interim !== 101) {
+        if (interim !== 100 && !this.h.http10 && !this.clientLeft) {
+          try {
+            this.client.send(interimHead(buf, end));
+          } catch (e) {
+            return this.failed(e as Error, true);
+          }
+        }
         buf = buf.subarray(end);
         continue;
       }

@@ -162,15 +162,15 @@ describe("fast lane: response framing", () => {
     await p.waitFor("response aborted after 10 bytes");
   });
 
-  test("1xx interim responses are dropped; HEAD and 304 answers have no body and keep the connection", async () => {
+  test("a 103 Early Hints is forwarded and a 100 dropped (RFC 9110 15.2); HEAD and 304 answers have no body and keep the connection", async () => {
     const up = rawUpstream((s, head) => {
       if (head.startsWith("HEAD")) s.write("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n");
       else if (head.includes("/304")) s.write("HTTP/1.1 304 Not Modified\r\nETag: \"x\"\r\n\r\n");
-      else s.write("HTTP/1.1 103 Early Hints\r\nLink: </s.css>\r\n\r\n" + ok("final"));
+      else s.write("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </s.css>\r\n\r\n" + ok("final"));
     });
     const p = await proxy([up.url]);
     const text = await rawRequest(p.url, "HEAD /h HTTP/1.1\r\nHost: a\r\n\r\nGET /304 HTTP/1.1\r\nHost: a\r\n\r\nGET /hints HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
-    expect(text.replace(/date: [^\r]*\r\n/g, "")).toBe("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nHTTP/1.1 304 Not Modified\r\nETag: \"x\"\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 5\r\nconnection: close\r\n\r\nfinal");
+    expect(text.replace(/date: [^\r]*\r\n/g, "")).toBe("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nHTTP/1.1 304 Not Modified\r\nETag: \"x\"\r\n\r\nHTTP/1.1 103 Early Hints\r\nlink: </s.css>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 5\r\nconnection: close\r\n\r\nfinal");
     expect(up.accepted()).toBe(1);
   });
 });

@@ -3,13 +3,24 @@ import { settled, tryOn } from "./try-harness.ts";
 
 const OK = "HTTP/1.1 200 OK\r\nDate: Wed, 02 Dec 2026 12:00:00 GMT\r\nContent-Length: 5\r\n\r\n";
 
-test("interim 1xx heads are dropped; head and body go out in one write and the socket goes back to its lane", () => {
+test("a 103 goes to the client before the answer (hop-by-hop fields dropped), a 100 does not; head and body go out in one write and the socket goes back to its lane", () => {
   const { t, fromMember, client, released, outcomes } = tryOn({ pooled: true });
-  fromMember(`HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n${OK}hello`);
-  expect(client.sent).toEqual([`${OK}hello`]);
+  fromMember(`HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\nConnection: keep-alive\r\n\r\n${OK}hello`);
+  expect(client.sent).toEqual(["HTTP/1.1 103 Early Hints\r\nlink: </a.css>; rel=preload\r\n\r\n", `${OK}hello`]);
   expect(t.ended).toEqual(["responded 200, 5 body bytes"]);
   expect(released.length).toBe(1);
   expect(outcomes).toEqual([]); // the outcome is the exchange's to report
+});
+
+test("an HTTP/1.0 client gets no 1xx (RFC 9110 15.2); a malformed 1xx fails the try", () => {
+  const old = tryOn({ pooled: true, head: "GET /a HTTP/1.0\r\nHost: example.test\r\n\r\n" });
+  old.fromMember(`HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n${OK}hello`);
+  expect(old.client.sent.join("")).not.toContain("103");
+  const bad = tryOn({ pooled: true });
+  bad.fromMember(`HTTP/1.1 103 Early Hints\r\nLink </a.css>\r\n\r\n${OK}hello`);
+  expect(bad.t.ended.length).toBe(1);
+  expect(bad.t.ended[0]).toStartWith("failed: ");
+  expect(bad.client.sent).toEqual([]);
 });
 
 test("a head split across reads is put together; the body follows as it comes", () => {
