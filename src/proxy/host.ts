@@ -3,7 +3,8 @@
  * Bun merges repeated Host lines into "a, b", so a comma means several values.
  */
 const LABEL = "[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?";
-const HOST = new RegExp(`^(?:${LABEL}(?:\\.${LABEL})*\\.?|\\[[0-9A-Fa-f:.]+\\])(?::(\\d{1,5}))?$`);
+// The port may be empty (RFC 3986 3.2.3: `host:` is the default port), as NGINX reads it.
+const HOST = new RegExp(`^(?:${LABEL}(?:\\.${LABEL})*\\.?|\\[[0-9A-Fa-f:.]+\\])(?::(\\d{0,5}))?$`);
 
 /** The lower-cased host name without port, or undefined when the Host value is not valid. */
 export function hostName(header: string | null): string | undefined {

@@ -44,7 +44,6 @@ describe("hostName", () => {
       "a:b:c",
       "host:99999x",
       "host:123456",
-      "host:",
       ":80",
       "::1",
       "[::1",
@@ -70,6 +69,10 @@ describe("hostName", () => {
 });
 
 describe("fixed: hostName accepts some invalid Host values", () => {
+  test("an empty port is the default port (RFC 3986 3.2.3, as NGINX reads it)", () => {
+    expect([hostName("host:"), hostName("Host.Test.:"), hostName("[::1]:")]).toEqual(["host", "host.test", "[::1]"]);
+  });
+
   test("a port above 65535 is not a port", () => {
     expect(hostName("host:99999")).toBeUndefined();
     expect(hostName("host:65536")).toBeUndefined();
