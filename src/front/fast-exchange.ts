@@ -187,14 +187,15 @@ export class FastExchange extends TryResponse {
   }
 
   #answer(kind: ProxyErrorKind, detail: string): void {
-    const close = this.h.close || this.bodyOpen;
+    // An HTTP/1.0 client is closed after the proxy's own answers: they carry no keep-alive line.
+    const close = this.h.close || this.bodyOpen || this.h.http10;
     const { status, bytes } = errorBytes(kind, detail, close);
     this.#send(status, bytes, 0, close);
   }
 
   /** The proxy's own answer (the route's auth refusing: 401, or 503 when the token could not be checked). */
   #local(a: LocalAnswer): void {
-    this.#send(a.status, a.bytes, a.bodyBytes, this.h.close || this.bodyOpen);
+    this.#send(a.status, a.bytes, a.bodyBytes, this.h.close || this.bodyOpen || this.h.http10);
   }
 
   #send(status: number, bytes: Uint8Array, bodyBytes: number, close: boolean): void {

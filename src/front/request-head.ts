@@ -130,6 +130,9 @@ export function readFastHead(head: string): FastHead {
     bodyLength: -1, chunked: false, expectContinue: false, upgrade: false,
   };
   let connectionUpgrade = false;
+  /** HTTP/1.0 keeps the connection only when asked (RFC 9112 9.3, `Connection: keep-alive`, as ab -k sends). */
+  let keepAlive10 = false;
+  let closeToken = false;
   /** Fields the Connection line names (RFC 9110 7.6.1): removed once all lines are read. */
   let named: Set<string> | undefined;
   let hostLine = -1;
@@ -163,8 +166,8 @@ export function readFastHead(head: string): FastHead {
       } else if (name === "connection") {
         for (const token of head.slice(colon + 1, eol).split(",")) {
           const t = token.trim().toLowerCase();
-          if (t === "close") h.close = true;
-          else if (t === "keep-alive") continue; // an HTTP/1.0 client is closed after its answer anyway
+          if (t === "close") h.close = closeToken = true;
+          else if (t === "keep-alive") keepAlive10 = http10;
           else if (t === "upgrade") connectionUpgrade = true;
           else if (t !== "" && !PROTECTED.has(t)) (named ??= new Set()).add(t);
         }
@@ -219,6 +222,7 @@ export function readFastHead(head: string): FastHead {
     pos = eol + 2;
   }
   kept += head.slice(from, last);
+  if (keepAlive10 && !closeToken) h.close = false;
   if (h.chunked && h.bodyLength >= 0) throw new BadHead("400 Bad Request: Transfer-Encoding together with Content-Length");
   if (authority !== undefined) {
     h.hostHeader = authority;

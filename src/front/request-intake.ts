@@ -112,6 +112,11 @@ export abstract class RequestIntake extends ClientOutput implements ClientLink {
   /** One request whose head ends at `end`; false when it waits for more of its body. Throws BadHead (400, 413). */
   #serve(head: FastHead, buf: Buffer, end: number, started: number): boolean {
     let plan = this.ctx.plan(head);
+    // The proxy's own answers carry no keep-alive line: an HTTP/1.0 client is closed after them.
+    if (plan instanceof LocalAnswer && head.http10 && !head.close) {
+      head.close = true;
+      plan = this.ctx.plan(head);
+    }
     const local = plan instanceof LocalAnswer;
     const max = plan instanceof LocalAnswer ? undefined : plan.route.maxBodySize;
     let bodyEnd = end;

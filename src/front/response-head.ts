@@ -55,6 +55,8 @@ const REVERSED = new Set(["location", "content-location", "uri", "set-cookie"]);
 /** The names the scan acts on; every other line goes to the client untouched. */
 const NAMES = new FieldNames(["date", "content-length", "transfer-encoding", "connection", ...HOP, ...REVERSED]);
 const CLOSE_LINE = "connection: close\r\n";
+/** An HTTP/1.0 client that asked to keep the connection is told it is kept (RFC 9112 9.3). */
+const KEEP_LINE = "connection: keep-alive\r\n";
 /**
  * The full parser's business (RFC 9112 2.2, 5.1, 5.5): control characters other than HTAB, CR or
  * LF outside a CRLF pair, and a field line that is not `token:` (obs-fold, `Name :`, junk).
@@ -124,12 +126,13 @@ function scan(head: string, cx: HeadContext, isHead: boolean): ClientHead | unde
   if (cx.route.responseRules || (chunked && contentLength >= 0)) return undefined;
   const closeDelimited = !hasNoBody(status, isHead) && contentLength < 0 && !chunked;
   const addClose = cx.close || closeDelimited;
-  if (from === eol0 + 2 && !addClose && cx.setCookie === undefined && dated) return { status, contentLength, chunked, upstreamClose, bytes: undefined, closeDelimited, dechunk: false };
+  const keep10 = !addClose && cx.http10 === true;
+  if (from === eol0 + 2 && !addClose && !keep10 && cx.setCookie === undefined && dated) return { status, contentLength, chunked, upstreamClose, bytes: undefined, closeDelimited, dechunk: false };
   kept += head.slice(from, last);
   const cookie = cx.setCookie === undefined ? "" : `set-cookie: ${cx.setCookie}\r\n`;
   // RFC 9110 6.6.1: a proxy with a clock adds the Date a member left out (Bun.serve did).
   const date = dated ? "" : `date: ${httpDate()}\r\n`;
-  const text = head.slice(0, eol0 + 2) + kept + date + cookie + (addClose ? CLOSE_LINE : "") + "\r\n";
+  const text = head.slice(0, eol0 + 2) + kept + date + cookie + (addClose ? CLOSE_LINE : keep10 ? KEEP_LINE : "") + "\r\n";
   return { status, contentLength, chunked, upstreamClose, bytes: Buffer.from(text, "latin1"), closeDelimited, dechunk: false };
 }
 
@@ -154,6 +157,7 @@ function rebuild(buf: Buffer, end: number, cx: HeadContext, isHead: boolean): Cl
   if (p.chunked && p.status !== 204 && !cx.http10) text += "transfer-encoding: chunked\r\n";
   else if (!p.chunked && p.contentLength >= 0 && p.status !== 204) text += `content-length: ${p.contentLength}\r\n`;
   if (cx.close || closeDelimited) text += CLOSE_LINE;
+  else if (cx.http10) text += KEEP_LINE;
   const upstreamClose = p.connectionClose || (p.minorVersion === 0 && !p.connectionKeepAlive);
   return { status: p.status, contentLength: p.contentLength, chunked: p.chunked, upstreamClose, bytes: Buffer.from(text + "\r\n", "latin1"), closeDelimited, dechunk };
 }

@@ -82,12 +82,27 @@ test("Expect: 100-continue on a streamed body: the proxy answers 100, then the m
 test("an HTTP/1.0 client is served: the member gets HTTP/1.0 (so no chunked answer), the client its answer and a close, the log HTTP/1.0", async () => {
   const up = recordingUpstream(cleanups);
   const p = await proxy(up.url);
-  const res = await rawRequest(p.url, "GET /old HTTP/1.0\r\nHost: a\r\nConnection: keep-alive\r\n\r\n");
+  const res = await rawRequest(p.url, "GET /old HTTP/1.0\r\nHost: a\r\n\r\n");
   expect(statusOf(res)).toBe("200");
   expect(res).toContain("GET /old HTTP/1.0 body=0");
   expect(up.requests.map((r) => r.line)).toEqual(["GET /old HTTP/1.0"]);
   // The access line names the protocol the client used, as NGINX's $request does.
   await p.waitFor('"GET /old HTTP/1.0" 200');
+});
+
+test("an HTTP/1.0 client that asks for keep-alive keeps its connection (ApacheBench -k), and is closed after the proxy's own answers", async () => {
+  const up = recordingUpstream(cleanups);
+  const p = await proxy(up.url, {}, { path: "/app/" });
+  const ab = Bun.spawn(["ab", "-k", "-n", "60", "-c", "3", `${p.url}/app/x`], { stdout: "pipe", stderr: "pipe" });
+  const [out, code] = await Promise.all([new Response(ab.stdout).text(), ab.exited]);
+  expect(code).toBe(0);
+  expect(out).toMatch(/Complete requests:\s+60\n/);
+  expect(out).toMatch(/Failed requests:\s+0\n/);
+  expect(out).toMatch(/Keep-Alive requests:\s+60\n/);
+  // A 404 (no route) says connection: close and closes, so the client does not wait for more.
+  const local = await rawRequest(p.url, "GET /nowhere HTTP/1.0\r\nHost: a\r\nConnection: keep-alive\r\n\r\n");
+  expect(statusOf(local)).toBe("404");
+  expect(local.toLowerCase()).toContain("connection: close\r\n");
 });
 
 test("an absolute-form target is routed by its authority and reaches the member in origin-form (RFC 9112 3.2.2)", async () => {

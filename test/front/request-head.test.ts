@@ -228,9 +228,11 @@ describe("readFastHead: what a strict member could read another way is refused (
     expect(verdict(head("GET / HTTP/1.1", `Host: ${"a".repeat(255)}`))).toBe("ok");
   });
 
-  test("HTTP/1.0 is served and closed after its answer (no 1.0 keep-alive); HTTP/2.0 is 505; malformed versions 400", () => {
+  test("HTTP/1.0 is served and closed after its answer unless it asked for keep-alive (RFC 9112 9.3); HTTP/2.0 is 505; malformed versions 400", () => {
     const h = readFastHead(head("GET / HTTP/1.0", "Host: h", "Connection: keep-alive"));
-    expect([h.http10, h.close]).toEqual([true, true]);
+    expect([h.http10, h.close, h.protocol]).toEqual([true, false, "HTTP/1.0"]);
+    expect(readFastHead(head("GET / HTTP/1.0", "Host: h")).close).toBe(true);
+    expect(readFastHead(head("GET / HTTP/1.0", "Host: h", "Connection: keep-alive", "Connection: close")).close).toBe(true);
     expect(readFastHead(head("GET / HTTP/1.2", "Host: h")).http10).toBe(false);
     expect(verdict(head("GET / HTTP/2.0", "Host: h"))).toBe("505");
     for (const line of ["GET / http/1.1", "GET / HTTP/1.1 ", "GET /", "GET / HTTP/1"]) expect([line, verdict(head(line, "Host: h"))]).toEqual([line, "400"]);

@@ -361,6 +361,19 @@ describe("clientHead: Date", () => {
     expect(run(text).dechunk).toBe(false);
   });
 
+  test("an HTTP/1.0 client kept alive is told so; a chunked answer to it still ends with a close", () => {
+    const sized = head("HTTP/1.1 200 OK", "Date: x", "Content-Length: 2");
+    const kept = sent(sized, run(sized, context({ http10: true, close: false }))).toLowerCase();
+    expect(kept).toContain("connection: keep-alive\r\n");
+    expect(kept).not.toContain("connection: close");
+    const old = head("HTTP/1.0 200 OK", "Content-Length: 2");
+    expect(sent(old, run(old, context({ http10: true, close: false }))).toLowerCase()).toContain("connection: keep-alive\r\n");
+    const chunked = head("HTTP/1.1 200 OK", "Transfer-Encoding: chunked");
+    const closed = sent(chunked, run(chunked, context({ http10: true, close: false }))).toLowerCase();
+    expect(closed).toContain("connection: close\r\n");
+    expect(closed).not.toContain("keep-alive");
+  });
+
   test("a bare CR in the reason phrase is a malformed response, never relayed", () => {
     expect(thrown(undated("HTTP/1.1 200 OK\rSet-Cookie: x=1", "Content-Length: 0"))).toBeInstanceOf(UpstreamError);
     expect(thrown(undated("HTTP/1.1 200 OK\rContent-Length: 0", "Transfer-Encoding: chunked"))).toBeInstanceOf(UpstreamError);
