@@ -45,10 +45,14 @@ export function clfTime(ms: number): string {
   return cachedStamp;
 }
 
-/** As Apache's mod_log_config: `"` and `\` get a backslash, other non-printables become \xhh. */
+/**
+ * As Apache's mod_log_config (ap_escape_logitem) and NGINX: `"` and `\` get a backslash, other
+ * non-printables, bytes 0x80-0xff too (heads are read as latin1, a char per byte), become \xhh,
+ * so a line is ASCII and names the bytes received.
+ */
 function q(s: string | null): string {
   if (s === null || s === "") return "-";
-  return /["\\\x00-\x1f\x7f]/.test(s) ? s.replace(/["\\\x00-\x1f\x7f]/g, escapeChar) : s;
+  return /["\\\x00-\x1f\x7f-\xff]/.test(s) ? s.replace(/["\\\x00-\x1f\x7f-\xff]/g, escapeChar) : s;
 }
 
 function escapeChar(c: string): string {
