@@ -56,11 +56,12 @@ export class PassiveHealth {
   /**
    * Wraps one member choice. Members whose ejection ended become selectable first; if the
    * choice lands on such a member, that request is its trial and the member is taken out
-   * again until the outcome arrives, so only one trial is ever in flight per member.
+   * again until the outcome arrives, so only one trial is ever in flight per member. `pick`
+   * gets `on` and `input` passed, not captured: no closure per request.
    */
-  choose(pick: () => Member | null | undefined, tried?: ReadonlySet<Member>): Member | undefined {
+  choose<O, I, T extends ReadonlySet<Member> | undefined>(pick: (on: O, input: I, tried: T) => Member | null | undefined, on: O, input: I, tried: T): Member | undefined {
     if (this.#deps.trials) this.#admitTrials();
-    const chosen = pick();
+    const chosen = pick(on, input, tried);
     // null: a refusal (a sticky session without failover), which panic mode must not override.
     if (chosen === null) return undefined;
     if (!chosen) return this.#panicPick(tried);

@@ -63,6 +63,8 @@ export function createAffinity(rt: Runtime, deps: AffinityDeps, previous?: Affin
       deps.events("warn", `pool=${pool.name} member=${member.origin} sets sticky route "${learned.route}", which is ${learned.taken.origin}'s: not learned (give each member its own jvmRoute, or set routes in routes.json)`);
     } else if (learned) deps.events("info", `pool=${pool.name} member=${member.origin} learned sticky route "${learned.route}" from its Set-Cookie`);
   };
+  const plainPick = (pool: RuntimePool, x: PickInput, tried: ReadonlySet<Member>) => pool.pool.pick(x, tried);
+  const stickyPick = (pool: RuntimePool, x: PickInput, tried: ReadonlySet<Member>) => of(pool)!.sticky!.choose(pool.pool, stickyRequest(x), tried);
   const stickyCookie = (pool: RuntimePool, x: PickInput, member: Member, upstreamHead?: string) => {
     if (upstreamHead !== undefined && of(pool)?.sticky) learn(pool, member, setCookieLines(upstreamHead));
     return of(pool)?.sticky?.setCookieFor(stickyRequest(x), member);
@@ -74,8 +76,7 @@ export function createAffinity(rt: Runtime, deps: AffinityDeps, previous?: Affin
       const a = of(pool);
       // The request itself is the pick context (it has clientIp): no object per request.
       if (!a) return pool.pool.pick(x, tried);
-      const sticky = a.sticky;
-      return a.passive.choose(sticky ? () => sticky.choose(pool.pool, stickyRequest(x), tried) : () => pool.pool.pick(x, tried), tried);
+      return a.passive.choose(a.sticky ? stickyPick : plainPick, pool, x, tried);
     },
     outcome(pool, member: Member, ok, reason) {
       of(pool)?.passive.outcome(member, ok, reason);

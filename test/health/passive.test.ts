@@ -15,7 +15,7 @@ function setup(cfg: Partial<PassiveConfig> = {}, trials = true, n = 2) {
   const passive = new PassiveHealth(pool, { maxFails: 1, window: 10_000, ejectFor: 30_000, ...cfg }, {
     now: () => clock.t, events: (level, msg) => log.push(`${level} ${msg}`), trials,
   });
-  const choose = (tried: ReadonlySet<Member> = new Set()) => passive.choose(() => pool.pick({ clientIp: "-" }, tried));
+  const choose = (tried: ReadonlySet<Member> = new Set()) => passive.choose((p, x, t) => p.pick(x, t), pool, { clientIp: "-" }, tried);
   return { clock, log, ms, pool, passive, choose, m1: ms[0]!, m2: ms[1]! };
 }
 
@@ -127,7 +127,7 @@ describe("PassiveHealth trial requests (no active checks)", () => {
 
 describe("PassiveHealth panic", () => {
   const choosePassive = (passive: PassiveHealth, pool: Pool, tried: ReadonlySet<Member> = new Set()) =>
-    passive.choose(() => pool.pick({ clientIp: "-" }, tried), tried);
+    passive.choose((p, x, t) => p.pick(x, t), pool, { clientIp: "-" }, tried);
 
   test("every member ejected: the one whose ejection ends first serves, logged once per episode", () => {
     const { clock, passive, pool, m1, m2, log } = setup();
