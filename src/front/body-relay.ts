@@ -28,12 +28,22 @@ export class BodyRelay {
   #remaining: number;
   readonly #decoder: ChunkedDecoder | undefined;
   readonly #unframed: boolean;
+  readonly #chunkOut: boolean;
 
-  /** `length`: a Content-Length, CHUNKED, or UNTIL_CLOSE; `unframed`: a chunked body goes out decoded. */
-  constructor(length: number, unframed = false) {
+  /**
+   * `length`: a Content-Length, CHUNKED, or UNTIL_CLOSE; `unframed`: a chunked body goes out
+   * decoded; `chunkOut`: an UNTIL_CLOSE body goes out chunked (each read a chunk, lastChunk at the close).
+   */
+  constructor(length: number, unframed = false, chunkOut = false) {
     this.#remaining = length;
     this.#decoder = length === CHUNKED ? new ChunkedDecoder() : undefined;
     this.#unframed = unframed;
+    this.#chunkOut = chunkOut && length === UNTIL_CLOSE;
+  }
+
+  /** What ends the client's body when the member closes cleanly: the last chunk when it is chunked. */
+  get lastChunk(): Uint8Array | undefined {
+    return this.#chunkOut ? LAST_CHUNK : undefined;
   }
 
   get untilClose(): boolean {
@@ -47,6 +57,7 @@ export class BodyRelay {
     if (this.#remaining === UNTIL_CLOSE) {
       this.bytes += len - from;
       this.end = len;
+      if (this.#chunkOut) this.framed = len > from ? Buffer.concat([Buffer.from(`${(len - from).toString(16)}\r\n`), buf.subarray(from), CRLF]) : undefined;
       return;
     }
     const n = Math.min(this.#remaining, len - from);

@@ -28,6 +28,11 @@ export interface ClientHead extends Framing {
   closeDelimited: boolean;
   /** A chunked body for an HTTP/1.0 client: relayed decoded, ended by the close. */
   dechunk: boolean;
+  /**
+   * A body the member ends by closing, for an HTTP/1.1 client: relayed chunked, so the client's
+   * connection outlives the member's (RFC 9112 7; NGINX and Caddy do the same).
+   */
+  rechunk: boolean;
 }
 
 export interface HeadContext {
@@ -55,6 +60,7 @@ const REVERSED = new Set(["location", "content-location", "uri", "set-cookie"]);
 /** The names the scan acts on; every other line goes to the client untouched. */
 const NAMES = new FieldNames(["date", "content-length", "transfer-encoding", "connection", ...HOP, ...REVERSED]);
 const CLOSE_LINE = "connection: close\r\n";
+const CHUNKED_LINE = "transfer-encoding: chunked\r\n";
 /** An HTTP/1.0 client that asked to keep the connection is told it is kept (RFC 9112 9.3). */
 const KEEP_LINE = "connection: keep-alive\r\n";
 /**
@@ -124,16 +130,18 @@ function scan(head: string, cx: HeadContext, isHead: boolean): ClientHead | unde
     pos = eol + 2;
   }
   if (cx.route.responseRules || (chunked && contentLength >= 0)) return undefined;
-  const closeDelimited = !hasNoBody(status, isHead) && contentLength < 0 && !chunked;
+  const untilClose = !hasNoBody(status, isHead) && contentLength < 0 && !chunked;
+  const rechunk = untilClose && !cx.http10;
+  const closeDelimited = untilClose && !rechunk;
   const addClose = cx.close || closeDelimited;
   const keep10 = !addClose && cx.http10 === true;
-  if (from === eol0 + 2 && !addClose && !keep10 && cx.setCookie === undefined && dated) return { status, contentLength, chunked, upstreamClose, bytes: undefined, closeDelimited, dechunk: false };
+  if (from === eol0 + 2 && !addClose && !keep10 && !rechunk && cx.setCookie === undefined && dated) return { status, contentLength, chunked, upstreamClose, bytes: undefined, closeDelimited, dechunk: false, rechunk };
   kept += head.slice(from, last);
   const cookie = cx.setCookie === undefined ? "" : `set-cookie: ${cx.setCookie}\r\n`;
   // RFC 9110 6.6.1: a proxy with a clock adds the Date a member left out (Bun.serve did).
   const date = dated ? "" : `date: ${httpDate()}\r\n`;
-  const text = head.slice(0, eol0 + 2) + kept + date + cookie + (addClose ? CLOSE_LINE : keep10 ? KEEP_LINE : "") + "\r\n";
-  return { status, contentLength, chunked, upstreamClose, bytes: Buffer.from(text, "latin1"), closeDelimited, dechunk: false };
+  const text = head.slice(0, eol0 + 2) + kept + date + cookie + (rechunk ? CHUNKED_LINE : "") + (addClose ? CLOSE_LINE : keep10 ? KEEP_LINE : "") + "\r\n";
+  return { status, contentLength, chunked, upstreamClose, bytes: Buffer.from(text, "latin1"), closeDelimited, dechunk: false, rechunk };
 }
 
 function rebuild(buf: Buffer, end: number, cx: HeadContext, isHead: boolean): ClientHead {
@@ -150,16 +158,17 @@ function rebuild(buf: Buffer, end: number, cx: HeadContext, isHead: boolean): Cl
   const noBody = hasNoBody(p.status, isHead);
   // An HTTP/1.0 client gets a chunked body decoded, its end marked by the close (NGINX does the same).
   const dechunk = p.chunked && cx.http10 === true && !noBody;
-  const closeDelimited = !noBody && ((p.contentLength < 0 && !p.chunked) || dechunk);
+  const rechunk = !noBody && p.contentLength < 0 && !p.chunked && !cx.http10;
+  const closeDelimited = !noBody && !rechunk && ((p.contentLength < 0 && !p.chunked) || dechunk);
   let text = `HTTP/1.1 ${p.status} ${p.statusText}\r\n`;
   for (const [k, v] of h) text += `${k}: ${v}\r\n`;
   // RFC 9112 6.1: no Transfer-Encoding on a 204, nor to an HTTP/1.0 client.
-  if (p.chunked && p.status !== 204 && !cx.http10) text += "transfer-encoding: chunked\r\n";
+  if ((p.chunked && p.status !== 204 && !cx.http10) || rechunk) text += CHUNKED_LINE;
   else if (!p.chunked && p.contentLength >= 0 && p.status !== 204) text += `content-length: ${p.contentLength}\r\n`;
   if (cx.close || closeDelimited) text += CLOSE_LINE;
   else if (cx.http10) text += KEEP_LINE;
   const upstreamClose = p.connectionClose || (p.minorVersion === 0 && !p.connectionKeepAlive);
-  return { status: p.status, contentLength: p.contentLength, chunked: p.chunked, upstreamClose, bytes: Buffer.from(text + "\r\n", "latin1"), closeDelimited, dechunk };
+  return { status: p.status, contentLength: p.contentLength, chunked: p.chunked, upstreamClose, bytes: Buffer.from(text + "\r\n", "latin1"), closeDelimited, dechunk, rechunk };
 }
 
 /**

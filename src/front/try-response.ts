@@ -98,7 +98,7 @@ export abstract class TryResponse extends TryRequest implements UpgradedExchange
   #startBody(head: ClientHead, buf: Buffer, end: number): void {
     if (this.clientLeft) return this.abandoned(head.status);
     this.head = head;
-    this.relay = new BodyRelay(hasNoBody(head.status, this.h.method === "HEAD") ? 0 : head.chunked ? CHUNKED : head.contentLength >= 0 ? head.contentLength : UNTIL_CLOSE, head.dechunk);
+    this.relay = new BodyRelay(hasNoBody(head.status, this.h.method === "HEAD") ? 0 : head.chunked ? CHUNKED : head.contentLength >= 0 ? head.contentLength : UNTIL_CLOSE, head.dechunk, head.rechunk);
     if (head.upstreamClose || this.h.upgrade || this.h.http10) this.#reusable = false; // an Upgrade answered without 101: the member's state is unknown
     this.#relayBody(buf, end, head);
   }
@@ -194,7 +194,11 @@ export abstract class TryResponse extends TryRequest implements UpgradedExchange
     this.sock = undefined;
     if (this.state === W_BODY) {
       // A body that ends at close is complete at a clean close (RFC 9112 6.3 item 8); a reset cuts it.
-      if (this.relay!.untilClose && !err) return this.#complete();
+      if (this.relay!.untilClose && !err) {
+        const last = this.relay!.lastChunk;
+        if (last) this.#write(last);
+        return this.#complete();
+      }
       return this.cut(err ?? new UpstreamError("ECONNRESET", "upstream closed the connection mid-body"));
     }
     if (this.state === W_HEAD) this.closedBeforeHead(err, this.reused && this.partial === undefined);

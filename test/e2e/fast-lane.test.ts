@@ -139,17 +139,6 @@ describe("fast lane: response framing", () => {
     expect(up.accepted()).toBe(1);
   });
 
-  test("a body that ends when the upstream closes closes the client connection after it", async () => {
-    const up = rawUpstream((s) => {
-      s.write("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil close");
-      s.end();
-    });
-    const p = await proxy([up.url]);
-    const text = await rawRequest(p.url, "GET / HTTP/1.1\r\nHost: a\r\n\r\n");
-    // The member sent no Date: the proxy adds one (RFC 9110 6.6.1).
-    expect(text).toMatch(/^HTTP\/1\.1 200 OK\r\nContent-Type: text\/plain\r\ndate: \w{3}, \d\d \w{3} \d{4} [\d:]{8} GMT\r\nconnection: close\r\n\r\nuntil close$/);
-  });
-
   test("an upstream that dies mid-body cuts the client connection (the body never looks complete)", async () => {
     const up = rawUpstream((s) => {
       s.write("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten b");
@@ -160,6 +149,21 @@ describe("fast lane: response framing", () => {
     expect([18, 56]).toContain(res.code); // CURLE_PARTIAL_FILE or CURLE_RECV_ERROR: never a clean end
     expect(res.out).toBe("only ten b");
     await p.waitFor("response aborted after 10 bytes");
+  });
+
+  test("a body the member ends by closing reaches an HTTP/1.1 client chunked, and the client's connection serves the next request", async () => {
+    const up = rawUpstream((s, head) => {
+      s.write(`HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil close ${pathOf(head)}`);
+      s.end();
+    });
+    const p = await proxy([up.url]);
+    const text = await rawRequest(p.url, "GET /a HTTP/1.1\r\nHost: a\r\n\r\nGET /b HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+    // The member sent no Date: the proxy adds one (RFC 9110 6.6.1).
+    expect(text).toMatch(/^HTTP\/1\.1 200 OK\r\nContent-Type: text\/plain\r\ndate: \w{3}, \d\d \w{3} \d{4} [\d:]{8} GMT\r\n/);
+    const plain = text.replace(/date: [^\r]*\r\n/gi, "");
+    expect(plain).toBe("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\ntransfer-encoding: chunked\r\n\r\ne\r\nuntil close /a\r\n0\r\n\r\n" +
+      "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\ne\r\nuntil close /b\r\n0\r\n\r\n");
+    expect(up.accepted()).toBe(2);
   });
 
   test("a 103 Early Hints is forwarded and a 100 dropped (RFC 9110 15.2); HEAD and 304 answers have no body and keep the connection", async () => {

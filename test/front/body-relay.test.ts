@@ -42,6 +42,17 @@ test("a body until close takes every read whole and is never over by itself", ()
   expect(new BodyRelay(CHUNKED).untilClose).toBe(false);
 });
 
+test("a body until close can go out chunked: each read its own chunk, and the last chunk for the close", () => {
+  const r = new BodyRelay(UNTIL_CLOSE, false, true);
+  r.take(bytes(`${HEAD}abc`), HEAD.length);
+  expect(Buffer.from(r.framed!).toString()).toBe("3\r\nabc\r\n");
+  r.take(bytes("0123456789abcdefg"), 0);
+  expect(Buffer.from(r.framed!).toString()).toBe("11\r\n0123456789abcdefg\r\n");
+  expect([r.bytes, r.over, Buffer.from(r.lastChunk!).toString()]).toEqual([20, false, "0\r\n\r\n"]);
+  expect(new BodyRelay(UNTIL_CLOSE).lastChunk).toBeUndefined();
+  expect(new BodyRelay(5, false, true).lastChunk).toBeUndefined();
+});
+
 test("a chunked body is framed again: extensions and trailers dropped, bare LF made CRLF", () => {
   const r = new BodyRelay(CHUNKED);
   r.take(bytes(`${HEAD}5;name=value\r\nhello\r\n3\nabc\n0\r\nTrailer: x\r\n\r\n`), HEAD.length);

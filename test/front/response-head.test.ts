@@ -69,12 +69,12 @@ const mapLocation: ReverseMapper = mapper((h, client) => {
 describe("clientHead: the fast scan relays a clean head verbatim", () => {
   test("HTTP/1.1 with Content-Length: bytes is undefined, framing read from the head", () => {
     const text = head("HTTP/1.1 200 OK", "Content-Type: text/plain", "Content-Length: 5", "X-Custom: v");
-    expect(run(text)).toEqual({ status: 200, contentLength: 5, chunked: false, upstreamClose: false, bytes: undefined, closeDelimited: false, dechunk: false });
+    expect(run(text)).toEqual({ status: 200, contentLength: 5, chunked: false, upstreamClose: false, bytes: undefined, closeDelimited: false, dechunk: false, rechunk: false });
   });
 
   test("Transfer-Encoding: chunked sets chunked and keeps the head verbatim (it frames the relayed body)", () => {
     const r = run(head("HTTP/1.1 200 OK", "transfer-encoding: Chunked", "Content-Type: text/html"));
-    expect(r).toEqual({ status: 200, contentLength: -1, chunked: true, upstreamClose: false, bytes: undefined, closeDelimited: false, dechunk: false });
+    expect(r).toEqual({ status: 200, contentLength: -1, chunked: true, upstreamClose: false, bytes: undefined, closeDelimited: false, dechunk: false, rechunk: false });
   });
 
   test("the status code is read from any 2xx-5xx status line, reason phrase or not", () => {
@@ -141,10 +141,15 @@ describe("clientHead: connection: close in the client's head", () => {
     expect(r.upstreamClose).toBe(true);
   });
 
-  test("no Content-Length and not chunked on a 200: closeDelimited, and the client is told the connection closes (RFC 9112 6.3 rule 8)", () => {
-    const r = run(head("HTTP/1.1 200 OK", "Content-Type: text/plain"));
-    expect(r).toMatchObject({ status: 200, contentLength: -1, chunked: false, closeDelimited: true });
-    expect(bytesOf(r)).toBe("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nconnection: close\r\n\r\n");
+  test("no Content-Length and not chunked on a 200 (RFC 9112 6.3 rule 8): an HTTP/1.1 client gets it chunked and keeps its connection; an HTTP/1.0 client is told it closes", () => {
+    const text = head("HTTP/1.1 200 OK", "Content-Type: text/plain");
+    const r = run(text);
+    expect(r).toMatchObject({ status: 200, contentLength: -1, chunked: false, closeDelimited: false, rechunk: true });
+    expect(bytesOf(r)).toBe("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\ntransfer-encoding: chunked\r\n\r\n");
+    const old = run(text, context({ http10: true, close: true }));
+    expect(old).toMatchObject({ closeDelimited: true, rechunk: false });
+    expect(bytesOf(old)).toContain("connection: close\r\n");
+    expect(bytesOf(old)).not.toContain("transfer-encoding");
   });
 
   test("no length is not close-delimited for HEAD, 204 or 304 (RFC 9110 6.4.1: no body at all)", () => {
@@ -225,10 +230,10 @@ describe("clientHead: ProxyPassReverse line by line, and header rules through th
     expect(bytesOf(ka)).toBe("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n");
   });
 
-  test("an HTTP/1.0 head without a length is close-delimited and says connection: close", () => {
+  test("an HTTP/1.0 head without a length ends at the member's close: chunked to an HTTP/1.1 client, which keeps its connection", () => {
     const r = run(head("HTTP/1.0 200 OK", "Content-Type: text/plain"));
-    expect(r).toMatchObject({ closeDelimited: true, upstreamClose: true, contentLength: -1 });
-    expect(bytesOf(r)).toBe("HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\n");
+    expect(r).toMatchObject({ closeDelimited: false, rechunk: true, upstreamClose: true, contentLength: -1 });
+    expect(bytesOf(r)).toBe("HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ntransfer-encoding: chunked\r\n\r\n");
   });
 
   test("identical repeated Content-Length lines (RFC 9112 6.3 may accept them) become one line", () => {

@@ -67,12 +67,14 @@ test("bad chunking fails the try before the client got anything, and cuts after"
   expect(after.t.ended[0]!.startsWith("cut: ")).toBe(true);
 });
 
-test("a clean close completes a body delimited by close; a reset cuts it", () => {
+test("a clean close completes a body delimited by close, relayed chunked (each read a chunk, the last at the close); a reset cuts it", () => {
   const clean = tryOn({ pooled: true });
   clean.fromMember("HTTP/1.1 200 OK\r\n\r\nabc");
+  clean.fromMember("defgh");
   clean.t.upstreamClosed(clean.upstream.sock, undefined);
-  expect(clean.t.ended).toEqual(["responded 200, 3 body bytes"]);
+  expect(clean.t.ended).toEqual(["responded 200, 8 body bytes"]);
   expect(clean.released).toEqual([]);
+  expect(clean.client.sent.join("").replace(/date: [^\r]*\r\n/, "")).toBe("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n3\r\nabc\r\n5\r\ndefgh\r\n0\r\n\r\n");
   const reset = tryOn({ pooled: true });
   reset.fromMember("HTTP/1.1 200 OK\r\n\r\nabc");
   reset.t.upstreamClosed(reset.upstream.sock, new Error("ECONNRESET"));
