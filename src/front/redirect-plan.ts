@@ -6,11 +6,14 @@
  */
 import type { RuntimeRoute } from "../config/runtime.ts";
 import type { FastLanes } from "./plan.ts";
-import { routeAnswer } from "./local-answer.ts";
+import { LocalAnswer, routeAnswer } from "./local-answer.ts";
+import { errorBytes } from "../proxy/errors.ts";
 
 export function redirectLanes(opts: { port: number; status: number }): FastLanes {
   const suffix = opts.port === 443 ? "" : `:${opts.port}`;
   const plan: FastLanes["plan"] = (h) => {
+    // An HTTP/1.0 request without Host names no host to send the client to.
+    if (h.hostName === "") return noHost();
     const to = `https://${h.hostName}${suffix}${h.target}`;
     return routeAnswer({ label: "-", action: { kind: "redirect", to, status: opts.status, keepPath: false } } as RuntimeRoute, h, false);
   };
@@ -20,4 +23,11 @@ export function redirectLanes(opts: { port: number; status: number }): FastLanes
     planFor: () => plan,
     close() {},
   };
+}
+
+const NO_HOST = "400 Bad Request: a redirect to HTTPS needs the Host header";
+
+function noHost(): LocalAnswer {
+  const e = errorBytes("bad_request", NO_HOST, true);
+  return new LocalAnswer(e.status, e.bytes, NO_HOST.length + 1, "-"); // errorBytes' body: the detail and a newline
 }

@@ -228,7 +228,10 @@ export function readFastHead(head: string): FastHead {
     h.hostHeader = authority;
     if (hostLine < 0) hostLine = kept.length;
   }
-  if (hostLine < 0) throw new BadHead(BAD_HOST);
+  // RFC 9112 3.2: the 400 is for HTTP/1.1. An HTTP/1.0 request without Host (a load balancer's
+  // health check) is served by the routes without a host, as NGINX's default server serves it.
+  if (hostLine < 0 && !http10) throw new BadHead(BAD_HOST);
+  if (hostLine < 0) hostLine = kept.length;
   // RFC 9110 7.8: an Upgrade not named in Connection is ignored (and not forwarded).
   if (h.upgrade && !connectionUpgrade) {
     h.upgrade = false;
@@ -237,7 +240,7 @@ export function readFastHead(head: string): FastHead {
   if (h.upgrade && (h.bodyLength > 0 || h.chunked)) throw new BadHead("400 Bad Request: an Upgrade request with a body is not accepted");
   // An invalid subprotocol offer is answered before any member (RFC 6455 4.1).
   if (h.upgrade && !validOffer(head)) throw new BadHead("400 Bad Request: invalid Sec-WebSocket-Protocol offer");
-  const name = cachedHostName(h.hostHeader);
+  const name = h.hostHeader === "" && http10 ? "" : cachedHostName(h.hostHeader);
   if (name === undefined) throw new BadHead(BAD_HOST);
   h.hostName = name;
   h.beforeHost = kept.slice(0, hostLine);

@@ -117,7 +117,7 @@ function scan(head: string, cx: HeadContext, isHead: boolean): ClientHead | unde
       } else if (HOP.has(name)) {
         kept += head.slice(from, pos);
         from = eol + 2;
-      } else if (cx.route.reverse && REVERSED.has(name)) {
+      } else if (cx.route.reverse && cx.hostHeader !== "" && REVERSED.has(name)) {
         // ProxyPassReverse on this one line, in place: case, order and separate lines are kept.
         const mapped = cx.route.reverse.line(name, head.slice(colon + 1, eol).trim(), { scheme: cx.clientScheme ?? cx.scheme, host: cx.hostHeader, port: cx.listenerPort });
         if (mapped !== undefined) {
@@ -151,7 +151,8 @@ function rebuild(buf: Buffer, end: number, cx: HeadContext, isHead: boolean): Cl
   // Framing is ours to state (we relay the body as framed); the rest goes through the Headers steps.
   h.delete("content-length");
   stripHopByHop(h);
-  cx.route.reverse?.(h, { scheme: cx.clientScheme ?? cx.scheme, host: cx.hostHeader, port: cx.listenerPort });
+  // Without a Host (HTTP/1.0) there is no client URL to map the member's onto.
+  if (cx.hostHeader !== "") cx.route.reverse?.(h, { scheme: cx.clientScheme ?? cx.scheme, host: cx.hostHeader, port: cx.listenerPort });
   cx.route.responseRules?.(h, { route: cx.route.label, member: cx.member, client_ip: cx.clientIp, host: cx.hostHeader, scheme: cx.scheme });
   if (cx.setCookie !== undefined) h.append("set-cookie", cx.setCookie);
   if (!h.has("date")) h.set("date", httpDate());

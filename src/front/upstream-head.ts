@@ -28,7 +28,8 @@ export interface UpstreamHeadInput {
  */
 export function upstreamHead(x: UpstreamHeadInput, member: Member): string {
   const { h, trusted } = x;
-  const host = x.route.preserveHost ? h.hostHeader : member.host;
+  // An HTTP/1.0 request without Host (request-head.ts) gets the member's, and no X-Forwarded-Host.
+  const host = x.route.preserveHost && h.hostHeader !== "" ? h.hostHeader : member.host;
   // As setForwarded: an empty prior X-Forwarded-For counts as none; the others count if present.
   const xff = trusted && h.xForwardedFor ? `${h.xForwardedFor}, ${x.clientIp}` : x.clientIp;
   const proto = trusted && h.xForwardedProto !== null ? h.xForwardedProto : x.scheme;
@@ -37,7 +38,7 @@ export function upstreamHead(x: UpstreamHeadInput, member: Member): string {
   // An HTTP/1.0 client's request stays HTTP/1.0, so the member answers it without chunking.
   const line = `${h.method} ${upstreamTarget(x, member)} ${h.protocol}\r\n`;
   const fields = `${h.beforeHost}host: ${host}\r\n${h.afterHost}${trusted ? h.trustedOnly : ""}` +
-    `x-forwarded-for: ${xff}\r\nx-forwarded-proto: ${proto}\r\nx-forwarded-host: ${xhost}\r\nx-forwarded-port: ${xport}\r\n` +
+    `x-forwarded-for: ${xff}\r\nx-forwarded-proto: ${proto}\r\n${xhost === "" ? "" : `x-forwarded-host: ${xhost}\r\n`}x-forwarded-port: ${xport}\r\n` +
     (h.upgrade ? "connection: upgrade\r\n" : "");
   const rules = x.route.requestRules;
   if (!rules) return `${line}${fields}\r\n`;

@@ -90,6 +90,24 @@ test("an HTTP/1.0 client is served: the member gets HTTP/1.0 (so no chunked answ
   await p.waitFor('"GET /old HTTP/1.0" 200');
 });
 
+test("an HTTP/1.0 request without Host (a load balancer's health check) is served by a host-less route; the member gets its own Host", async () => {
+  const up = recordingUpstream(cleanups);
+  const p = await startProxy({
+    listeners: [{ port: 0, host: "127.0.0.1" }],
+    pools: { app: { members: [{ url: up.url }] } },
+    routes: [{ host: "app.test", path: "/", respond: { status: 200, body: "named host" } }, { path: "/", pool: "app", preserveHost: true }],
+  });
+  cleanups.push(() => p.stop());
+  const res = await rawRequest(p.url, "GET /health HTTP/1.0\r\n\r\n");
+  expect(statusOf(res)).toBe("200");
+  expect(res).toContain("GET /health HTTP/1.0 body=0");
+  const head = up.requests[0]!.head.toLowerCase();
+  expect(head).toContain(`\r\nhost: ${new URL(up.url).host}\r\n`);
+  expect(head).not.toContain("x-forwarded-host");
+  // HTTP/1.1 still needs one (RFC 9112 3.2).
+  expect(statusOf(await rawRequest(p.url, "GET /health HTTP/1.1\r\nConnection: close\r\n\r\n"))).toBe("400");
+});
+
 test("an HTTP/1.0 client that asks for keep-alive keeps its connection (ApacheBench -k), and is closed after the proxy's own answers", async () => {
   const up = recordingUpstream(cleanups);
   const p = await proxy(up.url, {}, { path: "/app/" });

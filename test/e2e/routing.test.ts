@@ -102,7 +102,7 @@ describe("routing by host and path", () => {
   test("missing, invalid or repeated Host gets 400", async () => {
     expect(await raw(p.url, "GET / HTTP/1.1\r\nHost: a b\r\nConnection: close\r\n\r\n")).toStartWith("HTTP/1.1 400");
     expect(await raw(p.url, "GET / HTTP/1.1\r\nHost: a.test\r\nHost: b.test\r\nConnection: close\r\n\r\n")).toStartWith("HTTP/1.1 400");
-    expect(await raw(p.url, "GET / HTTP/1.0\r\n\r\n")).toStartWith("HTTP/1.1 400");
+    expect(await raw(p.url, "GET / HTTP/1.1\r\nConnection: close\r\n\r\n")).toStartWith("HTTP/1.1 400"); // HTTP/1.0 may leave it out
     await p.waitFor(/("status":400[\s\S]*){3}/); // the log is written in batches: wait for all three
     const refused = p.stdout().split("\n").filter((l) => l.includes('"status":400')).map((l) => JSON.parse(l));
     expect(refused.length).toBeGreaterThanOrEqual(3); // refused requests are logged too

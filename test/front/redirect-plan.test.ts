@@ -17,3 +17,11 @@ test("every request is redirected to the same host, path and query on HTTPS", ()
 test("a request with a body is redirected too (the connection reads or skips the body, client-conn.ts)", () => {
   expect((redirectLanes({ port: 443, status: 301 }).plan(head("a.test", "Content-Length: 2\r\n")) as LocalAnswer).status).toBe(301);
 });
+
+test("an HTTP/1.0 request without Host names no host to redirect to: 400, closed, the body counted", () => {
+  const a = redirectLanes({ port: 443, status: 301 }).plan(readFastHead("GET /a HTTP/1.0\r\n\r\n")) as LocalAnswer;
+  const text = Buffer.from(a.bytes).toString("latin1");
+  expect(a.status).toBe(400);
+  expect(text).toContain("connection: close\r\n");
+  expect(a.bodyBytes).toBe(text.length - text.indexOf("\r\n\r\n") - 4);
+});

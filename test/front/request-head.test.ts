@@ -228,6 +228,14 @@ describe("readFastHead: what a strict member could read another way is refused (
     expect(verdict(head("GET / HTTP/1.1", `Host: ${"a".repeat(255)}`))).toBe("ok");
   });
 
+  test("an HTTP/1.0 request without Host (or with an empty one) is read with no host, as NGINX serves it; an invalid one is still 400", () => {
+    for (const text of [head("GET /health HTTP/1.0"), head("GET /health HTTP/1.0", "Host: ")]) {
+      const h = readFastHead(text);
+      expect([h.hostHeader, h.hostName, h.http10]).toEqual(["", "", true]);
+    }
+    expect(verdict(head("GET / HTTP/1.0", "Host: a b"))).toBe("400");
+  });
+
   test("HTTP/1.0 is served and closed after its answer unless it asked for keep-alive (RFC 9112 9.3); HTTP/2.0 is 505; malformed versions 400", () => {
     const h = readFastHead(head("GET / HTTP/1.0", "Host: h", "Connection: keep-alive"));
     expect([h.http10, h.close, h.protocol]).toEqual([true, false, "HTTP/1.0"]);
