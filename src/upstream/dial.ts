@@ -24,6 +24,8 @@ export class Dialer {
   /** "host:port", for messages. */
   readonly label: string;
   readonly #tls: Bun.TLSOptions | undefined;
+  /** pools.*.tls.verify (Apache SSLProxyVerify require / none). */
+  readonly #verify: boolean;
   #session: Buffer | undefined;
   /** Connections waiting for their handshake, by socket data. */
   readonly #pending = new Map<object, Settle>();
@@ -36,7 +38,8 @@ export class Dialer {
     const https = url.protocol === "https:";
     this.port = url.port === "" ? (https ? 443 : 80) : Number(url.port);
     this.label = `${url.hostname}:${this.port}`;
-    this.#tls = https ? { rejectUnauthorized: tls?.verify ?? true, ca: tls?.ca, serverName: tls?.serverName } : undefined;
+    this.#verify = tls?.verify ?? true;
+    this.#tls = https ? { rejectUnauthorized: this.#verify, ca: tls?.ca, serverName: tls?.serverName } : undefined;
   }
 
   get tls(): boolean {
@@ -113,10 +116,13 @@ export class Dialer {
       handshake: (s, ok, authError) => {
         const settle = pending.get(s.data);
         if (!settle) return;
-        if (ok) fresh.add(s.data);
         const code = (authError as { code?: unknown } | null)?.code;
-        // With verify: false, ok is true whatever authError says (Apache SSLProxyVerify none).
-        settle(s as Socket<never>, ok ? undefined : new ConnectError(typeof code === "string" ? code : "ETLS", `TLS: ${authError?.message ?? "handshake failed"}`));
+        // verify: false takes any certificate (Apache SSLProxyVerify none, NGINX proxy_ssl_verify
+        // off). Bun 1.4.5 reports an untrusted chain or another host's name as !ok even with
+        // rejectUnauthorized false, so the verification error is let go here.
+        const accepted = ok || (!this.#verify && typeof code === "string");
+        if (accepted) fresh.add(s.data);
+        settle(s as Socket<never>, accepted ? undefined : new ConnectError(typeof code === "string" ? code : "ETLS", `TLS: ${authError?.message ?? "handshake failed"}`));
       },
       data: (s, d) => {
         if (fresh.size !== 0 && fresh.delete(s.data)) this.#session = (s.getSession() as unknown as Buffer | undefined) ?? this.#session;

@@ -98,7 +98,7 @@ test("an `openssl genrsa -des3` key unlocked by passphraseCommand", async () => 
   }
 });
 
-test("upstream TLS: verify false (200, warned at start), verify on self-signed (502, logged), verify on with ca (200)", async () => {
+test("upstream TLS: verify false (200 from a self-signed member or an unknown CA's, for another name; warned at start), verify on self-signed (502, logged), verify on with ca (200)", async () => {
   const dir = tempDir();
   await binaryCerts(dir, "app.example.com", "app.example.com");
   const selfUp = await httpsUpstream("self", "self-signed");
@@ -108,16 +108,20 @@ test("upstream TLS: verify false (200, warned at start), verify on self-signed (
     listeners: [tlsListener([{ cert: "app.example.com.crt", key: "app.example.com.key" }])],
     pools: {
       noverify: { members: [{ url: selfUp.url }], tls: { verify: false } },
+      // Issued by a CA the proxy does not know, for 127.0.0.1 but asked as other.test: still taken.
+      noverifyca: { members: [{ url: caUp.url }], tls: { verify: false, serverName: "other.test" } },
       strict: { members: [{ url: selfUp.url }], retries: 0 },
       withca: { members: [{ url: caUp.url }], tls: { ca: "upstream-ca.crt" } },
     },
-    routes: [{ path: "/noverify", pool: "noverify" }, { path: "/strict", pool: "strict" }, { path: "/withca", pool: "withca" }],
+    routes: [{ path: "/noverify", pool: "noverify" }, { path: "/unknownca", pool: "noverifyca" }, { path: "/strict", pool: "strict" }, { path: "/withca", pool: "withca" }],
   }, { dir });
   const get = (p: string) => curlTls(`https://app.example.com:${portOf(proxy.url)}${p}`, join(dir, "ca.crt"));
   try {
     expect(proxy.stderr()).toMatch(/warn .*pools\.noverify\.tls\.verify is false/);
     const a = await get("/noverify");
     expect([a.status, JSON.parse(a.body).name]).toEqual([200, "self"]);
+    const u = await get("/unknownca");
+    expect([u.status, JSON.parse(u.body).name]).toEqual([200, "ca"]);
     expect((await get("/strict")).status).toBe(502);
     await proxy.waitFor(new RegExp(`${selfUp.url.replace(/[.:/]/g, "\\$&")}.*(SELF_SIGNED|self.signed|CERT)`, "i"));
     const c = await get("/withca");

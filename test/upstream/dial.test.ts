@@ -66,6 +66,11 @@ test("a certificate that fails verification is a connect failure naming the reas
 test("serverName is the name verified; verify: false takes any certificate", async () => {
   expect(await request(tlsPair(TLS, { serverName: "member.test" }).dialer)).toBe("ok");
   expect(await request(tlsPair({ cert: expired.certPem, key: expired.keyPem }, { verify: false, ca: other.certPem }).dialer)).toBe("ok");
+  // An untrusted issuer, and a certificate for another name: both taken with verify: false.
+  expect(await request(tlsPair(TLS, { verify: false, ca: other.certPem }).dialer)).toBe("ok");
+  expect(await request(tlsPair(TLS, { verify: false, serverName: "else.test" }).dialer)).toBe("ok");
+  const bare = tlsPair(TLS, { verify: false });
+  expect(await request(new Dialer(bare.server.origin, { verify: false })).catch((e: Error) => e.message)).toBe("ok");
 });
 
 test("the connect timeout covers a handshake the member never answers", async () => {
