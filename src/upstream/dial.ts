@@ -7,6 +7,7 @@
  * default), which saves the certificate exchange and verification.
  */
 import type { Socket, SocketHandler } from "bun";
+import { isIP } from "node:net";
 import type { AbortLike } from "../proxy/cancel.ts";
 import { ConnectError } from "./errors.ts";
 
@@ -39,7 +40,10 @@ export class Dialer {
     this.port = url.port === "" ? (https ? 443 : 80) : Number(url.port);
     this.label = `${url.hostname}:${this.port}`;
     this.#verify = tls?.verify ?? true;
-    this.#tls = https ? { rejectUnauthorized: this.#verify, ca: tls?.ca, serverName: tls?.serverName } : undefined;
+    // RFC 6066 3: no IP literal as SNI (NGINX proxy_ssl_server_name sends none for one); "" stops
+    // Bun sending the address, and the certificate is still checked against it.
+    const serverName = tls?.serverName ?? (isIP(this.hostname) ? "" : undefined);
+    this.#tls = https ? { rejectUnauthorized: this.#verify, ca: tls?.ca, serverName } : undefined;
   }
 
   get tls(): boolean {

@@ -7,6 +7,7 @@ import { Dialer, type Dialed } from "../../src/upstream/dial.ts";
 import { ConnectError, UpstreamError } from "../../src/upstream/errors.ts";
 import { createCA, issueLeaf } from "../../src/tls/issue.ts";
 import { rawServer } from "./raw-server.ts";
+import { createServer as tlsServer } from "node:tls";
 
 const ca = await createCA({ cn: "Dial CA" });
 const other = await createCA({ cn: "Other CA" });
@@ -92,4 +93,18 @@ test("refused: a ConnectError in the proxy's words; a member that closes after t
   const err = await request(new Dialer(server.origin, { verify: true, ca: ca.certPem })).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(UpstreamError);
   expect((err as Error).message).toBe("upstream closed the connection before responding");
+});
+
+test("SNI: serverName when given; none for an IP address (RFC 6066 3), whose certificate is still verified against it", async () => {
+  const seen: string[] = [];
+  const server = tlsServer({ ...TLS, SNICallback: (name, cb) => (seen.push(name), cb(null, undefined)) }, (s) => s.end(OK));
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  cleanups.push(() => server.close());
+  const port = (server.address() as { port: number }).port;
+  expect(await request(new Dialer(new URL(`https://127.0.0.1:${port}`), { verify: true, ca: ca.certPem }))).toBe("ok");
+  expect(seen).toEqual([]);
+  expect(await request(new Dialer(new URL(`https://127.0.0.1:${port}`), { verify: true, ca: ca.certPem, serverName: "member.test" }))).toBe("ok");
+  expect(seen).toEqual(["member.test"]);
+  const wrong = await failure(request(new Dialer(new URL(`https://127.0.0.1:${port}`), { verify: true, ca: other.certPem })));
+  expect(wrong.message).toBe("TLS: unable to verify the first certificate");
 });
