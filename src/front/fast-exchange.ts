@@ -93,7 +93,7 @@ export class FastExchange extends TryResponse {
   /** A try failed before the response head: another member (try-failure.ts), or 502/504. */
   protected override failed(e: Error, connected: boolean): void {
     const member = this.member!;
-    const f = tryFailure(e, connected, this.h.method, member, this.pool.name);
+    const f = tryFailure(e, connected, this.h.method, this.pool.name);
     this.#endTry(false, f.reason);
     (this.#tried ??= new Set()).add(member);
     this.#timedOut = f.answer[0] === "timeout" ? f.answer : undefined;
@@ -189,8 +189,8 @@ export class FastExchange extends TryResponse {
   #answer(kind: ProxyErrorKind, detail: string): void {
     // An HTTP/1.0 client is closed after the proxy's own answers: they carry no keep-alive line.
     const close = this.h.close || this.bodyOpen || this.h.http10;
-    const { status, bytes } = errorBytes(kind, detail, close);
-    this.#send(status, bytes, 0, close);
+    const { status, bytes, bodyBytes } = errorBytes(kind, detail, close);
+    this.#send(status, bytes, bodyBytes, close);
   }
 
   /** The proxy's own answer (the route's auth refusing: 401, or 503 when the token could not be checked). */

@@ -25,9 +25,7 @@ export function redirectLanes(opts: { port: number; status: number }): FastLanes
   };
 }
 
-const NO_HOST = "400 Bad Request: a redirect to HTTPS needs the Host header";
-
 function noHost(): LocalAnswer {
-  const e = errorBytes("bad_request", NO_HOST, true);
-  return new LocalAnswer(e.status, e.bytes, NO_HOST.length + 1, "-"); // errorBytes' body: the detail and a newline
+  const e = errorBytes("bad_request", "400 Bad Request: a redirect to HTTPS needs the Host header", true);
+  return new LocalAnswer(e.status, e.bytes, e.bodyBytes, "-");
 }

@@ -18,9 +18,9 @@ export class BadHead extends Error {
 }
 
 /** The access line of a request refused before it was routed; with its head when that was read. */
-export function refusedEntry(clientIp: string, status: number, h?: FastHead): AccessEntry {
+export function refusedEntry(clientIp: string, status: number, h?: FastHead, bytes = 0): AccessEntry {
   return {
-    clientIp, method: h?.method ?? "-", target: h?.target ?? "-", protocol: h?.protocol ?? "HTTP/1.1", status, bytes: 0, referer: h?.referer ?? null,
+    clientIp, method: h?.method ?? "-", target: h?.target ?? "-", protocol: h?.protocol ?? "HTTP/1.1", status, bytes, referer: h?.referer ?? null,
     userAgent: h?.userAgent ?? null, host: h?.hostHeader ?? "-", route: "-", pool: "", member: "", durationMs: 0,
   };
 }

@@ -213,7 +213,7 @@ export abstract class RequestIntake extends ClientOutput implements ClientLink {
     if (busy) {
       this.busy = this.bodyTo = undefined;
       if (!busy.bodyStalled()) return this.abort();
-    } else this.ctx.deps.access(refusedEntry(this.ip, status.status, head));
+    } else this.ctx.deps.access(refusedEntry(this.ip, status.status, head, status.bodyBytes));
     this.send(status.bytes);
     // A client that timed out, or has half-closed, is not sending: nothing to linger for.
     if (kind === "client_timeout" || this.readEnded) this.closeAfterFlush();

@@ -18,13 +18,14 @@ export interface TryFailure {
   answer: [ProxyErrorKind, string];
 }
 
-export function tryFailure(e: Error, connected: boolean, method: string, member: Member, pool: string): TryFailure {
+export function tryFailure(e: Error, connected: boolean, method: string, pool: string): TryFailure {
   const timedOut = e instanceof UpstreamError && e.code === "ETIMEDOUT";
   const connectTimeout = e instanceof ConnectError && e.code === "ETIMEDOUT";
   return {
     reason: timedOut ? e.message : e instanceof ConnectError ? `connect failed: ${e.message}` : `upstream error: ${e.message}`,
     retryable: !connected || IDEMPOTENT.has(method),
-    answer: timedOut ? ["timeout", `504 Gateway Timeout: ${member.origin} did not answer in time`]
+    // The member stays out of the answer (its address is the operator's, in the log), as the 502 says.
+    answer: timedOut ? ["timeout", `504 Gateway Timeout: a member of pool ${pool} did not answer in time`]
       : connectTimeout ? ["timeout", `504 Gateway Timeout: could not connect to a member of pool ${pool} in time`]
       : ["upstream", `502 Bad Gateway: upstream error from pool ${pool}`],
   };

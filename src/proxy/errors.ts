@@ -13,11 +13,12 @@ const REASON: Record<number, string> = {
 };
 
 /** An answer of the proxy's own, as the bytes of an HTTP/1.1 response. */
-export function errorBytes(kind: ProxyErrorKind, detail: string, close: boolean): { status: number; bytes: Uint8Array } {
+/** `bodyBytes`: the body's length, what the access log counts as sent (%b). */
+export function errorBytes(kind: ProxyErrorKind, detail: string, close: boolean): { status: number; bytes: Uint8Array; bodyBytes: number } {
   const status = STATUS[kind];
   const body = Buffer.from(detail + "\n");
   const head = `HTTP/1.1 ${status} ${REASON[status]}\r\ncontent-type: text/plain; charset=utf-8\r\ncache-control: no-store\r\ndate: ${httpDate()}\r\ncontent-length: ${body.byteLength}\r\n${close ? "connection: close\r\n" : ""}\r\n`;
-  return { status, bytes: Buffer.concat([Buffer.from(head, "latin1"), body]) };
+  return { status, bytes: Buffer.concat([Buffer.from(head, "latin1"), body]), bodyBytes: body.byteLength };
 }
 
 let dateSecond = -1;

@@ -67,7 +67,7 @@ export function listenFront(o: FrontOptions): Front {
       conns.delete(c);
       if (conns.size === 0) drained?.resolve();
     },
-    plainHttp: (ip) => ctx.deps.access(refusedEntry(plainIp(ip), 400)),
+    plainHttp: (ip, bodyBytes) => ctx.deps.access(refusedEntry(plainIp(ip), 400, undefined, bodyBytes)),
   };
   const listener = o.tls ? listenTls(o.hostname, o.port, o.tls, ev, o.clientTimeouts.header) : Bun.listen<ClientConn>({
     hostname: o.hostname,

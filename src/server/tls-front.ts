@@ -53,7 +53,7 @@ export interface SocketEvents<C> {
   timeout(c: C): void;
   close(c: C): void;
   /** A plain HTTP request reached the TLS port and was answered 400 (for the access log). */
-  plainHttp?(remoteAddress: string): void;
+  plainHttp?(remoteAddress: string, bodyBytes: number): void;
 }
 
 /**
@@ -140,14 +140,16 @@ class IdleSweep {
  * under TLS, which has not sent a byte yet; a short write is let go. The request itself went to
  * BoringSSL, so a HEAD gets the body too.
  */
-function answerPlainHttp(s: TLSSocket): boolean {
+/** The body bytes sent (for the access log), or -1 when nothing could be. */
+function answerPlainHttp(s: TLSSocket): number {
   const fd = (s as unknown as { _handle?: { fd?: unknown } })._handle?.fd;
-  if (typeof fd !== "number" || fd < 0) return false;
-  const bytes = errorBytes("bad_request", "400 Bad Request: a plain HTTP request was sent to this HTTPS port; use https://", true).bytes;
+  if (typeof fd !== "number" || fd < 0) return -1;
+  // Made per answer: its Date is when it is sent (RFC 9110 6.6.1).
+  const { bytes, bodyBytes } = errorBytes("bad_request", "400 Bad Request: a plain HTTP request was sent to this HTTPS port; use https://", true);
   try {
-    return writeSync(fd, bytes) === bytes.byteLength;
+    return writeSync(fd, bytes) === bytes.byteLength ? bodyBytes : -1;
   } catch {
-    return false;
+    return -1;
   }
 }
 
@@ -190,7 +192,8 @@ export function listenTls<C>(hostname: string, port: number, setup: TlsSetup, ev
   server.on("error", () => {});
   // Bun 1.4.5 reports a handshake timeout (or a failed handshake) here but leaves the socket open.
   server.on("tlsClientError", (e, s) => {
-    if ((e as { code?: string }).code === "ERR_SSL_HTTP_REQUEST" && answerPlainHttp(s)) ev.plainHttp?.(s.remoteAddress ?? "");
+    const sent = (e as { code?: string }).code === "ERR_SSL_HTTP_REQUEST" ? answerPlainHttp(s) : -1;
+    if (sent >= 0) ev.plainHttp?.(s.remoteAddress ?? "", sent);
     s.destroy();
   });
   // --workers: every worker binds the same port and the kernel spreads connections (Bun 1.4.5's

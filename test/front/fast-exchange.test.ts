@@ -201,7 +201,7 @@ test("a response timeout on a GET is tried on the next member; with no member le
   at(2000);
   const e = await entry;
   expect(client.sent.join("")).toStartWith("HTTP/1.1 504 Gateway Timeout\r\n");
-  expect(client.sent.join("")).toEndWith(`\r\n\r\n504 Gateway Timeout: ${b.url} did not answer in time\n`);
+  expect(client.sent.join("")).toEndWith("\r\n\r\n504 Gateway Timeout: a member of pool p did not answer in time\n");
   expect([e.status, e.member]).toEqual([504, b.url]);
   expect(chosen).toEqual([a.url, b.url, "none"]);
   expect(outcomes).toEqual([`${a.url} failed: upstream response timeout`, `${b.url} failed: upstream response timeout`]);
@@ -223,7 +223,8 @@ test("no member available: 503 without a pool or member in the log", async () =>
   const e = await none.run().entry;
   expect(none.client.sent.join("")).toStartWith("HTTP/1.1 503 Service Unavailable\r\n");
   expect(none.client.sent.join("")).toEndWith("\r\n\r\n503 Service Unavailable: no member of pool p is available\n");
-  expect([e.status, e.pool, e.member, e.bytes]).toEqual([503, "", "", 0]);
+  // The body it got is what the log counts (%b), as NGINX logs its own error pages.
+  expect([e.status, e.pool, e.member, e.bytes]).toEqual([503, "", "", "503 Service Unavailable: no member of pool p is available\n".length]);
   expect(none.client.done).toEqual([true]);
   const down = setup([member().url]);
   down.members[0]!.healthy = false;

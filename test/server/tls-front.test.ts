@@ -135,7 +135,7 @@ test("a trailing dot in the SNI name picks the same certificate as the name with
 function reporting() {
   const seen: string[] = [];
   const l = listenTls<ClientSocket>("127.0.0.1", 0, setup(a, b), {
-    open: (sock) => sock, data: () => {}, end: () => {}, drain: () => {}, timeout: () => {}, close: () => {}, plainHttp: (ip) => void seen.push(ip),
+    open: (sock) => sock, data: () => {}, end: () => {}, drain: () => {}, timeout: () => {}, close: () => {}, plainHttp: (ip, bytes) => void seen.push(`${ip} ${bytes}`),
   });
   const answer = (bytes: string) => new Promise<string>((resolve) => {
     let got = "";
@@ -159,6 +159,7 @@ test("a plain HTTP request on the TLS port is answered 400 in plain text, as NGI
     expect(got).toEndWith("\r\n\r\n400 Bad Request: a plain HTTP request was sent to this HTTPS port; use https://\n");
     expect(seen).toHaveLength(1);
     expect(seen[0]).toContain("127.0.0.1");
+    expect(seen[0]).toEndWith(` ${"400 Bad Request: a plain HTTP request was sent to this HTTPS port; use https://\n".length}`); // the body, for the log
     // The listener still does TLS.
     expect(await served(l.port, "a.test")).toBe("a.test");
   } finally {
