@@ -104,6 +104,8 @@ export class ClientConn extends RequestIntake {
 
   /** Keep-alive timeout: only an idle connection is closed; a slow member has its own deadlines. */
   onTimeout(): void {
+    // Lingering ran out (LINGER_SEC without a byte): closed, whatever the client still sends.
+    if (this.lingerSince !== undefined) return this.sock.terminate();
     if (this.idle) this.sock.end();
     else this.sock.timeout(this.ctx.idleTimeoutSec);
   }

@@ -83,7 +83,7 @@ export class ClientOutput {
 
   /** Client bytes after the close was decided: discarded; past LINGER_MAX_MS of lingering, closed. */
   protected lingerRead(): void {
-    if (this.lingerSince !== undefined && performance.now() - this.lingerSince > LINGER_MAX_MS) this.sock.end();
+    if (this.lingerSince !== undefined && performance.now() - this.lingerSince > LINGER_MAX_MS) this.sock.terminate();
   }
 
   #finish(): void {

@@ -85,7 +85,7 @@ test("lingering ends after LINGER_MAX_MS even for a client that never stops send
   out.lingerOnceOut();
   out.startedLingering(performance.now() - LINGER_MAX_MS - 1);
   out.discard();
-  expect(state.ended).toBe(true);
+  expect(state.terminated).toBe(true);
 });
 
 test("a connection already cut does not linger", () => {

@@ -8,7 +8,7 @@ import { Registry } from "../../src/state/registry.ts";
 
 export function fakeSocket() {
   const written: string[] = [];
-  const state = { room: Infinity, paused: false, ended: false, shut: false, timeoutSec: 0 };
+  const state = { room: Infinity, paused: false, ended: false, terminated: false, shut: false, timeoutSec: 0 };
   const sock = {
     remoteAddress: "192.0.2.9",
     write(b: Uint8Array) {
@@ -21,7 +21,7 @@ export function fakeSocket() {
     resume() { state.paused = false; },
     end() { state.ended = true; },
     shutdown() { state.shut = true; },
-    terminate() { state.ended = true; },
+    terminate() { state.ended = state.terminated = true; },
     timeout(sec: number) { state.timeoutSec = sec; },
   };
   return { sock: sock as unknown as Socket<ClientConn>, written, state };

@@ -156,3 +156,14 @@ test("a client that half-closes before its held body or its head is complete get
     expect([logged, state.ended]).toEqual([[400], true]);
   }
 });
+
+test("a lingering connection is closed when the client sends nothing for LINGER_SEC (the socket's timeout)", () => {
+  const { sock, state } = fakeSocket();
+  const { ctx } = context();
+  const conn = new ClientConn(sock, ctx);
+  conn.onData(Buffer.from("GET / HTTP/1.1\r\nHost: a b\r\n\r\n", "latin1"));
+  expect([state.shut, state.ended, state.timeoutSec]).toEqual([true, false, 5]);
+  conn.onTimeout();
+  // Cut, not end(): a TLS socket's end() after the half-close would do nothing (node's end is that half-close).
+  expect(state.terminated).toBe(true);
+});
