@@ -19,6 +19,7 @@ import type { Config } from "../config/schema.ts";
 import { createAffinity, type Affinity } from "../health/wire.ts";
 import type { EventLog } from "../log/events.ts";
 import { ListenerBindError, type Applied, type ListenDeps, type Running } from "../server/listen.ts";
+import { describe } from "./reload-summary.ts";
 import { bindIssue } from "./preflight.ts";
 import { loadListenerTls, type TlsSetup } from "../tls/listener-tls.ts";
 
@@ -173,11 +174,6 @@ export function watchFile(file: string, onChange: () => void, settleMs = 150): (
   return () => w.close();
 }
 
-function diffKeys(before: string[], after: string[]): string[] {
-  const a = new Set(after), b = new Set(before);
-  return [...after.filter((k) => !b.has(k)).map((k) => `+${k}`), ...before.filter((k) => !a.has(k)).map((k) => `-${k}`)];
-}
-
 /** A bind's error as start-up names it (listeners[i].port: 8443 is in use ...); others as they are. */
 function listenerErrors(e: unknown, rt: Runtime): string[] {
   if (e instanceof ConfigError) return e.issues.map((i) => `${i.path}: ${i.message}`);
@@ -185,19 +181,4 @@ function listenerErrors(e: unknown, rt: Runtime): string[] {
   const l = rt.listeners[e.index]!;
   const issue = bindIssue(e.cause, l.host, l.port, e.index);
   return [`${issue.path}: ${issue.message}`];
-}
-
-const memberKey = (pool: string, url: string): string => `${pool} ${url}`;
-
-/** "routes +2 -0, pools +0 -1, members +1 -1 (api http://...)" for the reload's log line. */
-export function describe(before: Runtime, after: Runtime, listeners: Pick<Applied, "added" | "removed"> = { added: [], removed: [] }): string {
-  const routes = (rt: Runtime) => [...rt.router.routes()].map((r) => `${r.label}->${r.action.kind === "pool" ? r.action.pool.name : r.action.kind}`);
-  const members = (rt: Runtime) => [...rt.pools.values()].flatMap((p) => p.pool.members.map((m) => memberKey(p.name, m.url.href)));
-  const part = (name: string, d: string[]) => `${name} ${d.length ? d.join(" ") : "unchanged"}`;
-  return [
-    part("routes", diffKeys(routes(before), routes(after))),
-    part("pools", diffKeys([...before.pools.keys()], [...after.pools.keys()])),
-    part("members", diffKeys(members(before), members(after))),
-    part("listeners", [...listeners.added.map((u) => `+${u}`), ...listeners.removed.map((u) => `-${u}`)]),
-  ].join("; ");
 }

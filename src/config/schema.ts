@@ -91,7 +91,8 @@ const editRule = v.strictObject({
 });
 
 const route = v.strictObject({
-  name: v.optional(v.pipe(v.string(), v.minLength(1, "a route name is not empty"))),
+  // It goes into every log line about the route: a line break in it would forge a line.
+  name: v.optional(v.pipe(v.string(), v.minLength(1, "a route name is not empty"), v.regex(/^[^\x00-\x1f\x7f]*$/, "a route name has no control characters (line breaks, tabs)"))),
   host: v.optional(v.pipe(v.string(), v.regex(/^(\*\.)?[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$/, 'expected a host name or a "*.example.com" wildcard, without port'))),
   path: v.optional(routePath, "/"),
   pool: v.optional(v.string()),

@@ -206,12 +206,13 @@ describe("fixed choices and formats", () => {
     expect(problems(tls([{ cert: "a.crt", key: "a.key" }, "b.crt"]))).toEqual(['listeners[0].tls.certificates[1]: expected an object, got "b.crt"']);
   });
 
-  test("route fields: a redirect target is absolute or rooted; rewritePrefix starts with /; a name is not empty; a query never matches", () => {
+  test("route fields: a redirect target is absolute or rooted; rewritePrefix starts with /; a name is not empty and has no control characters; a query never matches", () => {
     expect(problems((c) => (c.routes = [{ path: "/", redirect: { to: "x/y" } }]))).toEqual(["routes[0].redirect.to: a redirect target is an absolute http(s) URL or a path starting with /"]);
     expect(problems((c) => Object.assign(c.routes[0], { rewritePrefix: "v1", name: "" }))).toEqual([
       "routes[0].name: a route name is not empty",
       'routes[0].rewritePrefix: a path starts with "/"',
     ]);
+    expect(problems((c) => (c.routes[0].name = "a\nforged log line"))).toEqual(["routes[0].name: a route name has no control characters (line breaks, tabs)"]);
     expect(problems((c) => (c.routes[0].path = "/a?b"))).toEqual(['routes[0].path: "/a?b" can never match a request (paths are matched decoded and normalized); write "/a"']);
   });
 
