@@ -134,7 +134,7 @@ export function createAdminApp(deps: AdminDeps): Hono<Env> {
     return next();
   });
 
-  app.get("/", (c) => c.html(statusPage(c.get("session"))));
+  app.get("/", (c) => c.html(statusPage(c.get("session"), Object.values(poolsView(deps.runtime())))));
   app.get("/api/v1/status", (c) => c.json(statusView(deps.runtime(), deps.info())));
   app.get("/api/v1/pools", (c) => c.json(poolsView(deps.runtime())));
   app.get("/api/v1/pools/:pool", (c) => {

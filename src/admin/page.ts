@@ -5,6 +5,7 @@
  */
 import { html, raw } from "hono/html";
 import { SCRIPT } from "./page-script.ts";
+import type { PoolView } from "./views.ts";
 
 const STYLE = `body{font:14px system-ui,sans-serif;margin:1rem;color:#222}h1{font-size:1.3rem}h2{font-size:1.05rem;margin:1.2rem 0 .3rem}
 table{border-collapse:collapse;width:100%}td,th{padding:2px 6px;border-bottom:1px solid #ddd;text-align:left;white-space:nowrap}
@@ -17,10 +18,20 @@ button{font-size:12px;margin-right:2px}input.w{width:3em}#meta{color:#555}.num{t
 /** No favicon request (a 401 or 404 in the console otherwise). */
 const ICON = '<link rel="icon" href="data:,">';
 
+/**
+ * Without JavaScript (a text browser, a locked-down console) the members are read from a table
+ * rendered here, refreshed every 5 s, as HAProxy's stats page and Apache's balancer-manager
+ * read; changing them needs the script or the API.
+ */
+function plainView(pools: readonly PoolView[]) {
+  const rows = pools.flatMap((p) => p.members.map((m) => html`<tr><td>${p.name}</td><td>${m.url}</td><td>${m.route}</td><td>${m.state}</td><td>${m.health.status}${m.health.reason ? ` (${m.health.reason})` : ""}</td><td>${m.weight}</td><td class="num">${m.requests}</td><td class="num">${m.errors}</td></tr>`));
+  return html`<noscript><p>Without JavaScript: read-only, refreshed every 5 s.</p><table><thead><tr><th>pool</th><th>member</th><th>route</th><th>state</th><th>health</th><th>weight</th><th>requests</th><th>errors</th></tr></thead><tbody>${rows}</tbody></table></noscript>`;
+}
+
 /** session: the page was opened with the login cookie, so it offers to log out. */
-export function statusPage(session: boolean) {
-  return html`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>edge-proxy status</title>${raw(ICON)}<style>${raw(STYLE)}</style></head>
-<body><h1>edge-proxy</h1>${session ? raw('<form method="post" action="/logout" id="logout"><button type="submit">Log out</button></form>') : ""}<div id="meta">loading…</div><div id="err" class="ov"></div>
+export function statusPage(session: boolean, pools: readonly PoolView[] = []) {
+  return html`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>edge-proxy status</title>${raw(ICON)}<style>${raw(STYLE)}</style><noscript><meta http-equiv="refresh" content="5"></noscript></head>
+<body><h1>edge-proxy</h1>${session ? raw('<form method="post" action="/logout" id="logout"><button type="submit">Log out</button></form>') : ""}${plainView(pools)}<div id="meta">loading…</div><div id="err" class="ov"></div>
 <h2>routes</h2><table><thead><tr><th>route</th><th>pool</th><th>requests</th><th>req/s (10 s)</th><th>p50 / p99</th></tr></thead><tbody id="routes"></tbody></table>
 <div id="pools"></div><script>${raw(SCRIPT)}</script></body></html>`;
 }

@@ -67,3 +67,24 @@ test("at 1280 px a wide row's buttons can be pressed; when the session's token e
     for (const u of ups) u.stop();
   }
 }, 30_000);
+
+test("without JavaScript the page still lists every member with its state and health, read-only", async () => {
+  const ups = [echoUpstream("n1"), echoUpstream("n2")];
+  const ctx = await adminProxy(ups);
+  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox"] });
+  try {
+    const read = await token(ctx.dir, "read");
+    const page = await (await browser.newContext({ javaScriptEnabled: false })).newPage();
+    await page.goto(ctx.admin + "/");
+    await page.fill("input[name=token]", read);
+    await page.click("button[type=submit]");
+    await page.locator("noscript table").first().waitFor({ state: "attached", timeout: 5000 });
+    const text = await page.locator("body").innerText();
+    for (const u of ups) expect(text).toContain(new URL(u.url).origin);
+    expect(text).toMatch(/app\s+http:\/\/127\.0\.0\.1:\d+\s+n1\s+active\s+up/);
+  } finally {
+    await browser.close();
+    await ctx.p.stop();
+    for (const u of ups) u.stop();
+  }
+}, 30_000);
