@@ -159,6 +159,10 @@ export function createAdminApp(deps: AdminDeps): Hono<Env> {
       if (!/^application\/json\s*(;|$)/i.test(c.req.header("content-type") ?? "")) {
         return c.json({ error: "send the body as JSON, with Content-Type: application/json" }, 415);
       }
+      // valibot's object takes an array (its indexes as fields): say what the body should be.
+      if (Array.isArray(await c.req.json().catch(() => undefined))) {
+        return c.json({ error: 'invalid body: expected a JSON object such as {"state":"drain"}, not an array', issues: [{ path: "", message: "expected an object" }] }, 400);
+      }
       await next();
     },
     vValidator("json", memberChange, (r, c) => {

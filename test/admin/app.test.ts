@@ -44,7 +44,7 @@ describe("admin app", () => {
     expect((await withReload.request("http://admin.test/readyz")).status).toBe(503);
   });
 
-  test("a body that is not JSON is 400, one sent as a form 415, an unknown field named: never a 500", async () => {
+  test("a body that is not JSON is 400, one sent as a form 415, an array 400 saying so, an unknown field named: never a 500", async () => {
     const path = "/api/v1/pools/app/members/a";
     for (const body of ["{", ""]) {
       const r = await req(path, { method: "PATCH", body, tok: "w" });
@@ -55,6 +55,10 @@ describe("admin app", () => {
     const unknown = await req(path, { method: "PATCH", body: '{"status":"drain"}', tok: "w" });
     expect(unknown.status).toBe(400);
     expect(((await unknown.json()) as { issues: unknown[] }).issues).toContainEqual({ path: "status", message: 'unknown field "status": a member takes state and weight' });
+    for (const body of ["[]", '[{"state":"drain"}]']) {
+      const r = await req(path, { method: "PATCH", body, tok: "w" });
+      expect([r.status, ((await r.json()) as { error: string }).error]).toEqual([400, 'invalid body: expected a JSON object such as {"state":"drain"}, not an array']);
+    }
     expect(rt.pools.get("app")!.pool.members[0]!.state).toBe("active");
   });
 
