@@ -9,7 +9,7 @@ import { httpDate } from "../proxy/errors.ts";
 import { authorize } from "../auth/authorize.ts";
 import type { AuthVerdict } from "../auth/route-auth.ts";
 import { errorAnswer, LocalAnswer } from "./local-answer.ts";
-import type { FastHead } from "./request-head.ts";
+import type { FastHead } from "./fast-head.ts";
 import { withoutFields } from "./head-fields.ts";
 
 /**

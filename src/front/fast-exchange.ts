@@ -9,7 +9,7 @@ import type { Member } from "../balancer/member.ts";
 import type { RuntimePool, RuntimeRoute } from "../config/runtime.ts";
 import { errorBytes, type ProxyErrorKind } from "../proxy/errors.ts";
 import { UpstreamError } from "../upstream/errors.ts";
-import type { FastHead } from "./request-head.ts";
+import type { FastHead } from "./fast-head.ts";
 import { IDEMPOTENT, noMember, tryFailure } from "./try-failure.ts";
 import { recordExchange } from "../metrics/record.ts";
 import { authorizeHead } from "./auth-step.ts";

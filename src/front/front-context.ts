@@ -2,7 +2,7 @@
 import type { ClientTimeouts, RuntimePool, RuntimeRoute } from "../config/runtime.ts";
 import type { FastDeps } from "./exchange.ts";
 import type { LocalAnswer } from "./local-answer.ts";
-import type { FastHead } from "./request-head.ts";
+import type { FastHead } from "./fast-head.ts";
 
 export interface FastPlan {
   route: RuntimeRoute;

@@ -59,3 +59,13 @@ export function validOffer(head: string): boolean {
   }
   return true;
 }
+
+/** A field's value between its colon and line end, without the blanks around it (RFC 9110 5.5 OWS). */
+export function value(head: string, colon: number, eol: number): string {
+  return head.slice(colon + 1, eol).trim();
+}
+
+/** A repeated list field's values as one (RFC 9110 5.3: joined with ", "). */
+export function joinValues(prior: string | null, v: string): string {
+  return prior === null ? v : `${prior}, ${v}`;
+}

@@ -6,7 +6,7 @@
  */
 import { ChunkScan } from "./chunk-scan.ts";
 import { BadHead } from "./request-check.ts";
-import type { FastHead } from "./request-head.ts";
+import type { FastHead } from "./fast-head.ts";
 
 export const HOLD_MAX = 64 * 1024;
 

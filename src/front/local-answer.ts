@@ -6,7 +6,7 @@ import type { RuntimeRoute } from "../config/runtime.ts";
 import type { AccessEntry } from "../log/access.ts";
 import { errorBytes, httpDate, type ProxyErrorKind } from "../proxy/errors.ts";
 import { reasonPhrase } from "../proxy/reason-phrase.ts";
-import type { FastHead } from "./request-head.ts";
+import type { FastHead } from "./fast-head.ts";
 
 export class LocalAnswer {
   readonly status: number;

@@ -10,7 +10,7 @@ import { ENCODED_SLASH_404 } from "../proxy/errors.ts";
 import { hasEncodedSlash, matchPath, normalizePath } from "../proxy/normalize.ts";
 import { errorAnswer, LocalAnswer, routeAnswer } from "./local-answer.ts";
 import type { FastPlan } from "./front-context.ts";
-import type { FastHead } from "./request-head.ts";
+import type { FastHead } from "./fast-head.ts";
 import { MemberLane } from "./upstream-lane.ts";
 
 type Plan = (head: FastHead) => FastPlan | LocalAnswer;

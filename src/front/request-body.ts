@@ -6,7 +6,7 @@
  */
 import { ChunkScan } from "./chunk-scan.ts";
 import { tooLarge } from "./held-body.ts";
-import type { FastHead } from "./request-head.ts";
+import type { FastHead } from "./fast-head.ts";
 
 export class RequestBody {
   /** Content-Length bytes still to come (chunked: unused). */

@@ -4,7 +4,7 @@
  * NGINX log requests refused before routing too.
  */
 import type { AccessEntry } from "../log/access.ts";
-import type { FastHead } from "./request-head.ts";
+import type { FastHead } from "./fast-head.ts";
 
 export type BadHeadKind = "bad_request" | "head_too_large" | "too_large" | "not_allowed" | "expectation" | "version";
 

@@ -9,7 +9,7 @@ import type { Member } from "../balancer/member.ts";
 import type { RuntimePool, RuntimeRoute } from "../config/runtime.ts";
 import type { Watch } from "../proxy/deadlines.ts";
 import { UpstreamError } from "../upstream/errors.ts";
-import type { FastHead } from "./request-head.ts";
+import type { FastHead } from "./fast-head.ts";
 import type { RequestBody } from "./request-body.ts";
 import { upstreamHead } from "./upstream-head.ts";
 import type { LaneSocket, LaneUser, MemberLane } from "./upstream-lane.ts";

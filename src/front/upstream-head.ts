@@ -7,7 +7,7 @@
 import type { Member } from "../balancer/member.ts";
 import type { RuntimeRoute } from "../config/runtime.ts";
 import { prefixMatches } from "../proxy/router.ts";
-import type { FastHead } from "./request-head.ts";
+import type { FastHead } from "./fast-head.ts";
 
 export interface UpstreamHeadInput {
   h: FastHead;

@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { heldBodyEnd, heldCopy, STREAM, WAIT } from "../../src/front/held-body.ts";
-import type { FastHead } from "../../src/front/request-head.ts";
+import type { FastHead } from "../../src/front/fast-head.ts";
 
 const head = (bodyLength: number, chunked = false) => ({ bodyLength, chunked }) as FastHead;
 const buf = (s: string) => Buffer.from(s, "latin1");
