@@ -6,14 +6,13 @@
  */
 import type { RuntimeRoute } from "../config/runtime.ts";
 import type { FastLanes } from "./plan.ts";
-import { LocalAnswer, routeAnswer } from "./local-answer.ts";
-import { errorBytes } from "../proxy/errors.ts";
+import { errorAnswer, routeAnswer } from "./local-answer.ts";
 
 export function redirectLanes(opts: { port: number; status: number }): FastLanes {
   const suffix = opts.port === 443 ? "" : `:${opts.port}`;
   const plan: FastLanes["plan"] = (h) => {
     // An HTTP/1.0 request without Host names no host to send the client to.
-    if (h.hostName === "") return noHost();
+    if (h.hostName === "") return errorAnswer("bad_request", "400 Bad Request: a redirect to HTTPS needs the Host header", h);
     const to = `https://${h.hostName}${suffix}${h.target}`;
     return routeAnswer({ label: "-", action: { kind: "redirect", to, status: opts.status, keepPath: false } } as RuntimeRoute, h, false);
   };
@@ -23,9 +22,4 @@ export function redirectLanes(opts: { port: number; status: number }): FastLanes
     planFor: () => plan,
     close() {},
   };
-}
-
-function noHost(): LocalAnswer {
-  const e = errorBytes("bad_request", "400 Bad Request: a redirect to HTTPS needs the Host header", true);
-  return new LocalAnswer(e.status, e.bytes, e.bodyBytes, "-");
 }
