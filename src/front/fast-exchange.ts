@@ -29,8 +29,8 @@ export class FastExchange extends TryResponse {
   #authorized = false;
   readonly started: number;
 
-  constructor(client: ClientLink, h: FastHead, path: string, canonical: string, route: RuntimeRoute, pool: RuntimePool, deps: FastDeps, started: number, body?: Uint8Array, stream?: RequestBody) {
-    super(client, h, path, canonical, route, pool, deps, body, stream);
+  constructor(client: ClientLink, h: FastHead, path: string, canonical: string, route: RuntimeRoute, pool: RuntimePool, deps: FastDeps, started: number, body?: Buffer, stream?: RequestBody, bodyAt = 0) {
+    super(client, h, path, canonical, route, pool, deps, body, stream, bodyAt);
     this.started = started;
   }
 
@@ -207,7 +207,7 @@ export class FastExchange extends TryResponse {
   }
 
   #bodyBytes(): number {
-    return this.body?.length ?? this.stream?.bytes ?? 0;
+    return this.body ? this.body.byteLength - this.bodyAt : (this.stream?.bytes ?? 0);
   }
 
   #log(status: number, bytes = this.relay?.bytes ?? 0): void {

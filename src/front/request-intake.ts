@@ -10,7 +10,7 @@
 import { errorBytes, type ProxyErrorKind } from "../proxy/errors.ts";
 import { BODY, ClientDeadline, HEAD, NONE } from "./client-deadline.ts";
 import { LocalAnswer, localEntry } from "./local-answer.ts";
-import { heldBodyEnd, heldCopy, STREAM, WAIT } from "./held-body.ts";
+import { heldBody, heldBodyEnd, STREAM, WAIT } from "./held-body.ts";
 import { BadHead, refusedEntry } from "./request-check.ts";
 import { RequestBody } from "./request-body.ts";
 import { FastExchange } from "./fast-exchange.ts";
@@ -154,9 +154,9 @@ export abstract class RequestIntake extends ClientOutput implements ClientLink {
       this.done(!head.close);
       return true;
     }
-    const body = !streamed && bodyEnd > end ? heldCopy(buf, end, bodyEnd) : undefined;
+    const body = !streamed && bodyEnd > end ? heldBody(buf, end, bodyEnd) : undefined;
     const stream = streamed ? new RequestBody(head, max) : undefined;
-    this.busy = new FastExchange(this, head, plan.path, plan.canonical, plan.route, plan.pool, this.ctx.deps, started, body, stream);
+    this.busy = new FastExchange(this, head, plan.path, plan.canonical, plan.route, plan.pool, this.ctx.deps, started, body, stream, body === buf ? end : 0);
     this.busy.start();
     return true;
   }

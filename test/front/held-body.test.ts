@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { heldBodyEnd, heldCopy, STREAM, WAIT } from "../../src/front/held-body.ts";
+import { heldBody, heldBodyEnd, STREAM, WAIT } from "../../src/front/held-body.ts";
 import type { FastHead } from "../../src/front/fast-head.ts";
 
 const head = (bodyLength: number, chunked = false) => ({ bodyLength, chunked }) as FastHead;
@@ -21,10 +21,21 @@ test("a chunked body: its end, wait, stream past 64 KiB, 413 past maxBodySize, B
   expect(() => heldBodyEnd(head(-1, true), buf("H2\r\nab\r\n0\r\n\r\n"), 1, 1)).toThrow("413 Content Too Large: the body exceeds 1 bytes");
 });
 
-test("the held body is a copy: the read buffer can be reused without changing what a retry sends", () => {
+test("a body that ends a read buffer of its own is held in that buffer, with no copy", () => {
+  const read = buf("HEADbody");
+  expect(heldBody(read, 4, 8)).toBe(read);
+});
+
+test("a body followed by more bytes, or in a view of another buffer, is a copy: what a retry sends cannot change", () => {
   const read = buf("HEADbodyNEXT");
-  const body = heldCopy(read, 4, 8);
+  const body = heldBody(read, 4, 8);
   read.fill(0x5a);
   expect(body.toString("latin1")).toBe("body");
   expect(body.buffer).not.toBe(read.buffer);
+  const outer = buf("xxHEADbody");
+  const view = outer.subarray(2); // the rest of a pipelined read
+  const held = heldBody(view, 4, 8);
+  expect(held).not.toBe(view);
+  outer.fill(0x5a);
+  expect(held.toString("latin1")).toBe("body");
 });

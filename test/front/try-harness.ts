@@ -33,8 +33,9 @@ export function memberSocket() {
   const state = { room: Infinity, paused: false, terminated: false, ended: false, written: [] as string[] };
   const sock = {
     data: { user: undefined as LaneUser | undefined, closed: false },
-    write(b: Uint8Array | string) {
-      const bytes = typeof b === "string" ? Buffer.from(b, "latin1") : b;
+    // Bun's socket.write(data, byteOffset, byteLength): the engine passes a length with its reused buffer.
+    write(b: Uint8Array | string, off = 0, len?: number) {
+      const bytes = typeof b === "string" ? Buffer.from(b, "latin1") : b.subarray(off, len === undefined ? undefined : off + len);
       const n = Math.max(0, Math.min(bytes.byteLength, state.room));
       state.room -= n;
       if (n > 0) state.written.push(Buffer.from(bytes.subarray(0, n)).toString("latin1"));
