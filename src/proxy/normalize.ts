@@ -49,17 +49,21 @@ export function hasEncodedSlash(raw: string): boolean {
   return raw.includes("%") && ENCODED_SLASH.test(raw);
 }
 const NEEDS_CANONICAL = /[%;\\#]/;
+const INVALID_PATH = /#|%00|%(?![0-9A-Fa-f]{2})/;
 
 /**
  * The path routes are matched against: what the upstream will make of the request, so that no
  * spelling (`/%62alancer-manager`, `/balancer-manager;x`, `/x/..%2fbalancer-manager`) reaches a
  * path the proxy never checked. Path parameters are dropped (Tomcat ignores them when mapping),
- * `\` counts as `/`, and a fragment or an encoded NUL makes the path invalid (undefined: 400).
+ * `\` counts as `/`, and a fragment, an encoded NUL or a malformed `%` makes the path invalid
+ * (undefined: 400).
  * The path sent upstream stays normalizePath(raw), encoded as received.
  */
 export function matchPath(raw: string): string | undefined {
   if (!NEEDS_CANONICAL.test(raw)) return normalizePath(raw);
-  if (raw.includes("#") || /%00/.test(raw)) return undefined; // clients never send fragments (RFC 9110 7.1)
+  // Clients never send fragments (RFC 9110 7.1). A `%` without two hex digits after it is no
+  // encoding at all (RFC 3986 2.1): NGINX and Apache answer 400, and members' decoders disagree.
+  if (INVALID_PATH.test(raw)) return undefined;
   let p = raw.replace(/%([0-9A-Fa-f]{2})/g, (m, hex: string) => {
     const c = parseInt(hex, 16);
     return DECODE_FOR_MATCH[c] ? String.fromCharCode(c) : m;

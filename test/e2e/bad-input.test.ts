@@ -52,6 +52,18 @@ describe("bad requests get a 4xx or a closed connection, never a crash", () => {
     });
   }
 
+  test("a % without two hex digits in the path is a 400 that never reaches the member, as NGINX and Apache answer", async () => {
+    const before = up.seen.length;
+    for (const path of ["/a%zz", "/a%4", "/a%"]) {
+      const res = await raw(p.url, `GET ${path} HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n`, false);
+      expect(res).toStartWith("HTTP/1.1 400");
+      expect(res).toContain("invalid request path");
+    }
+    expect(up.seen.length).toBe(before);
+    expect((await fetch(p.url + "/a%41?q=%zz")).status).toBe(200); // a valid escape; the query is not the path
+    expect(up.seen.at(-1)!.url).toBe("/a%41?q=%zz");
+  });
+
   test("an invalid Connection token is ignored, not a crash: the request is served", async () => {
     const res = await raw(p.url, "GET /t HTTP/1.1\r\nHost: a\r\nConnection: bad token, close\r\n\r\n", false);
     expect(res).toStartWith("HTTP/1.1 200");

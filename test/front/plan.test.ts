@@ -51,6 +51,7 @@ test("requestHeaders routes and https:// members are the lane's; local answers, 
   expect(answered(lanes.plan(head("/local")))).toBe(204);
   expect(answered(lanes.plan(head("/a", "DELETE")))).toBe(403);
   expect(answered(lanes.plan(head("/%00")))).toBe(400); // matchPath refuses
+  expect(answered(lanes.plan(head("/a%zz")))).toBe(400);
   expect(answered(lanes.plan(head("/a%2Fb")))).toBe(404);
 });
 

@@ -85,4 +85,8 @@ describe("matchPath: the path routes are matched against", () => {
     expect(matchPath("/balancer-manager#x")).toBeUndefined();
     expect(matchPath("/a%00b")).toBeUndefined();
   });
+  test("a % without two hex digits after it is no valid path (NGINX and Apache: 400)", () => {
+    for (const raw of ["/a%zz", "/a%4", "/a%", "/%g0/x"]) expect(matchPath(raw)).toBeUndefined();
+    expect(matchPath("/a%41")).toBe("/aA");
+  });
 });
