@@ -3,10 +3,21 @@
  * bytes after it are read as the next request head and checked as one. Malformed chunk
  * sizes (a sign, a space before the digits, no digits, more than 15 hex digits), a bare LF
  * and a missing CRLF after the data are refused: a member could frame them differently.
+ * Trailer lines must be field lines (RFC 9112 7.1.2), and none may carry what the proxy decides
+ * by in the head (RFC 9110 6.5.1: framing, routing, authentication, forwarding): a member that
+ * merged them would read a request the proxy never checked. NGINX drops trailers; we pass on
+ * only ones that cannot matter that way.
  */
 import { BadHead } from "./request-check.ts";
 
-const SIZE = 0, EXT = 1, SIZE_LF = 2, DATA = 3, DATA_CR = 4, DATA_LF = 5, TRAILER = 6, TRAILER_LF = 7;
+const SIZE = 0, EXT = 1, SIZE_LF = 2, DATA = 3, DATA_CR = 4, DATA_LF = 5, TRAILER = 6, TRAILER_LF = 7, TRAILER_VALUE = 8;
+
+const TCHAR = new Uint8Array(128);
+for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TCHAR[c.charCodeAt(0)] = 1;
+/** Trailer names refused: what the proxy reads or sets in a head (request-head.ts). */
+const NOT_TRAILERS = new Set(["content-length", "transfer-encoding", "host", "connection", "upgrade", "te", "trailer", "expect", "authorization",
+  "proxy-authorization", "cookie", "forwarded", "x-real-ip", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port"]);
+const MALFORMED_TRAILER = "400 Bad Request: malformed trailer field";
 
 function hex(c: number): number {
   if (c >= 48 && c <= 57) return c - 48;
@@ -22,6 +33,8 @@ export class ChunkScan {
   #left = 0;
   /** Bytes on the current trailer line (0: the empty line that ends the body). */
   #lineLen = 0;
+  /** The current trailer line's name so far, lowercased. */
+  #name = "";
   /** Payload bytes seen, for maxBodySize. */
   payload = 0;
 
@@ -68,9 +81,20 @@ export class ChunkScan {
           this.#state = SIZE;
           break;
         case TRAILER:
+          if (c === 13) {
+            if (this.#lineLen > 0) throw new BadHead(MALFORMED_TRAILER); // a name without a colon
+            this.#state = TRAILER_LF;
+          } else if (c === 58 && this.#lineLen > 0) {
+            // Underscores read as dashes by some frameworks (request-head.ts drops such names too).
+            if (NOT_TRAILERS.has(this.#name.replaceAll("_", "-"))) throw new BadHead(`400 Bad Request: ${this.#name} is not allowed as a trailer field`);
+            this.#state = TRAILER_VALUE;
+          } else if (c < 128 && TCHAR[c]) {
+            if (++this.#lineLen <= 64) this.#name += String.fromCharCode(c | (c >= 65 && c <= 90 ? 32 : 0));
+          } else throw new BadHead(MALFORMED_TRAILER);
+          break;
+        case TRAILER_VALUE:
           if (c === 13) this.#state = TRAILER_LF;
-          else if (c === 10 || c === 127 || (c < 32 && c !== 9)) throw new BadHead("400 Bad Request: malformed trailer field");
-          else this.#lineLen++;
+          else if (c === 10 || c === 127 || (c < 32 && c !== 9)) throw new BadHead(MALFORMED_TRAILER);
           break;
         case TRAILER_LF:
           if (c !== 10) throw new BadHead("400 Bad Request: a trailer line must end in CRLF");
@@ -79,6 +103,7 @@ export class ChunkScan {
             return i + 1;
           }
           this.#lineLen = 0;
+          this.#name = "";
           this.#state = TRAILER;
           break;
       }

@@ -6,7 +6,7 @@
 import type { AccessEntry } from "../log/access.ts";
 import type { FastHead } from "./fast-head.ts";
 
-export type BadHeadKind = "bad_request" | "head_too_large" | "too_large" | "not_allowed" | "expectation" | "version";
+export type BadHeadKind = "bad_request" | "head_too_large" | "too_large" | "not_allowed" | "expectation" | "version" | "not_implemented";
 
 /** Why a head (or a request body's framing) is refused: the answer's kind and text. */
 export class BadHead extends Error {

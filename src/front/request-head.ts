@@ -15,6 +15,8 @@ const TCHAR = new Uint8Array(128);
 for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TCHAR[c.charCodeAt(0)] = 1;
 const BAD_HOST = "400 Bad Request: missing, invalid or repeated Host header";
 const TE_NOT_CHUNKED = "400 Bad Request: Transfer-Encoding must end in chunked";
+const TE_ONLY_CHUNKED = "501 Not Implemented: no transfer coding but chunked is accepted in a request";
+const CHUNKED_LINE = "Transfer-Encoding: chunked\r\n";
 /** Fields a Connection line may not remove from the forwarded request. */
 const PROTECTED = new Set(["host", "content-length", "transfer-encoding"]);
 /** absolute-form (RFC 9112 3.2.2): scheme, authority, then the path and query. */
@@ -142,8 +144,17 @@ export function readFastHead(head: string): FastHead {
         // RFC 9112 6.1: chunked is last and only once; HTTP/1.0 has no Transfer-Encoding.
         const codings = value(head, colon, eol).toLowerCase().split(",").map((t) => t.trim()).filter((t) => t !== "");
         if (h.chunked || http10 || codings.at(-1) !== "chunked" || codings.indexOf("chunked") !== codings.length - 1) throw new BadHead(TE_NOT_CHUNKED);
+        // Another coding under chunked (gzip, chunked) is 501 (RFC 9112 6.1 SHOULD; NGINX: "unknown
+        // transfer encoding"). The member gets the framing the proxy read, spelled one way: a
+        // `,chunked`, `\tchunked` or `CHUNKED` it might read otherwise never reaches it.
+        if (codings.length !== 1) throw new BadHead(TE_ONLY_CHUNKED, "not_implemented");
         h.chunked = true;
-        drop = false;
+        if (head.startsWith(" chunked\r\n", colon + 1)) drop = false;
+        else {
+          kept += head.slice(from, pos) + CHUNKED_LINE;
+          from = eol + 2;
+          drop = false;
+        }
       } else if (name === "expect") {
         // RFC 9110 10.1.1: an HTTP/1.0 request's expectation is ignored (and 15.2: no 1xx goes
         // to an HTTP/1.0 client), as NGINX's ngx_http_test_expect does; one we cannot meet is 417.
@@ -180,13 +191,14 @@ export function readFastHead(head: string): FastHead {
   kept += head.slice(from, last);
   if (keepAlive10 && !closeToken) h.close = false;
   if (h.chunked && h.bodyLength >= 0) throw new BadHead("400 Bad Request: Transfer-Encoding together with Content-Length");
+  // RFC 9112 3.2: the 400 is for HTTP/1.1, absolute-form or not (NGINX answers it too). An
+  // HTTP/1.0 request without Host (a load balancer's health check) is served by the routes
+  // without a host, as NGINX's default server serves it.
+  if (hostLine < 0 && !http10) throw new BadHead(BAD_HOST);
   if (authority !== undefined) {
     h.hostHeader = authority;
     if (hostLine < 0) hostLine = kept.length;
   }
-  // RFC 9112 3.2: the 400 is for HTTP/1.1. An HTTP/1.0 request without Host (a load balancer's
-  // health check) is served by the routes without a host, as NGINX's default server serves it.
-  if (hostLine < 0 && !http10) throw new BadHead(BAD_HOST);
   if (hostLine < 0) hostLine = kept.length;
   // RFC 9110 7.8: an Upgrade not named in Connection is ignored (and not forwarded).
   if (h.upgrade && !connectionUpgrade) {

@@ -26,6 +26,8 @@ import { ClientOutput } from "./client-output.ts";
 
 /** Pipelined bytes waiting behind a busy exchange, before reading from the client pauses. */
 const MAX_BUFFERED = 64 * 1024;
+/** Empty lines skipped before a request line (RFC 9112 2.2 asks for at least one). */
+const MAX_BLANK_LINES = 8;
 /** RFC 9110 10.1.1: a client that asked waits for this before it sends the body. */
 const CONTINUE = Buffer.from("HTTP/1.1 100 Continue\r\n\r\n");
 const HALF_CLOSED = "400 Bad Request: the client half-closed the connection before its request was complete";
@@ -50,6 +52,8 @@ export abstract class RequestIntake extends ClientOutput implements ClientLink {
   /** An Expect: 100-continue head whose route's auth is checking the token: nothing else is read. */
   #checking = false;
   #looping = false;
+  /** Empty lines read since the last request line (RFC 9112 2.2). */
+  #blankLines = 0;
 
   constructor(sock: ClientSocket, ctx: FrontContext) {
     super(sock);
@@ -88,6 +92,17 @@ export abstract class RequestIntake extends ClientOutput implements ClientLink {
       // and never reads must not make us hold its answers (backpressure through the kernel).
       while (this.buf && !this.busy && !this.#checking && !this.closeWhenFlushed && !this.closed && this.out.empty) {
         const buf = this.buf;
+        // RFC 9112 2.2: empty lines before a request line are ignored (some clients send a CRLF
+        // after a POST body); NGINX skips them too. A few: a client dripping CRLFs must not keep
+        // an idle connection forever (each would push the keep-alive timeout on).
+        if (buf[0] === 13 && buf[1] === 10) {
+          let at = 2;
+          while (buf[at] === 13 && buf[at + 1] === 10) at += 2;
+          if ((this.#blankLines += at / 2) > MAX_BLANK_LINES) return this.refuse("bad_request", "400 Bad Request: empty lines instead of a request line");
+          this.buf = at < buf.byteLength ? buf.subarray(at) : undefined;
+          continue;
+        }
+        this.#blankLines = 0;
         const end = headEnd(buf);
         if (end === -2) return this.refuse("bad_request", "400 Bad Request: a line ends in a bare LF");
         if (end === -1 && buf.byteLength <= MAX_HEAD) return this.readEnded ? this.refuse("bad_request", HALF_CLOSED) : this.deadline.set(HEAD);

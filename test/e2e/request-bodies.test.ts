@@ -136,6 +136,10 @@ test("an absolute-form target is routed by its authority and reaches the member 
   expect(up.requests.map((r) => r.line)).toEqual(["GET /abs?x=1 HTTP/1.1"]);
   expect(up.requests[0]!.head).toMatch(/\r\nhost: a\.example\r\n/i);
   expect(up.requests[0]!.head).not.toContain("other.example\r\n");
+  // RFC 9112 3.2: an HTTP/1.1 request without Host is 400 whatever its target's form (NGINX too).
+  const noHost = await rawRequest(p.url, "GET http://a.example/abs HTTP/1.1\r\nConnection: close\r\n\r\n");
+  expect(statusOf(noHost)).toBe("400");
+  expect(up.requests).toHaveLength(1);
 });
 
 test("a streamed body that stalls gets 408 at clientTimeouts.body, and the member is not counted as failing", async () => {
@@ -146,4 +150,16 @@ test("a streamed body that stalls gets 408 at clientTimeouts.body, and the membe
   expect(res).toContain("the request body stalled");
   expect(p.stderr()).not.toContain("ejected");
   expect((await fetch(`${p.url}/after`)).status).toBe(200);
+});
+
+test("an empty line after a POST body is skipped (RFC 9112 2.2): the pipelined request after it is served; a run of them is 400", async () => {
+  const up = recordingUpstream(cleanups);
+  const p = await startProxy({ listeners: [{ port: 0, host: "127.0.0.1" }], pools: { app: { members: [{ url: up.url }] } }, routes: [{ path: "/", pool: "app" }] });
+  cleanups.push(() => p.stop());
+  const res = await rawRequest(p.url, "POST /a HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello\r\nGET /next HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+  expect(res.match(/HTTP\/1\.1 \d{3} /g)).toEqual(["HTTP/1.1 200 ", "HTTP/1.1 200 "]);
+  expect(up.requests.map((r) => [r.line, r.body])).toEqual([["POST /a HTTP/1.1", "hello"], ["GET /next HTTP/1.1", ""]]);
+  const drip = await rawRequest(p.url, "\r\n".repeat(9) + "GET /late HTTP/1.1\r\nHost: a\r\n\r\n");
+  expect(statusOf(drip)).toBe("400");
+  expect(up.requests).toHaveLength(2);
 });

@@ -68,6 +68,41 @@ describe("framing attacks are refused with 400 and nothing reaches the member", 
   }
 });
 
+describe("a chunked body reaches the member framed one way", () => {
+  for (const te of [",chunked", "\tchunked", "CHUNKED", "chunked , "]) {
+    test(`Transfer-Encoding: ${JSON.stringify(te)} arrives as \`Transfer-Encoding: chunked\`, its body as the body`, async () => {
+      const before = up.requests.length;
+      const res = await rawRequest(p.url, `POST /te HTTP/1.1\r\nHost: a\r\nTransfer-Encoding:${te.startsWith("\t") ? "" : " "}${te}\r\nConnection: close\r\n\r\n5\r\nhello\r\n0\r\n\r\n${HIDDEN}`);
+      const seen = up.requests.slice(before);
+      expect(status(res)).toBe("200");
+      expect(seen.map((r) => r.line)).toEqual(["POST /te HTTP/1.1"]);
+      expect(seen[0]!.head).toContain("\r\nTransfer-Encoding: chunked\r\n");
+      expect(seen[0]!.head.toLowerCase().match(/transfer-encoding/g)).toHaveLength(1);
+      expect(seen[0]!.body).toBe("hello");
+    });
+  }
+
+  test("a transfer coding other than chunked under it is 501, as NGINX answers, and reaches no member", async () => {
+    const before = up.requests.length;
+    const res = await rawRequest(p.url, `POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n${HIDDEN}`);
+    expect(status(res)).toBe("501");
+    expect(up.requests.length).toBe(before);
+  });
+
+  test("a trailer that is no field line, or a framing or routing field, is 400: no request hides in trailers", async () => {
+    for (const trailer of ["GET /admin/secret HTTP/1.1\r\nContent-Length: 99", "Content-Length: 99", "Host: admin"]) {
+      const before = up.requests.length;
+      const res = await rawRequest(p.url, `POST /tr HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n${trailer}\r\n\r\n`);
+      expect([trailer, status(res)]).toEqual([trailer, "400"]);
+      expect(up.requests.length).toBe(before);
+    }
+    const before = up.requests.length;
+    const res = await rawRequest(p.url, `POST /tr HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nhello\r\n0\r\nX-Checksum: 1\r\n\r\n`);
+    expect(status(res)).toBe("200");
+    expect(up.requests.slice(before).map((r) => r.body)).toEqual(["hello"]);
+  });
+});
+
 describe("bodies on any method are forwarded with their framing, never dropped", () => {
   test("a GET with a Content-Length body: the member reads the body as the body", async () => {
     const before = up.requests.length;

@@ -28,3 +28,15 @@ test("malformed sizes and framing are refused", () => {
 test("an unfinished body says so", () => {
   expect(new ChunkScan().scan(bytes("5\r\nhel"), 0)).toBe(-1);
 });
+
+test("a trailer that is no field line, or names what the proxy decides by, is refused (RFC 9112 7.1.2, RFC 9110 6.5.1)", () => {
+  const refused = ["0\r\nGET /admin HTTP/1.1\r\n\r\n", "0\r\nno-colon\r\n\r\n", "0\r\n: v\r\n\r\n", "0\r\nT : v\r\n\r\n",
+    "0\r\nContent-Length: 99\r\n\r\n", "0\r\nTRANSFER-ENCODING: chunked\r\n\r\n", "0\r\nHost: admin\r\n\r\n", "0\r\nAuthorization: Bearer x\r\n\r\n", "0\r\nX_Forwarded_For: 1.2.3.4\r\n\r\n"];
+  for (const b of refused) expect(() => new ChunkScan().scan(bytes(b), 0)).toThrow(BadHead);
+  const ok = "0\r\nX-Checksum: abc\r\nServer-Timing: db;dur=5\r\n\r\n";
+  expect(new ChunkScan().scan(bytes(ok), 0)).toBe(ok.length);
+  // Split anywhere, a refused name is still seen whole.
+  const split = new ChunkScan();
+  expect(split.scan(bytes("0\r\nConten"), 0)).toBe(-1);
+  expect(() => split.scan(bytes("t-Length: 1\r\n\r\n"), 0)).toThrow("content-length is not allowed as a trailer field");
+});

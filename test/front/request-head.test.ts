@@ -172,10 +172,23 @@ describe("readFastHead: what a strict member could read another way is refused (
   test("a body's framing is read (any casing) and its lines kept for the member", () => {
     expect(readFastHead(withLine("CONTENT-LENGTH: 5"))).toMatchObject({ bodyLength: 5, chunked: false });
     expect(readFastHead(withLine("Content-Length: 0"))).toMatchObject({ bodyLength: 0 });
-    const h = readFastHead(withLine("transfer-encoding: Chunked"));
-    expect(h).toMatchObject({ bodyLength: -1, chunked: true });
-    expect(h.beforeHost + h.afterHost).toContain("transfer-encoding: Chunked\r\n");
-    expect(readFastHead(withLine("Transfer-Encoding: gzip, chunked")).chunked).toBe(true);
+    const sent = readFastHead(withLine("transfer-encoding: chunked"));
+    expect(sent).toMatchObject({ bodyLength: -1, chunked: true });
+    expect(sent.beforeHost + sent.afterHost).toContain("transfer-encoding: chunked\r\n");
+  });
+
+  test("a chunked Transfer-Encoding spelled any other way reaches the member as `Transfer-Encoding: chunked`, where it was", () => {
+    for (const line of ["transfer-encoding: Chunked", "Transfer-Encoding: ,chunked", "Transfer-Encoding:\tchunked", "Transfer-Encoding: CHUNKED ", "Transfer-Encoding:chunked"]) {
+      const h = readFastHead(withLine(`X-Before: 1\r\n${line}\r\nX-After: 2`));
+      expect([line, h.chunked]).toEqual([line, true]);
+      expect([line, h.beforeHost + h.afterHost]).toEqual([line, expect.stringContaining("x-before: 1\r\nTransfer-Encoding: chunked\r\nX-After: 2\r\n".replace("x-before", "X-Before"))]);
+    }
+  });
+
+  test("another transfer coding under chunked is 501, as NGINX answers (RFC 9112 6.1)", () => {
+    for (const line of ["Transfer-Encoding: gzip, chunked", "Transfer-Encoding: identity, chunked"]) {
+      expect(() => readFastHead(withLine(line))).toThrow(expect.objectContaining({ kind: "not_implemented", message: expect.stringMatching(/^501 /) }));
+    }
   });
 
   test("two Content-Length lines, or Content-Length with Transfer-Encoding", () => {
@@ -250,7 +263,10 @@ describe("readFastHead: what a strict member could read another way is refused (
   test("absolute-form is served with its authority as Host (RFC 9112 3.2.2); CONNECT is 405, * and malformed targets 400", () => {
     const h = readFastHead(head("GET http://b.example:8080/p?q=1 HTTP/1.1", "Host: a.example"));
     expect([h.hostHeader, h.hostName, h.target, h.rawPath, h.query]).toEqual(["b.example:8080", "b.example", "/p?q=1", "/p", "?q=1"]);
-    expect(readFastHead(head("GET https://b.example?x HTTP/1.1")).target).toBe("/?x");
+    expect(readFastHead(head("GET https://b.example?x HTTP/1.1", "Host: a.example")).target).toBe("/?x");
+    // RFC 9112 3.2: an HTTP/1.1 request without Host is 400 whatever its target's form.
+    expect(verdict(head("GET http://b.example/x HTTP/1.1"))).toBe("400");
+    expect(readFastHead(head("GET http://b.example/x HTTP/1.0")).hostHeader).toBe("b.example");
     expect(verdict(head("CONNECT a.example:443 HTTP/1.1", "Host: a"))).toBe("405");
     expect(verdict(head("OPTIONS * HTTP/1.1", "Host: a"))).toBe("400");
     expect(verdict(head("GET  / HTTP/1.1", "Host: a"))).toBe("400");
