@@ -14,6 +14,7 @@ import type { Principal, Verify } from "./auth.ts";
 import { renderMetrics, type MetricsInfo } from "./prometheus.ts";
 import { findMember, memberView, poolView, poolsView, statusView, type StatusInfo } from "./views.ts";
 import { loginPage, statusPage } from "./page.ts";
+import { bodyTooLarge } from "./body-limit.ts";
 
 export const SESSION_COOKIE = "edge_proxy_admin";
 
@@ -61,6 +62,7 @@ export function createAdminApp(deps: AdminDeps): Hono<Env> {
   const app = new Hono<Env>();
   const isWrite = (c: Context) => c.req.method !== "GET" && c.req.method !== "HEAD";
 
+  app.use("*", async (c, next) => bodyTooLarge(c.req.raw) ?? next());
   // The page's buttons act with the session cookie: no other site may frame it (clickjacking).
   app.use("*", async (c, next) => {
     await next();

@@ -11,6 +11,7 @@ import { callOf, type AdminAnswer, type AdminCall, type WorkerLink } from "./ipc
 import { mergeJson } from "./merge-json.ts";
 import { sumExposition } from "../metrics/sum-exposition.ts";
 import { CounterCarry } from "../metrics/counter-carry.ts";
+import { bodyTooLarge } from "./body-limit.ts";
 
 export interface FanoutOptions {
   workers: () => readonly WorkerLink[];
@@ -43,6 +44,8 @@ export function createFanout(o: FanoutOptions): (req: Request) => Promise<Respon
     const reading = req.method === "GET" || req.method === "HEAD";
     if (path === "/healthz") return new Response("ok");
     if (path === "/readyz" && o.stopping?.()) return new Response("not ready (stopping)\n", { status: 503 });
+    const big = bodyTooLarge(req); // before any worker is asked, or the body is read
+    if (big) return big;
     const call = await callOf(req, nextId++);
     const all = o.workers();
     // The page, its login and logout, and anything unknown: one worker answers (the first that can).

@@ -12,6 +12,7 @@ import { parseHostPort } from "../net/host-port.ts";
 import { VERSION } from "../version.ts";
 import { answerOf, isAdminCall, requestOf } from "../admin/ipc.ts";
 import { WORKER_ENV } from "./workers.ts";
+import { BODY_CAP } from "../admin/body-limit.ts";
 
 export interface AdminOptions {
   file: string;
@@ -106,7 +107,7 @@ export function startAdmin(opts: AdminOptions): { url: string; stop(): void } | 
     return { url: "", stop: () => void process.off("message", onCall) };
   }
   const { host, port } = parseHostPort(cfg.listen)!;
-  const server = Bun.serve({ hostname: host, port, development: false, fetch: app.fetch });
+  const server = Bun.serve({ hostname: host, port, development: false, maxRequestBodySize: BODY_CAP, fetch: app.fetch });
   const shown = host.includes(":") ? `[${host}]` : host;
   const url = `http://${shown}:${server.port}`;
   opts.events("info", `admin listening on ${url}${verify ? "" : " (no admin.auth: read-only)"}`);

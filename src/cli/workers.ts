@@ -15,6 +15,7 @@ import { createFanout } from "../admin/fanout.ts";
 import { parseHostPort } from "../net/host-port.ts";
 import { WorkerSlot } from "./worker-link.ts";
 import { isAdminReady } from "../admin/ipc.ts";
+import { BODY_CAP } from "../admin/body-limit.ts";
 
 export const WORKER_ENV = "EDGE_PROXY_WORKER";
 
@@ -55,7 +56,7 @@ export async function runSupervisor(n: number, events: EventLog, admin?: Supervi
   if (admin) {
     const { host, port } = parseHostPort(admin.listen)!;
     try {
-      server = Bun.serve({ hostname: host, port, development: false, fetch: createFanout({ workers: () => slots, timeoutMs: workerTimeoutMs, stopping: () => stopping }) });
+      server = Bun.serve({ hostname: host, port, development: false, maxRequestBodySize: BODY_CAP, fetch: createFanout({ workers: () => slots, timeoutMs: workerTimeoutMs, stopping: () => stopping }) });
     } catch (e) {
       events("error", `admin: cannot listen on ${admin.listen}: ${(e as Error).message}`);
       return 1;

@@ -28,6 +28,14 @@ describe("the --workers admin fan-out", () => {
     expect(await res.json()).toEqual({ route: "n1", url: "http://m", state: "drain", requests: 7, workers: { total: 2, answered: 2, missing: [] } });
   });
 
+  test("a body declared over the admin limit is a 413 from the supervisor: no worker is asked, nothing is read", async () => {
+    const ws = [worker(0, member(2)), worker(1, member(5))];
+    const res = await get(createFanout({ workers: () => ws, timeoutMs: 1000 }), "/api/v1/pools/app/members/n1", { method: "PATCH", headers: { "content-length": "100000000" } });
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as { error: string }).error).toContain("admin requests take at most");
+    expect(ws.map((w) => w.calls)).toEqual([[], []]);
+  });
+
   test("a worker that is not running is left out and named; with none running the answer is 503", async () => {
     const ws = [worker(0, member(2)), worker(1, member(5), true)];
     const res = await get(createFanout({ workers: () => ws, timeoutMs: 1000 }), "/api/v1/pools/app");

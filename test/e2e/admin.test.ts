@@ -23,6 +23,17 @@ describe("admin API", () => {
   const api = (path: string, init: RequestInit & { tok?: string } = {}) =>
     fetch(ctx.admin + path, { ...init, headers: { ...(init.tok ? { authorization: `Bearer ${init.tok}` } : {}), "content-type": "application/json", ...(init.headers as Record<string, string> ?? {}) } });
 
+  test("a body over 64 KiB is a 413 with a JSON error, with a token or without, and the member is unchanged", async () => {
+    const big = JSON.stringify({ state: "disabled", pad: "x".repeat(200_000) });
+    for (const tok of [write, undefined]) {
+      const res = await api("/api/v1/pools/app/members/n1", { method: "PATCH", tok, body: big });
+      expect(res.status).toBe(413);
+      expect(((await res.json()) as { error: string }).error).toContain("admin requests take at most 65536");
+    }
+    const pool = (await (await api("/api/v1/pools/app", { tok: read })).json()) as { members: { route: string; state: string }[] };
+    expect(pool.members.find((m) => m.route === "n1")!.state).toBe("active");
+  });
+
   test("status, pools and one pool have the contract's shapes", async () => {
     await names(ctx.p.url + "/", 4);
     const s = await (await api("/api/v1/status", { tok: read })).json() as any;

@@ -103,6 +103,27 @@ describe("--workers 2: the admin listener", () => {
     expect(total(restarted, "edge_proxy_requests_total")).toBe(180);
   }, 60_000);
 
+  test("a body over the admin limit is refused by the supervisor, with or without a token, before any worker reads it", async () => {
+    const { p, admin } = await twoWorkers();
+    running = p;
+    const url = p.stderr().match(/admin listening on (http:\/\/[^ ]+)/)![1]!;
+    const patch = (body: string) => fetch(`${url}/api/v1/pools/app/members/n2`, { method: "PATCH", headers: { "content-type": "application/json" }, body });
+    const res = await patch(JSON.stringify({ state: "disabled", pad: "x".repeat(200_000) }));
+    expect(res.status).toBe(413);
+    expect(res.headers.get("edge-proxy-workers")).toBeNull(); // answered without asking a worker
+    expect(((await res.json()) as { error: string }).error).toContain("admin requests take at most");
+    // Past Bun.serve's cap (BODY_CAP) Bun refuses it itself, before the handler: still nothing read.
+    const started = performance.now();
+    expect((await patch(JSON.stringify({ state: "disabled", pad: "x".repeat(10_000_000) }))).status).toBe(413);
+    expect(performance.now() - started).toBeLessThan(2000);
+    const withToken = await admin("/api/v1/pools/app/members/n2", { method: "PATCH", scope: "write", body: JSON.stringify({ state: "disabled", pad: "x".repeat(200_000) }) });
+    expect(withToken.status).toBe(413);
+    const pool = (await (await admin("/api/v1/pools/app")).json()) as { members: { route: string; state: string }[] };
+    expect(pool.members.find((m) => m.route === "n2")!.state).toBe("active");
+    await p.stop();
+    running = undefined;
+  });
+
   test("a worker that does not answer (stopped) delays the API by its timeout only and is named; a killed one not at all", async () => {
     await running?.stop();
     const { p, pids, admin } = await twoWorkers({ EDGE_ADMIN_WORKER_TIMEOUT_MS: "2000" });
