@@ -10,6 +10,8 @@ import { runSupervisor, workerCount, WORKER_ENV } from "./cli/workers.ts";
 import { configureEvents, stderrEvents } from "./log/events.ts";
 import { formatIssue } from "./config/errors.ts";
 import { preflight } from "./cli/preflight.ts";
+import { RunningConfig } from "./cli/worker-config.ts";
+import { readConfigText } from "./config/load.ts";
 
 const io: Io = { out: (s) => console.log(s), err: (s) => console.error(s) };
 
@@ -62,7 +64,8 @@ async function main(args: string[]): Promise<number> {
     // Validated once here: a bad file must not become N workers crash-looping. The supervisor's
     // lines share the workers' stderr, so they take routes.json's eventLog format too.
     const report = eventIo(file, io);
-    const rt = await loadRuntime(file, report);
+    let text = "";
+    const rt = await loadRuntime(file, report, undefined, async (f) => (text = await readConfigText(f)));
     if (!rt) return 1;
     configureEvents(rt.config.eventLog);
     // The workers bind with SO_REUSEPORT and skip this probe: without it here, a second
@@ -71,7 +74,7 @@ async function main(args: string[]): Promise<number> {
     rt.close();
     if (taken.length) return taken.forEach((p) => report.err(formatIssue(p).trim())), 1;
     const admin = rt.config.admin;
-    return runSupervisor(workers, stderrEvents, admin && { listen: admin.listen, auth: admin.auth !== undefined });
+    return runSupervisor(workers, stderrEvents, new RunningConfig(text), admin && { listen: admin.listen, auth: admin.auth !== undefined });
   }
   return runServe(file, io, { watch: values.watch === true, user: values.user });
 }

@@ -1,5 +1,5 @@
 /** `proxy check routes.json`: validate, compile, print a summary or every error (nginx -t). */
-import { loadConfigFile } from "../config/load.ts";
+import { parseConfigText, readConfigText } from "../config/load.ts";
 import { ConfigError } from "../config/errors.ts";
 import { compile } from "../config/compile.ts";
 import type { Runtime } from "../config/runtime.ts";
@@ -16,9 +16,10 @@ import { unstickableWarnings } from "../config/sticky-check.ts";
 export interface Io { out: (s: string) => void; err: (s: string) => void }
 
 /** Loads and compiles, or prints every error and returns undefined. */
-export async function loadRuntime(file: string, io: Io, registryFor?: (config: Config) => Registry): Promise<Runtime | undefined> {
+/** `readText`: where routes.json's text comes from (a --workers worker may get it on stdin: worker-config.ts). */
+export async function loadRuntime(file: string, io: Io, registryFor?: (config: Config) => Registry, readText = readConfigText): Promise<Runtime | undefined> {
   try {
-    const config = await loadConfigFile(file);
+    const config = parseConfigText(await readText(file), file);
     return compile(config, { file, registry: registryFor?.(config) });
   } catch (e) {
     if (e instanceof ConfigError) io.err(e.message);

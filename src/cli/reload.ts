@@ -13,7 +13,7 @@ import { watch } from "node:fs";
 import { dirname } from "node:path";
 import { compile } from "../config/compile.ts";
 import { ConfigError } from "../config/errors.ts";
-import { loadConfigFile } from "../config/load.ts";
+import { parseConfigText, readConfigText } from "../config/load.ts";
 import type { Runtime } from "../config/runtime.ts";
 import type { Config } from "../config/schema.ts";
 import { createAffinity, type Affinity } from "../health/wire.ts";
@@ -22,6 +22,7 @@ import { ListenerBindError, type Applied, type ListenDeps, type Running } from "
 import { describe } from "./reload-summary.ts";
 import { bindIssue } from "./preflight.ts";
 import { loadListenerTls, type TlsSetup } from "../tls/listener-tls.ts";
+import type { Member } from "../balancer/member.ts";
 
 export type ReloadResult = { generation: number } | { errors: string[] };
 
@@ -39,6 +40,8 @@ export interface ReloaderDeps {
   internalLifetimeMs?: number | undefined;
   /** The engine's hooks for a runtime and its affinity (access log and deadlines stay the same). */
   hooks: (affinity: Affinity) => ListenDeps;
+  /** The generation running at start (a restarted --workers worker continues its siblings' count). */
+  generation?: number | undefined;
   /** What else the next config needs (the admin's key material): errors refuse it, warnings are logged with it. */
   check?: ((running: Runtime, next: Runtime) => { errors: string[]; warnings: string[] }) | undefined;
 }
@@ -49,21 +52,24 @@ export interface Reloader {
   readonly live: Live;
   /** Certificates swapped in outside a reload (internal-certificate renewal). */
   tlsRenewed(tls: ReadonlyMap<number, TlsSetup>): void;
-  /** Called after each successful reload (the renewal timer re-arms for the new listeners). */
-  onReload(f: () => void): void;
+  /** Called after each successful reload with the text applied (the renewal timer re-arms; a --workers worker reports it). */
+  onReload(f: (text: string, generation: number) => void): void;
   /** For the admin API and /metrics. */
   readonly stats: { generation: number; success: number; failure: number; loadedAt: number };
 }
 
+/** Every member a runtime routes to (what the registry keeps). */
+export const membersOf = (rt: Runtime): Member[] => [...rt.pools.values()].flatMap((p) => p.pool.members);
+
 export function createReloader(first: Live, d: ReloaderDeps): Reloader {
   let live = first;
-  let generation = 1;
+  let generation = d.generation ?? 1;
   let success = 0;
   let failure = 0;
   let loadedAt = Date.now();
   // One reload at a time: a SIGHUP during a --watch reload waits for it, then runs on the newer file.
   let queue: Promise<unknown> = Promise.resolve();
-  const reloaded: (() => void)[] = [];
+  const reloaded: ((text: string, generation: number) => void)[] = [];
   const fail = (trigger: string, errors: string[]): ReloadResult => {
     failure++;
     d.events("error", `reload (${trigger}) failed, still serving generation ${generation}:\n  ${errors.join("\n  ")}`);
@@ -71,11 +77,13 @@ export function createReloader(first: Live, d: ReloaderDeps): Reloader {
   };
   const configErrors = (e: unknown) => e instanceof ConfigError ? e.issues.map((i) => `${i.path || "(top level)"}: ${i.message}`) : [`${d.file}: ${(e as Error).message}`];
   async function once(trigger: string): Promise<ReloadResult> {
+    let text: string;
     let config: Config;
     let tls: ReadonlyMap<number, TlsSetup>;
     let warnings: string[] = [];
     try {
-      config = await loadConfigFile(d.file);
+      text = await readConfigText(d.file);
+      config = parseConfigText(text, d.file);
       // A throwaway compile with members of its own: nothing running is touched while we await.
       const dry = compile(config, { file: d.file });
       try {
@@ -111,7 +119,7 @@ export function createReloader(first: Live, d: ReloaderDeps): Reloader {
     }
     staged.commit();
     // Members that left routes.json are forgotten; those that stay are the same objects.
-    registry.retain([...rt.pools.values()].flatMap((p) => p.pool.members));
+    registry.retain(membersOf(rt));
     for (const w of [...rt.warnings, ...warnings]) d.events("warn", w);
     for (const route of rt.router.routes()) route.auth?.keys.warm(d.events); // a new JWKS URL fetches now, in the background
     const old = live;
@@ -125,7 +133,7 @@ export function createReloader(first: Live, d: ReloaderDeps): Reloader {
     d.events("info", `reload (${trigger}): generation ${generation}; ${describe(old.rt, rt, applied)}; certificates ${applied.certificates ? "reloaded" : "unchanged"}`);
     // Requests still on the old plan get shutdownTimeout before its retired connections close.
     setTimeout(() => applied.closeLanes(), old.rt.shutdownTimeoutMs).unref?.();
-    for (const f of reloaded) f();
+    for (const f of reloaded) f(text, generation);
     return { generation };
   }
   return {

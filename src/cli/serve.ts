@@ -16,11 +16,13 @@ import type { ListenDeps } from "../server/listen.ts";
 import { scheduleRenewal } from "./renew.ts";
 import type { startAdmin } from "./admin.ts";
 import { registryFor } from "./runtime-state.ts";
-import { createReloader, watchFile, type Reloader } from "./reload.ts";
+import { createReloader, membersOf, watchFile, type Reloader } from "./reload.ts";
 import { dropPrivileges, lowPortHelp } from "./privileges.ts";
 import { watchOperatorSignals } from "./signals.ts";
 import { WORKER_ENV } from "./workers.ts";
 import { certificateExpiries } from "../tls/expiry.ts";
+import { readConfigText } from "../config/load.ts";
+import { reportApplied, startGeneration, startText } from "./worker-config.ts";
 import { countRefusals } from "../metrics/record.ts";
 
 /**
@@ -44,14 +46,19 @@ export async function runServe(file: string, io: Io, flags: ServeFlags = {}): Pr
   }
   const report = eventIo(file, io);
   let rt: Runtime | undefined;
+  // A --workers worker starts from the configuration its supervisor knows is running (worker-config.ts).
+  const given = await startText();
+  let text = "";
   try {
-    rt = await loadRuntime(file, report, (config) => registryFor(config, file, stderrEvents));
+    rt = await loadRuntime(file, report, (config) => registryFor(config, file, stderrEvents), async (f) => (text = given ?? (await readConfigText(f))));
   } catch (e) {
     report.err((e as Error).message);
     return 1;
   }
   if (!rt) return 1;
   configureEvents(rt.config.eventLog);
+  // Saved overrides of members removed from routes.json while the proxy was stopped go now.
+  rt.registry.retain(membersOf(rt));
   // Hono, its validators and the status page cost a proxy without `admin` ~0.3 MB of RSS for nothing.
   // Imported before anything starts, so startAdmin runs where it did, with no await in between.
   const adminModule = rt.config.admin ? await import("./admin.ts") : undefined;
@@ -77,8 +84,10 @@ export async function runServe(file: string, io: Io, flags: ServeFlags = {}): Pr
   // NGINX `-s reload`: routes, pools, members and certificates, validated before anything changes.
   // Without admin at start its module is not loaded: adding one then waits for a restart.
   const check = adminModule?.adminReloadCheck ?? ((_: Runtime, next: Runtime) => ({ errors: [], warnings: next.config.admin ? ["admin added: takes effect at the next restart"] : [] }));
-  const live = createReloader({ rt, affinity: started.affinity, running: started.running, tls }, { file, events: stderrEvents, hooks: started.hooks, internalLifetimeMs, check });
+  const live = createReloader({ rt, affinity: started.affinity, running: started.running, tls }, { file, events: stderrEvents, hooks: started.hooks, internalLifetimeMs, check, generation: startGeneration() });
   reloader = live;
+  reportApplied(text, live.generation);
+  live.onReload(reportApplied);
   let admin: ReturnType<typeof startAdmin>;
   let stopping = false;
   try {

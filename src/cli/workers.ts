@@ -16,6 +16,7 @@ import { parseHostPort } from "../net/host-port.ts";
 import { WorkerSlot } from "./worker-link.ts";
 import { isAdminReady } from "../admin/ipc.ts";
 import { BODY_CAP } from "../admin/body-limit.ts";
+import type { RunningConfig } from "./worker-config.ts";
 
 export const WORKER_ENV = "EDGE_PROXY_WORKER";
 
@@ -46,7 +47,8 @@ const workerTimeoutMs = Number(process.env.EDGE_ADMIN_WORKER_TIMEOUT_MS) > 0 ? N
 /** routes.json's `admin`, as the supervisor needs it. */
 export interface SupervisorAdmin { listen: string; auth: boolean }
 
-export async function runSupervisor(n: number, events: EventLog, admin?: SupervisorAdmin): Promise<number> {
+/** `config`: the routes.json text validated at start; workers start from it and report what they apply. */
+export async function runSupervisor(n: number, events: EventLog, config: RunningConfig, admin?: SupervisorAdmin): Promise<number> {
   const cmd = selfCommand();
   const procs: (Subprocess | undefined)[] = [];
   const slots = Array.from({ length: n }, (_, i) => new WorkerSlot(i));
@@ -67,13 +69,17 @@ export async function runSupervisor(n: number, events: EventLog, admin?: Supervi
   const spawn = (i: number) => {
     const startedAt = performance.now();
     const slot = slots[i]!;
-    const proc = Bun.spawn(cmd, { env: { ...process.env, [WORKER_ENV]: String(i) }, stdio: ["ignore", "inherit", "inherit"], serialization: "json", ipc: (m) => {
+    const given = config.spawnWith();
+    const proc = Bun.spawn(cmd, { env: { ...process.env, [WORKER_ENV]: String(i), ...given.env }, stdio: [given.stdin, "inherit", "inherit"], serialization: "json", ipc: (m) => {
       slot.onMessage(m);
+      // Started from a generation its siblings have since left (a HUP while it was starting):
+      // it reloads too.
+      if (config.onMessage(m) === "behind") proc.kill("SIGHUP");
       if (isAdminReady(m)) events("info", `worker ${i} (pid ${proc.pid}) answers admin calls`);
     } });
     procs[i] = proc;
     slot.attach(proc);
-    events("info", `worker ${i} started (pid ${proc.pid})`);
+    events("info", `worker ${i} started (pid ${proc.pid}) with configuration generation ${config.generation}`);
     void proc.exited.then((code) => {
       slot.detach(proc, "exited");
       if (stopping) return;
@@ -86,7 +92,7 @@ export async function runSupervisor(n: number, events: EventLog, admin?: Supervi
   };
   for (let i = 0; i < n; i++) spawn(i);
   // Only to workers that are up: one still starting has no handler yet, and HUP's default
-  // action would kill it (it reads routes.json as it starts anyway).
+  // action would kill it (it starts from the newest configuration its siblings report).
   for (const sig of ["SIGHUP", "SIGUSR1"] as const) process.on(sig, () => procs.forEach((p, i) => slots[i]!.up && p?.kill(sig)));
   await new Promise<void>((done) => {
     const stop = (sig: "SIGTERM" | "SIGINT" | "SIGQUIT") => {

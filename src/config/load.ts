@@ -28,10 +28,15 @@ export function parseConfigText(text: string, file = "routes.json"): Config {
   return result.output;
 }
 
-export async function loadConfigFile(file: string): Promise<Config> {
+/** routes.json's text; ConfigError when it is missing or not UTF-8. */
+export async function readConfigText(file: string): Promise<string> {
   const f = Bun.file(file);
   if (!(await f.exists())) throw new ConfigError(file, [{ path: "", message: "file not found (give the path to routes.json with --routes)" }]);
-  return parseConfigText(decodeUtf8(new Uint8Array(await f.arrayBuffer()), file), file);
+  return decodeUtf8(new Uint8Array(await f.arrayBuffer()), file);
+}
+
+export async function loadConfigFile(file: string): Promise<Config> {
+  return parseConfigText(await readConfigText(file), file);
 }
 
 /** RFC 8259 8.1: JSON text is UTF-8. A Latin-1 file would otherwise turn é into U+FFFD unnoticed. */

@@ -136,6 +136,17 @@ export class Registry {
       this.#event("info", `pool=${m.poolName} member=${m.url.href} left routes.json: its runtime override is dropped`);
       dropped = true;
     }
+    // Saved overrides of members that left routes.json while the proxy was stopped (at start,
+    // nothing else prunes them): a member added back later must not come back overridden.
+    const liveKeys = new Set([...live].map((m) => `${m.poolName} ${m.url.href}`));
+    for (const [pool, byUrl] of Object.entries(this.#overrides)) {
+      for (const url of Object.keys(byUrl ?? {})) {
+        if (liveKeys.has(`${pool} ${url}`)) continue;
+        delete byUrl![url];
+        this.#event("info", `pool=${pool} member=${url} is not in routes.json: its saved runtime override is dropped`);
+        dropped = true;
+      }
+    }
     if (dropped) this.#save();
   }
 

@@ -202,6 +202,29 @@ describe("admin across a reload", () => {
     } finally { await ctx.p.stop(); up.stop(); }
   });
 
+  test("a member removed from routes.json while the proxy was stopped loses its saved override: added back, it is active", async () => {
+    const ups = [echoUpstream("n1"), echoUpstream("n2")];
+    const first = await adminProxy(ups);
+    const dir = first.dir;
+    const write = await token(dir, "write");
+    const api = (ctx: { admin: string }, path: string, init: RequestInit = {}) => fetch(ctx.admin + path, { ...init, headers: { authorization: `Bearer ${write}`, "content-type": "application/json" } });
+    try {
+      expect((await api(first, "/api/v1/pools/app/members/n2", { method: "PATCH", body: JSON.stringify({ state: "disabled" }) })).status).toBe(200);
+    } finally { await first.p.stop(); }
+    const second = await adminProxy([ups[0]!], { dir }); // n2 gone from routes.json
+    try {
+      expect(second.p.stderr()).toContain(`member=${ups[1]!.url}/ is not in routes.json: its saved runtime override is dropped`);
+      const file = `${dir}/routes.json`;
+      const cfg = JSON.parse(readFileSync(file, "utf8"));
+      cfg.pools.app.members.push({ url: ups[1]!.url, route: "n2" });
+      writeFileSync(file, JSON.stringify(cfg));
+      second.p.proc.kill("SIGHUP");
+      await second.p.waitFor("generation 2");
+      const pool = (await (await api(second, "/api/v1/pools/app")).json()) as { members: { route: string; state: string; overridden: boolean }[] };
+      expect(pool.members.find((m) => m.route === "n2")).toMatchObject({ state: "active", overridden: false });
+    } finally { await second.p.stop(); for (const u of ups) u.stop(); }
+  });
+
   test("a changed admin.listen is logged as waiting for a restart; the admin stays where it is", async () => {
     const up = echoUpstream("n1");
     const ctx = await adminProxy([up]);

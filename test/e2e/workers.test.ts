@@ -114,6 +114,38 @@ describe("--workers 2", () => {
     await p.stop();
   }, 60_000);
 
+  test("a killed worker restarts from the running configuration and generation, not from an unreloaded or half-edited routes.json", async () => {
+    const port = closedPort();
+    const cfg = (extra: object[]) => ({
+      listeners: [{ port, host: "127.0.0.1" }], pools: { web: { members: [{ url: up.url }] } },
+      routes: [...extra, { path: "/", pool: "web" }], accessLog: { format: "combined", path: "/dev/null" },
+    });
+    const p = await startProxy(cfg([]), { args: ["--workers", "2"] });
+    await p.waitFor(/listening on[\s\S]*listening on/);
+    const file = join(p.dir, "routes.json");
+    writeFileSync(file, JSON.stringify(cfg([{ path: "/reloaded", respond: { status: 299, body: "gen2" } }])));
+    p.proc.kill("SIGHUP");
+    await p.waitFor(/(generation 2;[\s\S]*){2}/);
+    // Not reloaded: an edit waiting on disk, then a half-written file.
+    writeFileSync(file, JSON.stringify(cfg([{ path: "/unreloaded", respond: { status: 298, body: "no" } }])));
+    const pids = () => [...p.stderr().matchAll(/worker (\d) started \(pid (\d+)\)/g)].map((m) => [Number(m[1]), Number(m[2])] as const);
+    process.kill(pids().find(([w]) => w === 0)![1], "SIGKILL");
+    await p.waitFor(/worker 0 started[\s\S]*worker 0 started \(pid \d+\) with configuration generation 2/);
+    await p.waitFor(/(listening on[\s\S]*){3}/);
+    writeFileSync(file, "{ \"listeners\": [");
+    process.kill(pids().filter(([w]) => w === 1).at(-1)![1], "SIGKILL");
+    await p.waitFor(/worker 1 started[\s\S]*worker 1 started \(pid \d+\) with configuration generation 2/);
+    await p.waitFor(/(listening on[\s\S]*){4}/);
+    // Fresh connections reach both restarted workers: all serve generation 2, none the file on disk.
+    const statuses = new Set<number>();
+    for (let i = 0; i < 40; i++) {
+      for (const path of ["/reloaded", "/unreloaded"]) statuses.add((await fetch(`http://127.0.0.1:${port}${path}`, { headers: { connection: "close" } })).status);
+    }
+    expect([...statuses].sort()).toEqual([200, 299]);
+    expect(p.stderr()).not.toContain("restarting in 200 ms"); // no crash loop
+    await p.stop();
+  }, 60_000);
+
   test("a HUP that adds a listener has each worker bind it (SO_REUSEPORT), and one that removes it has each let go", async () => {
     const [port, added] = [closedPort(), closedPort()];
     const cfg = (ports: number[]) => ({

@@ -105,6 +105,17 @@ describe("Registry", () => {
     expect(back.weight).toBe(1);
   });
 
+  test("a saved override of a member removed from routes.json while stopped is dropped at the first retain: added back, it starts from routes.json", () => {
+    const { store } = weightOverridden(); // saved by the last run: app/10.0.0.1 weight 5
+    const lines: string[] = [];
+    const next = new Registry(store, (_l, m) => void lines.push(m));
+    const other = next.member("app", init({ url: "http://10.0.0.2:8080" })); // routes.json no longer names 10.0.0.1
+    next.retain([other]);
+    expect(store.saved).toEqual({});
+    expect(lines).toEqual(["pool=app member=http://10.0.0.1:8080/ is not in routes.json: its saved runtime override is dropped"]);
+    expect(next.member("app", init()).weight).toBe(1);
+  });
+
   test("a staged reload rolled back restores members' fields, forgets members it created, and logs and saves nothing", () => {
     const { store, lines, r, a } = weightOverridden();
     const saved = structuredClone(store.saved);
