@@ -17,8 +17,22 @@ export class BadHead extends Error {
   }
 }
 
+/** What a refused request's access line can name: its head when that was read, or its request line's parts. */
+export type RefusedHead = Pick<FastHead, "method" | "target"> & Partial<Omit<FastHead, "protocol">> & { protocol: string };
+
+/**
+ * A refused head's request line split as received, as Apache (%r) and NGINX ($request) log it
+ * even when the rest of the head is bad: undefined unless it is three words. The line may hold
+ * anything; the access log escapes it.
+ */
+export function requestLineParts(head: string): RefusedHead | undefined {
+  const eol = head.indexOf("\r\n");
+  const parts = head.slice(0, Math.min(eol < 0 ? head.length : eol, 8192)).split(" ");
+  return parts.length === 3 && parts.every((p) => p !== "") ? { method: parts[0]!, target: parts[1]!, protocol: parts[2]! } : undefined;
+}
+
 /** The access line of a request refused before it was routed; with its head when that was read. */
-export function refusedEntry(clientIp: string, status: number, h?: FastHead, bytes = 0): AccessEntry {
+export function refusedEntry(clientIp: string, status: number, h?: RefusedHead, bytes = 0): AccessEntry {
   return {
     clientIp, method: h?.method ?? "-", target: h?.target ?? "-", protocol: h?.protocol ?? "HTTP/1.1", status, bytes, referer: h?.referer ?? null,
     userAgent: h?.userAgent ?? null, host: h?.hostHeader ?? "-", route: "-", pool: "", member: "", durationMs: 0,

@@ -11,7 +11,7 @@ import { errorBytes, type ProxyErrorKind } from "../proxy/errors.ts";
 import { BODY, ClientDeadline, HEAD, NONE } from "./client-deadline.ts";
 import { LocalAnswer, localEntry } from "./local-answer.ts";
 import { heldBody, heldBodyEnd, STREAM, WAIT } from "./held-body.ts";
-import { BadHead, refusedEntry } from "./request-check.ts";
+import { BadHead, refusedEntry, requestLineParts, type RefusedHead } from "./request-check.ts";
 import { RequestBody } from "./request-body.ts";
 import { FastExchange } from "./fast-exchange.ts";
 import { authorizeHead } from "./auth-step.ts";
@@ -110,11 +110,12 @@ export abstract class RequestIntake extends ClientOutput implements ClientLink {
         // NGINX's $request_time: from the first bytes read, so the wait for a held body (and
         // a token check before 100) counts, not only the time after the last byte.
         const started = (this.#began ??= performance.now());
+        const text = buf.toString("latin1", 0, end);
         try {
-          if (!this.#serve(readFastHead(buf.toString("latin1", 0, end)), buf, end, started)) return;
+          if (!this.#serve(readFastHead(text), buf, end, started)) return;
           this.#began = undefined;
         } catch (e) {
-          if (e instanceof BadHead) return this.refuse(e.kind, e.message);
+          if (e instanceof BadHead) return this.refuse(e.kind, e.message, requestLineParts(text));
           throw e;
         }
       }
@@ -220,7 +221,7 @@ export abstract class RequestIntake extends ClientOutput implements ClientLink {
   }
 
   /** 400, 408, 413 or 431, then close, lingering but after a 408 (a stalled streamed body: its exchange logs the 408). */
-  protected refuse(kind: ProxyErrorKind, detail: string, head?: FastHead): void {
+  protected refuse(kind: ProxyErrorKind, detail: string, head?: RefusedHead): void {
     this.deadline.set(NONE);
     this.#began = undefined;
     const status = errorBytes(kind, detail, true);

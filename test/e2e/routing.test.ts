@@ -107,6 +107,8 @@ describe("routing by host and path", () => {
     const refused = p.stdout().split("\n").filter((l) => l.includes('"status":400')).map((l) => JSON.parse(l));
     expect(refused.length).toBeGreaterThanOrEqual(3); // refused requests are logged too
     expect(refused[0]).toMatchObject({ route: "-", method: "GET", clientIp: "127.0.0.1" });
+    // Each names its request line as sent, as Apache's %r and NGINX's $request do, not "- -".
+    expect(refused.slice(-3).map((e) => `${e.method} ${e.target} ${e.protocol}`)).toEqual(["GET / HTTP/1.1", "GET / HTTP/1.1", "GET / HTTP/1.1"]);
   });
   test("the access log has one JSON line per request with route, pool and member", async () => {
     await get("/apim-t/logged", "sso.example.com");
