@@ -39,6 +39,8 @@ const ENDPOINTS: [RegExp, string][] = [
   [/^\/(?:login|logout|api\/v1\/reload)$/, "POST"],
 ];
 
+const allowed = (path: string): string | undefined => ENDPOINTS.find(([re]) => re.test(path))?.[1];
+
 /** A Host header naming a loopback address (net/host-port.ts isLoopback), with or without a port. */
 function loopbackHost(host: string | undefined): boolean {
   if (!host) return false;
@@ -60,7 +62,10 @@ const memberChange = v.pipe(
 
 export function createAdminApp(deps: AdminDeps): Hono<Env> {
   const app = new Hono<Env>();
-  const isWrite = (c: Context) => c.req.method !== "GET" && c.req.method !== "HEAD";
+  // A write is a method an endpoint takes to change something: any other request (POST
+  // /api/v1/status, DELETE /metrics, an unknown path) is not asked for write scope but answered
+  // 405 or 404, as the contract says, whatever the token may do.
+  const isWrite = (c: Context) => c.req.method !== "GET" && c.req.method !== "HEAD" && allowed(c.req.path)?.split(", ").includes(c.req.method) === true;
 
   app.use("*", async (c, next) => bodyTooLarge(c.req.raw) ?? next());
   // The page's buttons act with the session cookie: no other site may frame it (clickjacking).
@@ -199,7 +204,7 @@ export function createAdminApp(deps: AdminDeps): Hono<Env> {
 
   app.get("/metrics", (c) => c.body(renderMetrics(deps.runtime(), deps.info()), 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" }));
   app.notFound((c) => {
-    const allow = ENDPOINTS.find(([re]) => re.test(c.req.path))?.[1];
+    const allow = allowed(c.req.path);
     // RFC 9110 15.5.6: a known path asked with another method is 405 with the methods it takes.
     if (allow) return c.json({ error: `${c.req.method} is not served at ${c.req.path}; use ${allow}` }, 405, { Allow: allow });
     return c.json({ error: `no admin endpoint ${c.req.method} ${c.req.path}` }, 404);

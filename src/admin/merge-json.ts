@@ -3,7 +3,7 @@
  * The first worker's answer is the shape; counters add over the workers; latency quantiles
  * take the highest worker's (the quantile of all requests is at most that, so it is an upper
  * bound, never an understatement); health takes the worst worker's view (each worker checks
- * its members itself), so an ejection anywhere shows.
+ * its members itself), so an ejection anywhere shows; startedAt is the earliest worker's.
  */
 
 const SUMMED = new Set(["inFlight", "requests", "errors", "bytesIn", "bytesOut"]);
@@ -21,6 +21,8 @@ export function mergeJson(answers: readonly unknown[], key?: string): unknown {
   if (key === "latency" && isObj(first)) {
     return Object.fromEntries(Object.keys(first).map((q) => [q, highest(answers.map((a) => (isObj(a) ? a[q] : null)))]));
   }
+  // The proxy started when its first worker did: a restarted worker's later start is not the proxy's.
+  if (key === "startedAt" && typeof first === "string") return answers.filter((a): a is string => typeof a === "string").sort()[0];
   if (key === "health" && isObj(first)) {
     return answers.filter(isObj).reduce((worst, h) => ((HEALTH_RANK[h.status as string] ?? 0) > (HEALTH_RANK[worst.status as string] ?? 0) ? h : worst));
   }

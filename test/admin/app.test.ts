@@ -70,6 +70,20 @@ describe("admin app", () => {
     expect((await req("/api/v1/nothing", { tok: "w" })).status).toBe(404);
   });
 
+  test("a method no endpoint takes is 405 or 404 for a read token and without admin.auth too, never a 403 asking for write scope", async () => {
+    const open = createAdminApp({ runtime: () => rt, verify: () => undefined, info, ready: () => true });
+    const ask = (a: typeof app, method: string, path: string, tok?: string) => a.request(`http://127.0.0.1${path}`, { method, headers: { host: "127.0.0.1", ...(tok ? { authorization: `Bearer ${tok}` } : {}) } });
+    for (const [a, tok] of [[app, "r"], [open, undefined]] as const) {
+      for (const [method, path, status] of [["POST", "/api/v1/status", 405], ["OPTIONS", "/api/v1/pools", 405], ["DELETE", "/metrics", 405], ["POST", "/no/such/endpoint", 404]] as const) {
+        const r = await ask(a, method, path, tok);
+        expect([tok ?? "no auth", method, path, r.status]).toEqual([tok ?? "no auth", method, path, status]);
+      }
+    }
+    // A real write still needs its scope.
+    expect((await ask(app, "POST", "/api/v1/reload", "r")).status).toBe(403);
+    expect((await ask(open, "POST", "/api/v1/reload")).status).toBe(403);
+  });
+
   test("a login form that cannot be read is 400 with the login page, not a 500", async () => {
     const r = await app.request("http://admin.test/login", { method: "POST", body: "--x\r\nbroken", headers: { "content-type": "multipart/form-data; boundary=zz" } });
     expect(r.status).toBe(400);

@@ -21,6 +21,11 @@ describe("mergeJson", () => {
     expect(merged).toMatchObject({ app: { members: [{ weight: 3, requests: 2 }] }, generation: 2 });
   });
 
+  test("startedAt is the earliest worker's: a restarted worker's start is not the proxy's", () => {
+    const status = (startedAt: string) => ({ version: "1", startedAt, config: { generation: 3 } });
+    expect(mergeJson([status("2026-12-04T21:40:05.000Z"), status("2026-12-04T21:00:00.000Z")])).toEqual(status("2026-12-04T21:00:00.000Z"));
+  });
+
   test("an error body stays as it is", () => {
     expect(mergeJson([{ error: "no pool named x" }, { error: "no pool named x" }])).toEqual({ error: "no pool named x" });
   });
