@@ -32,6 +32,20 @@ function editedMembers(before: Runtime, after: Runtime): string[] {
   return edits;
 }
 
+/** "~app sticky health": pools kept whose settings other than members changed in routes.json. */
+function editedPools(before: Runtime, after: Runtime): string[] {
+  const edits: string[] = [];
+  for (const [name, now] of Object.entries(after.config.pools)) {
+    const then = before.config.pools[name];
+    if (!then) continue;
+    const fields = new Set([...Object.keys(then), ...Object.keys(now)]);
+    fields.delete("members");
+    const changed = [...fields].filter((f) => JSON.stringify(then[f as keyof typeof then]) !== JSON.stringify(now[f as keyof typeof now]));
+    if (changed.length) edits.push(`~${name} ${changed.sort().join(" ")}`);
+  }
+  return edits;
+}
+
 /** "routes +2 -0, pools +0 -1, members +1 -1 (api http://...)" for the reload's log line. */
 export function describe(before: Runtime, after: Runtime, listeners: Pick<Applied, "added" | "removed"> = { added: [], removed: [] }): string {
   const routes = (rt: Runtime) => [...rt.router.routes()].map((r) => `${r.label}->${r.action.kind === "pool" ? r.action.pool.name : r.action.kind}`);
@@ -39,7 +53,7 @@ export function describe(before: Runtime, after: Runtime, listeners: Pick<Applie
   const part = (name: string, d: string[]) => `${name} ${d.length ? d.join(" ") : "unchanged"}`;
   return [
     part("routes", diffKeys(routes(before), routes(after))),
-    part("pools", diffKeys([...before.pools.keys()], [...after.pools.keys()])),
+    part("pools", [...diffKeys([...before.pools.keys()], [...after.pools.keys()]), ...editedPools(before, after)]),
     part("members", [...diffKeys(members(before), members(after)), ...editedMembers(before, after)]),
     part("listeners", [...listeners.added.map((u) => `+${u}`), ...listeners.removed.map((u) => `-${u}`)]),
   ].join("; ");

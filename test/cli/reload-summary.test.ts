@@ -22,6 +22,18 @@ describe("the reload's log line", () => {
     for (const r of [a, b, same]) r.close();
   });
 
+  test("the log line names a kept pool whose settings changed (sticky, health, method), not only added and removed ones", () => {
+    const cfg = (extra: object) => compile(parseConfigText(JSON.stringify({
+      listeners: [{ port: 0 }], pools: { web: { members: [{ url: "http://10.0.0.1:80" }], ...extra } }, routes: [{ path: "/", pool: "web" }],
+    })), { file: "/x/routes.json" });
+    const a = cfg({});
+    const b = cfg({ sticky: { cookie: "JSESSIONID", mode: "insert" }, method: "bybusyness" });
+    expect(changes(a, b)).toContain("pools ~web method sticky;");
+    expect(changes(a, cfg({}))).toContain("pools unchanged");
+    a.close();
+    b.close();
+  });
+
   test("the log line names routes and members added and removed", () => {
     const a = rt(["http://10.0.0.1:80", "http://10.0.0.2:80"], ["/"]);
     const b = rt(["http://10.0.0.2:80", "http://10.0.0.3:80"], ["/", "/api"]);
