@@ -36,8 +36,11 @@ export interface ServeFlags { watch?: boolean; user?: string | undefined }
 export async function runServe(file: string, io: Io, flags: ServeFlags = {}): Promise<number> {
   // Installed before any port is bound: a HUP sent as soon as "listening on" appears must find
   // the handler (the default action of SIGHUP ends the process).
+  // One that comes while starting reloads once started: the file it asks for may be newer than
+  // the one being loaded (and a --workers worker started from its supervisor's copy).
   let reloader: Reloader | undefined;
-  process.on("SIGHUP", () => (reloader ? void reloader.reload("SIGHUP") : stderrEvents("warn", "SIGHUP before start-up finished: ignored")));
+  let hupWhileStarting = false;
+  process.on("SIGHUP", () => (reloader ? void reloader.reload("SIGHUP") : (hupWhileStarting = true)));
   let reopenLog = () => {};
   watchOperatorSignals({ reopenLog: () => reopenLog() }, stderrEvents);
   if (SHARED_PORTS) {
@@ -88,6 +91,7 @@ export async function runServe(file: string, io: Io, flags: ServeFlags = {}): Pr
   reloader = live;
   reportApplied(text, live.generation);
   live.onReload(reportApplied);
+  if (hupWhileStarting) void live.reload("SIGHUP during start-up");
   let admin: ReturnType<typeof startAdmin>;
   let stopping = false;
   try {

@@ -27,13 +27,10 @@ export class RunningConfig {
     this.generation = generation;
   }
 
-  /** "behind": the worker applied an older generation than one a sibling reported since. */
-  onMessage(m: unknown): "behind" | undefined {
-    if (!isConfigApplied(m)) return undefined;
-    if (m.generation < this.generation) return "behind";
+  onMessage(m: unknown): void {
+    if (!isConfigApplied(m) || m.generation < this.generation) return;
     this.text = m.text;
     this.generation = m.generation;
-    return undefined;
   }
 
   /** The environment and stdin of a worker to start now. */

@@ -14,7 +14,7 @@ import type { EventLog } from "../log/events.ts";
 import { createFanout } from "../admin/fanout.ts";
 import { parseHostPort } from "../net/host-port.ts";
 import { WorkerSlot } from "./worker-link.ts";
-import { isAdminReady } from "../admin/ipc.ts";
+import { isAdminReady, isWorkerUp } from "../admin/ipc.ts";
 import { BODY_CAP } from "../admin/body-limit.ts";
 import type { RunningConfig } from "./worker-config.ts";
 
@@ -53,6 +53,8 @@ export async function runSupervisor(n: number, events: EventLog, config: Running
   const procs: (Subprocess | undefined)[] = [];
   const slots = Array.from({ length: n }, (_, i) => new WorkerSlot(i));
   const crashes = new Array<number>(n).fill(0);
+  /** A HUP came while the worker was not up (starting, or waiting for its restart). */
+  const hupOwed = new Array<boolean>(n).fill(false);
   let stopping = false;
   let server: ReturnType<typeof Bun.serve> | undefined;
   if (admin) {
@@ -72,9 +74,9 @@ export async function runSupervisor(n: number, events: EventLog, config: Running
     const given = config.spawnWith();
     const proc = Bun.spawn(cmd, { env: { ...process.env, [WORKER_ENV]: String(i), ...given.env }, stdio: [given.stdin, "inherit", "inherit"], serialization: "json", ipc: (m) => {
       slot.onMessage(m);
-      // Started from a generation its siblings have since left (a HUP while it was starting):
-      // it reloads too.
-      if (config.onMessage(m) === "behind") proc.kill("SIGHUP");
+      config.onMessage(m);
+      // A HUP that came before its handler was installed is passed on now (it reloads once started).
+      if (isWorkerUp(m) && hupOwed[i]) (hupOwed[i] = false, proc.kill("SIGHUP"));
       if (isAdminReady(m)) events("info", `worker ${i} (pid ${proc.pid}) answers admin calls`);
     } });
     procs[i] = proc;
@@ -92,8 +94,14 @@ export async function runSupervisor(n: number, events: EventLog, config: Running
   };
   for (let i = 0; i < n; i++) spawn(i);
   // Only to workers that are up: one still starting has no handler yet, and HUP's default
-  // action would kill it (it starts from the newest configuration its siblings report).
-  for (const sig of ["SIGHUP", "SIGUSR1"] as const) process.on(sig, () => procs.forEach((p, i) => slots[i]!.up && p?.kill(sig)));
+  // action would kill it. It is owed the HUP and gets it once up (a worker waiting for its
+  // restart starts from the newest configuration its siblings report, and reloads too).
+  for (const sig of ["SIGHUP", "SIGUSR1"] as const) {
+    process.on(sig, () => procs.forEach((p, i) => {
+      if (slots[i]!.up) p?.kill(sig);
+      else if (sig === "SIGHUP") hupOwed[i] = true;
+    }));
+  }
   await new Promise<void>((done) => {
     const stop = (sig: "SIGTERM" | "SIGINT" | "SIGQUIT") => {
       stopping = true;

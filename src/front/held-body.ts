@@ -9,6 +9,7 @@ import { BadHead } from "./request-check.ts";
 import type { FastHead } from "./fast-head.ts";
 
 export const HOLD_MAX = 64 * 1024;
+const CRLF = Buffer.from("\r\n");
 
 /** The body is not all here yet. */
 export const WAIT = -1;
@@ -18,14 +19,17 @@ export const STREAM = -2;
 /** The 413 for a body past the route's maxBodySize, refused like any bad request. */
 export const tooLarge = (max: number) => new BadHead(`413 Content Too Large: the body exceeds ${max} bytes`, "too_large");
 
-/** Offset just past the body that starts at `start`, or WAIT / STREAM. Throws BadHead for bad chunking or past maxBodySize. */
-export function heldBodyEnd(h: FastHead, buf: Uint8Array, start: number, maxBodySize: number | undefined): number {
+/**
+ * Offset just past the body that starts at `start`, or WAIT / STREAM. Throws BadHead for bad
+ * chunking or past maxBodySize. `chunks`: the scanner to use, for where the trailers begin.
+ */
+export function heldBodyEnd(h: FastHead, buf: Uint8Array, start: number, maxBodySize: number | undefined, chunks?: ChunkScan): number {
   if (!h.chunked) {
     if (maxBodySize !== undefined && h.bodyLength > maxBodySize) throw tooLarge(maxBodySize);
     if (h.bodyLength > HOLD_MAX) return STREAM;
     return buf.byteLength - start >= h.bodyLength ? start + h.bodyLength : WAIT;
   }
-  const scan = new ChunkScan();
+  const scan = chunks ?? new ChunkScan();
   const end = scan.scan(buf, start);
   if (maxBodySize !== undefined && scan.payload > maxBodySize) throw tooLarge(maxBodySize);
   if (end < 0) return buf.byteLength - start > HOLD_MAX ? STREAM : WAIT;
@@ -33,7 +37,8 @@ export function heldBodyEnd(h: FastHead, buf: Uint8Array, start: number, maxBody
 }
 
 /**
- * The buffer that holds the body read at buf[start, end): `buf` itself when the body ends it and
+ * The buffer that holds the body read at buf[start, end) (its trailers, from trailersAt, left
+ * out): `buf` itself when the body ends it and
  * `buf` is a read buffer of its own (byteOffset 0: Bun's read buffers and Buffer.concat's are;
  * the views the engine keeps start past a head), else a copy. The body is then buf[start, end)
  * of what is returned (start, or 0 for a copy).
@@ -43,7 +48,9 @@ export function heldBodyEnd(h: FastHead, buf: Uint8Array, start: number, maxBody
  * Bun 1.4.5) and so was the p99. Holding the whole read buffer costs neither that nor the
  * copy (an allocUnsafe and copy of 1 KiB is ~0.34 us, 1.8% of a POST's CPU in a profile).
  */
-export function heldBody(buf: Buffer, start: number, end: number): Buffer {
+export function heldBody(buf: Buffer, start: number, end: number, trailersAt = -1): Buffer {
+  // A chunked body's trailer lines stay behind (chunk-scan.ts): the last chunk, then CRLF.
+  if (trailersAt >= 0 && trailersAt < end - 2) return Buffer.concat([buf.subarray(start, trailersAt), CRLF]);
   if (end === buf.byteLength && buf.byteOffset === 0) return buf;
   const body = Buffer.allocUnsafe(end - start);
   buf.copy(body, 0, start, end);

@@ -11,6 +11,7 @@ import { errorBytes, type ProxyErrorKind } from "../proxy/errors.ts";
 import { BODY, ClientDeadline, HEAD, NONE } from "./client-deadline.ts";
 import { LocalAnswer, localEntry } from "./local-answer.ts";
 import { heldBody, heldBodyEnd, STREAM, WAIT } from "./held-body.ts";
+import { ChunkScan } from "./chunk-scan.ts";
 import { BadHead, refusedEntry, requestLineParts, type RefusedHead } from "./request-check.ts";
 import { RequestBody } from "./request-body.ts";
 import { FastExchange } from "./fast-exchange.ts";
@@ -137,8 +138,10 @@ export abstract class RequestIntake extends ClientOutput implements ClientLink {
     const local = plan instanceof LocalAnswer;
     const max = plan instanceof LocalAnswer ? undefined : plan.route.maxBodySize;
     let bodyEnd = end;
+    let scan: ChunkScan | undefined;
     if (head.bodyLength > 0 || head.chunked) {
-      bodyEnd = heldBodyEnd(head, buf, end, max);
+      if (head.chunked) scan = new ChunkScan();
+      bodyEnd = heldBodyEnd(head, buf, end, max, scan);
       // A local answer does not wait for a body it would only discard: answered, then closed.
       if (local && (bodyEnd === STREAM || (bodyEnd === WAIT && head.expectContinue))) {
         head.close = true;
@@ -170,7 +173,7 @@ export abstract class RequestIntake extends ClientOutput implements ClientLink {
       this.done(!head.close);
       return true;
     }
-    const body = !streamed && bodyEnd > end ? heldBody(buf, end, bodyEnd) : undefined;
+    const body = !streamed && bodyEnd > end ? heldBody(buf, end, bodyEnd, head.chunked ? scan!.cut : -1) : undefined;
     const stream = streamed ? new RequestBody(head, max) : undefined;
     this.busy = new FastExchange(this, head, plan.path, plan.canonical, plan.route, plan.pool, this.ctx.deps, started, body, stream, body === buf ? end : 0);
     this.busy.start();

@@ -188,7 +188,8 @@ export abstract class TryRequest implements LaneUser, StreamingExchange, Watch {
     }
     const s = this.sock;
     if (s && end > 0 && (this.state === W_HEAD || this.state === W_BODY)) {
-      this.#writeBody(s, d, end);
+      if (stream.sendEnd > 0) this.#writeBody(s, d, stream.sendEnd);
+      if (stream.done && stream.tail) this.#writeBody(s, stream.tail);
       if (this.#unsent) this.client.pauseReading();
       // Sending counts as progress (NGINX proxy_send_timeout): the response wait starts again.
       if (this.state === W_HEAD) this.deps.deadlines.extend(this, this.route.timeouts.response);

@@ -138,8 +138,11 @@ export class Registry {
     }
     // Saved overrides of members that left routes.json while the proxy was stopped (at start,
     // nothing else prunes them): a member added back later must not come back overridden.
+    // Only this config's pools: another routes file may share the state file (its own pools).
     const liveKeys = new Set([...live].map((m) => `${m.poolName} ${m.url.href}`));
+    const livePools = new Set([...live].map((m) => m.poolName));
     for (const [pool, byUrl] of Object.entries(this.#overrides)) {
+      if (!livePools.has(pool)) continue;
       for (const url of Object.keys(byUrl ?? {})) {
         if (liveKeys.has(`${pool} ${url}`)) continue;
         delete byUrl![url];

@@ -46,7 +46,8 @@ export function trackedRawUpstream(cleanups: (() => unknown)[]) {
   };
 }
 
-export interface Recorded { line: string; head: string; body: string }
+/** `framed`: the body's bytes as they arrived (chunk sizes and trailers included). */
+export interface Recorded { line: string; head: string; body: string; framed: string }
 
 /**
  * A raw upstream that frames requests as RFC 9112 6.3 says (Content-Length, chunked, else no
@@ -71,6 +72,7 @@ export function recordingUpstream(cleanups: (() => unknown)[]) {
           const head = buf.slice(0, end + 4);
           const cl = /\r\ncontent-length: *(\d+)/i.exec(head);
           let body = "";
+          let framed = "";
           let rest = buf.slice(end + 4);
           if (/\r\ntransfer-encoding: *chunked/i.test(head)) {
             let at = 0;
@@ -88,16 +90,17 @@ export function recordingUpstream(cleanups: (() => unknown)[]) {
               body += rest.slice(eol + 2, eol + 2 + size);
               at = eol + 2 + size + 2;
             }
+            framed = rest.slice(0, at);
             rest = rest.slice(at);
           } else if (cl) {
             const n = Number(cl[1]);
             if (rest.length < n) return;
-            body = rest.slice(0, n);
+            body = framed = rest.slice(0, n);
             rest = rest.slice(n);
           }
           s.data.buf = rest;
           const line = head.slice(0, head.indexOf("\r\n"));
-          requests.push({ line, head, body });
+          requests.push({ line, head, body, framed });
           const text = `${line} body=${body.length}`;
           s.write(`HTTP/1.1 200 OK\r\ncontent-length: ${text.length}\r\n\r\n${text}`);
         }

@@ -104,6 +104,7 @@ describe("--workers 2: the admin listener", () => {
   }, 60_000);
 
   test("a body over the admin limit is refused by the supervisor, with or without a token, before any worker reads it", async () => {
+    await running?.stop();
     const { p, admin } = await twoWorkers();
     running = p;
     const url = p.stderr().match(/admin listening on (http:\/\/[^ ]+)/)![1]!;

@@ -146,6 +146,27 @@ describe("--workers 2", () => {
     await p.stop();
   }, 60_000);
 
+  test("a HUP while a worker restarts reaches it too: it reloads once up, and both serve the new routes", async () => {
+    const port = closedPort();
+    const cfg = (status: number) => ({
+      listeners: [{ port, host: "127.0.0.1" }], pools: { web: { members: [{ url: up.url }] } },
+      routes: [{ path: "/gen", respond: { status } }, { path: "/", pool: "web" }], accessLog: { format: "combined", path: "/dev/null" },
+    });
+    const p = await startProxy(cfg(211), { args: ["--workers", "2"] });
+    await p.waitFor(/listening on[\s\S]*listening on/);
+    writeFileSync(join(p.dir, "routes.json"), JSON.stringify(cfg(212)));
+    const victim = Number(/worker 1 started \(pid (\d+)\)/.exec(p.stderr())![1]);
+    process.kill(victim, "SIGKILL");
+    await p.waitFor(/worker 1 started[\s\S]*worker 1 started/);
+    p.proc.kill("SIGHUP"); // the new worker 1 is not up yet: its HUP is owed
+    await p.waitFor(/worker 0: reload \(SIGHUP\): generation 2/);
+    await p.waitFor(/worker 1: reload \(SIGHUP[^)]*\): generation 2/);
+    const seen = new Set<number>();
+    for (let i = 0; i < 40; i++) seen.add((await fetch(`http://127.0.0.1:${port}/gen`, { headers: { connection: "close" } })).status);
+    expect([...seen]).toEqual([212]);
+    await p.stop();
+  }, 60_000);
+
   test("a HUP that adds a listener has each worker bind it (SO_REUSEPORT), and one that removes it has each let go", async () => {
     const [port, added] = [closedPort(), closedPort()];
     const cfg = (ports: number[]) => ({

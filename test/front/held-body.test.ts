@@ -39,3 +39,11 @@ test("a body followed by more bytes, or in a view of another buffer, is a copy: 
   outer.fill(0x5a);
   expect(held.toString("latin1")).toBe("body");
 });
+
+test("a held chunked body's trailers stay behind: the last chunk, then CRLF", () => {
+  const read = buf("HEAD3\r\nabc\r\n0\r\nX-User: admin\r\n\r\n");
+  const at = "HEAD3\r\nabc\r\n0\r\n".length;
+  expect(heldBody(read, 4, read.byteLength, at).toString("latin1")).toBe("3\r\nabc\r\n0\r\n\r\n");
+  const plain = buf("HEAD3\r\nabc\r\n0\r\n\r\n");
+  expect(heldBody(plain, 4, plain.byteLength, plain.byteLength - 2)).toBe(plain); // no trailers: no copy
+});

@@ -116,6 +116,15 @@ describe("Registry", () => {
     expect(next.member("app", init()).weight).toBe(1);
   });
 
+  test("saved overrides of pools this config does not define stay: another routes file may share the state file", () => {
+    const { store } = weightOverridden();
+    const saved = structuredClone(store.saved);
+    const other = new Registry(store);
+    other.retain([other.member("internal", init({ url: "http://10.0.0.7:8080" }))]);
+    expect(store.saved).toEqual(saved);
+    expect(Object.keys(store.saved)).toEqual(["app"]);
+  });
+
   test("a staged reload rolled back restores members' fields, forgets members it created, and logs and saves nothing", () => {
     const { store, lines, r, a } = weightOverridden();
     const saved = structuredClone(store.saved);
