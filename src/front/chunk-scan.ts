@@ -16,6 +16,8 @@ const SIZE = 0, EXT = 1, SIZE_LF = 2, DATA = 3, DATA_CR = 4, DATA_LF = 5, TRAILE
 const TCHAR = new Uint8Array(128);
 for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TCHAR[c.charCodeAt(0)] = 1;
 const MALFORMED_TRAILER = "400 Bad Request: malformed trailer field";
+/** What the member gets in place of the trailer section after the last chunk: its closing CRLF alone. */
+export const NO_TRAILERS = Buffer.from("\r\n");
 
 function hex(c: number): number {
   if (c >= 48 && c <= 57) return c - 48;

@@ -4,12 +4,11 @@
  * connection and the request can be tried again on another member. A larger body streams
  * (request-body.ts); one over the route's maxBodySize is answered 413 before any member.
  */
-import { ChunkScan } from "./chunk-scan.ts";
+import { ChunkScan, NO_TRAILERS } from "./chunk-scan.ts";
 import { BadHead } from "./request-check.ts";
 import type { FastHead } from "./fast-head.ts";
 
 export const HOLD_MAX = 64 * 1024;
-const CRLF = Buffer.from("\r\n");
 
 /** The body is not all here yet. */
 export const WAIT = -1;
@@ -38,8 +37,7 @@ export function heldBodyEnd(h: FastHead, buf: Uint8Array, start: number, maxBody
 
 /**
  * The buffer that holds the body read at buf[start, end) (its trailers, from trailersAt, left
- * out): `buf` itself when the body ends it and
- * `buf` is a read buffer of its own (byteOffset 0: Bun's read buffers and Buffer.concat's are;
+ * out): `buf` itself when the body ends it and `buf` is a read buffer of its own (byteOffset 0: Bun's read buffers and Buffer.concat's are;
  * the views the engine keeps start past a head), else a copy. The body is then buf[start, end)
  * of what is returned (start, or 0 for a copy).
  *
@@ -49,8 +47,8 @@ export function heldBodyEnd(h: FastHead, buf: Uint8Array, start: number, maxBody
  * copy (an allocUnsafe and copy of 1 KiB is ~0.34 us, 1.8% of a POST's CPU in a profile).
  */
 export function heldBody(buf: Buffer, start: number, end: number, trailersAt = -1): Buffer {
-  // A chunked body's trailer lines stay behind (chunk-scan.ts): the last chunk, then CRLF.
-  if (trailersAt >= 0 && trailersAt < end - 2) return Buffer.concat([buf.subarray(start, trailersAt), CRLF]);
+  // A chunked body's trailer lines stay behind (chunk-scan.ts).
+  if (trailersAt >= 0 && trailersAt < end - 2) return Buffer.concat([buf.subarray(start, trailersAt), NO_TRAILERS]);
   if (end === buf.byteLength && buf.byteOffset === 0) return buf;
   const body = Buffer.allocUnsafe(end - start);
   buf.copy(body, 0, start, end);

@@ -4,11 +4,9 @@
  * bytes passed as received but for the trailers), and the route's maxBodySize. What follows the body in a read is
  * the next pipelined request, handed back to the connection.
  */
-import { ChunkScan } from "./chunk-scan.ts";
+import { ChunkScan, NO_TRAILERS } from "./chunk-scan.ts";
 import { tooLarge } from "./held-body.ts";
 import type { FastHead } from "./fast-head.ts";
-
-const CRLF = Buffer.from("\r\n");
 
 export class RequestBody {
   /** Content-Length bytes still to come (chunked: unused). */
@@ -26,7 +24,7 @@ export class RequestBody {
   constructor(h: FastHead, max: number | undefined) {
     this.#left = h.chunked ? 0 : h.bodyLength;
     this.#scan = h.chunked ? new ChunkScan() : undefined;
-    this.tail = h.chunked ? CRLF : undefined;
+    this.tail = h.chunked ? NO_TRAILERS : undefined;
     this.max = max;
   }
 
