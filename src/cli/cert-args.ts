@@ -64,7 +64,8 @@ export function passphrase(o: Opts, flag: string): string | undefined {
 export function days(o: Opts): number | undefined {
   const d = str(o, "days");
   if (d === undefined) return undefined;
-  if (!/^\d+$/.test(d) || Number(d) < 1) throw new UsageError(`--days ${d}: must be a whole number of days, at least 1`);
+  // 36500: a hundred years is past any CA's life and still inside X.509's GeneralizedTime.
+  if (!/^\d+$/.test(d) || Number(d) < 1 || Number(d) > 36500) throw new UsageError(`--days ${d}: must be a whole number of days, from 1 to 36500`);
   return Number(d);
 }
 

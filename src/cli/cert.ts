@@ -1,11 +1,12 @@
 // `proxy cert ...`: the openssl CA/CSR/self-signed recipes from our operators' runbooks as
-// one command each. Key files are never overwritten without --force (losing a CA key means
-// reissuing everything it signed); certificates and CSRs are public and simply replaced.
+// one command each. What may be written where is cert-targets.ts: key files (and files that
+// hold a key) are never overwritten without --force; certificates and CSRs are simply replaced.
 import { chmodSync, existsSync, writeFileSync } from "node:fs";
 import { createCA, createCsr, issueLeaf, selfSigned, signCsr } from "../tls/issue.ts";
 import { decryptPrivateKeyPem, encryptPrivateKeyPem, generateKeyPair, loadPrivateKey, privateKeyToPem } from "../tls/keys.ts";
 import { COMMANDS, days, keyOpts, parseCommand, passphrase, readText, req, sans, str, UsageError, type Opts } from "./cert-args.ts";
 import { runTrust } from "./cert-trust.ts";
+import { checkTargets } from "./cert-targets.ts";
 import { formatSummary, summarizeAll, summarizeCsr } from "../tls/inspect.ts";
 import { keyWarnings } from "../tls/cert-warnings.ts";
 
@@ -14,7 +15,8 @@ export interface CertIO { out: (s: string) => void; err: (s: string) => void }
 const DETAILS = `Defaults: EC P-256 keys (RSA 2048 with --key-type rsa); leaves 397 days, CAs 3650.
 SANs: comma-separated; IPs become IP SANs, others DNS names (a leading "*." is a wildcard); the
 CN is used when --san is absent.
-Key files are written mode 0600 and never overwritten unless --force.
+Key files are written mode 0600 and never overwritten unless --force; nor is a file that
+holds a key; no output may name an input or another output.
 --passphrase-file encrypts the written key (PKCS#8, AES-256-CBC); passphrase files hold
 the passphrase on their first line. Keys read may be PKCS#8, PKCS#1, SEC1, or encrypted
 (openssl genrsa -des3/-aes256, openssl pkcs8 -topk8).`;
@@ -22,11 +24,6 @@ the passphrase on their first line. Keys read may be PKCS#8, PKCS#1, SEC1, or en
 function topHelp(): string {
   const list = Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(12)}${c.about}`);
   return `usage: proxy cert <command> [options]\n\ncommands:\n${list.join("\n")}\n\nRun "proxy cert <command> --help" for its options.\n\n${DETAILS}\n`;
-}
-
-function checkKeyTarget(o: Opts, flag = "key"): void {
-  const k = req(o, flag);
-  if (existsSync(k) && o.force !== true) throw new Error(`--${flag} ${k}: already exists; refusing to overwrite a private key (give --force to replace it)`);
 }
 
 function writeKey(o: Opts, keyPem: string, flag = "key", encrypt = true): void {
@@ -42,7 +39,8 @@ function checkKey(pem: string, pass: string | undefined, label: string, passFlag
     loadPrivateKey(pem, pass, label);
   } catch (e) {
     const m = (e as Error).message;
-    throw new Error(/passphrase/.test(m) ? `${m} (give ${passFlag})` : m);
+    if (!/passphrase/.test(m)) throw e;
+    throw new Error(`${m} (${pass === undefined ? "give" : "check the first line of"} ${passFlag})`);
   }
   return pem;
 }
@@ -58,8 +56,10 @@ function caOpts(o: Opts): { caCertPem: string; caKeyPem: string; caPassphrase?: 
 async function run(cmd: string, o: Opts, rest: string[], io: CertIO): Promise<void> {
   const d = days(o);
   const dd = d === undefined ? {} : { days: d };
+  checkTargets(cmd, o);
+  // Browsers refuse server certificates valid for more than 398 days (CA/Browser Forum BR 6.3.2).
+  if (d !== undefined && d > 398 && (cmd === "issue" || cmd === "self-signed" || cmd === "sign")) io.err(`warning: --days ${d}: browsers reject server certificates valid for more than 398 days; fine for service-to-service use only\n`);
   if (cmd === "ca" || cmd === "issue" || cmd === "self-signed") {
-    checkKeyTarget(o);
     const r = cmd === "ca" ? await createCA({ cn: req(o, "cn"), ...dd, ...keyOpts(o), ...parentCA(o) })
       : cmd === "issue" ? await issueLeaf({ ...caOpts(o), cn: req(o, "cn"), sans: sans(o), ...dd, ...keyOpts(o) })
       : await selfSigned({ cn: req(o, "cn"), sans: sans(o), ...dd, ...keyOpts(o) });
@@ -86,7 +86,6 @@ async function run(cmd: string, o: Opts, rest: string[], io: CertIO): Promise<vo
     io.out(`wrote ${req(o, "cert")}\n`);
   } else if (cmd === "key") {
     if (o.decrypt !== true) throw new UsageError("give --decrypt (the one key operation)");
-    checkKeyTarget(o, "out");
     const inPath = req(o, "in");
     const pass = passphrase(o, "passphrase-file");
     const plain = await decryptPrivateKeyPem(checkKey(readText(inPath, "in"), pass, `--in ${inPath}`, "--passphrase-file"), pass);
@@ -142,8 +141,8 @@ export async function runCert(args: string[], io: CertIO = { out: (s) => process
   try {
     const { opts, rest } = parseCommand(args.slice(1), spec);
     if (opts.help === true) { io.out(usage); return 0; }
-    const missing = spec.required.filter((k) => str(opts, k) === undefined);
-    if (missing.length > 0) throw new UsageError(`missing ${missing.map((m) => `--${m}`).join(", ")}`);
+    const missing = spec.required.filter((k) => (str(opts, k) ?? "").trim() === "");
+    if (missing.length > 0) throw new UsageError(`missing or empty ${missing.map((m) => `--${m}`).join(", ")}`);
     if (cmd !== "inspect" && !(cmd === "trust" && rest.length <= 1) && rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
     await run(cmd, opts, rest, io);
     return 0;

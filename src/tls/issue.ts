@@ -69,7 +69,7 @@ async function newKey(o: KeyOpts): Promise<{ keys: CryptoKeyPair; keyPem: string
  */
 export async function createCA(opts: { cn: string; days?: number; parent?: CaOpts } & KeyOpts): Promise<Issued> {
   const { keys, keyPem } = await newKey(opts);
-  const parent = opts.parent ? await loadCA(opts.parent) : undefined;
+  const parent = opts.parent ? await loadCA(opts.parent, true) : undefined;
   const v = validity(opts.days ?? CA_DAYS);
   if (parent && v.notAfter > parent.ca.notAfter) v.notAfter = parent.ca.notAfter;
   const extensions: X.Extension[] = [
@@ -137,16 +137,22 @@ async function buildLeaf(p: LeafParams): Promise<string> {
   return cert.toString("pem") + "\n";
 }
 
-/** Loads and checks a CA: it must be a CA certificate and the key must be its key. */
-async function loadCA(o: CaOpts): Promise<{ ca: X.X509Certificate; signer: SigningKey }> {
+/**
+ * Loads and checks a CA: a CA certificate, still valid, whose key this is. `forCA`: it is to
+ * sign another CA, which a pathlen:0 CA may not (RFC 5280 4.2.1.9; verifiers fail the chain
+ * with "path length constraint exceeded", so refusing here saves issuing a dead branch).
+ */
+async function loadCA(o: CaOpts, forCA = false): Promise<{ ca: X.X509Certificate; signer: SigningKey }> {
   let ca: X.X509Certificate;
   try {
     ca = new x509.X509Certificate(o.caCertPem);
   } catch {
     throw new Error("CA certificate: not a PEM certificate (give the CA's .crt file)");
   }
-  if (ca.getExtension(x509.BasicConstraintsExtension)?.ca !== true)
-    throw new Error(`CA certificate ${ca.subject}: not a CA (basicConstraints CA:true missing); create one with: proxy cert ca`);
+  const bc = ca.getExtension(x509.BasicConstraintsExtension);
+  if (bc?.ca !== true) throw new Error(`CA certificate ${ca.subject}: not a CA (basicConstraints CA:true missing); create one with: proxy cert ca`);
+  if (ca.notAfter.getTime() <= Date.now()) throw new Error(`CA certificate ${ca.subject}: expired on ${ca.notAfter.toISOString()}; renew it (proxy cert ca) before issuing from it`);
+  if (forCA && bc.pathLength === 0) throw new Error(`CA certificate ${ca.subject}: has pathlen:0, so it may sign leaves only, not another CA (sign the new CA with its parent)`);
   const signer = await importSigningKey(o.caKeyPem, o.caPassphrase, "CA key");
   const spki = new Uint8Array(await crypto.subtle.exportKey("spki", signer.publicKey));
   if (!Buffer.from(spki).equals(Buffer.from(ca.publicKey.rawData)))

@@ -36,7 +36,7 @@ describe("proxy cert ca / issue", () => {
     const base = ["issue", "--ca-cert", p("ca.crt"), "--ca-key", p("ca.key"), "--cn", "x", "--cert", p("x.crt"), "--key", p("x.key")];
     const wrong = await cert(...base, "--ca-passphrase-file", p("bad.pass"));
     expect(wrong.code).toBe(1);
-    expect(wrong.err).toContain(`--ca-key ${p("ca.key")}: cannot decrypt: wrong passphrase (give --ca-passphrase-file)`);
+    expect(wrong.err).toContain(`--ca-key ${p("ca.key")}: cannot decrypt: wrong passphrase (check the first line of --ca-passphrase-file)`);
     const missing = await cert(...base);
     expect(missing.err).toContain("a passphrase is needed (give --ca-passphrase-file)");
     expect(existsSync(p("x.key"))).toBe(false);
@@ -103,7 +103,7 @@ describe("proxy cert inspect", () => {
 describe("proxy cert ca with a parent (intermediate), key --decrypt, inspect --passphrase-file", () => {
   test("root -> intermediate -> leaf: openssl verifies the chain, and the intermediate may sign leaves only", async () => {
     expect((await cert("ca", "--cn", "Root CA", "--cert", p("root.crt"), "--key", p("root.key"))).code).toBe(0);
-    const inter = await cert("ca", "--cn", "Issuing CA", "--ca-cert", p("root.crt"), "--ca-key", p("root.key"), "--days", "99999", "--cert", p("inter.crt"), "--key", p("inter.key"));
+    const inter = await cert("ca", "--cn", "Issuing CA", "--ca-cert", p("root.crt"), "--ca-key", p("root.key"), "--days", "36500", "--cert", p("inter.crt"), "--key", p("inter.key"));
     expect(inter).toMatchObject({ code: 0, err: "" });
     expect(opensslOk(dir, "x509", "-in", "inter.crt", "-noout", "-issuer")).toContain("CN = Root CA");
     expect(opensslOk(dir, "x509", "-in", "inter.crt", "-noout", "-ext", "basicConstraints")).toContain("CA:TRUE, pathlen:0");
@@ -161,9 +161,27 @@ describe("usage", () => {
     expect(h.out).toContain("usage: proxy cert issue --ca-cert");
     const miss = await cert("issue", "--cn", "x");
     expect(miss.code).toBe(2);
-    expect(miss.err).toContain("missing --ca-cert, --ca-key, --cert, --key");
+    expect(miss.err).toContain("missing or empty --ca-cert, --ca-key, --cert, --key");
     expect((await cert("ca", "--cn", "x", "--cert", "a", "--key", "b", "--key-type", "dsa")).err).toContain("--key-type dsa: use ec or rsa");
     expect((await cert("ca", "--bogus")).err).toContain("unknown option --bogus");
     expect((await cert("frobnicate")).code).toBe(2);
+  });
+});
+
+describe("proxy cert input checks", () => {
+  test("an empty --cn is missing, and --days past 36500 is refused before anything is written", async () => {
+    const empty = await cert("self-signed", "--cn", "", "--cert", p("e.crt"), "--key", p("e.key"));
+    expect(empty.code).toBe(2);
+    expect(empty.err).toContain("missing or empty --cn");
+    const long = await cert("self-signed", "--cn", "e.example.com", "--days", "9999999", "--cert", p("e.crt"), "--key", p("e.key"));
+    expect(long.code).toBe(2);
+    expect(long.err).toContain("--days 9999999: must be a whole number of days, from 1 to 36500");
+    expect(existsSync(p("e.key"))).toBe(false);
+  });
+
+  test("a server certificate longer than 398 days is written with a warning", async () => {
+    const r = await cert("self-signed", "--cn", "e.example.com", "--days", "825", "--cert", p("e.crt"), "--key", p("e.key"));
+    expect(r.code).toBe(0);
+    expect(r.err).toContain("warning: --days 825: browsers reject server certificates valid for more than 398 days");
   });
 });

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { CA_DAYS, LEAF_DAYS, createCA, createCsr, issueLeaf, sanProblem, selfSigned, signCsr } from "../../src/tls/issue.ts";
 import { x509 } from "../../src/tls/x509.ts";
-import { decryptPrivateKeyPem } from "../../src/tls/keys.ts";
+import { decryptPrivateKeyPem, generateKeyPair, privateKeyToPem } from "../../src/tls/keys.ts";
 import { summarize } from "../../src/tls/inspect.ts";
 import { openssl, opensslOk, read, tempDir, write } from "./openssl.ts";
 
@@ -142,5 +142,27 @@ describe("intermediate CA", () => {
     expect(c.getExtension(x509.BasicConstraintsExtension)).toMatchObject({ ca: true, pathLength: 0 });
     expect(c.notAfter.getTime()).toBeLessThanOrEqual(new x509.X509Certificate(root.certPem).notAfter.getTime());
     expect(await c.verify({ publicKey: new x509.X509Certificate(root.certPem).publicKey })).toBe(true);
+  });
+});
+
+describe("CAs that cannot sign", () => {
+  test("an expired CA is refused with its end date, before any certificate is written", async () => {
+    const keys = await generateKeyPair("ec", 2048);
+    const old = await x509.X509CertificateGenerator.createSelfSigned({
+      serialNumber: "01", name: "CN=Lapsed CA", keys, signingAlgorithm: { name: "ECDSA", hash: "SHA-256" },
+      notBefore: new Date("2020-01-01T00:00:00Z"), notAfter: new Date("2021-01-01T00:00:00Z"),
+      extensions: [new x509.BasicConstraintsExtension(true, undefined, true)],
+    });
+    const opts = { caCertPem: old.toString("pem"), caKeyPem: await privateKeyToPem(keys.privateKey) };
+    await expect(issueLeaf({ ...opts, cn: "x.example.com", sans: [] })).rejects.toThrow("CA certificate CN=Lapsed CA: expired on 2021-01-01T00:00:00.000Z; renew it");
+    await expect(createCA({ cn: "Sub", parent: opts })).rejects.toThrow("expired on 2021-01-01");
+  });
+
+  test("a pathlen:0 intermediate may issue leaves but not another CA", async () => {
+    const root = await createCA({ cn: "Root" });
+    const inter = await createCA({ cn: "Issuing", parent: { caCertPem: root.certPem, caKeyPem: root.keyPem } });
+    const parent = { caCertPem: inter.certPem, caKeyPem: inter.keyPem };
+    await expect(createCA({ cn: "Sub", parent })).rejects.toThrow("CA certificate CN=Issuing: has pathlen:0, so it may sign leaves only");
+    expect((await issueLeaf({ ...parent, cn: "ok.example.com", sans: [] })).certPem).toStartWith("-----BEGIN CERTIFICATE-----");
   });
 });
