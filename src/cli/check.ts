@@ -31,13 +31,15 @@ export async function loadRuntime(file: string, io: Io, registryFor?: (config: C
 export async function runCheck(args: string[], io: Io): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args, options: { help: { type: "boolean", short: "h" } }, allowPositionals: true, strict: true });
+    // --routes F as well as F: the file is named as `proxy --routes F` names it.
+    parsed = parseArgs({ args, options: { help: { type: "boolean", short: "h" }, routes: { type: "string" } }, allowPositionals: true, strict: true });
   } catch (e) {
     return usageError(e, CHECK_HELP, io);
   }
   if (parsed.values.help) return io.out(CHECK_HELP), 0;
-  const file = parsed.positionals[0];
-  if (!file || parsed.positionals.length > 1) return usageError(new Error("give exactly one file"), CHECK_HELP, io);
+  const files = [...(parsed.values.routes === undefined ? [] : [parsed.values.routes]), ...parsed.positionals];
+  const file = files[0];
+  if (!file || files.length > 1) return usageError(new Error("give exactly one file"), CHECK_HELP, io);
   const rt = await loadRuntime(file, io);
   if (!rt) return 1;
   for (const w of [...rt.warnings, ...unstickableWarnings(rt.config)]) io.err(`warning: ${w}`);

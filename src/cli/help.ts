@@ -27,7 +27,7 @@ USR1 reopens the log files; SIGTERM/SIGINT/SIGQUIT stop gracefully (in-flight re
 ${REFERENCE_HINT}
 `;
 
-export const CHECK_HELP = `usage: proxy check routes.json
+export const CHECK_HELP = `usage: proxy check routes.json   (or: proxy check --routes routes.json)
 
 Validates routes.json as \`proxy --routes\` would load it (like nginx -t): the schema, references
 between fields, files it names (certificates, keys, passphrases, CA files), the access log's

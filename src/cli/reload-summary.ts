@@ -41,6 +41,8 @@ function editedPools(before: Runtime, after: Runtime): string[] {
     const fields = new Set([...Object.keys(then), ...Object.keys(now)]);
     fields.delete("members");
     const changed = [...fields].filter((f) => JSON.stringify(then[f as keyof typeof then]) !== JSON.stringify(now[f as keyof typeof now]));
+    // The same tls.ca path whose file now holds other certificates (NGINX re-reads it on reload too).
+    if (!changed.includes("tls") && before.pools.get(name)?.upstreamTls?.ca !== after.pools.get(name)?.upstreamTls?.ca) changed.push("tls.ca-file");
     if (changed.length) edits.push(`~${name} ${changed.sort().join(" ")}`);
   }
   return edits;

@@ -18,6 +18,7 @@ import { compileReverse, SiblingTable } from "../rewrite/reverse.ts";
 import type { Config, PoolConfig, RouteConfig } from "./schema.ts";
 import type { RouteAction, Runtime, RuntimePool, RuntimeRoute, Timeouts } from "./runtime.ts";
 import { Dialer } from "../upstream/dial.ts";
+import { checkUpstreamCa } from "../tls/upstream-ca.ts";
 import { compileJwt } from "../auth/compile-jwt.ts";
 import { JwksUrl } from "../auth/jwks-url.ts";
 import type { KeySource, RouteAuth } from "../auth/route-auth.ts";
@@ -46,10 +47,19 @@ export function compile(config: Config, opts: CompileOptions): Runtime {
   const buckets = config.admin?.metrics?.buckets;
   for (const [name, pc] of Object.entries(config.pools)) {
     pools.set(name, compilePool(name, pc, warnings, registry, buckets, opts.previous, (file) => {
+      const fail = (message: string) => new ConfigError(opts.file, [{ path: `pools.${name}.tls.ca`, message }]);
+      let text: string;
       try {
-        return new TextDecoder().decode(readFile(resolve(baseDir, file)));
+        text = new TextDecoder().decode(readFile(resolve(baseDir, file)));
       } catch (e) {
-        throw new ConfigError(opts.file, [{ path: `pools.${name}.tls.ca`, message: `cannot read ${file}: ${(e as Error).message}` }]);
+        throw fail(`cannot read ${file}: ${(e as Error).message} (paths are relative to the directory of routes.json)`);
+      }
+      try {
+        const ca = checkUpstreamCa(text, file, opts.now?.());
+        warnings.push(...ca.warnings.map((w) => `pools.${name}.tls.ca: ${w}`));
+        return ca.pem;
+      } catch (e) {
+        throw fail((e as Error).message);
       }
     }));
   }
@@ -113,7 +123,8 @@ export function compile(config: Config, opts: CompileOptions): Runtime {
 }
 
 function compilePool(name: string, pc: PoolConfig, warnings: string[], registry: Registry, buckets: readonly number[] | undefined, previous: Runtime | undefined, readCa: (file: string) => string): RuntimePool {
-  // Bun's tls.ca wants PEM text; routes.json names a file relative to itself.
+  // Bun's tls.ca wants PEM text; routes.json names a file relative to itself. The text is part
+  // of the settings compared below, so a reload after the file changed makes new dialers.
   const upstreamTls = pc.tls ? { rejectUnauthorized: pc.tls.verify, ca: pc.tls.ca === undefined ? undefined : readCa(pc.tls.ca), serverName: pc.tls.serverName } : undefined;
   const members = pc.members.map((m) => registry.member(name, { url: m.url, weight: m.weight, route: m.route ?? defaultRoute(m.url), routeExplicit: m.route !== undefined, standby: m.standby, state: m.state, buckets }));
   const dialers = new Map<Member, Dialer>();

@@ -28,7 +28,15 @@ export interface FastLanes {
 export function fastLanes(rt: Runtime, previous?: ReadonlyMap<Member, MemberLane>): FastLanes {
   const lanes = new Map<Member, MemberLane>();
   // http:// and https:// members alike: the dialer carries the pool's upstream TLS.
-  for (const pool of rt.pools.values()) for (const m of pool.pool.members) lanes.set(m, previous?.get(m) ?? new MemberLane(pool.dialers.get(m)!));
+  // A member keeps its lane only with the same dialer: new upstream TLS settings (tls.ca edited,
+  // or the file it names) must not ride on keep-alive sockets verified under the old ones.
+  for (const pool of rt.pools.values()) {
+    for (const m of pool.pool.members) {
+      const dialer = pool.dialers.get(m)!;
+      const kept = previous?.get(m);
+      lanes.set(m, kept?.dialer === dialer ? kept : new MemberLane(dialer));
+    }
+  }
   const planWith = (router: Runtime["router"]): Plan => (h) => {
     const canonical = matchPath(h.rawPath);
     if (canonical === undefined) return errorAnswer("bad_request", "400 Bad Request: invalid request path", h);

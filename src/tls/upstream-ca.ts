@@ -1,19 +1,38 @@
 /**
- * pools.*.tls.ca: routes.json names a PEM file relative to itself, but Bun's `tls.ca` wants
- * the PEM text (given a path it would treat the path itself as a certificate and fail).
+ * pools.*.tls.ca: the certificates members are verified against, checked when the config is
+ * compiled (start, `proxy check`, every reload), as `nginx -t` checks proxy_ssl_trusted_certificate.
+ * Bun would take a key file or a damaged PEM without a word and then fail every handshake with
+ * "unable to verify the first certificate", naming no file.
  */
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { x509 } from "./x509.ts";
+import { parsePem } from "./pem.ts";
 
-/** `at` is the JSON path for the error, e.g. `pools.identity.tls.ca`. */
-export function readUpstreamCa(baseDir: string, file: string | undefined, at = "tls.ca"): string | undefined {
-  if (file === undefined) return undefined;
-  let pem: string;
-  try {
-    pem = readFileSync(resolve(baseDir, file), "utf8");
-  } catch (e) {
-    throw new Error(`${at}: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message} (paths are relative to the directory of routes.json)`);
+export interface UpstreamCa {
+  /** The file's certificate blocks only, as Bun's `tls.ca` takes them. */
+  pem: string;
+  warnings: string[];
+}
+
+const HINT = "give the PEM certificate of the CA that signed the members' certificates";
+
+/** Throws a message naming `file` (the caller adds the JSON path). `now`: the expiry check's clock. */
+export function checkUpstreamCa(text: string, file: string, now = Date.now()): UpstreamCa {
+  const blocks = parsePem(text);
+  const certs = blocks.filter((b) => b.label === "CERTIFICATE");
+  if (certs.length === 0) {
+    if (blocks.some((b) => b.label.endsWith("PRIVATE KEY"))) throw new Error(`${file} holds a private key, not a certificate (${HINT})`);
+    const der = text.length > 0 && text.charCodeAt(0) === 0x30;
+    throw new Error(`${file} holds no PEM certificate (${HINT}${der ? `; a DER file converts with: openssl x509 -inform der -in ${file} -out ca.pem` : ""})`);
   }
-  if (!pem.includes("-----BEGIN CERTIFICATE-----")) throw new Error(`${at}: ${file} holds no PEM certificate (give the upstream's CA certificate in PEM)`);
-  return pem;
+  const warnings: string[] = [];
+  certs.forEach((b, i) => {
+    let c: InstanceType<typeof x509.X509Certificate>;
+    try {
+      c = new x509.X509Certificate(b.der);
+    } catch {
+      throw new Error(`${file}: certificate ${i + 1} of ${certs.length} does not parse (damaged or truncated file?)`);
+    }
+    if (c.notAfter.getTime() <= now) warnings.push(`${file}: certificate ${c.subject} expired on ${c.notAfter.toISOString()}; members it signed fail verification`);
+  });
+  return { pem: certs.map((b) => b.text).join("\n") + "\n", warnings };
 }

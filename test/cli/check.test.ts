@@ -41,7 +41,7 @@ describe("proxy check: arguments", () => {
 
   test("no file, two files or an unknown option is a usage error (2) with the reason and the help", async () => {
     const file = routes(minimal());
-    for (const [args, reason] of [[[], "give exactly one file"], [[file, file], "give exactly one file"], [["--verbose", file], "Unknown option '--verbose'"]] as const) {
+    for (const [args, reason] of [[[], "give exactly one file"], [[file, file], "give exactly one file"], [["--verbose", file], "Unknown option '--verbose'"], [["--routes", file, file], "give exactly one file"]] as const) {
       const r = await check(...args);
       expect(r.code).toBe(2);
       expect(r.out).toBe("");
@@ -49,6 +49,12 @@ describe("proxy check: arguments", () => {
       expect(r.err).toEndWith(`\n\n${CHECK_HELP}`);
     }
   });
+});
+
+test("proxy check: --routes F names the file as `proxy --routes F` does", async () => {
+  const r = await check("--routes", routes(minimal()));
+  expect(r.code).toBe(0);
+  expect(r.out).toContain("configuration is valid");
 });
 
 describe("proxy check: errors fail with exit 1 and print no summary", () => {

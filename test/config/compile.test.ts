@@ -282,3 +282,29 @@ describe("a large vhost", () => {
     expect(performance.now() - started).toBeLessThan(2000);
   });
 });
+
+describe("pools.*.tls.ca", () => {
+  const config = parseConfigText(JSON.stringify({ listeners: [{ port: 8080 }], pools: { id: { members: [{ url: "https://10.0.0.1:9443" }], tls: { ca: "certs/ca.pem" } } }, routes: [{ path: "/", pool: "id" }] }));
+  const issues = (readFile: (p: string) => Uint8Array) => {
+    try {
+      compile(config, { file: "/etc/edge/routes.json", readFile });
+    } catch (e) {
+      return (e as { issues: { path: string; message: string }[] }).issues;
+    }
+    return [];
+  };
+
+  test("a file that cannot be read, or holds no certificate, is an error at the pool's JSON path", () => {
+    const missing = issues(() => { throw new Error("ENOENT: no such file"); });
+    expect(missing).toEqual([{ path: "pools.id.tls.ca", message: "cannot read certs/ca.pem: ENOENT: no such file (paths are relative to the directory of routes.json)" }]);
+    const key = issues(() => new TextEncoder().encode("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"));
+    expect(key[0]?.path).toBe("pools.id.tls.ca");
+    expect(key[0]?.message).toStartWith("certs/ca.pem holds a private key, not a certificate");
+  });
+
+  test("the file is read relative to routes.json", () => {
+    const read: string[] = [];
+    issues((p) => { read.push(p); return new Uint8Array(); });
+    expect(read).toEqual(["/etc/edge/certs/ca.pem"]);
+  });
+});

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { startProxy, tempDir, type RunningProxy } from "./harness.ts";
+import { runBinary, startProxy, tempDir, type RunningProxy } from "./harness.ts";
 import { createCA, issueLeaf } from "../../src/tls/issue.ts";
 
 const ca = await createCA({ cn: "Member CA" });
@@ -85,5 +85,44 @@ describe("https:// members on the project's own client", () => {
     ws.send("hi");
     expect(await answer).toBe("a:hi");
     ws.close();
+  });
+});
+
+const other = await createCA({ cn: "Other CA" });
+
+describe("pools.*.tls.ca is checked and re-read", () => {
+  const a = member("a", good);
+  afterAll(() => a.stop());
+  const config = { listeners: [{ port: 0, host: "127.0.0.1" }], pools: { app: { members: [{ url: a.url }], tls: { ca: "ca.pem" }, retries: 0 } }, routes: [{ path: "/", pool: "app" }], accessLog: { path: "/dev/null" } };
+
+  test("SIGHUP after the CA file changed verifies members against the new file (NGINX re-reads it too)", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "ca.pem"), other.certPem);
+    const p = await startProxy(config, { dir });
+    try {
+      expect((await fetch(`${p.url}/x`)).status).toBe(502);
+      await p.waitFor(`pool=app member=${a.url} connect failed: TLS:`);
+      writeFileSync(join(dir, "ca.pem"), ca.certPem);
+      p.proc.kill("SIGHUP");
+      await p.waitFor(/reload \(SIGHUP\): generation 2;[^\n]*pools ~app tls\.ca-file/);
+      const ok = await fetch(`${p.url}/x`);
+      expect(ok.status).toBe(200);
+      expect((await ok.json() as { name: string }).name).toBe("a");
+    } finally {
+      await p.stop();
+    }
+  });
+
+  test("a CA file holding a key, or no certificate, is refused at start and by check, naming the JSON path", async () => {
+    for (const [text, reason] of [[ca.keyPem, "holds a private key, not a certificate"], ["not a certificate\n", "holds no PEM certificate"]] as const) {
+      const dir = tempDir();
+      writeFileSync(join(dir, "ca.pem"), text);
+      writeFileSync(join(dir, "routes.json"), JSON.stringify(config));
+      for (const args of [["check", "--routes", join(dir, "routes.json")], ["--routes", join(dir, "routes.json")]]) {
+        const r = await runBinary(args);
+        expect(r.code).not.toBe(0);
+        expect(r.stderr).toContain(`pools.app.tls.ca: ca.pem ${reason}`);
+      }
+    }
   });
 });

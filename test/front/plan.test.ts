@@ -95,3 +95,24 @@ test("on its port a route with ports wins over the same host and path without po
   expect(on(8443)).toBe(201);
   expect(on(8080)).toBe(200);
 });
+
+test("a reload keeps a member's lane only while its dialer (upstream TLS settings) is the same", async () => {
+  const { Registry } = await import("../../src/state/registry.ts");
+  const { createCA } = await import("../../src/tls/issue.ts");
+  const files = new Map([["/tmp/a.pem", (await createCA({ cn: "A" })).certPem], ["/tmp/b.pem", (await createCA({ cn: "B" })).certPem]]);
+  let caFile = "/tmp/a.pem";
+  const readFile = (p: string) => new TextEncoder().encode(p.endsWith("ca.pem") ? files.get(caFile)! : "");
+  const config = parseConfigText(JSON.stringify({ listeners: [{ port: 8080 }], pools: { p: { members: [{ url: "https://10.0.0.9" }], tls: { ca: "ca.pem" } }, q: { members: [{ url: "http://10.0.0.8" }] } }, routes: [{ path: "/", pool: "p" }, { path: "/q", pool: "q" }] }));
+  const registry = new Registry();
+  const first = compile(config, { file: "/tmp/routes.json", registry, readFile });
+  const before = fastLanes(first);
+  const same = compile(config, { file: "/tmp/routes.json", registry, readFile, previous: first });
+  caFile = "/tmp/b.pem"; // the file tls.ca names now holds another CA
+  const edited = compile(config, { file: "/tmp/routes.json", registry, readFile, previous: same });
+  const [p, q] = [...first.pools.values()].map((x) => x.pool.members[0]!);
+  const kept = fastLanes(same, before.lanes);
+  expect(kept.lanes.get(p!)).toBe(before.lanes.get(p!)!);
+  const renewed = fastLanes(edited, kept.lanes);
+  expect(renewed.lanes.get(p!)).not.toBe(kept.lanes.get(p!)!);
+  expect(renewed.lanes.get(q!)).toBe(kept.lanes.get(q!)!);
+});
