@@ -99,8 +99,10 @@ export class FastExchange extends TryResponse {
     this.#timedOut = f.answer[0] === "timeout" ? f.answer : undefined;
     if (!connected) member.connectFailures++;
     if (f.retryable && this.#replayable && this.#attempts <= this.pool.retries && !this.clientLeft) {
-      this.pool.stats.retries++;
-      this.deps.events("warn", `pool=${this.pool.name} member=${member.origin} ${f.reason}; retrying on another member`);
+      // The balancer skips tried members: with none left this "retry" ends in noMember's answer.
+      const other = this.#tried.size < this.pool.pool.members.length;
+      if (other) this.pool.stats.retries++;
+      this.deps.events(other ? "warn" : "error", `pool=${this.pool.name} member=${member.origin} ${f.reason}; ${other ? "retrying on another member" : "no other member to try"}`);
       return this.start();
     }
     this.deps.events("error", `pool=${this.pool.name} member=${member.origin} ${f.reason}`);

@@ -9,7 +9,7 @@
 import type { Socket, SocketHandler } from "bun";
 import { isIP } from "node:net";
 import type { AbortLike } from "../proxy/cancel.ts";
-import { ConnectError } from "./errors.ts";
+import { ConnectError, tlsVerifyReason } from "./errors.ts";
 
 /** pools.*.tls: `ca` as PEM text (routes.json names a file; compile reads it). */
 export interface UpstreamTls { verify: boolean; ca?: string | undefined; serverName?: string | undefined }
@@ -28,6 +28,8 @@ export class Dialer {
   /** pools.*.tls.verify (Apache SSLProxyVerify require / none). */
   readonly #verify: boolean;
   #session: Buffer | undefined;
+  /** The name the member's certificate must hold: tls.serverName, else the URL's host. */
+  readonly #checkedName: string;
   /** Connections waiting for their handshake, by socket data. */
   readonly #pending = new Map<object, Settle>();
   /** Verified connections whose session (ticket) is taken at their first bytes (TLS 1.3 sends it after the handshake). */
@@ -43,6 +45,7 @@ export class Dialer {
     // RFC 6066 3: no IP literal as SNI (NGINX proxy_ssl_server_name sends none for one); "" stops
     // Bun sending the address, and the certificate is still checked against it.
     const serverName = tls?.serverName ?? (isIP(this.hostname) ? "" : undefined);
+    this.#checkedName = tls?.serverName ?? this.hostname;
     this.#tls = https ? { rejectUnauthorized: this.#verify, ca: tls?.ca, serverName } : undefined;
   }
 
@@ -126,7 +129,8 @@ export class Dialer {
         // rejectUnauthorized false, so the verification error is let go here.
         const accepted = ok || (!this.#verify && typeof code === "string");
         if (accepted) fresh.add(s.data);
-        settle(s as Socket<never>, accepted ? undefined : new ConnectError(typeof code === "string" ? code : "ETLS", `TLS: ${authError?.message ?? "handshake failed"}`));
+        const why = typeof code === "string" ? tlsVerifyReason(code, authError?.message ?? code, this.#checkedName) : authError?.message ?? "handshake failed";
+        settle(s as Socket<never>, accepted ? undefined : new ConnectError(typeof code === "string" ? code : "ETLS", `TLS: ${why}`));
       },
       data: (s, d) => {
         if (fresh.size !== 0 && fresh.delete(s.data)) this.#session = (s.getSession() as unknown as Buffer | undefined) ?? this.#session;

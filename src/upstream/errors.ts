@@ -30,3 +30,22 @@ export class UpstreamError extends Error {
     this.code = code;
   }
 }
+
+/**
+ * A member's failed certificate check in the operator's words, with OpenSSL's code kept for
+ * searching: "unable to verify the first certificate" says neither what is wrong nor which
+ * setting fixes it. `name`: what the certificate was checked against (tls.serverName or host).
+ */
+export function tlsVerifyReason(code: string, message: string, name: string): string {
+  const notSigned = "its certificate is not signed by a CA in tls.ca (without tls.ca: the system's CAs); give the CA that signed it as tls.ca";
+  const reasons: Record<string, string> = {
+    UNABLE_TO_VERIFY_LEAF_SIGNATURE: notSigned,
+    UNABLE_TO_GET_ISSUER_CERT_LOCALLY: notSigned,
+    DEPTH_ZERO_SELF_SIGNED_CERT: "its certificate is self-signed; give that certificate as tls.ca to trust it",
+    SELF_SIGNED_CERT_IN_CHAIN: "its chain ends in a root that is not in tls.ca; give that root as tls.ca",
+    ERR_TLS_CERT_ALTNAME_INVALID: `its certificate is not for ${name}; set tls.serverName to a name the certificate holds`,
+    CERT_NOT_YET_VALID: "its certificate is not valid yet (is a clock wrong?)",
+  };
+  const plain = reasons[code];
+  return plain === undefined ? message : `${plain} (${code})`;
+}

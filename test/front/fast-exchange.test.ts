@@ -154,6 +154,15 @@ test("a refused member is skipped for the next one: a retry, and the log names t
   expect(entries.length).toBe(1);
 });
 
+test("a refused member with no other member in the pool: the log says so, and no retry is counted", async () => {
+  const { run, pool, client, events } = setup([refused()]);
+  const e = await run(POST, { body: "hi" }).entry;
+  expect(e.status).toBe(502);
+  expect(client.sent.join("")).toContain("every member of pool p that was tried failed");
+  expect(events[0]).toEndWith("; no other member to try");
+  expect(pool.stats.retries).toBe(0);
+});
+
 test("with no retries left a refused member is a 502", async () => {
   const m = member((s) => void s.write(OK));
   const { run, pool, client, chosen, entries } = setup([refused(), m.url], 0);
@@ -171,7 +180,7 @@ test("when every member was tried and failed the answer is 502", async () => {
   expect(client.sent.join("")).toEndWith("\r\n\r\n502 Bad Gateway: every member of pool p that was tried failed\n");
   expect([e.status, e.pool, e.member]).toEqual([502, "p", b]);
   expect(chosen).toEqual([a, b, "none"]);
-  expect(pool.stats.retries).toBe(2);
+  expect(pool.stats.retries).toBe(1); // b was a retry; looking for a third member was not
   expect(entries.length).toBe(1);
 });
 

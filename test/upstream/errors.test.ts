@@ -1,7 +1,7 @@
 // Where the dialer and the response reader throw these is in dial.test.ts, probe.test.ts and
 // front/response-head.test.ts; here, what callers read from them and the split between the two.
 import { describe, expect, test } from "bun:test";
-import { ConnectError, UpstreamError } from "../../src/upstream/errors.ts";
+import { ConnectError, tlsVerifyReason, UpstreamError } from "../../src/upstream/errors.ts";
 
 describe.each([
   ["ConnectError", ConnectError, "ECONNREFUSED", "connect to 127.0.0.1:1 refused"],
@@ -25,4 +25,10 @@ test("the two never pass for each other: a connect failure may be retried, an up
   const connect = new ConnectError("ETIMEDOUT", "connect timed out");
   const upstream = new UpstreamError("ETIMEDOUT", "no response in time");
   expect([connect instanceof UpstreamError, upstream instanceof ConnectError]).toEqual([false, false]);
+});
+
+test("a failed certificate check reads as the setting that fixes it, with OpenSSL's code; unknown codes keep their text", () => {
+  expect(tlsVerifyReason("DEPTH_ZERO_SELF_SIGNED_CERT", "self-signed certificate", "a.test")).toBe("its certificate is self-signed; give that certificate as tls.ca to trust it (DEPTH_ZERO_SELF_SIGNED_CERT)");
+  expect(tlsVerifyReason("ERR_TLS_CERT_ALTNAME_INVALID", "IP: 127.0.0.1 is not in the cert's list: ", "127.0.0.1")).toStartWith("its certificate is not for 127.0.0.1;");
+  expect(tlsVerifyReason("CERT_HAS_EXPIRED", "certificate has expired", "a.test")).toBe("certificate has expired");
 });
