@@ -3,13 +3,12 @@
 // silently, and losing a CA key means reissuing everything it signed). So: no output may be an
 // input or another output, even with --force; a file that holds a private key is replaced only
 // with --force; and a missing directory is reported before a key is written beside nothing.
+import { PRIVATE_KEY_BLOCK as KEY_BLOCK } from "../tls/pem.ts";
 import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { str, type Opts } from "./cert-args.ts";
 
 const FILE_FLAGS = ["cert", "key", "csr", "out", "in", "ca-cert", "ca-key", "passphrase-file", "ca-passphrase-file"];
-const KEY_BLOCK = /-----BEGIN (RSA |EC |ENCRYPTED )?PRIVATE KEY-----/;
-
 /** The flags a command writes; `csr` writes --key only when it does not exist yet. */
 export function outputFlags(cmd: string, o: Opts): string[] {
   if (cmd === "ca" || cmd === "issue" || cmd === "self-signed") return ["cert", "key"];

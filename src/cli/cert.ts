@@ -1,6 +1,7 @@
 // `proxy cert ...`: the openssl CA/CSR/self-signed recipes from our operators' runbooks as
 // one command each. What may be written where is cert-targets.ts: key files (and files that
 // hold a key) are never overwritten without --force; certificates and CSRs are simply replaced.
+import { PRIVATE_KEY_BLOCK as KEY_BLOCK } from "../tls/pem.ts";
 import { chmodSync, existsSync, writeFileSync } from "node:fs";
 import { createCA, createCsr, issueLeaf, selfSigned, signCsr } from "../tls/issue.ts";
 import { decryptPrivateKeyPem, encryptPrivateKeyPem, generateKeyPair, loadPrivateKey, privateKeyToPem } from "../tls/keys.ts";
@@ -9,6 +10,7 @@ import { runTrust } from "./cert-trust.ts";
 import { checkTargets } from "./cert-targets.ts";
 import { formatSummary, summarizeAll, summarizeCsr } from "../tls/inspect.ts";
 import { keyWarnings } from "../tls/cert-warnings.ts";
+import { certIndexForKey, keyFitsCert } from "../tls/cert-facts.ts";
 
 export interface CertIO { out: (s: string) => void; err: (s: string) => void }
 
@@ -100,6 +102,7 @@ async function run(cmd: string, o: Opts, rest: string[], io: CertIO): Promise<vo
     if (rest.length === 0) throw new UsageError("give at least one FILE");
     const pass = passphrase(o, "passphrase-file");
     for (const f of rest) io.out(`${f}:\n${await inspectFile(f, pass)}\n`);
+    comparePair(rest, pass, io);
   }
 }
 
@@ -108,6 +111,21 @@ function parentCA(o: Opts): { parent?: ReturnType<typeof caOpts> } {
   if (str(o, "ca-cert") === undefined && str(o, "ca-key") === undefined) return {};
   if (str(o, "ca-cert") === undefined || str(o, "ca-key") === undefined) throw new UsageError("an intermediate needs both --ca-cert and --ca-key of its parent CA");
   return { parent: caOpts(o) };
+}
+
+/**
+ * `inspect CERT KEY`: whether the key is the certified one (what `openssl x509 -modulus` and
+ * `openssl rsa -modulus` piped to md5 were for). A mismatch exits 1, so scripts can test it.
+ */
+function comparePair(files: string[], pass: string | undefined, io: CertIO): void {
+  const texts = files.map((f) => ({ f, text: readText(f, "inspect") }));
+  const cert = texts.find((t) => t.text.includes("-----BEGIN CERTIFICATE-----"));
+  const key = texts.find((t) => KEY_BLOCK.test(t.text) && t !== cert);
+  if (!cert || !key || (/ENCRYPTED/.test(key.text) && pass === undefined)) return;
+  const k = loadPrivateKey(key.text, pass, key.f);
+  if (keyFitsCert(cert.text, k)) return void io.out(`${key.f} matches the certificate in ${cert.f}\n`);
+  const n = certIndexForKey(cert.text, k);
+  throw new Error(`${key.f} does not match the first certificate in ${cert.f}${n > 0 ? ` (it matches certificate ${n + 1}: put the server certificate first)` : ""}`);
 }
 
 async function inspectFile(path: string, pass: string | undefined): Promise<string> {
@@ -120,7 +138,7 @@ async function inspectFile(path: string, pass: string | undefined): Promise<stri
     if (!c.signatureValid) w.push("WARNING:  signature does not verify (damaged request)");
     parts.push([`CSR subject: ${c.subject}`, `SANs:     ${c.sans.join(", ") || "(none)"}`, `key:      ${c.keyType} ${c.keySize}`, ...w].join("\n"));
   }
-  if (/-----BEGIN (RSA |EC |ENCRYPTED )?PRIVATE KEY-----/.test(text)) {
+  if (KEY_BLOCK.test(text)) {
     const encrypted = /ENCRYPTED/.test(text);
     if (encrypted && pass === undefined) parts.push("private key: encrypted (give --passphrase-file to open it)");
     else {

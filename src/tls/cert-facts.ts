@@ -1,6 +1,7 @@
 // A listener's certificate read with node:crypto (BoringSSL underneath): the facts its warnings
 // and SNI names need, and whether the key fits. @peculiar/x509 stays for issuing and for
 // `proxy cert inspect`: loaded at start it costs ~15 MB of idle RSS (measured, Bun 1.4.5).
+import { parsePem } from "./pem.ts";
 import { createPublicKey, X509Certificate, type KeyObject } from "node:crypto";
 import type { CertSummary } from "./cert-warnings.ts";
 
@@ -43,4 +44,9 @@ export function certFacts(pem: string): CertSummary {
 export function keyFitsCert(certPem: string, key: KeyObject | string): boolean {
   const pub = new X509Certificate(certPem).publicKey.export({ type: "spki", format: "der" });
   return pub.equals(createPublicKey(key).export({ type: "spki", format: "der" }));
+}
+
+/** Which certificate of a PEM bundle (0-based) the key belongs to, or -1: a chain file with the intermediate first is a common slip. */
+export function certIndexForKey(pem: string, key: KeyObject | string): number {
+  return parsePem(pem).filter((b) => b.label === "CERTIFICATE").findIndex((b) => keyFitsCert(b.text, key));
 }

@@ -11,7 +11,7 @@ import { resolve } from "node:path";
 import type { Runtime } from "../config/runtime.ts";
 import type { ListenerConfig } from "../config/schema.ts";
 import type { EventLog } from "../log/events.ts";
-import { certFacts, keyFitsCert } from "./cert-facts.ts";
+import { certFacts, certIndexForKey, keyFitsCert } from "./cert-facts.ts";
 import { warnings } from "./cert-warnings.ts";
 import { loadPrivateKey } from "./keys.ts";
 import { resolvePassphrase } from "./passphrase.ts";
@@ -68,8 +68,12 @@ async function loadCertificate(c: CertConfig, at: string, baseDir: string, warn:
     const m = (e as Error).message;
     throw new Error(m.endsWith("passphrase is needed") ? `${m} (set passphrase, passphraseFile or passphraseCommand in ${at})` : m);
   }
-  if (!keyFitsCert(leafPem, key))
+  if (!keyFitsCert(leafPem, key)) {
+    // NGINX (ssl_certificate) and Apache (SSLCertificateFile) take the server certificate first too.
+    const n = certIndexForKey(leafPem, key);
+    if (n > 0) throw new Error(`${at}.cert: ${c.cert}: the key ${c.key} belongs to certificate ${n + 1} in this file, not the first; put the server certificate first, then its intermediates`);
     throw new Error(`${at}.key: ${c.key} does not match ${c.cert} (give the key the certificate was issued for; compare with: proxy cert inspect ${c.cert} ${c.key})`);
+  }
   const cert = leafPem.trimEnd() + "\n" + (chain ? chain.trimEnd() + "\n" : "");
   // SNI names compare case-insensitively (RFC 6066 3, as NGINX server_name): stored lower-case.
   const names = (c.serverNames ?? sniNames(summary.sans, summary.subject)).map((n) => n.toLowerCase());

@@ -9,6 +9,9 @@ export interface PemBlock {
   text: string;
 }
 
+/** A private key in any form `proxy cert` and the listeners read (PKCS#8, PKCS#1, SEC1, encrypted). */
+export const PRIVATE_KEY_BLOCK = /-----BEGIN (RSA |EC |ENCRYPTED )?PRIVATE KEY-----/;
+
 const BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n([\s\S]*?)-----END \1-----/g;
 
 export function parsePem(text: string): PemBlock[] {

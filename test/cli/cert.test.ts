@@ -185,3 +185,17 @@ describe("proxy cert input checks", () => {
     expect(r.err).toContain("warning: --days 825: browsers reject server certificates valid for more than 398 days");
   });
 });
+
+describe("proxy cert inspect CERT KEY", () => {
+  test("says whether the key is the certified one; a mismatch exits 1 and names the block that matches", async () => {
+    expect((await cert("self-signed", "--cn", "m.example.com", "--cert", p("m.crt"), "--key", p("m.key"))).code).toBe(0);
+    expect((await cert("self-signed", "--cn", "n.example.com", "--cert", p("n.crt"), "--key", p("n.key"))).code).toBe(0);
+    const ok = await cert("inspect", p("m.crt"), p("m.key"));
+    expect(ok.code).toBe(0);
+    expect(ok.out).toContain(`${p("m.key")} matches the certificate in ${p("m.crt")}`);
+    write(dir, "nm.crt", read(dir, "n.crt") + read(dir, "m.crt"));
+    const bad = await cert("inspect", p("nm.crt"), p("m.key"));
+    expect(bad.code).toBe(1);
+    expect(bad.err).toContain(`${p("m.key")} does not match the first certificate in ${p("nm.crt")} (it matches certificate 2: put the server certificate first)`);
+  });
+});

@@ -88,6 +88,11 @@ test("a key that does not match its certificate names both files; every problem 
   await expect(p).rejects.toThrow("listeners[0].tls.certificates[1].cert: cannot read missing.crt: ENOENT");
 });
 
+test("a certificate file with the intermediate first says so, instead of 'key does not match'", async () => {
+  write(dir, "inter-first.crt", inter.certPem + a.certPem);
+  await expect(load({ certificates: [{ cert: "inter-first.crt", key: "a.key" }] })).rejects.toThrow("listeners[0].tls.certificates[0].cert: inter-first.crt: the key a.key belongs to certificate 2 in this file, not the first; put the server certificate first");
+});
+
 test("minVersion TLSv1.3 switches TLS 1.2 off on every entry; real clients agree", async () => {
   const { setup } = await load({ certificates: [{ cert: "a.crt", key: "a.key" }], minVersion: "TLSv1.3" });
   for (const e of setup.entries) expect(e.secureOptions).toBeGreaterThan(0);
