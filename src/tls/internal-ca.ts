@@ -4,6 +4,7 @@
  * <dataDir>/ca.crt once; certificates are re-issued when names change or they near expiry.
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { isIP } from "node:net";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { createCA, issueLeaf } from "./issue.ts";
@@ -13,7 +14,7 @@ import { x509 } from "./x509.ts";
 export interface InternalCert { names: string[]; certPem: string; keyPem: string; certFile: string; keyFile: string; notAfter: Date }
 export interface InternalCerts {
   caFile: string;
-  /** certs[0] is the default (localhost, 127.0.0.1, ::1) for clients with no or unknown SNI */
+  /** certs[0] is the default (localhost, 127.0.0.1, ::1 and IP route hosts) for clients with no or unknown SNI */
   certs: InternalCert[];
   /** when the first certificate falls due for re-issue: reload by then */
   renewAt: Date;
@@ -103,9 +104,12 @@ async function ensureLeaf(dataDir: string, stem: string, names: string[], ca: { 
  */
 export async function ensureInternalCerts(dataDir: string, hosts: Iterable<string>, log: (m: string) => void, now = new Date(), lifetimeMs = INTERNAL_LEAF_DAYS * DAY_MS): Promise<InternalCerts> {
   const ca = await loadOrCreateCA(dataDir);
-  const certs = [await ensureLeaf(dataDir, "default", DEFAULT_NAMES, ca, now, log, lifetimeMs)];
-  const unique = new Set([...hosts].map((h) => h.toLowerCase()).filter((h) => !DEFAULT_NAMES.includes(h)));
-  for (const h of [...unique].sort()) certs.push(await ensureLeaf(dataDir, fileStem(h), [h], ca, now, log, lifetimeMs));
+  const unique = [...new Set([...hosts].map((h) => h.toLowerCase()).filter((h) => !DEFAULT_NAMES.includes(h)))].sort();
+  // A client that dials an IP address sends no SNI (RFC 6066 3), so it always gets the default
+  // certificate: route hosts that are addresses are named there, not given a leaf never served.
+  const ips = unique.filter((h) => isIP(h));
+  const certs = [await ensureLeaf(dataDir, "default", [...DEFAULT_NAMES, ...ips], ca, now, log, lifetimeMs)];
+  for (const h of unique.filter((h) => !isIP(h))) certs.push(await ensureLeaf(dataDir, fileStem(h), [h], ca, now, log, lifetimeMs));
   // Due when a third of its life is left, the same rule staleReason applies when it re-reads it.
   const renewAt = Math.min(...certs.map((c) => c.notAfter.getTime() - (c.notAfter.getTime() - new x509.X509Certificate(c.certPem).notBefore.getTime()) / 3));
   return { caFile: join(dataDir, "ca.crt"), certs, renewAt: new Date(renewAt), caCreated: ca.created };

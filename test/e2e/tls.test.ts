@@ -165,6 +165,22 @@ test('"certificates": "internal": clients trusting <dataDir>/ca.crt get a certif
   }
 });
 
+test('"certificates": "internal" with a route host that is an IP address: a client dialling that address (no SNI) verifies it', async () => {
+  const dir = tempDir();
+  const proxy = await startProxy({
+    listeners: [{ port: 0, host: "127.0.0.2", tls: { certificates: "internal" } }],
+    pools: { plain: { members: [{ url: echo.url }] } },
+    routes: [{ host: "127.0.0.2", path: "/", pool: "plain" }],
+  }, { dir });
+  try {
+    expect(proxy.stderr()).not.toContain("never served");
+    const curl = Bun.spawn(["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", join(dir, "proxy-data/ca.crt"), `https://127.0.0.2:${portOf(proxy.url)}/`], { stdout: "pipe", stderr: "pipe" });
+    expect(await new Response(curl.stdout).text()).toBe("200");
+  } finally {
+    await proxy.stop();
+  }
+});
+
 test("internal certificates renew on a timer while the proxy runs, without a restart", async () => {
   const dir = tempDir();
   const serial = async (port: number) => {

@@ -39,6 +39,14 @@ test("certificates verify with openssl against ca.crt, for their names", async (
   expect(r.renewAt.getTime()).toBeGreaterThan(Date.now() + (INTERNAL_LEAF_DAYS - 31) * 86_400_000);
 });
 
+test("route hosts that are IP addresses are named in the default certificate, the one clients dialling an address get", async () => {
+  const data = join(tempDir(), "d");
+  const r = await ensureInternalCerts(data, ["10.1.2.3", "sso.example.com"], () => {});
+  expect(r.certs.map((c) => c.names)).toEqual([["localhost", "127.0.0.1", "::1", "10.1.2.3"], ["sso.example.com"]]);
+  expect(openssl(data, "verify", "-CAfile", "ca.crt", "-verify_ip", "10.1.2.3", "certs/default.crt").code).toBe(0);
+  expect(openssl(data, "verify", "-CAfile", "ca.crt", "-verify_ip", "10.1.2.3", "certs/sso.example.com.crt").code).not.toBe(0);
+});
+
 test("re-issues when the names change or the certificate nears expiry", async () => {
   const data = join(tempDir(), "d");
   await ensureInternalCerts(data, ["a.example.com"], () => {});
