@@ -21,7 +21,7 @@ export function sniTable(setup: TlsSetup): SniTable {
   const made = new Map<string, SecureContext>();
   let fallback: SecureContext | undefined;
   for (const e of setup.entries) {
-    const id = e.cert + e.key;
+    const id = [e.cert, e.key].flat().join("");
     const ctx = made.get(id) ?? createSecureContext(contextOptions(e));
     made.set(id, ctx);
     fallback ??= ctx;

@@ -10,18 +10,21 @@ export interface CertificateExpiry { name: string; notAfter: number }
 
 const cache = new WeakMap<TlsSetup, CertificateExpiry[]>();
 
-/** One row per distinct certificate (a certificate serving several SNI names appears once), named by its CN or first SAN. */
+/** One row per distinct certificate (a certificate serving several SNI names appears once), named by its CN or first SAN (and its key type when that name is taken). */
 export function certificateExpiries(setup: TlsSetup): CertificateExpiry[] {
   let rows = cache.get(setup);
   if (rows) return rows;
   const seen = new Set<string>();
   rows = [];
-  for (const e of setup.entries) {
-    if (seen.has(e.cert)) continue;
-    seen.add(e.cert);
-    const cert = certFacts(e.cert);
+  for (const pem of setup.entries.flatMap((e) => [e.cert].flat())) {
+    if (seen.has(pem)) continue;
+    seen.add(pem);
+    const cert = certFacts(pem);
     const cn = /(?:^|,\s*)CN=([^,+]+)/.exec(cert.subject)?.[1]?.trim();
-    rows.push({ name: cn ?? cert.sans[0] ?? cert.subject, notAfter: Math.floor(cert.notAfter.getTime() / 1000) });
+    const name = cn ?? cert.sans[0] ?? cert.subject;
+    // An RSA and an ECDSA certificate for one name are two series, not one label set twice.
+    const taken = rows.some((r) => r.name === name);
+    rows.push({ name: taken ? `${name} (${cert.keyType})` : name, notAfter: Math.floor(cert.notAfter.getTime() / 1000) });
   }
   cache.set(setup, rows);
   return rows;

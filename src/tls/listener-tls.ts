@@ -4,7 +4,7 @@
  * All problems across all listeners are collected and thrown as one error before any port is
  * bound, so an operator fixes them in one round.
  */
-import { constants } from "node:crypto";
+import { constants, createPrivateKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { resolve } from "node:path";
@@ -16,7 +16,8 @@ import { warnings } from "./cert-warnings.ts";
 import { loadPrivateKey } from "./keys.ts";
 import { resolvePassphrase } from "./passphrase.ts";
 
-export interface TlsEntry { serverName?: string; cert: string; key: string; secureOptions?: number }
+/** `cert`/`key` are lists when one name has certificates of several key types (RSA and ECDSA). */
+export interface TlsEntry { serverName?: string; cert: string | string[]; key: string | string[]; secureOptions?: number }
 export interface TlsSetup {
   /** Bun.serve `tls`; entries[0] is the default certificate */
   entries: TlsEntry[];
@@ -85,20 +86,33 @@ function toSetup(certs: Loaded[], minVersion: string | undefined, at: string, wa
   const secureOptions = minVersion === "TLSv1.3" ? constants.SSL_OP_NO_TLSv1_2 : undefined;
   const opt = secureOptions === undefined ? {} : { secureOptions };
   const entries: TlsEntry[] = [];
-  const owner = new Map<string, number>();
+  const owner = new Map<string, { entry: TlsEntry; from: number[]; types: string[] }>();
   certs.forEach((c, i) => {
+    const type = createPrivateKey(c.key).asymmetricKeyType ?? "?";
     // The default must come first even when its certificate names nothing SNI can carry.
     if (i === 0 && c.names.length === 0) entries.push({ cert: c.cert, key: c.key, ...opt });
     // SNI never carries an IP address (RFC 6066 3): such a certificate is only ever the default.
     if (i > 0 && c.names.length === 0) warn(`${at}.certificates[${i}]: names no host SNI can ask for (only IP addresses, or nothing): it is never served; put it first to make it the default, or give serverNames`);
     for (const name of c.names) {
       const prev = owner.get(name);
-      if (prev !== undefined) {
-        if (prev !== i) warn(`${at}.certificates[${i}]: ${name} is already served by certificates[${prev}]; the first one wins`);
+      if (prev?.from.includes(i)) continue;
+      if (prev && !prev.types.includes(type)) {
+        // An RSA and an ECDSA certificate for one name (NGINX: ssl_certificate twice; Apache:
+        // SSLCertificateFile per key type): both go in one context and OpenSSL picks by the
+        // client's signature_algorithms (RFC 8446 4.2.3), so old RSA-only clients keep working.
+        prev.entry.cert = [prev.entry.cert, c.cert].flat();
+        prev.entry.key = [prev.entry.key, c.key].flat();
+        prev.from.push(i);
+        prev.types.push(type);
         continue;
       }
-      owner.set(name, i);
-      entries.push({ serverName: name, cert: c.cert, key: c.key, ...opt });
+      if (prev) {
+        warn(`${at}.certificates[${i}]: ${name} is already served by certificates[${prev.from[0]}] (same key type, ${type}); the first one wins`);
+        continue;
+      }
+      const entry: TlsEntry = { serverName: name, cert: c.cert, key: c.key, ...opt };
+      owner.set(name, { entry, from: [i], types: [type] });
+      entries.push(entry);
     }
   });
   return { entries, names: [...owner.keys()] };

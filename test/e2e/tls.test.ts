@@ -3,7 +3,7 @@
 import { afterAll, expect, test } from "bun:test";
 import { join } from "node:path";
 import { createCA, issueLeaf } from "../../src/tls/issue.ts";
-import { echoUpstream, startProxy, tempDir, writeFile } from "./harness.ts";
+import { echoUpstream, runBinary, startProxy, tempDir, writeFile } from "./harness.ts";
 import { binaryCerts, curlTls, httpsUpstream, servedSubject } from "./tls-harness.ts";
 
 const echo = echoUpstream("plain");
@@ -74,6 +74,32 @@ test("SNI: two names get two different certificates; an unknown name gets the fi
     expect(await servedSubject(port, "two.example.com")).toBe("subject=CN = two.example.com");
     expect(await servedSubject(port, "unknown.example.com")).toBe("subject=CN = one.example.com");
     expect((await curlTls(`https://two.example.com:${port}/`, join(dir, "ca.crt"))).status).toBe(200);
+  } finally {
+    await proxy.stop();
+  }
+});
+
+test("an ECDSA and an RSA certificate for one name (NGINX's two ssl_certificate lines): each client gets the one its signature algorithms allow", async () => {
+  const dir = tempDir();
+  await binaryCerts(dir, "app.example.com", "app.example.com");
+  const rsa = await runBinary(["cert", "issue", "--ca-cert", "ca.crt", "--ca-key", "ca.key", "--cn", "app.example.com", "--san", "app.example.com", "--key-type", "rsa", "--cert", "rsa.crt", "--key", "rsa.key"], { cwd: dir });
+  expect(rsa.code).toBe(0);
+  const proxy = await startProxy({
+    listeners: [tlsListener([{ cert: "app.example.com.crt", key: "app.example.com.key" }, { cert: "rsa.crt", key: "rsa.key" }])],
+    pools: { plain: { members: [{ url: echo.url }] } },
+    routes: route("plain"),
+  }, { dir });
+  try {
+    expect(proxy.stderr()).not.toContain("already served");
+    const served = async (sigalgs: string) => {
+      const cmd = `openssl s_client -connect 127.0.0.1:${portOf(proxy.url)} -servername app.example.com -CAfile ca.crt -verify_return_error -sigalgs ${sigalgs} </dev/null 2>&1`;
+      const out = await new Response(Bun.spawn(["sh", "-c", cmd], { cwd: dir, stdout: "pipe" }).stdout).text();
+      return { bits: /Server public key is (\d+) bit/.exec(out)?.[1], verified: out.includes("Verify return code: 0 (ok)") };
+    };
+    expect(await served("ECDSA+SHA256")).toEqual({ bits: "256", verified: true });
+    expect(await served("rsa_pss_rsae_sha256:RSA+SHA256")).toEqual({ bits: "2048", verified: true });
+    const r = await curlTls(`https://app.example.com:${portOf(proxy.url)}/`, join(dir, "ca.crt"));
+    expect(r.status).toBe(200);
   } finally {
     await proxy.stop();
   }

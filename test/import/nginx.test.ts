@@ -33,6 +33,11 @@ describe("nginx servers as listeners", () => {
     ]);
   });
 
+  test("two ssl_certificate/ssl_certificate_key pairs (RSA and ECDSA) become two certificates, paired in order", () => {
+    const c = convert("nginx", "server { listen 443 ssl; ssl_certificate /c/rsa.crt; ssl_certificate_key /c/rsa.key; ssl_certificate /c/ec.crt; ssl_certificate_key /c/ec.key; location / { proxy_pass http://a:1; } }\n");
+    expect(c.json.listeners).toEqual([{ port: 443, tls: { certificates: [{ cert: "/c/rsa.crt", key: "/c/rsa.key" }, { cert: "/c/ec.crt", key: "/c/ec.key" }] } }]);
+  });
+
   test("a server that only redirects to https (rewrite ... permanent or return 301 ...$request_uri) makes a redirectHttps listener", () => {
     for (const how of ["rewrite ^/(.*) https://x.example/$1 permanent;", "return 301 https://$host$request_uri;"]) {
       const c = convert("nginx", `server { listen 80; server_name x.example; ${how} }\nserver { listen 443; location / { proxy_pass http://a:1; } }\n`);

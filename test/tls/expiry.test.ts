@@ -16,3 +16,11 @@ test("one row per distinct certificate, named by its CN, with notAfter in Unix s
   expect(rows[1]!.notAfter).toBe(Math.floor(new x509.X509Certificate(b.certPem).notAfter.getTime() / 1000));
   expect(certificateExpiries(setup)).toBe(rows); // parsed once per set
 });
+
+test("an RSA and an ECDSA certificate with one CN are two rows, the second named with its key type", async () => {
+  const ca = await createCA({ cn: "Expiry CA" });
+  const ec = await issueLeaf({ caCertPem: ca.certPem, caKeyPem: ca.keyPem, cn: "a.example.com", sans: ["a.example.com"] });
+  const rsa = await issueLeaf({ caCertPem: ca.certPem, caKeyPem: ca.keyPem, cn: "a.example.com", sans: ["a.example.com"], keyType: "rsa" });
+  const setup: TlsSetup = { names: [], entries: [{ serverName: "a.example.com", cert: [ec.certPem, rsa.certPem], key: [ec.keyPem, rsa.keyPem] }] };
+  expect(certificateExpiries(setup).map((r) => r.name)).toEqual(["a.example.com", "a.example.com (RSA)"]);
+});

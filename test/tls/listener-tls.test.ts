@@ -17,6 +17,9 @@ write(dir, "other.key", other.keyPem);
 const ipOnly = await issueLeaf({ caCertPem: ca.certPem, caKeyPem: ca.keyPem, cn: "10.0.0.9", sans: ["10.0.0.9"] });
 write(dir, "ip.crt", ipOnly.certPem);
 write(dir, "ip.key", ipOnly.keyPem);
+const aRsa = await issueLeaf({ caCertPem: ca.certPem, caKeyPem: ca.keyPem, cn: "a.example.com", sans: ["a.example.com"], keyType: "rsa" });
+write(dir, "a-rsa.crt", aRsa.certPem);
+write(dir, "a-rsa.key", aRsa.keyPem);
 // Operators' encrypted keys come from openssl, not from us.
 opensslOk(dir, "genrsa", "-des3", "-traditional", "-passout", "pass:wso2carbon", "-out", "legacy.key", "2048");
 opensslOk(dir, "req", "-x509", "-new", "-key", "legacy.key", "-passin", "pass:wso2carbon", "-subj", "/CN=legacy.example.com", "-addext", "subjectAltName=DNS:legacy.example.com", "-days", "365", "-out", "legacy.crt");
@@ -91,6 +94,15 @@ test("a key that does not match its certificate names both files; every problem 
 test("a certificate file with the intermediate first says so, instead of 'key does not match'", async () => {
   write(dir, "inter-first.crt", inter.certPem + a.certPem);
   await expect(load({ certificates: [{ cert: "inter-first.crt", key: "a.key" }] })).rejects.toThrow("listeners[0].tls.certificates[0].cert: inter-first.crt: the key a.key belongs to certificate 2 in this file, not the first; put the server certificate first");
+});
+
+test("an ECDSA and an RSA certificate for one name share its entry (NGINX's two ssl_certificate lines); a second one of the same key type warns", async () => {
+  const { setup, lines } = await load({ certificates: [{ cert: "a.crt", key: "a.key" }, { cert: "a-rsa.crt", key: "a-rsa.key" }, { cert: "a.crt", key: "a.key" }] });
+  expect(setup.entries.map((e) => e.serverName)).toEqual(["a.example.com", "*.b.example.com"]);
+  expect(setup.entries[0]!.cert).toEqual([a.certPem.trimEnd() + "\n", aRsa.certPem.trimEnd() + "\n"]);
+  expect((setup.entries[0]!.key as string[]).length).toBe(2);
+  expect(setup.entries[1]!.cert).toBe(a.certPem.trimEnd() + "\n");
+  expect(lines).toContainEqual(expect.stringContaining("certificates[2]: a.example.com is already served by certificates[0] (same key type, ec); the first one wins"));
 });
 
 test("minVersion TLSv1.3 switches TLS 1.2 off on every entry; real clients agree", async () => {
