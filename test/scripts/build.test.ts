@@ -43,6 +43,7 @@ async function loadedAtStart(): Promise<string[]> {
 test("a start evaluates no admin app, X.509 library, JSON Schema converter or other subcommand: they load when used", async () => {
   const files = await loadedAtStart();
   expect(files).toContain("// src/cli/serve.ts");
-  for (const lazy of ["node_modules/hono/", "node_modules/@peculiar/", "node_modules/@valibot/to-json-schema/", "src/admin/app.ts", "src/cli/admin.ts", "src/cli/schema.ts", "src/cli/cert.ts", "src/cli/import.ts", "src/cli/token.ts"])
+  // src/tls/x509.ts loads @peculiar/x509 with a top-level await import(): a static import of it is that library at start.
+  for (const lazy of ["node_modules/hono/", "node_modules/@peculiar/", "src/tls/x509.ts", "node_modules/@valibot/to-json-schema/", "src/admin/app.ts", "src/cli/admin.ts", "src/cli/schema.ts", "src/cli/cert.ts", "src/cli/import.ts", "src/cli/token.ts"])
     expect(files.filter((f) => f.includes(lazy))).toEqual([]);
 });
