@@ -2,7 +2,7 @@
 // one command each. What may be written where is cert-targets.ts: key files (and files that
 // hold a key) are never overwritten without --force; certificates and CSRs are simply replaced.
 import { PRIVATE_KEY_BLOCK as KEY_BLOCK } from "../tls/pem.ts";
-import { chmodSync, existsSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createCA, createCsr, issueLeaf, selfSigned, signCsr } from "../tls/issue.ts";
 import { decryptPrivateKeyPem, encryptPrivateKeyPem, generateKeyPair, loadPrivateKey, privateKeyToPem } from "../tls/keys.ts";
 import { COMMANDS, days, keyOpts, parseCommand, passphrase, readText, req, sans, str, UsageError, type Opts } from "./cert-args.ts";
@@ -11,6 +11,7 @@ import { checkTargets } from "./cert-targets.ts";
 import { formatSummary, summarizeAll, summarizeCsr } from "../tls/inspect.ts";
 import { keyWarnings } from "../tls/cert-warnings.ts";
 import { certIndexForKey, keyFitsCert } from "../tls/cert-facts.ts";
+import { explainUnreadable, pemProblem } from "../tls/pem-hints.ts";
 
 export interface CertIO { out: (s: string) => void; err: (s: string) => void }
 
@@ -130,7 +131,9 @@ function comparePair(files: string[], pass: string | undefined, io: CertIO): voi
 
 async function inspectFile(path: string, pass: string | undefined): Promise<string> {
   const text = readText(path, "inspect");
-  const certs = await summarizeAll(text);
+  const certs = await summarizeAll(text).catch((e: Error) => {
+    throw new Error(explainUnreadable(text, () => readFileSync(path), path, "certificate") ?? `${path}: ${e.message}`);
+  });
   const parts = certs.map((c, i) => (certs.length > 1 ? `[${i + 1}/${certs.length}]\n` : "") + formatSummary(c));
   if (/-----BEGIN (NEW )?CERTIFICATE REQUEST-----/.test(text)) {
     const c = await summarizeCsr(text);
@@ -146,7 +149,7 @@ async function inspectFile(path: string, pass: string | undefined): Promise<stri
       parts.push(`private key: ${k.asymmetricKeyType?.toUpperCase()} ${k.asymmetricKeyDetails?.modulusLength ?? k.asymmetricKeyDetails?.namedCurve ?? ""}${encrypted ? " (encrypted; passphrase correct)" : ""}`);
     }
   }
-  if (parts.length === 0) throw new Error(`${path}: no PEM certificate, CSR or private key found`);
+  if (parts.length === 0) throw new Error(pemProblem(readFileSync(path), path, "certificate") ?? `${path}: no PEM certificate, CSR or private key found`);
   return parts.join("\n\n");
 }
 

@@ -103,6 +103,8 @@ interface LeafParams {
   subject: X.X509CertificateCreateParamsName;
   cn: string;
   sans: string[];
+  /** SANs other than DNS and IP, kept as the CSR had them (email, URI) */
+  otherNames?: X.JsonGeneralNames;
   days: number;
   publicKey: X.PublicKey;
   signer: SigningKey;
@@ -129,7 +131,7 @@ async function buildLeaf(p: LeafParams): Promise<string> {
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(usage, true),
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]),
-      new x509.SubjectAlternativeNameExtension(sanNames(p.cn, p.sans)),
+      new x509.SubjectAlternativeNameExtension([...(p.sans.length || !p.otherNames?.length ? sanNames(p.cn, p.sans) : []), ...(p.otherNames ?? [])]),
       await x509.SubjectKeyIdentifierExtension.create(p.publicKey),
       aki,
     ],
@@ -200,7 +202,10 @@ export async function signCsr(opts: CaOpts & { csrPem: string; days?: number }):
   const { ca, signer } = await loadCA(opts);
   const cn = csr.subjectName.getField("CN")[0] ?? "";
   const sanExt = csr.getExtension("2.5.29.17") as X.SubjectAlternativeNameExtension | null;
-  const sans = (sanExt?.names.toJSON() ?? []).filter((n) => n.type === "dns" || n.type === "ip").map((n) => n.value);
-  if (!cn && sans.length === 0) throw new Error(`CSR ${csr.subject}: has neither a CN nor SANs; nothing to name the certificate for`);
-  return buildLeaf({ subject: csr.subjectName, cn, sans, days: opts.days ?? LEAF_DAYS, publicKey: csr.publicKey, signer, ca });
+  const names = sanExt?.names.toJSON() ?? [];
+  const sans = names.filter((n) => n.type === "dns" || n.type === "ip").map((n) => n.value);
+  // email and URI SANs (client certificates, SPIFFE IDs) stay, as `openssl x509 -copy_extensions copy` keeps them.
+  const otherNames = names.filter((n) => n.type === "email" || n.type === "url");
+  if (!cn && sans.length === 0 && otherNames.length === 0) throw new Error(`CSR ${csr.subject}: has neither a CN nor SANs; nothing to name the certificate for`);
+  return buildLeaf({ subject: csr.subjectName, cn, sans, otherNames, days: opts.days ?? LEAF_DAYS, publicKey: csr.publicKey, signer, ca });
 }

@@ -5,6 +5,7 @@
 import { createPrivateKey, createPublicKey } from "node:crypto";
 import type { KeyObject } from "node:crypto";
 import { findBlock, toPem } from "./pem.ts";
+import { curveProblem } from "./pem-hints.ts";
 
 export type KeyType = "ec" | "rsa";
 
@@ -43,7 +44,7 @@ export function loadPrivateKey(pem: string, passphrase?: string, what = "private
     const code = (e as { code?: string }).code ?? "";
     if (encrypted && /DECRYPT|BAD_PASSWORD|DECODE/.test(code)) throw new Error(`${what}: cannot decrypt: wrong passphrase`);
     if (encrypted) throw new Error(`${what}: cannot read this encrypted key (${(e as Error).message}); re-encrypt with: openssl pkcs8 -topk8 -v2 aes-256-cbc -in KEY -out KEY.new`);
-    throw new Error(`${what}: not a valid ${block.label} (damaged file?)`);
+    throw new Error(curveProblem(block.der, what) ?? `${what}: not a valid ${block.label} (damaged file?)`);
   }
 }
 

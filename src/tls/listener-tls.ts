@@ -14,6 +14,7 @@ import type { EventLog } from "../log/events.ts";
 import { certFacts, certIndexForKey, keyFitsCert } from "./cert-facts.ts";
 import { warnings } from "./cert-warnings.ts";
 import { loadPrivateKey } from "./keys.ts";
+import { explainUnreadable, pemProblem } from "./pem-hints.ts";
 import { resolvePassphrase } from "./passphrase.ts";
 
 /** `cert`/`key` are lists when one name has certificates of several key types (RSA and ECDSA). */
@@ -53,7 +54,8 @@ async function loadCertificate(c: CertConfig, at: string, baseDir: string, warn:
   try {
     summary = certFacts(leafPem);
   } catch (e) {
-    throw new Error(`${at}.cert: ${c.cert}: ${(e as Error).message}`);
+    const why = explainUnreadable(leafPem, () => readFileSync(resolve(baseDir, c.cert)), c.cert, "certificate");
+    throw new Error(`${at}.cert: ${why ?? `${c.cert}: ${(e as Error).message}`}`);
   }
   for (const w of warnings(summary)) warn(`${at}.cert: ${c.cert}: ${w}`);
   const chain = c.chain === undefined ? "" : readAt(baseDir, c.chain, `${at}.chain`);
@@ -67,6 +69,8 @@ async function loadCertificate(c: CertConfig, at: string, baseDir: string, warn:
     key = loadPrivateKey(keyText, passphrase, `${at}.key: ${c.key}`).export({ type: "pkcs8", format: "pem" }) as string;
   } catch (e) {
     const m = (e as Error).message;
+    const why = m.includes("expected PEM") ? pemProblem(readFileSync(resolve(baseDir, c.key)), c.key, "key") : undefined;
+    if (why) throw new Error(`${at}.key: ${why}`);
     throw new Error(m.endsWith("passphrase is needed") ? `${m} (set passphrase, passphraseFile or passphraseCommand in ${at})` : m);
   }
   if (!keyFitsCert(leafPem, key)) {

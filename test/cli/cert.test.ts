@@ -199,3 +199,25 @@ describe("proxy cert inspect CERT KEY", () => {
     expect(bad.err).toContain(`${p("m.key")} does not match the first certificate in ${p("nm.crt")} (it matches certificate 2: put the server certificate first)`);
   });
 });
+
+describe("proxy cert inspect on files that are not PEM", () => {
+  test("a .pfx, a DER certificate and a secp256k1 key each exit 1 with the conversion or the fix", async () => {
+    expect((await cert("self-signed", "--cn", "x.example.com", "--cert", p("x.crt"), "--key", p("x.key"))).code).toBe(0);
+    opensslOk(dir, "pkcs12", "-export", "-in", "x.crt", "-inkey", "x.key", "-out", "x.pfx", "-passout", "pass:x");
+    opensslOk(dir, "x509", "-in", "x.crt", "-outform", "der", "-out", "x.der");
+    opensslOk(dir, "ecparam", "-name", "secp256k1", "-genkey", "-noout", "-out", "k1.key");
+    const want: [string, string][] = [["x.pfx", "is a PKCS#12 (.pfx/.p12) bundle, not PEM"], ["x.der", `is DER (binary), not PEM; convert it with: openssl x509 -inform der -in ${p("x.der")} -out cert.pem`], ["k1.key", "the key is on secp256k1"]];
+    for (const [f, text] of want) {
+      const r = await cert("inspect", p(f));
+      expect(r.code).toBe(1);
+      expect(r.err).toContain(text);
+    }
+  });
+
+  test("sign keeps the CSR's email SAN", async () => {
+    expect((await cert("ca", "--cn", "E CA", "--cert", p("eca.crt"), "--key", p("eca.key"))).code).toBe(0);
+    opensslOk(dir, "req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", "e.key", "-subj", "/CN=e.example.com", "-addext", "subjectAltName=DNS:e.example.com,email:ops@example.com", "-out", "e.csr");
+    expect((await cert("sign", "--ca-cert", p("eca.crt"), "--ca-key", p("eca.key"), "--csr", p("e.csr"), "--cert", p("e.crt"))).code).toBe(0);
+    expect(opensslOk(dir, "x509", "-in", "e.crt", "-noout", "-ext", "subjectAltName")).toContain("email:ops@example.com");
+  });
+});

@@ -91,6 +91,14 @@ describe("CSRs", () => {
   });
 });
 
+describe("CSRs with other SANs", () => {
+  test("email and URI SANs of an openssl CSR are kept beside its DNS name (as openssl x509 -copy_extensions copy)", async () => {
+    opensslOk(dir, "req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", "e.key", "-subj", "/CN=svc.example.com", "-addext", "subjectAltName=DNS:svc.example.com,email:ops@example.com,URI:spiffe://example.com/svc", "-out", "e.csr");
+    write(dir, "e.crt", await signCsr({ caCertPem: ca.certPem, caKeyPem: ca.keyPem, csrPem: read(dir, "e.csr") }));
+    expect(opensslOk(dir, "x509", "-in", "e.crt", "-noout", "-ext", "subjectAltName")).toContain("DNS:svc.example.com, email:ops@example.com, URI:spiffe://example.com/svc");
+  });
+});
+
 describe("HTTPS with an issued certificate", () => {
   const servers: { stop: (force?: boolean) => void }[] = [];
   afterAll(() => servers.forEach((s) => s.stop(true)));

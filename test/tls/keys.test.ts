@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { decryptPrivateKeyPem, encryptPrivateKeyPem, generateKeyPair, importSigningKey, privateKeyToPem } from "../../src/tls/keys.ts";
+import { decryptPrivateKeyPem, encryptPrivateKeyPem, generateKeyPair, importSigningKey, loadPrivateKey, privateKeyToPem } from "../../src/tls/keys.ts";
 import { keyMatchesCert } from "../../src/tls/inspect.ts";
 import { openssl, opensslOk, read, tempDir, write } from "./openssl.ts";
 
@@ -79,4 +79,11 @@ describe("our own keys", () => {
     write(dir, "rsa3072.key", await privateKeyToPem(keys.privateKey));
     expect(opensslOk(dir, "pkey", "-in", "rsa3072.key", "-noout", "-text")).toContain("3072 bit");
   });
+});
+
+test("a secp256k1 key (openssl ecparam -name secp256k1) is refused by curve, not called damaged", () => {
+  opensslOk(dir, "ecparam", "-name", "secp256k1", "-genkey", "-noout", "-out", "k1.key");
+  expect(() => loadPrivateKey(read(dir, "k1.key"), undefined, "k1.key")).toThrow("k1.key: the key is on secp256k1, which TLS does not use");
+  write(dir, "bad.key", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
+  expect(() => loadPrivateKey(read(dir, "bad.key"), undefined, "bad.key")).toThrow("bad.key: not a valid PRIVATE KEY (damaged file?)");
 });

@@ -105,6 +105,21 @@ test("an ECDSA and an RSA certificate for one name share its entry (NGINX's two 
   expect(lines).toContainEqual(expect.stringContaining("certificates[2]: a.example.com is already served by certificates[0] (same key type, ec); the first one wins"));
 });
 
+test("a PKCS#12 or truncated certificate, a DER key and a secp256k1 certificate are each named, with the fix, in one error", async () => {
+  opensslOk(dir, "pkcs12", "-export", "-in", "a.crt", "-inkey", "a.key", "-out", "a.pfx", "-passout", "pass:x");
+  opensslOk(dir, "pkey", "-in", "a.key", "-outform", "der", "-out", "a-key.der");
+  opensslOk(dir, "ecparam", "-name", "secp256k1", "-genkey", "-noout", "-out", "k1.key");
+  opensslOk(dir, "req", "-x509", "-key", "k1.key", "-out", "k1.crt", "-subj", "/CN=k1.example.com", "-days", "5");
+  write(dir, "cut.crt", a.certPem.slice(0, 200));
+  const p = load({ certificates: [{ cert: "a.pfx", key: "a.key" }, { cert: "cut.crt", key: "a.key" }, { cert: "a.crt", key: "a-key.der" }, { cert: "k1.crt", key: "k1.key" }] });
+  await expect(p).rejects.toThrow("4 TLS problems");
+  const m = await p.catch((e: Error) => e.message);
+  expect(m).toContain("certificates[0].cert: a.pfx is a PKCS#12 (.pfx/.p12) bundle, not PEM; split it with: openssl pkcs12 -in a.pfx -nokeys -out cert.pem");
+  expect(m).toContain("certificates[1].cert: cut.crt: the BEGIN CERTIFICATE block has no END line");
+  expect(m).toContain("certificates[2].key: a-key.der is DER (binary), not PEM; convert it with: openssl pkey -inform der -in a-key.der -out key.pem");
+  expect(m).toContain("certificates[3].cert: k1.crt: the key is on secp256k1, which TLS does not use");
+});
+
 test("minVersion TLSv1.3 switches TLS 1.2 off on every entry; real clients agree", async () => {
   const { setup } = await load({ certificates: [{ cert: "a.crt", key: "a.key" }], minVersion: "TLSv1.3" });
   for (const e of setup.entries) expect(e.secureOptions).toBeGreaterThan(0);
