@@ -59,10 +59,13 @@ function redirectHttps(s: Server, listener: Json, draft: Draft): void {
 
 function tls(s: Server, listener: Json, model: ApacheModel, draft: Draft): void {
   const dir = dirname(s.node.loc.file);
-  if (!s.ssl.cert) return draft.report.skip(s.ssl.node!, "SSLEngine on without SSLCertificateFile: no certificate to serve");
-  const cert: Json = { cert: draft.file(s.ssl.cert, dir), key: draft.file(s.ssl.key ?? s.ssl.cert, dir) };
-  if (s.ssl.chain) cert.chain = draft.file(s.ssl.chain, dir);
-  if (model.passphraseCommand) cert.passphraseCommand = draft.file(model.passphraseCommand, dir);
+  if (!s.ssl.certs.length) return draft.report.skip(s.ssl.node!, "SSLEngine on without SSLCertificateFile: no certificate to serve");
   const t = (listener.tls ??= { certificates: [] }) as { certificates: Json[] };
-  if (!t.certificates.some((c) => c.cert === cert.cert)) t.certificates.push(cert);
+  s.ssl.certs.forEach((file, i) => {
+    // Without its SSLCertificateKeyFile, httpd reads the key from the certificate file.
+    const cert: Json = { cert: draft.file(file, dir), key: draft.file(s.ssl.keys[i] ?? file, dir) };
+    if (s.ssl.chain) cert.chain = draft.file(s.ssl.chain, dir);
+    if (model.passphraseCommand) cert.passphraseCommand = draft.file(model.passphraseCommand, dir);
+    if (!t.certificates.some((c) => c.cert === cert.cert)) t.certificates.push(cert);
+  });
 }

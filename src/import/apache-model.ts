@@ -13,7 +13,8 @@ export interface Server {
   node: Node; addrs: Addr[]; names: string[];
   /** The listener ports the server answers on, once collect() has seen every Listen. */
   ports: number[];
-  ssl: { engine: boolean; cert?: string; key?: string; chain?: string; node?: Node };
+  /** certs and keys pair up in order: httpd 2.4 takes one SSLCertificateFile/KeyFile pair per key type (RSA, ECDSA). */
+  ssl: { engine: boolean; certs: string[]; keys: string[]; chain?: string; node?: Node };
   proxyVerify?: Node; proxyCa?: string; checkPeerNameOff?: Node;
   preserveHost?: boolean; timeout?: number; proxyTimeout?: number; encodedSlashes?: Node;
   passes: Pass[]; reverses: { path: string; url: string; node: Node }[];
@@ -34,7 +35,7 @@ export interface ApacheModel {
 }
 
 export function newServer(node: Node, addrs: Addr[] = []): Server {
-  return { node, addrs, names: [], ports: [], ssl: { engine: false }, passes: [], reverses: [], cookiePaths: [], resp: emptyRules(), req: emptyRules(), rewrite: { on: false, conds: [], deny: [] }, redirects: [], balancers: new Map() };
+  return { node, addrs, names: [], ports: [], ssl: { engine: false, certs: [], keys: [] }, passes: [], reverses: [], cookiePaths: [], resp: emptyRules(), req: emptyRules(), rewrite: { on: false, conds: [], deny: [] }, redirects: [], balancers: new Map() };
 }
 
 /**

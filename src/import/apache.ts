@@ -130,8 +130,8 @@ function directive(n: Node, s: Server, model: ApacheModel, report: Report, locat
     case "rewritecond": return void s.rewrite.conds.push(n);
     case "rewriterule": return rewriteRule(n, s.rewrite, report);
     case "sslengine": return void (s.ssl.engine = on(n), s.ssl.node = n);
-    case "sslcertificatefile": return void (s.ssl.cert = a[0]);
-    case "sslcertificatekeyfile": return void (s.ssl.key = a[0]);
+    case "sslcertificatefile": return void (a[0] && s.ssl.certs.push(a[0]));
+    case "sslcertificatekeyfile": return void (a[0] && s.ssl.keys.push(a[0]));
     case "sslcertificatechainfile": return void (s.ssl.chain = a[0]);
     case "sslpassphrasedialog":
       if (/^exec:/i.test(a[0] ?? "")) {

@@ -11,7 +11,7 @@ const where = (json: Parameters<typeof routes>[0], host: string, path: string) =
 };
 
 describe("httpd's vhost choice: the first vhost of the port whose ServerName or ServerAlias matches", () => {
-  test("the default vhost's own name is not taken by a later vhost's wildcard alias or the same alias (review a6)", () => {
+  test("the default vhost's own name is not taken by a later vhost's wildcard alias or the same alias", () => {
     const c = convert("apache", vhost(["am.example.com"], "/", "a") + vhost(["is.example.com", "*.example.com"], "/carbon", "b") + vhost(["gw.local", "am.example.com"], "/api", "c"));
     expect([["am.example.com", "/carbon/x"], ["am.example.com", "/api/x"], ["foo", "/carbon/x"], ["x.example.com", "/x"], ["gw.local", "/api"]].map(([h, p]) => where(c, h!, p!))).toEqual(["a-1", "a-1", "a-1", 404, "c-1"]);
     expect(c.lines.join("\n")).toMatch(/:15: not carried over: ProxyPass \/api http:\/\/c:1\/api: never used for am.example.com on port 80: httpd gives it to the first VirtualHost that matches it, .*main.conf:1$/m);
@@ -23,7 +23,7 @@ describe("httpd's vhost choice: the first vhost of the port whose ServerName or 
     expect(routes(c).map((r) => r.host)).toEqual([undefined]);
   });
 
-  test("an earlier vhost's wildcard alias wins over a later exact ServerName, whose routes are never used (review a1)", () => {
+  test("an earlier vhost's wildcard alias wins over a later exact ServerName, whose routes are never used", () => {
     const c = convert("apache", vhost(["default.local"], "/", "a") + vhost(["wso2.example.com", "*.example.com"], "/carbon", "b") + vhost(["api.example.com"], "/", "c"));
     expect([["api.example.com", "/carbon/a"], ["api.example.com", "/x"], ["a.b.example.com", "/carbon"], ["foo", "/x"]].map(([h, p]) => where(c, h!, p!))).toEqual(["b-1", 404, "b-1", "a-1"]);
     expect(c.lines.join("\n")).toMatch(/:14: not carried over: ProxyPass \/ http:\/\/c:1\/: never used: this VirtualHost answers no request; httpd gives api.example.com on port 80 to the first VirtualHost that matches it, .*main.conf:6$/m);
@@ -34,7 +34,7 @@ describe("httpd's vhost choice: the first vhost of the port whose ServerName or 
     expect([where(c, "x.api.example.com", "/carbon"), where(c, "x.api.example.com", "/x")]).toEqual(["b-1", 404]);
   });
 
-  test("the same ServerName in two vhosts of a port: only the first is used; the second's routes are reported, not merged (review a8)", () => {
+  test("the same ServerName in two vhosts of a port: only the first is used; the second's routes are reported, not merged", () => {
     const c = convert("apache", vhost(["default.local"], "/", "a") + vhost(["is.example.com"], "/oauth2", "b") + vhost(["is.example.com"], "/scim2", "c"));
     expect([["is.example.com", "/oauth2/x"], ["is.example.com", "/scim2/x"], ["is.example.com", "/x"]].map(([h, p]) => where(c, h!, p!))).toEqual(["b-1", 404, 404]);
     expect(c.lines.join("\n")).toMatch(/:13: not carried over: ProxyPass \/scim2 .*: never used: this VirtualHost answers no request; httpd gives is.example.com on port 80/);

@@ -17,7 +17,12 @@ describe("apache listeners", () => {
     expect(routes(c)[0]!.ports).toBeUndefined();
   });
 
-  test("an IP-based vhost binds what Listen binds, every address here, and is noted as taken as *:port (review a2b)", () => {
+  test("an RSA and an ECDSA SSLCertificateFile/SSLCertificateKeyFile pair become two certificates, paired in order", () => {
+    const c = convert("apache", "<VirtualHost *:443>\nSSLEngine on\nSSLCertificateFile /c/rsa.crt\nSSLCertificateKeyFile /c/rsa.key\nSSLCertificateFile /c/ec.crt\nSSLCertificateKeyFile /c/ec.key\nSSLCertificateChainFile /c/chain.pem\nProxyPass / http://b:1/\n</VirtualHost>\n");
+    expect(c.json.listeners).toEqual([{ port: 443, tls: { certificates: [{ cert: "/c/rsa.crt", key: "/c/rsa.key", chain: "/c/chain.pem" }, { cert: "/c/ec.crt", key: "/c/ec.key", chain: "/c/chain.pem" }] } }]);
+  });
+
+  test("an IP-based vhost binds what Listen binds, every address here, and is noted as taken as *:port", () => {
     const c = convert("apache", "Listen 8080\n<VirtualHost 127.0.0.1:8080>\nServerName am.local\nProxyPass /am http://a:1/am\n</VirtualHost>\n<VirtualHost *:8080>\nServerName gw.local\nProxyPass / http://b:1/\n</VirtualHost>\n");
     expect(c.json.listeners).toEqual([{ port: 8080 }]);
     expect(c.lines.join("\n")).toMatch(/:2: note: <VirtualHost 127.0.0.1:8080>: httpd gives connections to 127.0.0.1:8080 to the vhosts with that address first.*taken as \*:8080 \(not exact\)/);

@@ -45,7 +45,7 @@ describe("Apache Redirect as routes with keepPath", () => {
     expect(c.lines.join("\n")).toContain("main.conf:2: not carried over: Redirect /api/old https://n.example/: never used: httpd proxies these paths first, ProxyPass /api http://h:1/api (line 5)");
   });
 
-  test("a main-server Redirect is merged into every vhost after its own, as mod_alias does; under an earlier Redirect of the vhost it is never used there (review a3)", () => {
+  test("a main-server Redirect is merged into every vhost after its own, as mod_alias does; under an earlier Redirect of the vhost it is never used there", () => {
     const c = convert("apache", `Redirect /legacy https://new.example/portal\n<VirtualHost *:80>\nServerName a.example\nRedirect permanent / https://a.example:8443/\nProxyPass /x http://h:1/x\n</VirtualHost>\n${vhost("ServerName b.example")}`);
     expect(routes(c).filter((r) => r.redirect).map((r) => [r.host, r.path, (r.redirect as { to: string }).to])).toEqual([
       [undefined, "/", "https://a.example:8443/"], ["b.example", "/legacy", "https://new.example/portal"],

@@ -4,7 +4,7 @@ import { convert, routes } from "./convert.ts";
 const site = (body: string) => `<VirtualHost *:80>\n<Proxy balancer://wso2>\nBalancerMember http://m1:1 route=n1\nBalancerMember http://m2:1 route=n2\n</Proxy>\n${body}\n</VirtualHost>\n`;
 
 describe("ProxyPassReverse onto routes", () => {
-  test("ProxyPassReverse / balancer://wso2/ maps the Location of ProxyPass /carbon balancer://wso2/carbon too, as httpd's prefix match does (review a5)", () => {
+  test("ProxyPassReverse / balancer://wso2/ maps the Location of ProxyPass /carbon balancer://wso2/carbon too, as httpd's prefix match does", () => {
     const c = convert("apache", site("ProxyPass /carbon balancer://wso2/carbon\nProxyPass /oauth2 balancer://wso2/oauth2\nProxyPassReverse / balancer://wso2/"));
     expect(routes(c).map((r) => [r.path, r.reverse])).toEqual([["/carbon", undefined], ["/oauth2", undefined]]);
     expect(c.lines.join("\n")).not.toMatch(/no ProxyPass|no ProxyPassReverse/);

@@ -15,7 +15,7 @@ describe("apache timeouts", () => {
     expect(m.clientTimeouts.map((t) => [t.field, t.ms])).toEqual([["keepAlive", 250]]);
   });
 
-  test("plain ProxyPasses to one host:port share its pool, and each keeps its own timeout= on its route (review a4)", () => {
+  test("plain ProxyPasses to one host:port share its pool, and each keeps its own timeout= on its route", () => {
     const c = convert("apache", "<VirtualHost *:80>\nProxyPass /oauth2 http://h:1/oauth2 timeout=2\nProxyPass /carbon http://h:1/carbon timeout=30\nProxyPass /plain http://h:1/plain\n</VirtualHost>\n");
     const rs = routes(c);
     expect(rs.map((r) => [r.path, r.pool, (r.timeouts as { response?: string } | undefined)?.response])).toEqual([["/oauth2", "h-1", undefined], ["/carbon", "h-1", "30s"], ["/plain", "h-1", "1m"]]);

@@ -5,13 +5,13 @@ import { convert, routes } from "./convert.ts";
 const redirects = (c: ReturnType<typeof convert>) => routes(c).filter((r) => r.redirect).map((r) => [r.host, r.ports, r.redirect]);
 
 describe("redirect-only ports: one redirectHttps when every site redirects alike, else a keepPath route per site", () => {
-  test("NGINX: the port of https://$host:8443$request_uri is kept (review n3)", () => {
+  test("NGINX: the port of https://$host:8443$request_uri is kept", () => {
     const c = convert("nginx", "server { listen 80; return 301 https://$host:8443$request_uri; }\nserver { listen 8443; location / { proxy_pass http://a:1; } }\n");
     expect(c.json.listeners).toEqual([{ port: 80, redirectHttps: { port: 8443, status: 301 } }, { port: 8443 }]);
     expect(c.lines.join("\n")).not.toMatch(/undefined/);
   });
 
-  test("NGINX: servers of a port that redirect to different ports or statuses get a route per server_name, noted; $server_name is the first name (review n3)", () => {
+  test("NGINX: servers of a port that redirect to different ports or statuses get a route per server_name, noted; $server_name is the first name", () => {
     const c = convert("nginx", "server { listen 80 default_server; server_name is.example; return 301 https://$host:8443$request_uri; }\nserver { listen 80; server_name am.example; return 302 https://$server_name:9443$request_uri; }\nserver { listen 8443; location / { proxy_pass http://a:1; } }\n");
     expect(c.json.listeners).toEqual([{ port: 80 }, { port: 8443 }]);
     expect(redirects(c)).toEqual([
@@ -29,7 +29,7 @@ describe("redirect-only ports: one redirectHttps when every site redirects alike
     expect(c.json.listeners).toEqual([{ port: 80, redirectHttps: { port: 443, status: 301 } }, { port: 443 }]);
   });
 
-  test("Apache: vhosts of a port redirecting to different URLs get a route each; the default's fixed host stays for every other host (review a7)", () => {
+  test("Apache: vhosts of a port redirecting to different URLs get a route each; the default's fixed host stays for every other host", () => {
     const c = convert("apache", "Listen 80\nListen 8443\n<VirtualHost *:80>\nServerName is.example\nRedirect permanent / https://is.example:8443/\n</VirtualHost>\n<VirtualHost *:80>\nServerName am.example\nRedirect / https://am.example:9443/\n</VirtualHost>\n<VirtualHost *:8443>\nProxyPass / http://a:1/\n</VirtualHost>\n");
     expect(c.json.listeners).toEqual([{ port: 80 }, { port: 8443 }]);
     expect(redirects(c)).toEqual([
