@@ -42,7 +42,9 @@ function editedPools(before: Runtime, after: Runtime): string[] {
     fields.delete("members");
     const changed = [...fields].filter((f) => JSON.stringify(then[f as keyof typeof then]) !== JSON.stringify(now[f as keyof typeof now]));
     // The same tls.ca path whose file now holds other certificates (NGINX re-reads it on reload too).
-    if (!changed.includes("tls") && before.pools.get(name)?.upstreamTls?.ca !== after.pools.get(name)?.upstreamTls?.ca) changed.push("tls.ca-file");
+    const was = before.pools.get(name)?.upstreamTls, is = after.pools.get(name)?.upstreamTls;
+    if (!changed.includes("tls") && was?.ca !== is?.ca) changed.push("tls.ca-file");
+    if (!changed.includes("tls") && (was?.cert !== is?.cert || was?.key !== is?.key)) changed.push("tls.cert-file");
     if (changed.length) edits.push(`~${name} ${changed.sort().join(" ")}`);
   }
   return edits;

@@ -18,7 +18,7 @@ import { compileReverse, SiblingTable } from "../rewrite/reverse.ts";
 import type { Config, PoolConfig, RouteConfig } from "./schema.ts";
 import type { RouteAction, Runtime, RuntimePool, RuntimeRoute, Timeouts } from "./runtime.ts";
 import { Dialer } from "../upstream/dial.ts";
-import { checkUpstreamCa } from "../tls/upstream-ca.ts";
+import { readUpstreamTls, type UpstreamTlsFiles } from "../tls/upstream-files.ts";
 import { compileJwt } from "../auth/compile-jwt.ts";
 import { JwksUrl } from "../auth/jwks-url.ts";
 import type { KeySource, RouteAuth } from "../auth/route-auth.ts";
@@ -46,22 +46,13 @@ export function compile(config: Config, opts: CompileOptions): Runtime {
   const registry = opts.registry ?? new Registry();
   const buckets = config.admin?.metrics?.buckets;
   for (const [name, pc] of Object.entries(config.pools)) {
-    pools.set(name, compilePool(name, pc, warnings, registry, buckets, opts.previous, (file) => {
-      const fail = (message: string) => new ConfigError(opts.file, [{ path: `pools.${name}.tls.ca`, message }]);
-      let text: string;
-      try {
-        text = new TextDecoder().decode(readFile(resolve(baseDir, file)));
-      } catch (e) {
-        throw fail(`cannot read ${file}: ${(e as Error).message} (paths are relative to the directory of routes.json)`);
-      }
-      try {
-        const ca = checkUpstreamCa(text, file, opts.now?.());
-        warnings.push(...ca.warnings.map((w) => `pools.${name}.tls.ca: ${w}`));
-        return ca.pem;
-      } catch (e) {
-        throw fail((e as Error).message);
-      }
-    }));
+    const files = pc.tls && readUpstreamTls(`pools.${name}.tls`, pc.tls, {
+      read: (file) => readFile(resolve(baseDir, file)),
+      fail: (field, message) => new ConfigError(opts.file, [{ path: `pools.${name}.tls.${field}`, message }]),
+      warn: (m) => warnings.push(m),
+      now: opts.now?.() ?? Date.now(),
+    });
+    pools.set(name, compilePool(name, pc, warnings, registry, buckets, opts.previous, files || {}));
   }
   // Key sets outlive config (as members do): a reload that keeps a jwksUrl keeps its fetched keys,
   // so a key server that is down at that moment does not turn every valid token into a 401.
@@ -122,10 +113,10 @@ export function compile(config: Config, opts: CompileOptions): Runtime {
   };
 }
 
-function compilePool(name: string, pc: PoolConfig, warnings: string[], registry: Registry, buckets: readonly number[] | undefined, previous: Runtime | undefined, readCa: (file: string) => string): RuntimePool {
-  // Bun's tls.ca wants PEM text; routes.json names a file relative to itself. The text is part
-  // of the settings compared below, so a reload after the file changed makes new dialers.
-  const upstreamTls = pc.tls ? { rejectUnauthorized: pc.tls.verify, ca: pc.tls.ca === undefined ? undefined : readCa(pc.tls.ca), serverName: pc.tls.serverName } : undefined;
+function compilePool(name: string, pc: PoolConfig, warnings: string[], registry: Registry, buckets: readonly number[] | undefined, previous: Runtime | undefined, files: UpstreamTlsFiles): RuntimePool {
+  // Bun's tls options want PEM text; routes.json names files relative to itself. The texts are
+  // part of the settings compared below, so a reload after a file changed makes new dialers.
+  const upstreamTls = pc.tls ? { rejectUnauthorized: pc.tls.verify, serverName: pc.tls.serverName, ...files } : undefined;
   const members = pc.members.map((m) => registry.member(name, { url: m.url, weight: m.weight, route: m.route ?? defaultRoute(m.url), routeExplicit: m.route !== undefined, standby: m.standby, state: m.state, buckets }));
   const dialers = new Map<Member, Dialer>();
   const before = previous?.pools.get(name);
@@ -138,7 +129,7 @@ function compilePool(name: string, pc: PoolConfig, warnings: string[], registry:
       continue;
     }
     // http:// and https:// members on the same client; only the dialer knows TLS.
-    const dialer = new Dialer(m.url, upstreamTls && { verify: upstreamTls.rejectUnauthorized, ca: upstreamTls.ca, serverName: upstreamTls.serverName });
+    const dialer = new Dialer(m.url, upstreamTls && { verify: upstreamTls.rejectUnauthorized, ca: upstreamTls.ca, serverName: upstreamTls.serverName, cert: upstreamTls.cert, key: upstreamTls.key });
     dialers.set(m, dialer);
   }
   if (pc.tls && pc.tls.verify === false) warnings.push(`pools.${name}.tls.verify is false: upstream certificates are not checked (like Apache SSLProxyVerify none)`);

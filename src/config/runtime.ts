@@ -20,8 +20,8 @@ export interface RuntimePool {
   dialers: ReadonlyMap<Member, Dialer>;
   retries: number;
   timeouts: Timeouts;
-  /** TLS settings for https:// and wss:// members (CA as PEM text). */
-  upstreamTls?: { rejectUnauthorized: boolean; ca?: string | undefined; serverName?: string | undefined } | undefined;
+  /** TLS settings for https:// and wss:// members (CA and client certificate as PEM text). */
+  upstreamTls?: { rejectUnauthorized: boolean; ca?: string | undefined; serverName?: string | undefined; cert?: string | undefined; key?: string | undefined } | undefined;
   /** Statuses that count as a member failure for passive health (the response is still delivered). */
   failOnStatus: ReadonlySet<number>;
 }

@@ -73,7 +73,10 @@ const pool = v.strictObject({
       host: v.optional(v.pipe(v.string(), printable("a Host value"), v.maxLength(1024, "at most 1024 characters"))),
     })),
   })),
-  tls: v.optional(v.strictObject({ verify: v.optional(v.boolean(), true), ca: v.optional(v.string()), serverName: v.optional(v.string()) })),
+  tls: v.optional(v.strictObject({
+    verify: v.optional(v.boolean(), true), ca: v.optional(v.string()), serverName: v.optional(v.string()),
+    cert: v.optional(v.string()), key: v.optional(v.string()),
+  })),
   timeouts: v.optional(timeouts),
   retries: v.optional(count(0, 100), 1),
 });

@@ -7,7 +7,7 @@
 import type { Member } from "../balancer/member.ts";
 import type { RuntimePool } from "../config/runtime.ts";
 import type { ProxyErrorKind } from "../proxy/errors.ts";
-import { ConnectError, UpstreamError } from "../upstream/errors.ts";
+import { ConnectError, tlsAlertReason, UpstreamError } from "../upstream/errors.ts";
 
 /** RFC 9110 9.2.2: safe to repeat. */
 export const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]);
@@ -22,7 +22,7 @@ export function tryFailure(e: Error, connected: boolean, method: string, pool: s
   const timedOut = e instanceof UpstreamError && e.code === "ETIMEDOUT";
   const connectTimeout = e instanceof ConnectError && e.code === "ETIMEDOUT";
   return {
-    reason: timedOut ? e.message : e instanceof ConnectError ? `connect failed: ${e.message}` : `upstream error: ${e.message}`,
+    reason: timedOut ? e.message : e instanceof ConnectError ? `connect failed: ${e.message}` : `upstream error: ${tlsAlertReason(e.message)}`,
     retryable: !connected || IDEMPOTENT.has(method),
     // The member stays out of the answer (its address is the operator's, in the log), as the 502 says.
     answer: timedOut ? ["timeout", `504 Gateway Timeout: a member of pool ${pool} did not answer in time`]

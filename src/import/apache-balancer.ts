@@ -136,6 +136,14 @@ function finish(pool: Json, ps: Map<string, string>[], nodes: Node[], use: PoolU
 }
 
 function upstreamTls(use: PoolUse, at: Node): Json {
+  const tls = verification(use, at);
+  // mod_ssl reads the client certificate and its (unencrypted) key from the one file.
+  const cert = use.server.proxyCert ?? use.main.proxyCert;
+  if (cert) tls.cert = tls.key = use.draft.file(cert, dirname(at.loc.file));
+  return tls;
+}
+
+function verification(use: PoolUse, at: Node): Json {
   const { server, main, report } = use;
   const v = server.proxyVerify ?? main.proxyVerify;
   const ca = server.proxyCa ?? main.proxyCa;

@@ -16,6 +16,8 @@ export interface Server {
   /** certs and keys pair up in order: httpd 2.4 takes one SSLCertificateFile/KeyFile pair per key type (RSA, ECDSA). */
   ssl: { engine: boolean; certs: string[]; keys: string[]; chain?: string; node?: Node };
   proxyVerify?: Node; proxyCa?: string; checkPeerNameOff?: Node;
+  /** SSLProxyMachineCertificateFile: the client certificate and its key in one PEM file */
+  proxyCert?: string;
   preserveHost?: boolean; timeout?: number; proxyTimeout?: number; encodedSlashes?: Node;
   passes: Pass[]; reverses: { path: string; url: string; node: Node }[];
   cookiePaths: { from: string; to: string; node: Node }[];

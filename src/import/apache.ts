@@ -141,6 +141,7 @@ function directive(n: Node, s: Server, model: ApacheModel, report: Report, locat
       return report.skip(n, "httpd would prompt on the terminal; give the key's passphraseFile or passphraseCommand in routes.json");
     case "sslproxyverify": return void (s.proxyVerify = n);
     case "sslproxycacertificatefile": return void (s.proxyCa = a[0]);
+    case "sslproxymachinecertificatefile": return void (s.proxyCert = a[0]);
     case "sslproxycheckpeercn": case "sslproxycheckpeername":
       if (!on(n)) s.checkPeerNameOff = n;
       return;

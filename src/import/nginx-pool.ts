@@ -52,7 +52,11 @@ function poolSettings(scope: Scope, at: Node, dir: string, draft: Draft, report:
   const next = scope.get("proxy_next_upstream")[0];
   if (next) nextUpstream(next, report);
   const tries = scope.get("proxy_next_upstream_tries")[0]?.args[0];
-  return { verify, ca: ca ? draft.file(ca, dir) : undefined, serverName: scope.get("proxy_ssl_name")[0]?.args[0], nextUpstreamOff: next?.args[0] === "off", tries: tries ? Number(tries) : undefined, at };
+  // The client certificate for members (proxy_ssl_certificate_key defaults to nothing: NGINX needs both).
+  const cert = scope.get("proxy_ssl_certificate")[0]?.args[0];
+  const key = scope.get("proxy_ssl_certificate_key")[0]?.args[0];
+  const file = (f: string | undefined) => (f ? draft.file(f, dir) : undefined);
+  return { verify, ca: file(ca), serverName: scope.get("proxy_ssl_name")[0]?.args[0], cert: file(cert), key: file(key), nextUpstreamOff: next?.args[0] === "off", tries: tries ? Number(tries) : undefined, at };
 }
 
 /**

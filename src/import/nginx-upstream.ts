@@ -69,7 +69,7 @@ function sticky(c: Node, report: Report): Json | undefined {
   return undefined;
 }
 
-export interface PoolSettings { verify: boolean; ca?: string; serverName?: string; nextUpstreamOff: boolean; tries?: number; at: Node }
+export interface PoolSettings { verify: boolean; ca?: string; serverName?: string; cert?: string; key?: string; nextUpstreamOff: boolean; tries?: number; at: Node }
 
 export function upstreamPool(up: Upstream, scheme: "http" | "https", s: PoolSettings, report: Report): Json | undefined {
   const members: Json[] = [];
@@ -119,6 +119,8 @@ function finishPool(pool: Json, s: PoolSettings, report: Report, at: Node, fails
     const tls: Json = { verify: s.verify };
     if (s.ca) tls.ca = s.ca;
     if (s.serverName) tls.serverName = s.serverName;
+    if (s.cert) tls.cert = s.cert;
+    if (s.key) tls.key = s.key;
     pool.tls = tls;
   }
   return pool;

@@ -11,8 +11,8 @@ import { isIP } from "node:net";
 import type { AbortLike } from "../proxy/cancel.ts";
 import { ConnectError, tlsVerifyReason } from "./errors.ts";
 
-/** pools.*.tls: `ca` as PEM text (routes.json names a file; compile reads it). */
-export interface UpstreamTls { verify: boolean; ca?: string | undefined; serverName?: string | undefined }
+/** pools.*.tls: `ca` and the client certificate (`cert`, `key`) as PEM text (routes.json names files; compile reads them). */
+export interface UpstreamTls { verify: boolean; ca?: string | undefined; serverName?: string | undefined; cert?: string | undefined; key?: string | undefined }
 
 /** Per-socket state the dialer reads: whether the socket closed before it was handed out. */
 export interface Dialed { closed: boolean }
@@ -46,7 +46,8 @@ export class Dialer {
     // Bun sending the address, and the certificate is still checked against it.
     const serverName = tls?.serverName ?? (isIP(this.hostname) ? "" : undefined);
     this.#checkedName = tls?.serverName ?? this.hostname;
-    this.#tls = https ? { rejectUnauthorized: this.#verify, ca: tls?.ca, serverName } : undefined;
+    const client = tls?.cert && tls.key ? { cert: tls.cert, key: tls.key } : {};
+    this.#tls = https ? { rejectUnauthorized: this.#verify, ca: tls?.ca, serverName, ...client } : undefined;
   }
 
   get tls(): boolean {

@@ -49,3 +49,18 @@ export function tlsVerifyReason(code: string, message: string, name: string): st
   const plain = reasons[code];
   return plain === undefined ? message : `${plain} (${code})`;
 }
+
+/**
+ * A member's TLS alert about our client certificate (RFC 8446 6.2), in the setting's words:
+ * the member sends certificate_required when we showed none, unknown_ca / bad_certificate /
+ * certificate_unknown / certificate_expired when it refused the one in tls.cert. Other messages pass unchanged.
+ */
+export function tlsAlertReason(message: string): string {
+  const alert = /(TLSV1|SSLV3)_ALERT_([A-Z_]+)/.exec(message);
+  if (!alert) return message;
+  const code = alert[0];
+  if (alert[2] === "CERTIFICATE_REQUIRED") return `TLS: the member asks for a client certificate; give it as tls.cert and tls.key (${code})`;
+  if (["UNKNOWN_CA", "BAD_CERTIFICATE", "CERTIFICATE_UNKNOWN", "CERTIFICATE_EXPIRED", "CERTIFICATE_REVOKED"].includes(alert[2]!))
+    return `TLS: the member refused the client certificate in tls.cert (is it from a CA the member trusts, and still valid?) (${code})`;
+  return message;
+}

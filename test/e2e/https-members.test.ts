@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
+import { createServer as tlsServer, type TLSSocket } from "node:tls";
 import { join } from "node:path";
 import { runBinary, startProxy, tempDir, type RunningProxy } from "./harness.ts";
 import { createCA, issueLeaf } from "../../src/tls/issue.ts";
@@ -123,6 +124,54 @@ describe("pools.*.tls.ca is checked and re-read", () => {
         expect(r.code).not.toBe(0);
         expect(r.stderr).toContain(`pools.app.tls.ca: ca.pem ${reason}`);
       }
+    }
+  });
+});
+
+/** A member that demands a client certificate from our CA (NGINX ssl_verify_client on) and answers with its CN. */
+function mtlsMember() {
+  const server = tlsServer({ cert: good.certPem, key: good.keyPem, ca: ca.certPem, requestCert: true, rejectUnauthorized: true }, (s: TLSSocket) => {
+    s.on("data", () => {
+      const body = `client=${(s.getPeerCertificate() as { subject?: { CN?: string } }).subject?.CN}`;
+      s.write(`HTTP/1.1 200 OK\r\ncontent-length: ${body.length}\r\n\r\n${body}`);
+    });
+    s.on("error", () => {});
+  });
+  const ready = new Promise<number>((ok) => server.listen(0, "127.0.0.1", () => ok((server.address() as { port: number }).port)));
+  return { ready, stop: () => server.close() };
+}
+
+describe("pools.*.tls.cert and key: a client certificate for members that ask for one", () => {
+  const m = mtlsMember();
+  afterAll(() => m.stop());
+
+  test("members get the client certificate (200 with its CN); after SIGHUP with another certificate file they get the new one", async () => {
+    const url = `https://127.0.0.1:${await m.ready}`;
+    const dir = tempDir();
+    const mine = await issueLeaf({ caCertPem: ca.certPem, caKeyPem: ca.keyPem, cn: "edge-proxy", sans: ["edge.example.com"] });
+    const next = await issueLeaf({ caCertPem: ca.certPem, caKeyPem: ca.keyPem, cn: "edge-proxy-2", sans: ["edge.example.com"] });
+    writeFileSync(join(dir, "ca.pem"), ca.certPem);
+    writeFileSync(join(dir, "client.crt"), mine.certPem);
+    writeFileSync(join(dir, "client.key"), mine.keyPem);
+    const p = await startProxy({
+      listeners: [{ port: 0, host: "127.0.0.1" }], accessLog: { path: "/dev/null" },
+      pools: { app: { members: [{ url }], tls: { ca: "ca.pem", cert: "client.crt", key: "client.key" }, retries: 0 }, bare: { members: [{ url }], tls: { ca: "ca.pem" }, retries: 0 } },
+      routes: [{ path: "/bare", pool: "bare" }, { path: "/", pool: "app" }],
+    }, { dir });
+    try {
+      const r = await fetch(`${p.url}/x`);
+      expect(r.status).toBe(200);
+      expect(await r.text()).toBe("client=edge-proxy");
+      const bare = await fetch(`${p.url}/bare`);
+      expect(bare.status).toBe(502);
+      await p.waitFor("pool=bare member=" + url + " upstream error: TLS: the member asks for a client certificate; give it as tls.cert and tls.key (TLSV1_ALERT_CERTIFICATE_REQUIRED)");
+      writeFileSync(join(dir, "client.crt"), next.certPem);
+      writeFileSync(join(dir, "client.key"), next.keyPem);
+      p.proc.kill("SIGHUP");
+      await p.waitFor(/reload \(SIGHUP\): generation 2;[^\n]*pools ~app tls\.cert-file/);
+      expect(await (await fetch(`${p.url}/x`)).text()).toBe("client=edge-proxy-2");
+    } finally {
+      await p.stop();
     }
   });
 });

@@ -38,6 +38,14 @@ describe("balancers as pools", () => {
     expect(dflt.lines.join("\n")).toMatch(/httpd's default SSLProxyVerify none/);
   });
 
+  test("SSLProxyMachineCertificateFile (certificate and key in one file) becomes tls.cert and tls.key, verified or not", () => {
+    for (const verify of ["require", "none"]) {
+      const c = convert("apache", conf("BalancerMember https://a:1").replace("<VirtualHost *:80>", `<VirtualHost *:80>\nSSLProxyVerify ${verify}\nSSLProxyMachineCertificateFile /etc/proxy-client.pem`));
+      expect(pools(c).b!.tls).toEqual({ verify: verify === "require", cert: "/etc/proxy-client.pem", key: "/etc/proxy-client.pem" });
+      expect(c.lines.join("\n")).not.toMatch(/SSLProxyMachineCertificateFile/);
+    }
+  });
+
   test("a member that is not an http(s) URL and an unknown lbmethod are reported", () => {
     const c = convert("apache", conf("BalancerMember ajp://a:8009\nBalancerMember http://b:1", "ProxySet lbmethod=heartbeat"));
     expect(pools(c).b!.members).toEqual([{ url: "http://b:1" }]);

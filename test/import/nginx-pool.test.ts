@@ -28,6 +28,13 @@ describe("locations proxying to one upstream with different per-pool settings", 
     expect(c.lines.join("\n")).toMatch(/pool app-2: this location's proxy_ssl_\* settings differ/);
   });
 
+  test("proxy_ssl_certificate and proxy_ssl_certificate_key become the pool's tls.cert and tls.key", () => {
+    const c = convert("nginx", server("location / { proxy_pass https://app; proxy_ssl_verify on; proxy_ssl_trusted_certificate /etc/ca.pem; proxy_ssl_certificate /etc/client.crt; proxy_ssl_certificate_key /etc/client.key; }"));
+    expect(pools(c).app!.tls).toEqual({ verify: true, ca: "/etc/ca.pem", cert: "/etc/client.crt", key: "/etc/client.key" });
+    expect(c.lines.join("\n")).not.toMatch(/proxy_ssl_certificate/);
+    expect(() => parseConfigText(JSON.stringify(c.json))).not.toThrow();
+  });
+
   test("proxy_next_upstream beyond error and timeout (http_502, non_idempotent) is reported; a list without error is noted", () => {
     const c = convert("nginx", server("location /a { proxy_pass http://app; proxy_next_upstream error timeout http_502 http_503 non_idempotent; }\nlocation /b { proxy_pass http://app; proxy_next_upstream timeout; }"));
     expect(routes(c).map((r) => r.pool)).toEqual(["app", "app"]);

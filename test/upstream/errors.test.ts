@@ -1,7 +1,7 @@
 // Where the dialer and the response reader throw these is in dial.test.ts, probe.test.ts and
 // front/response-head.test.ts; here, what callers read from them and the split between the two.
 import { describe, expect, test } from "bun:test";
-import { ConnectError, tlsVerifyReason, UpstreamError } from "../../src/upstream/errors.ts";
+import { ConnectError, tlsAlertReason, tlsVerifyReason, UpstreamError } from "../../src/upstream/errors.ts";
 
 describe.each([
   ["ConnectError", ConnectError, "ECONNREFUSED", "connect to 127.0.0.1:1 refused"],
@@ -31,4 +31,11 @@ test("a failed certificate check reads as the setting that fixes it, with OpenSS
   expect(tlsVerifyReason("DEPTH_ZERO_SELF_SIGNED_CERT", "self-signed certificate", "a.test")).toBe("its certificate is self-signed; give that certificate as tls.ca to trust it (DEPTH_ZERO_SELF_SIGNED_CERT)");
   expect(tlsVerifyReason("ERR_TLS_CERT_ALTNAME_INVALID", "IP: 127.0.0.1 is not in the cert's list: ", "127.0.0.1")).toStartWith("its certificate is not for 127.0.0.1;");
   expect(tlsVerifyReason("CERT_HAS_EXPIRED", "certificate has expired", "a.test")).toBe("certificate has expired");
+});
+
+test("a member's alerts about the client certificate name tls.cert; other messages pass unchanged", () => {
+  expect(tlsAlertReason("error:1000045c:SSL routines:OPENSSL_internal:TLSV1_ALERT_CERTIFICATE_REQUIRED")).toBe("TLS: the member asks for a client certificate; give it as tls.cert and tls.key (TLSV1_ALERT_CERTIFICATE_REQUIRED)");
+  expect(tlsAlertReason("error:10000418:SSL routines:OPENSSL_internal:TLSV1_ALERT_UNKNOWN_CA")).toBe("TLS: the member refused the client certificate in tls.cert (is it from a CA the member trusts, and still valid?) (TLSV1_ALERT_UNKNOWN_CA)");
+  expect(tlsAlertReason("error:...:SSLV3_ALERT_HANDSHAKE_FAILURE")).toBe("error:...:SSLV3_ALERT_HANDSHAKE_FAILURE");
+  expect(tlsAlertReason("socket closed")).toBe("socket closed");
 });

@@ -1,0 +1,73 @@
+/**
+ * The files of pools.NAME.tls, read once per compile (start, `proxy check`, every reload, as
+ * NGINX re-reads them): `ca`, the certificates members are verified against, and `cert`/`key`,
+ * the client certificate shown to members that ask for one (Apache SSLProxyMachineCertificateFile,
+ * NGINX proxy_ssl_certificate / proxy_ssl_certificate_key). What Bun would take without a word
+ * and then fail every handshake with (a key file as the certificate, a key of another
+ * certificate) is an error at its JSON path here.
+ */
+import { certFacts, keyFitsCert } from "./cert-facts.ts";
+import { loadPrivateKey } from "./keys.ts";
+import { parsePem } from "./pem.ts";
+import { explainUnreadable } from "./pem-hints.ts";
+import { checkUpstreamCa } from "./upstream-ca.ts";
+
+/** PEM texts for Bun's tls options; the compared settings of a pool, so changed files make new dialers. */
+export interface UpstreamTlsFiles { ca?: string; cert?: string; key?: string }
+
+export interface FileAccess {
+  /** The file's bytes (relative to routes.json); throws a message ending in what to fix. */
+  read(file: string): Uint8Array;
+  /** An error for pools.NAME.tls.<field>. */
+  fail(field: "ca" | "cert" | "key", message: string): Error;
+  warn(message: string): void;
+  now: number;
+}
+
+export function readUpstreamTls(at: string, tls: { ca?: string | undefined; cert?: string | undefined; key?: string | undefined }, io: FileAccess): UpstreamTlsFiles {
+  const out: UpstreamTlsFiles = {};
+  const text = (field: "ca" | "cert" | "key", file: string): string => {
+    try {
+      return new TextDecoder().decode(io.read(file));
+    } catch (e) {
+      throw io.fail(field, `cannot read ${file}: ${(e as Error).message} (paths are relative to the directory of routes.json)`);
+    }
+  };
+  if (tls.ca !== undefined) {
+    const caText = text("ca", tls.ca);
+    try {
+      const ca = checkUpstreamCa(caText, tls.ca, io.now);
+      for (const w of ca.warnings) io.warn(`${at}.ca: ${w}`);
+      out.ca = ca.pem;
+    } catch (e) {
+      throw io.fail("ca", (e as Error).message);
+    }
+  }
+  if (tls.cert === undefined && tls.key === undefined) return out;
+  if (tls.cert === undefined) throw io.fail("cert", "tls.key is given without tls.cert: give the client certificate the key belongs to");
+  if (tls.key === undefined) throw io.fail("key", `tls.cert is given without tls.key: give the client certificate's private key (it may be ${tls.cert} itself when that file holds it)`);
+  return { ...out, ...clientPair(at, tls.cert, tls.key, text, io) };
+}
+
+function clientPair(at: string, certFile: string, keyFile: string, text: (field: "cert" | "key", file: string) => string, io: FileAccess): { cert: string; key: string } {
+  const certText = text("cert", certFile);
+  // The leaf and its intermediates, without a key that may share the file (Apache's habit).
+  const cert = parsePem(certText).filter((b) => b.label === "CERTIFICATE").map((b) => b.text).join("\n");
+  let facts;
+  try {
+    facts = certFacts(cert);
+  } catch (e) {
+    throw io.fail("cert", explainUnreadable(certText, () => io.read(certFile), certFile, "certificate") ?? `${certFile}: ${(e as Error).message}`);
+  }
+  if (facts.notAfter.getTime() <= io.now) io.warn(`${at}.cert: ${certFile}: expired on ${facts.notAfter.toISOString()}; members that check client certificates refuse the handshake`);
+  let key;
+  try {
+    key = loadPrivateKey(text("key", keyFile), undefined, keyFile);
+  } catch (e) {
+    const m = (e as Error).message;
+    // mod_ssl takes only unencrypted keys here too (SSLProxyMachineCertificateFile).
+    throw io.fail("key", m.endsWith("passphrase is needed") ? `${keyFile} is encrypted; decrypt it with: proxy cert key --decrypt --in ${keyFile} --out client.key` : m);
+  }
+  if (!keyFitsCert(cert, key)) throw io.fail("key", `${keyFile} does not match ${certFile} (give the key the client certificate was issued for; compare with: proxy cert inspect ${certFile} ${keyFile})`);
+  return { cert: cert + "\n", key: key.export({ type: "pkcs8", format: "pem" }) as string };
+}

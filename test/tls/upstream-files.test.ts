@@ -1,0 +1,58 @@
+import { expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { createCA, issueLeaf } from "../../src/tls/issue.ts";
+import { readUpstreamTls, type FileAccess } from "../../src/tls/upstream-files.ts";
+import { opensslOk, tempDir, write } from "./openssl.ts";
+
+const dir = tempDir();
+const ca = await createCA({ cn: "Client CA" });
+const client = await issueLeaf({ caCertPem: ca.certPem, caKeyPem: ca.keyPem, cn: "edge-proxy", sans: ["edge.example.com"] });
+const other = await issueLeaf({ caCertPem: ca.certPem, caKeyPem: ca.keyPem, cn: "other", sans: ["other.example.com"] });
+write(dir, "ca.crt", ca.certPem);
+write(dir, "client.crt", client.certPem + ca.certPem);
+write(dir, "client.key", client.keyPem);
+write(dir, "other.key", other.keyPem);
+write(dir, "both.pem", client.keyPem + client.certPem); // Apache's SSLProxyMachineCertificateFile holds both
+
+function run(tls: { ca?: string; cert?: string; key?: string }, now = Date.now()) {
+  const warnings: string[] = [];
+  const io: FileAccess = {
+    read: (f) => readFileSync(join(dir, f)),
+    fail: (field, message) => new Error(`pools.p.tls.${field}: ${message}`),
+    warn: (m) => warnings.push(m),
+    now,
+  };
+  return { files: readUpstreamTls("pools.p.tls", tls, io), warnings };
+}
+
+test("a client certificate and its key become PEM for the dialer: the chain's certificates, the key as PKCS#8", () => {
+  const { files } = run({ ca: "ca.crt", cert: "client.crt", key: "client.key" });
+  expect(files.ca).toContain("BEGIN CERTIFICATE");
+  expect(files.cert!.match(/BEGIN CERTIFICATE/g)).toHaveLength(2);
+  expect(files.key).toStartWith("-----BEGIN PRIVATE KEY-----");
+  const apache = run({ cert: "both.pem", key: "both.pem" }).files;
+  expect(apache.cert).not.toContain("PRIVATE KEY");
+  expect(apache.key).toStartWith("-----BEGIN PRIVATE KEY-----");
+});
+
+test("cert without key, key without cert, a key of another certificate and an encrypted key are errors at their paths", () => {
+  expect(() => run({ cert: "client.crt" })).toThrow("pools.p.tls.key: tls.cert is given without tls.key");
+  expect(() => run({ key: "client.key" })).toThrow("pools.p.tls.cert: tls.key is given without tls.cert");
+  expect(() => run({ cert: "client.crt", key: "other.key" })).toThrow("pools.p.tls.key: other.key does not match client.crt");
+  opensslOk(dir, "genrsa", "-aes256", "-passout", "pass:x", "-out", "enc.key", "2048");
+  expect(() => run({ cert: "client.crt", key: "enc.key" })).toThrow("pools.p.tls.key: enc.key is encrypted; decrypt it with: proxy cert key --decrypt --in enc.key --out client.key");
+  expect(() => run({ cert: "missing.crt", key: "client.key" })).toThrow("pools.p.tls.cert: cannot read missing.crt");
+});
+
+test("a key file given as the certificate, or a DER certificate, says what it is", () => {
+  expect(() => run({ cert: "client.key", key: "client.key" })).toThrow("pools.p.tls.cert: client.key: certificate: no PEM CERTIFICATE block found");
+  write(dir, "client.pem", client.certPem);
+  opensslOk(dir, "x509", "-in", "client.pem", "-outform", "der", "-out", "client.der");
+  expect(() => run({ cert: "client.der", key: "client.key" })).toThrow("pools.p.tls.cert: client.der is DER (binary), not PEM");
+});
+
+test("an expired client certificate warns: members that check it refuse the handshake", () => {
+  const { warnings } = run({ cert: "client.crt", key: "client.key" }, Date.now() + 800 * 86_400_000);
+  expect(warnings).toEqual([expect.stringMatching(/^pools\.p\.tls\.cert: client\.crt: expired on .*; members that check client certificates refuse the handshake$/)]);
+});
