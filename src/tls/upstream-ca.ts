@@ -5,8 +5,10 @@
  * "unable to verify the first certificate", naming no file.
  */
 // node:crypto, not @peculiar/x509: this runs at every start, and that library costs ~3 MB of
-// idle RSS in a serving proxy (measured, Bun 1.4.5; see cert-facts.ts).
-import { certFacts } from "./cert-facts.ts";
+// idle RSS in a serving proxy (measured, Bun 1.4.5). Only the structure and the dates are read:
+// a bundle may hold CAs whose keys BoringSSL cannot decode (brainpool, RSA-PSS, Ed448), which
+// Bun's tls.ca takes and simply never matches, so they must not stop a start.
+import { X509Certificate } from "node:crypto";
 import { parsePem } from "./pem.ts";
 
 export interface UpstreamCa {
@@ -28,9 +30,10 @@ export function checkUpstreamCa(text: string, file: string, now = Date.now()): U
   }
   const warnings: string[] = [];
   certs.forEach((b, i) => {
-    let c: ReturnType<typeof certFacts>;
+    let c: { subject: string; notAfter: Date };
     try {
-      c = certFacts(b.text);
+      const x = new X509Certificate(b.text);
+      c = { subject: x.subject.split("\n").filter(Boolean).join(", "), notAfter: new Date(x.validTo) };
     } catch {
       throw new Error(`${file}: certificate ${i + 1} of ${certs.length} does not parse (damaged or truncated file?)`);
     }

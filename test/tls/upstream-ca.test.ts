@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { createCA } from "../../src/tls/issue.ts";
 import { checkUpstreamCa } from "../../src/tls/upstream-ca.ts";
+import { opensslOk, read, tempDir } from "./openssl.ts";
 
 const a = await createCA({ cn: "A", days: 30 });
 const b = await createCA({ cn: "B" });
@@ -20,6 +21,16 @@ describe("checkUpstreamCa", () => {
     expect(() => checkUpstreamCa("\x30\x82\x01\x0a", "ca.der")).toThrow("openssl x509 -inform der -in ca.der -out ca.pem");
     const damaged = a.certPem.replace(/\n[A-Za-z0-9+/]{20}/, "\nAAAA");
     expect(() => checkUpstreamCa(b.certPem + damaged, "two.pem")).toThrow("two.pem: certificate 2 of 2 does not parse");
+  });
+
+  test("CAs whose keys the TLS library cannot decode (brainpool, RSA-PSS, Ed448, made by openssl) stay in the bundle, without a word", () => {
+    const dir = tempDir();
+    opensslOk(dir, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:brainpoolP256r1", "-nodes", "-keyout", "bp.key", "-out", "bp.crt", "-subj", "/CN=BP CA", "-days", "30");
+    opensslOk(dir, "req", "-x509", "-newkey", "rsa-pss", "-nodes", "-keyout", "pss.key", "-out", "pss.crt", "-subj", "/CN=PSS CA", "-days", "30");
+    opensslOk(dir, "req", "-x509", "-newkey", "ed448", "-nodes", "-keyout", "ed448.key", "-out", "ed448.crt", "-subj", "/CN=Ed448 CA", "-days", "30");
+    const r = checkUpstreamCa(read(dir, "bp.crt") + read(dir, "pss.crt") + read(dir, "ed448.crt") + b.certPem, "mixed.pem");
+    expect(r.pem.match(/BEGIN CERTIFICATE/g)?.length).toBe(4);
+    expect(r.warnings).toEqual([]);
   });
 
   test("an expired certificate is a warning with its end date, read off the injected clock", () => {
