@@ -69,5 +69,8 @@ export function bindIssue(e: unknown, host: string, port: number, i: number): Co
   if (code === "EADDRINUSE") return { path: `listeners[${i}].port`, message: `${port} is in use (on ${host}); stop what listens there or choose another port`, inUse: true };
   if (code === "EACCES") return { path: `listeners[${i}].port`, message: `${port} needs root or CAP_NET_BIND_SERVICE to bind; use a port above 1023, or:\n${lowPortHelp(port)}` };
   if (code === "EADDRNOTAVAIL") return { path: `listeners[${i}].host`, message: `${JSON.stringify(host)} is not an address of this machine; use one of its addresses, or "0.0.0.0" for all` };
+  // BoringSSL refusing a certificate or key while the TLS server is made is no address problem.
+  const message = (e as Error).message ?? "";
+  if (/OPENSSL_internal|routines:/.test(message)) return { path: `listeners[${i}].tls`, message: `its certificates could not be loaded (${message})` };
   return { path: `listeners[${i}].host`, message: `cannot bind ${JSON.stringify(host)}: not an IP address of this machine or a name that resolves to one (${(e as Error).message})` };
 }

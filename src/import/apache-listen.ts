@@ -61,7 +61,9 @@ function tls(s: Server, listener: Json, model: ApacheModel, draft: Draft): void 
   const dir = dirname(s.node.loc.file);
   if (!s.ssl.certs.length) return draft.report.skip(s.ssl.node!, "SSLEngine on without SSLCertificateFile: no certificate to serve");
   const t = (listener.tls ??= { certificates: [] }) as { certificates: Json[] };
-  s.ssl.certs.forEach((file, i) => {
+  // OpenSSL keeps one certificate per key type, so of two pairs of one type httpd serves the
+  // last loaded; the proxy serves the first of a type: the pairs go in last first.
+  [...s.ssl.certs.entries()].reverse().forEach(([i, file]) => {
     // Without its SSLCertificateKeyFile, httpd reads the key from the certificate file.
     const cert: Json = { cert: draft.file(file, dir), key: draft.file(s.ssl.keys[i] ?? file, dir) };
     if (s.ssl.chain) cert.chain = draft.file(s.ssl.chain, dir);

@@ -10,7 +10,7 @@ export interface CertificateExpiry { name: string; notAfter: number }
 
 const cache = new WeakMap<TlsSetup, CertificateExpiry[]>();
 
-/** One row per distinct certificate (a certificate serving several SNI names appears once), named by its CN or first SAN (and its key type when that name is taken). */
+/** One row per distinct certificate (a certificate serving several SNI names appears once), named by its CN or first SAN (and its key type, then a number, when that name is taken). */
 export function certificateExpiries(setup: TlsSetup): CertificateExpiry[] {
   let rows = cache.get(setup);
   if (rows) return rows;
@@ -21,10 +21,13 @@ export function certificateExpiries(setup: TlsSetup): CertificateExpiry[] {
     seen.add(pem);
     const cert = certFacts(pem);
     const cn = /(?:^|,\s*)CN=([^,+]+)/.exec(cert.subject)?.[1]?.trim();
-    const name = cn ?? cert.sans[0] ?? cert.subject;
-    // An RSA and an ECDSA certificate for one name are two series, not one label set twice.
-    const taken = rows.some((r) => r.name === name);
-    rows.push({ name: taken ? `${name} (${cert.keyType})` : name, notAfter: Math.floor(cert.notAfter.getTime() / 1000) });
+    const base = cn ?? cert.sans[0] ?? cert.subject;
+    // Certificates sharing a CN (an RSA and an ECDSA one, or two of a kind) are series of their
+    // own: a label set given twice is an invalid exposition that Prometheus drops.
+    const taken = (n: string) => rows!.some((r) => r.name === n);
+    let name = taken(base) ? `${base} (${cert.keyType})` : base;
+    for (let k = 2; taken(name); k++) name = `${base} (${cert.keyType} ${k})`;
+    rows.push({ name, notAfter: Math.floor(cert.notAfter.getTime() / 1000) });
   }
   cache.set(setup, rows);
   return rows;

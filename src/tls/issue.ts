@@ -111,6 +111,13 @@ interface LeafParams {
   ca?: X.X509Certificate;
 }
 
+/** The CN becomes a DNS SAN when no DNS or IP SAN is given; beside email/URI SANs only when it is a host name (not "Jane Doe"). */
+function sanList(p: LeafParams): X.JsonGeneralNames {
+  const others = p.otherNames ?? [];
+  const cnAsHost = p.cn !== "" && sanProblem(p.cn) === undefined;
+  return [...(p.sans.length || !others.length || cnAsHost ? sanNames(p.cn, p.sans) : []), ...others];
+}
+
 async function buildLeaf(p: LeafParams): Promise<string> {
   const isRsa = p.publicKey.algorithm.name.startsWith("RSA");
   let usage = x509.KeyUsageFlags.digitalSignature;
@@ -131,7 +138,7 @@ async function buildLeaf(p: LeafParams): Promise<string> {
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(usage, true),
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]),
-      new x509.SubjectAlternativeNameExtension([...(p.sans.length || !p.otherNames?.length ? sanNames(p.cn, p.sans) : []), ...(p.otherNames ?? [])]),
+      new x509.SubjectAlternativeNameExtension(sanList(p)),
       await x509.SubjectKeyIdentifierExtension.create(p.publicKey),
       aki,
     ],

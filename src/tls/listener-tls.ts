@@ -14,7 +14,7 @@ import type { EventLog } from "../log/events.ts";
 import { certFacts, certIndexForKey, keyFitsCert } from "./cert-facts.ts";
 import { warnings } from "./cert-warnings.ts";
 import { loadPrivateKey } from "./keys.ts";
-import { explainUnreadable, pemProblem } from "./pem-hints.ts";
+import { explainUnreadable, pemProblem, unterminated } from "./pem-hints.ts";
 import { resolvePassphrase } from "./passphrase.ts";
 
 /** `cert`/`key` are lists when one name has certificates of several key types (RSA and ECDSA). */
@@ -35,7 +35,8 @@ let trustLogged = false;
 
 function readAt(baseDir: string, file: string, at: string): string {
   try {
-    return readFileSync(resolve(baseDir, file), "utf8");
+    // A byte order mark (Windows editors) before the PEM makes BoringSSL see no BEGIN line.
+    return readFileSync(resolve(baseDir, file), "utf8").replace(/^\uFEFF/, "");
   } catch (e) {
     throw new Error(`${at}: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message} (paths are relative to the directory of routes.json)`);
   }
@@ -59,6 +60,10 @@ async function loadCertificate(c: CertConfig, at: string, baseDir: string, warn:
   }
   for (const w of warnings(summary)) warn(`${at}.cert: ${c.cert}: ${w}`);
   const chain = c.chain === undefined ? "" : readAt(baseDir, c.chain, `${at}.chain`);
+  const cutCert = unterminated(leafPem, c.cert);
+  if (cutCert) throw new Error(`${at}.cert: ${cutCert}`);
+  const cutChain = c.chain === undefined ? undefined : unterminated(chain, c.chain);
+  if (cutChain) throw new Error(`${at}.chain: ${cutChain}`);
   if (c.chain !== undefined && !chain.includes("-----BEGIN CERTIFICATE-----")) throw new Error(`${at}.chain: ${c.chain} holds no PEM certificate (give the intermediates in PEM)`);
   const passphrase = await resolvePassphrase(c, baseDir, at);
   const keyText = readAt(baseDir, c.key, `${at}.key`);
@@ -90,36 +95,35 @@ function toSetup(certs: Loaded[], minVersion: string | undefined, at: string, wa
   const secureOptions = minVersion === "TLSv1.3" ? constants.SSL_OP_NO_TLSv1_2 : undefined;
   const opt = secureOptions === undefined ? {} : { secureOptions };
   const entries: TlsEntry[] = [];
-  const owner = new Map<string, { entry: TlsEntry; from: number[]; types: string[] }>();
+  // By SNI name; "" is the default entry of a first certificate that names nothing SNI carries.
+  const owner = new Map<string, { entry: TlsEntry; byType: Map<string, number> }>();
+  const serve = (name: string, c: Loaded, i: number, type: string): void => {
+    const prev = owner.get(name);
+    if (!prev) {
+      const entry: TlsEntry = { ...(name ? { serverName: name } : {}), cert: c.cert, key: c.key, ...opt };
+      owner.set(name, { entry, byType: new Map([[type, i]]) });
+      return void entries.push(entry);
+    }
+    const same = prev.byType.get(type);
+    if (same === i) return; // the CN repeats a SAN
+    if (same !== undefined) return warn(`${at}.certificates[${i}]: ${name || "the default"} is already served by certificates[${same}] (same key type, ${type}); the first one wins`);
+    // An RSA and an ECDSA certificate for one name (NGINX: ssl_certificate twice; Apache:
+    // SSLCertificateFile per key type): both go in one context and OpenSSL picks by the
+    // client's signature_algorithms (RFC 8446 4.2.3), so old RSA-only clients keep working.
+    prev.entry.cert = [prev.entry.cert, c.cert].flat();
+    prev.entry.key = [prev.entry.key, c.key].flat();
+    prev.byType.set(type, i);
+  };
   certs.forEach((c, i) => {
     const type = createPrivateKey(c.key).asymmetricKeyType ?? "?";
-    // The default must come first even when its certificate names nothing SNI can carry.
-    if (i === 0 && c.names.length === 0) entries.push({ cert: c.cert, key: c.key, ...opt });
-    // SNI never carries an IP address (RFC 6066 3): such a certificate is only ever the default.
-    if (i > 0 && c.names.length === 0) warn(`${at}.certificates[${i}]: names no host SNI can ask for (only IP addresses, or nothing): it is never served; put it first to make it the default, or give serverNames`);
-    for (const name of c.names) {
-      const prev = owner.get(name);
-      if (prev?.from.includes(i)) continue;
-      if (prev && !prev.types.includes(type)) {
-        // An RSA and an ECDSA certificate for one name (NGINX: ssl_certificate twice; Apache:
-        // SSLCertificateFile per key type): both go in one context and OpenSSL picks by the
-        // client's signature_algorithms (RFC 8446 4.2.3), so old RSA-only clients keep working.
-        prev.entry.cert = [prev.entry.cert, c.cert].flat();
-        prev.entry.key = [prev.entry.key, c.key].flat();
-        prev.from.push(i);
-        prev.types.push(type);
-        continue;
-      }
-      if (prev) {
-        warn(`${at}.certificates[${i}]: ${name} is already served by certificates[${prev.from[0]}] (same key type, ${type}); the first one wins`);
-        continue;
-      }
-      const entry: TlsEntry = { serverName: name, cert: c.cert, key: c.key, ...opt };
-      owner.set(name, { entry, from: [i], types: [type] });
-      entries.push(entry);
-    }
+    for (const name of c.names) serve(name, c, i, type);
+    if (c.names.length > 0) return;
+    // The default must come first even when its certificate names nothing SNI can carry; SNI
+    // never carries an IP address (RFC 6066 3), so a later such certificate only joins it by key type.
+    if (i === 0 || owner.get("")?.byType.has(type) === false) return serve("", c, i, type);
+    warn(`${at}.certificates[${i}]: names no host SNI can ask for (only IP addresses, or nothing): it is never served; put it first to make it the default, or give serverNames`);
   });
-  return { entries, names: [...owner.keys()] };
+  return { entries, names: [...owner.keys()].filter((n) => n !== "") };
 }
 
 /** `issueInternal: false` (proxy check) validates without creating or renewing internal certificates. */

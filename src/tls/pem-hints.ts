@@ -29,18 +29,28 @@ export function unsupportedCurve(der: Uint8Array): string | undefined {
   return hit && !hit.ok ? hit.name : undefined;
 }
 
-export function curveProblem(der: Uint8Array, file: string): string | undefined {
+/** `which`: "the key", or "certificate 2 in this file" when a later block of a chain is the one. */
+export function curveProblem(der: Uint8Array, file: string, which = "the key"): string | undefined {
   const curve = unsupportedCurve(der);
   if (!curve) return undefined;
-  return `${file}: the key is on ${curve}, which TLS does not use (BoringSSL, browsers and Java take P-256, P-384 and P-521); make a P-256 key: proxy cert issue/csr (the default) or openssl ecparam -name prime256v1 -genkey`;
+  const what = which === "the key" ? "the key is" : `${which} has a key`;
+  return `${file}: ${what} on ${curve}, which TLS does not use (BoringSSL, browsers and Java take P-256, P-384 and P-521); make a P-256 key: proxy cert issue/csr (the default) or openssl ecparam -name prime256v1 -genkey`;
 }
 
-/** A PKCS#12 PFX is SEQUENCE { INTEGER 3, ... } (RFC 7292 4); a DER certificate starts SEQUENCE { SEQUENCE. */
-function isPkcs12(b: Uint8Array): boolean {
-  if (b[0] !== 0x30 || b.length < 5) return false;
+/**
+ * What a DER file holds, by its first fields: a PKCS#12 PFX is SEQUENCE { INTEGER 3 } (RFC 7292
+ * 4), a key SEQUENCE { INTEGER 0 or 1 } (PKCS#8, PKCS#1, SEC1), a certificate SEQUENCE { SEQUENCE }.
+ * A text file that merely starts with "0" has no valid length after it.
+ */
+function derKind(b: Uint8Array): "pkcs12" | "key" | "certificate" | undefined {
+  if (b[0] !== 0x30 || b.length < 5) return undefined;
   const len = b[1]!;
+  if (len >= 0x80 && (len < 0x81 || len > 0x84)) return undefined;
+  if (len < 0x80 && len + 2 !== b.length) return undefined;
   const at = len < 0x80 ? 2 : 2 + (len & 0x7f);
-  return b[at] === 0x02 && b[at + 1] === 0x01 && b[at + 2] === 0x03;
+  if (b[at] === 0x30) return "certificate";
+  if (b[at] !== 0x02 || b[at + 1] !== 0x01) return undefined;
+  return b[at + 2] === 0x03 ? "pkcs12" : "key";
 }
 
 /**
@@ -48,12 +58,17 @@ function isPkcs12(b: Uint8Array): boolean {
  * undefined when none of the known causes applies.
  */
 export function pemProblem(bytes: Uint8Array, file: string, what: "certificate" | "key"): string | undefined {
-  if (bytes[0] === 0x30) {
-    if (isPkcs12(bytes)) return `${file} is a PKCS#12 (.pfx/.p12) bundle, not PEM; split it with: openssl pkcs12 -in ${file} -nokeys -out cert.pem, and openssl pkcs12 -in ${file} -nocerts -nodes -out key.pem`;
-    const cmd = what === "certificate" ? `openssl x509 -inform der -in ${file} -out cert.pem` : `openssl pkey -inform der -in ${file} -out key.pem`;
-    return `${file} is DER (binary), not PEM; convert it with: ${cmd}`;
+  const kind = derKind(bytes);
+  if (kind === "pkcs12") return `${file} is a PKCS#12 (.pfx/.p12) bundle, not PEM; split it with: openssl pkcs12 -in ${file} -nokeys -out cert.pem, and openssl pkcs12 -in ${file} -nocerts -nodes -out key.pem`;
+  if (kind) {
+    const cmd = kind === "certificate" ? `openssl x509 -inform der -in ${file} -out cert.pem` : `openssl pkey -inform der -in ${file} -out key.pem`;
+    return `${file} is ${kind === what ? "" : `a ${kind} in `}DER (binary), not PEM; convert it with: ${cmd}`;
   }
-  const text = new TextDecoder().decode(bytes);
+  return unterminated(new TextDecoder().decode(bytes), file);
+}
+
+/** A BEGIN line without its END (a file cut while copying): BoringSSL takes the blocks before it and then fails the whole file at load. */
+export function unterminated(text: string, file: string): string | undefined {
   for (const m of text.matchAll(/-----BEGIN ([A-Z0-9 ]+)-----/g)) {
     if (!text.includes(`-----END ${m[1]}-----`, m.index)) return `${file}: the BEGIN ${m[1]} block has no END line (truncated, or cut while copying?)`;
   }
@@ -62,8 +77,9 @@ export function pemProblem(bytes: Uint8Array, file: string, what: "certificate" 
 
 /** The first known cause for a file that failed to load: a curve in one of its blocks, else pemProblem. */
 export function explainUnreadable(text: string, bytes: () => Uint8Array, file: string, what: "certificate" | "key"): string | undefined {
-  for (const b of parsePem(text)) {
-    const c = curveProblem(b.der, file);
+  const blocks = parsePem(text);
+  for (const [i, b] of blocks.entries()) {
+    const c = curveProblem(b.der, file, i === 0 ? "the key" : `${b.label === "CERTIFICATE" ? "certificate" : "block"} ${i + 1} in this file`);
     if (c) return c;
   }
   return pemProblem(bytes(), file, what);

@@ -44,6 +44,22 @@ describe("probeBind", () => {
     expect(probeBind("300.1.1.1", 0, 0)?.message).toContain('cannot bind "300.1.1.1"');
   });
 
+  test("BoringSSL refusing a certificate while the TLS server is made is a tls error, not a host one", async () => {
+    const { createCA, issueLeaf } = await import("../../src/tls/issue.ts");
+    const { createSecureContext } = await import("node:tls");
+    const ca = await createCA({ cn: "X" });
+    const leaf = await issueLeaf({ caCertPem: ca.certPem, caKeyPem: ca.keyPem, cn: "a.test", sans: ["a.test"] });
+    let e: unknown;
+    try {
+      createSecureContext({ cert: leaf.certPem + ca.certPem.slice(0, 100), key: leaf.keyPem });
+    } catch (err) {
+      e = err;
+    }
+    const issue = bindIssue(e, "0.0.0.0", 443, 1);
+    expect(issue.path).toBe("listeners[1].tls");
+    expect(issue.message).toStartWith("its certificates could not be loaded (");
+  });
+
   test("permission denied names the port and the fix", () => {
     const e = Object.assign(new Error("Failed to listen"), { code: "EACCES" });
     const issue = bindIssue(e, "0.0.0.0", 443, 0);

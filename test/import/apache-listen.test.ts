@@ -17,9 +17,9 @@ describe("apache listeners", () => {
     expect(routes(c)[0]!.ports).toBeUndefined();
   });
 
-  test("an RSA and an ECDSA SSLCertificateFile/SSLCertificateKeyFile pair become two certificates, paired in order", () => {
+  test("several SSLCertificateFile/SSLCertificateKeyFile pairs become certificates paired in order, the last first (httpd serves the last of a key type)", () => {
     const c = convert("apache", "<VirtualHost *:443>\nSSLEngine on\nSSLCertificateFile /c/rsa.crt\nSSLCertificateKeyFile /c/rsa.key\nSSLCertificateFile /c/ec.crt\nSSLCertificateKeyFile /c/ec.key\nSSLCertificateChainFile /c/chain.pem\nProxyPass / http://b:1/\n</VirtualHost>\n");
-    expect(c.json.listeners).toEqual([{ port: 443, tls: { certificates: [{ cert: "/c/rsa.crt", key: "/c/rsa.key", chain: "/c/chain.pem" }, { cert: "/c/ec.crt", key: "/c/ec.key", chain: "/c/chain.pem" }] } }]);
+    expect(c.json.listeners).toEqual([{ port: 443, tls: { certificates: [{ cert: "/c/ec.crt", key: "/c/ec.key", chain: "/c/chain.pem" }, { cert: "/c/rsa.crt", key: "/c/rsa.key", chain: "/c/chain.pem" }] } }]);
   });
 
   test("an IP-based vhost binds what Listen binds, every address here, and is noted as taken as *:port", () => {

@@ -17,10 +17,14 @@ test("one row per distinct certificate, named by its CN, with notAfter in Unix s
   expect(certificateExpiries(setup)).toBe(rows); // parsed once per set
 });
 
-test("an RSA and an ECDSA certificate with one CN are two rows, the second named with its key type", async () => {
+test("certificates sharing a CN are rows of their own: the later ones named with their key type, then a number", async () => {
   const ca = await createCA({ cn: "Expiry CA" });
   const ec = await issueLeaf({ caCertPem: ca.certPem, caKeyPem: ca.keyPem, cn: "a.example.com", sans: ["a.example.com"] });
   const rsa = await issueLeaf({ caCertPem: ca.certPem, caKeyPem: ca.keyPem, cn: "a.example.com", sans: ["a.example.com"], keyType: "rsa" });
   const setup: TlsSetup = { names: [], entries: [{ serverName: "a.example.com", cert: [ec.certPem, rsa.certPem], key: [ec.keyPem, rsa.keyPem] }] };
   expect(certificateExpiries(setup).map((r) => r.name)).toEqual(["a.example.com", "a.example.com (RSA)"]);
+  const ec2 = await issueLeaf({ caCertPem: ca.certPem, caKeyPem: ca.keyPem, cn: "a.example.com", sans: ["b.example.com"] });
+  const ec3 = await issueLeaf({ caCertPem: ca.certPem, caKeyPem: ca.keyPem, cn: "a.example.com", sans: ["c.example.com"] });
+  const three: TlsSetup = { names: [], entries: [{ cert: ec.certPem, key: ec.keyPem }, { cert: ec2.certPem, key: ec2.keyPem }, { cert: ec3.certPem, key: ec3.keyPem }] };
+  expect(certificateExpiries(three).map((r) => r.name)).toEqual(["a.example.com", "a.example.com (EC)", "a.example.com (EC 2)"]);
 });

@@ -97,6 +97,14 @@ describe("CSRs with other SANs", () => {
     write(dir, "e.crt", await signCsr({ caCertPem: ca.certPem, caKeyPem: ca.keyPem, csrPem: read(dir, "e.csr") }));
     expect(opensslOk(dir, "x509", "-in", "e.crt", "-noout", "-ext", "subjectAltName")).toContain("DNS:svc.example.com, email:ops@example.com, URI:spiffe://example.com/svc");
   });
+
+  test("with only an email SAN, a CN that is a host name is added as DNS name; a person's name is not", async () => {
+    for (const [subj, want] of [["/CN=a.example.com", "DNS:a.example.com, email:a@example.com"], ["/CN=Jane Doe", "email:a@example.com"]] as const) {
+      opensslOk(dir, "req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", "m.key", "-subj", subj, "-addext", "subjectAltName=email:a@example.com", "-out", "m.csr");
+      write(dir, "m.crt", await signCsr({ caCertPem: ca.certPem, caKeyPem: ca.keyPem, csrPem: read(dir, "m.csr") }));
+      expect(opensslOk(dir, "x509", "-in", "m.crt", "-noout", "-ext", "subjectAltName").split("\n")[1]!.trim()).toBe(want);
+    }
+  });
 });
 
 describe("HTTPS with an issued certificate", () => {

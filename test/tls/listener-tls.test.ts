@@ -20,6 +20,9 @@ write(dir, "ip.key", ipOnly.keyPem);
 const aRsa = await issueLeaf({ caCertPem: ca.certPem, caKeyPem: ca.keyPem, cn: "a.example.com", sans: ["a.example.com"], keyType: "rsa" });
 write(dir, "a-rsa.crt", aRsa.certPem);
 write(dir, "a-rsa.key", aRsa.keyPem);
+const ipRsa = await issueLeaf({ caCertPem: ca.certPem, caKeyPem: ca.keyPem, cn: "10.0.0.9", sans: ["10.0.0.9"], keyType: "rsa" });
+write(dir, "ip-rsa.crt", ipRsa.certPem);
+write(dir, "ip-rsa.key", ipRsa.keyPem);
 // Operators' encrypted keys come from openssl, not from us.
 opensslOk(dir, "genrsa", "-des3", "-traditional", "-passout", "pass:wso2carbon", "-out", "legacy.key", "2048");
 opensslOk(dir, "req", "-x509", "-new", "-key", "legacy.key", "-passin", "pass:wso2carbon", "-subj", "/CN=legacy.example.com", "-addext", "subjectAltName=DNS:legacy.example.com", "-days", "365", "-out", "legacy.crt");
@@ -105,6 +108,19 @@ test("an ECDSA and an RSA certificate for one name share its entry (NGINX's two 
   expect(lines).toContainEqual(expect.stringContaining("certificates[2]: a.example.com is already served by certificates[0] (same key type, ec); the first one wins"));
 });
 
+test("the warning for a second certificate of one key type names the one of that type, not the first of the name", async () => {
+  const { lines } = await load({ certificates: [{ cert: "a-rsa.crt", key: "a-rsa.key" }, { cert: "a.crt", key: "a.key" }, { cert: "a.crt", key: "a.key" }] });
+  expect(lines).toContainEqual(expect.stringContaining("certificates[2]: a.example.com is already served by certificates[1] (same key type, ec)"));
+});
+
+test("an RSA and an ECDSA certificate that name only IP addresses are both the default", async () => {
+  const { setup, lines } = await load({ certificates: [{ cert: "ip.crt", key: "ip.key" }, { cert: "ip-rsa.crt", key: "ip-rsa.key" }] });
+  expect(setup.entries).toHaveLength(1);
+  expect(setup.entries[0]!.serverName).toBeUndefined();
+  expect(setup.entries[0]!.cert).toEqual([ipOnly.certPem.trimEnd() + "\n", ipRsa.certPem.trimEnd() + "\n"]);
+  expect(lines.filter((l) => l.includes("never served"))).toEqual([]);
+});
+
 test("a PKCS#12 or truncated certificate, a DER key and a secp256k1 certificate are each named, with the fix, in one error", async () => {
   opensslOk(dir, "pkcs12", "-export", "-in", "a.crt", "-inkey", "a.key", "-out", "a.pfx", "-passout", "pass:x");
   opensslOk(dir, "pkey", "-in", "a.key", "-outform", "der", "-out", "a-key.der");
@@ -118,6 +134,22 @@ test("a PKCS#12 or truncated certificate, a DER key and a secp256k1 certificate 
   expect(m).toContain("certificates[1].cert: cut.crt: the BEGIN CERTIFICATE block has no END line");
   expect(m).toContain("certificates[2].key: a-key.der is DER (binary), not PEM; convert it with: openssl pkey -inform der -in a-key.der -out key.pem");
   expect(m).toContain("certificates[3].cert: k1.crt: the key is on secp256k1, which TLS does not use");
+});
+
+test("a truncated intermediate after the server certificate, or in chain, is found at load (proxy check too), naming the file", async () => {
+  write(dir, "a-cut-inter.crt", a.certPem + inter.certPem.slice(0, 200));
+  write(dir, "cut-chain.pem", inter.certPem.slice(0, 200));
+  const p = load({ certificates: [{ cert: "a-cut-inter.crt", key: "a.key" }, { cert: "a.crt", key: "a.key", chain: "cut-chain.pem" }] });
+  const m = await p.catch((e: Error) => e.message);
+  expect(m).toContain("certificates[0].cert: a-cut-inter.crt: the BEGIN CERTIFICATE block has no END line");
+  expect(m).toContain("certificates[1].chain: cut-chain.pem: the BEGIN CERTIFICATE block has no END line");
+});
+
+test("a byte order mark before the PEM (Windows editors) is ignored", async () => {
+  write(dir, "bom.crt", "\uFEFF" + a.certPem);
+  write(dir, "bom.key", "\uFEFF" + a.keyPem);
+  const { setup } = await load({ certificates: [{ cert: "bom.crt", key: "bom.key" }] });
+  expect(setup.entries[0]!.cert).toBe(a.certPem.trimEnd() + "\n");
 });
 
 test("minVersion TLSv1.3 switches TLS 1.2 off on every entry; real clients agree", async () => {

@@ -36,3 +36,14 @@ test("secp256k1 and brainpool keys and certificates are named by curve; P-256 is
   expect(unsupportedCurve(der("p256.crt"))).toBeUndefined();
   expect(explainUnreadable(read(dir, "k1.crt"), () => bytes("k1.crt"), "k1.crt", "certificate")).toStartWith("k1.crt: the key is on secp256k1, which TLS does not use");
 });
+
+test("text that merely starts with 0 is no DER; a DER key given where a certificate is expected is called a key", () => {
+  write(dir, "zero.crt", "0) leaf certificate\n" + read(dir, "p256.crt"));
+  expect(pemProblem(bytes("zero.crt"), "zero.crt", "key")).toBeUndefined();
+  expect(pemProblem(bytes("k.der"), "k.der", "certificate")).toBe("k.der is a key in DER (binary), not PEM; convert it with: openssl pkey -inform der -in k.der -out key.pem");
+});
+
+test("a later certificate of a chain on an unsupported curve is named by its place, not blamed on the key", () => {
+  const chain = read(dir, "p256.crt") + read(dir, "k1.crt");
+  expect(explainUnreadable(chain, () => Buffer.from(chain), "full.crt", "certificate")).toStartWith("full.crt: certificate 2 in this file has a key on secp256k1");
+});
