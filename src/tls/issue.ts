@@ -103,7 +103,7 @@ interface LeafParams {
   subject: X.X509CertificateCreateParamsName;
   cn: string;
   sans: string[];
-  /** SANs other than DNS and IP, kept as the CSR had them (email, URI) */
+  /** SANs other than DNS and IP, kept as the CSR had them (email, URI, UPN, RID...) */
   otherNames?: X.JsonGeneralNames;
   days: number;
   publicKey: X.PublicKey;
@@ -211,8 +211,9 @@ export async function signCsr(opts: CaOpts & { csrPem: string; days?: number }):
   const sanExt = csr.getExtension("2.5.29.17") as X.SubjectAlternativeNameExtension | null;
   const names = sanExt?.names.toJSON() ?? [];
   const sans = names.filter((n) => n.type === "dns" || n.type === "ip").map((n) => n.value);
-  // email and URI SANs (client certificates, SPIFFE IDs) stay, as `openssl x509 -copy_extensions copy` keeps them.
-  const otherNames = names.filter((n) => n.type === "email" || n.type === "url");
+  // email, URI, UPN, RID... SANs (client certificates, SPIFFE IDs, smart-card logon) stay, as
+  // `openssl x509 -copy_extensions copy` keeps them.
+  const otherNames = names.filter((n) => n.type !== "dns" && n.type !== "ip");
   if (!cn && sans.length === 0 && otherNames.length === 0) throw new Error(`CSR ${csr.subject}: has neither a CN nor SANs; nothing to name the certificate for`);
   return buildLeaf({ subject: csr.subjectName, cn, sans, otherNames, days: opts.days ?? LEAF_DAYS, publicKey: csr.publicKey, signer, ca });
 }

@@ -213,11 +213,21 @@ describe("proxy cert inspect on files that are not PEM", () => {
       expect(r.err).toContain(text);
     }
   });
+});
 
+describe("proxy cert sign keeps the CSR's SANs", () => {
   test("sign keeps the CSR's email SAN", async () => {
     expect((await cert("ca", "--cn", "E CA", "--cert", p("eca.crt"), "--key", p("eca.key"))).code).toBe(0);
     opensslOk(dir, "req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", "e.key", "-subj", "/CN=e.example.com", "-addext", "subjectAltName=DNS:e.example.com,email:ops@example.com", "-out", "e.csr");
     expect((await cert("sign", "--ca-cert", p("eca.crt"), "--ca-key", p("eca.key"), "--csr", p("e.csr"), "--cert", p("e.crt"))).code).toBe(0);
     expect(opensslOk(dir, "x509", "-in", "e.crt", "-noout", "-ext", "subjectAltName")).toContain("email:ops@example.com");
+  });
+
+  test("sign copies a UPN otherName and a RID SAN too (smart-card logon, as openssl -copy_extensions copy)", async () => {
+    expect((await cert("ca", "--cn", "U CA", "--cert", p("uca.crt"), "--key", p("uca.key"))).code).toBe(0);
+    opensslOk(dir, "req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", "u.key", "-subj", "/CN=u.example.com", "-addext", "subjectAltName=DNS:u.example.com,otherName:1.3.6.1.4.1.311.20.2.3;UTF8:u@example.com,RID:1.2.3.4", "-out", "u.csr");
+    expect((await cert("sign", "--ca-cert", p("uca.crt"), "--ca-key", p("uca.key"), "--csr", p("u.csr"), "--cert", p("u.crt"))).code).toBe(0);
+    const san = opensslOk(dir, "x509", "-in", "u.crt", "-noout", "-ext", "subjectAltName");
+    for (const part of ["DNS:u.example.com", "othername: UPN::u@example.com", "Registered ID:1.2.3.4"]) expect(san).toContain(part);
   });
 });
