@@ -22,7 +22,8 @@ export function tryFailure(e: Error, connected: boolean, method: string, pool: s
   const timedOut = e instanceof UpstreamError && e.code === "ETIMEDOUT";
   const connectTimeout = e instanceof ConnectError && e.code === "ETIMEDOUT";
   return {
-    reason: timedOut ? e.message : e instanceof ConnectError ? `connect failed: ${e.message}` : `upstream error: ${tlsAlertReason(e.message)}`,
+    // TLS 1.2 members alert during the handshake (a connect failure), TLS 1.3 ones after it.
+    reason: timedOut ? e.message : e instanceof ConnectError ? `connect failed: ${tlsAlertReason(e.message)}` : `upstream error: ${tlsAlertReason(e.message)}`,
     retryable: !connected || IDEMPOTENT.has(method),
     // The member stays out of the answer (its address is the operator's, in the log), as the 502 says.
     answer: timedOut ? ["timeout", `504 Gateway Timeout: a member of pool ${pool} did not answer in time`]

@@ -9,7 +9,7 @@ import type { Pool } from "../balancer/pool.ts";
 import type { PoolConfig } from "../config/schema.ts";
 import type { EventLog } from "../log/events.ts";
 import { Cancel } from "../proxy/cancel.ts";
-import { ConnectError, UpstreamError } from "../upstream/errors.ts";
+import { ConnectError, tlsAlertReason, UpstreamError } from "../upstream/errors.ts";
 import { Dialer } from "../upstream/dial.ts";
 import { sendProbe, type ProbeAnswer, type ProbeRequest } from "./probe.ts";
 
@@ -138,7 +138,7 @@ export class ActiveHealth {
       return this.#body.test(res.body ?? "") ? undefined : `body does not match /${this.#cfg.expectBody}/`;
     } catch (e) {
       if (e instanceof ProbeTimeout) return `no answer within ${this.#cfg.timeout}ms`;
-      if (e instanceof ConnectError || e instanceof UpstreamError) return e.message;
+      if (e instanceof ConnectError || e instanceof UpstreamError) return tlsAlertReason(e.message);
       return `error: ${(e as Error)?.message ?? String(e)}`;
     } finally {
       clearTimeout(timer);

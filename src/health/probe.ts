@@ -12,7 +12,7 @@ import type { Socket, SocketHandler } from "bun";
 import type { AbortLike } from "../proxy/cancel.ts";
 import { ChunkedDecoder } from "../upstream/chunked-decoder.ts";
 import type { Dialed, Dialer } from "../upstream/dial.ts";
-import { UpstreamError } from "../upstream/errors.ts";
+import { tlsAlertReason, UpstreamError } from "../upstream/errors.ts";
 import { findHeadEnd, parseResponseHead } from "../upstream/response-head.ts";
 
 /** The part of a probe's body a pattern is matched against. */
@@ -119,6 +119,9 @@ class ProbeReader {
     const how = err ? "reset" : "closed";
     const cause = err ? { cause: err } : undefined;
     if (this.#status === 0) {
+      // A TLS 1.3 member refuses our client certificate with an alert after the handshake.
+      const alert = err ? tlsAlertReason(err.message) : undefined;
+      if (alert && alert !== err!.message) return this.#end(new UpstreamError("ECONNRESET", alert, cause));
       const when = this.#buf ? "before the response head was complete" : "before responding";
       return this.#end(new UpstreamError("ECONNRESET", `upstream ${how} the connection ${when}`, cause));
     }

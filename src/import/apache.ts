@@ -74,7 +74,13 @@ function section(n: Node, s: Server, model: ApacheModel, report: Report, locatio
     }
     return;
   }
-  if (kind === "proxy") return walk(n.children!, s, model, report, location);
+  if (kind === "proxy") {
+    // SSLProxy* in <Proxy URL> apply to that URL only (httpd 2.4.30+): taken as the server's, a
+    // client certificate or CA meant for one backend would reach every https:// pool.
+    const scoped = n.children!.filter((c) => c.name.startsWith("sslproxy"));
+    for (const c of scoped) report.skip(c, `inside <Proxy ${arg}>: httpd applies it to that URL only; give it as tls on the pool of that URL in routes.json`);
+    return walk(n.children!.filter((c) => !scoped.includes(c)), s, model, report, location);
+  }
   if (kind === "location" && !location) return walk(n.children!, s, model, report, arg);
   report.skip(n, `<${kind}> sections are not converted; their contents are left out`);
 }

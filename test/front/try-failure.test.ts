@@ -21,6 +21,12 @@ test("a connection never made may go to another member whatever the method; the 
   });
 });
 
+test("a member's alert about the client certificate reads as the setting, in the handshake (TLS 1.2) or after it (TLS 1.3)", () => {
+  const alert = "TLS: error:10000418:SSL routines:OPENSSL_internal:TLSV1_ALERT_UNKNOWN_CA";
+  expect(tryFailure(new ConnectError("ETLS", alert), false, "GET", "p").reason).toBe("connect failed: TLS: the member refused the client certificate in tls.cert (is it from a CA the member trusts, and still valid?) (TLSV1_ALERT_UNKNOWN_CA)");
+  expect(tryFailure(new UpstreamError("ECONNRESET", alert), true, "GET", "p").reason).toStartWith("upstream error: TLS: the member refused the client certificate in tls.cert");
+});
+
 test("a connect timeout is a 504 naming the pool, retryable for any method", () => {
   const f = tryFailure(new ConnectError("ETIMEDOUT", "connect to 127.0.0.1:9 timed out after 1000 ms"), false, "PATCH", "p");
   expect(f).toEqual({

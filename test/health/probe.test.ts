@@ -133,3 +133,19 @@ describe("sendProbe", () => {
     await closed;
   });
 });
+
+describe("sendProbe to a member that demands a client certificate", () => {
+  test("without one, the TLS 1.3 member's alert is the failure, in the setting's words", async () => {
+    const { createCA, issueLeaf } = await import("../../src/tls/issue.ts");
+    const { createServer } = await import("node:tls");
+    const ca = await createCA({ cn: "Probe CA" });
+    const leaf = await issueLeaf({ caCertPem: ca.certPem, caKeyPem: ca.keyPem, cn: "m", sans: ["127.0.0.1"] });
+    const server = createServer({ cert: leaf.certPem, key: leaf.keyPem, ca: ca.certPem, requestCert: true, rejectUnauthorized: true, minVersion: "TLSv1.3" }, (c) => c.end("HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n"));
+    server.on("tlsClientError", () => {});
+    const port = await new Promise<number>((ok) => server.listen(0, "127.0.0.1", () => ok((server.address() as { port: number }).port)));
+    cleanups.push(() => server.close());
+    const dialer = new Dialer(new URL(`https://127.0.0.1:${port}`), { verify: true, ca: ca.certPem });
+    const err = await failure(sendProbe(dialer, { method: "GET", target: "/", host: "m" }, 2000, false, new Cancel()));
+    expect(err.message).toContain("the member asks for a client certificate; give it as tls.cert and tls.key");
+  });
+});

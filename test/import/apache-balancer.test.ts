@@ -46,6 +46,12 @@ describe("balancers as pools", () => {
     }
   });
 
+  test("SSLProxy* inside <Proxy URL> apply to that URL in httpd: reported, never put on every https pool of the server", () => {
+    const c = convert("apache", '<VirtualHost *:80>\nSSLProxyEngine on\n<Proxy "https://10.0.0.1:8443/">\nSSLProxyMachineCertificateFile /etc/only-for-a.pem\n</Proxy>\nProxyPass "/a/" "https://10.0.0.1:8443/"\nProxyPass "/b/" "https://10.0.0.2:8443/"\n</VirtualHost>\n');
+    for (const p of Object.values(pools(c))) expect(p.tls).toEqual({ verify: false });
+    expect(c.lines.join("\n")).toMatch(/:4: not carried over: SSLProxyMachineCertificateFile .*inside <Proxy https:\/\/10\.0\.0\.1:8443\/>: httpd applies it to that URL only/);
+  });
+
   test("a member that is not an http(s) URL and an unknown lbmethod are reported", () => {
     const c = convert("apache", conf("BalancerMember ajp://a:8009\nBalancerMember http://b:1", "ProxySet lbmethod=heartbeat"));
     expect(pools(c).b!.members).toEqual([{ url: "http://b:1" }]);

@@ -35,6 +35,12 @@ describe("locations proxying to one upstream with different per-pool settings", 
     expect(() => parseConfigText(JSON.stringify(c.json))).not.toThrow();
   });
 
+  test("a proxy_ssl_certificate named by a variable is reported, not copied as a file name", () => {
+    const c = convert("nginx", server("location / { proxy_pass https://app; proxy_ssl_certificate /etc/certs/$host.crt; proxy_ssl_certificate_key /etc/certs/$host.key; }"));
+    expect(pools(c).app!.tls).toEqual({ verify: false });
+    expect(c.lines.join("\n")).toMatch(/not carried over: proxy_ssl_certificate .*certificates named by variables are not converted/);
+  });
+
   test("proxy_next_upstream beyond error and timeout (http_502, non_idempotent) is reported; a list without error is noted", () => {
     const c = convert("nginx", server("location /a { proxy_pass http://app; proxy_next_upstream error timeout http_502 http_503 non_idempotent; }\nlocation /b { proxy_pass http://app; proxy_next_upstream timeout; }"));
     expect(routes(c).map((r) => r.pool)).toEqual(["app", "app"]);

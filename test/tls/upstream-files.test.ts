@@ -41,8 +41,9 @@ test("cert without key, key without cert, a key of another certificate and an en
   expect(() => run({ key: "client.key" })).toThrow("pools.p.tls.cert: tls.key is given without tls.cert");
   expect(() => run({ cert: "client.crt", key: "other.key" })).toThrow("pools.p.tls.key: other.key does not match client.crt");
   opensslOk(dir, "genrsa", "-aes256", "-passout", "pass:x", "-out", "enc.key", "2048");
-  expect(() => run({ cert: "client.crt", key: "enc.key" })).toThrow("pools.p.tls.key: enc.key is encrypted; decrypt it with: proxy cert key --decrypt --in enc.key --out client.key");
+  expect(() => run({ cert: "client.crt", key: "enc.key" })).toThrow("pools.p.tls.key: enc.key is encrypted; decrypt it with: proxy cert key --decrypt --in enc.key --out client.key --passphrase-file FILE");
   expect(() => run({ cert: "missing.crt", key: "client.key" })).toThrow("pools.p.tls.cert: cannot read missing.crt");
+  expect(() => run({ cert: "client.crt", key: "missing.key" })).toThrow(/^pools\.p\.tls\.key: cannot read missing\.key: [^\n]*$/);
 });
 
 test("a key file given as the certificate, or a DER certificate, says what it is", () => {
@@ -55,4 +56,23 @@ test("a key file given as the certificate, or a DER certificate, says what it is
 test("an expired client certificate warns: members that check it refuse the handshake", () => {
   const { warnings } = run({ cert: "client.crt", key: "client.key" }, Date.now() + 800 * 86_400_000);
   expect(warnings).toEqual([expect.stringMatching(/^pools\.p\.tls\.cert: client\.crt: expired on .*; members that check client certificates refuse the handshake$/)]);
+});
+
+test("a truncated intermediate, a file with several keys, a DER key and an intermediate-first chain are refused with the fix", () => {
+  write(dir, "cut.crt", client.certPem + ca.certPem.slice(0, 200));
+  expect(() => run({ cert: "cut.crt", key: "client.key" })).toThrow("pools.p.tls.cert: cut.crt: the BEGIN CERTIFICATE block has no END line");
+  write(dir, "multi.pem", other.certPem + other.keyPem + client.certPem + client.keyPem);
+  expect(() => run({ cert: "multi.pem", key: "multi.pem" })).toThrow("pools.p.tls.key: multi.pem holds 2 private keys; give the one client certificate and key this pool presents");
+  opensslOk(dir, "pkey", "-in", "client.key", "-outform", "der", "-out", "client-key.der");
+  expect(() => run({ cert: "client.crt", key: "client-key.der" })).toThrow("pools.p.tls.key: client-key.der is DER (binary), not PEM; convert it with: openssl pkey -inform der");
+  write(dir, "rev.crt", ca.certPem + client.certPem);
+  expect(() => run({ cert: "rev.crt", key: "client.key" })).toThrow("pools.p.tls.cert: rev.crt: the key client.key belongs to certificate 2 in this file, not the first; put the client certificate first");
+});
+
+test("a client certificate not valid yet, or expiring within 30 days, warns", async () => {
+  const soon = await issueLeaf({ caCertPem: ca.certPem, caKeyPem: ca.keyPem, cn: "soon", sans: ["soon.example.com"], days: 10 });
+  write(dir, "soon.crt", soon.certPem);
+  write(dir, "soon.key", soon.keyPem);
+  expect(run({ cert: "soon.crt", key: "soon.key" }).warnings).toEqual([expect.stringMatching(/^pools\.p\.tls\.cert: soon\.crt: expires in \d days \(.*\); renew it$/)]);
+  expect(run({ cert: "client.crt", key: "client.key" }, Date.now() - 2 * 86_400_000).warnings).toEqual([expect.stringMatching(/^pools\.p\.tls\.cert: client\.crt: not valid before .* \(is a clock wrong\?\); members refuse it until then$/)]);
 });
