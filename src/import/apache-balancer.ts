@@ -7,7 +7,7 @@
 import { dirname } from "node:path";
 import { Draft, duration, origin, poolName, splitUrl, validHost, type Json } from "./emit.ts";
 import type { Node, Report } from "./report.ts";
-import type { ApacheModel, Balancer, Pass, Server } from "./apache-model.ts";
+import type { ApacheModel, Balancer, Pass, ProxySsl, Server } from "./apache-model.ts";
 import { backendTimeout, workerTimeouts } from "./apache-timeouts.ts";
 import { balancerParams } from "./apache-balancer-params.ts";
 
@@ -80,7 +80,7 @@ function balancerPool(b: Balancer, use: PoolUse): Json | undefined {
   else if (method) report.skip(from.get("lbmethod")!, `lbmethod=${method} has no routes.json equivalent; byrequests is used`);
   const sticky = p.get("stickysession");
   if (sticky) pool.sticky = stickyFor(sticky.split("|")[0]!, p.get("nofailover"), members, b, use);
-  return finish(pool, [p, ...uniform(memberParams, b, report)], [b.node], use);
+  return finish(pool, [p, ...uniform(memberParams, b, report)], [b.node], use, b.proxySsl);
 }
 
 /** Member-level timeout/retry become the pool's only when every member agrees. */
@@ -121,7 +121,7 @@ function stickyFor(cookie: string, nofailover: string | undefined, members: Json
 }
 
 /** httpd's defaults, made explicit, then the parameters that override them. */
-function finish(pool: Json, ps: Map<string, string>[], nodes: Node[], use: PoolUse): Json {
+function finish(pool: Json, ps: Map<string, string>[], nodes: Node[], use: PoolUse, own: ProxySsl = {}): Json {
   const get = (k: string) => ps.map((p) => p.get(k)).filter((v) => v !== undefined).at(-1);
   pool.timeouts = workerTimeouts(get, backendTimeout(use.server) ?? backendTimeout(use.main) ?? 60_000);
   const members = pool.members as Json[];
@@ -131,28 +131,27 @@ function finish(pool: Json, ps: Map<string, string>[], nodes: Node[], use: PoolU
   pool.retries = attempts !== undefined && Number.isInteger(tries) && tries >= 0 ? Math.min(100, tries) : Math.max(0, members.length - 1);
   // httpd puts a worker in error on its first failure and retries it after retry= seconds.
   pool.health = { passive: { maxFails: 1, ejectFor: duration(Number(get("retry") ?? 60) * 1000) } };
-  if (members.some((m) => String(m.url).startsWith("https:"))) pool.tls = upstreamTls(use, nodes[0]!);
+  if (members.some((m) => String(m.url).startsWith("https:"))) pool.tls = upstreamTls(use, nodes[0]!, own);
   return pool;
 }
 
-function upstreamTls(use: PoolUse, at: Node): Json {
-  const tls = verification(use, at);
-  // mod_ssl reads the client certificate and its (unencrypted) key from the one file.
-  const cert = use.server.proxyCert ?? use.main.proxyCert;
-  if (cert) tls.cert = tls.key = use.draft.file(cert, dirname(at.loc.file));
-  return tls;
-}
-
-function verification(use: PoolUse, at: Node): Json {
-  const { server, main, report } = use;
-  const v = server.proxyVerify ?? main.proxyVerify;
-  const ca = server.proxyCa ?? main.proxyCa;
-  const mode = (v?.args[0] ?? "none").toLowerCase();
-  if (mode !== "require") {
-    if (!v) report.note(at, "httpd's default SSLProxyVerify none does not verify the members' certificates; carried over as tls.verify false (give tls.ca to verify)");
-    return { verify: false };
+function upstreamTls(use: PoolUse, at: Node, own: ProxySsl): Json {
+  // The balancer's own <Proxy> settings first, then the vhost's, then the main server's.
+  const pick = <K extends keyof ProxySsl>(k: K): ProxySsl[K] => own[k] ?? use.server.proxySsl[k] ?? use.main.proxySsl[k];
+  const dir = dirname(at.loc.file);
+  const v = pick("proxyVerify");
+  const ca = pick("proxyCa");
+  let tls: Json;
+  if ((v?.args[0] ?? "none").toLowerCase() !== "require") {
+    if (!v) use.report.note(at, "httpd's default SSLProxyVerify none does not verify the members' certificates; carried over as tls.verify false (give tls.ca to verify)");
+    tls = { verify: false };
+  } else {
+    const off = pick("checkPeerNameOff");
+    if (off) use.report.skip(off, "routes.json checks the member's name whenever it verifies; set tls.serverName to the name in the members' certificates");
+    tls = ca ? { verify: true, ca: use.draft.file(ca, dir) } : { verify: true };
   }
-  const off = server.checkPeerNameOff ?? main.checkPeerNameOff;
-  if (off) report.skip(off, "routes.json checks the member's name whenever it verifies; set tls.serverName to the name in the members' certificates");
-  return ca ? { verify: true, ca: use.draft.file(ca, dirname(at.loc.file)) } : { verify: true };
+  // mod_ssl reads the client certificate and its (unencrypted) key from the one file.
+  const cert = pick("proxyCert");
+  if (cert) tls.cert = tls.key = use.draft.file(cert, dir);
+  return tls;
 }

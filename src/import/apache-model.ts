@@ -15,9 +15,8 @@ export interface Server {
   ports: number[];
   /** certs and keys pair up in order: httpd 2.4 takes one SSLCertificateFile/KeyFile pair per key type (RSA, ECDSA). */
   ssl: { engine: boolean; certs: string[]; keys: string[]; chain?: string; node?: Node };
-  proxyVerify?: Node; proxyCa?: string; checkPeerNameOff?: Node;
-  /** SSLProxyMachineCertificateFile: the client certificate and its key in one PEM file */
-  proxyCert?: string;
+  /** SSLProxy* of the server; a <Proxy balancer://> section's own override them (httpd 2.4.30+). */
+  proxySsl: ProxySsl;
   preserveHost?: boolean; timeout?: number; proxyTimeout?: number; encodedSlashes?: Node;
   passes: Pass[]; reverses: { path: string; url: string; node: Node }[];
   cookiePaths: { from: string; to: string; node: Node }[];
@@ -27,8 +26,13 @@ export interface Server {
   /** httpd keeps balancers per server: `<Proxy balancer://x>` in two vhosts are two balancers. */
   balancers: Map<string, Balancer>;
 }
+export interface ProxySsl {
+  proxyVerify?: Node; proxyCa?: string; checkPeerNameOff?: Node;
+  /** SSLProxyMachineCertificateFile: the client certificate and its key in one PEM file */
+  proxyCert?: string;
+}
 /** `pool` is the routes.json pool made for it, once a ProxyPass uses it. */
-export interface Balancer { name: string; node: Node; members: { url: string; params: Map<string, string>; node: Node }[]; params: Map<string, string>; paramNodes: Node[]; pool?: string }
+export interface Balancer { name: string; node: Node; members: { url: string; params: Map<string, string>; node: Node }[]; params: Map<string, string>; paramNodes: Node[]; pool?: string; proxySsl: ProxySsl }
 export interface ApacheModel {
   clientTimeouts: { field: "header" | "body" | "keepAlive"; ms: number; node: Node }[];
   main: Server; vhosts: Server[]; listens: { host?: string; port: number; node: Node }[];
@@ -37,7 +41,7 @@ export interface ApacheModel {
 }
 
 export function newServer(node: Node, addrs: Addr[] = []): Server {
-  return { node, addrs, names: [], ports: [], ssl: { engine: false, certs: [], keys: [] }, passes: [], reverses: [], cookiePaths: [], resp: emptyRules(), req: emptyRules(), rewrite: { on: false, conds: [], deny: [] }, redirects: [], balancers: new Map() };
+  return { node, addrs, names: [], ports: [], ssl: { engine: false, certs: [], keys: [] }, proxySsl: {}, passes: [], reverses: [], cookiePaths: [], resp: emptyRules(), req: emptyRules(), rewrite: { on: false, conds: [], deny: [] }, redirects: [], balancers: new Map() };
 }
 
 /**
@@ -67,7 +71,7 @@ export const balancerName = (url: string) => url.replace(/^balancer:\/\//i, "").
 export function ownBalancer(s: Server, url: string, n: Node): Balancer {
   const name = balancerName(url);
   let b = s.balancers.get(name);
-  if (!b) s.balancers.set(name, (b = { name, node: n, members: [], params: new Map(), paramNodes: [] }));
+  if (!b) s.balancers.set(name, (b = { name, node: n, members: [], params: new Map(), paramNodes: [], proxySsl: {} }));
   return b;
 }
 

@@ -4,7 +4,7 @@
  */
 import type { Node, Report } from "./report.ts";
 import { parseHeader, rewriteRule } from "./apache-headers.ts";
-import { findBalancer, balancerName, newServer, ownBalancer, params, resolvePorts, type Addr, type ApacheModel, type Server } from "./apache-model.ts";
+import { findBalancer, balancerName, newServer, ownBalancer, params, resolvePorts, type Addr, type ApacheModel, type ProxySsl, type Server } from "./apache-model.ts";
 import { timeoutDirective } from "./apache-timeouts.ts";
 import { parseRedirect } from "./apache-redirect.ts";
 
@@ -69,6 +69,7 @@ function section(n: Node, s: Server, model: ApacheModel, report: Report, locatio
       if (c.name === "balancermember") b.members.push({ url: c.args[0] ?? "", params: params(c.args.slice(1)), node: c });
       else if (c.name === "proxyset") { for (const [k, v] of params(c.args)) b.params.set(k, v); b.paramNodes.push(c); }
       else if (OPEN_ACCESS.test(c.text)) continue;
+      else if (proxySsl(c, b.proxySsl, report)) continue;
       else if (/^(order|allow|deny|require)$/.test(c.name)) report.skip(c, "access control is not converted: the route serves every client");
       else report.skip(c, "not converted inside <Proxy balancer://>");
     }
@@ -145,18 +146,12 @@ function directive(n: Node, s: Server, model: ApacheModel, report: Report, locat
         return report.note(n, "passphraseCommand runs the program with no arguments (httpd passes servername:port and the key type)");
       }
       return report.skip(n, "httpd would prompt on the terminal; give the key's passphraseFile or passphraseCommand in routes.json");
-    case "sslproxyverify": return void (s.proxyVerify = n);
-    case "sslproxycacertificatefile": return void (s.proxyCa = a[0]);
-    case "sslproxymachinecertificatefile": return void (s.proxyCert = a[0]);
-    case "sslproxycheckpeercn": case "sslproxycheckpeername":
-      if (!on(n)) s.checkPeerNameOff = n;
-      return;
-    case "sslproxycheckpeerexpire": return on(n) ? undefined : report.skip(n, "routes.json never accepts an expired member certificate when it verifies");
     case "redirect": case "redirectpermanent": case "redirecttemp": case "redirectmatch": return parseRedirect(n, s, report);
     case "customlog": case "transferlog":
       if (model.accessLog) return report.skip(n, `the access log is one for the whole proxy; kept ${model.accessLog.node.loc.file}:${model.accessLog.node.loc.line}`);
       return void (model.accessLog = { path: a[0] ?? "-", format: n.name === "transferlog" ? "common" : a[1] ?? "common", node: n });
   }
+  if (proxySsl(n, s.proxySsl, report)) return;
   if (timeoutDirective(n, s, model, report)) return;
   if (SAME.has(n.name)) {
     if (n.name === "proxyrequests" && on(n)) report.skip(n, "the proxy is never a forward proxy");
@@ -165,4 +160,20 @@ function directive(n: Node, s: Server, model: ApacheModel, report: Report, locat
   if (OPEN_ACCESS.test(n.text)) return;
   if (/^(order|allow|deny|require)$/.test(n.name)) return report.skip(n, "access control is not converted: the route serves every client");
   report.skip(n, WHY[n.name] ?? "not supported by the importer");
+}
+
+/** SSLProxy* into a server's or a balancer's settings; false when `n` is none of them. */
+function proxySsl(n: Node, t: ProxySsl, report: Report): boolean {
+  switch (n.name) {
+    case "sslproxyverify": t.proxyVerify = n; return true;
+    case "sslproxycacertificatefile": t.proxyCa = n.args[0]; return true;
+    case "sslproxymachinecertificatefile": t.proxyCert = n.args[0]; return true;
+    case "sslproxycheckpeercn": case "sslproxycheckpeername":
+      if (!on(n)) t.checkPeerNameOff = n;
+      return true;
+    case "sslproxycheckpeerexpire":
+      if (!on(n)) report.skip(n, "routes.json never accepts an expired member certificate when it verifies");
+      return true;
+  }
+  return false;
 }

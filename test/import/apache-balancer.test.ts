@@ -46,6 +46,12 @@ describe("balancers as pools", () => {
     }
   });
 
+  test("SSLProxy* inside <Proxy balancer://> (httpd 2.4.30+) are that pool's tls, over the vhost's", () => {
+    const c = convert("apache", conf("BalancerMember https://a:1", "SSLProxyVerify require\nSSLProxyCACertificateFile /etc/b-ca.pem\nSSLProxyMachineCertificateFile /etc/b-client.pem").replace("<VirtualHost *:80>", "<VirtualHost *:80>\nSSLProxyVerify none\nSSLProxyMachineCertificateFile /etc/vhost-client.pem"));
+    expect(pools(c).b!.tls).toEqual({ verify: true, ca: "/etc/b-ca.pem", cert: "/etc/b-client.pem", key: "/etc/b-client.pem" });
+    expect(c.lines.join("\n")).not.toMatch(/SSLProxy/);
+  });
+
   test("SSLProxy* inside <Proxy URL> apply to that URL in httpd: reported, never put on every https pool of the server", () => {
     const c = convert("apache", '<VirtualHost *:80>\nSSLProxyEngine on\n<Proxy "https://10.0.0.1:8443/">\nSSLProxyMachineCertificateFile /etc/only-for-a.pem\n</Proxy>\nProxyPass "/a/" "https://10.0.0.1:8443/"\nProxyPass "/b/" "https://10.0.0.2:8443/"\n</VirtualHost>\n');
     for (const p of Object.values(pools(c))) expect(p.tls).toEqual({ verify: false });
