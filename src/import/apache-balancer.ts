@@ -24,9 +24,12 @@ export function poolFor(pass: Pass, target: { kind: "balancer"; b: Balancer } | 
       const pool = balancerPool(b, use);
       if (!pool) return undefined;
       b.pool = uniqueName(poolName(b.name), use);
+      b.sslKey = sslKey(use, b.proxySsl);
       use.draft.pools.set(b.pool, pool);
       if (b.pool !== poolName(b.name)) use.report.note(b.node, `pool ${b.pool}: httpd keeps a balancer://${b.name} per VirtualHost, and another one is pool ${poolName(b.name)}`);
     }
+    // httpd applies each VirtualHost's SSLProxy* to a shared main-server balancer; one pool cannot.
+    if (use.draft.pools.get(b.pool)?.tls && b.sslKey !== sslKey(use, b.proxySsl)) use.report.note(pass.node, `balancer://${b.name} is also used by a VirtualHost whose SSLProxy* settings differ; pool ${b.pool} has the first one's: give this route a pool of its own`);
     return b.pool;
   }
   const u = splitUrl(target.url)!;
@@ -135,9 +138,19 @@ function finish(pool: Json, ps: Map<string, string>[], nodes: Node[], use: PoolU
   return pool;
 }
 
+/** The balancer's own <Proxy> settings first, then the vhost's, then the main server's. */
+function picker(use: PoolUse, own: ProxySsl) {
+  return <K extends keyof ProxySsl>(k: K): ProxySsl[K] => [own, use.server.proxySsl, use.main.proxySsl].find((t) => t[k] !== undefined)?.[k];
+}
+
+/** What a use of a balancer gets from SSLProxy*, to compare two VirtualHosts' uses of one. */
+function sslKey(use: PoolUse, own: ProxySsl): string {
+  const pick = picker(use, own);
+  return JSON.stringify([pick("proxyVerify")?.args[0]?.toLowerCase(), pick("proxyCa"), pick("proxyCert")]);
+}
+
 function upstreamTls(use: PoolUse, at: Node, own: ProxySsl): Json {
-  // The balancer's own <Proxy> settings first, then the vhost's, then the main server's.
-  const pick = <K extends keyof ProxySsl>(k: K): ProxySsl[K] => own[k] ?? use.server.proxySsl[k] ?? use.main.proxySsl[k];
+  const pick = picker(use, own);
   const dir = dirname(at.loc.file);
   const v = pick("proxyVerify");
   const ca = pick("proxyCa");

@@ -27,12 +27,12 @@ export interface Server {
   balancers: Map<string, Balancer>;
 }
 export interface ProxySsl {
-  proxyVerify?: Node; proxyCa?: string; checkPeerNameOff?: Node;
+  proxyVerify?: Node; proxyCa?: string; checkPeerNameOff?: Node | null;
   /** SSLProxyMachineCertificateFile: the client certificate and its key in one PEM file */
   proxyCert?: string;
 }
 /** `pool` is the routes.json pool made for it, once a ProxyPass uses it. */
-export interface Balancer { name: string; node: Node; members: { url: string; params: Map<string, string>; node: Node }[]; params: Map<string, string>; paramNodes: Node[]; pool?: string; proxySsl: ProxySsl }
+export interface Balancer { name: string; node: Node; members: { url: string; params: Map<string, string>; node: Node }[]; params: Map<string, string>; paramNodes: Node[]; pool?: string; proxySsl: ProxySsl; sslKey?: string }
 export interface ApacheModel {
   clientTimeouts: { field: "header" | "body" | "keepAlive"; ms: number; node: Node }[];
   main: Server; vhosts: Server[]; listens: { host?: string; port: number; node: Node }[];

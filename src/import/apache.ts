@@ -77,8 +77,8 @@ function section(n: Node, s: Server, model: ApacheModel, report: Report, locatio
   }
   if (kind === "proxy") {
     // SSLProxy* in <Proxy URL> apply to that URL only (httpd 2.4.30+): taken as the server's, a
-    // client certificate or CA meant for one backend would reach every https:// pool.
-    const scoped = n.children!.filter((c) => c.name.startsWith("sslproxy"));
+    // client certificate or CA meant for one backend would reach every https:// pool. <Proxy *> is every URL.
+    const scoped = arg === "*" ? [] : n.children!.filter((c) => c.name.startsWith("sslproxy"));
     for (const c of scoped) report.skip(c, `inside <Proxy ${arg}>: httpd applies it to that URL only; give it as tls on the pool of that URL in routes.json`);
     return walk(n.children!.filter((c) => !scoped.includes(c)), s, model, report, location);
   }
@@ -169,7 +169,7 @@ function proxySsl(n: Node, t: ProxySsl, report: Report): boolean {
     case "sslproxycacertificatefile": t.proxyCa = n.args[0]; return true;
     case "sslproxymachinecertificatefile": t.proxyCert = n.args[0]; return true;
     case "sslproxycheckpeercn": case "sslproxycheckpeername":
-      if (!on(n)) t.checkPeerNameOff = n;
+      t.checkPeerNameOff = on(n) ? null : n; // null: on here, whatever the enclosing server says
       return true;
     case "sslproxycheckpeerexpire":
       if (!on(n)) report.skip(n, "routes.json never accepts an expired member certificate when it verifies");

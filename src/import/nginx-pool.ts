@@ -53,14 +53,12 @@ function poolSettings(scope: Scope, at: Node, dir: string, draft: Draft, report:
   if (next) nextUpstream(next, report);
   const tries = scope.get("proxy_next_upstream_tries")[0]?.args[0];
   // The client certificate for members (proxy_ssl_certificate_key defaults to nothing: NGINX needs both).
-  const named = (d: string) => {
-    const n = scope.get(d)[0];
-    // NGINX 1.21+ takes variables here (a certificate per $host); routes.json names one file.
-    if (n?.args[0]?.includes("$")) return void report.skip(n, "certificates named by variables are not converted");
-    return n?.args[0];
-  };
-  const cert = named("proxy_ssl_certificate");
-  const key = named("proxy_ssl_certificate_key");
+  const pair = ["proxy_ssl_certificate", "proxy_ssl_certificate_key"].map((d) => scope.get(d)[0]);
+  // NGINX 1.21+ takes variables here (a certificate per $host); routes.json names one file, and
+  // half a pair is worse than none.
+  const variable = pair.filter((n) => n?.args[0]?.includes("$"));
+  for (const n of variable) report.skip(n!, "certificates named by variables are not converted; the pair is left out");
+  const [cert, key] = variable.length ? [undefined, undefined] : pair.map((n) => n?.args[0]);
   const file = (f: string | undefined) => (f ? draft.file(f, dir) : undefined);
   return { verify, ca: file(ca), serverName: scope.get("proxy_ssl_name")[0]?.args[0], cert: file(cert), key: file(key), nextUpstreamOff: next?.args[0] === "off", tries: tries ? Number(tries) : undefined, at };
 }

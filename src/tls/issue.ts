@@ -105,6 +105,8 @@ interface LeafParams {
   sans: string[];
   /** SANs other than DNS and IP, kept as the CSR had them (email, URI, UPN, RID...) */
   otherNames?: X.JsonGeneralNames;
+  /** The CSR's own SAN extension, copied byte for byte (takes the place of sans/otherNames) */
+  sanExtension?: X.Extension;
   days: number;
   publicKey: X.PublicKey;
   signer: SigningKey;
@@ -138,7 +140,7 @@ async function buildLeaf(p: LeafParams): Promise<string> {
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(usage, true),
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]),
-      new x509.SubjectAlternativeNameExtension(sanList(p)),
+      p.sanExtension ?? new x509.SubjectAlternativeNameExtension(sanList(p)),
       await x509.SubjectKeyIdentifierExtension.create(p.publicKey),
       aki,
     ],
@@ -211,9 +213,12 @@ export async function signCsr(opts: CaOpts & { csrPem: string; days?: number }):
   const sanExt = csr.getExtension("2.5.29.17") as X.SubjectAlternativeNameExtension | null;
   const names = sanExt?.names.toJSON() ?? [];
   const sans = names.filter((n) => n.type === "dns" || n.type === "ip").map((n) => n.value);
-  // email, URI, UPN, RID... SANs (client certificates, SPIFFE IDs, smart-card logon) stay, as
-  // `openssl x509 -copy_extensions copy` keeps them.
-  const otherNames = names.filter((n) => n.type !== "dns" && n.type !== "ip");
-  if (!cn && sans.length === 0 && otherNames.length === 0) throw new Error(`CSR ${csr.subject}: has neither a CN nor SANs; nothing to name the certificate for`);
-  return buildLeaf({ subject: csr.subjectName, cn, sans, otherNames, days: opts.days ?? LEAF_DAYS, publicKey: csr.publicKey, signer, ca });
+  if (!cn && !sanExt) throw new Error(`CSR ${csr.subject}: has neither a CN nor SANs; nothing to name the certificate for`);
+  const leaf = { subject: csr.subjectName, cn, days: opts.days ?? LEAF_DAYS, publicKey: csr.publicKey, signer, ca };
+  // The CSR's SANs are copied byte for byte, as `openssl x509 -copy_extensions copy` does: every
+  // kind (email, URI, UPN, RID, SmtpUTF8Mailbox...) stays, even those this library cannot read.
+  // Only a host-name CN with no DNS or IP SAN beside it is added, so the certificate serves that name.
+  const cnAsHost = cn !== "" && sanProblem(cn) === undefined;
+  if (sanExt && (sans.length > 0 || !cnAsHost)) return buildLeaf({ ...leaf, sans, sanExtension: new x509.Extension("2.5.29.17", sanExt.critical, sanExt.value) });
+  return buildLeaf({ ...leaf, sans, otherNames: names.filter((n) => n.type !== "dns" && n.type !== "ip") });
 }

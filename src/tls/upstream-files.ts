@@ -65,8 +65,8 @@ function clientPair(at: string, certFile: string, keyFile: string, text: (field:
   } catch (e) {
     throw io.fail("cert", explainUnreadable(certText, () => io.read(certFile), certFile, "certificate") ?? `${certFile}: ${(e as Error).message}`);
   }
-  const days = Math.floor((facts.notAfter.getTime() - io.now) / 86_400_000);
-  if (days < 0) io.warn(`${at}.cert: ${certFile}: expired on ${facts.notAfter.toISOString()}; members that check client certificates refuse the handshake`);
+  const days = Math.ceil((facts.notAfter.getTime() - io.now) / 86_400_000);
+  if (facts.notAfter.getTime() <= io.now) io.warn(`${at}.cert: ${certFile}: expired on ${facts.notAfter.toISOString()}; members that check client certificates refuse the handshake`);
   else if (days < 30) io.warn(`${at}.cert: ${certFile}: expires in ${days} days (${facts.notAfter.toISOString()}); renew it`);
   if (facts.notBefore.getTime() > io.now) io.warn(`${at}.cert: ${certFile}: not valid before ${facts.notBefore.toISOString()} (is a clock wrong?); members refuse it until then`);
   let key;

@@ -46,6 +46,27 @@ describe("balancers as pools", () => {
     }
   });
 
+  test("a main-server balancer used by two vhosts with different client certificates: the second use is noted, not silently given the first's", () => {
+    const vhost = (port: number, cert: string) => `<VirtualHost *:${port}>\nSSLProxyMachineCertificateFile ${cert}\nProxyPass /b/ balancer://b/\n</VirtualHost>\n`;
+    const c = convert("apache", `<Proxy balancer://b>\nBalancerMember https://a:1\n</Proxy>\n${vhost(80, "/etc/a.pem")}${vhost(8080, "/etc/b.pem")}`);
+    expect(pools(c).b!.tls).toMatchObject({ cert: "/etc/a.pem" });
+    expect(c.lines.join("\n")).toMatch(/note: .*balancer:\/\/b is also used by a VirtualHost whose SSLProxy\* settings differ; pool b has the first one's/);
+    const same = convert("apache", `<Proxy balancer://b>\nBalancerMember https://a:1\n</Proxy>\n${vhost(80, "/etc/a.pem")}${vhost(8080, "/etc/a.pem")}`);
+    expect(same.lines.join("\n")).not.toMatch(/settings differ/);
+  });
+
+  test("SSLProxy* inside <Proxy *> apply to every URL, as the server's own", () => {
+    const c = convert("apache", '<VirtualHost *:80>\nSSLProxyEngine on\n<Proxy *>\nSSLProxyVerify require\nSSLProxyCACertificateFile /etc/all-ca.pem\nSSLProxyMachineCertificateFile /etc/all.pem\n</Proxy>\nProxyPass "/a/" "https://10.0.0.1:8443/"\nProxyPass "/b/" "https://10.0.0.2:8443/"\n</VirtualHost>\n');
+    for (const p of Object.values(pools(c))) expect(p.tls).toEqual({ verify: true, ca: "/etc/all-ca.pem", cert: "/etc/all.pem", key: "/etc/all.pem" });
+    expect(c.lines.join("\n")).not.toMatch(/SSLProxy/);
+  });
+
+  test("SSLProxyCheckPeerName on in a balancer overrides the vhost's off: nothing is reported against that pool", () => {
+    const c = convert("apache", conf("BalancerMember https://a:1", "SSLProxyCheckPeerName on").replace("<VirtualHost *:80>", "<VirtualHost *:80>\nSSLProxyVerify require\nSSLProxyCheckPeerName off"));
+    expect(pools(c).b!.tls).toEqual({ verify: true });
+    expect(c.lines.join("\n")).not.toMatch(/checks the member's name/);
+  });
+
   test("SSLProxy* inside <Proxy balancer://> (httpd 2.4.30+) are that pool's tls, over the vhost's", () => {
     const c = convert("apache", conf("BalancerMember https://a:1", "SSLProxyVerify require\nSSLProxyCACertificateFile /etc/b-ca.pem\nSSLProxyMachineCertificateFile /etc/b-client.pem").replace("<VirtualHost *:80>", "<VirtualHost *:80>\nSSLProxyVerify none\nSSLProxyMachineCertificateFile /etc/vhost-client.pem"));
     expect(pools(c).b!.tls).toEqual({ verify: true, ca: "/etc/b-ca.pem", cert: "/etc/b-client.pem", key: "/etc/b-client.pem" });

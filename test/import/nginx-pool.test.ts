@@ -39,6 +39,8 @@ describe("locations proxying to one upstream with different per-pool settings", 
     const c = convert("nginx", server("location / { proxy_pass https://app; proxy_ssl_certificate /etc/certs/$host.crt; proxy_ssl_certificate_key /etc/certs/$host.key; }"));
     expect(pools(c).app!.tls).toEqual({ verify: false });
     expect(c.lines.join("\n")).toMatch(/not carried over: proxy_ssl_certificate .*certificates named by variables are not converted/);
+    const half = convert("nginx", server("location / { proxy_pass https://app; proxy_ssl_certificate /etc/c.crt; proxy_ssl_certificate_key data:$client_key; }"));
+    expect(pools(half).app!.tls).toEqual({ verify: false });
   });
 
   test("proxy_next_upstream beyond error and timeout (http_502, non_idempotent) is reported; a list without error is noted", () => {

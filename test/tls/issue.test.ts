@@ -98,6 +98,16 @@ describe("CSRs with other SANs", () => {
     expect(opensslOk(dir, "x509", "-in", "e.crt", "-noout", "-ext", "subjectAltName")).toContain("DNS:svc.example.com, email:ops@example.com, URI:spiffe://example.com/svc");
   });
 
+  test("SAN kinds this library cannot read (SmtpUTF8Mailbox, a custom otherName) are copied byte for byte; a person's CN is never made a DNS name", async () => {
+    opensslOk(dir, "req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", "s.key", "-subj", "/CN=Jane Doe", "-addext", "subjectAltName=otherName:1.3.6.1.5.5.7.8.9;UTF8:jane@example.com,otherName:1.2.3.4.99;UTF8:custom", "-out", "s.csr");
+    write(dir, "s.crt", await signCsr({ caCertPem: ca.certPem, caKeyPem: ca.keyPem, csrPem: read(dir, "s.csr") }));
+    expect(opensslOk(dir, "verify", "-CAfile", "ca.crt", "s.crt")).toContain("s.crt: OK");
+    const san = opensslOk(dir, "x509", "-in", "s.crt", "-noout", "-ext", "subjectAltName");
+    expect(san).toContain("jane@example.com");
+    expect(san).toContain("custom");
+    expect(san).not.toContain("DNS:");
+  });
+
   test("with only an email SAN, a CN that is a host name is added as DNS name; a person's name is not", async () => {
     for (const [subj, want] of [["/CN=a.example.com", "DNS:a.example.com, email:a@example.com"], ["/CN=Jane Doe", "email:a@example.com"]] as const) {
       opensslOk(dir, "req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", "m.key", "-subj", subj, "-addext", "subjectAltName=email:a@example.com", "-out", "m.csr");
