@@ -11,10 +11,9 @@ import { resolve } from "node:path";
 import type { Runtime } from "../config/runtime.ts";
 import type { ListenerConfig } from "../config/schema.ts";
 import type { EventLog } from "../log/events.ts";
-import { certFacts, certIndexForKey, keyFitsCert } from "./cert-facts.ts";
 import { warnings } from "./cert-warnings.ts";
-import { loadPrivateKey } from "./keys.ts";
-import { explainUnreadable, pemProblem, unterminated } from "./pem-hints.ts";
+import { unterminated } from "./pem-hints.ts";
+import { PairError, readPair } from "./cert-pair.ts";
 import { resolvePassphrase } from "./passphrase.ts";
 
 /** `cert`/`key` are lists when one name has certificates of several key types (RSA and ECDSA). */
@@ -51,42 +50,27 @@ function sniNames(sans: string[], subject: string): string[] {
 
 async function loadCertificate(c: CertConfig, at: string, baseDir: string, warn: (m: string) => void): Promise<Loaded> {
   const leafPem = readAt(baseDir, c.cert, `${at}.cert`);
-  let summary;
-  try {
-    summary = certFacts(leafPem);
-  } catch (e) {
-    const why = explainUnreadable(leafPem, () => readFileSync(resolve(baseDir, c.cert)), c.cert, "certificate");
-    throw new Error(`${at}.cert: ${why ?? `${c.cert}: ${(e as Error).message}`}`);
-  }
-  for (const w of warnings(summary)) warn(`${at}.cert: ${c.cert}: ${w}`);
   const chain = c.chain === undefined ? "" : readAt(baseDir, c.chain, `${at}.chain`);
-  const cutCert = unterminated(leafPem, c.cert);
-  if (cutCert) throw new Error(`${at}.cert: ${cutCert}`);
   const cutChain = c.chain === undefined ? undefined : unterminated(chain, c.chain);
   if (cutChain) throw new Error(`${at}.chain: ${cutChain}`);
   if (c.chain !== undefined && !chain.includes("-----BEGIN CERTIFICATE-----")) throw new Error(`${at}.chain: ${c.chain} holds no PEM certificate (give the intermediates in PEM)`);
   const passphrase = await resolvePassphrase(c, baseDir, at);
   const keyText = readAt(baseDir, c.key, `${at}.key`);
+  let pair;
+  try {
+    pair = readPair({ certFile: c.cert, keyFile: c.key, certText: leafPem, keyText, passphrase, role: "server", bytes: (f) => readFileSync(resolve(baseDir, f)) });
+  } catch (e) {
+    if (!(e instanceof PairError)) throw e;
+    const hint = e.message.endsWith("passphrase is needed") ? ` (set passphrase, passphraseFile or passphraseCommand in ${at})` : "";
+    throw new Error(`${at}.${e.field}: ${e.message}${hint}`);
+  }
+  for (const w of warnings(pair.facts)) warn(`${at}.cert: ${c.cert}: ${w}`);
   // Normalise to unencrypted PKCS#8: Bun's own `passphrase` handles neither legacy
   // `genrsa -des3` PEM nor SEC1 keys reliably, and the key stays only in memory.
-  let key: string;
-  try {
-    key = loadPrivateKey(keyText, passphrase, `${at}.key: ${c.key}`).export({ type: "pkcs8", format: "pem" }) as string;
-  } catch (e) {
-    const m = (e as Error).message;
-    const why = m.includes("expected PEM") ? pemProblem(readFileSync(resolve(baseDir, c.key)), c.key, "key") : undefined;
-    if (why) throw new Error(`${at}.key: ${why}`);
-    throw new Error(m.endsWith("passphrase is needed") ? `${m} (set passphrase, passphraseFile or passphraseCommand in ${at})` : m);
-  }
-  if (!keyFitsCert(leafPem, key)) {
-    // NGINX (ssl_certificate) and Apache (SSLCertificateFile) take the server certificate first too.
-    const n = certIndexForKey(leafPem, key);
-    if (n > 0) throw new Error(`${at}.cert: ${c.cert}: the key ${c.key} belongs to certificate ${n + 1} in this file, not the first; put the server certificate first, then its intermediates`);
-    throw new Error(`${at}.key: ${c.key} does not match ${c.cert} (give the key the certificate was issued for; compare with: proxy cert inspect ${c.cert} ${c.key})`);
-  }
+  const key = pair.key.export({ type: "pkcs8", format: "pem" }) as string;
   const cert = leafPem.trimEnd() + "\n" + (chain ? chain.trimEnd() + "\n" : "");
   // SNI names compare case-insensitively (RFC 6066 3, as NGINX server_name): stored lower-case.
-  const names = (c.serverNames ?? sniNames(summary.sans, summary.subject)).map((n) => n.toLowerCase());
+  const names = (c.serverNames ?? sniNames(pair.facts.sans, pair.facts.subject)).map((n) => n.toLowerCase());
   return { cert, key, names };
 }
 

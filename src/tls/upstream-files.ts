@@ -6,10 +6,8 @@
  * and then fail every handshake with (a key file as the certificate, a key of another
  * certificate) is an error at its JSON path here.
  */
-import { certFacts, certIndexForKey, keyFitsCert } from "./cert-facts.ts";
-import { loadPrivateKey } from "./keys.ts";
 import { parsePem, PRIVATE_KEY_BLOCK } from "./pem.ts";
-import { explainUnreadable, pemProblem, unterminated } from "./pem-hints.ts";
+import { PairError, readPair } from "./cert-pair.ts";
 import { checkUpstreamCa } from "./upstream-ca.ts";
 
 /** PEM texts for Bun's tls options; the compared settings of a pool, so changed files make new dialers. */
@@ -52,36 +50,22 @@ export function readUpstreamTls(at: string, tls: { ca?: string | undefined; cert
 function clientPair(at: string, certFile: string, keyFile: string, text: (field: "cert" | "key", file: string) => string, io: FileAccess): { cert: string; key: string } {
   const certText = text("cert", certFile);
   const keyText = text("key", keyFile);
-  const cut = unterminated(certText, certFile);
-  if (cut) throw io.fail("cert", cut);
   // One client identity per pool: httpd picks among several pairs by the member's CA list, we do not.
   const keys = parsePem(keyText).filter((b) => PRIVATE_KEY_BLOCK.test(`-----BEGIN ${b.label}-----`)).length;
   if (keys > 1) throw io.fail("key", `${keyFile} holds ${keys} private keys; give the one client certificate and key this pool presents`);
-  // The leaf and its intermediates, without a key that may share the file (Apache's habit).
-  const cert = parsePem(certText).filter((b) => b.label === "CERTIFICATE").map((b) => b.text).join("\n");
-  let facts;
+  let pair;
   try {
-    facts = certFacts(cert);
+    pair = readPair({ certFile, keyFile, certText, keyText, role: "client", bytes: io.read });
   } catch (e) {
-    throw io.fail("cert", explainUnreadable(certText, () => io.read(certFile), certFile, "certificate") ?? `${certFile}: ${(e as Error).message}`);
+    if (!(e instanceof PairError)) throw e;
+    // mod_ssl takes only unencrypted keys here too (SSLProxyMachineCertificateFile).
+    if (e.message.endsWith("passphrase is needed")) throw io.fail("key", `${keyFile} is encrypted; decrypt it with: proxy cert key --decrypt --in ${keyFile} --out client.key --passphrase-file FILE`);
+    throw io.fail(e.field, e.message);
   }
+  const { facts } = pair;
   const days = Math.ceil((facts.notAfter.getTime() - io.now) / 86_400_000);
   if (facts.notAfter.getTime() <= io.now) io.warn(`${at}.cert: ${certFile}: expired on ${facts.notAfter.toISOString()}; members that check client certificates refuse the handshake`);
   else if (days < 30) io.warn(`${at}.cert: ${certFile}: expires in ${days} days (${facts.notAfter.toISOString()}); renew it`);
   if (facts.notBefore.getTime() > io.now) io.warn(`${at}.cert: ${certFile}: not valid before ${facts.notBefore.toISOString()} (is a clock wrong?); members refuse it until then`);
-  let key;
-  try {
-    key = loadPrivateKey(keyText, undefined, keyFile);
-  } catch (e) {
-    const m = (e as Error).message;
-    // mod_ssl takes only unencrypted keys here too (SSLProxyMachineCertificateFile).
-    if (m.endsWith("passphrase is needed")) throw io.fail("key", `${keyFile} is encrypted; decrypt it with: proxy cert key --decrypt --in ${keyFile} --out client.key --passphrase-file FILE`);
-    throw io.fail("key", (m.includes("expected PEM") ? pemProblem(io.read(keyFile), keyFile, "key") : undefined) ?? m);
-  }
-  if (!keyFitsCert(cert, key)) {
-    const n = certIndexForKey(cert, key);
-    if (n > 0) throw io.fail("cert", `${certFile}: the key ${keyFile} belongs to certificate ${n + 1} in this file, not the first; put the client certificate first, then its intermediates`);
-    throw io.fail("key", `${keyFile} does not match ${certFile === keyFile ? "the certificate in that file" : certFile} (give the key the client certificate was issued for; compare with: proxy cert inspect ${certFile} ${keyFile})`);
-  }
-  return { cert: cert + "\n", key: key.export({ type: "pkcs8", format: "pem" }) as string };
+  return { cert: pair.certs + "\n", key: pair.key.export({ type: "pkcs8", format: "pem" }) as string };
 }
