@@ -2,6 +2,7 @@
 import type { Runtime } from "../config/runtime.ts";
 import type { Histogram } from "../metrics/histogram.ts";
 import { memberUrl } from "./views.ts";
+import { poolCertificateExpiries } from "../tls/expiry.ts";
 
 export interface MetricsInfo {
   version: string;
@@ -87,5 +88,7 @@ export function renderMetrics(rt: Runtime, info: MetricsInfo): string {
   sample("edge_proxy_config_generation", {}, info.generation);
   family("edge_proxy_certificate_expiry_timestamp_seconds", "gauge", "When a listener's certificate expires (Unix time).");
   for (const c of info.certificates ?? []) sample("edge_proxy_certificate_expiry_timestamp_seconds", { listener: c.listener, name: c.name }, c.notAfter);
+  family("edge_proxy_upstream_certificate_expiry_timestamp_seconds", "gauge", "When the client certificate a pool shows its members (tls.cert) expires (Unix time).");
+  for (const c of poolCertificateExpiries(rt.pools.values())) sample("edge_proxy_upstream_certificate_expiry_timestamp_seconds", { pool: c.pool, name: c.name }, c.notAfter);
   return out.join("\n") + "\n";
 }

@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { createServer as tlsServer, type TLSSocket } from "node:tls";
 import { join } from "node:path";
-import { runBinary, startProxy, tempDir, type RunningProxy } from "./harness.ts";
+import { X509Certificate } from "node:crypto";
+import { closedPort, runBinary, startProxy, tempDir, type RunningProxy } from "./harness.ts";
 import { createCA, issueLeaf } from "../../src/tls/issue.ts";
 
 const ca = await createCA({ cn: "Member CA" });
@@ -145,9 +146,10 @@ describe("pools.*.tls.cert and key: a client certificate for members that ask fo
   const m = mtlsMember();
   afterAll(() => m.stop());
 
-  test("members get the client certificate (200 with its CN); after SIGHUP with another certificate file they get the new one", async () => {
+  test("members get the client certificate (200 with its CN); after SIGHUP with another certificate file they get the new one, and /metrics its expiry", async () => {
     const url = `https://127.0.0.1:${await m.ready}`;
     const dir = tempDir();
+    const adminPort = closedPort();
     const mine = await issueLeaf({ caCertPem: ca.certPem, caKeyPem: ca.keyPem, cn: "edge-proxy", sans: ["edge.example.com"] });
     const next = await issueLeaf({ caCertPem: ca.certPem, caKeyPem: ca.keyPem, cn: "edge-proxy-2", sans: ["edge.example.com"] });
     writeFileSync(join(dir, "ca.pem"), ca.certPem);
@@ -157,8 +159,13 @@ describe("pools.*.tls.cert and key: a client certificate for members that ask fo
       listeners: [{ port: 0, host: "127.0.0.1" }], accessLog: { path: "/dev/null" },
       pools: { app: { members: [{ url }], tls: { ca: "ca.pem", cert: "client.crt", key: "client.key" }, retries: 0 }, bare: { members: [{ url }], tls: { ca: "ca.pem" }, retries: 0 } },
       routes: [{ path: "/bare", pool: "bare" }, { path: "/", pool: "app" }],
+      admin: { listen: `127.0.0.1:${adminPort}` },
     }, { dir });
+    const expiry = async () => (await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text()).split("\n").filter((l) => l.startsWith("edge_proxy_upstream_certificate_expiry_timestamp_seconds{"));
+    const unix = (pem: string) => Math.floor(new X509Certificate(pem).validToDate.getTime() / 1000);
     try {
+      await p.waitFor("admin listening on");
+      expect(await expiry()).toEqual([`edge_proxy_upstream_certificate_expiry_timestamp_seconds{pool="app",name="edge-proxy"} ${unix(mine.certPem)}`]);
       const r = await fetch(`${p.url}/x`);
       expect(r.status).toBe(200);
       expect(await r.text()).toBe("client=edge-proxy");
@@ -170,6 +177,7 @@ describe("pools.*.tls.cert and key: a client certificate for members that ask fo
       p.proc.kill("SIGHUP");
       await p.waitFor(/reload \(SIGHUP\): generation 2;[^\n]*pools ~app tls\.cert-file/);
       expect(await (await fetch(`${p.url}/x`)).text()).toBe("client=edge-proxy-2");
+      expect(await expiry()).toEqual([`edge_proxy_upstream_certificate_expiry_timestamp_seconds{pool="app",name="edge-proxy-2"} ${unix(next.certPem)}`]);
     } finally {
       await p.stop();
     }

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { certificateExpiries } from "../../src/tls/expiry.ts";
+import { certificateExpiries, poolCertificateExpiries } from "../../src/tls/expiry.ts";
 import { createCA, issueLeaf } from "../../src/tls/issue.ts";
 import type { TlsSetup } from "../../src/tls/listener-tls.ts";
 import { x509 } from "../../src/tls/x509.ts";
@@ -27,4 +27,13 @@ test("certificates sharing a CN are rows of their own: the later ones named with
   const ec3 = await issueLeaf({ caCertPem: ca.certPem, caKeyPem: ca.keyPem, cn: "a.example.com", sans: ["c.example.com"] });
   const three: TlsSetup = { names: [], entries: [{ cert: ec.certPem, key: ec.keyPem }, { cert: ec2.certPem, key: ec2.keyPem }, { cert: ec3.certPem, key: ec3.keyPem }] };
   expect(certificateExpiries(three).map((r) => r.name)).toEqual(["a.example.com", "a.example.com (EC)", "a.example.com (EC 2)"]);
+});
+
+test("a pool's client certificate (tls.cert) is a row named by the pool and the certificate's CN; pools without one have none", async () => {
+  const ca = await createCA({ cn: "Expiry CA" });
+  const client = await issueLeaf({ caCertPem: ca.certPem, caKeyPem: ca.keyPem, cn: "edge-client", sans: ["edge.example.com"], days: 12 });
+  const tls = { rejectUnauthorized: true, cert: client.certPem + ca.certPem, key: client.keyPem };
+  const pools = [{ name: "plain", upstreamTls: undefined }, { name: "verify-only", upstreamTls: { rejectUnauthorized: true } }, { name: "idp", upstreamTls: tls }];
+  const rows = poolCertificateExpiries(pools);
+  expect(rows).toEqual([{ pool: "idp", name: "edge-client", notAfter: Math.floor(new x509.X509Certificate(client.certPem).notAfter.getTime() / 1000) }]);
 });
