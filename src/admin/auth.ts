@@ -25,7 +25,7 @@ export interface AuthConfig {
 /** Checks a token; undefined when it is missing, forged, expired or has no valid scope. */
 export type Verify = (token: string) => Promise<Principal | undefined>;
 
-/** The secret as `proxy token` and the admin read it: the file's bytes, one trailing newline removed. */
+/** The secret as `proxy token` and the admin read it: the file's bytes, one trailing newline (LF or CRLF) removed. */
 export function readSecret(file: string): Uint8Array {
   const bytes = secretBytes(readFileSync(file));
   if (bytes.length < 32) throw new Error(`${file}: an admin secret needs at least 32 bytes, this one has ${bytes.length} (make one with: head -c 32 /dev/urandom | base64 > ${file})`);

@@ -1,5 +1,6 @@
 /** `proxy token --secret-file F [--scope read|write] [--ttl 8h] [--subject NAME] [--issuer I] [--audience A]`. */
 import { userInfo } from "node:os";
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { SignJWT } from "jose";
 import { DEFAULT_AUDIENCE, DEFAULT_ISSUER, readSecret } from "../admin/auth.ts";
@@ -54,14 +55,29 @@ export async function runToken(args: string[], io: Io, now = Date.now()): Promis
   return 0;
 }
 
-/** Who runs the command: $USER, else the account name; Bun answers "unknown" without a passwd entry. */
+/**
+ * Who runs the command, as `id -un` says: $USER, $LOGNAME, else the passwd entry of the uid.
+ * Bun's userInfo() answers "unknown" even when /etc/passwd has the uid (`docker exec` sets no
+ * $USER); "admin" only when no entry names the account (a container's arbitrary uid).
+ */
 function userName(): string {
-  if (process.env.USER) return process.env.USER;
+  const env = process.env.USER || process.env.LOGNAME;
+  if (env) return env;
   try {
     const name = userInfo().username;
     if (name && name !== "unknown") return name;
   } catch {
-    // no passwd entry (a container's arbitrary uid)
+    // no passwd entry: Node throws, Bun answers "unknown"
   }
-  return "admin";
+  return passwdName(process.getuid?.()) ?? "admin";
+}
+
+function passwdName(uid: number | undefined, passwd = "/etc/passwd"): string | undefined {
+  if (uid === undefined) return undefined;
+  try {
+    // name:password:uid:gid:gecos:home:shell (passwd(5))
+    return readFileSync(passwd, "utf8").split("\n").map((l) => l.split(":")).find((f) => f.length >= 3 && f[2] === String(uid))?.[0] || undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -44,14 +44,13 @@ describe("admin app", () => {
     expect((await withReload.request("http://admin.test/readyz")).status).toBe(503);
   });
 
-  test("a body that is not JSON is 400, one sent as a form 415, an array 400 saying so, an unknown field named: never a 500", async () => {
+  test("a body that is not JSON, an array or an unknown field is 400 with issues naming it: never a 500", async () => {
     const path = "/api/v1/pools/app/members/a";
-    for (const body of ["{", ""]) {
+    for (const [body, what] of [["{", "not JSON"], ["", "empty"], ["state=drain", "not JSON"]] as const) {
       const r = await req(path, { method: "PATCH", body, tok: "w" });
-      expect([r.status, await r.json()]).toEqual([400, { error: "admin: Malformed JSON in request body" }]);
+      const message = `${what}; send a JSON object such as {"state":"drain"}`;
+      expect([r.status, await r.json()]).toEqual([400, { error: `invalid body: ${message}`, issues: [{ path: "", message }] }]);
     }
-    const form = await req(path, { method: "PATCH", body: "state=drain", tok: "w", headers: { "content-type": "application/x-www-form-urlencoded" } });
-    expect([form.status, await form.json()]).toEqual([415, { error: "send the body as JSON, with Content-Type: application/json" }]);
     const unknown = await req(path, { method: "PATCH", body: '{"status":"drain"}', tok: "w" });
     expect(unknown.status).toBe(400);
     expect(((await unknown.json()) as { issues: unknown[] }).issues).toContainEqual({ path: "status", message: 'unknown field "status": a member takes state and weight' });
@@ -60,6 +59,16 @@ describe("admin app", () => {
       expect([r.status, ((await r.json()) as { error: string }).error]).toEqual([400, 'invalid body: expected a JSON object such as {"state":"drain"}, not an array']);
     }
     expect(rt.pools.get("app")!.pool.members[0]!.state).toBe("active");
+  });
+
+  test("a JSON body sent without Content-Type: application/json (curl -d sends a form type) is read as JSON", async () => {
+    const path = "/api/v1/pools/app/members/a";
+    for (const headers of [{ "content-type": "application/x-www-form-urlencoded" }, { "content-type": "text/plain" }]) {
+      const r = await req(path, { method: "PATCH", body: '{"weight":7}', tok: "w", headers });
+      expect([r.status, ((await r.json()) as { weight: number }).weight]).toEqual([200, 7]);
+    }
+    await req(`${path}/override`, { method: "DELETE", tok: "w" });
+    expect(rt.pools.get("app")!.pool.members[0]!.weight).toBe(1);
   });
 
   test("a known path asked with another method is 405 with Allow; an unknown path 404", async () => {

@@ -1,7 +1,6 @@
 import { expect, test } from "bun:test";
 import { decodeJwt, jwtVerify } from "jose";
 import { join } from "node:path";
-import { userInfo } from "node:os";
 import { writeFileSync } from "node:fs";
 import { runToken } from "../../src/cli/token.ts";
 import { makeTempDir } from "../temp-dirs.ts";
@@ -31,7 +30,7 @@ test("proxy token --help prints what each option does, on stdout, and exits 0", 
   for (const option of ["--scope", "--ttl", "--subject", "--issuer"]) expect(out[0]).toContain(option);
 });
 
-test("without --subject the subject is $USER, else the account's name, never Bun's \"unknown\"", async () => {
+test("without --subject the subject is $USER, $LOGNAME, else the uid's passwd name (as id -un), never Bun's \"unknown\"", async () => {
   const file = join(makeTempDir("edge-token-"), "admin.secret");
   writeFileSync(file, "k".repeat(40) + "\n");
   const subject = async () => {
@@ -39,17 +38,21 @@ test("without --subject the subject is $USER, else the account's name, never Bun
     expect(await runToken(["--secret-file", file, "--scope", "read"], { out: (s) => out.push(s), err: () => {} })).toBe(0);
     return decodeJwt(out[0]!).sub;
   };
-  const saved = process.env.USER;
+  const saved = { USER: process.env.USER, LOGNAME: process.env.LOGNAME };
   try {
     process.env.USER = "deploy-bot";
+    process.env.LOGNAME = "other";
     expect(await subject()).toBe("deploy-bot");
     delete process.env.USER;
-    const sub = await subject();
-    expect(sub).not.toBe("unknown");
-    const account = userInfo().username;
-    expect(sub).toBe(account === "unknown" ? "admin" : account);
+    expect(await subject()).toBe("other");
+    delete process.env.LOGNAME;
+    const idUn = Bun.spawnSync(["id", "-un"], { env: {} }).stdout.toString().trim();
+    expect(await subject()).toBe(idUn);
+    expect(idUn).not.toBe("unknown");
   } finally {
-    if (saved === undefined) delete process.env.USER;
-    else process.env.USER = saved;
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
   }
 });
