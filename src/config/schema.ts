@@ -75,7 +75,7 @@ const pool = v.strictObject({
   })),
   tls: v.optional(v.strictObject({
     verify: v.optional(v.boolean(), true), ca: v.optional(v.string()), serverName: v.optional(v.string()),
-    cert: v.optional(v.string()), key: v.optional(v.string()),
+    cert: v.optional(v.string()), key: v.optional(v.string()), passphrase: v.optional(v.string()), passphraseFile: v.optional(v.string()),
   })),
   timeouts: v.optional(timeouts),
   retries: v.optional(count(0, 100), 1),

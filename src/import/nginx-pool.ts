@@ -60,7 +60,11 @@ function poolSettings(scope: Scope, at: Node, dir: string, draft: Draft, report:
   for (const n of variable) report.skip(n!, "certificates named by variables are not converted; the pair is left out");
   const [cert, key] = variable.length ? [undefined, undefined] : pair.map((n) => n?.args[0]);
   const file = (f: string | undefined) => (f ? draft.file(f, dir) : undefined);
-  return { verify, ca: file(ca), serverName: scope.get("proxy_ssl_name")[0]?.args[0], cert: file(cert), key: file(key), nextUpstreamOff: next?.args[0] === "off", tries: tries ? Number(tries) : undefined, at };
+  const pass = scope.get("proxy_ssl_password_file")[0];
+  if (pass && key) report.note(pass, "NGINX tries each line of the file; passphraseFile is one passphrase");
+  else if (pass && !variable.length) report.skip(pass, "no proxy_ssl_certificate_key here for it to decrypt");
+  const passphraseFile = key ? file(pass?.args[0]) : undefined;
+  return { verify, ca: file(ca), serverName: scope.get("proxy_ssl_name")[0]?.args[0], cert: file(cert), key: file(key), ...(passphraseFile ? { passphraseFile } : {}), nextUpstreamOff: next?.args[0] === "off", tries: tries ? Number(tries) : undefined, at };
 }
 
 /**

@@ -69,7 +69,7 @@ function sticky(c: Node, report: Report): Json | undefined {
   return undefined;
 }
 
-export interface PoolSettings { verify: boolean; ca?: string; serverName?: string; cert?: string; key?: string; nextUpstreamOff: boolean; tries?: number; at: Node }
+export interface PoolSettings { verify: boolean; ca?: string; serverName?: string; cert?: string; key?: string; passphraseFile?: string; nextUpstreamOff: boolean; tries?: number; at: Node }
 
 export function upstreamPool(up: Upstream, scheme: "http" | "https", s: PoolSettings, report: Report): Json | undefined {
   const members: Json[] = [];
@@ -121,6 +121,7 @@ function finishPool(pool: Json, s: PoolSettings, report: Report, at: Node, fails
     if (s.serverName) tls.serverName = s.serverName;
     if (s.cert) tls.cert = s.cert;
     if (s.key) tls.key = s.key;
+    if (s.key && s.passphraseFile) tls.passphraseFile = s.passphraseFile;
     pool.tls = tls;
   }
   return pool;

@@ -10,6 +10,8 @@ import { parsePem, PRIVATE_KEY_BLOCK } from "./pem.ts";
 import { PairError, readPair } from "./cert-pair.ts";
 import { checkUpstreamCa } from "./upstream-ca.ts";
 
+type PoolTlsField = "ca" | "cert" | "key" | "passphrase" | "passphraseFile";
+
 /** PEM texts for Bun's tls options; the compared settings of a pool, so changed files make new dialers. */
 export interface UpstreamTlsFiles { ca?: string; cert?: string; key?: string }
 
@@ -17,14 +19,16 @@ export interface FileAccess {
   /** The file's bytes (relative to routes.json); throws a message ending in what to fix. */
   read(file: string): Uint8Array;
   /** An error for pools.NAME.tls.<field>. */
-  fail(field: "ca" | "cert" | "key", message: string): Error;
+  fail(field: PoolTlsField, message: string): Error;
   warn(message: string): void;
   now: number;
 }
 
-export function readUpstreamTls(at: string, tls: { ca?: string | undefined; cert?: string | undefined; key?: string | undefined }, io: FileAccess): UpstreamTlsFiles {
+export interface PoolTlsFiles { ca?: string | undefined; cert?: string | undefined; key?: string | undefined; passphrase?: string | undefined; passphraseFile?: string | undefined }
+
+export function readUpstreamTls(at: string, tls: PoolTlsFiles, io: FileAccess): UpstreamTlsFiles {
   const out: UpstreamTlsFiles = {};
-  const text = (field: "ca" | "cert" | "key", file: string): string => {
+  const text = (field: PoolTlsField, file: string): string => {
     try {
       return new TextDecoder().decode(io.read(file));
     } catch (e) {
@@ -41,13 +45,20 @@ export function readUpstreamTls(at: string, tls: { ca?: string | undefined; cert
       throw io.fail("ca", (e as Error).message);
     }
   }
+  const secret = tls.passphrase !== undefined ? "passphrase" : tls.passphraseFile !== undefined ? "passphraseFile" : undefined;
+  if (tls.passphrase !== undefined && tls.passphraseFile !== undefined) throw io.fail("passphraseFile", "give passphrase or passphraseFile, not both");
+  if (secret && tls.key === undefined) throw io.fail(secret, `tls.${secret} is given without tls.key: it is the passphrase of the client certificate's key`);
   if (tls.cert === undefined && tls.key === undefined) return out;
   if (tls.cert === undefined) throw io.fail("cert", "tls.key is given without tls.cert: give the client certificate the key belongs to");
   if (tls.key === undefined) throw io.fail("key", `tls.cert is given without tls.key: give the client certificate's private key (it may be ${tls.cert} itself when that file holds it)`);
-  return { ...out, ...clientPair(at, tls.cert, tls.key, text, io) };
+  // First line of the file, as listeners' passphraseFile and `openssl -passin file:` read it.
+  const passphrase = tls.passphraseFile !== undefined ? (text("passphraseFile", tls.passphraseFile).split(/\r?\n/, 1)[0] ?? "") : tls.passphrase;
+  return { ...out, ...clientPair(at, { certFile: tls.cert, keyFile: tls.key, passphrase, secret }, text, io) };
 }
 
-function clientPair(at: string, certFile: string, keyFile: string, text: (field: "cert" | "key", file: string) => string, io: FileAccess): { cert: string; key: string } {
+interface ClientFiles { certFile: string; keyFile: string; passphrase: string | undefined; secret: "passphrase" | "passphraseFile" | undefined }
+
+function clientPair(at: string, { certFile, keyFile, passphrase, secret }: ClientFiles, text: (field: PoolTlsField, file: string) => string, io: FileAccess): { cert: string; key: string } {
   const certText = text("cert", certFile);
   const keyText = text("key", keyFile);
   // One client identity per pool: httpd picks among several pairs by the member's CA list, we do not.
@@ -55,11 +66,12 @@ function clientPair(at: string, certFile: string, keyFile: string, text: (field:
   if (keys > 1) throw io.fail("key", `${keyFile} holds ${keys} private keys; give the one client certificate and key this pool presents`);
   let pair;
   try {
-    pair = readPair({ certFile, keyFile, certText, keyText, role: "client", bytes: io.read });
+    pair = readPair({ certFile, keyFile, certText, keyText, role: "client", bytes: io.read, passphrase });
   } catch (e) {
     if (!(e instanceof PairError)) throw e;
-    // mod_ssl takes only unencrypted keys here too (SSLProxyMachineCertificateFile).
-    if (e.message.endsWith("passphrase is needed")) throw io.fail("key", `${keyFile} is encrypted; decrypt it with: proxy cert key --decrypt --in ${keyFile} --out client.key --passphrase-file FILE`);
+    // NGINX proxy_ssl_password_file; mod_ssl takes only unencrypted keys here (SSLProxyMachineCertificateFile).
+    if (e.message.endsWith("passphrase is needed")) throw io.fail("key", `${keyFile} is encrypted; give its passphrase as tls.passphraseFile, or decrypt it with: proxy cert key --decrypt --in ${keyFile} --out client.key --passphrase-file FILE`);
+    if (secret && e.message.endsWith("wrong passphrase")) throw io.fail(secret, `the passphrase does not decrypt ${keyFile}`);
     throw io.fail(e.field, e.message);
   }
   const { facts } = pair;

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { X509Certificate } from "node:crypto";
 import { closedPort, runBinary, startProxy, tempDir, type RunningProxy } from "./harness.ts";
 import { createCA, issueLeaf } from "../../src/tls/issue.ts";
+import { encryptPrivateKeyPem } from "../../src/tls/keys.ts";
 
 const ca = await createCA({ cn: "Member CA" });
 const good = await issueLeaf({ caCertPem: ca.certPem, caKeyPem: ca.keyPem, cn: "member", sans: ["127.0.0.1", "app.internal"] });
@@ -145,6 +146,33 @@ function mtlsMember() {
 describe("pools.*.tls.cert and key: a client certificate for members that ask for one", () => {
   const m = mtlsMember();
   afterAll(() => m.stop());
+
+  test("an encrypted client key opens with tls.passphraseFile (NGINX proxy_ssl_password_file); a wrong one stops the start at that path", async () => {
+    const url = `https://127.0.0.1:${await m.ready}`;
+    const dir = tempDir();
+    const mine = await issueLeaf({ caCertPem: ca.certPem, caKeyPem: ca.keyPem, cn: "edge-sealed", sans: ["edge.example.com"] });
+    writeFileSync(join(dir, "ca.pem"), ca.certPem);
+    writeFileSync(join(dir, "client.crt"), mine.certPem);
+    writeFileSync(join(dir, "client.key"), encryptPrivateKeyPem(mine.keyPem, "vault-pass"));
+    writeFileSync(join(dir, "client.pass"), "vault-pass\n");
+    writeFileSync(join(dir, "wrong.pass"), "guess\n");
+    const config = (pass: string) => ({
+      listeners: [{ port: 0, host: "127.0.0.1" }], accessLog: { path: "/dev/null" },
+      pools: { app: { members: [{ url }], tls: { ca: "ca.pem", cert: "client.crt", key: "client.key", passphraseFile: pass } } },
+      routes: [{ path: "/", pool: "app" }],
+    });
+    writeFileSync(join(dir, "wrong.json"), JSON.stringify(config("wrong.pass")));
+    const refused = await runBinary(["--routes", join(dir, "wrong.json")]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain("pools.app.tls.passphraseFile: the passphrase does not decrypt client.key");
+    const p = await startProxy(config("client.pass"), { dir });
+    try {
+      const r = await fetch(`${p.url}/x`);
+      expect([r.status, await r.text()]).toEqual([200, "client=edge-sealed"]);
+    } finally {
+      await p.stop();
+    }
+  });
 
   test("members get the client certificate (200 with its CN); after SIGHUP with another certificate file they get the new one, and /metrics its expiry", async () => {
     const url = `https://127.0.0.1:${await m.ready}`;

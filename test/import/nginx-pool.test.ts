@@ -35,6 +35,16 @@ describe("locations proxying to one upstream with different per-pool settings", 
     expect(() => parseConfigText(JSON.stringify(c.json))).not.toThrow();
   });
 
+  test("proxy_ssl_password_file becomes tls.passphraseFile beside the key (one passphrase, noted); without a key it is reported", () => {
+    const c = convert("nginx", server("location / { proxy_pass https://app; proxy_ssl_certificate /etc/client.crt; proxy_ssl_certificate_key /etc/client.key; proxy_ssl_password_file /etc/client.pass; }"));
+    expect(pools(c).app!.tls).toEqual({ verify: false, cert: "/etc/client.crt", key: "/etc/client.key", passphraseFile: "/etc/client.pass" });
+    expect(c.lines.join("\n")).toMatch(/proxy_ssl_password_file.*NGINX tries each line of the file; passphraseFile is one passphrase/);
+    expect(() => parseConfigText(JSON.stringify(c.json))).not.toThrow();
+    const alone = convert("nginx", server("location / { proxy_pass https://app; proxy_ssl_password_file /etc/client.pass; }"));
+    expect(pools(alone).app!.tls).toEqual({ verify: false });
+    expect(alone.lines.join("\n")).toMatch(/not carried over: proxy_ssl_password_file .*no proxy_ssl_certificate_key here for it to decrypt/);
+  });
+
   test("a proxy_ssl_certificate named by a variable is reported, not copied as a file name", () => {
     const c = convert("nginx", server("location / { proxy_pass https://app; proxy_ssl_certificate /etc/certs/$host.crt; proxy_ssl_certificate_key /etc/certs/$host.key; }"));
     expect(pools(c).app!.tls).toEqual({ verify: false });

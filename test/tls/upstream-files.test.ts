@@ -2,7 +2,8 @@ import { expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createCA, issueLeaf } from "../../src/tls/issue.ts";
-import { readUpstreamTls, type FileAccess } from "../../src/tls/upstream-files.ts";
+import { encryptPrivateKeyPem } from "../../src/tls/keys.ts";
+import { readUpstreamTls, type FileAccess, type PoolTlsFiles } from "../../src/tls/upstream-files.ts";
 import { opensslOk, tempDir, write } from "./openssl.ts";
 
 const dir = tempDir();
@@ -15,7 +16,7 @@ write(dir, "client.key", client.keyPem);
 write(dir, "other.key", other.keyPem);
 write(dir, "both.pem", client.keyPem + client.certPem); // Apache's SSLProxyMachineCertificateFile holds both
 
-function run(tls: { ca?: string; cert?: string; key?: string }, now = Date.now()) {
+function run(tls: PoolTlsFiles, now = Date.now()) {
   const warnings: string[] = [];
   const io: FileAccess = {
     read: (f) => readFileSync(join(dir, f)),
@@ -41,7 +42,7 @@ test("cert without key, key without cert, a key of another certificate and an en
   expect(() => run({ key: "client.key" })).toThrow("pools.p.tls.cert: tls.key is given without tls.cert");
   expect(() => run({ cert: "client.crt", key: "other.key" })).toThrow("pools.p.tls.key: other.key does not match client.crt");
   opensslOk(dir, "genrsa", "-aes256", "-passout", "pass:x", "-out", "enc.key", "2048");
-  expect(() => run({ cert: "client.crt", key: "enc.key" })).toThrow("pools.p.tls.key: enc.key is encrypted; decrypt it with: proxy cert key --decrypt --in enc.key --out client.key --passphrase-file FILE");
+  expect(() => run({ cert: "client.crt", key: "enc.key" })).toThrow("pools.p.tls.key: enc.key is encrypted; give its passphrase as tls.passphraseFile, or decrypt it with: proxy cert key --decrypt --in enc.key --out client.key --passphrase-file FILE");
   expect(() => run({ cert: "missing.crt", key: "client.key" })).toThrow("pools.p.tls.cert: cannot read missing.crt");
   expect(() => run({ cert: "client.crt", key: "missing.key" })).toThrow(/^pools\.p\.tls\.key: cannot read missing\.key: [^\n]*$/);
 });
@@ -75,4 +76,21 @@ test("a client certificate not valid yet, or expiring within 30 days, warns", as
   write(dir, "soon.key", soon.keyPem);
   expect(run({ cert: "soon.crt", key: "soon.key" }).warnings).toEqual([expect.stringMatching(/^pools\.p\.tls\.cert: soon\.crt: expires in 10 days \(.*\); renew it$/)]);
   expect(run({ cert: "client.crt", key: "client.key" }, Date.now() - 2 * 86_400_000).warnings).toEqual([expect.stringMatching(/^pools\.p\.tls\.cert: client\.crt: not valid before .* \(is a clock wrong\?\); members refuse it until then$/)]);
+});
+
+test("an encrypted client key opens with passphrase or passphraseFile (its first line, NGINX proxy_ssl_password_file); the dialer gets it decrypted", () => {
+  const enc = encryptPrivateKeyPem(client.keyPem, "s3cret pass");
+  write(dir, "client-enc.key", enc);
+  write(dir, "client.pass", "s3cret pass\nan older one\n");
+  write(dir, "wrong.pass", "nope\n");
+  for (const given of [{ passphraseFile: "client.pass" }, { passphrase: "s3cret pass" }]) {
+    const { files } = run({ cert: "client.crt", key: "client-enc.key", ...given });
+    expect(files.key).toStartWith("-----BEGIN PRIVATE KEY-----");
+    expect(files.key).toBe(run({ cert: "client.crt", key: "client.key" }).files.key);
+  }
+  expect(() => run({ cert: "client.crt", key: "client-enc.key", passphraseFile: "wrong.pass" })).toThrow("pools.p.tls.passphraseFile: the passphrase does not decrypt client-enc.key");
+  expect(() => run({ cert: "client.crt", key: "client-enc.key", passphrase: "nope" })).toThrow("pools.p.tls.passphrase: the passphrase does not decrypt client-enc.key");
+  expect(() => run({ cert: "client.crt", key: "client-enc.key", passphraseFile: "missing.pass" })).toThrow("pools.p.tls.passphraseFile: cannot read missing.pass");
+  expect(() => run({ cert: "client.crt", key: "client-enc.key", passphrase: "x", passphraseFile: "client.pass" })).toThrow("pools.p.tls.passphraseFile: give passphrase or passphraseFile, not both");
+  expect(() => run({ ca: "ca.crt", passphraseFile: "client.pass" })).toThrow("pools.p.tls.passphraseFile: tls.passphraseFile is given without tls.key: it is the passphrase of the client certificate's key");
 });
