@@ -53,7 +53,9 @@ export function tlsVerifyReason(code: string, message: string, name: string): st
 /**
  * A member's TLS alert about our client certificate (RFC 8446 6.2), in the setting's words:
  * the member sends certificate_required when we showed none, unknown_ca / bad_certificate /
- * certificate_unknown / certificate_expired when it refused the one in tls.cert. Other messages pass unchanged.
+ * certificate_unknown / certificate_expired when it refused the one in tls.cert. A TLS 1.2 member
+ * has no certificate_required (RFC 5246 7.4.6): it answers a missing one with handshake_failure,
+ * which also means no shared version or cipher, so both are named. Other messages pass unchanged.
  */
 export function tlsAlertReason(message: string): string {
   const alert = /(TLSV1|SSLV3)_ALERT_([A-Z_]+)/.exec(message);
@@ -62,5 +64,6 @@ export function tlsAlertReason(message: string): string {
   if (alert[2] === "CERTIFICATE_REQUIRED") return `TLS: the member asks for a client certificate; give it as tls.cert and tls.key (${code})`;
   if (["UNKNOWN_CA", "BAD_CERTIFICATE", "CERTIFICATE_UNKNOWN", "CERTIFICATE_EXPIRED", "CERTIFICATE_REVOKED"].includes(alert[2]!))
     return `TLS: the member refused the client certificate in tls.cert (is it from a CA the member trusts, and still valid?) (${code})`;
+  if (alert[2] === "HANDSHAKE_FAILURE") return `TLS: the member refused the handshake: it wants a client certificate (give it as tls.cert and tls.key), or it shares no TLS version (the proxy speaks 1.2 and 1.3) or cipher with the proxy (${code})`;
   return message;
 }

@@ -131,8 +131,8 @@ describe("pools.*.tls.ca is checked and re-read", () => {
 });
 
 /** A member that demands a client certificate from our CA (NGINX ssl_verify_client on) and answers with its CN. */
-function mtlsMember() {
-  const server = tlsServer({ cert: good.certPem, key: good.keyPem, ca: ca.certPem, requestCert: true, rejectUnauthorized: true }, (s: TLSSocket) => {
+function mtlsMember(maxVersion: "TLSv1.2" | "TLSv1.3" = "TLSv1.3") {
+  const server = tlsServer({ cert: good.certPem, key: good.keyPem, ca: ca.certPem, requestCert: true, rejectUnauthorized: true, maxVersion }, (s: TLSSocket) => {
     s.on("data", () => {
       const body = `client=${(s.getPeerCertificate() as { subject?: { CN?: string } }).subject?.CN}`;
       s.write(`HTTP/1.1 200 OK\r\ncontent-length: ${body.length}\r\n\r\n${body}`);
@@ -143,9 +143,47 @@ function mtlsMember() {
   return { ready, stop: () => server.close() };
 }
 
+/** A routes.json directory with the members' CA (ca.pem) and a client certificate from it (client.crt, client.key). */
+async function clientCertDir(cn: string) {
+  const dir = tempDir();
+  const mine = await issueLeaf({ caCertPem: ca.certPem, caKeyPem: ca.keyPem, cn, sans: ["edge.example.com"] });
+  writeFileSync(join(dir, "ca.pem"), ca.certPem);
+  writeFileSync(join(dir, "client.crt"), mine.certPem);
+  writeFileSync(join(dir, "client.key"), mine.keyPem);
+  return { dir, mine };
+}
+
 describe("pools.*.tls.cert and key: a client certificate for members that ask for one", () => {
   const m = mtlsMember();
-  afterAll(() => m.stop());
+  const m12 = mtlsMember("TLSv1.2");
+  afterAll(() => (m.stop(), m12.stop()));
+
+  test("a TLS 1.2 member that wants a client certificate (handshake_failure: 1.2 has no certificate_required) is a connect failure naming tls.cert, and a POST moves on to the next member; given tls.cert it answers", async () => {
+    const old = `https://127.0.0.1:${await m12.ready}`;
+    const open = member("open", good);
+    const { dir } = await clientCertDir("edge-12");
+    const p = await startProxy({
+      listeners: [{ port: 0, host: "127.0.0.1" }], accessLog: { path: "/dev/null" },
+      pools: {
+        // maxFails high: the TLS 1.2 member stays in, so every POST meets it first (round robin starts there).
+        bare: { members: [{ url: old }, { url: open.url }], tls: { ca: "ca.pem" }, retries: 1, health: { passive: { maxFails: 100 } } },
+        app: { members: [{ url: old }], tls: { ca: "ca.pem", cert: "client.crt", key: "client.key" } },
+      },
+      routes: [{ path: "/bare", pool: "bare" }, { path: "/", pool: "app" }],
+    }, { dir });
+    try {
+      for (let i = 0; i < 2; i++) {
+        const r = await fetch(`${p.url}/bare`, { method: "POST", body: "x" });
+        expect([r.status, ((await r.json()) as { name: string }).name]).toEqual([200, "open"]);
+      }
+      await p.waitFor(`pool=bare member=${old} connect failed: TLS: the member refused the handshake: it wants a client certificate (give it as tls.cert and tls.key)`);
+      const r = await fetch(`${p.url}/x`);
+      expect([r.status, await r.text()]).toEqual([200, "client=edge-12"]);
+    } finally {
+      await p.stop();
+      open.stop();
+    }
+  });
 
   test("an encrypted client key opens with tls.passphraseFile (NGINX proxy_ssl_password_file); a wrong one stops the start at that path", async () => {
     const url = `https://127.0.0.1:${await m.ready}`;
@@ -176,13 +214,9 @@ describe("pools.*.tls.cert and key: a client certificate for members that ask fo
 
   test("members get the client certificate (200 with its CN); after SIGHUP with another certificate file they get the new one, and /metrics its expiry", async () => {
     const url = `https://127.0.0.1:${await m.ready}`;
-    const dir = tempDir();
     const adminPort = closedPort();
-    const mine = await issueLeaf({ caCertPem: ca.certPem, caKeyPem: ca.keyPem, cn: "edge-proxy", sans: ["edge.example.com"] });
+    const { dir, mine } = await clientCertDir("edge-proxy");
     const next = await issueLeaf({ caCertPem: ca.certPem, caKeyPem: ca.keyPem, cn: "edge-proxy-2", sans: ["edge.example.com"] });
-    writeFileSync(join(dir, "ca.pem"), ca.certPem);
-    writeFileSync(join(dir, "client.crt"), mine.certPem);
-    writeFileSync(join(dir, "client.key"), mine.keyPem);
     const p = await startProxy({
       listeners: [{ port: 0, host: "127.0.0.1" }], accessLog: { path: "/dev/null" },
       pools: { app: { members: [{ url }], tls: { ca: "ca.pem", cert: "client.crt", key: "client.key" }, retries: 0 }, bare: { members: [{ url }], tls: { ca: "ca.pem" }, retries: 0 } },

@@ -33,9 +33,10 @@ test("a failed certificate check reads as the setting that fixes it, with OpenSS
   expect(tlsVerifyReason("CERT_HAS_EXPIRED", "certificate has expired", "a.test")).toBe("certificate has expired");
 });
 
-test("a member's alerts about the client certificate name tls.cert; other messages pass unchanged", () => {
+test("a member's alerts about the client certificate name tls.cert, a TLS 1.2 handshake_failure names it beside a version or cipher mismatch; other messages pass unchanged", () => {
   expect(tlsAlertReason("error:1000045c:SSL routines:OPENSSL_internal:TLSV1_ALERT_CERTIFICATE_REQUIRED")).toBe("TLS: the member asks for a client certificate; give it as tls.cert and tls.key (TLSV1_ALERT_CERTIFICATE_REQUIRED)");
   expect(tlsAlertReason("error:10000418:SSL routines:OPENSSL_internal:TLSV1_ALERT_UNKNOWN_CA")).toBe("TLS: the member refused the client certificate in tls.cert (is it from a CA the member trusts, and still valid?) (TLSV1_ALERT_UNKNOWN_CA)");
-  expect(tlsAlertReason("error:...:SSLV3_ALERT_HANDSHAKE_FAILURE")).toBe("error:...:SSLV3_ALERT_HANDSHAKE_FAILURE");
+  expect(tlsAlertReason("error:10000410:SSL routines:OPENSSL_internal:SSLV3_ALERT_HANDSHAKE_FAILURE")).toBe("TLS: the member refused the handshake: it wants a client certificate (give it as tls.cert and tls.key), or it shares no TLS version (the proxy speaks 1.2 and 1.3) or cipher with the proxy (SSLV3_ALERT_HANDSHAKE_FAILURE)");
+  expect(tlsAlertReason("error:...:SSLV3_ALERT_ILLEGAL_PARAMETER")).toBe("error:...:SSLV3_ALERT_ILLEGAL_PARAMETER");
   expect(tlsAlertReason("socket closed")).toBe("socket closed");
 });
