@@ -156,7 +156,7 @@ export abstract class TryRequest implements LaneUser, StreamingExchange, Watch {
     }
     // From the send, as NGINX's proxy_read_timeout: while connecting, only the connect timeout
     // runs, so a connect that hangs is a connect failure (retryable for any method), not a 504.
-    this.deps.deadlines.arm(this, this.route.timeouts.response);
+    this.#awaitMember();
     if (this.stream) {
       this.bodySent = true;
       this.client.streamBody(this);
@@ -191,8 +191,7 @@ export abstract class TryRequest implements LaneUser, StreamingExchange, Watch {
       if (stream.sendEnd > 0) this.#writeBody(s, d, stream.sendEnd);
       if (stream.done && stream.tail) this.#writeBody(s, stream.tail);
       if (this.#unsent) this.client.pauseReading();
-      // Sending counts as progress (NGINX proxy_send_timeout): the response wait starts again.
-      if (this.state === W_HEAD) this.deps.deadlines.extend(this, this.route.timeouts.response);
+      this.#awaitMember();
     }
     if (stream.done) this.client.bodyEnded();
     return end < d.byteLength ? d.subarray(end) : undefined;
@@ -204,6 +203,20 @@ export abstract class TryRequest implements LaneUser, StreamingExchange, Watch {
     this.#unsent = undefined;
     this.#writeBody(s, rest);
     if (!this.#unsent && this.bodyOpen) this.client.resumeReading();
+    this.#awaitMember();
+  }
+
+  /**
+   * The member's deadline before its head, timeouts.response: from the end of the request (NGINX
+   * proxy_read_timeout), or from its last write while it takes no more of the body (NGINX
+   * proxy_send_timeout). None while the client is still sending its body: that wait is the
+   * client's (clientTimeouts.body, 408), and a slow uploader must not cost the member a 504 and
+   * an ejection.
+   */
+  #awaitMember(): void {
+    if (this.state !== W_HEAD) return;
+    if (this.bodyOpen && !this.#unsent) this.deps.deadlines.clear(this);
+    else this.deps.deadlines.arm(this, this.route.timeouts.response);
   }
 
   /** Ends this try: no more timers, the upstream connection dropped (it is mid-exchange). */

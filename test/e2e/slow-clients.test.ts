@@ -80,3 +80,41 @@ test("Expect: 100-continue is answered by the front at once; the member gets the
   expect(c.text()).toContain("PUT /e HTTP/1.1 body=5");
   expect(up.requests[before]!.head).not.toMatch(/expect/i);
 });
+
+test("a streamed body the client pauses in is the client's wait: no 504 within clientTimeouts.body, a 408 past it, and the member is never blamed", async () => {
+  const q = await startProxy({
+    listeners: [{ port: 0, host: "127.0.0.1" }],
+    pools: { u: { members: [{ url: up.url }], timeouts: { response: "1s" }, health: { passive: { maxFails: 1 } } } },
+    routes: [{ path: "/", pool: "u" }],
+    clientTimeouts: { body: "3s" },
+    accessLog: { path: "/dev/null" },
+  });
+  try {
+    const u = new URL(q.url);
+    const open = async (first: string) => {
+      let text = "";
+      let closed!: () => void;
+      const done = new Promise<void>((r) => (closed = r));
+      const sock = await Bun.connect({ hostname: u.hostname, port: Number(u.port), socket: { data(_s, d) { text += d.toString("latin1"); }, close() { closed(); } } });
+      sock.write(first);
+      return { sock, text: () => text, closed: done };
+    };
+    // Over the 64 KiB read before a member is chosen: the body streams to the member.
+    const head = "POST /pause HTTP/1.1\r\nHost: a\r\nContent-Length: 70000\r\nConnection: close\r\n\r\n";
+    const paused = await open(head + "a".repeat(66_000));
+    await Bun.sleep(1600); // the pause under test: longer than timeouts.response, shorter than clientTimeouts.body
+    paused.sock.write("b".repeat(4000));
+    await paused.closed;
+    expect(paused.text()).toStartWith("HTTP/1.1 200");
+    expect(paused.text()).toContain("POST /pause HTTP/1.1 body=70000");
+    const gone = await open(head.replace("/pause", "/gone") + "a".repeat(66_000));
+    await gone.closed;
+    expect(gone.text()).toStartWith("HTTP/1.1 408");
+    const after = await fetch(`${q.url}/after`);
+    expect(after.status).toBe(200);
+    expect(q.stderr()).not.toContain("ejected");
+    expect(q.stderr()).not.toContain("response timeout");
+  } finally {
+    await q.stop();
+  }
+});

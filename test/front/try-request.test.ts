@@ -70,21 +70,46 @@ test("a malformed streamed body is refused, not sent", async () => {
   expect(upstream.state.written.length).toBe(before);
 });
 
-test("the response timeout fails the try; bytes of a streamed body push it on", async () => {
+test("while the client streams its body no response timeout runs (that wait is clientTimeouts.body); it starts when the body is all sent", async () => {
   const { t, at } = tryOn({ head: "POST /up HTTP/1.1\r\nHost: example.test\r\nContent-Length: 4\r\n\r\n", streamed: true });
   await settled();
-  at(800);
   t.requestData(Buffer.from("ab"));
-  at(1500);
+  at(5000); // five response timeouts of a paused client
   expect(t.ended).toEqual([]);
-  at(1900);
+  t.requestData(Buffer.from("cd"));
+  at(5900);
+  expect(t.ended).toEqual([]);
+  at(6100);
   expect(t.ended).toEqual(["failed: upstream response timeout"]);
   expect(t.stateName).toBe("over");
 });
 
-test("a try that is over no longer writes what the client streams", async () => {
-  const { upstream, t, at } = tryOn({ head: "POST /up HTTP/1.1\r\nHost: example.test\r\nContent-Length: 4\r\n\r\n", streamed: true });
+test("a member that takes no more of the body is timed out from its last write (NGINX proxy_send_timeout); a drain that leaves the client to send stops the clock", async () => {
+  const { t, at, upstream, client } = tryOn({ head: "POST /up HTTP/1.1\r\nHost: example.test\r\nContent-Length: 8\r\n\r\n", streamed: true });
   await settled();
+  upstream.state.room = 0; // full: what the client sends waits, reading pauses
+  t.requestData(Buffer.from("ab"));
+  expect(client.paused).toBe(true);
+  at(900);
+  upstream.state.room = Infinity;
+  t.upstreamDrain(upstream.sock);
+  expect(client.paused).toBe(false);
+  at(4000);
+  expect(t.ended).toEqual([]);
+  upstream.state.room = 0;
+  t.requestData(Buffer.from("cd"));
+  at(4900);
+  expect(t.ended).toEqual([]);
+  at(5100);
+  expect(t.ended).toEqual(["failed: upstream response timeout"]);
+});
+
+test("a try that is over no longer writes what the client streams", async () => {
+  const { upstream, t, at } = tryOn({ head: "POST /up HTTP/1.1\r\nHost: example.test\r\nContent-Length: 8\r\n\r\n", streamed: true });
+  await settled();
+  upstream.state.room = 0;
+  t.requestData(Buffer.from("ab")); // the member takes none of it: its send timeout runs
+  upstream.state.room = Infinity;
   at(1100);
   const before = upstream.state.written.length;
   t.requestData(Buffer.from("abcd"));
