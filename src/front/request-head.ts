@@ -28,6 +28,20 @@ const HOP = new Set(["keep-alive", "proxy-connection", "te", "trailer", "proxy-a
 const NAMES = new FieldNames(["host", "connection", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port", "forwarded", "x-real-ip",
   "content-length", "transfer-encoding", "expect", "upgrade", "authorization", "user-agent", "referer", "cookie", ...HOP]);
 
+/**
+ * X-Forwarded-Prefix, -Ssl, -Server, -Scheme and the rest: frameworks build URLs and pick the
+ * scheme from them (Spring, Rack), so like the four the proxy sets they are kept only from
+ * trustedProxies; from anyone else they are dropped (routes-json: "otherwise they are replaced").
+ */
+const X_FORWARDED_OTHER = "x-forwarded-*";
+const XF = "x-forwarded-";
+
+function forwardedOther(head: string, pos: number, colon: number): string | undefined {
+  if (colon - pos <= XF.length) return undefined;
+  for (let i = 0; i < XF.length; i++) if ((head.charCodeAt(pos + i) | 0x20) !== XF.charCodeAt(i)) return undefined;
+  return X_FORWARDED_OTHER;
+}
+
 /** Largest request head read; a longer one is answered 431 (NGINX large_client_header_buffers 4 8k). */
 export const MAX_HEAD = 32 * 1024;
 
@@ -113,7 +127,7 @@ export function readFastHead(head: string): FastHead {
       } else if (c < 32 && c !== 9) throw new BadHead("400 Bad Request: a control character in a field value");
     }
     // An underscored name is looked at in full: X_Forwarded_For must not reach a member as ours.
-    const name = NAMES.at(head, pos, colon) ?? (underscore ? head.slice(pos, colon).toLowerCase() : undefined);
+    const name = NAMES.at(head, pos, colon) ?? (underscore ? head.slice(pos, colon).toLowerCase() : forwardedOther(head, pos, colon));
     if (name !== undefined) {
       let drop = true;
       if (name === "host") {
@@ -133,7 +147,7 @@ export function readFastHead(head: string): FastHead {
       else if (name === "x-forwarded-proto") h.xForwardedProto = joinValues(h.xForwardedProto, value(head, colon, eol));
       else if (name === "x-forwarded-host") h.xForwardedHost = joinValues(h.xForwardedHost, value(head, colon, eol));
       else if (name === "x-forwarded-port") h.xForwardedPort = joinValues(h.xForwardedPort, value(head, colon, eol));
-      else if (name === "forwarded" || name === "x-real-ip") h.trustedOnly += head.slice(pos, eol + 2);
+      else if (name === "forwarded" || name === "x-real-ip" || name === X_FORWARDED_OTHER) h.trustedOnly += head.slice(pos, eol + 2);
       else if (name === "content-length") {
         const v = value(head, colon, eol);
         if (h.bodyLength >= 0) throw new BadHead("400 Bad Request: more than one Content-Length");

@@ -18,7 +18,9 @@ const OURS = new Set(["host", "content-length", "transfer-encoding", "connection
  * frames by. Dropped from requests, as NGINX drops underscored names (underscores_in_headers off).
  */
 export function readsAsOurs(lowerName: string): boolean {
-  return lowerName.includes("_") && OURS.has(lowerName.replaceAll("_", "-"));
+  if (!lowerName.includes("_")) return false;
+  const dashed = lowerName.replaceAll("_", "-");
+  return OURS.has(dashed) || dashed.startsWith("x-forwarded-"); // X_Forwarded_Prefix too: kept only from trustedProxies
 }
 
 export function stripHopByHop(h: Headers): void {

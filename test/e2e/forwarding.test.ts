@@ -85,6 +85,13 @@ for (const kind of ["http", "https"] as const) describe(`fidelity (${kind}:// me
     expect(head).toContain("x-forwarded-for: 127.0.0.1\r\n");
     expect(head).toContain("x-forwarded-proto: http\r\n");
   });
+
+  test("X-Forwarded-Prefix, -Ssl, -Server from an untrusted client (URLs and the scheme in Spring, Rack) never reach the member", async () => {
+    await fetch(p.url + "/xfo", { headers: { "x-forwarded-prefix": "/evil", "X-Forwarded-Ssl": "on", "x-forwarded-server": "a", "x_forwarded_scheme": "https", "x-forwardedness": "kept" } });
+    const head = up.heads.at(-1)!.toLowerCase();
+    expect(head).not.toMatch(/x-forwarded-(prefix|ssl|server)|x_forwarded/);
+    expect(head).toContain("x-forwardedness: kept\r\n");
+  });
 });
 
 for (const kind of ["http", "https"] as const) describe(`X-Forwarded-* from trusted proxies is kept (${kind}:// member)`, () => {
@@ -101,5 +108,12 @@ for (const kind of ["http", "https"] as const) describe(`X-Forwarded-* from trus
     const head = up.heads.at(-1)!.toLowerCase();
     expect(head).toContain("x-forwarded-for: 203.0.113.9, 127.0.0.1\r\n");
     expect(head).toContain("x-forwarded-proto: https\r\n");
+  });
+
+  test("the other X-Forwarded-* fields of a trusted proxy pass as sent", async () => {
+    await fetch(p.url + "/t2", { headers: { "x-forwarded-prefix": "/app", "x-forwarded-ssl": "on" } });
+    const head = up.heads.at(-1)!.toLowerCase();
+    expect(head).toContain("x-forwarded-prefix: /app\r\n");
+    expect(head).toContain("x-forwarded-ssl: on\r\n");
   });
 });

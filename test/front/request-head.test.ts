@@ -116,13 +116,13 @@ describe("readFastHead: the plain GET is accepted", () => {
     expect(h!.afterHost).toBe("Accept: */*\r\n");
   });
 
-  test("Forwarded and X-Real-IP lines go to trustedOnly verbatim and leave the forwarded block", () => {
+  test("Forwarded, X-Real-IP and every other X-Forwarded-* line go to trustedOnly verbatim and leave the forwarded block", () => {
     const h = readFastHead(
-      head("GET / HTTP/1.1", "Forwarded: for=192.0.2.60;proto=http", "Host: h", "X-Real-IP: 192.0.2.61", "Accept: */*"),
+      head("GET / HTTP/1.1", "Forwarded: for=192.0.2.60;proto=http", "Host: h", "X-Real-IP: 192.0.2.61", "X-Forwarded-Prefix: /app", "x-FORWARDED-ssl: on", "X-Forwarded-: x", "Accept: */*"),
     );
-    expect(h!.trustedOnly).toBe("Forwarded: for=192.0.2.60;proto=http\r\nX-Real-IP: 192.0.2.61\r\n");
+    expect(h!.trustedOnly).toBe("Forwarded: for=192.0.2.60;proto=http\r\nX-Real-IP: 192.0.2.61\r\nX-Forwarded-Prefix: /app\r\nx-FORWARDED-ssl: on\r\n");
     expect(h!.beforeHost).toBe("");
-    expect(h!.afterHost).toBe("Accept: */*\r\n");
+    expect(h!.afterHost).toBe("X-Forwarded-: x\r\nAccept: */*\r\n");
   });
 
   test("User-Agent and Referer are captured (trimmed) and still forwarded", () => {
