@@ -2,7 +2,9 @@
  * The one retry rule and the error answers of a try: what a failed try before the response
  * head means: the log reason, whether another member may be tried (a connection never made: any
  * method; after that, a response timeout included: idempotent methods, as NGINX's
- * proxy_next_upstream error timeout), and the client's answer (504 for timeouts, else 502).
+ * proxy_next_upstream error timeout), and the client's answer: 504 for a response timeout (the
+ * member has the request), else 502, a connect timeout included (routes-json: a request that
+ * never reached an upstream and failed every try is 502; NGINX says 504 there, Apache 503).
  */
 import type { Member } from "../balancer/member.ts";
 import type { RuntimePool } from "../config/runtime.ts";
@@ -27,7 +29,7 @@ export function tryFailure(e: Error, connected: boolean, method: string, pool: s
     retryable: !connected || IDEMPOTENT.has(method),
     // The member stays out of the answer (its address is the operator's, in the log), as the 502 says.
     answer: timedOut ? ["timeout", `504 Gateway Timeout: a member of pool ${pool} did not answer in time`]
-      : connectTimeout ? ["timeout", `504 Gateway Timeout: could not connect to a member of pool ${pool} in time`]
+      : connectTimeout ? ["upstream", `502 Bad Gateway: could not connect to a member of pool ${pool} in time`]
       : ["upstream", `502 Bad Gateway: upstream error from pool ${pool}`],
   };
 }

@@ -267,7 +267,7 @@ describe("fast lane: limits, cut bodies and timeouts", () => {
     });
     cleanups.push(() => p.stop());
     const res = await rawRequest(p.url, "GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
-    expect(res).toStartWith("HTTP/1.1 504 Gateway Timeout\r\n");
+    expect(res).toStartWith("HTTP/1.1 502 Bad Gateway\r\n");
     expect(res).toContain("could not connect to a member of pool app in time");
   });
 

@@ -27,12 +27,12 @@ test("a member's alert about the client certificate reads as the setting, in the
   expect(tryFailure(new UpstreamError("ECONNRESET", alert), true, "GET", "p").reason).toStartWith("upstream error: TLS: the member refused the client certificate in tls.cert");
 });
 
-test("a connect timeout is a 504 naming the pool, retryable for any method", () => {
+test("a connect timeout is a 502 naming the pool (the request never reached a member), retryable for any method", () => {
   const f = tryFailure(new ConnectError("ETIMEDOUT", "connect to 127.0.0.1:9 timed out after 1000 ms"), false, "PATCH", "p");
   expect(f).toEqual({
     reason: "connect failed: connect to 127.0.0.1:9 timed out after 1000 ms",
     retryable: true,
-    answer: ["timeout", "504 Gateway Timeout: could not connect to a member of pool p in time"],
+    answer: ["upstream", "502 Bad Gateway: could not connect to a member of pool p in time"],
   });
 });
 
