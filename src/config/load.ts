@@ -23,7 +23,8 @@ export function parseConfigText(text: string, file = "routes.json"): Config {
   }
   const result = v.safeParse(configSchema, raw);
   // Cross-field checks run on the raw JSON too, so one pass reports every problem at once.
-  const issues = [...(result.success ? [] : result.issues.flatMap(branchIssues).map(toIssue)), ...semanticIssues(raw)];
+  const found = result.success ? [] : result.issues.flatMap(branchIssues);
+  const issues = [...withUnknownFields(found, moreUnknownFields(raw, found)).map(toIssue), ...semanticIssues(raw)];
   if (issues.length || !result.success) throw new ConfigError(file, issues);
   return result.output;
 }
@@ -71,6 +72,42 @@ function branchIssues(issue: v.BaseIssue<unknown>): v.BaseIssue<unknown>[] {
   // A branch's issues carry paths relative to the union.
   const deeper = issue.issues.filter((i) => i.path?.length).map((i) => ({ ...i, path: [...(issue.path ?? []), ...i.path!] }) as v.BaseIssue<unknown>);
   return deeper.length ? deeper.flatMap(branchIssues) : [issue];
+}
+
+const isUnknownField = (i: v.BaseIssue<unknown>) => (i.type === "strict_object" || i.type === "object" || i.type === "loose_object") && i.expected === "never";
+
+/**
+ * valibot's strictObject stops at an object's first unknown field. The others are found by
+ * parsing a copy again without the ones already found (only on a failed parse, a few passes).
+ */
+function moreUnknownFields(raw: object, found: v.BaseIssue<unknown>[]): v.BaseIssue<unknown>[] {
+  let unknown = found.filter(isUnknownField);
+  if (!unknown.length) return [];
+  const copy = structuredClone(raw) as Record<string, unknown>;
+  const more: v.BaseIssue<unknown>[] = [];
+  for (let pass = 0; pass < 100 && unknown.length; pass++) {
+    for (const u of unknown) {
+      const keys = (u.path ?? []).map((p) => p.key as string | number);
+      let parent: unknown = copy;
+      for (const k of keys.slice(0, -1)) parent = (parent as Record<string | number, unknown>)?.[k];
+      if (parent && typeof parent === "object") delete (parent as Record<string | number, unknown>)[keys.at(-1)!];
+    }
+    const again = v.safeParse(configSchema, copy);
+    unknown = again.success ? [] : again.issues.flatMap(branchIssues).filter(isUnknownField);
+    more.push(...unknown);
+  }
+  return more;
+}
+
+/** Each further unknown field right after the last issue of the same object, so an object's fields read together. */
+function withUnknownFields(found: v.BaseIssue<unknown>[], more: v.BaseIssue<unknown>[]): v.BaseIssue<unknown>[] {
+  const parent = (i: v.BaseIssue<unknown>) => jsonPath((i.path ?? []).slice(0, -1).map((p) => p.key as string | number));
+  const out = [...found];
+  for (const m of more) {
+    const at = out.findLastIndex((i) => isUnknownField(i) && parent(i) === parent(m));
+    out.splice(at < 0 ? out.length : at + 1, 0, m);
+  }
+  return out;
 }
 
 function toIssue(issue: v.BaseIssue<unknown>): ConfigIssue {

@@ -229,6 +229,16 @@ describe("parseConfigText: errors", () => {
     for (const i of list) expect(i.message).toStartWith("unknown field ");
   });
 
+  test("every unknown field of an object is reported, each object's together, beside the other errors", () => {
+    const cfg = minimal() as any;
+    Object.assign(cfg.listeners[0], { a: 1, b: 2, c: 3 });
+    Object.assign(cfg.pools.api.members[0], { x: 1, y: 2 });
+    Object.assign(cfg, { foo: 1, bar: 2 });
+    cfg.pools.api.members[0].weight = 500;
+    const list = issues(cfg);
+    expect(list.map((i) => i.path)).toEqual(["listeners[0].a", "listeners[0].b", "listeners[0].c", "pools.api.members[0].weight", "pools.api.members[0].x", "pools.api.members[0].y", "foo", "bar"]);
+  });
+
   test("a pool name that is not an identifier is quoted in the path", () => {
     const cfg = minimal() as any;
     cfg.pools["bad name!"] = { members: [] };
