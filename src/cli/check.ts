@@ -3,7 +3,7 @@ import { parseConfigText, readConfigText } from "../config/load.ts";
 import { ConfigError } from "../config/errors.ts";
 import { compile } from "../config/compile.ts";
 import type { Runtime } from "../config/runtime.ts";
-import { loadListenerTls } from "../tls/listener-tls.ts";
+import { loadListenerTls, TlsLoadError } from "../tls/listener-tls.ts";
 import { formatIssue } from "../config/errors.ts";
 import { parseArgs } from "node:util";
 import { CHECK_HELP } from "./help.ts";
@@ -22,10 +22,13 @@ export async function loadRuntime(file: string, io: Io, registryFor?: (config: C
     const config = parseConfigText(await readText(file), file);
     return compile(config, { file, registry: registryFor?.(config) });
   } catch (e) {
-    if (e instanceof ConfigError) io.err(e.message);
-    else io.err(`${file}: ${(e as Error).message}`);
+    reportLoadError(e, file, io);
     return undefined;
   }
+}
+
+function reportLoadError(e: unknown, file: string, io: Io): void {
+  io.err(e instanceof ConfigError ? e.message : `${file}: ${(e as Error).message}`);
 }
 
 export async function runCheck(args: string[], io: Io): Promise<number> {
@@ -40,26 +43,29 @@ export async function runCheck(args: string[], io: Io): Promise<number> {
   const files = [...(parsed.values.routes === undefined ? [] : [parsed.values.routes]), ...parsed.positionals];
   const file = files[0];
   if (!file || files.length > 1) return usageError(new Error("give exactly one file"), CHECK_HELP, io);
-  const rt = await loadRuntime(file, io);
-  if (!rt) return 1;
+  // Every error at once: a file a pool or route names, a listener's certificates, the access
+  // log's directory and the admin's keys are each checked even when another one failed.
+  const problems: string[] = [];
+  let rt: Runtime | undefined;
+  try {
+    rt = compile(parseConfigText(await readConfigText(file), file), { file });
+  } catch (e) {
+    if (!(e instanceof ConfigError && e.partial)) return reportLoadError(e, file, io), 1;
+    rt = e.partial;
+    problems.push(...e.issues.map(formatIssue));
+  }
   for (const w of [...rt.warnings, ...unstickableWarnings(rt.config)]) io.err(`warning: ${w}`);
   // A port in use is only a warning here: the running proxy itself holds it while its next
   // configuration is checked (as nginx -t before a reload). At start it is an error.
   const pre = preflight(rt);
   for (const i of pre.inUse) io.err(`warning:${formatIssue(i).slice(1)} now; \`proxy --routes\` would fail unless that is this proxy`);
-  if (pre.errors.length) {
-    io.err(`${file}: ${pre.errors.length} error${pre.errors.length === 1 ? "" : "s"}\n${pre.errors.map(formatIssue).join("\n")}`);
-    rt.close();
-    return 1;
-  }
+  problems.push(...pre.errors.map(formatIssue));
   // Like nginx -t, certificates and keys are loaded too: a wrong passphrase or a key that does
   // not match its certificate is found now, not at the next restart.
   try {
     await loadListenerTls(rt, (level, msg) => level !== "info" && io.err(`${level === "warn" ? "warning" : level}: ${msg}`), { issueInternal: false });
   } catch (e) {
-    io.err(`${file}: ${(e as Error).message}`);
-    rt.close();
-    return 1;
+    problems.push(...(e instanceof TlsLoadError ? e.problems : [(e as Error).message]).map((p) => `  ${p}`));
   }
   // The admin's key material too: a short secret or a broken JWKS file is found now.
   const auth = rt.config.admin?.auth;
@@ -68,10 +74,13 @@ export async function runCheck(args: string[], io: Io): Promise<number> {
       const { createVerify } = await import("../admin/auth.ts");
       createVerify(auth, rt.baseDir);
     } catch (e) {
-      io.err(`${file}: admin.auth: ${(e as Error).message}`);
-      rt.close();
-      return 1;
+      problems.push(`  admin.auth: ${(e as Error).message}`);
     }
+  }
+  if (problems.length) {
+    io.err(`${file}: ${problems.length} error${problems.length === 1 ? "" : "s"}\n${problems.join("\n")}`);
+    rt.close();
+    return 1;
   }
   io.out(summary(rt));
   io.out(`${file}: configuration is valid`);

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { ConfigError } from "./errors.ts";
+import { collecting, ConfigError, type ConfigIssue } from "./errors.ts";
 import { createMethod } from "../balancer/method.ts";
 import { defaultRoute, type Member } from "../balancer/member.ts";
 import { Registry } from "../state/registry.ts";
@@ -45,13 +45,16 @@ export function compile(config: Config, opts: CompileOptions): Runtime {
   const baseDir = dirname(opts.file);
   const registry = opts.registry ?? new Registry();
   const buckets = config.admin?.metrics?.buckets;
+  // Files that fail are collected, not thrown at the first: every one is named at once.
+  const fileIssues: ConfigIssue[] = [];
+  const collect = collecting(fileIssues);
   for (const [name, pc] of Object.entries(config.pools)) {
-    const files = pc.tls && readUpstreamTls(`pools.${name}.tls`, pc.tls, {
+    const files = pc.tls && collect(() => readUpstreamTls(`pools.${name}.tls`, pc.tls!, {
       read: (file) => readFile(resolve(baseDir, file)),
       fail: (field, message) => new ConfigError(opts.file, [{ path: `pools.${name}.tls.${field}`, message }]),
       warn: (m) => warnings.push(m),
       now: opts.now?.() ?? Date.now(),
-    });
+    }));
     pools.set(name, compilePool(name, pc, warnings, registry, buckets, opts.previous, files || {}));
   }
   // Key sets outlive config (as members do): a reload that keeps a jwksUrl keeps its fetched keys,
@@ -59,7 +62,7 @@ export function compile(config: Config, opts: CompileOptions): Runtime {
   const running = new Map<string, KeySource>();
   for (const r of opts.previous?.router.routes() ?? []) if (r.auth?.keys instanceof JwksUrl) running.set(r.auth.keys.url, r.auth.keys);
   const kept = new Set<KeySource>();
-  const auth = (rc: RouteConfig, i: number) => rc.auth && compileJwt(rc.auth.jwt, {
+  const auth = (rc: RouteConfig, i: number) => rc.auth && collect(() => compileJwt(rc.auth!.jwt, {
     baseDir, readFile, now: opts.now,
     keptJwks: (url) => {
       const k = running.get(url);
@@ -67,7 +70,7 @@ export function compile(config: Config, opts: CompileOptions): Runtime {
       return k;
     },
     fail: (field, message) => { throw new ConfigError(opts.file, [{ path: `routes[${i}].auth.jwt.${field}`, message }]); },
-  });
+  }));
   // One table for the whole config; its entries keep their routes' ports, and a response is
   // mapped only through those its listener serves (not another port's <VirtualHost>).
   let siblings: SiblingTable | undefined;
@@ -75,7 +78,7 @@ export function compile(config: Config, opts: CompileOptions): Runtime {
   const routes = config.routes.map((rc, i) => compileRoute(rc, i, pools, warnings, registry, buckets, auth, vhost));
   const router = new Router(routes);
   const byPort = new Map<number, Router<RuntimeRoute>>();
-  return {
+  const rt: Runtime = {
     registry,
     config,
     baseDir,
@@ -111,6 +114,11 @@ export function compile(config: Config, opts: CompileOptions): Runtime {
       for (const r of routes) if (r.auth && !kept.has(r.auth.keys)) r.auth.keys.close();
     },
   };
+  if (fileIssues.length) {
+    rt.close();
+    throw new ConfigError(opts.file, fileIssues, rt);
+  }
+  return rt;
 }
 
 function compilePool(name: string, pc: PoolConfig, warnings: string[], registry: Registry, buckets: readonly number[] | undefined, previous: Runtime | undefined, files: UpstreamTlsFiles): RuntimePool {

@@ -1,12 +1,33 @@
+import type { Runtime } from "./runtime.ts";
+
 /** A config problem with the JSON path of the bad value, so an operator can find it. */
 export interface ConfigIssue { path: string; message: string }
 
 export class ConfigError extends Error {
   readonly issues: ConfigIssue[];
-  constructor(file: string, issues: ConfigIssue[]) {
+  /**
+   * When only files failed (a pool's tls.ca, a route's secretFile): the rest, compiled, so
+   * `proxy check` can go on to listeners and ports and name every error at once. Never served.
+   */
+  readonly partial: Runtime | undefined;
+  constructor(file: string, issues: ConfigIssue[], partial?: Runtime) {
     super(`${file}: ${issues.length} error${issues.length === 1 ? "" : "s"}\n` + issues.map(formatIssue).join("\n"));
     this.issues = issues;
+    this.partial = partial;
   }
+}
+
+/** Runs `read`; the issues of a ConfigError it throws go to `into` (and undefined is returned), other errors pass. */
+export function collecting(into: ConfigIssue[]): <T>(read: () => T) => T | undefined {
+  return (read) => {
+    try {
+      return read();
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      into.push(...e.issues);
+      return undefined;
+    }
+  };
 }
 
 export function formatIssue(i: ConfigIssue): string {

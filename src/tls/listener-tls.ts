@@ -111,6 +111,15 @@ function toSetup(certs: Loaded[], minVersion: string | undefined, at: string, wa
 }
 
 /** `issueInternal: false` (proxy check) validates without creating or renewing internal certificates. */
+/** Every listener certificate problem, each `path: message` (`proxy check` lists them with the config's other errors). */
+export class TlsLoadError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(problems.length === 1 ? problems[0] : `${problems.length} TLS problems:\n  ${problems.join("\n  ")}`);
+    this.problems = problems;
+  }
+}
+
 export async function loadListenerTls(rt: Runtime, events: EventLog, opts: { issueInternal?: boolean; internalLifetimeMs?: number } = {}): Promise<Map<number, TlsSetup>> {
   const out = new Map<number, TlsSetup>();
   const errors: string[] = [];
@@ -145,7 +154,6 @@ export async function loadListenerTls(rt: Runtime, events: EventLog, opts: { iss
       errors.push(`${at}: ${(e as Error).message}`);
     }
   }
-  if (errors.length === 1) throw new Error(errors[0]);
-  if (errors.length > 1) throw new Error(`${errors.length} TLS problems:\n  ${errors.join("\n  ")}`);
+  if (errors.length) throw new TlsLoadError(errors);
   return out;
 }

@@ -91,6 +91,21 @@ describe("proxy check: errors fail with exit 1 and print no summary", () => {
     expect(r.out).toBe("");
     expect(r.err).toContain(`: 1 error\n  accessLog.path: "logs/access.log": the directory ${join(dir, "logs")} does not exist`);
   });
+
+  test("files that fail are all named at once: pools' and routes' files, the listener's certificate, the access log's directory, the admin's secret", async () => {
+    const r = await check(routes(minimal({
+      listeners: [{ port: 0, host: "127.0.0.1", tls: { certificates: [{ cert: "missing.crt", key: "missing.key" }] } }],
+      pools: { api: { members: [{ url: "https://127.0.0.1:9000" }], tls: { ca: "missing-ca.pem" } }, two: { members: [{ url: "https://127.0.0.1:9001" }], tls: { ca: "missing-ca2.pem" } } },
+      routes: [{ path: "/", pool: "api", auth: { jwt: { secretFile: "missing-secret" } } }, { path: "/two", pool: "two" }],
+      accessLog: { path: "logs/access.log" },
+      admin: { listen: "127.0.0.1:0", auth: { secretFile: "missing-admin.secret" } },
+    })));
+    expect(r.code).toBe(1);
+    expect(r.out).toBe("");
+    const paths = [...r.err.matchAll(/^  (\S+): /gm)].map((m) => m[1]);
+    expect(paths).toEqual(["pools.api.tls.ca", "pools.two.tls.ca", "routes[0].auth.jwt.secretFile", "accessLog.path", "listeners[0].tls.certificates[0].cert", "admin.auth"]);
+    expect(r.err).toContain(": 6 errors\n");
+  });
 });
 
 describe("proxy check: a valid configuration", () => {
@@ -189,7 +204,7 @@ describe("proxy check: key material is loaded, as at start", () => {
     const r = await check(file);
     expect(r.code).toBe(1);
     expect(r.out).toBe("");
-    expect(r.err).toStartWith(`${file}: listeners[0].tls.certificates[0].key: b.key does not match a.crt`);
+    expect(r.err).toStartWith(`${file}: 1 error\n  listeners[0].tls.certificates[0].key: b.key does not match a.crt`);
   });
 
   test("admin.auth with a secret shorter than 32 bytes fails; 32 bytes pass", async () => {
@@ -200,7 +215,7 @@ describe("proxy check: key material is loaded, as at start", () => {
     const bad = await check(file);
     expect(bad.code).toBe(1);
     expect(bad.out).toBe("");
-    expect(bad.err).toStartWith(`${file}: admin.auth: `);
+    expect(bad.err).toStartWith(`${file}: 1 error\n  admin.auth: `);
     expect(bad.err).toContain("an admin secret needs at least 32 bytes, this one has 9");
     writeFileSync(join(adminDir, "admin.secret"), "k".repeat(32) + "\n");
     const good = await check(file);

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { compile, DEFAULT_TIMEOUTS, joinPath } from "../../src/config/compile.ts";
 import { parseConfigText } from "../../src/config/load.ts";
+import type { ConfigError } from "../../src/config/errors.ts";
 import type { Runtime, RuntimeRoute } from "../../src/config/runtime.ts";
 import { SPEC_EXAMPLE } from "./spec-example.ts";
 
@@ -306,5 +307,21 @@ describe("pools.*.tls.ca", () => {
     const read: string[] = [];
     issues((p) => { read.push(p); return new Uint8Array(); });
     expect(read).toEqual(["/etc/edge/certs/ca.pem"]);
+  });
+
+  test("every pool's and route's file that fails is named at once, and the rest is compiled for proxy check to go on with", () => {
+    const two = parseConfigText(JSON.stringify({
+      listeners: [{ port: 8080 }],
+      pools: { a: { members: [{ url: "https://10.0.0.1:9443" }], tls: { ca: "a.pem" } }, b: { members: [{ url: "https://10.0.0.2:9443" }], tls: { ca: "b.pem" } } },
+      routes: [{ path: "/", pool: "a", auth: { jwt: { secretFile: "s" } } }, { path: "/b", pool: "b" }],
+    }));
+    let caught: ConfigError | undefined;
+    try {
+      compile(two, { file: "/etc/edge/routes.json", readFile: () => { throw new Error("ENOENT"); } });
+    } catch (e) {
+      caught = e as ConfigError;
+    }
+    expect(caught?.issues.map((i) => i.path)).toEqual(["pools.a.tls.ca", "pools.b.tls.ca", "routes[0].auth.jwt.secretFile"]);
+    expect([...caught!.partial!.pools.keys()]).toEqual(["a", "b"]);
   });
 });
