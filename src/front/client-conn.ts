@@ -48,6 +48,21 @@ export class ClientConn extends RequestIntake {
     if (this.bodyTo && this.readEnded) this.#clientLeftMidBody();
   }
 
+  /**
+   * Reading paused while a streamed body waits on the member's socket (or on our answers going
+   * out) is no wait of the client's: clientTimeouts.body runs only while we wait to read, as
+   * NGINX arms client_body_timeout only then. The member's side has its own send timeout.
+   */
+  override pauseReading(): void {
+    super.pauseReading();
+    if (this.bodyTo && this.deadline.running) this.deadline.set(NONE);
+  }
+
+  override resumeReading(): void {
+    super.resumeReading();
+    if (this.bodyTo) this.deadline.set(BODY);
+  }
+
   #toBody(d: Buffer): void {
     this.deadline.set(BODY); // pushed on by every read
     const rest = this.bodyTo!.requestData(d);

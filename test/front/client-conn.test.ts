@@ -6,6 +6,7 @@
 import { expect, test } from "bun:test";
 import { ClientConn } from "../../src/front/client-conn.ts";
 import { context, fakeSocket } from "./conn-harness.ts";
+import { Deadlines } from "../../src/proxy/deadlines.ts";
 
 test("a streamed body goes to its exchange, buffered bytes first; after bodyEnded the next bytes are a request", () => {
   const { sock, written } = fakeSocket();
@@ -41,4 +42,27 @@ test("after a 101 every client byte is the tunnel's, the bytes sent before it fi
   conn.onData(Buffer.from("GET / HTTP/1.1\r\n\r\n", "latin1"));
   expect(tunnel).toEqual(["\x81\x05hello", "GET / HTTP/1.1\r\n\r\n"]);
   expect(logged).toEqual([]);
+});
+
+test("clientTimeouts.body runs only while the streamed body waits on the client: paused for the member, it stops; resumed, it runs again", () => {
+  let now = 0;
+  const deadlines = new Deadlines({ now: () => now });
+  const { sock, state } = fakeSocket();
+  const { ctx, logged } = context(deadlines);
+  const conn = new ClientConn(sock, ctx);
+  const stalled: string[] = [];
+  (conn as unknown as { busy: object }).busy = { bodyStalled: () => (stalled.push("408"), false) }; // the exchange the body goes to
+  conn.streamBody({ requestData: () => undefined });
+  conn.onData(Buffer.from("part", "latin1"));
+  conn.pauseReading(); // the member's socket is full
+  now = 5000;
+  deadlines.tick();
+  expect([state.ended, stalled, logged]).toEqual([false, [], []]);
+  conn.resumeReading(); // it drained: the client is waited for again
+  now = 5900;
+  deadlines.tick();
+  expect(state.ended).toBe(false);
+  now = 6100;
+  deadlines.tick();
+  expect([state.ended, stalled]).toEqual([true, ["408"]]);
 });
