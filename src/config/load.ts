@@ -85,7 +85,10 @@ function moreUnknownFields(raw: object, found: v.BaseIssue<unknown>[]): v.BaseIs
   if (!unknown.length) return [];
   const copy = structuredClone(raw) as Record<string, unknown>;
   const more: v.BaseIssue<unknown>[] = [];
-  for (let pass = 0; pass < 100 && unknown.length; pass++) {
+  const seen = new Set(unknown.map((u) => jsonPath((u.path ?? []).map((p) => p.key as string | number))));
+  // Each pass removes what it found and finds at most one more per object; a field met twice
+  // (one that could not be removed) ends it.
+  while (unknown.length) {
     for (const u of unknown) {
       const keys = (u.path ?? []).map((p) => p.key as string | number);
       let parent: unknown = copy;
@@ -94,6 +97,9 @@ function moreUnknownFields(raw: object, found: v.BaseIssue<unknown>[]): v.BaseIs
     }
     const again = v.safeParse(configSchema, copy);
     unknown = again.success ? [] : again.issues.flatMap(branchIssues).filter(isUnknownField);
+    const fresh = unknown.filter((u) => !seen.has(jsonPath((u.path ?? []).map((p) => p.key as string | number))));
+    if (fresh.length < unknown.length) break;
+    for (const u of fresh) seen.add(jsonPath((u.path ?? []).map((p) => p.key as string | number)));
     more.push(...unknown);
   }
   return more;

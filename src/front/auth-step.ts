@@ -30,6 +30,9 @@ export async function authorizeHead(route: RuntimeRoute, h: FastHead, clientIp: 
     const names = foldedNames(verdict.remove);
     h.beforeHost = withoutFields(h.beforeHost, names, true);
     h.afterHost = withoutFields(h.afterHost, names, true);
+    // A trusted proxy's X-Forwarded-*, Forwarded and X-Real-IP lines wait there: a claim header
+    // named like one (X-Forwarded-User) must not reach the member beside the verified value.
+    h.trustedOnly = withoutFields(h.trustedOnly, names, true);
   }
   // headersFor admits only field-value text (claims-headers.ts), so the lines cannot be split.
   for (const [name, value] of verdict.set) {

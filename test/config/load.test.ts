@@ -239,6 +239,12 @@ describe("parseConfigText: errors", () => {
     expect(list.map((i) => i.path)).toEqual(["listeners[0].a", "listeners[0].b", "listeners[0].c", "pools.api.members[0].weight", "pools.api.members[0].x", "pools.api.members[0].y", "foo", "bar"]);
   });
 
+  test("an object with 120 unknown fields gets 120 errors", () => {
+    const cfg = minimal() as any;
+    for (let i = 0; i < 120; i++) cfg.listeners[0][`x${i}`] = i;
+    expect(issues(cfg).map((i) => i.path)).toEqual(Array.from({ length: 120 }, (_, i) => `listeners[0].x${i}`));
+  });
+
   test("a pool name that is not an identifier is quoted in the path", () => {
     const cfg = minimal() as any;
     cfg.pools["bad name!"] = { members: [] };

@@ -56,3 +56,15 @@ test("a token that cannot be checked (the verifier throws): a 503 on the route, 
   expect(a!.counted).toBe(failing);
   expect(events).toEqual(["error auth route=api/v1: key server down"]);
 });
+
+test("a claim header named like a forwarded field (X-Forwarded-User, X-Real-IP) is removed from what a trusted proxy's lines keep too", async () => {
+  const fwd: RouteAuth = compileJwt(
+    { jwksFile: "k.json", requiredClaims: [], claimsToHeaders: { sub: "X-Forwarded-User", scope: "X-Real-IP" }, clockSkew: 60_000, token: "header" },
+    { baseDir: "/", readFile: () => Buffer.from(JSON.stringify(jwks(key))), fail: (f, m) => { throw new Error(`${f}: ${m}`); } },
+  );
+  const h = head("X-Forwarded-User: admin", "Host: api", "X-Real-IP: 10.6.6.6", "X-Forwarded-Prefix: /app", `Authorization: Bearer ${await sign(key, { sub: "alice" })}`);
+  expect(await authorizeHead({ label: "fwd", auth: fwd } as unknown as RuntimeRoute, h, "10.0.0.9", () => {})).toBeUndefined();
+  expect(h.trustedOnly).toBe("X-Forwarded-Prefix: /app\r\n");
+  expect(h.beforeHost + h.afterHost).not.toMatch(/admin|10\.6\.6\.6/);
+  expect(h.afterHost).toContain("x-forwarded-user: alice\r\n");
+});
