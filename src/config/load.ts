@@ -85,7 +85,8 @@ function moreUnknownFields(raw: object, found: v.BaseIssue<unknown>[]): v.BaseIs
   if (!unknown.length) return [];
   const copy = structuredClone(raw) as Record<string, unknown>;
   const more: v.BaseIssue<unknown>[] = [];
-  const seen = new Set(unknown.map((u) => jsonPath((u.path ?? []).map((p) => p.key as string | number))));
+  const pathOf = (u: v.BaseIssue<unknown>) => jsonPath((u.path ?? []).map((p) => p.key as string | number));
+  const seen = new Set(unknown.map(pathOf));
   // Each pass removes what it found and finds at most one more per object; a field met twice
   // (one that could not be removed) ends it.
   while (unknown.length) {
@@ -97,9 +98,8 @@ function moreUnknownFields(raw: object, found: v.BaseIssue<unknown>[]): v.BaseIs
     }
     const again = v.safeParse(configSchema, copy);
     unknown = again.success ? [] : again.issues.flatMap(branchIssues).filter(isUnknownField);
-    const fresh = unknown.filter((u) => !seen.has(jsonPath((u.path ?? []).map((p) => p.key as string | number))));
-    if (fresh.length < unknown.length) break;
-    for (const u of fresh) seen.add(jsonPath((u.path ?? []).map((p) => p.key as string | number)));
+    if (unknown.some((u) => seen.has(pathOf(u)))) break;
+    for (const u of unknown) seen.add(pathOf(u));
     more.push(...unknown);
   }
   return more;
