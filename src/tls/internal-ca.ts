@@ -4,7 +4,7 @@
  * <dataDir>/ca.crt once; certificates are re-issued when names change or they near expiry.
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { isIP } from "node:net";
+import { isIP } from "../net/ip.ts";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { createCA, issueLeaf } from "./issue.ts";

@@ -1,7 +1,7 @@
 // Certificate authority operations on @peculiar/x509: the openssl `req -x509`, `x509 -req`
 // and `req -new` steps operators used to run by hand, with modern defaults baked in.
 import type * as X from "@peculiar/x509";
-import { isIP } from "node:net";
+import { isIP } from "../net/ip.ts";
 import { generateKeyPair, importSigningKey, privateKeyToPem } from "./keys.ts";
 import type { KeyType, SigningKey } from "./keys.ts";
 import { x509 } from "./x509.ts";

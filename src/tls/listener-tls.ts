@@ -6,7 +6,7 @@
  */
 import { constants, createPrivateKey } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { isIP } from "node:net";
+import { isIP } from "../net/ip.ts";
 import { resolve } from "node:path";
 import type { Runtime } from "../config/runtime.ts";
 import type { ListenerConfig } from "../config/schema.ts";

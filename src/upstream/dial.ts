@@ -7,7 +7,7 @@
  * default), which saves the certificate exchange and verification.
  */
 import type { Socket, SocketHandler } from "bun";
-import { isIP } from "node:net";
+import { isIP } from "../net/ip.ts";
 import type { AbortLike } from "../proxy/cancel.ts";
 import { ConnectError, tlsVerifyReason } from "./errors.ts";
 

@@ -128,3 +128,22 @@ describe("parseIp and the :: shorthand", () => {
     expect(parseIp("::1:2:3:4:5:6:7:8")).toBeUndefined();
   });
 });
+
+test("cidrContains agrees with node:net's BlockList on random addresses and prefixes of both families", () => {
+  const { BlockList } = require("node:net") as typeof import("node:net");
+  let seed = 7;
+  const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648) % n);
+  const v4 = () => Array.from({ length: 4 }, () => rnd(256)).join(".");
+  const v6 = () => Array.from({ length: 8 }, () => (rnd(4) === 0 ? 0 : rnd(65536)).toString(16)).join(":");
+  for (let i = 0; i < 2000; i++) {
+    const six = i % 2 === 1;
+    const net = six ? v6() : v4();
+    const bits = rnd(six ? 129 : 33);
+    // half the probes share the network's leading bytes, so prefixes both match and miss
+    const probe = i % 4 < 2 ? net.replace(six ? /[^:]+$/ : /\d+$/, six ? rnd(65536).toString(16) : String(rnd(256))) : six ? v6() : v4();
+    const list = new BlockList();
+    list.addSubnet(net, bits, six ? "ipv6" : "ipv4");
+    const c = parseCidr(`${net}/${bits}`)!, ip = parseIp(probe)!;
+    expect([net, bits, probe, cidrContains(c, ip)]).toEqual([net, bits, probe, list.check(probe, six ? "ipv6" : "ipv4")]);
+  }
+});
