@@ -39,7 +39,8 @@ const SERVE_OPTIONS = {
 
 async function main(args: string[]): Promise<number> {
   const command = args[0] !== undefined ? COMMANDS[args[0]] : undefined;
-  if (command && Object.hasOwn(COMMANDS, args[0]!)) return command(args.slice(1), io);
+  // Subcommands are no start-up: the normal JIT policy (scripts/build.ts makes it reluctant at start).
+  if (command && Object.hasOwn(COMMANDS, args[0]!)) return Bun.unsafe.setJITPolicy(1), command(args.slice(1), io);
   if (args[0] !== undefined && !args[0].startsWith("-")) return usageError(new Error(`unknown command ${JSON.stringify(args[0])}`), HELP, io);
   let values;
   try {

@@ -160,6 +160,9 @@ export function start(rt: Runtime, events: EventLog, quietAccess = false, tls?: 
   try {
     const running = listen(rt, hooks(affinity), tls);
     for (const url of running.urls) events("info", `listening on ${url}`);
+    // The binary starts with JIT tier-up made reluctant (scripts/build.ts): from here on the
+    // request path runs, and it must reach the optimizing tiers as usual.
+    Bun.unsafe.setJITPolicy(1);
     affinity.start();
     for (const r of rt.router.routes()) r.auth?.keys.warm(events); // JWKS URLs fetch now, in the background
     return { running, affinity, hooks, flushLog: () => sink?.flush(), reopenLog: () => sink?.reopen?.() };

@@ -26,6 +26,10 @@ test("dynamic imports are chunks of their own in the binary, not code every star
   expect(compileCommand("dist/proxy")).toContain("--splitting");
 });
 
+test("the binary starts with a reluctant JIT, so run-once start-up code is not compiled by the optimizing tiers", () => {
+  expect(compileCommand("dist/proxy")).toContain("--compile-jit-policy=20");
+});
+
 /** The source files (`// src/...`, `// node_modules/...` lines of an unminified bundle) a start evaluates: the entry chunk and what it imports statically. */
 async function loadedAtStart(): Promise<string[]> {
   const r = await Bun.build({ entrypoints: [join(import.meta.dir, "../../src/main.ts")], splitting: true, target: "bun" });
@@ -46,4 +50,19 @@ test("a start evaluates no admin app, X.509 library, JSON Schema converter or ot
   // src/tls/x509.ts loads @peculiar/x509 with a top-level await import(): a static import of it is that library at start.
   for (const lazy of ["node_modules/hono/", "node_modules/@peculiar/", "src/tls/x509.ts", "node_modules/@valibot/to-json-schema/", "src/admin/app.ts", "src/cli/admin.ts", "src/cli/schema.ts", "src/cli/cert.ts", "src/cli/import.ts", "src/cli/token.ts"])
     expect(files.filter((f) => f.includes(lazy))).toEqual([]);
+});
+
+test("a start loads neither node:net nor node:tls (node streams, 3 MB of idle RSS): TLS listeners are Bun sockets", async () => {
+  const r = await Bun.build({ entrypoints: [join(import.meta.dir, "../../src/main.ts")], splitting: true, target: "bun" });
+  const chunks = new Map(await Promise.all(r.outputs.map(async (o) => [o.path.replace(/^.*\//, ""), await o.text()] as const)));
+  const seen = new Set<string>();
+  const specifiers: string[] = [];
+  const visit = (name: string) => {
+    if (seen.has(name)) return;
+    seen.add(name);
+    for (const m of chunks.get(name)!.matchAll(/^(?:import|export)\b[^;]*?["']([^"']+)["']/gm)) m[1]!.startsWith("./") ? visit(m[1]!.slice(2)) : specifiers.push(m[1]!);
+  };
+  visit(r.outputs.find((o) => o.kind === "entry-point")!.path.replace(/^.*\//, ""));
+  expect(specifiers.some((s) => /crypto/.test(s))).toBe(true); // the scan sees builtins
+  expect(specifiers.filter((s) => /^(node:)?(net|tls)$/.test(s))).toEqual([]);
 });
