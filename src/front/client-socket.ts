@@ -1,4 +1,4 @@
-/** What a connection needs of its socket: a Bun.listen socket, plain or upgraded to TLS (server/tls-front.ts). */
+/** What a connection needs of its socket: a Bun.listen socket, or a TLS one (server/tls-front.ts). */
 export interface ClientSocket {
   readonly remoteAddress: string;
   /** bytes taken; the rest waits for drain */

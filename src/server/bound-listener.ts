@@ -1,5 +1,5 @@
 /**
- * One bound listener: a socket front (server/front.ts: Bun.listen, plain or upgraded to TLS)
+ * One bound listener: a socket front (server/front.ts: Bun.listen, or node:tls for HTTPS)
  * running the engine. listen.ts keeps the list; a reload swaps what a kept listener serves in
  * place, binds the listeners it adds and drains those it removes.
  */
@@ -36,11 +36,16 @@ export interface Bound {
 /** A `--workers` worker shares its ports with the others (SO_REUSEPORT, cli/workers.ts). */
 export const SHARED_PORTS = process.env.EDGE_PROXY_WORKER !== undefined;
 
-/** A bind failure (a socket error, with its code) in the operator's words, the same for plain and TLS listeners. */
-function bindError(e: unknown, hostname: string, port: number): unknown {
-  const code = (e as { code?: string }).code;
-  if (typeof code !== "string") return e; // a certificate BoringSSL refused names itself
-  return Object.assign(new Error(code === "EADDRINUSE" ? `cannot listen on ${hostname}:${port} (is the port in use?)` : `cannot listen on ${hostname}:${port}: ${(e as Error).message}`), { code });
+/** Fails like a plain bind would when something already owns the port: SO_REUSEPORT would
+ *  otherwise silently share it with a second proxy started by mistake. */
+function probeFree(hostname: string, port: number): void {
+  if (port === 0 || SHARED_PORTS) return;
+  try {
+    Bun.listen({ hostname, port, socket: { data() {} } }).stop(true);
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    throw Object.assign(new Error(code === "EADDRINUSE" ? `cannot listen on ${hostname}:${port} (is the port in use?)` : `cannot listen on ${hostname}:${port}: ${(e as Error).message}`), { code });
+  }
 }
 
 /** Without stickiness and health (tests, tools): the pool's own method, no outcome recorded. */
@@ -56,12 +61,8 @@ const lanesFor = (l: ListenerConfig, s: Serving) => (l.redirectHttps ? redirectL
 /** Binds the listener, with `setup` when it has `tls`, or throws (nothing is left bound then). */
 export function bindListener(l: ListenerConfig, s: Serving, setup: TlsSetup | undefined): Bound {
   const scheme = l.tls ? "https" : "http";
-  let front;
-  try {
-    front = listenFront({ tls: setup, hostname: l.host, port: l.port, idleTimeoutSec: Math.ceil(s.rt.clientTimeouts.keepAlive / 1000), clientTimeouts: s.rt.clientTimeouts, lanes: lanesFor(l, s), deps: frontDeps(s.rt, s.deps, scheme) });
-  } catch (e) {
-    throw bindError(e, l.host, l.port);
-  }
+  if (l.tls) probeFree(l.host, l.port);
+  const front = listenFront({ tls: setup, hostname: l.host, port: l.port, idleTimeoutSec: Math.ceil(s.rt.clientTimeouts.keepAlive / 1000), clientTimeouts: s.rt.clientTimeouts, lanes: lanesFor(l, s), deps: frontDeps(s.rt, s.deps, scheme) });
   return {
     key: listenerKey(l), url: front.url, tls: setup !== undefined,
     open: () => front.open(),

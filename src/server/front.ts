@@ -1,7 +1,6 @@
 /**
- * A listener: Bun.listen for plain HTTP, and for HTTPS with each connection upgraded to TLS
- * (tls-front.ts), both handing their sockets to the one engine (src/front/client-conn.ts).
- * Sockets, not Bun.serve, because
+ * A listener: Bun.listen for plain HTTP, node:tls for HTTPS (tls-front.ts), both handing their
+ * sockets to the one engine (src/front/client-conn.ts). Sockets, not Bun.serve, because
  * measured on the bench: Bun.serve with Request/Response objects cost ~33 us of CPU per small
  * request, the engine ~20 us.
  */
@@ -35,7 +34,7 @@ export interface FrontOptions {
   idleTimeoutSec: number;
   clientTimeouts: ClientTimeouts;
   lanes: FastLanes;
-  /** TLS as the transport (server/tls-front.ts); plain Bun.listen without it. */
+  /** TLS as the transport (node:tls, server/tls-front.ts); plain Bun.listen without it. */
   tls?: TlsSetup | undefined;
   /** Everything but the listener's port, which is known only once bound. */
   deps: Omit<FastDeps, "port" | "listenerPort" | "lanes">;

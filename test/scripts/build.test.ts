@@ -51,18 +51,3 @@ test("a start evaluates no admin app, X.509 library, JSON Schema converter or ot
   for (const lazy of ["node_modules/hono/", "node_modules/@peculiar/", "src/tls/x509.ts", "node_modules/@valibot/to-json-schema/", "src/admin/app.ts", "src/cli/admin.ts", "src/cli/schema.ts", "src/cli/cert.ts", "src/cli/import.ts", "src/cli/token.ts"])
     expect(files.filter((f) => f.includes(lazy))).toEqual([]);
 });
-
-test("a start loads neither node:net nor node:tls (node streams, 3 MB of idle RSS): TLS listeners are Bun sockets", async () => {
-  const r = await Bun.build({ entrypoints: [join(import.meta.dir, "../../src/main.ts")], splitting: true, target: "bun" });
-  const chunks = new Map(await Promise.all(r.outputs.map(async (o) => [o.path.replace(/^.*\//, ""), await o.text()] as const)));
-  const seen = new Set<string>();
-  const specifiers: string[] = [];
-  const visit = (name: string) => {
-    if (seen.has(name)) return;
-    seen.add(name);
-    for (const m of chunks.get(name)!.matchAll(/^(?:import|export)\b[^;]*?["']([^"']+)["']/gm)) m[1]!.startsWith("./") ? visit(m[1]!.slice(2)) : specifiers.push(m[1]!);
-  };
-  visit(r.outputs.find((o) => o.kind === "entry-point")!.path.replace(/^.*\//, ""));
-  expect(specifiers.some((s) => /crypto/.test(s))).toBe(true); // the scan sees builtins
-  expect(specifiers.filter((s) => /^(node:)?(net|tls)$/.test(s))).toEqual([]);
-});

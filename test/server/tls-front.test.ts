@@ -68,7 +68,7 @@ test("a table without certificates is refused before anything is swapped", () =>
   expect(() => sniTable({ entries: [], names: [] })).toThrow("no certificate");
 });
 
-test("timeout(sec) fires once, no sooner than sec seconds without a read or a write, and again once re-armed", async () => {
+test("timeout(sec) fires once after sec seconds without a read or a write, and again once re-armed", async () => {
   const fired: number[] = [];
   let start = 0;
   let sock: ClientSocket | undefined;
@@ -79,7 +79,7 @@ test("timeout(sec) fires once, no sooner than sec seconds without a read or a wr
     },
     data: (s, d) => void s.write(d), end: (s) => s.end(), drain: () => {}, close: () => {},
     timeout: () => void fired.push(performance.now() - start),
-  });
+  }, 60_000, 50);
   const client = connect({ port: l.port, host: "127.0.0.1", rejectUnauthorized: false, servername: "a.test" });
   await new Promise((r) => client.once("secureConnect", r));
   // Echoed bytes every 300 ms for 1.5 s: activity both ways, no timeout.
@@ -90,13 +90,12 @@ test("timeout(sec) fires once, no sooner than sec seconds without a read or a wr
     await new Promise((r) => client.once("data", r));
   }
   expect(fired).toEqual([]);
-  // Then idle: one timeout, a second or more after the last echo (Bun's socket timers tick
-  // every 4 s, the same as a plain listener's).
+  // Then idle: one timeout, a second or so after the last echo.
   start = performance.now();
   while (fired.length === 0) await Bun.sleep(20);
   expect(fired[0]!).toBeGreaterThanOrEqual(900);
-  expect(fired[0]!).toBeLessThan(5500);
-  await Bun.sleep(4500);
+  expect(fired[0]!).toBeLessThan(1600);
+  await Bun.sleep(1200);
   expect(fired.length).toBe(1); // not re-armed: fires once
   start = performance.now();
   sock!.timeout(1);
@@ -104,7 +103,7 @@ test("timeout(sec) fires once, no sooner than sec seconds without a read or a wr
   expect(fired[1]!).toBeGreaterThanOrEqual(900);
   client.destroy();
   l.stop();
-}, 20_000);
+});
 
 test("a client that never finishes its handshake is closed at the handshake deadline, silent or mid-ClientHello", async () => {
   const l = listenTls<ClientSocket>("127.0.0.1", 0, setup(a, b), {
@@ -175,64 +174,5 @@ test("bytes that are neither TLS nor HTTP get no plain answer: the connection is
     expect(seen).toEqual([]);
   } finally {
     l.stop();
-  }
-});
-
-test("with one certificate, a new table reaches clients without SNI too (IP-address health checks)", async () => {
-  const one = (x: typeof a): TlsSetup => ({ entries: [x], names: [] });
-  const l = echo(one(a));
-  try {
-    expect(await served(l.port, undefined)).toBe("a.test");
-    l.setTable(sniTable(one(c)));
-    expect(await served(l.port, undefined)).toBe("c.test");
-    expect(await served(l.port, "a.test")).toBe("c.test");
-  } finally {
-    l.stop();
-  }
-});
-
-test("a key that does not match its certificate is refused when the table is made, not at a handshake", () => {
-  expect(() => sniTable({ entries: [{ cert: a.cert, key: b.key }], names: [] })).toThrow(/KEY_TYPE_MISMATCH|KEY_VALUES_MISMATCH/);
-});
-
-test("secureOptions without TLS 1.2 (minVersion TLSv1.3) refuse a 1.2 client, with one certificate or several", async () => {
-  const { constants } = await import("node:crypto");
-  const off = { secureOptions: constants.SSL_OP_NO_TLSv1_2 };
-  const version = (port: number, v: "TLSv1.2" | "TLSv1.3") => new Promise<string>((resolve) => {
-    const s = connect({ port, host: "127.0.0.1", rejectUnauthorized: false, servername: "a.test", minVersion: v, maxVersion: v }, () => {
-      resolve(String(s.getProtocol()));
-      s.end();
-    });
-    s.on("error", () => resolve("refused"));
-  });
-  for (const s of [{ entries: [{ ...a, ...off }], names: [] }, { entries: [{ serverName: "a.test", ...a, ...off }, { serverName: "*.b.test", ...b, ...off }], names: [] }]) {
-    const l = echo(s);
-    try {
-      expect(await version(l.port, "TLSv1.2")).toBe("refused");
-      expect(await version(l.port, "TLSv1.3")).toBe("TLSv1.3");
-    } finally {
-      l.stop();
-    }
-  }
-});
-
-test("a client resumes its TLS session on a new connection, with one certificate or several", async () => {
-  for (const s of [{ entries: [a], names: [] }, setup(a, b)]) {
-    const l = echo(s);
-    try {
-      // The echo answers one write, so a TLS 1.3 ticket (sent after the handshake) arrives too.
-      const session = await new Promise<Buffer>((resolve, reject) => {
-        const c = connect({ port: l.port, host: "127.0.0.1", rejectUnauthorized: false, servername: "a.test" }, () => c.write("x"));
-        c.once("session", (t: Buffer) => { resolve(t); c.end(); });
-        c.on("error", reject);
-      });
-      const reused = await new Promise<boolean>((resolve, reject) => {
-        const c = connect({ port: l.port, host: "127.0.0.1", rejectUnauthorized: false, servername: "a.test", session }, () => { resolve(c.isSessionReused()); c.end(); });
-        c.on("error", reject);
-      });
-      expect(reused).toBe(true);
-    } finally {
-      l.stop();
-    }
   }
 });
