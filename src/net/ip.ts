@@ -31,7 +31,8 @@ function groups(side: string, tailMayBeV4: boolean): number[] | undefined {
 /** The sixteen bytes of an IPv6 address (its zone id, if any, dropped), or undefined. */
 export function ipv6Bytes(text: string): Uint8Array | undefined {
   const zone = text.indexOf("%");
-  if (zone === 0 || zone === text.length - 1) return undefined;
+  // node:net's zone id: one or more of [0-9a-zA-Z-.:] (RFC 6874 leaves its syntax to the OS).
+  if (zone === 0 || (zone > 0 && !/^[0-9a-zA-Z.:-]+$/.test(text.slice(zone + 1)))) return undefined;
   const addr = zone === -1 ? text : text.slice(0, zone);
   const halves = addr.split("::");
   if (halves.length > 2) return undefined;
