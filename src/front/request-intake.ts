@@ -55,10 +55,13 @@ export abstract class RequestIntake extends ClientOutput implements ClientLink {
   #looping = false;
   /** Empty lines read since the last request line (RFC 9112 2.2). */
   #blankLines = 0;
+  /** When the state machine last ran for this connection (a read, an exchange's end, a flush): the keep-alive idle time counts from here. */
+  protected activeAt: number;
 
   constructor(sock: ClientSocket, ctx: FrontContext) {
     super(sock);
     this.ctx = ctx;
+    this.activeAt = ctx.deps.deadlines.now();
     this.trusted = ctx.deps.isTrustedProxy(this.ip);
     this.deadline = new ClientDeadline(ctx.deps.deadlines, ctx.clientTimeouts, (kind) => this.refuse("client_timeout",
       kind === HEAD ? "408 Request Timeout: the request head took too long" : "408 Request Timeout: the request body stalled"));
@@ -88,6 +91,7 @@ export abstract class RequestIntake extends ClientOutput implements ClientLink {
   protected next(): void {
     if (this.#looping) return;
     this.#looping = true;
+    this.activeAt = this.ctx.deps.deadlines.now();
     try {
       // A pipelined request waits until the answers before it are out: a client that sends
       // and never reads must not make us hold its answers (backpressure through the kernel).

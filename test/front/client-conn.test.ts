@@ -66,3 +66,30 @@ test("clientTimeouts.body runs only while the streamed body waits on the client:
   deadlines.tick();
   expect([state.ended, stalled]).toEqual([true, ["408"]]);
 });
+
+test("the keep-alive timeout counts from the last request, not from the open: a timer that fires early is set again for what is left", () => {
+  let now = 0;
+  const deadlines = new Deadlines({ now: () => now });
+  const { sock, state } = fakeSocket();
+  const { ctx, logged } = context(deadlines); // idleTimeoutSec 10
+  const conn = new ClientConn(sock, ctx);
+  now = 7000;
+  conn.onData(Buffer.from("GET / HTTP/1.1\r\nHost: a\r\n\r\n", "latin1"));
+  expect(logged).toEqual([503]);
+  now = 10_000; // the socket's timer, set at the open, fires 3 s after the request
+  conn.onTimeout();
+  expect([state.ended, state.timeoutSec]).toEqual([false, 7]);
+  now = 17_000;
+  conn.onTimeout();
+  expect(state.ended).toBe(true);
+});
+
+test("a connection busy when its keep-alive timer fires is not closed: the timer is set again in full", () => {
+  const { sock, state } = fakeSocket();
+  const { ctx } = context();
+  const conn = new ClientConn(sock, ctx);
+  (conn as unknown as { busy: object }).busy = {};
+  state.timeoutSec = 0;
+  conn.onTimeout();
+  expect([state.ended, state.timeoutSec]).toEqual([false, 10]);
+});
