@@ -1,0 +1,32 @@
+/** Giving start-up pages back (startup-pages.ts): only the executable's read-only mappings, and the process runs on. */
+import { expect, test } from "bun:test";
+import { readFileSync, realpathSync } from "node:fs";
+import { readOnlyRanges, releaseStartupPages } from "../../src/cli/startup-pages.ts";
+
+const MAPS = [
+  "00200000-01a39000 r--p 00000000 fe:00 5308945                            /opt/edge proxy/proxy",
+  "01a40000-0684a000 r-xp 01838000 fe:00 5308945                            /opt/edge proxy/proxy",
+  "0684a000-0685f000 rw-p 06641000 fe:00 5308945                            /opt/edge proxy/proxy",
+  "06867000-06ac1000 rw-p 0665e000 fe:00 5308945                            /opt/edge proxy/proxy",
+  "7f5b85d69000-7f5b85d8f000 r-xp 00028000 fe:00 1234                       /usr/lib/x86_64-linux-gnu/libc.so.6",
+  "7f5b86000000-7f5b86100000 rw-p 00000000 00:00 0 ",
+  "7ffd1c3f0000-7ffd1c412000 rw-p 00000000 00:00 0                          [stack]",
+  "garbage line",
+  "",
+].join("\n");
+
+test("the executable's read-only and executable mappings are chosen; its writable ones, other files and anonymous memory are not", () => {
+  expect(readOnlyRanges(MAPS, "/opt/edge proxy/proxy")).toEqual([
+    { start: 0x200000, length: 0x1a39000 - 0x200000 },
+    { start: 0x1a40000, length: 0x684a000 - 0x1a40000 },
+  ]);
+  expect(readOnlyRanges(MAPS, "/opt/edge")).toEqual([]);
+});
+
+test("on Linux the running executable's pages are advised, and the process goes on running code from them", async () => {
+  if (process.platform !== "linux") return;
+  const expected = readOnlyRanges(readFileSync("/proc/self/maps", "utf8"), realpathSync("/proc/self/exe")).reduce((n, r) => n + r.length, 0);
+  expect(expected).toBeGreaterThan(0);
+  expect(await releaseStartupPages()).toBe(expected);
+  expect(JSON.parse(JSON.stringify({ after: [1, 2, 3] }))).toEqual({ after: [1, 2, 3] });
+});
