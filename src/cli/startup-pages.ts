@@ -1,9 +1,10 @@
 /**
  * Gives the kernel back the executable's pages that only start-up read. The one binary holds
  * Bun, JavaScriptCore and our bundle; loading a config runs the JS parser, the bytecode
- * compiler, valibot's schema construction and certificate parsing, which fault in ~20 MB of
- * the file that serving never touches again (measured: RSS 48 -> 16 MB right after, ~30 MB once
- * a plain and a TLS request were served). Linux's MADV_PAGEOUT (5.4+) reclaims them as memory
+ * compiler, valibot's schema construction and certificate parsing, which fault in ~30 MB of
+ * the file that serving does not touch again (measured with a plain and a TLS listener: RSS
+ * 50 -> 20 MB once a request of each kind was served; 64 -> 53 MB idle after load, when the JIT's
+ * own pages are back). Linux's MADV_PAGEOUT (5.4+) reclaims them as memory
  * pressure would; a page needed later is read back at its first use, like any file page the
  * kernel evicted. Only the executable's read-only mappings: its written pages (relocated data)
  * are anonymous memory and stay. Anywhere else, or when libc cannot be opened, nothing happens.
