@@ -24,16 +24,13 @@ import { certificateExpiries } from "../tls/expiry.ts";
 import { readConfigText } from "../config/load.ts";
 import { reportApplied, startGeneration, startText } from "./worker-config.ts";
 import { countRefusals } from "../metrics/record.ts";
-import { releaseStartupPages } from "./startup-pages.ts";
+import { releaseAfterStart } from "./startup-pages.ts";
 
 /**
  * How long internal certificates live: 90 days, unless EDGE_INTERNAL_CERT_LIFETIME_MS says
  * otherwise (for watching renewal happen, in tests or a staging run; not a routes.json field).
  */
 const internalLifetimeMs = Number(process.env.EDGE_INTERNAL_CERT_LIFETIME_MS) > 0 ? Number(process.env.EDGE_INTERNAL_CERT_LIFETIME_MS) : undefined;
-
-/** How long after listening the start-up pages are given back (startup-pages.ts). */
-const STARTUP_PAGES_AFTER_MS = 1000;
 
 export interface ServeFlags { watch?: boolean; user?: string | undefined }
 
@@ -167,10 +164,7 @@ export function start(rt: Runtime, events: EventLog, quietAccess = false, tls?: 
     // The binary starts with JIT tier-up made reluctant (scripts/build.ts): from here on the
     // request path runs, and it must reach the optimizing tiers as usual.
     Bun.unsafe.setJITPolicy(1);
-    // Once start-up is over (first probes sent, JWKS fetches begun): its pages can go.
-    setTimeout(() => void releaseStartupPages().then((n) => {
-      if (n > 0) events("debug", `start-up over: ${(n / 1048576).toFixed(1)} MB of the executable's read-only pages given back to the kernel (MADV_PAGEOUT)`);
-    }), STARTUP_PAGES_AFTER_MS).unref();
+    releaseAfterStart(events);
     affinity.start();
     for (const r of rt.router.routes()) r.auth?.keys.warm(events); // JWKS URLs fetch now, in the background
     return { running, affinity, hooks, flushLog: () => sink?.flush(), reopenLog: () => sink?.reopen?.() };
