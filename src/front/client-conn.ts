@@ -119,7 +119,7 @@ export class ClientConn extends RequestIntake {
 
   /**
    * Keep-alive timeout (NGINX keepalive_timeout): a connection idle that long is closed; a busy
-   * one is left to the member's deadlines. Bun's socket timeout counts from when it was set, not
+   * one is left to the member's deadlines, one with a request begun to clientTimeouts. Bun's socket timeout counts from when it was set, not
    * from the last read or write (Bun 1.4.5, measured: set to 3 s, it fired at 4 s on a
    * connection echoing every 500 ms), so the idle time is ours: when it is short, the timer is
    * set again for what is left, and a client sending a request every second is never cut.
@@ -128,7 +128,10 @@ export class ClientConn extends RequestIntake {
     // Lingering ran out (LINGER_SEC without a byte): closed, whatever the client still sends.
     if (this.lingerSince !== undefined) return this.sock.terminate();
     const fullMs = this.ctx.idleTimeoutSec * 1000;
-    const leftMs = this.idle ? fullMs - (this.ctx.deps.deadlines.now() - this.activeAt) : fullMs;
+    // A request begun (part of a head in) is the header deadline's, as NGINX switches from
+    // keepalive_timeout to client_header_timeout at a request's first byte: 408, not a bare FIN.
+    const waiting = this.idle && !this.deadline.running;
+    const leftMs = waiting ? fullMs - (this.ctx.deps.deadlines.now() - this.activeAt) : fullMs;
     if (leftMs <= 0) this.sock.end();
     else this.sock.timeout(Math.ceil(leftMs / 1000));
   }

@@ -51,11 +51,12 @@ function collect(stream: ReadableStream<Uint8Array>) {
 }
 
 /** `skipWrite`: routes.json is already in `dir` (a test laid it out itself); `config` only says how many listeners. */
-export async function startProxy(config: object, opts: { dir?: string; env?: Record<string, string>; args?: string[]; skipWrite?: boolean } = {}): Promise<RunningProxy> {
+/** `binary`: another copy of dist/proxy (a test that needs the executable mapped by no other process). */
+export async function startProxy(config: object, opts: { dir?: string; env?: Record<string, string>; args?: string[]; skipWrite?: boolean; binary?: string } = {}): Promise<RunningProxy> {
   const dir = opts.dir ?? tempDir();
   const file = join(dir, "routes.json");
   if (!opts.skipWrite) writeFileSync(file, JSON.stringify(config, null, 2));
-  const proc = Bun.spawn([BINARY, "--routes", file, ...(opts.args ?? [])], { stdin: "ignore", stdout: "pipe", stderr: "pipe", env: { ...process.env, ...opts.env } });
+  const proc = Bun.spawn([opts.binary ?? BINARY, "--routes", file, ...(opts.args ?? [])], { stdin: "ignore", stdout: "pipe", stderr: "pipe", env: { ...process.env, ...opts.env } });
   const err = collect(proc.stderr);
   const out = collect(proc.stdout);
   const listeners = (config as { listeners: unknown[] }).listeners.length;

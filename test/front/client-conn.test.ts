@@ -93,3 +93,19 @@ test("a connection busy when its keep-alive timer fires is not closed: the timer
   conn.onTimeout();
   expect([state.ended, state.timeoutSec]).toEqual([false, 10]);
 });
+
+test("part of a head is the header deadline's: the keep-alive timer leaves the connection, and the client gets its 408 at clientTimeouts.header", () => {
+  let now = 0;
+  const deadlines = new Deadlines({ now: () => now });
+  const { sock, state, written } = fakeSocket();
+  const { ctx } = context(deadlines); // idleTimeoutSec 10, header 1000 ms
+  ctx.clientTimeouts = { ...ctx.clientTimeouts, header: 30_000 };
+  const conn = new ClientConn(sock, ctx);
+  conn.onData(Buffer.from("GET / HTTP/1.1\r\nHost: a\r\n", "latin1"));
+  now = 10_000;
+  conn.onTimeout();
+  expect([state.ended, state.timeoutSec]).toEqual([false, 10]);
+  now = 30_000;
+  deadlines.tick();
+  expect(written.join("")).toStartWith("HTTP/1.1 408 ");
+});
