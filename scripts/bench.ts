@@ -98,7 +98,7 @@ const up: Upstreams = await (async () => {
   return { ports, tlsPorts, pid: upstream.pid };
 })();
 
-console.log(`edge-proxy bench: ${args.rounds} rounds x ${SCENARIOS.length} scenarios x ${args.duration}s (after ${args.warmup}s of warm-up per leg), legs ${legs.join(", ")}`);
+console.log(`edge-proxy bench: ${args.rounds} rounds x ${SCENARIOS.length} scenarios x ${args.duration}s (after ${args.warmup}s of warm-up per leg, and ${Math.max(1, Math.ceil(args.warmup / 2))}s of each scenario's own load before its run), legs ${legs.join(", ")}`);
 console.log(`upstream members on 127.0.0.1:${up.ports.join(", 127.0.0.1:")}${up.tlsPorts.length === 0 ? "" : ` and https://127.0.0.1:${up.tlsPorts.join(", https://127.0.0.1:")}`}; ${canPin ? "proxy on CPU 0, wrk + members on CPU 1" : "taskset missing: no CPU pinning"}`);
 if (legs.includes("proxy")) console.log(`proxy leg: ${proxyDesc}`);
 if (certs !== null) console.log(`HTTPS: every leg terminates TLS on a second port with ${certs.cert} (dist/proxy cert ca + issue; trusted via ${certs.caCert}); /s/ goes to the https:// members, verified against the same CA`);

@@ -21,8 +21,9 @@ export type BenchArgs = {
 export const USAGE = `usage: bun scripts/bench.ts [options]
   --rounds N            rounds, interleaved nginx, haproxy, proxy (default 3)
   --duration S          seconds per wrk run (default 5)
-  --warmup S            seconds of unrecorded load per leg and listener before its runs
-                        (default 10: Bun's JIT needs ~10 s to reach its steady state)
+  --warmup S            seconds of unrecorded GET load per leg and listener before its runs,
+                        and half that of each scenario's own load before its run (default 10:
+                        Bun's JIT needs ~10 s to reach its steady state)
   --retries N           extra attempts for a run during which other programs used more
                         than 10% of the CPU; the quietest attempt is kept (default 2)
   --only LIST           legs to run, comma-separated: nginx,haproxy,proxy (default all)
