@@ -14,7 +14,7 @@
  * runs the one binary, little goes (49 MB per worker either way; those pages are in memory once,
  * however many RSS figures count them). Off Linux, or when libc cannot be opened, nothing happens.
  */
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync, readlinkSync, statSync } from "node:fs";
 import type { EventLog } from "../log/events.ts";
 
 /** How long after listening: past start-up's tail (first probes sent, JWKS fetches begun). */
@@ -26,22 +26,28 @@ const MADV_PAGEOUT = 21;
 export interface PageRange { start: number; length: number }
 
 /** A /proc/self/maps line: "start-end perms offset dev inode [path]" (proc(5)). */
-const MAPS_LINE = /^([0-9a-f]+)-([0-9a-f]+) (\S{4}) \S+ \S+ (\d+)/;
+const MAPS_LINE = /^([0-9a-f]+)-([0-9a-f]+) (\S{4}) \S+ \S+ (\d+) *(.*)$/;
 
 /**
- * The mappings of the file with inode `ino` that are readable and not writable. By inode, not
- * path: a path may hold any characters, and after a deploy that replaced the binary it reads
- * "... (deleted)".
+ * The mappings of the executable that are readable and not writable: by inode, which holds
+ * whatever characters the path has and after a deploy that replaced the binary (the path then
+ * reads "... (deleted)"), or by path, where the two inode numbers differ (overlayfs may show
+ * the lower layer's).
  */
-export function readOnlyRanges(maps: string, ino: number): PageRange[] {
+export function readOnlyRanges(maps: string, exe: { ino: number; path: string }): PageRange[] {
   const out: PageRange[] = [];
   for (const line of maps.split("\n")) {
     const m = MAPS_LINE.exec(line);
-    if (!m || Number(m[4]) !== ino || m[3]![0] !== "r" || m[3]![1] !== "-") continue;
+    if (!m || (Number(m[4]) !== exe.ino && m[5] !== exe.path) || m[3]![0] !== "r" || m[3]![1] !== "-") continue;
     const start = parseInt(m[1]!, 16), end = parseInt(m[2]!, 16);
     if (end > start) out.push({ start, length: end - start });
   }
   return out;
+}
+
+/** The running executable, as readOnlyRanges matches it. */
+function executable(): { ino: number; path: string } {
+  return { ino: statSync("/proc/self/exe").ino, path: readlinkSync("/proc/self/exe") };
 }
 
 /** The process's resident file-backed memory in bytes (RssFile, proc(5)). */
@@ -57,7 +63,7 @@ export async function releaseStartupPages(): Promise<number> {
     const libc = dlopen("libc.so.6", { madvise: { args: [FFIType.u64, FFIType.u64, FFIType.i32], returns: FFIType.i32 } });
     try {
       const before = residentFileBytes();
-      for (const r of readOnlyRanges(readFileSync("/proc/self/maps", "utf8"), statSync("/proc/self/exe").ino)) {
+      for (const r of readOnlyRanges(readFileSync("/proc/self/maps", "utf8"), executable())) {
         libc.symbols.madvise(r.start, r.length, MADV_PAGEOUT); // EINVAL before Linux 5.4: nothing happens
       }
       return Math.max(0, before - residentFileBytes());

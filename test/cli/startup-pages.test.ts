@@ -1,6 +1,6 @@
 /** Giving start-up pages back (startup-pages.ts): only the executable's read-only mappings, and the process runs on. */
 import { expect, test } from "bun:test";
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync, readlinkSync, statSync } from "node:fs";
 import { readOnlyRanges, releaseStartupPages } from "../../src/cli/startup-pages.ts";
 
 const MAPS = [
@@ -17,18 +17,23 @@ const MAPS = [
   "",
 ].join("\n");
 
-test("the executable's readable, unwritable mappings are chosen by inode, whatever its path says; writable and inaccessible ones, other files and anonymous memory are not", () => {
-  expect(readOnlyRanges(MAPS, 5308945)).toEqual([
+test("the executable's readable, unwritable mappings are chosen by inode whatever its path says, or by path; writable and inaccessible ones, other files and anonymous memory are not", () => {
+  expect(readOnlyRanges(MAPS, { ino: 5308945, path: "/elsewhere" })).toEqual([
     { start: 0x200000, length: 0x1a39000 - 0x200000 },
     { start: 0x1a40000, length: 0x684a000 - 0x1a40000 },
     { start: 0x8000000, length: 0x100000 },
   ]);
-  expect(readOnlyRanges(MAPS, 1)).toEqual([]);
+  expect(readOnlyRanges(MAPS, { ino: 1, path: "/opt/edge" })).toEqual([]);
+  // overlayfs may show another inode number: the path still names it
+  expect(readOnlyRanges(MAPS, { ino: 1, path: "/opt/edge proxy/proxy" })).toEqual([
+    { start: 0x200000, length: 0x1a39000 - 0x200000 },
+    { start: 0x1a40000, length: 0x684a000 - 0x1a40000 },
+  ]);
 });
 
 test("on Linux the running executable's pages go, and the process goes on running code from them", async () => {
   if (process.platform !== "linux") return;
-  expect(readOnlyRanges(readFileSync("/proc/self/maps", "utf8"), statSync("/proc/self/exe").ino).length).toBeGreaterThan(0);
+  expect(readOnlyRanges(readFileSync("/proc/self/maps", "utf8"), { ino: statSync("/proc/self/exe").ino, path: readlinkSync("/proc/self/exe") }).length).toBeGreaterThan(0);
   const released = await releaseStartupPages();
   expect(released).toBeGreaterThanOrEqual(0);
   expect(JSON.parse(JSON.stringify({ after: [1, 2, 3] }))).toEqual({ after: [1, 2, 3] });
