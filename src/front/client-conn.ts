@@ -119,10 +119,11 @@ export class ClientConn extends RequestIntake {
 
   /**
    * Keep-alive timeout (NGINX keepalive_timeout): a connection idle that long is closed; a busy
-   * one is left to the member's deadlines, one with a request begun to clientTimeouts. Bun's socket timeout counts from when it was set, not
-   * from the last read or write (Bun 1.4.5, measured: set to 3 s, it fired at 4 s on a
-   * connection echoing every 500 ms), so the idle time is ours: when it is short, the timer is
-   * set again for what is left, and a client sending a request every second is never cut.
+   * one is left to the member's deadlines, one with a request begun to clientTimeouts. Bun's
+   * socket timeout counts from when it was set, not from the last read or write (Bun 1.4.5,
+   * measured: set to 3 s, it fired at 4 s on a connection echoing every 500 ms), so the idle
+   * time is ours: when it is short, the timer is set again for what is left, and a client
+   * sending a request every second is never cut.
    */
   onTimeout(): void {
     // Lingering ran out (LINGER_SEC without a byte): closed, whatever the client still sends.
