@@ -18,7 +18,7 @@ import { compileReverse, SiblingTable } from "../rewrite/reverse.ts";
 import type { Config, PoolConfig, RouteConfig } from "./schema.ts";
 import type { RouteAction, Runtime, RuntimePool, RuntimeRoute, Timeouts } from "./runtime.ts";
 import { Dialer } from "../upstream/dial.ts";
-import { readUpstreamTls, type UpstreamTlsFiles } from "../tls/upstream-files.ts";
+import { readClientIdentity, readUpstreamCa, type FileAccess, type UpstreamTlsFiles } from "../tls/upstream-files.ts";
 import { compileJwt } from "../auth/compile-jwt.ts";
 import { JwksUrl } from "../auth/jwks-url.ts";
 import type { KeySource, RouteAuth } from "../auth/route-auth.ts";
@@ -49,13 +49,15 @@ export function compile(config: Config, opts: CompileOptions): Runtime {
   const fileIssues: ConfigIssue[] = [];
   const collect = collecting(fileIssues);
   for (const [name, pc] of Object.entries(config.pools)) {
-    const files = pc.tls && collect(() => readUpstreamTls(`pools.${name}.tls`, pc.tls!, {
+    const at = `pools.${name}.tls`;
+    const io: FileAccess = {
       read: (file) => readFile(resolve(baseDir, file)),
-      fail: (field, message) => new ConfigError(opts.file, [{ path: `pools.${name}.tls.${field}`, message }]),
+      fail: (field, message) => new ConfigError(opts.file, [{ path: `${at}.${field}`, message }]),
       warn: (m) => warnings.push(m),
       now: opts.now?.() ?? Date.now(),
-    }));
-    pools.set(name, compilePool(name, pc, warnings, registry, buckets, opts.previous, files || {}));
+    };
+    const files: UpstreamTlsFiles = pc.tls ? { ...collect(() => readUpstreamCa(at, pc.tls!, io)), ...collect(() => readClientIdentity(at, pc.tls!, io)) } : {};
+    pools.set(name, compilePool(name, pc, warnings, registry, buckets, opts.previous, files));
   }
   // Key sets outlive config (as members do): a reload that keeps a jwksUrl keeps its fetched keys,
   // so a key server that is down at that moment does not turn every valid token into a 401.

@@ -26,34 +26,41 @@ export interface FileAccess {
 
 export interface PoolTlsFiles { ca?: string | undefined; cert?: string | undefined; key?: string | undefined; passphrase?: string | undefined; passphraseFile?: string | undefined }
 
-export function readUpstreamTls(at: string, tls: PoolTlsFiles, io: FileAccess): UpstreamTlsFiles {
-  const out: UpstreamTlsFiles = {};
-  const text = (field: PoolTlsField, file: string): string => {
+function fileText(tls: FileAccess) {
+  return (field: PoolTlsField, file: string): string => {
     try {
-      return new TextDecoder().decode(io.read(file));
+      return new TextDecoder().decode(tls.read(file));
     } catch (e) {
-      throw io.fail(field, `cannot read ${file}: ${(e as Error).message} (paths are relative to the directory of routes.json)`);
+      throw tls.fail(field, `cannot read ${file}: ${(e as Error).message} (paths are relative to the directory of routes.json)`);
     }
   };
-  if (tls.ca !== undefined) {
-    const caText = text("ca", tls.ca);
-    try {
-      const ca = checkUpstreamCa(caText, tls.ca, io.now);
-      for (const w of ca.warnings) io.warn(`${at}.ca: ${w}`);
-      out.ca = ca.pem;
-    } catch (e) {
-      throw io.fail("ca", (e as Error).message);
-    }
+}
+
+/** `ca`: the certificates members are verified against. Read apart from the client identity, so both are named when both fail. */
+export function readUpstreamCa(at: string, tls: PoolTlsFiles, io: FileAccess): Pick<UpstreamTlsFiles, "ca"> {
+  if (tls.ca === undefined) return {};
+  const caText = fileText(io)("ca", tls.ca);
+  try {
+    const ca = checkUpstreamCa(caText, tls.ca, io.now);
+    for (const w of ca.warnings) io.warn(`${at}.ca: ${w}`);
+    return { ca: ca.pem };
+  } catch (e) {
+    throw io.fail("ca", (e as Error).message);
   }
+}
+
+/** `cert`, `key` and the key's passphrase: the client certificate shown to members. */
+export function readClientIdentity(at: string, tls: PoolTlsFiles, io: FileAccess): Pick<UpstreamTlsFiles, "cert" | "key"> {
+  const text = fileText(io);
   const secret = tls.passphrase !== undefined ? "passphrase" : tls.passphraseFile !== undefined ? "passphraseFile" : undefined;
   if (tls.passphrase !== undefined && tls.passphraseFile !== undefined) throw io.fail("passphraseFile", "give passphrase or passphraseFile, not both");
   if (secret && tls.key === undefined) throw io.fail(secret, `tls.${secret} is given without tls.key: it is the passphrase of the client certificate's key`);
-  if (tls.cert === undefined && tls.key === undefined) return out;
+  if (tls.cert === undefined && tls.key === undefined) return {};
   if (tls.cert === undefined) throw io.fail("cert", "tls.key is given without tls.cert: give the client certificate the key belongs to");
   if (tls.key === undefined) throw io.fail("key", `tls.cert is given without tls.key: give the client certificate's private key (it may be ${tls.cert} itself when that file holds it)`);
   // First line of the file, as listeners' passphraseFile and `openssl -passin file:` read it.
   const passphrase = tls.passphraseFile !== undefined ? (text("passphraseFile", tls.passphraseFile).split(/\r?\n/, 1)[0] ?? "") : tls.passphrase;
-  return { ...out, ...clientPair(at, { certFile: tls.cert, keyFile: tls.key, passphrase, secret }, text, io) };
+  return clientPair(at, { certFile: tls.cert, keyFile: tls.key, passphrase, secret }, text, io);
 }
 
 interface ClientFiles { certFile: string; keyFile: string; passphrase: string | undefined; secret: "passphrase" | "passphraseFile" | undefined }

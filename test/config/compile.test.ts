@@ -324,4 +324,19 @@ describe("pools.*.tls.ca", () => {
     expect(caught?.issues.map((i) => i.path)).toEqual(["pools.a.tls.ca", "pools.b.tls.ca", "routes[0].auth.jwt.secretFile"]);
     expect([...caught!.partial!.pools.keys()]).toEqual(["a", "b"]);
   });
+
+  test("a pool whose ca and client certificate both fail names both", () => {
+    const both = parseConfigText(JSON.stringify({
+      listeners: [{ port: 8080 }],
+      pools: { a: { members: [{ url: "https://10.0.0.1:9443" }], tls: { ca: "ca.pem", cert: "client.crt", key: "client.key" } } },
+      routes: [{ path: "/", pool: "a" }],
+    }));
+    let caught: ConfigError | undefined;
+    try {
+      compile(both, { file: "/etc/edge/routes.json", readFile: () => { throw new Error("ENOENT"); } });
+    } catch (e) {
+      caught = e as ConfigError;
+    }
+    expect(caught?.issues.map((i) => i.path)).toEqual(["pools.a.tls.ca", "pools.a.tls.cert"]);
+  });
 });

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createCA, issueLeaf } from "../../src/tls/issue.ts";
 import { encryptPrivateKeyPem } from "../../src/tls/keys.ts";
-import { readUpstreamTls, type FileAccess, type PoolTlsFiles } from "../../src/tls/upstream-files.ts";
+import { readClientIdentity, readUpstreamCa, type FileAccess, type PoolTlsFiles } from "../../src/tls/upstream-files.ts";
 import { opensslOk, tempDir, write } from "./openssl.ts";
 
 const dir = tempDir();
@@ -24,7 +24,7 @@ function run(tls: PoolTlsFiles, now = Date.now()) {
     warn: (m) => warnings.push(m),
     now,
   };
-  return { files: readUpstreamTls("pools.p.tls", tls, io), warnings };
+  return { files: { ...readUpstreamCa("pools.p.tls", tls, io), ...readClientIdentity("pools.p.tls", tls, io) }, warnings };
 }
 
 test("a client certificate and its key become PEM for the dialer: the chain's certificates, the key as PKCS#8", () => {
