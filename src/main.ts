@@ -1,15 +1,13 @@
 /** Entry point of `dist/proxy`: argv -> subcommand. The only place that calls process.exit. */
 import { parseArgs } from "node:util";
 import { HELP } from "./cli/help.ts";
-import { loadRuntime, runCheck, type Io } from "./cli/check.ts";
+import { loadRuntime, reportAllProblems, runCheck, type Io } from "./cli/check.ts";
 import { eventIo, runServe } from "./cli/serve.ts";
 import { runDemo } from "./cli/demo.ts";
 import { usageError } from "./cli/args.ts";
 import { VERSION } from "./version.ts";
 import { runSupervisor, workerCount, WORKER_ENV } from "./cli/workers.ts";
 import { configureEvents, stderrEvents } from "./log/events.ts";
-import { formatIssue } from "./config/errors.ts";
-import { preflight } from "./cli/preflight.ts";
 import { RunningConfig } from "./cli/worker-config.ts";
 import { readConfigText } from "./config/load.ts";
 
@@ -62,18 +60,19 @@ async function main(args: string[]): Promise<number> {
   if (values.workers !== undefined && workers === undefined) return io.err(`--workers: expected a number 1..256 or auto, got ${JSON.stringify(values.workers)}`), 2;
   // The supervisor binds nothing; its workers (same argv, role in the environment) do.
   if (workers !== undefined && process.env[WORKER_ENV] === undefined) {
-    // Validated once here: a bad file must not become N workers crash-looping. The supervisor's
+    // Validated once here, as fully as `proxy check` does (certificates, the access log, the
+    // admin's keys): a bad file must not become N workers crash-looping. The supervisor's
     // lines share the workers' stderr, so they take routes.json's eventLog format too.
     const report = eventIo(file, io);
     let text = "";
-    const rt = await loadRuntime(file, report, undefined, async (f) => (text = await readConfigText(f)));
-    if (!rt) return 1;
-    configureEvents(rt.config.eventLog);
-    // The workers bind with SO_REUSEPORT and skip this probe: without it here, a second
+    let failure = "";
+    const rt = await loadRuntime(file, { out: () => {}, err: (m) => (failure = m) }, undefined, async (f) => (text = await readConfigText(f)));
+    if (text === "") return report.err(failure), 1;
+    // The workers bind with SO_REUSEPORT and skip the port probe: without it here, a second
     // --workers instance would share the ports with the first instead of being refused.
-    const taken = preflight(rt).inUse;
+    if ((await reportAllProblems(file, text, failure, report)) || !rt) return rt?.close(), 1;
+    configureEvents(rt.config.eventLog);
     rt.close();
-    if (taken.length) return taken.forEach((p) => report.err(formatIssue(p).trim())), 1;
     const admin = rt.config.admin;
     return runSupervisor(workers, stderrEvents, new RunningConfig(text), admin && { listen: admin.listen, auth: admin.auth !== undefined });
   }

@@ -43,42 +43,17 @@ export async function runCheck(args: string[], io: Io): Promise<number> {
   const files = [...(parsed.values.routes === undefined ? [] : [parsed.values.routes]), ...parsed.positionals];
   const file = files[0];
   if (!file || files.length > 1) return usageError(new Error("give exactly one file"), CHECK_HELP, io);
-  // Every error at once: a file a pool or route names, a listener's certificates, the access
-  // log's directory and the admin's keys are each checked even when another one failed.
-  const problems: string[] = [];
-  let rt: Runtime | undefined;
+  let text;
   try {
-    rt = compile(parseConfigText(await readConfigText(file), file), { file });
+    text = await readConfigText(file);
   } catch (e) {
-    if (!(e instanceof ConfigError && e.partial)) return reportLoadError(e, file, io), 1;
-    rt = e.partial;
-    problems.push(...e.issues.map(formatIssue));
+    return reportLoadError(e, file, io), 1;
   }
-  for (const w of [...rt.warnings, ...unstickableWarnings(rt.config)]) io.err(`warning: ${w}`);
-  // A port in use is only a warning here: the running proxy itself holds it while its next
-  // configuration is checked (as nginx -t before a reload). At start it is an error.
-  const pre = preflight(rt);
-  for (const i of pre.inUse) io.err(`warning:${formatIssue(i).slice(1)} now; \`proxy --routes\` would fail unless that is this proxy`);
-  problems.push(...pre.errors.map(formatIssue));
-  // Like nginx -t, certificates and keys are loaded too: a wrong passphrase or a key that does
-  // not match its certificate is found now, not at the next restart.
-  try {
-    await loadListenerTls(rt, (level, msg) => level !== "info" && io.err(`${level === "warn" ? "warning" : level}: ${msg}`), { issueInternal: false });
-  } catch (e) {
-    problems.push(...(e instanceof TlsLoadError ? e.problems : [(e as Error).message]).map((p) => `  ${p}`));
-  }
-  // The admin's key material too: a short secret or a broken JWKS file is found now.
-  const auth = rt.config.admin?.auth;
-  if (auth) {
-    try {
-      const { createVerify } = await import("../admin/auth.ts");
-      createVerify(auth, rt.baseDir);
-    } catch (e) {
-      problems.push(`  admin.auth: ${(e as Error).message}`);
-    }
-  }
+  const found = await findProblems(file, text, io, false);
+  if (typeof found === "string") return io.err(found), 1;
+  const { rt, problems } = found;
   if (problems.length) {
-    io.err(`${file}: ${problems.length} error${problems.length === 1 ? "" : "s"}\n${problems.join("\n")}`);
+    io.err(problemsText(file, problems));
     rt.close();
     return 1;
   }
@@ -105,4 +80,68 @@ export function summary(rt: Runtime): string {
     lines.push(`route ${r.host ?? "*"} ${r.path} -> ${what}${r.rewritePrefix ? ` (rewrite to ${r.rewritePrefix})` : ""}${ports}`);
   }
   return lines.join("\n");
+}
+
+/**
+ * Every error at once, as `proxy check` names them: a file a pool or route names, a listener's
+ * certificates, the access log's directory, the listeners' addresses and the admin's keys are
+ * each checked even when another one failed. A schema error (nothing compiled) is the string.
+ * `atStart`: a port in use is an error (a check beside the running proxy only warns), and
+ * warnings are left to the start-up that failed.
+ */
+export async function findProblems(file: string, text: string, io: Io, atStart: boolean): Promise<{ rt: Runtime; problems: string[] } | string> {
+  const problems: string[] = [];
+  let rt: Runtime;
+  try {
+    rt = compile(parseConfigText(text, file), { file });
+  } catch (e) {
+    if (!(e instanceof ConfigError && e.partial)) return e instanceof ConfigError ? e.message : `${file}: ${(e as Error).message}`;
+    rt = e.partial;
+    problems.push(...e.issues.map(formatIssue));
+  }
+  const warn = atStart ? () => {} : (w: string) => io.err(`warning: ${w}`);
+  for (const w of [...rt.warnings, ...unstickableWarnings(rt.config)]) warn(w);
+  // A port in use is only a warning in a check: the running proxy itself holds it while its next
+  // configuration is checked (as nginx -t before a reload). At start it is an error.
+  const pre = preflight(rt);
+  if (atStart) problems.push(...pre.inUse.map(formatIssue));
+  else for (const i of pre.inUse) warn(`${formatIssue(i).slice(2)} now; \`proxy --routes\` would fail unless that is this proxy`);
+  problems.push(...pre.errors.map(formatIssue));
+  // Like nginx -t, certificates and keys are loaded too: a wrong passphrase or a key that does
+  // not match its certificate is found now, not at the next restart.
+  try {
+    await loadListenerTls(rt, (level, msg) => level === "info" || (level === "warn" ? warn(msg) : io.err(`${level}: ${msg}`)), { issueInternal: false });
+  } catch (e) {
+    problems.push(...(e instanceof TlsLoadError ? e.problems : [(e as Error).message]).map((p) => `  ${p}`));
+  }
+  // The admin's key material too: a short secret or a broken JWKS file is found now.
+  const auth = rt.config.admin?.auth;
+  if (auth) {
+    try {
+      const { createVerify } = await import("../admin/auth.ts");
+      createVerify(auth, rt.baseDir);
+    } catch (e) {
+      problems.push(`  admin.auth: ${(e as Error).message}`);
+    }
+  }
+  return { rt, problems };
+}
+
+/**
+ * Names every problem at start, as `proxy check` would, not only the first kind found; true when
+ * something was printed. `failure` is what stopped a start-up, printed as it is when the check
+ * finds nothing more (an internal certificate that could not be issued, say); "" when nothing failed yet.
+ */
+export async function reportAllProblems(file: string, text: string, failure: string, io: Io): Promise<boolean> {
+  const found = await findProblems(file, text, io, true);
+  if (typeof found === "string") return io.err(found), true;
+  found.rt.close();
+  const { problems } = found;
+  if (problems.length) io.err(problemsText(file, problems));
+  else if (failure !== "") io.err(failure);
+  return problems.length > 0 || failure !== "";
+}
+
+function problemsText(file: string, problems: string[]): string {
+  return `${file}: ${problems.length} error${problems.length === 1 ? "" : "s"}\n${problems.join("\n")}`;
 }

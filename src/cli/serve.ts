@@ -8,7 +8,7 @@ import { SHARED_PORTS } from "../server/bound-listener.ts";
 import { readFileSync } from "node:fs";
 import { Deadlines } from "../proxy/deadlines.ts";
 import { listen, ListenerBindError, type Running } from "../server/listen.ts";
-import { loadRuntime, type Io } from "./check.ts";
+import { loadRuntime, reportAllProblems, type Io } from "./check.ts";
 import { createAffinity, type Affinity } from "../health/wire.ts";
 import { loadListenerTls, type TlsSetup } from "../tls/listener-tls.ts";
 import { resolve } from "node:path";
@@ -52,14 +52,16 @@ export async function runServe(file: string, io: Io, flags: ServeFlags = {}): Pr
   let rt: Runtime | undefined;
   // A --workers worker starts from the configuration its supervisor knows is running (worker-config.ts).
   const given = await startText();
-  let text = "";
+  let text: string;
   try {
-    rt = await loadRuntime(file, report, (config) => registryFor(config, file, stderrEvents), async (f) => (text = given ?? (await readConfigText(f))));
+    text = given ?? (await readConfigText(file));
   } catch (e) {
     report.err((e as Error).message);
     return 1;
   }
-  if (!rt) return 1;
+  let failure = "";
+  rt = await loadRuntime(file, { out: () => {}, err: (m) => (failure = m) }, (config) => registryFor(config, file, stderrEvents), async () => text);
+  if (!rt) return await reportAllProblems(file, text, failure, report), 1;
   configureEvents(rt.config.eventLog);
   // Saved overrides of members removed from routes.json while the proxy was stopped go now.
   rt.registry.retain(membersOf(rt));
@@ -70,7 +72,8 @@ export async function runServe(file: string, io: Io, flags: ServeFlags = {}): Pr
   try {
     tls = await loadListenerTls(rt, stderrEvents, { internalLifetimeMs });
   } catch (e) {
-    report.err((e as Error).message);
+    rt.close();
+    await reportAllProblems(file, text, (e as Error).message, report);
     return 1;
   }
   const started = start(rt, stderrEvents, false, tls);

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadRuntime, runCheck, summary } from "../../src/cli/check.ts";
+import { loadRuntime, reportAllProblems, runCheck, summary } from "../../src/cli/check.ts";
 import { CHECK_HELP } from "../../src/cli/help.ts";
 import { makeTempDir } from "../temp-dirs.ts";
 import { opensslOk } from "../tls/openssl.ts";
@@ -221,5 +221,42 @@ describe("proxy check: key material is loaded, as at start", () => {
     const good = await check(file);
     expect(good.code).toBe(0);
     expect(good.out).toEndWith("configuration is valid");
+  });
+});
+
+describe("reportAllProblems: a start-up that failed names what proxy check names", () => {
+  const broken = minimal({
+    listeners: [{ port: 0, host: "127.0.0.1", tls: { certificates: [{ cert: "missing.crt", key: "missing.key" }] } }],
+    pools: { api: { members: [{ url: "https://127.0.0.1:9000" }], tls: { ca: "missing-ca.pem" } } },
+  });
+
+  test("a compile error and a listener certificate are both named, without the check's warnings", async () => {
+    const file = routes(broken);
+    const c = capture();
+    expect(await reportAllProblems(file, JSON.stringify(broken), "what stopped it", c.io)).toBe(true);
+    const err = c.err.join("\n");
+    expect([...err.matchAll(/^  (\S+): /gm)].map((m) => m[1])).toEqual(["pools.api.tls.ca", "listeners[0].tls.certificates[0].cert"]);
+    expect(err).not.toContain("warning");
+    expect(err).not.toContain("what stopped it");
+  });
+
+  test("a port in use is an error at start", async () => {
+    const holder = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    try {
+      const cfg = minimal({ listeners: [{ port: holder.port, host: "127.0.0.1" }] });
+      const c = capture();
+      expect(await reportAllProblems(routes(cfg), JSON.stringify(cfg), "", c.io)).toBe(true);
+      expect(c.err.join("\n")).toContain(`listeners[0].port: ${holder.port} is in use`);
+    } finally { holder.stop(true); }
+  });
+
+  test("when the check finds nothing, the failure that stopped the start-up is printed as it is; with none, nothing", async () => {
+    const cfg = minimal();
+    const c = capture();
+    expect(await reportAllProblems(routes(cfg), JSON.stringify(cfg), "routes.json: dataDir is not writable", c.io)).toBe(true);
+    expect(c.err).toEqual(["routes.json: dataDir is not writable"]);
+    const quiet = capture();
+    expect(await reportAllProblems(routes(cfg), JSON.stringify(cfg), "", quiet.io)).toBe(false);
+    expect(quiet.err).toEqual([]);
   });
 });

@@ -26,6 +26,31 @@ describe("configuration errors: all at once, with paths, before binding", () => 
     expect(stderr).not.toContain("listening");
   });
 
+  test("a start that fails names every file that failed, as check does: a pool's CA and a listener's certificate; with --workers too, once, before any worker starts", async () => {
+    const dir = tempDir();
+    const file = writeFile(dir, "routes.json", JSON.stringify({
+      listeners: [{ port: 0, host: "127.0.0.1", tls: { certificates: [{ cert: "missing.crt", key: "missing.key" }] } }],
+      pools: { a: { members: [{ url: "https://127.0.0.1:1" }], tls: { ca: "missing-ca.pem" } } },
+      routes: [{ path: "/", pool: "a" }],
+    }));
+    for (const args of [["--routes", file], ["--routes", file, "--workers", "2"]]) {
+      const { code, stderr } = await runBinary(args);
+      expect(code).toBe(1);
+      expect([...stderr.matchAll(/^  (\S+): /gm)].map((m) => m[1])).toEqual(["pools.a.tls.ca", "listeners[0].tls.certificates[0].cert"]);
+      expect(stderr).not.toContain("worker 0 started");
+    }
+    // Only the listener's certificate wrong: a worker would fail at it, so the supervisor refuses first.
+    const only = writeFile(dir, "only-tls.json", JSON.stringify({
+      listeners: [{ port: 0, host: "127.0.0.1", tls: { certificates: [{ cert: "missing.crt", key: "missing.key" }] } }],
+      pools: { a: { members: [{ url: "http://127.0.0.1:1" }] } },
+      routes: [{ path: "/", pool: "a" }],
+    }));
+    const workers = await runBinary(["--routes", only, "--workers", "2"]);
+    expect(workers.code).toBe(1);
+    expect(workers.stderr).toContain("listeners[0].tls.certificates[0].cert: cannot read missing.crt");
+    expect(workers.stderr).not.toContain("worker 0 started");
+  }, 30_000);
+
   test("cross-field errors name the path and the fix", async () => {
     const dir = tempDir();
     const file = writeFile(dir, "routes.json", JSON.stringify({
