@@ -50,8 +50,16 @@ export function semanticIssues(raw: unknown): ConfigIssue[] {
     if (Array.isArray(pool.members) && pool.members.length === 0) at(["pools", name, "members"], "a pool needs at least one member: add { \"url\": \"http://host:port\" }");
     const members = list(pool.members).filter(isObj);
     const routes = new Map<unknown, number>();
+    const urls = new Map<string, number>();
     list(pool.members).forEach((m, i) => {
-      if (!isObj(m) || typeof m.route !== "string") return;
+      if (!isObj(m)) return;
+      // A member is its pool and URL (state outlives config): two entries for one URL would be
+      // one member with two routes and twice its weight, and two series of the same metric.
+      const href = typeof m.url === "string" && URL.canParse(m.url) ? new URL(m.url).href : undefined;
+      const same = href === undefined ? undefined : urls.get(href);
+      if (same !== undefined) at(["pools", name, "members", i, "url"], `${JSON.stringify(m.url)} is the same member as members[${same}]; list a member once (give it a weight to send it more)`);
+      else if (href !== undefined) urls.set(href, i);
+      if (typeof m.route !== "string") return;
       const dup = routes.get(m.route);
       if (dup !== undefined) at(["pools", name, "members", i, "route"], `route ${JSON.stringify(m.route)} is already used by members[${dup}]; sticky routes must be unique in a pool`);
       routes.set(m.route, i);

@@ -5,7 +5,7 @@
  * socket timeout is 60 s (Timeout, for connect and every read).
  */
 import { dirname } from "node:path";
-import { Draft, duration, origin, poolName, splitUrl, validHost, type Json } from "./emit.ts";
+import { addMember, Draft, duration, origin, poolName, splitUrl, validHost, type Json } from "./emit.ts";
 import type { Node, Report } from "./report.ts";
 import type { ApacheModel, Balancer, Pass, ProxySsl, Server } from "./apache-model.ts";
 import { backendTimeout, workerTimeouts } from "./apache-timeouts.ts";
@@ -60,6 +60,7 @@ function balancerPool(b: Balancer, use: PoolUse): Json | undefined {
   const { report } = use;
   const { p, from } = balancerParams(b, use);
   const members: Json[] = [];
+  const memberAt: Node[] = [];
   const memberParams: Map<string, string>[] = [];
   for (const m of b.members) {
     const u = splitUrl(m.url);
@@ -73,8 +74,9 @@ function balancerPool(b: Balancer, use: PoolUse): Json | undefined {
       else if (k === "status") status(v, member, m.node, report);
       else if (!MEMBER_KEYS.has(k)) report.skip(m.node, `member parameter ${k}=${v} is not converted`);
     }
-    members.push(member);
-    memberParams.push(m.params);
+    const before = members.length;
+    addMember(members, memberAt, member, m.node, report);
+    if (members.length > before) memberParams.push(m.params);
   }
   if (!members.length) return report.skip(b.node, "the balancer has no usable member"), undefined;
   const pool: Json = { members };

@@ -129,3 +129,18 @@ export function origin(u: { scheme: string; host: string; port: number }): strin
 export function validHost(h: string): boolean {
   return /^[A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9])?$/.test(h) || /^\[[0-9A-Fa-f:.]+\]$/.test(h);
 }
+
+/**
+ * Adds a pool member, or folds one whose URL is already listed into it: routes.json lists a
+ * member once, and NGINX (like httpd) gives a server listed twice two shares, so the weights add.
+ */
+export function addMember(members: Json[], at: Node[], m: Json, node: Node, report: Report): void {
+  const href = (u: unknown) => (typeof u === "string" && URL.canParse(u) ? new URL(u).href : u);
+  const i = members.findIndex((x) => href(x.url) === href(m.url));
+  if (i < 0) return void (members.push(m), at.push(node));
+  const first = members[i]!;
+  const weight = Math.min(100, ((first.weight as number | undefined) ?? 1) + ((m.weight as number | undefined) ?? 1));
+  first.weight = weight;
+  const lost = Object.keys(m).filter((k) => k !== "url" && k !== "weight" && JSON.stringify(m[k]) !== JSON.stringify(first[k]));
+  report.note(node, `the same member as line ${at[i]!.loc.line}: listed once with the weights added (weight ${weight})${lost.length ? `; its ${lost.join(", ")} ${lost.length === 1 ? "is" : "are"} left out (the first entry's kept)` : ""}`);
+}

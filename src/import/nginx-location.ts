@@ -140,7 +140,13 @@ function redirects(scope: Scope, route: Json, report: Report, pass: Node, upstre
   if (!rules.length || rules.some((r) => r.args[0] === "default")) {
     if (upstreamUrl && splitUrl(upstreamUrl)) {
       route.reverseAlso = [upstreamUrl];
-      report.note(rules[0] ?? pass, `NGINX's proxy_redirect default maps only ${upstreamUrl}; routes.json also maps the members' own URLs back`);
+      // Without a URI part NGINX's default is `proxy_redirect http://NAME/ /` (ngx_http_proxy_merge_loc_conf);
+      // routes.json maps an upstream prefix only to its route's path, so under /iph the part outside /iph stays.
+      const bare = upstreamUrl.replace(/^(https?:\/\/[^/]+).*$/, "$1/");
+      const outside = route.path !== "/" && pass.args[0] !== undefined && !/^https?:\/\/[^/]+\//.test(pass.args[0])
+        ? `NGINX's proxy_redirect default maps ${bare} to /; routes.json maps ${upstreamUrl} back to ${route.path as string}, so a redirect to another path under ${bare} reaches the client unchanged`
+        : `NGINX's proxy_redirect default maps only ${upstreamUrl}`;
+      report.note(rules[0] ?? pass, `${outside}; routes.json also maps the members' own URLs back`);
     }
   }
   for (const r of rules) {

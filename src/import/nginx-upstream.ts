@@ -4,7 +4,7 @@
  * fails after max_fails=1 within fail_timeout=10s and rests for fail_timeout, and the proxy_*
  * timeouts are 60 s.
  */
-import { duration, validHost, type Json } from "./emit.ts";
+import { addMember, duration, validHost, type Json } from "./emit.ts";
 import type { Node, Report } from "./report.ts";
 
 export interface Server { host: string; port?: number; flags: Map<string, string>; node: Node }
@@ -73,6 +73,7 @@ export interface PoolSettings { verify: boolean; ca?: string; serverName?: strin
 
 export function upstreamPool(up: Upstream, scheme: "http" | "https", s: PoolSettings, report: Report): Json | undefined {
   const members: Json[] = [];
+  const memberAt: Node[] = [];
   const fails = new Set<string>();
   const timeouts = new Set<string>();
   for (const sv of up.servers) {
@@ -86,7 +87,7 @@ export function upstreamPool(up: Upstream, scheme: "http" | "https", s: PoolSett
       else report.skip(sv.node, `server parameter ${k}${v ? `=${v}` : ""} is not converted`);
     }
     if (Number(sv.flags.get("weight")) > 100) report.note(sv.node, "weight is capped at 100");
-    members.push(m);
+    addMember(members, memberAt, m, sv.node, report);
   }
   if (!members.length) return report.skip(up.node, "the upstream has no usable server"), undefined;
   const pool: Json = { members };

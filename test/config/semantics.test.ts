@@ -65,6 +65,14 @@ describe("semanticIssues", () => {
     ]);
   });
 
+  test("one member URL twice in a pool, however spelled (a trailing slash, the host's case), is an error at the second; other pools may share it", () => {
+    const out = paths(base({ pools: {
+      a: { members: [{ url: "http://127.0.0.1:24601", route: "x1" }, { url: "http://127.0.0.1:24602" }, { url: "HTTP://127.0.0.1:24601/", route: "x2" }] },
+      b: { members: [{ url: "http://127.0.0.1:24601" }] },
+    } }));
+    expect(out).toEqual(['pools.a.members[2].url: "HTTP://127.0.0.1:24601/" is the same member as members[0]; list a member once (give it a weight to send it more)']);
+  });
+
   test("a pool without members is an error even where the schema cannot see it", () => {
     const raw = JSON.parse('{"listeners":[{"port":0}],"pools":{"__proto__":{"members":[]}},"routes":[{"path":"/","pool":"x"}]}');
     expect(paths(raw)).toContain('pools.__proto__.members: a pool needs at least one member: add { "url": "http://host:port" }');

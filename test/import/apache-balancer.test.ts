@@ -10,6 +10,12 @@ describe("balancers as pools", () => {
     expect(pools(c).b!.members).toEqual([{ url: "http://a:1", route: "n1", weight: 3 }, { url: "http://b:1", standby: true }, { url: "http://c:1", state: "disabled" }, { url: "http://d:1", state: "drain" }]);
   });
 
+  test("a member listed twice is listed once with the weights added, its other parameters noted as left out", () => {
+    const c = convert("apache", conf("BalancerMember http://a:1 loadfactor=2 route=n1\nBalancerMember http://b:1\nBalancerMember http://a:1/ route=n9"));
+    expect(pools(c).b!.members).toEqual([{ url: "http://a:1", route: "n1", weight: 3 }, { url: "http://b:1" }]);
+    expect(c.lines.join("\n")).toMatch(/:4: note: BalancerMember http:\/\/a:1\/ route=n9: the same member as line 2: listed once with the weights added \(weight 3\); its route is left out/);
+  });
+
   test("httpd's defaults become explicit: every member tried (maxattempts = members - 1), 60 s timeouts, retry=60 ejection", () => {
     const c = convert("apache", conf("BalancerMember http://a:1\nBalancerMember http://b:1\nBalancerMember http://c:1"));
     expect(pools(c).b).toMatchObject({ retries: 2, timeouts: { connect: "1m", response: "1m", idle: "1m" }, health: { passive: { maxFails: 1, ejectFor: "1m" } } });

@@ -58,6 +58,12 @@ describe("nginx locations as routes", () => {
     expect(c.lines.join("\n")).toMatch(/NGINX sends Host: up/);
   });
 
+  test("under a sub-path, proxy_pass without a URI: the note says NGINX maps http://NAME/ to / and what stays unmapped", () => {
+    const c = convert("nginx", server("location /iph/ { proxy_pass http://iph; }", "upstream iph { server 10.0.0.1:8080; }\n"));
+    expect(routes(c)[0]!.reverseAlso).toEqual(["http://iph/iph"]);
+    expect(c.lines.join("\n")).toContain("NGINX's proxy_redirect default maps http://iph/ to /; routes.json maps http://iph/iph back to /iph, so a redirect to another path under http://iph/ reaches the client unchanged");
+  });
+
   test("proxy_pass routes allow encoded slashes, as NGINX passes %2F on; return routes do not need it", () => {
     const c = convert("nginx", "server { listen 80; location /a { proxy_pass http://a:1; } location /b { return 403; } }\n");
     expect(routes(c).map((r) => r.allowEncodedSlashes)).toEqual([true, undefined]);

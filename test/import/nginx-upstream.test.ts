@@ -20,6 +20,12 @@ describe("nginx upstreams as pools", () => {
     });
   });
 
+  test("a server listed twice is one member with the weights added (NGINX gives each entry a share)", () => {
+    const c = convert("nginx", up("server 10.0.0.1:8080 weight=2;\nserver 10.0.0.2:8080;\nserver 10.0.0.1:8080;"));
+    expect(pools(c).app!.members).toEqual([{ url: "http://10.0.0.1:8080", weight: 3 }, { url: "http://10.0.0.2:8080" }]);
+    expect(c.lines.join("\n")).toMatch(/:4: note: server 10\.0\.0\.1:8080: the same member as line 2: listed once with the weights added \(weight 3\)$/m);
+  });
+
   test("max_fails and fail_timeout set the passive check; ip_hash and least_conn the method", () => {
     const a = convert("nginx", up("ip_hash;\nserver a:1 max_fails=3 fail_timeout=30s;\nserver b:1 max_fails=3 fail_timeout=30s;"));
     expect(pools(a).app).toMatchObject({ method: "iphash", health: { passive: { maxFails: 3, window: "30s", ejectFor: "30s" } } });
