@@ -1,7 +1,8 @@
 /**
  * Finds where a chunked request body ends (RFC 9112 7.1) without changing a byte, so the
  * bytes after it are read as the next request head and checked as one. Malformed chunk
- * sizes (a sign, a space before the digits, no digits, more than 15 hex digits), a bare LF
+ * sizes (a sign, a space before the digits, no digits, more than 15 hex digits, anything but
+ * `;` after a space that follows them), a bare LF
  * and a missing CRLF after the data are refused: a member could frame them differently.
  * Trailer lines must be field lines (RFC 9112 7.1.2), and they are not forwarded, as NGINX drops
  * them: a member that merged a trailer into the head (RFC 9110 6.5.1 lets it, when asked) would
@@ -11,7 +12,7 @@
  */
 import { BadHead } from "./request-check.ts";
 
-const SIZE = 0, EXT = 1, SIZE_LF = 2, DATA = 3, DATA_CR = 4, DATA_LF = 5, TRAILER = 6, TRAILER_LF = 7, TRAILER_VALUE = 8;
+const SIZE = 0, EXT = 1, SIZE_LF = 2, DATA = 3, DATA_CR = 4, DATA_LF = 5, TRAILER = 6, TRAILER_LF = 7, TRAILER_VALUE = 8, SIZE_BWS = 9;
 
 const TCHAR = new Uint8Array(128);
 for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TCHAR[c.charCodeAt(0)] = 1;
@@ -51,10 +52,19 @@ export class ChunkScan {
             this.#size = this.#size * 16 + h;
           } else if (this.#digits === 0) throw new BadHead("400 Bad Request: malformed chunk size");
           else if (c === 13) this.#state = SIZE_LF;
-          else if (c === 59 || c === 32 || c === 9) this.#state = EXT; // chunk-ext (BWS ";" ...)
+          else if (c === 59) this.#state = EXT;
+          else if (c === 32 || c === 9) this.#state = SIZE_BWS;
           else throw new BadHead("400 Bad Request: malformed chunk size");
           break;
         }
+        case SIZE_BWS:
+          // chunk-ext is BWS ";" (RFC 9112 7.1.1): after the whitespace only ";" or the line's end.
+          // `5 0` would be 5 bytes here and 0x50 to a member that skips the space (Pekko HTTP
+          // before #1257, Traffic Server #10580): a request hidden in the body.
+          if (c === 59) this.#state = EXT;
+          else if (c === 13) this.#state = SIZE_LF;
+          else if (c !== 32 && c !== 9) throw new BadHead("400 Bad Request: malformed chunk size");
+          break;
         case EXT:
           if (c === 13) this.#state = SIZE_LF;
           else if (c === 10 || c === 127 || (c < 32 && c !== 9)) throw new BadHead("400 Bad Request: malformed chunk extension");

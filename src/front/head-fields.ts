@@ -3,6 +3,7 @@
  * removal, the Host name cache and the WebSocket subprotocol offer.
  */
 import { hostName } from "../proxy/host.ts";
+import { ows } from "../proxy/headers.ts";
 import { BadHead } from "./request-check.ts";
 
 /** true for HTTP/1.0; HTTP/1.x above 1 is read as 1.1 (RFC 9110 2.5); another major version is 505. */
@@ -51,7 +52,7 @@ export function validOffer(head: string): boolean {
   const seen = new Set<string>();
   for (const m of head.matchAll(OFFER)) {
     for (const p of m[1]!.split(",")) {
-      const offer = p.trim();
+      const offer = ows(p);
       if (offer === "") continue;
       if (!TOKEN.test(offer) || seen.has(offer.toLowerCase())) return false;
       seen.add(offer.toLowerCase());
@@ -62,7 +63,7 @@ export function validOffer(head: string): boolean {
 
 /** A field's value between its colon and line end, without the blanks around it (RFC 9110 5.5 OWS). */
 export function value(head: string, colon: number, eol: number): string {
-  return head.slice(colon + 1, eol).trim();
+  return ows(head.slice(colon + 1, eol));
 }
 
 /** A repeated list field's values as one (RFC 9110 5.3: joined with ", "). */

@@ -5,7 +5,7 @@
  * a strict member could read two ways (obs-fold, bare LF, controls, duplicate framing) is a
  * BadHead, answered 400 and the connection closed, never forwarded.
  */
-import { readsAsOurs } from "../proxy/headers.ts";
+import { ows, readsAsOurs } from "../proxy/headers.ts";
 import { BadHead } from "./request-check.ts";
 import { cachedHostName, joinValues, validOffer, value, version, withoutFields } from "./head-fields.ts";
 import { FieldNames } from "./field-name.ts";
@@ -137,7 +137,7 @@ export function readFastHead(head: string): FastHead {
         hostLine = kept.length;
       } else if (name === "connection") {
         for (const token of head.slice(colon + 1, eol).split(",")) {
-          const t = token.trim().toLowerCase();
+          const t = ows(token).toLowerCase();
           if (t === "close") h.close = closeToken = true;
           else if (t === "keep-alive") keepAlive10 = http10;
           else if (t === "upgrade") connectionUpgrade = true;
@@ -156,7 +156,7 @@ export function readFastHead(head: string): FastHead {
         drop = false;
       } else if (name === "transfer-encoding") {
         // RFC 9112 6.1: chunked is last and only once; HTTP/1.0 has no Transfer-Encoding.
-        const codings = value(head, colon, eol).toLowerCase().split(",").map((t) => t.trim()).filter((t) => t !== "");
+        const codings = value(head, colon, eol).toLowerCase().split(",").map(ows).filter((t) => t !== "");
         if (h.chunked || http10 || codings.at(-1) !== "chunked" || codings.indexOf("chunked") !== codings.length - 1) throw new BadHead(TE_NOT_CHUNKED);
         // Another coding under chunked (gzip, chunked) is 501 (RFC 9112 6.1 SHOULD; NGINX: "unknown
         // transfer encoding"). The member gets the framing the proxy read, spelled one way: a

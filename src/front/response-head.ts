@@ -7,7 +7,7 @@
  */
 import { parseResponseHead } from "../upstream/response-head.ts";
 import { UpstreamError } from "../upstream/errors.ts";
-import { stripHopByHop } from "../proxy/headers.ts";
+import { ows, stripHopByHop } from "../proxy/headers.ts";
 import { httpDate } from "../proxy/errors.ts";
 import type { RuntimeRoute } from "../config/runtime.ts";
 import { FieldNames, lengthAt } from "./field-name.ts";
@@ -104,11 +104,11 @@ function scan(head: string, cx: HeadContext, isHead: boolean): ClientHead | unde
         if (contentLength < 0) return undefined;
       } else if (name === "transfer-encoding") {
         // RFC 9112 6.1: never on a 204, and an HTTP/1.0 client cannot read it: the full path.
-        if (chunked || status === 204 || cx.http10 || head.slice(colon + 1, eol).trim().toLowerCase() !== "chunked") return undefined;
+        if (chunked || status === 204 || cx.http10 || ows(head.slice(colon + 1, eol)).toLowerCase() !== "chunked") return undefined;
         chunked = true;
       } else if (name === "connection") {
         for (const token of head.slice(colon + 1, eol).split(",")) {
-          const t = token.trim().toLowerCase();
+          const t = ows(token).toLowerCase();
           if (t === "close") upstreamClose = true;
           else if (t !== "keep-alive" && t !== "") return undefined; // names fields to drop: the full path does that
         }
@@ -119,7 +119,7 @@ function scan(head: string, cx: HeadContext, isHead: boolean): ClientHead | unde
         from = eol + 2;
       } else if (cx.route.reverse && cx.hostHeader !== "" && REVERSED.has(name)) {
         // ProxyPassReverse on this one line, in place: case, order and separate lines are kept.
-        const mapped = cx.route.reverse.line(name, head.slice(colon + 1, eol).trim(), { scheme: cx.clientScheme ?? cx.scheme, host: cx.hostHeader, port: cx.listenerPort });
+        const mapped = cx.route.reverse.line(name, ows(head.slice(colon + 1, eol)), { scheme: cx.clientScheme ?? cx.scheme, host: cx.hostHeader, port: cx.listenerPort });
         if (mapped !== undefined) {
           if (/[^\x00-\xff]/.test(mapped)) return undefined; // the full path encodes what latin1 cannot hold
           kept += `${head.slice(from, colon)}: ${mapped}\r\n`;

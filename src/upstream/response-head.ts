@@ -1,4 +1,5 @@
 import { UpstreamError } from "./errors.ts";
+import { ows } from "../proxy/headers.ts";
 
 /** A parsed response head (RFC 9112 §4 status line + §5 field lines). */
 export interface ResponseHead {
@@ -53,8 +54,8 @@ function parseContentLength(value: string): number {
   // RFC 9112 §6.3 (5): a list of identical values may be accepted as one.
   if (value.includes(",")) {
     const parts = value.split(",");
-    const first = parseContentLength(parts[0]!.trim());
-    for (const p of parts) if (parseContentLength(p.trim()) !== first) throw malformed("differing content-length values");
+    const first = parseContentLength(ows(parts[0]!));
+    for (const p of parts) if (parseContentLength(ows(p)) !== first) throw malformed("differing content-length values");
     return first;
   }
   const len = value.length;
@@ -67,7 +68,7 @@ function parseContentLength(value: string): number {
 }
 
 function hasToken(lowerValue: string, token: string): boolean {
-  for (const t of lowerValue.split(",")) if (t.trim() === token) return true;
+  for (const t of lowerValue.split(",")) if (ows(t) === token) return true;
   return false;
 }
 
@@ -152,7 +153,7 @@ export function parseResponseHead(buf: Buffer, from: number, end: number): Respo
         // final coding other than chunked leaves only read-until-close: refuse them all.
         head.hasTransferEncoding = true;
         for (const coding of value.split(",")) {
-          const c = coding.trim();
+          const c = ows(coding);
           if (c === "") continue; // RFC 9110 §5.6.1: empty list elements are ignored
           if (c.toLowerCase() !== "chunked" || head.chunked) throw malformed(`unsupported transfer-encoding "${value.slice(0, 64)}"`);
           head.chunked = true;

@@ -69,7 +69,7 @@ test("an Upgrade request answered with a page is relayed as an ordinary response
 
 /** A proxy in front of one raw member that answers every request with `answer`, exactly. */
 async function proxyBefore(answer: string) {
-  const up = trackedRawUpstream(cleanups)((s) => void s.write(answer));
+  const up = trackedRawUpstream(cleanups)((s) => void s.write(Buffer.from(answer, "latin1")));
   const p = await startProxy({ listeners: [listener], pools: { u: { members: [{ url: up.url }], retries: 0 } }, routes: [{ path: "/", pool: "u" }], accessLog: quiet });
   cleanups.push(() => p.stop());
   return p;
@@ -95,4 +95,13 @@ test("a bare CR in a member's status line, on a final answer or a 101, is a 502,
   const got = await rawRequest(p.url, "GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, close\r\nUpgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
   expect(got.slice(0, 12)).toBe("HTTP/1.1 502");
   expect(got).not.toContain("X-Evil");
+});
+
+test("a member's framing field with a no-break space (0xA0) beside its value is a 502, never relayed for the client to read one way or another", async () => {
+  for (const framing of ["Transfer-Encoding: chunked\xa0", "Content-Length: \xa05"]) {
+    const p = await proxyBefore(`HTTP/1.1 200 OK\r\n${framing}\r\nX-Relayed: 1\r\n\r\n5\r\nhello\r\n0\r\n\r\n`);
+    const got = await rawRequest(p.url, "GET /a HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    expect([framing, got.slice(0, 12)]).toEqual([framing, "HTTP/1.1 502"]);
+    expect(got).not.toContain("X-Relayed");
+  }
 });

@@ -24,7 +24,7 @@ export function rawUpstream(onHead: (s: Socket<{ buf: string }>, head: string) =
 }
 
 /** Sends raw bytes, resolves with everything received until the proxy closes. */
-export function rawRequest(url: string, text: string): Promise<string> {
+export function rawRequest(url: string, text: string | Uint8Array): Promise<string> {
   const u = new URL(url);
   return new Promise((resolve) => {
     let buf = "";

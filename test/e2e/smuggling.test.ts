@@ -53,17 +53,26 @@ const REFUSED: [string, string][] = [
   ["a chunk size with a sign", `POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n+2\r\nab\r\n0\r\n\r\n${HIDDEN}`],
 ];
 
+// Bytes a lenient member reads otherwise: 0xA0 is whitespace to String.trim() (and to some
+// members' number parsers), `5 0` is 0x50 to a parser that skips the space.
+REFUSED.push(
+  ["a no-break space (0xA0) before a Content-Length", `POST / HTTP/1.1\r\nHost: a\r\nContent-Length: \xa05\r\n\r\nhello${HIDDEN}`],
+  ["a no-break space (0xA0) after a Content-Length", `POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0\xa0\r\n\r\n${HIDDEN}`],
+  ["a no-break space (0xA0) after chunked", `POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\xa0\r\n\r\n0\r\n\r\n${HIDDEN}`],
+  ["a chunk size with a second number after a space", `POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5 0\r\nhello\r\n0\r\n\r\n${HIDDEN}`],
+);
+
 describe("framing attacks are refused with 400 and nothing reaches the member", () => {
   for (const [name, bytes] of REFUSED) {
     test(name, async () => {
       const before = up.requests.length;
-      const res = await rawRequest(p.url, bytes);
+      const res = await rawRequest(p.url, Buffer.from(bytes, "latin1"));
       expect(status(res)).toBe("400");
       expect(res.toLowerCase()).toContain("connection: close");
       expect(lines().slice(before).filter((l) => l.includes("/admin"))).toEqual([]);
       // A chunk error is found after the head went out: the member may have seen the start,
       // never a request of its own.
-      if (!name.startsWith("a bad chunk") && !name.startsWith("a chunk size")) expect(up.requests.length).toBe(before);
+      if (!/^a (bad )?chunk/.test(name)) expect(up.requests.length).toBe(before);
     });
   }
 });

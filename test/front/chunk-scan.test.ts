@@ -25,6 +25,11 @@ test("malformed sizes and framing are refused", () => {
   }
 });
 
+test("after whitespace that follows the size only ';' or the line's end may come: `5 0` is no 5, nor 0x50", () => {
+  for (const b of ["5 0\r\n", "5\t0\r\n", "5 x\r\n", "5 \t=\r\n"]) expect(() => new ChunkScan().scan(bytes(b), 0)).toThrow(BadHead);
+  for (const b of ["5 ;a=b\r\nhello\r\n0\r\n\r\n", "5 \t\r\nhello\r\n0\r\n\r\n", "5;a\r\nhello\r\n0 \r\n\r\n"]) expect(new ChunkScan().scan(bytes(b), 0)).toBe(b.length);
+});
+
 test("an unfinished body says so", () => {
   expect(new ChunkScan().scan(bytes("5\r\nhel"), 0)).toBe(-1);
 });

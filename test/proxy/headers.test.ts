@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { plainIp, stripHopByHop } from "../../src/proxy/headers.ts";
+import { ows, plainIp, stripHopByHop } from "../../src/proxy/headers.ts";
 
 const HOP = ["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "proxy-authenticate", "proxy-authorization"];
 
@@ -99,4 +99,9 @@ describe("stripHopByHop: what Connection may not remove", () => {
     expect(h.get("content-length")).toBe("3");
     expect(h.get("x-drop")).toBeNull();
   });
+});
+
+test("ows strips spaces and tabs only: a no-break space, a BOM or a vertical tab stays part of the value", () => {
+  expect(["  5\t", "5", "\t \t"].map(ows)).toEqual(["5", "5", ""]);
+  expect(["\xa05", "chunked\xa0", "\ufeff5", "\v5"].map(ows)).toEqual(["\xa05", "chunked\xa0", "\ufeff5", "\v5"]);
 });
