@@ -10,7 +10,7 @@
 import { errorBytes, type ProxyErrorKind } from "../proxy/errors.ts";
 import { BODY, ClientDeadline, HEAD, NONE } from "./client-deadline.ts";
 import { LocalAnswer, localEntry } from "./local-answer.ts";
-import { heldBody, heldBodyEnd, STREAM, WAIT } from "./held-body.ts";
+import { heldBody, heldBodyEnd, HeldWait, STREAM, WAIT } from "./held-body.ts";
 import { ChunkScan } from "./chunk-scan.ts";
 import { BadHead, refusedEntry, requestLineParts, type RefusedHead } from "./request-check.ts";
 import { RequestBody } from "./request-body.ts";
@@ -53,6 +53,8 @@ export abstract class RequestIntake extends ClientOutput implements ClientLink {
   /** An Expect: 100-continue head whose route's auth is checking the token: nothing else is read. */
   #checking = false;
   #looping = false;
+  /** A held body still arriving after `buf`: its reads are only counted until it may be complete. */
+  #waiting: HeldWait | undefined;
   /** Empty lines read since the last request line (RFC 9112 2.2). */
   #blankLines = 0;
   /** When the state machine last ran for this connection (a read, an exchange's end, a flush): the keep-alive idle time counts from here. */
@@ -80,6 +82,12 @@ export abstract class RequestIntake extends ClientOutput implements ClientLink {
 
   /** Request bytes (not a tunnel's, not a streamed body's): buffered, and read when nothing is in flight. */
   protected take(d: Buffer): void {
+    const w = this.#waiting;
+    if (w) {
+      this.activeAt = this.ctx.deps.deadlines.now();
+      if (w.more(d)) return this.deadline.set(BODY); // pushed on by every read
+      return this.#stopWaiting(), this.next();
+    }
     this.buf = this.buf ? Buffer.concat([this.buf, d]) : d;
     if (this.busy || this.#checking || !this.out.empty) {
       if (this.buf.byteLength > MAX_BUFFERED) this.pauseReading();
@@ -88,8 +96,17 @@ export abstract class RequestIntake extends ClientOutput implements ClientLink {
     this.next();
   }
 
+  /** The held body's later reads join `buf`, to be read whole once. */
+  #stopWaiting(): void {
+    const w = this.#waiting;
+    if (!w) return;
+    this.#waiting = undefined;
+    this.buf = Buffer.concat([this.buf!, ...w.parts]);
+  }
+
   protected next(): void {
     if (this.#looping) return;
+    this.#stopWaiting();
     this.#looping = true;
     this.activeAt = this.ctx.deps.deadlines.now();
     try {
@@ -165,6 +182,7 @@ export abstract class RequestIntake extends ClientOutput implements ClientLink {
         // No more will come: answered and logged, as NGINX logs a 400 for a request cut short.
         if (this.readEnded) return this.refuse("bad_request", HALF_CLOSED, head), false;
         this.deadline.set(BODY);
+        this.#waiting = new HeldWait(head, buf.byteLength - end, scan, max);
         return false;
       }
     }
@@ -232,7 +250,7 @@ export abstract class RequestIntake extends ClientOutput implements ClientLink {
     this.deadline.set(NONE);
     this.#began = undefined;
     const status = errorBytes(kind, detail, true);
-    this.buf = undefined;
+    this.buf = this.#waiting = undefined;
     const busy = this.busy;
     if (busy) {
       this.busy = this.bodyTo = undefined;

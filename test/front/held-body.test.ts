@@ -1,5 +1,6 @@
 import { expect, test } from "bun:test";
-import { heldBody, heldBodyEnd, STREAM, WAIT } from "../../src/front/held-body.ts";
+import { heldBody, heldBodyEnd, HeldWait, HOLD_MAX, STREAM, WAIT } from "../../src/front/held-body.ts";
+import { ChunkScan } from "../../src/front/chunk-scan.ts";
 import type { FastHead } from "../../src/front/fast-head.ts";
 
 const head = (bodyLength: number, chunked = false) => ({ bodyLength, chunked }) as FastHead;
@@ -46,4 +47,24 @@ test("a held chunked body's trailers stay behind: the last chunk, then CRLF", ()
   expect(heldBody(read, 4, read.byteLength, at).toString("latin1")).toBe("3\r\nabc\r\n0\r\n\r\n");
   const plain = buf("HEAD3\r\nabc\r\n0\r\n\r\n");
   expect(heldBody(plain, 4, plain.byteLength, plain.byteLength - 2)).toBe(plain); // no trailers: no copy
+});
+
+test("a held body still arriving: reads are counted until the body may be complete, past HOLD_MAX or maxBodySize, or malformed", () => {
+  const cl = new HeldWait(head(5), 2, undefined, undefined);
+  expect([cl.more(buf("c")), cl.more(buf("d")), cl.more(buf("e"))]).toEqual([true, true, false]);
+  expect(cl.parts.map((p) => p.toString())).toEqual(["c", "d", "e"]);
+
+  const scan = new ChunkScan();
+  expect(scan.scan(buf("3\r\nab"), 0)).toBe(-1);
+  const chunked = new HeldWait(head(-1, true), 5, scan, undefined);
+  expect(["c", "\r", "\n", "0\r\n"].map((s) => chunked.more(buf(s)))).toEqual([true, true, true, true]);
+  expect(chunked.more(buf("\r\n"))).toBe(false); // the last chunk's end
+
+  const bad = new ChunkScan();
+  bad.scan(buf("3\r\n"), 0);
+  expect(new HeldWait(head(-1, true), 3, bad, undefined).more(buf("abcX"))).toBe(false); // no CRLF after the data: the intake refuses it
+  const big = new ChunkScan();
+  big.scan(buf("a\r\n"), 0);
+  expect(new HeldWait(head(-1, true), 3, big, 4).more(buf("abcde"))).toBe(false); // past maxBodySize: the intake answers 413
+  expect(new HeldWait(head(-1, true), HOLD_MAX, new ChunkScan(), undefined).more(buf("1"))).toBe(false); // past HOLD_MAX: it streams
 });
