@@ -69,7 +69,9 @@ export abstract class TryResponse extends TryRequest implements UpgradedExchange
       if (interim > 0 && interim !== 101) {
         if (interim !== 100 && !this.h.http10 && !this.clientLeft) {
           try {
-            this.client.send(interimHead(buf, end));
+            // With backpressure like a body: a member flooding 103s at a client that does not
+            // read is read no faster than the client takes them (the response timeout still runs).
+            this.#write(interimHead(buf, end));
           } catch (e) {
             return this.failed(e as Error, true);
           }
@@ -170,7 +172,8 @@ export abstract class TryResponse extends TryRequest implements UpgradedExchange
     if (this.tunnel) return this.tunnel.clientDrained();
     if (!this.#waitingDrain) return;
     this.#waitingDrain = false;
-    if (this.state === W_BODY) {
+    if (this.state === W_HEAD) this.sock?.resume();
+    else if (this.state === W_BODY) {
       this.sock?.resume();
       this.deps.deadlines.extend(this, this.route.timeouts.idle);
     }

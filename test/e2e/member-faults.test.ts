@@ -105,3 +105,40 @@ test("a member's framing field with a no-break space (0xA0) beside its value is 
     expect(got).not.toContain("X-Relayed");
   }
 });
+
+test("a member flooding 103 Early Hints at a client that does not read is read no faster than the client takes them", async () => {
+  const hint = Buffer.from(`HTTP/1.1 103 Early Hints\r\nLink: </${"x".repeat(1000)}.css>; rel=preload\r\n\r\n`);
+  let total = 0;
+  let rest: Uint8Array | undefined;
+  let timer: Timer | undefined;
+  let stalled!: (why: string) => void;
+  const outcome = new Promise<string>((r) => (stalled = r));
+  const pump = (s: import("bun").Socket) => {
+    clearTimeout(timer);
+    for (;;) {
+      if (total > 256 * 1024 * 1024) return stalled("never stalled");
+      const bytes = rest ?? hint;
+      const n = s.write(bytes);
+      total += n;
+      if (n < bytes.byteLength) {
+        rest = bytes.subarray(Math.max(n, 0));
+        // No drain for 300 ms: the proxy stopped reading this member.
+        timer = setTimeout(() => stalled("stalled"), 300);
+        return;
+      }
+      rest = undefined;
+    }
+  };
+  const member = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data: (s) => pump(s), drain: (s) => pump(s) } });
+  cleanups.push(() => member.stop(true));
+  const p = await startProxy({ listeners: [listener], pools: { u: { members: [{ url: `http://127.0.0.1:${member.port}` }], retries: 0 } }, routes: [{ path: "/", pool: "u" }], accessLog: quiet });
+  cleanups.push(() => p.stop());
+  const { createConnection } = await import("node:net");
+  const client = createConnection({ host: "127.0.0.1", port: Number(new URL(p.url).port) });
+  client.pause();
+  client.write("GET /hints HTTP/1.1\r\nHost: x\r\n\r\n");
+  cleanups.unshift(() => client.destroy()); // first: the proxy's stop waits for the exchange in flight
+  expect(await outcome).toBe("stalled");
+  // What the kernel's buffers and the client's queue hold, not the flood (350 MB of RSS before).
+  expect(total).toBeLessThan(64 * 1024 * 1024);
+});
