@@ -9,6 +9,7 @@ import type { ConfigIssue } from "../config/errors.ts";
 import type { Runtime } from "../config/runtime.ts";
 import { SHARED_PORTS } from "../server/bound-listener.ts";
 import { lowPortHelp } from "./privileges.ts";
+import { parseHostPort } from "../net/host-port.ts";
 
 export interface Preflight { errors: ConfigIssue[]; inUse: ConfigIssue[] }
 
@@ -26,6 +27,16 @@ export function preflight(rt: Runtime): Preflight {
     if (issue?.inUse) inUse.push(issue);
     else if (issue) errors.push(issue);
   });
+  // The admin listener too, before any data port is bound (a --workers worker binds none:
+  // its supervisor does, and has probed it).
+  const admin = rt.config.admin && !SHARED_PORTS ? parseHostPort(rt.config.admin.listen) : undefined;
+  if (admin) {
+    const issue = probeBind(admin.host, admin.port, -1);
+    if (issue) {
+      const at = { path: "admin.listen", inUse: issue.inUse, message: issue.message };
+      (issue.inUse ? inUse : errors).push(at);
+    }
+  }
   return { errors, inUse };
 }
 

@@ -69,3 +69,21 @@ describe("probeBind", () => {
     for (const way of ["--user NAME", "setcap cap_net_bind_service", "AmbientCapabilities=CAP_NET_BIND_SERVICE"]) expect(issue.message).toContain(way);
   });
 });
+
+describe("preflight", () => {
+  test("admin.listen on a port in use is named at admin.listen before any data port is bound; a free one passes", async () => {
+    const { compile } = await import("../../src/config/compile.ts");
+    const { parseConfigText } = await import("../../src/config/load.ts");
+    const { preflight } = await import("../../src/cli/preflight.ts");
+    const holder = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    try {
+      const rt = (admin: string) => compile(parseConfigText(JSON.stringify({
+        listeners: [{ port: 0, host: "127.0.0.1" }], pools: { a: { members: [{ url: "http://127.0.0.1:1" }] } }, routes: [{ path: "/", pool: "a" }], admin: { listen: admin },
+      }), "/x/routes.json"), { file: "/x/routes.json" });
+      const busy = preflight(rt(`127.0.0.1:${holder.port}`));
+      expect(busy.errors).toEqual([]);
+      expect(busy.inUse.map((i) => `${i.path}: ${i.message}`)).toEqual([`admin.listen: ${holder.port} is in use (on 127.0.0.1); stop what listens there or choose another port`]);
+      expect(preflight(rt("127.0.0.1:0"))).toEqual({ errors: [], inUse: [] });
+    } finally { holder.stop(true); }
+  });
+});

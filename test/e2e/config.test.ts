@@ -51,6 +51,21 @@ describe("configuration errors: all at once, with paths, before binding", () => 
     expect(workers.stderr).not.toContain("worker 0 started");
   }, 30_000);
 
+  test("an admin port in use stops the start before any data port is bound, named at admin.listen", async () => {
+    const holder = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    try {
+      const dir = tempDir();
+      const file = writeFile(dir, "routes.json", JSON.stringify({
+        listeners: [{ port: 0, host: "127.0.0.1" }], pools: { a: { members: [{ url: "http://127.0.0.1:1" }] } }, routes: [{ path: "/", pool: "a" }],
+        admin: { listen: `127.0.0.1:${holder.port}` },
+      }));
+      const { code, stderr } = await runBinary(["--routes", file]);
+      expect(code).toBe(1);
+      expect(stderr).toContain(`admin.listen: ${holder.port} is in use (on 127.0.0.1)`);
+      expect(stderr).not.toContain("listening on");
+    } finally { holder.stop(true); }
+  });
+
   test("cross-field errors name the path and the fix", async () => {
     const dir = tempDir();
     const file = writeFile(dir, "routes.json", JSON.stringify({
