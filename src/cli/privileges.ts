@@ -2,7 +2,7 @@
  * `--user NAME`: bind as root, then run as NAME (NGINX `user`, Apache `User`). Groups first:
  * once the uid is dropped, setgid/setgroups are no longer allowed.
  */
-import { readFileSync } from "node:fs";
+import { chownSync, mkdirSync, readFileSync } from "node:fs";
 
 export interface Account { name: string; uid: number; gid: number }
 
@@ -16,11 +16,22 @@ export function findAccount(passwd: string, name: string): Account | undefined {
   return undefined;
 }
 
-/** Drops to `name`; returns an error message naming the fix, or undefined when done. */
-export function dropPrivileges(name: string, passwd = () => readFileSync("/etc/passwd", "utf8")): string | undefined {
+/**
+ * Drops to `name`; returns an error message naming the fix, or undefined when done. `ownDirs`:
+ * directories the proxy writes at run time, made if missing and given to the user first.
+ */
+export function dropPrivileges(name: string, passwd = () => readFileSync("/etc/passwd", "utf8"), ownDirs: string[] = []): string | undefined {
   const acct = findAccount(passwd(), name);
   if (!acct) return `--user ${name}: no such user in /etc/passwd (create it, e.g. useradd --system ${name})`;
   if (process.getuid?.() !== 0) return `--user ${name}: only root can change user; start as root or leave --user out`;
+  for (const dir of ownDirs) {
+    try {
+      mkdirSync(dir, { recursive: true });
+      chownSync(dir, acct.uid, acct.gid);
+    } catch (e) {
+      return `--user ${name}: cannot give ${dir} (dataDir) to ${name}: ${(e as Error).message}`;
+    }
+  }
   process.setgroups?.([acct.gid]);
   process.setgid!(acct.gid);
   process.setuid!(acct.uid);

@@ -79,15 +79,6 @@ export async function runServe(file: string, io: Io, flags: ServeFlags = {}): Pr
   const started = start(rt, stderrEvents, false, tls);
   if (!started) return 1;
   reopenLog = started.reopenLog;
-  if (flags.user) {
-    const problem = dropPrivileges(flags.user);
-    if (problem) {
-      stderrEvents("error", problem);
-      await started.running.stop(true);
-      return 1;
-    }
-    stderrEvents("info", `running as ${flags.user} (uid ${process.getuid?.()})`);
-  }
   // NGINX `-s reload`: routes, pools, members and certificates, validated before anything changes.
   // Without admin at start its module is not loaded: adding one then waits for a restart.
   const check = adminModule?.adminReloadCheck ?? ((_: Runtime, next: Runtime) => ({ errors: [], warnings: next.config.admin ? ["admin added: takes effect at the next restart"] : [] }));
@@ -110,6 +101,19 @@ export async function runServe(file: string, io: Io, flags: ServeFlags = {}): Pr
     report.err(`admin: cannot start: ${(e as Error).message}`);
     await started.running.stop(true);
     return 1;
+  }
+  // Root is dropped once everything is bound and read: the admin listener and its secret too
+  // (NGINX's master binds and reads as root). dataDir, where overrides and internal
+  // certificates are written later, is handed to the user first, as NGINX chowns its temp paths.
+  if (flags.user) {
+    const problem = dropPrivileges(flags.user, undefined, [resolve(rt.baseDir, rt.config.dataDir)]);
+    if (problem) {
+      stderrEvents("error", problem);
+      admin?.stop();
+      await started.running.stop(true);
+      return 1;
+    }
+    stderrEvents("info", `running as ${flags.user} (uid ${process.getuid?.()})`);
   }
   let loadedFor: Runtime | undefined;
   const renew = (from: ReadonlyMap<number, TlsSetup>) => scheduleRenewal(from, {

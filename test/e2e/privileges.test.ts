@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import { chmodSync } from "node:fs";
+import { chmodSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { BINARY, closedPort, startProxy, tempDir, writeFile } from "./harness.ts";
+import { token } from "./admin-harness.ts";
 
 const root = process.getuid?.() === 0;
 /** A port below 1024 nothing listens on (the tests run as root here). */
@@ -25,6 +26,32 @@ describe.if(root)("--user", () => {
     expect(await uidOf(p.proc.pid)).toBe(65534);
     expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe("hi");
     await p.stop();
+  });
+
+  test("the admin listener starts before root is dropped (its 0600 secret read as root), and a drain is saved in dataDir, given to the user", async () => {
+    const dir = tempDir();
+    chmodSync(dir, 0o755);
+    chmodSync(writeFile(dir, "admin.secret", "0123456789abcdef0123456789abcdef-test\n"), 0o600);
+    const member = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response("m") });
+    const adminPort = closedPort();
+    const p = await startProxy({
+      listeners: [{ port: 0, host: "127.0.0.1" }], pools: { app: { members: [{ url: `http://127.0.0.1:${member.port}`, route: "n1" }] } },
+      routes: [{ path: "/", pool: "app" }], accessLog: { path: "/dev/null" },
+      admin: { listen: `127.0.0.1:${adminPort}`, auth: { secretFile: "admin.secret" } },
+    }, { dir, args: ["--user", "nobody"] });
+    try {
+      await p.waitFor("running as nobody");
+      const res = await fetch(`http://127.0.0.1:${adminPort}/api/v1/pools/app/members/n1`, {
+        method: "PATCH", headers: { authorization: `Bearer ${await token(dir, "write")}`, "content-type": "application/json" }, body: JSON.stringify({ state: "drain" }),
+      });
+      expect(res.status).toBe(200);
+      expect(statSync(join(dir, "proxy-data")).uid).toBe(65534);
+      expect(JSON.parse(readFileSync(join(dir, "proxy-data", "runtime-state.json"), "utf8"))).toMatchObject({ overrides: { app: { [`http://127.0.0.1:${member.port}/`]: { state: { value: "drain" } } } } });
+      expect(p.stderr()).not.toContain("cannot save");
+    } finally {
+      await p.stop();
+      member.stop(true);
+    }
   });
 
   test("a non-root process refused a low port is told the three ways out", async () => {
