@@ -11,7 +11,7 @@
 const SUMMED_GAUGES = new Set(["edge_proxy_member_in_flight", "edge_proxy_connections_open"]);
 const LOWEST_GAUGES = new Set(["edge_proxy_member_up"]);
 /** A SIGHUP reloads every worker: one reload, not one per worker (the highest count, as a restarted worker starts at 0). */
-const SHARED_COUNTERS = new Set(["edge_proxy_config_reloads_total"]);
+export const SHARED_COUNTERS = new Set(["edge_proxy_config_reloads_total"]);
 
 interface Family { help: string | undefined; type: string; series: Map<string, number> }
 

@@ -38,6 +38,16 @@ describe("counters summed over --workers", () => {
     expect(sample(twice, "edge_proxy_requests_total")).toBe(12 + 20 + 1 + 6);
   });
 
+  test("reloads, which every worker counts alike, go on counting when every worker has restarted: each new worker continues its predecessor's count", () => {
+    const reloads = (n: number) => `# HELP edge_proxy_config_reloads_total Reloads.\n# TYPE edge_proxy_config_reloads_total counter\nedge_proxy_config_reloads_total{result="success"} ${n}\n`;
+    const carry = new CounterCarry();
+    const at = (answers: [number, number | undefined, string][]) => sample(sum(carry, answers), "edge_proxy_config_reloads_total");
+    expect(at([[0, 100, reloads(3)], [1, 101, reloads(3)]])).toBe(3);
+    expect(at([[0, 200, reloads(0)], [1, 201, reloads(0)]])).toBe(3); // both restarted
+    expect(at([[0, 200, reloads(2)], [1, 201, reloads(2)]])).toBe(5); // two more reloads (was stuck at 3)
+    expect(at([[0, 300, reloads(1)], [1, 201, reloads(3)]])).toBe(6); // worker 0 restarted again, one more reload
+  });
+
   test("a worker never seen before adds nothing while it is missing", () => {
     const carry = new CounterCarry();
     expect(sample(sum(carry, [[0, 100, page(7, 0)]], [1]), "edge_proxy_requests_total")).toBe(7);
