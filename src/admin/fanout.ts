@@ -58,7 +58,8 @@ export function createFanout(o: FanoutOptions): (req: Request) => Promise<Respon
       }
       return noWorker(missing);
     }
-    const replies = await ask(all, call, path === "/api/v1/reload" ? o.timeoutMs * 6 : o.timeoutMs);
+    const asked = await ask(all, call, path === "/api/v1/reload" ? o.timeoutMs * 6 : o.timeoutMs);
+    const replies = reading ? asked : await sameMemberEverywhere(asked, call, (links, c) => ask(links, c, o.timeoutMs), all);
     const answers = replies.flatMap((r) => (r.answer ? [r.answer] : []));
     const note: WorkersNote = { total: all.length, answered: answers.length, missing: replies.flatMap((r) => (r.missing ? [r.missing] : [])) };
     if (!answers.length) return noWorker(note.missing);
@@ -109,4 +110,24 @@ function workersFamily(note: WorkersNote): string {
   const lines = ["# HELP edge_proxy_workers Workers whose figures this page sums (answering) or lacks (missing).", "# TYPE edge_proxy_workers gauge"];
   lines.push(`edge_proxy_workers{state="answering"} ${note.answered}`, `edge_proxy_workers{state="missing"} ${note.total - note.answered}`);
   return lines.join("\n") + "\n";
+}
+
+const MEMBER_PATH = /^(\/api\/v1\/pools\/[^/]+\/members\/)([^/]+)(\/override)?$/;
+
+/**
+ * A member named by a route that only some workers know (one learned from the member's own
+ * Set-Cookie is learned per worker): the workers that answered 404 are asked again by the
+ * member's URL, which a worker that knew the route answered with, so the change reaches all.
+ */
+async function sameMemberEverywhere(replies: Reply[], call: AdminCall, ask: (links: readonly WorkerLink[], call: AdminCall) => Promise<Reply[]>, links: readonly WorkerLink[]): Promise<Reply[]> {
+  const url = new URL(call.url);
+  const m = MEMBER_PATH.exec(url.pathname);
+  const known = replies.find((r) => r.answer?.status === 200)?.answer;
+  const unknown = replies.filter((r) => r.answer?.status === 404);
+  if (!m || !known || !unknown.length) return replies;
+  const member = (JSON.parse(known.body) as { url?: unknown }).url;
+  if (typeof member !== "string") return replies;
+  url.pathname = `${m[1]}${encodeURIComponent(member)}${m[3] ?? ""}`;
+  const again = await ask(links.filter((w) => unknown.some((r) => r.index === w.index)), { ...call, url: url.href });
+  return replies.map((r) => again.find((a) => a.index === r.index) ?? r);
 }

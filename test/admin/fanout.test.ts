@@ -28,6 +28,20 @@ describe("the --workers admin fan-out", () => {
     expect(await res.json()).toEqual({ route: "n1", url: "http://m", state: "drain", requests: 7, workers: { total: 2, answered: 2, missing: [] } });
   });
 
+  test("a member named by a route only some workers learned is changed in every worker: those that answered 404 are asked again by its URL", async () => {
+    const learned = worker(0, member(2));
+    const unaware = worker(1, (req) => new URL(req.url).pathname.endsWith("/n1")
+      ? Response.json({ error: 'pool app has no member with route "n1"' }, { status: 404 })
+      : member(5)(req));
+    const fan = createFanout({ workers: () => [learned, unaware], timeoutMs: 1000 });
+    const res = await get(fan, "/api/v1/pools/app/members/n1", { method: "PATCH", body: '{"state":"drain"}' });
+    expect(res.status).toBe(200);
+    expect(unaware.calls).toEqual(['PATCH /api/v1/pools/app/members/n1 {"state":"drain"}', 'PATCH /api/v1/pools/app/members/http%3A%2F%2Fm {"state":"drain"}']);
+    expect(((await res.json()) as { requests: number }).requests).toBe(7);
+    const nowhere = await get(createFanout({ workers: () => [unaware], timeoutMs: 1000 }), "/api/v1/pools/app/members/n1", { method: "PATCH", body: "{}" });
+    expect(nowhere.status).toBe(404);
+  });
+
   test("a body declared over the admin limit is a 413 from the supervisor: no worker is asked, nothing is read", async () => {
     const ws = [worker(0, member(2)), worker(1, member(5))];
     const res = await get(createFanout({ workers: () => ws, timeoutMs: 1000 }), "/api/v1/pools/app/members/n1", { method: "PATCH", headers: { "content-length": "100000000" } });
