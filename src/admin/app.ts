@@ -38,6 +38,12 @@ const ENDPOINTS: [RegExp, string][] = [
   [/^\/(?:login|logout|api\/v1\/reload)$/, "POST"],
 ];
 
+/** Answered without a token: health for load balancers, and the page's login and logout. */
+const PUBLIC = /^\/(?:healthz|readyz|login|logout)$/;
+
+/** RFC 9110 15.5.6: a known path asked with another method is 405 with the methods it takes. */
+const notAllowed = (c: Context, allow: string) => c.json({ error: `${c.req.method} is not served at ${c.req.path}; use ${allow}` }, 405, { Allow: allow });
+
 const allowed = (path: string): string | undefined => ENDPOINTS.find(([re]) => re.test(path))?.[1];
 
 /** A Host header naming a loopback address (net/host-port.ts isLoopback), with or without a port. */
@@ -74,6 +80,14 @@ export function createAdminApp(deps: AdminDeps): Hono<Env> {
     c.header("Content-Security-Policy", "frame-ancestors 'none'");
   });
 
+  // The endpoints that need no token answer a method they do not take with 405 before any token
+  // is asked for: a load balancer probing POST /healthz learns the method, not "log in".
+  app.use("*", async (c, next) => {
+    if (!PUBLIC.test(c.req.path)) return next();
+    const allow = allowed(c.req.path)!;
+    if (allow.split(", ").includes(c.req.method) || (c.req.method === "HEAD" && allow.startsWith("GET"))) return next();
+    return notAllowed(c, allow);
+  });
   app.get("/healthz", (c) => c.text("ok"));
   app.get("/readyz", (c) => (deps.ready() ? c.text("ready") : c.text("not ready", 503)));
 
@@ -201,8 +215,7 @@ export function createAdminApp(deps: AdminDeps): Hono<Env> {
   app.get("/metrics", (c) => c.body(renderMetrics(deps.runtime(), deps.info()), 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" }));
   app.notFound((c) => {
     const allow = allowed(c.req.path);
-    // RFC 9110 15.5.6: a known path asked with another method is 405 with the methods it takes.
-    if (allow) return c.json({ error: `${c.req.method} is not served at ${c.req.path}; use ${allow}` }, 405, { Allow: allow });
+    if (allow) return notAllowed(c, allow);
     return c.json({ error: `no admin endpoint ${c.req.method} ${c.req.path}` }, 404);
   });
   // Hono's own refusals (a malformed JSON body: 400) keep their status; anything else is ours.

@@ -32,13 +32,20 @@ export function readSecret(file: string): Uint8Array {
   return bytes;
 }
 
-/** Builds the verifier; files are resolved against routes.json's directory and read now. */
+/** Builds the verifier; files are resolved against routes.json's directory and read now. Errors start with their JSON path. */
 export function createVerify(cfg: AuthConfig, baseDir: string): Verify {
   // A token without exp would be good forever: proxy token always sets one, and so must others.
   const opts = { issuer: cfg.issuer ?? DEFAULT_ISSUER, audience: cfg.audience ?? DEFAULT_AUDIENCE, requiredClaims: ["exp"] };
   let check: (token: string) => Promise<{ payload: Record<string, unknown> }>;
   if (cfg.secretFile !== undefined) {
-    const secret = readSecret(resolve(baseDir, cfg.secretFile));
+    const path = resolve(baseDir, cfg.secretFile);
+    let secret: Uint8Array;
+    try {
+      secret = readSecret(path);
+    } catch (e) {
+      const m = (e as Error).message;
+      throw new Error(`admin.auth.secretFile: ${m.startsWith(path) ? m : `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? m}`}`);
+    }
     check = (t) => jwtVerify(t, secret, { ...opts, algorithms: ["HS256"] });
   } else {
     let keys: JWTVerifyGetKey;

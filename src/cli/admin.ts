@@ -49,7 +49,7 @@ export function adminReloadCheck(running: Runtime, next: Runtime): { errors: str
   try {
     verifierFor(next);
   } catch (e) {
-    errors.push(`admin.auth: ${(e as Error).message}`);
+    errors.push((e as Error).message); // it names its field (admin.auth.secretFile, .jwksFile)
   }
   const was = running.config.admin, now = next.config.admin;
   const warnings: string[] = [];

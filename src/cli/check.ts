@@ -121,7 +121,7 @@ export async function findProblems(file: string, text: string, io: Io, atStart: 
       const { createVerify } = await import("../admin/auth.ts");
       createVerify(auth, rt.baseDir);
     } catch (e) {
-      problems.push(`  admin.auth: ${(e as Error).message}`);
+      problems.push(`  ${(e as Error).message}`); // it names its field (admin.auth.secretFile, .jwksFile)
     }
   }
   return { rt, problems };

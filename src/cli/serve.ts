@@ -71,6 +71,7 @@ export async function runServe(file: string, io: Io, flags: ServeFlags = {}): Pr
   let tls: Map<number, TlsSetup>;
   try {
     tls = await loadListenerTls(rt, stderrEvents, { internalLifetimeMs });
+    adminModule?.verifierFor(rt); // its secret or JWKS file read now, before any port is bound
   } catch (e) {
     rt.close();
     await reportAllProblems(file, text, (e as Error).message, report);

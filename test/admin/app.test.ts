@@ -79,6 +79,14 @@ describe("admin app", () => {
     expect((await req("/api/v1/nothing", { tok: "w" })).status).toBe(404);
   });
 
+  test("the endpoints that need no token answer another method with 405 and Allow without a token, not 401", async () => {
+    for (const [method, path, allow] of [["POST", "/healthz", "GET, HEAD"], ["DELETE", "/readyz", "GET, HEAD"], ["GET", "/login", "POST"], ["PUT", "/logout", "POST"]] as const) {
+      const r = await req(path, { method });
+      expect([method, path, r.status, r.headers.get("allow")]).toEqual([method, path, 405, allow]);
+    }
+    expect((await req("/healthz", { method: "HEAD" })).status).toBe(200);
+  });
+
   test("a method no endpoint takes is 405 or 404 for a read token and without admin.auth too, never a 403 asking for write scope", async () => {
     const open = createAdminApp({ runtime: () => rt, verify: () => undefined, info, ready: () => true });
     const ask = (a: typeof app, method: string, path: string, tok?: string) => a.request(`http://127.0.0.1${path}`, { method, headers: { host: "127.0.0.1", ...(tok ? { authorization: `Bearer ${tok}` } : {}) } });

@@ -37,13 +37,13 @@ describe("verifierFor", () => {
 
 describe("adminReloadCheck", () => {
   const listen = "127.0.0.1:9901";
-  test("a secret that cannot be used refuses the reload, named under admin.auth", () => {
+  test("a secret that cannot be used refuses the reload, named at admin.auth.secretFile", () => {
     const running = runtime({ listen, auth: { secretFile: secret("good.secret", "g".repeat(40)) } });
     const short = runtime({ listen, auth: { secretFile: secret("short.secret", "short") } });
     const { errors, warnings } = adminReloadCheck(running, short);
     expect(warnings).toEqual([]);
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toStartWith("admin.auth: ");
+    expect(errors[0]).toStartWith("admin.auth.secretFile: ");
     expect(errors[0]).toContain("an admin secret needs at least 32 bytes, this one has 5");
   });
 

@@ -103,7 +103,7 @@ describe("proxy check: errors fail with exit 1 and print no summary", () => {
     expect(r.code).toBe(1);
     expect(r.out).toBe("");
     const paths = [...r.err.matchAll(/^  (\S+): /gm)].map((m) => m[1]);
-    expect(paths).toEqual(["pools.api.tls.ca", "pools.two.tls.ca", "routes[0].auth.jwt.secretFile", "accessLog.path", "listeners[0].tls.certificates[0].cert", "admin.auth"]);
+    expect(paths).toEqual(["pools.api.tls.ca", "pools.two.tls.ca", "routes[0].auth.jwt.secretFile", "accessLog.path", "listeners[0].tls.certificates[0].cert", "admin.auth.secretFile"]);
     expect(r.err).toContain(": 6 errors\n");
   });
 });
@@ -215,7 +215,7 @@ describe("proxy check: key material is loaded, as at start", () => {
     const bad = await check(file);
     expect(bad.code).toBe(1);
     expect(bad.out).toBe("");
-    expect(bad.err).toStartWith(`${file}: 1 error\n  admin.auth: `);
+    expect(bad.err).toStartWith(`${file}: 1 error\n  admin.auth.secretFile: `);
     expect(bad.err).toContain("an admin secret needs at least 32 bytes, this one has 9");
     writeFileSync(join(adminDir, "admin.secret"), "k".repeat(32) + "\n");
     const good = await check(file);

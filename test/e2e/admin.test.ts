@@ -196,7 +196,7 @@ describe("admin across a reload", () => {
       writeFile(ctx.dir, "admin.secret", "short\n");
       ctx.p.proc.kill("SIGHUP");
       await ctx.p.waitFor("still serving generation 2");
-      expect(ctx.p.stderr()).toContain("admin.auth: ");
+      expect(ctx.p.stderr()).toContain("admin.auth.secretFile: ");
       expect(ctx.p.stderr()).toContain("an admin secret needs at least 32 bytes, this one has 5");
       expect(await status(fresh)).toBe(200);
     } finally { await ctx.p.stop(); up.stop(); }

@@ -66,6 +66,20 @@ describe("configuration errors: all at once, with paths, before binding", () => 
     } finally { holder.stop(true); }
   });
 
+  test("an admin secret that cannot be used stops the start before any port is bound, named at admin.auth.secretFile", async () => {
+    const dir = tempDir();
+    writeFile(dir, "admin.secret", "short\n");
+    const file = writeFile(dir, "routes.json", JSON.stringify({
+      listeners: [{ port: 0, host: "127.0.0.1" }], pools: { a: { members: [{ url: "http://127.0.0.1:1" }] } }, routes: [{ path: "/", pool: "a" }],
+      admin: { listen: "127.0.0.1:0", auth: { secretFile: "admin.secret" } },
+    }));
+    const { code, stderr } = await runBinary(["--routes", file]);
+    expect(code).toBe(1);
+    expect(stderr).toContain("admin.auth.secretFile: ");
+    expect(stderr).toContain("an admin secret needs at least 32 bytes, this one has 5");
+    expect(stderr).not.toContain("listening on");
+  });
+
   test("cross-field errors name the path and the fix", async () => {
     const dir = tempDir();
     const file = writeFile(dir, "routes.json", JSON.stringify({
