@@ -43,11 +43,14 @@ export function sanProblem(value: string): string | undefined {
   return undefined;
 }
 
-/** IPs become iPAddress SANs, anything else dNSName; the CN is the SAN when none are given. */
+/**
+ * IPs become iPAddress SANs, anything else dNSName; the CN is the SAN when none are given and
+ * it is a host name. Only names given as SANs are refused: a CN that is no host name (a client
+ * certificate's "Jane Doe") is not copied, since a dNSName must be one (RFC 5280 4.2.1.6).
+ */
 export function sanNames(cn: string, sans: string[]): X.JsonGeneralNames {
-  const list = [...new Set((sans.length > 0 ? sans : [cn]).map((s) => s.trim()).filter(Boolean))];
-  // Only names the user gave as SANs are refused; a CN that is no host name (a CA's "Example
-  // CA") is copied as before, and clients simply will not match it.
+  const given = sans.length > 0 ? sans : sanProblem(cn.trim()) === undefined ? [cn] : [];
+  const list = [...new Set(given.map((s) => s.trim()).filter(Boolean))];
   for (const value of sans.length > 0 ? list : []) {
     const problem = sanProblem(value);
     if (problem) throw new Error(`SAN ${problem}`);
@@ -115,9 +118,12 @@ interface LeafParams {
 
 /** The CN becomes a DNS SAN when no DNS or IP SAN is given; beside email/URI SANs only when it is a host name (not "Jane Doe"). */
 function sanList(p: LeafParams): X.JsonGeneralNames {
-  const others = p.otherNames ?? [];
-  const cnAsHost = p.cn !== "" && sanProblem(p.cn) === undefined;
-  return [...(p.sans.length || !others.length || cnAsHost ? sanNames(p.cn, p.sans) : []), ...others];
+  return [...sanNames(p.cn, p.sans), ...(p.otherNames ?? [])];
+}
+
+/** RFC 5280 4.2.1.6: a SAN extension holds at least one name; with none there is none. */
+function sanExtensions(names: X.JsonGeneralNames): X.Extension[] {
+  return names.length ? [new x509.SubjectAlternativeNameExtension(names)] : [];
 }
 
 async function buildLeaf(p: LeafParams): Promise<string> {
@@ -140,7 +146,7 @@ async function buildLeaf(p: LeafParams): Promise<string> {
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(usage, true),
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]),
-      p.sanExtension ?? new x509.SubjectAlternativeNameExtension(sanList(p)),
+      ...(p.sanExtension ? [p.sanExtension] : sanExtensions(sanList(p))),
       await x509.SubjectKeyIdentifierExtension.create(p.publicKey),
       aki,
     ],
@@ -194,7 +200,7 @@ export async function createCsr(opts: { cn: string; sans: string[]; keyPem: stri
     name: name(opts.cn),
     keys: { privateKey: signer.privateKey, publicKey: signer.publicKey },
     signingAlgorithm: signer.signingAlgorithm,
-    extensions: [new x509.SubjectAlternativeNameExtension(sanNames(opts.cn, opts.sans))],
+    extensions: sanExtensions(sanNames(opts.cn, opts.sans)),
   });
   return csr.toString("pem") + "\n";
 }

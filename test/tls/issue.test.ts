@@ -53,6 +53,17 @@ describe("issueLeaf", () => {
     expect(text).not.toContain("Key Encipherment");
   });
 
+  test("a CN that is no host name (a client certificate's \"Jane Doe\") is not made a SAN: the certificate and a CSR have none", async () => {
+    const leaf = await issueLeaf({ caCertPem: ca.certPem, caKeyPem: ca.keyPem, cn: "bad name!", sans: [] });
+    write(dir, "person.crt", leaf.certPem);
+    expect(opensslOk(dir, "x509", "-in", "person.crt", "-noout", "-text")).not.toContain("Subject Alternative Name");
+    expect(opensslOk(dir, "verify", "-CAfile", "ca.crt", "person.crt")).toContain("OK");
+    write(dir, "person.csr", await createCsr({ cn: "Jane Doe", sans: [], keyPem: leaf.keyPem }));
+    const csr = opensslOk(dir, "req", "-in", "person.csr", "-noout", "-text", "-verify");
+    expect(csr).not.toContain("Subject Alternative Name");
+    expect(csr).toContain("CN = Jane Doe");
+  });
+
   test("signs with an openssl-made, des3-encrypted legacy CA key (the seeds' recipe)", async () => {
     opensslOk(dir, "genrsa", "-traditional", "-des3", "-passout", "pass:wso2carbon", "-out", "oca.key", "2048");
     opensslOk(dir, "req", "-new", "-x509", "-days", "365", "-key", "oca.key", "-passin", "pass:wso2carbon", "-subj", "/CN=Old CA", "-out", "oca.crt");
