@@ -37,6 +37,8 @@ export interface ApacheModel {
   clientTimeouts: { field: "header" | "body" | "keepAlive"; ms: number; node: Node }[];
   main: Server; vhosts: Server[]; listens: { host?: string; port: number; node: Node }[];
   passphraseCommand?: string; sticky: StickyCookie[];
+  /** RemoteIPTrustedProxy / RemoteIPInternalProxy lines: routes.json's trustedProxies. */
+  trusted: Node[];
   accessLog?: { path: string; format: string; node: Node };
 }
 

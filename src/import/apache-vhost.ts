@@ -50,6 +50,7 @@ export function importApache(nodes: Node[], draft: Draft, report: Report): void 
   for (const st of model.sticky) {
     if (!allBalancers(model).some((b) => b.params.get("stickysession")?.split("|")[0] === st.name)) report.skip(st.node, "no balancer's stickysession names this cookie");
   }
+  trust(model, live, draft, report);
   for (const t of model.clientTimeouts) draft.clientTimeout(t.field, t.ms, t.node);
   draft.clientTimeoutDefaults(APACHE_CLIENT_TIMEOUTS);
   const log = model.accessLog;
@@ -166,4 +167,19 @@ function pass(p: Pass, s: Server, use: PoolUse): Json | undefined {
   if (Object.keys(req).length) route.requestHeaders = req;
   if (Object.keys(resp).length) route.responseHeaders = resp;
   return route;
+}
+
+/**
+ * mod_remoteip's trusted proxies become trustedProxies. Without them httpd still passes on a
+ * client's X-Forwarded-For (appending the client's address) and its X-Forwarded-Proto as sent,
+ * which routes.json keeps from trustedProxies only. Where a vhost turns Location into https
+ * (TLS ends in a load balancer in front, as in the seeds) that is said at the rule.
+ */
+function trust(model: ApacheModel, live: Server[], draft: Draft, report: Report): void {
+  for (const n of model.trusted) draft.trust(n, n.args);
+  if (model.trusted.length) return;
+  const offload = live.flatMap((s) => within(s.node)).filter((n) => n.name === "header" && /\bedit\*?\s+Location\s.*https/i.test(n.text));
+  for (const n of offload) {
+    report.note(n, "TLS ends in front of httpd here: httpd passes that load balancer's X-Forwarded-For and X-Forwarded-Proto on to the members, routes.json only from trustedProxies (it sets its own otherwise): list the load balancer's addresses there");
+  }
 }

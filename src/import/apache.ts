@@ -27,7 +27,7 @@ const WHY: Record<string, string> = {
 };
 
 export function collect(nodes: Node[], report: Report): ApacheModel {
-  const model: ApacheModel = { main: newServer({ name: "", args: [], loc: nodes[0]?.loc ?? { file: "", line: 0 }, text: "main server" }), vhosts: [], listens: [], sticky: [], clientTimeouts: [] };
+  const model: ApacheModel = { main: newServer({ name: "", args: [], loc: nodes[0]?.loc ?? { file: "", line: 0 }, text: "main server" }), vhosts: [], listens: [], sticky: [], clientTimeouts: [], trusted: [] };
   walk(nodes, model.main, model, report);
   resolvePorts(model);
   return model;
@@ -147,6 +147,10 @@ function directive(n: Node, s: Server, model: ApacheModel, report: Report, locat
       }
       return report.skip(n, "httpd would prompt on the terminal; give the key's passphraseFile or passphraseCommand in routes.json");
     case "redirect": case "redirectpermanent": case "redirecttemp": case "redirectmatch": return parseRedirect(n, s, report);
+    case "remoteiptrustedproxy": case "remoteipinternalproxy": return void model.trusted.push(n);
+    case "remoteipheader":
+      if (a[0]?.toLowerCase() !== "x-forwarded-for") report.skip(n, "routes.json reads a trusted proxy's client address from X-Forwarded-For only");
+      return;
     case "customlog": case "transferlog":
       if (model.accessLog) return report.skip(n, `the access log is one for the whole proxy; kept ${model.accessLog.node.loc.file}:${model.accessLog.node.loc.line}`);
       return void (model.accessLog = { path: a[0] ?? "-", format: n.name === "transferlog" ? "common" : a[1] ?? "common", node: n });

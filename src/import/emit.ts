@@ -5,6 +5,7 @@
 import { isAbsolute, relative, resolve } from "node:path";
 import type { Node, Report } from "./report.ts";
 import { RouteTable, type Served } from "./route-table.ts";
+import { parseCidr } from "../net/cidr.ts";
 
 export type Json = Record<string, unknown>;
 
@@ -19,6 +20,8 @@ export class Draft {
   }
   accessLog?: Json;
   admin?: Json;
+  /** From set_real_ip_from / RemoteIPTrustedProxy: one list for the whole proxy. */
+  readonly trustedProxies: string[] = [];
   /** clientTimeouts is one for the whole proxy: the first value set for a field wins. */
   readonly clientTimeouts: Json = {};
   private readonly clientTimeoutAt = new Map<string, Node>();
@@ -73,6 +76,18 @@ export class Draft {
     return rel.startsWith("..") || rel === "" ? resolve(baseDir, p) : rel;
   }
 
+  /**
+   * Addresses whose X-Forwarded-* the proxy keeps (NGINX set_real_ip_from, httpd
+   * RemoteIPTrustedProxy); what is no IP or CIDR (a host name, unix:) is reported.
+   */
+  trust(n: Node, values: string[]): void {
+    for (const v of values) {
+      if (!parseCidr(v)) this.report.skip(n, `${v}: trustedProxies takes IP addresses and CIDRs only`);
+      else if (!this.trustedProxies.includes(v)) this.trustedProxies.push(v);
+    }
+    this.report.note(n, "became trustedProxies, one list for the whole proxy: their X-Forwarded-For, -Proto, -Host and -Port are kept, everyone else's replaced");
+  }
+
   /** True when something a client can reach came out of the import. */
   converted(): boolean {
     return this.listeners.length > 0 && (this.routes.length > 0 || this.listeners.some((l) => l.redirectHttps));
@@ -90,6 +105,7 @@ export class Draft {
     if (Object.keys(this.clientTimeouts).length) out.clientTimeouts = this.clientTimeouts;
     if (this.accessLog) out.accessLog = this.accessLog;
     if (this.admin) out.admin = this.admin;
+    if (this.trustedProxies.length) out.trustedProxies = this.trustedProxies;
     return out;
   }
 }

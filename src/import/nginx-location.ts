@@ -59,7 +59,7 @@ export function locationRoute(loc: Node, server: Scope, upstreams: Map<string, U
   route.allowEncodedSlashes = true;
   const rest = target.slice(target.indexOf("//") + 2).replace(/^[^/]*/, "");
   if (rest !== "" && rest !== route.path && rest !== `${route.path}/`) route.rewritePrefix = rest;
-  headers(scope, route, report, up);
+  headers(scope, route, draft, report, up);
   redirects(scope, route, report, passNode, up ? `${u.scheme}://${u.host}${rest || route.path}` : undefined);
   const t: Json = {};
   const connect = scope.get("proxy_connect_timeout")[0];
@@ -105,7 +105,19 @@ const FORWARDED: Record<string, string[]> = {
 };
 const VARS: Record<string, string> = { $host: "{host}", $server_name: "{host}", $remote_addr: "{client_ip}", $scheme: "{scheme}" };
 
-function headers(scope: Scope, route: Json, report: Report, up?: Upstream): void {
+/** NGINX's realip module names who may tell the client's address: routes.json's trustedProxies. */
+function realIp(scope: Scope, draft: Draft, report: Report): boolean {
+  const from = scope.get("set_real_ip_from");
+  for (const n of from) draft.trust(n, n.args);
+  for (const n of scope.get("real_ip_header")) if (n.args[0]?.toLowerCase() !== "x-forwarded-for") report.skip(n, "routes.json reads a trusted proxy's client address from X-Forwarded-For only");
+  scope.get("real_ip_recursive"); // trustedProxies are skipped from the right, as real_ip_recursive on does
+  return from.length > 0;
+}
+
+const UNTRUSTED_XFF = "NGINX appends to the X-Forwarded-For any client sends; routes.json keeps a client's X-Forwarded-* only from trustedProxies and sets its own otherwise: if a load balancer sits in front, list its addresses in trustedProxies";
+
+function headers(scope: Scope, route: Json, draft: Draft, report: Report, up?: Upstream): void {
+  const trusting = realIp(scope, draft, report);
   for (const n of scope.outer("proxy_set_header")) {
     report.note(n, "not inherited by a location that sets its own proxy_set_header (NGINX inherits them only when a level sets none); left out, as NGINX does");
   }
@@ -118,7 +130,10 @@ function headers(scope: Scope, route: Json, report: Report, up?: Upstream): void
     if (lname === "host") {
       if (value === "$host" || value === "$http_host") preserve = true;
       else if (value !== "$proxy_host") report.skip(n, "only Host $host, $http_host or $proxy_host convert");
-    } else if (FORWARDED[lname]?.includes(value)) continue; // the proxy sets these itself (and relays WebSocket upgrades)
+    } else if (FORWARDED[lname]?.includes(value)) {
+      if (lname === "x-forwarded-for" && !trusting) report.note(n, UNTRUSTED_XFF);
+      continue; // the proxy sets these itself (and relays WebSocket upgrades)
+    }
     else if (PROXY_OWNED.has(lname)) report.note(n, `${name} is written by the proxy itself on each member connection (keep-alive and WebSocket upgrades need no header rule)`);
     else if (value === "") remove.push(name);
     else if (VARS[value]) set[name] = VARS[value]!;

@@ -26,7 +26,20 @@ describe("Header, RequestHeader and the method-forbidding rewrite", () => {
   test("the seeds' Header edit Location ^http https becomes the safe ^http:// -> https:// with a note", () => {
     const c = convert("apache", vhost("Header edit Location ^http https"));
     expect(routes(c)[0]!.responseHeaders).toEqual({ edit: [{ name: "Location", match: "^http://", replace: "https://" }] });
-    expect(c.lines).toEqual([expect.stringMatching(/^main.conf:2: note: Header edit Location \^http https: .*httpss/)]);
+    expect(c.lines).toEqual([
+      expect.stringMatching(/^main.conf:2: note: Header edit Location \^http https: .*httpss/),
+      expect.stringMatching(/^main.conf:2: note: Header edit Location \^http https: TLS ends in front of httpd here: .*list the load balancer's addresses there$/),
+    ]);
+  });
+
+  test("mod_remoteip's trusted proxies become trustedProxies (and the TLS-offload note is not needed then); another header than X-Forwarded-For is reported", () => {
+    const c = convert("apache", vhost("Header edit Location ^http https\nRemoteIPHeader X-Client-IP\nRemoteIPTrustedProxy 10.0.0.0/8 192.0.2.7\nRemoteIPInternalProxy lb.example.com"));
+    expect(c.json.trustedProxies).toEqual(["10.0.0.0/8", "192.0.2.7"]);
+    const t = c.lines.join("\n");
+    expect(t).not.toContain("TLS ends in front");
+    expect(t).toMatch(/:3: not carried over: RemoteIPHeader X-Client-IP: routes.json reads a trusted proxy's client address from X-Forwarded-For only/);
+    expect(t).toMatch(/:4: note: RemoteIPTrustedProxy .*became trustedProxies/);
+    expect(t).toMatch(/:5: not carried over: RemoteIPInternalProxy lb.example.com: lb.example.com: trustedProxies takes IP addresses and CIDRs only/);
   });
 
   test("append is carried as a second field with a note; conditions and format specifiers are reported", () => {

@@ -64,6 +64,19 @@ describe("nginx locations as routes", () => {
     expect(c.lines.join("\n")).toContain("NGINX's proxy_redirect default maps http://iph/ to /; routes.json maps http://iph/iph back to /iph, so a redirect to another path under http://iph/ reaches the client unchanged");
   });
 
+  test("set_real_ip_from becomes trustedProxies; without it, X-Forwarded-For $proxy_add_x_forwarded_for says whose values are kept", () => {
+    const trusted = convert("nginx", server("set_real_ip_from 10.0.0.0/8;\nset_real_ip_from unix:;\nreal_ip_header X-Forwarded-For;\nreal_ip_recursive on;\nlocation / { proxy_pass http://h:1; proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; }"));
+    expect(trusted.json.trustedProxies).toEqual(["10.0.0.0/8"]);
+    const t = trusted.lines.join("\n");
+    expect(t).toMatch(/:3: note: set_real_ip_from 10.0.0.0\/8: became trustedProxies/);
+    expect(t).toMatch(/:4: not carried over: set_real_ip_from unix:: unix:: trustedProxies takes IP addresses and CIDRs only/);
+    expect(t).not.toMatch(/:[56]: /);
+    expect(t).not.toContain("NGINX appends to the X-Forwarded-For");
+    const open = convert("nginx", server("location / { proxy_pass http://h:1; proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; }"));
+    expect(open.json.trustedProxies).toBeUndefined();
+    expect(open.lines.join("\n")).toMatch(/:3: note: proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for: NGINX appends to the X-Forwarded-For any client sends; .*list its addresses in trustedProxies/);
+  });
+
   test("proxy_pass routes allow encoded slashes, as NGINX passes %2F on; return routes do not need it", () => {
     const c = convert("nginx", "server { listen 80; location /a { proxy_pass http://a:1; } location /b { return 403; } }\n");
     expect(routes(c).map((r) => r.allowEncodedSlashes)).toEqual([true, undefined]);
