@@ -23,11 +23,13 @@ export function listeners(s: Server, servers: Server[], model: ApacheModel, draf
     if (s.ssl.engine) tls(s, listener, model, draft);
     const peers = servers.filter((x) => x.ports.includes(port));
     const all = redirectOnly(s) && peers.every(redirectOnly) && !s.ssl.engine;
-    if (all && sameTarget(peers)) redirectHttps(s, listener, draft);
+    // redirectHttps keeps the Host the client sent: only where httpd's target is that host.
+    if (all && sameTarget(peers) && peers.every(toOwnName)) redirectHttps(s, listener, draft);
     else routed.push(port);
     // One redirectHttps answers the whole port one way; httpd sends each vhost's names (and the
     // default vhost's every other host) to that vhost's own URL: a keepPath route each.
-    if (all && !sameTarget(peers)) draft.report.note(root(s).node, `the vhosts of port ${port} redirect to different ports, statuses or hosts: a keepPath redirect route per vhost, not one redirectHttps listener`);
+    if (all && !sameTarget(peers)) draft.report.note(root(s).node, `the vhosts of port ${port} redirect to different ports or statuses: a keepPath redirect route per vhost, not one redirectHttps listener`);
+    else if (all && !peers.every(toOwnName)) draft.report.note(root(s).node, `httpd sends every client to ${splitUrl(root(s).to)?.host}, whatever Host it asked for: a keepPath redirect route, not a redirectHttps listener (which keeps the client's Host)`);
   }
   if (!routed.length) {
     const r = s.redirects.find((x) => x.path === "/");
@@ -39,11 +41,17 @@ export function listeners(s: Server, servers: Server[], model: ApacheModel, draf
 
 const root = (x: Server) => x.redirects.find((r) => r.path === "/")!;
 
-/** The vhosts' `Redirect /` all go to one port with one status and host: one redirectHttps can answer for them. */
+/** The vhost's `Redirect /` goes to one of its own names (a ServerName or ServerAlias). */
+const toOwnName = (x: Server) => {
+  const u = splitUrl(root(x).to);
+  return u !== undefined && x.names.some((n) => n.toLowerCase() === u.host.toLowerCase());
+};
+
+/** The vhosts' `Redirect /` all go to one port with one status: one redirectHttps can answer for them (each to its own name: toOwnName). */
 function sameTarget(peers: Server[]): boolean {
   const key = (x: Server) => {
     const r = root(x), u = splitUrl(r.to);
-    return JSON.stringify([u?.port, u?.host.toLowerCase(), r.status]);
+    return JSON.stringify([u?.port, r.status]);
   };
   return peers.every((x) => key(x) === key(peers[0]!));
 }
@@ -53,7 +61,6 @@ function redirectHttps(s: Server, listener: Json, draft: Draft): void {
   const r = s.redirects.find((x) => x.path === "/")!;
   const u = splitUrl(r.to);
   listener.redirectHttps = { port: u?.port ?? 443, status: [301, 302, 307, 308].includes(r.status) ? r.status : 301 };
-  if (u && !s.names.map((n) => n.toLowerCase()).includes(u.host.toLowerCase())) report.note(r.node, `httpd sends every client to ${u.host}; redirectHttps keeps the host the client asked for`);
   if (u && u.path !== "/") report.note(r.node, `the target path ${u.path} is not kept: redirectHttps keeps the client's path`);
 }
 

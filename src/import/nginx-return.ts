@@ -37,9 +37,12 @@ export function redirectTarget(r: Redirect): { port: number; host?: string; stat
   return { port: u?.port ?? 443, host: own ? undefined : u?.host.toLowerCase(), status: [301, 302, 307, 308].includes(r.status) ? r.status : 301 };
 }
 
-/** Whether one redirectHttps listener answers as every one of these redirects does: the same port, status and fixed host. */
+/** Whether one redirectHttps listener could answer for these redirects: the same port and status (the host: toOwnName). */
 export function sameTarget(rs: Redirect[]): boolean {
-  const key = (r: Redirect) => JSON.stringify(redirectTarget(r));
+  const key = (r: Redirect) => {
+    const t = redirectTarget(r);
+    return JSON.stringify([t.port, t.status]);
+  };
   return rs.every((r) => key(r) === key(rs[0]!));
 }
 

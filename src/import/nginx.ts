@@ -109,6 +109,12 @@ function parseServer(node: Node, parent: Scope, draft: Draft, report: Report): P
   return s;
 }
 
+/** The server's redirect goes to $host or to one of its own server_names. */
+function toOwnName(p: ParsedServer): boolean {
+  const host = redirectTarget(p.redirect!).host;
+  return host === undefined || p.names.some((n) => n.toLowerCase() === host);
+}
+
 function convertServer(s: ParsedServer, all: ParsedServer[], upstreams: Map<string, Upstream>, draft: Draft, report: Report, catchAlls: CatchAll[]): void {
   const dir = dirname(s.node.loc.file);
   for (const t of s.timeouts) clientTimeout(t, draft, report);
@@ -118,13 +124,15 @@ function convertServer(s: ParsedServer, all: ParsedServer[], upstreams: Map<stri
     if (l.ssl) tls(s, listener, draft, dir, report);
     const peers = all.filter((x) => x.listens.some((y) => y.port === l.port));
     const redirects = peers.map((p) => p.redirect!);
-    if (s.redirect && peers.every((p) => p.redirect) && !l.ssl && sameTarget(redirects)) {
-      const { port, host, status } = redirectTarget(s.redirect);
+    const redirecting = s.redirect && peers.every((p) => p.redirect) && !l.ssl;
+    // redirectHttps keeps the Host the client sent: only where NGINX's target is $host or that name.
+    if (redirecting && sameTarget(redirects) && peers.every(toOwnName)) {
+      const { port, status } = redirectTarget(s.redirect!);
       listener.redirectHttps = { port, status };
-      if (host) report.note(s.redirect.node, `NGINX sends every client to ${host}; redirectHttps keeps the host the client asked for`);
     } else if (!routed.includes(l.port)) {
       // One redirectHttps answers the whole port one way: servers that redirect differently get routes.
-      if (s.redirect && peers.every((p) => p.redirect) && !l.ssl) report.note(s.redirect.node, `the servers of port ${l.port} redirect to different ports, statuses or hosts: one keepPath redirect route per server_name, not one redirectHttps listener`);
+      if (redirecting && !sameTarget(redirects)) report.note(s.redirect!.node, `the servers of port ${l.port} redirect to different ports or statuses: one keepPath redirect route per server_name, not one redirectHttps listener`);
+      else if (redirecting) report.note(s.redirect!.node, `NGINX sends every client to ${redirectTarget(s.redirect!).host}, whatever Host it asked for: a keepPath redirect route, not a redirectHttps listener (which keeps the client's Host)`);
       routed.push(l.port);
     }
   }
