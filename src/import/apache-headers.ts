@@ -38,9 +38,41 @@ export function parseHeader(node: Node, rules: HeaderRules, report: Report, requ
     rules.add[name] = values[0]!;
     report.note(node, `${action} joins the value to an existing ${name} with a comma; carried over as a second ${name} field, which means the same (RFC 9110 5.3) except for Set-Cookie`);
   } else if (action.startsWith("edit") && !request) {
-    rules.edit.push(editRule(node, name, values[0]!, values[1]!, action === "edit*", report));
+    const match = jsPattern(values[0]!);
+    if (match === undefined) return report.skip(node, `${JSON.stringify(values[0])} is PCRE that a JavaScript RegExp does not read the same way (routes.json's edit.match is one); write it as one`), undefined;
+    rules.edit.push(editRule(node, name, match, values[1]!, action === "edit*", report));
   } else report.skip(node, `${request ? "RequestHeader" : "Header"} ${action} has no routes.json equivalent`);
   return undefined;
+}
+
+/**
+ * httpd's regex (PCRE) as a JavaScript RegExp source, or undefined when it cannot be. A leading
+ * `(?i)` (caseless) is spelled out as `[aA]` per letter, since a RegExp source carries no flags;
+ * with character classes or named groups that is not attempted.
+ */
+export function jsPattern(pcre: string): string | undefined {
+  let src = pcre;
+  if (src.startsWith("(?i)")) {
+    src = src.slice(4);
+    if (/\[|\(\?P?</.test(src)) return undefined;
+    let out = "";
+    for (let i = 0; i < src.length; i++) {
+      const c = src[i]!;
+      if (c === "\\") {
+        // An escape is kept whole: \x4a, \u{1F600}, \p{L}, \cA, a back-reference's digits.
+        const m = /^\\(x[0-9a-fA-F]{2}|u\{[0-9a-fA-F]+\}|u[0-9a-fA-F]{4}|[pP]\{[^}]*\}|c[A-Za-z]|\d+|[\s\S])/.exec(src.slice(i));
+        out += m ? m[0] : c;
+        i += (m ? m[0].length : 1) - 1;
+      } else out += /[a-z]/i.test(c) ? `[${c.toLowerCase()}${c.toUpperCase()}]` : c;
+    }
+    src = out;
+  }
+  try {
+    new RegExp(src);
+    return src;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The seeds' trap: `^http` -> `https` also turns https:// into httpss://. */

@@ -71,3 +71,16 @@ describe("Header, RequestHeader and the method-forbidding rewrite", () => {
     expect(c.lines.join("\n")).toMatch(/RewriteEngine is not On/);
   });
 });
+
+describe("httpd's regular expressions", () => {
+  test("a leading (?i) is spelled out per letter; an escape stays whole; what a RegExp cannot read is reported, and the import goes on", async () => {
+    const { jsPattern } = await import("../../src/import/apache-headers.ts");
+    expect(jsPattern("(?i)path=/app")).toBe("[pP][aA][tT][hH]=/[aA][pP][pP]");
+    expect(new RegExp(jsPattern("(?i)path=/app")!).test("PATH=/APP")).toBe(true);
+    expect(jsPattern("(?i)\\x41\\bx")).toBe("\\x41\\b[xX]");
+    expect([jsPattern("(?i)[a-z]"), jsPattern("a++"), jsPattern("(?<n>a)")]).toEqual([undefined, undefined, "(?<n>a)"]);
+    const c = convert("apache", vhost('Header edit Set-Cookie "(?i)path=/app" "path=/"\nHeader edit Location "a++" "b"'));
+    expect(routes(c)[0]!.responseHeaders).toEqual({ edit: [{ name: "Set-Cookie", match: "[pP][aA][tT][hH]=/[aA][pP][pP]", replace: "path=/" }] });
+    expect(c.lines.join("\n")).toMatch(/:3: not carried over: Header edit Location "a\+\+" "b": "a\+\+" is PCRE that a JavaScript RegExp does not read/);
+  });
+});
