@@ -18,7 +18,8 @@ const IGNORED: Record<string, string> = {
 };
 const SILENT = new Set(["proxy_http_version", "proxy_buffering", "proxy_request_buffering"]);
 
-export function locationRoute(loc: Node, server: Scope, upstreams: Map<string, Upstream>, draft: Draft, report: Report): Json | undefined {
+/** `serverName`: the server's first name, what NGINX's $server_name is there. */
+export function locationRoute(loc: Node, server: Scope, upstreams: Map<string, Upstream>, draft: Draft, report: Report, serverName?: string): Json | undefined {
   let [mod, path] = loc.args;
   if (path === undefined) [mod, path] = ["", mod];
   if (path === undefined) return report.skip(loc, "a location needs a prefix"), undefined;
@@ -59,7 +60,7 @@ export function locationRoute(loc: Node, server: Scope, upstreams: Map<string, U
   route.allowEncodedSlashes = true;
   const rest = target.slice(target.indexOf("//") + 2).replace(/^[^/]*/, "");
   if (rest !== "" && rest !== route.path && rest !== `${route.path}/`) route.rewritePrefix = rest;
-  headers(scope, route, draft, report, up);
+  headers(scope, route, draft, report, up, serverName);
   redirects(scope, route, report, passNode, up ? `${u.scheme}://${u.host}${rest || route.path}` : undefined);
   const t: Json = {};
   const connect = scope.get("proxy_connect_timeout")[0];
@@ -103,7 +104,7 @@ const FORWARDED: Record<string, string[]> = {
   "x-forwarded-for": ["$proxy_add_x_forwarded_for"], "x-forwarded-proto": ["$scheme"], "x-forwarded-host": ["$host", "$http_host"],
   connection: ["$connection_upgrade", "upgrade", "Upgrade"], upgrade: ["$http_upgrade"],
 };
-const VARS: Record<string, string> = { $host: "{host}", $server_name: "{host}", $remote_addr: "{client_ip}", $scheme: "{scheme}" };
+const VARS: Record<string, string> = { $host: "{host}", $remote_addr: "{client_ip}", $scheme: "{scheme}" };
 
 /** NGINX's realip module names who may tell the client's address: routes.json's trustedProxies. */
 function realIp(scope: Scope, draft: Draft, report: Report): boolean {
@@ -116,7 +117,7 @@ function realIp(scope: Scope, draft: Draft, report: Report): boolean {
 
 const UNTRUSTED_XFF = "NGINX appends to the X-Forwarded-For any client sends; routes.json keeps a client's X-Forwarded-* only from trustedProxies and sets its own otherwise: if a load balancer sits in front, list its addresses in trustedProxies";
 
-function headers(scope: Scope, route: Json, draft: Draft, report: Report, up?: Upstream): void {
+function headers(scope: Scope, route: Json, draft: Draft, report: Report, up?: Upstream, serverName?: string): void {
   const trusting = realIp(scope, draft, report);
   for (const n of scope.outer("proxy_set_header")) {
     report.note(n, "not inherited by a location that sets its own proxy_set_header (NGINX inherits them only when a level sets none); left out, as NGINX does");
@@ -137,6 +138,8 @@ function headers(scope: Scope, route: Json, draft: Draft, report: Report, up?: U
     else if (PROXY_OWNED.has(lname)) report.note(n, `${name} is written by the proxy itself on each member connection (keep-alive and WebSocket upgrades need no header rule)`);
     else if (value === "") remove.push(name);
     else if (VARS[value]) set[name] = VARS[value]!;
+    // The server's first name, whatever Host the client sent (NGINX's $server_name).
+    else if (value === "$server_name" && serverName) set[name] = serverName;
     else if (!value.includes("$")) set[name] = value;
     else report.skip(n, `the variable in ${JSON.stringify(value)} is not converted`);
   }

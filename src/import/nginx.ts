@@ -151,7 +151,7 @@ function convertServer(s: ParsedServer, all: ParsedServer[], upstreams: Map<stri
     return;
   }
   if (!s.locations.length) report.skip(s.node, "a server without locations serves files; nothing to convert");
-  const routes = s.locations.flatMap((loc) => [locationRoute(loc, s.scope, upstreams, draft, report)].filter((r) => r !== undefined).map((route) => ({ route, loc })));
+  const routes = s.locations.flatMap((loc) => [locationRoute(loc, s.scope, upstreams, draft, report, s.names.find((n) => n && n !== "_")?.toLowerCase())].filter((r) => r !== undefined).map((route) => ({ route, loc })));
   for (const g of groups) {
     for (const { route, loc } of routes) for (const h of g.hosts) {
       const r = forHost(route, h, loc, report);

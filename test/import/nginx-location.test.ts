@@ -77,6 +77,11 @@ describe("nginx locations as routes", () => {
     expect(open.lines.join("\n")).toMatch(/:3: note: proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for: NGINX appends to the X-Forwarded-For any client sends; .*list its addresses in trustedProxies/);
   });
 
+  test("$server_name in proxy_set_header is the server's first name, whatever Host the client sent; $host is the client's", () => {
+    const c = convert("nginx", "server { listen 80; server_name Site.example.com alias.example.com; location / { proxy_pass http://h:1; proxy_set_header X-Server $server_name; proxy_set_header X-Host $host; } }\n");
+    for (const r of routes(c)) expect(r.requestHeaders).toEqual({ set: { "X-Server": "site.example.com", "X-Host": "{host}" } });
+  });
+
   test("proxy_pass routes allow encoded slashes, as NGINX passes %2F on; return routes do not need it", () => {
     const c = convert("nginx", "server { listen 80; location /a { proxy_pass http://a:1; } location /b { return 403; } }\n");
     expect(routes(c).map((r) => r.allowEncodedSlashes)).toEqual([true, undefined]);
