@@ -150,6 +150,7 @@ function pass(p: Pass, s: Server, use: PoolUse): Json | undefined {
   const route: Json = { ...base, pool };
   const rewrite = targetPath || "/";
   if (rewrite !== path && !(rewrite === `${path}/`)) route.rewritePrefix = rewrite;
+  slashNote(p, rewrite, report);
   if (!(s.preserveHost ?? use.main.preserveHost ?? false)) route.preserveHost = false;
   if (s.encodedSlashes ?? use.main.encodedSlashes) route.allowEncodedSlashes = true;
   // The worker's own timeout= comes before ProxyTimeout and Timeout in httpd: the pool has it.
@@ -182,4 +183,16 @@ function trust(model: ApacheModel, live: Server[], draft: Draft, report: Report)
   for (const n of offload) {
     report.note(n, "TLS ends in front of httpd here: httpd passes that load balancer's X-Forwarded-For and X-Forwarded-Proto on to the members, routes.json only from trustedProxies (it sets its own otherwise): list the load balancer's addresses there");
   }
+}
+
+/**
+ * httpd's docs: "If the first argument ends with a trailing /, the second argument should also
+ * end with a trailing /, and vice versa". When they do not, httpd joins the strings (/b/x to
+ * /bbx, /app/x to /app//x) and `ProxyPass /b/` does not take /b; routes.json joins at the slash.
+ */
+function slashNote(p: Pass, target: string, report: Report): void {
+  const slashed = p.path.endsWith("/");
+  if (p.path === "/" || slashed === target.endsWith("/")) return;
+  const asked = slashed ? `${p.path}x` : `${p.path}/x`;
+  report.note(p.node, `the path and the URL disagree on a trailing slash: httpd joins them as strings (${asked} to ${target}${asked.slice(p.path.length)}), routes.json at the slash${slashed ? `, and it takes ${p.path.slice(0, -1)} too (httpd does not)` : ""}`);
 }

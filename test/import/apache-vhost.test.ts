@@ -118,3 +118,13 @@ describe("Apache vhosts as listeners and routes", () => {
     expect(() => parseConfigText(JSON.stringify(c.json))).not.toThrow();
   });
 });
+
+describe("ProxyPass paths and URLs that disagree on a trailing slash", () => {
+  test("are noted with what httpd makes of a request, and what routes.json does instead", () => {
+    const c = convert("apache", "<VirtualHost *:80>\nProxyPass /app http://h:1/app/\nProxyPass /b/ http://h:1/bb\nProxyPass /c/ http://h:1/cc/\nProxyPass / http://h:1/\n</VirtualHost>\n");
+    const t = c.lines.join("\n");
+    expect(t).toMatch(/:2: note: ProxyPass \/app http:\/\/h:1\/app\/: the path and the URL disagree on a trailing slash: httpd joins them as strings \(\/app\/x to \/app\/\/x\), routes.json at the slash$/m);
+    expect(t).toMatch(/:3: note: ProxyPass \/b\/ http:\/\/h:1\/bb: .*\(\/b\/x to \/bbx\), routes.json at the slash, and it takes \/b too \(httpd does not\)$/m);
+    expect(t).not.toMatch(/:[45]: note: .*trailing slash/);
+  });
+});
