@@ -6,7 +6,7 @@
 import type { Node } from "./report.ts";
 import { emptyRules, type HeaderRules, type Rewrite, type StickyCookie } from "./apache-headers.ts";
 
-export interface Pass { path: string; target: string; params: Map<string, string>; node: Node }
+export interface Pass { path: string; target: string; params: Map<string, string>; node: Node; inLocation?: boolean }
 /** One `<VirtualHost>` address: `*:443` has no host; `*` or no port is left without a port. */
 export interface Addr { host?: string; port?: number }
 export interface Server {

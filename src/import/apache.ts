@@ -102,7 +102,10 @@ function directive(n: Node, s: Server, model: ApacheModel, report: Report, locat
     case "proxypass": {
       const [path, target, ...rest] = location ? [location, ...a] : a;
       if (!path || !target) return report.skip(n, "expected ProxyPass path URL");
-      return void s.passes.push({ path, target, params: params(rest), node: n });
+      const pass = { path, target, params: params(rest), node: n, ...(location ? { inLocation: true } : {}) };
+      // mod_proxy's proxy_trans tries a <Location>'s ProxyPass before the server's list.
+      if (location) return void s.passes.splice(s.passes.filter((p) => p.inLocation).length, 0, pass);
+      return void s.passes.push(pass);
     }
     case "proxypassreverse": {
       const [path, url] = location ? [location, a[0]] : a;

@@ -128,3 +128,11 @@ describe("ProxyPass paths and URLs that disagree on a trailing slash", () => {
     expect(t).not.toMatch(/:[45]: note: .*trailing slash/);
   });
 });
+
+describe("ProxyPass inside <Location>", () => {
+  test("is tried before the server's own ProxyPass list, as mod_proxy's proxy_trans does: a / before it does not shadow it", () => {
+    const c = convert("apache", "<VirtualHost *:80>\nProxyPass / http://h1:1/\n<Location /api>\nProxyPass http://h2:1/v1\n</Location>\n</VirtualHost>\n");
+    expect(routes(c).map((r) => [r.path, r.pool, r.rewritePrefix])).toEqual([["/api", "h2-1", "/v1"], ["/", "h1-1", undefined]]);
+    expect(c.lines.join("\n")).not.toContain("never used");
+  });
+});
