@@ -14,8 +14,12 @@ export interface StickyCookie { name: string; attrs: Json; node: Node }
 
 const ACTIONS = new Set(["set", "append", "add", "unset", "edit", "edit*", "merge", "setifempty", "echo", "note"]);
 
+/** mod_proxy writes these after mod_headers has run (appending the client's address and Host): so does the proxy. */
+const APPENDED_BY_PROXY = new Set(["x-forwarded-for", "x-forwarded-host", "x-forwarded-server"]);
+
 export function parseHeader(node: Node, rules: HeaderRules, report: Report, request: boolean): StickyCookie | undefined {
   const a = [...node.args];
+  if (!request && a[0] === "always") report.note(node, "always: routes.json applies it to every proxied response, whatever its status, but not to the proxy's own answers (a ProxyPass ! 404, a 502 or 503)");
   if (!request && (a[0] === "always" || a[0] === "onsuccess")) a.shift();
   const action = a.shift()?.toLowerCase() ?? "";
   if (!ACTIONS.has(action)) return report.skip(node, `unknown action ${JSON.stringify(action)}`), undefined;
@@ -28,6 +32,11 @@ export function parseHeader(node: Node, rules: HeaderRules, report: Report, requ
     return { name: sticky[1]!, attrs: cookieAttrs(sticky[2]!), node };
   }
   if (PROXY_OWNED.has(name.toLowerCase())) return report.skip(node, `${name} is written by the proxy itself on each connection (framing and hop-by-hop fields)`), undefined;
+  if (request && APPENDED_BY_PROXY.has(name.toLowerCase())) {
+    // httpd: the member gets this rule's value with the client's address after it; a routes.json rule would replace the proxy's own.
+    if (action === "unset") return report.note(node, `the proxy writes ${name} itself, from the client's connection, and keeps a client's value only from trustedProxies: the same as httpd's unset then mod_proxy's own`), undefined;
+    return report.skip(node, `mod_proxy appends its own ${name} after this rule; routes.json has the proxy write it (keeping a value only from trustedProxies), and a rule would replace that`), undefined;
+  }
   if (request && action === "unset" && name.toLowerCase() === "host") return report.skip(node, "a request to a member always carries Host"), undefined;
   if (cond !== undefined) return report.skip(node, `the condition ${cond} is not converted (header rules apply to every response)`), undefined;
   if (values.some((v) => /%\{|%[a-zA-Z]/.test(v))) return report.skip(node, "mod_headers format specifiers (%{...}e, %t, %D) are not converted"), undefined;

@@ -20,7 +20,7 @@ describe("Header, RequestHeader and the method-forbidding rewrite", () => {
       responseHeaders: { set: { "X-Frame-Options": "DENY" }, add: { "X-A": "1" }, remove: ["Server"], edit: [{ name: "Set-Cookie", match: "^(.*)$", replace: "$1; Secure", all: true }] },
       requestHeaders: { set: { "X-Forwarded-Port": "443" }, remove: ["Proxy"] },
     });
-    expect(c.lines).toEqual([]);
+    expect(c.lines).toEqual([expect.stringMatching(/^main.conf:2: note: Header always set X-Frame-Options DENY: always: /)]);
   });
 
   test("the seeds' Header edit Location ^http https becomes the safe ^http:// -> https:// with a note", () => {
@@ -82,5 +82,21 @@ describe("httpd's regular expressions", () => {
     const c = convert("apache", vhost('Header edit Set-Cookie "(?i)path=/app" "path=/"\nHeader edit Location "a++" "b"'));
     expect(routes(c)[0]!.responseHeaders).toEqual({ edit: [{ name: "Set-Cookie", match: "[pP][aA][tT][hH]=/[aA][pP][pP]", replace: "path=/" }] });
     expect(c.lines.join("\n")).toMatch(/:3: not carried over: Header edit Location "a\+\+" "b": "a\+\+" is PCRE that a JavaScript RegExp does not read/);
+  });
+});
+
+describe("what mod_proxy writes after mod_headers", () => {
+  test("RequestHeader unset X-Forwarded-For is the proxy's own behaviour, noted; set is reported, since a rule would replace the proxy's value", () => {
+    const c = convert("apache", vhost("RequestHeader unset X-Forwarded-For\nRequestHeader set X-Forwarded-Host edge.example\nRequestHeader set X-Forwarded-Proto https"));
+    expect(routes(c)[0]!.requestHeaders).toEqual({ set: { "X-Forwarded-Proto": "https" } });
+    const t = c.lines.join("\n");
+    expect(t).toMatch(/:2: note: RequestHeader unset X-Forwarded-For: the proxy writes X-Forwarded-For itself/);
+    expect(t).toMatch(/:3: not carried over: RequestHeader set X-Forwarded-Host edge.example: mod_proxy appends its own X-Forwarded-Host after this rule/);
+  });
+
+  test("Header always: carried over, with a note that the proxy's own answers do not get it", () => {
+    const c = convert("apache", vhost('Header always set Strict-Transport-Security "max-age=31536000"'));
+    expect(routes(c)[0]!.responseHeaders).toEqual({ set: { "Strict-Transport-Security": "max-age=31536000" } });
+    expect(c.lines.join("\n")).toMatch(/:2: note: Header always set .*not to the proxy's own answers/);
   });
 });
