@@ -49,18 +49,12 @@ export async function runServe(file: string, io: Io, flags: ServeFlags = {}): Pr
     configureEvents({ worker: Number(process.env[WORKER_ENV]) }); // its lines say which worker wrote them
   }
   const report = eventIo(file, io);
-  let rt: Runtime | undefined;
   // A --workers worker starts from the configuration its supervisor knows is running (worker-config.ts).
   const given = await startText();
-  let text: string;
-  try {
-    text = given ?? (await readConfigText(file));
-  } catch (e) {
-    report.err((e as Error).message);
-    return 1;
-  }
+  const text = given ?? (await readConfigText(file).catch((e: Error) => void report.err(e.message)));
+  if (text === undefined) return 1;
   let failure = "";
-  rt = await loadRuntime(file, { out: () => {}, err: (m) => (failure = m) }, (config) => registryFor(config, file, stderrEvents), async () => text);
+  const rt = await loadRuntime(file, { out: () => {}, err: (m) => (failure = m) }, (config) => registryFor(config, file, stderrEvents), async () => text);
   if (!rt) return await reportAllProblems(file, text, failure, report), 1;
   configureEvents(rt.config.eventLog);
   // Saved overrides of members removed from routes.json while the proxy was stopped go now.

@@ -63,6 +63,7 @@ export function heldBody(buf: Buffer, start: number, end: number, trailersAt = -
  * past HOLD_MAX or maxBodySize, or malformed) the intake reads it all once, as before.
  */
 export class HeldWait {
+  /** The reads taken since the head's (tests look). */
   readonly parts: Buffer[] = [];
   #have: number;
   readonly #length: number;
@@ -75,6 +76,11 @@ export class HeldWait {
     this.#have = have;
     this.#scan = scan;
     this.#max = maxBodySize;
+  }
+
+  /** `buf` (the read that found the head, and what came with it) and every read taken since, as one. */
+  after(buf: Buffer): Buffer {
+    return Buffer.concat([buf, ...this.parts]);
   }
 
   /** Takes `d`; true while the body is surely not all here yet, false when the intake must look. */

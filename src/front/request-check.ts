@@ -38,3 +38,18 @@ export function refusedEntry(clientIp: string, status: number, h?: RefusedHead, 
     userAgent: h?.userAgent ?? null, host: h?.hostHeader ?? "-", route: "-", pool: "", member: "", durationMs: 0,
   };
 }
+
+/** Empty lines skipped before a request line (RFC 9112 2.2 asks for at least one). */
+export const MAX_BLANK_LINES = 8;
+
+/**
+ * The bytes of empty lines (CRLF) that start `buf`. RFC 9112 2.2: they are ignored before a
+ * request line (some clients send a CRLF after a POST body); NGINX skips them too. A few: a
+ * client dripping CRLFs must not keep an idle connection forever (each would push the
+ * keep-alive timeout on).
+ */
+export function blankLinesAt(buf: Uint8Array): number {
+  let at = 0;
+  while (buf[at] === 13 && buf[at + 1] === 10) at += 2;
+  return at;
+}

@@ -12,7 +12,7 @@ import { BODY, ClientDeadline, HEAD, NONE } from "./client-deadline.ts";
 import { LocalAnswer, localEntry } from "./local-answer.ts";
 import { heldBody, heldBodyEnd, HeldWait, STREAM, WAIT } from "./held-body.ts";
 import { ChunkScan } from "./chunk-scan.ts";
-import { BadHead, refusedEntry, requestLineParts, type RefusedHead } from "./request-check.ts";
+import { BadHead, blankLinesAt, MAX_BLANK_LINES, refusedEntry, requestLineParts, type RefusedHead } from "./request-check.ts";
 import { RequestBody } from "./request-body.ts";
 import { FastExchange } from "./fast-exchange.ts";
 import { authorizeHead } from "./auth-step.ts";
@@ -27,8 +27,6 @@ import { ClientOutput } from "./client-output.ts";
 
 /** Pipelined bytes waiting behind a busy exchange, before reading from the client pauses. */
 const MAX_BUFFERED = 64 * 1024;
-/** Empty lines skipped before a request line (RFC 9112 2.2 asks for at least one). */
-const MAX_BLANK_LINES = 8;
 /** RFC 9110 10.1.1: a client that asked waits for this before it sends the body. */
 const CONTINUE = Buffer.from("HTTP/1.1 100 Continue\r\n\r\n");
 const HALF_CLOSED = "400 Bad Request: the client half-closed the connection before its request was complete";
@@ -82,11 +80,10 @@ export abstract class RequestIntake extends ClientOutput implements ClientLink {
 
   /** Request bytes (not a tunnel's, not a streamed body's): buffered, and read when nothing is in flight. */
   protected take(d: Buffer): void {
-    const w = this.#waiting;
-    if (w) {
+    if (this.#waiting) {
       this.activeAt = this.ctx.deps.deadlines.now();
-      if (w.more(d)) return this.deadline.set(BODY); // pushed on by every read
-      return this.#stopWaiting(), this.next();
+      if (this.#waiting.more(d)) return this.deadline.set(BODY); // pushed on by every read
+      return this.next();
     }
     this.buf = this.buf ? Buffer.concat([this.buf, d]) : d;
     if (this.busy || this.#checking || !this.out.empty) {
@@ -96,17 +93,10 @@ export abstract class RequestIntake extends ClientOutput implements ClientLink {
     this.next();
   }
 
-  /** The held body's later reads join `buf`, to be read whole once. */
-  #stopWaiting(): void {
-    const w = this.#waiting;
-    if (!w) return;
-    this.#waiting = undefined;
-    this.buf = Buffer.concat([this.buf!, ...w.parts]);
-  }
-
   protected next(): void {
     if (this.#looping) return;
-    this.#stopWaiting();
+    // A held body's later reads join `buf`, to be read whole once.
+    if (this.#waiting) [this.buf, this.#waiting] = [this.#waiting.after(this.buf!), undefined];
     this.#looping = true;
     this.activeAt = this.ctx.deps.deadlines.now();
     try {
@@ -114,12 +104,8 @@ export abstract class RequestIntake extends ClientOutput implements ClientLink {
       // and never reads must not make us hold its answers (backpressure through the kernel).
       while (this.buf && !this.busy && !this.#checking && !this.closeWhenFlushed && !this.closed && this.out.empty) {
         const buf = this.buf;
-        // RFC 9112 2.2: empty lines before a request line are ignored (some clients send a CRLF
-        // after a POST body); NGINX skips them too. A few: a client dripping CRLFs must not keep
-        // an idle connection forever (each would push the keep-alive timeout on).
-        if (buf[0] === 13 && buf[1] === 10) {
-          let at = 2;
-          while (buf[at] === 13 && buf[at + 1] === 10) at += 2;
+        const at = blankLinesAt(buf);
+        if (at > 0) {
           if ((this.#blankLines += at / 2) > MAX_BLANK_LINES) return this.refuse("bad_request", "400 Bad Request: empty lines instead of a request line");
           this.buf = at < buf.byteLength ? buf.subarray(at) : undefined;
           continue;
@@ -202,13 +188,9 @@ export abstract class RequestIntake extends ClientOutput implements ClientLink {
     return true;
   }
 
-  /** The proxy's own answer to `head`: sent, counted on its route, logged. */
-  #answer(a: LocalAnswer, head: FastHead, started: number, bytesIn: number, route: RuntimeRoute | undefined): void {
-    this.send(a.bytes);
-    this.#logged(a, head, started, bytesIn, route);
-  }
-
-  #logged(a: LocalAnswer, head: FastHead, started: number, bytesIn: number, route: RuntimeRoute | undefined): void {
+  /** The proxy's own answer to `head`, sent or not (`send`): counted on its route, logged. */
+  #answer(a: LocalAnswer, head: FastHead, started: number, bytesIn: number, route: RuntimeRoute | undefined, send = true): void {
+    if (send) this.send(a.bytes);
     this.#began = undefined;
     const entry = localEntry(this.ip, head, a, started);
     if (route) recordExchange(route, undefined, a.status, bytesIn, a.bodyBytes, entry.durationMs);
@@ -228,7 +210,7 @@ export abstract class RequestIntake extends ClientOutput implements ClientLink {
     void authorizeHead(route, head, this.ip, this.ctx.deps.events).then((refusal) => {
       this.#checking = false;
       // The client left while its token was checked: logged as NGINX does (499).
-      if (this.closed) return this.#logged(new LocalAnswer(499, new Uint8Array(0), 0, route.label), head, started, 0, route);
+      if (this.closed) return this.#answer(new LocalAnswer(499, new Uint8Array(0), 0, route.label), head, started, 0, route, false);
       if (this.closeWhenFlushed) return;
       if (refusal) {
         this.buf = undefined;
