@@ -144,8 +144,8 @@ export class FastExchange extends TryResponse {
   clientGone(): void {
     if (this.state === W_OVER) return;
     if (this.tunnel) return this.tunnel.close("client went away");
-    if (this.state === W_HEAD && this.member && this.h.upgrade) {
-      // A handshake the client abandons is nobody's failure: 499 now.
+    if (this.state === W_HEAD && this.member && (this.h.upgrade || this.clientStalled)) {
+      // A handshake the client abandons, or interim heads it stopped reading, are nobody's failure: 499 now.
       this.stop();
       this.member.end(0);
       return this.#log(499);

@@ -180,8 +180,14 @@ export abstract class TryResponse extends TryRequest implements UpgradedExchange
   }
 
   override expire(): void {
-    if (this.state === W_BODY) return this.#idleExpired();
+    // Interim 1xx heads waiting on a client that does not read: its wait, not the member's.
+    if (this.state === W_BODY || (this.state === W_HEAD && this.#waitingDrain)) return this.#idleExpired();
     super.expire();
+  }
+
+  /** The member's socket is paused until the client takes what is queued (interim 1xx heads, before the final one). */
+  protected get clientStalled(): boolean {
+    return this.#waitingDrain;
   }
 
   /** Nothing moved for the idle timeout: the member's fault, unless we were waiting for the client (NGINX send_timeout). */

@@ -142,3 +142,30 @@ test("a member flooding 103 Early Hints at a client that does not read is read n
   // What the kernel's buffers and the client's queue hold, not the flood (350 MB of RSS before).
   expect(total).toBeLessThan(64 * 1024 * 1024);
 });
+
+test("a client that stops reading interim 103s until the response timeout is closed as its own stall: the member is not failed or ejected", async () => {
+  const hints = Buffer.from(`HTTP/1.1 103 Early Hints\r\nLink: </${"x".repeat(1000)}.css>; rel=preload\r\n\r\n`.repeat(20_000));
+  const member = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: {
+    data(s, d) {
+      const flood = d.toString("latin1").startsWith("GET /flood");
+      const ok = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+      // Bun queues what the socket cannot take now: everything is sent at once, as a fast member does.
+      s.write(flood ? Buffer.concat([hints, Buffer.from(ok)]) : ok);
+    },
+  } });
+  cleanups.push(() => member.stop(true));
+  const p = await startProxy({
+    listeners: [listener], accessLog: quiet, routes: [{ path: "/", pool: "u" }],
+    pools: { u: { members: [{ url: `http://127.0.0.1:${member.port}` }], retries: 0, timeouts: { response: "1s" }, health: { passive: { maxFails: 1 } } } },
+  });
+  cleanups.push(() => p.stop());
+  const { createConnection } = await import("node:net");
+  const client = createConnection({ host: "127.0.0.1", port: Number(new URL(p.url).port) });
+  client.pause();
+  client.write("GET /flood HTTP/1.1\r\nHost: x\r\n\r\n");
+  cleanups.unshift(() => client.destroy());
+  await p.waitFor("stopped reading; connection closed");
+  expect(p.stderr()).not.toContain("ejected");
+  const res = await fetch(`${p.url}/after`);
+  expect([res.status, await res.text()]).toEqual([200, "ok"]);
+});
